@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { register as server } from './server.js';
+import { register as ports } from './ports.js';
+
+/** A command module adds its subcommand(s) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every `siteport` command, in the order `--help` lists them. */
+export const COMMANDS: readonly RegisterCommand[] = [server, ports];

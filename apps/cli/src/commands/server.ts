@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { SiteServer, type ServerInfo } from '@siteport/server';
+import { formatPorts } from './ports.js';
+
+interface ServerFlags {
+  data?: string;
+  db?: string;
+  siteCode?: string;
+  adminPort?: string;
+  adminHost?: string;
+  bind?: string;
+  httpPort?: string;
+  httpsPort?: string;
+  httpAlternatePort?: string;
+  httpsAlternatePort?: string;
+  notificationPort?: string;
+  wakePort?: string;
+  policyInterval?: string;
+  activeWindow?: string;
+  publicHost?: string[];
+  logLevel?: string;
+}
+
+/** What the server prints once it is up: every bound port, and how to reach the admin API. */
+export function banner(info: ServerInfo): string {
+  return [
+    `siteport site ${info.siteCode} is running`,
+    `admin API: ${info.adminUrl}/api/v1  (token: ${info.adminTokenFile})`,
+    `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
+    formatPorts(info.ports),
+  ].join('\n');
+}
+
+/** Runs a server until SIGTERM/SIGINT, then stops it gracefully. */
+export async function runUntilSignal(server: { stop(): Promise<void> }): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void server.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `siteport server`: a site server with one management point and the admin API. */
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('run a site server: site services, one management point, the admin API')
+    .requiredOption('--data <dir>', 'data dir: embedded SQLite database, site CA and keys, admin token')
+    .option('--db <url>', 'postgres://… to use PostgreSQL instead of the embedded database')
+    .option('--site-code <code>', 'site code of a new site (3 letters/digits)', undefined)
+    .option('--admin-port <n>', 'admin API port (0 = any free port)', '8440')
+    .option('--admin-host <addr>', 'admin API address; other than loopback serves HTTPS', '127.0.0.1')
+    .option('--bind <addr>', 'address the management point listens on', '::')
+    .option('--http-port <n>', "a new site's HTTP request port (0 = any free port)")
+    .option('--https-port <n>', "a new site's HTTPS request port")
+    .option('--http-alternate-port <n>', "a new site's alternate HTTP port")
+    .option('--https-alternate-port <n>', "a new site's alternate HTTPS port")
+    .option('--notification-port <n>', "a new site's client notification port (TCP)")
+    .option('--wake-port <n>', "a new site's wake-up port (UDP)")
+    .option('--policy-interval <seconds>', "a new site's policy interval", undefined)
+    .option('--active-window <seconds>', 'clients silent for longer are inactive (default 3 policy intervals)')
+    .option('--public-host <name>', 'host name clients use for this MP (repeatable; goes into the certificate and policy)', collect)
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (flags: ServerFlags) => {
+      const server = await SiteServer.start({
+        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+        ...(flags.db === undefined ? {} : { databaseUrl: flags.db }),
+        ...(flags.siteCode === undefined ? {} : { siteCode: flags.siteCode }),
+        ...(flags.adminPort === undefined ? {} : { adminPort: flags.adminPort }),
+        ...(flags.adminHost === undefined ? {} : { adminHost: flags.adminHost }),
+        ...(flags.bind === undefined ? {} : { bindHost: flags.bind }),
+        ...(flags.httpPort === undefined ? {} : { httpPort: flags.httpPort }),
+        ...(flags.httpsPort === undefined ? {} : { httpsPort: flags.httpsPort }),
+        ...(flags.httpAlternatePort === undefined ? {} : { httpAlternatePort: flags.httpAlternatePort }),
+        ...(flags.httpsAlternatePort === undefined ? {} : { httpsAlternatePort: flags.httpsAlternatePort }),
+        ...(flags.notificationPort === undefined ? {} : { notificationPort: flags.notificationPort }),
+        ...(flags.wakePort === undefined ? {} : { wakePort: flags.wakePort }),
+        ...(flags.policyInterval === undefined ? {} : { policyIntervalSeconds: flags.policyInterval }),
+        ...(flags.activeWindow === undefined ? {} : { activeWindowSeconds: flags.activeWindow }),
+        ...(flags.publicHost === undefined ? {} : { publicHosts: flags.publicHost }),
+        ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+      });
+      process.stdout.write(`${banner(server.info)}\n`);
+      await runUntilSignal(server);
+    });
+}

@@ -1,0 +1,1 @@
+export { buildProgram, runCli, EXIT } from './run-cli.js';

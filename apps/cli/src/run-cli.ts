@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { isSiteportError } from '@siteport/protocol';
+import { COMMANDS } from './commands/index.js';
+
+/** Exit codes of every `siteport` command (SPEC §4). */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Builds the `siteport` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('siteport')
+    .description('siteport: site server, management point and client agent with configurable client communication ports')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/**
+ * Runs one command line and returns the exit code: 0 on success, 1 on failure with a one-line
+ * reason on stderr, 2 on bad usage.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    if (isSiteportError(error)) {
+      process.stderr.write(`siteport: ${error.code}: ${error.message}\n`);
+      return error.code === 'E_OPTION' ? EXIT.usage : EXIT.failure;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`siteport: E_INTERNAL: ${message.split('\n')[0] ?? ''}\n`);
+    return EXIT.failure;
+  }
+}

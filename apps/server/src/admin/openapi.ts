@@ -1,0 +1,42 @@
+import { ADMIN_PREFIX, PROTOCOL_VERSION } from '@siteport/protocol';
+import { type AdminRoute, ErrorResponse } from './admin-routes.js';
+
+/** Builds the OpenAPI 3.1 document of the admin API from the route table (typebox schemas are JSON Schema). */
+export function openApiDocument(routes: readonly AdminRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const operation: Record<string, unknown> = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(route.auth ? {} : { security: [] }),
+      ...(route.requestBody === undefined
+        ? {}
+        : { requestBody: { required: true, content: { 'application/json': { schema: route.requestBody } } } }),
+      responses: {
+        '200': { description: 'OK', content: { 'application/json': { schema: route.response } } },
+        default: { description: 'Error with a stable code', content: { 'application/json': { schema: ErrorResponse } } },
+      },
+    };
+    paths[`${ADMIN_PREFIX}${route.path}`] = { ...paths[`${ADMIN_PREFIX}${route.path}`], [route.method.toLowerCase()]: operation };
+  }
+  return JSON.parse(
+    JSON.stringify({
+      openapi: '3.1.0',
+      info: {
+        title: 'siteport admin API',
+        version: PROTOCOL_VERSION,
+        description: 'Reads and changes sites, their client communication ports and clients. Bearer token from <data dir>/admin-token.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      paths,
+    }),
+  ) as Record<string, unknown>;
+}

@@ -1,0 +1,6 @@
+export { SiteServer, type ServerInfo, type ServerState } from './site-server.js';
+export { parseServerOptions, type ServerOptions, type ServerOptionsInput } from './server-options.js';
+export { createLogger } from './logger.js';
+export { adminRoutes } from './admin/admin-routes.js';
+export { openApiDocument } from './admin/openapi.js';
+export { certificateFingerprint } from './pki/site-pki.js';

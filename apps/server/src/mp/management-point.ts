@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import { SiteportError, requestEndpoints } from '@siteport/protocol';
+import { testBind } from '../os/bind-check.js';
+import type { PortBinder, PortSettingsService } from '../services/port-settings-service.js';
+import type { SiteEvents } from '../services/site-events.js';
+import type { OverlapRepository } from '../repositories/overlap-repository.js';
+import { type EndpointHandler, type EndpointSpec, ListenerSet, type ListenerStatus } from './listener-set.js';
+
+/** Lifecycle of a management point. idle → starting → running → stopping → stopped. */
+export type MpState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const RETRY_FAILED_MS = 10_000;
+
+/**
+ * A management point: holds one listener per request endpoint of its site (default and alternate,
+ * HTTP and HTTPS) plus the old ports of a recent change while they overlap, and follows every
+ * settings change without a restart.
+ */
+export class ManagementPoint implements PortBinder {
+  private stateValue: MpState = 'idle';
+  private readonly listeners: ListenerSet;
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<Error[]> = Promise.resolve([]);
+  private readonly onChange = (siteCode: string): void => {
+    if (siteCode === this.deps.siteCode) void this.reconcile();
+  };
+
+  constructor(
+    private readonly deps: {
+      siteCode: string;
+      bindHost: string;
+      tls: { cert: string; key: string };
+      handler: EndpointHandler;
+      ports: PortSettingsService;
+      overlaps: OverlapRepository;
+      events: SiteEvents;
+      logger: Logger;
+    },
+  ) {
+    this.listeners = new ListenerSet({ host: deps.bindHost, tls: deps.tls, handler: deps.handler, logger: deps.logger });
+  }
+
+  get state(): MpState {
+    return this.stateValue;
+  }
+
+  listenerStatus(): ListenerStatus[] {
+    return this.listeners.status();
+  }
+
+  /** Opens the site's listeners; a port that cannot be bound at start is fatal, with its reason. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`management point cannot start from ${this.stateValue}`);
+    this.stateValue = 'starting';
+    const errors = await this.reconcile();
+    if (errors.length > 0) {
+      await this.listeners.closeAll();
+      this.stateValue = 'stopped';
+      throw errors[0] instanceof SiteportError ? errors[0] : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
+    }
+    this.deps.events.on('ports-changed', this.onChange);
+    this.stateValue = 'running';
+  }
+
+  /** Brings the listeners in line with the stored settings and overlaps; serialised. */
+  reconcile(): Promise<Error[]> {
+    this.reconciling = this.reconciling.then(() =>
+      this.reconcileNow().catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'cannot reconcile listeners; retrying');
+        this.schedule(true, []);
+        return [error instanceof Error ? error : new Error(String(error))];
+      }),
+    );
+    return this.reconciling;
+  }
+
+  private async reconcileNow(): Promise<Error[]> {
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return [];
+    const now = new Date();
+    await this.deps.overlaps.removeExpired(this.deps.siteCode, now.toISOString());
+    const stored = await this.deps.ports.stored(this.deps.siteCode);
+    const overlaps = await this.deps.ports.overlaps(this.deps.siteCode);
+    const wanted: EndpointSpec[] = [
+      ...requestEndpoints(stored.settings).map((e) => ({
+        protocol: e.protocol,
+        port: e.port,
+        item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`,
+      })),
+      ...overlaps.map((o) => ({ protocol: o.protocol, port: o.port, item: `old ${o.protocol}` })),
+    ];
+    const errors = await this.listeners.reconcile(wanted);
+    this.schedule(errors.length > 0, overlaps.map((o) => Date.parse(o.until)));
+    return errors;
+  }
+
+  /** Wakes up at the next overlap deadline, or soon when a listener failed to open. */
+  private schedule(retry: boolean, deadlines: number[]): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const next = Math.min(retry ? Date.now() + RETRY_FAILED_MS : Infinity, ...deadlines);
+    if (!Number.isFinite(next)) return;
+    this.timer = setTimeout(() => void this.reconcile(), Math.max(0, next - Date.now()) + 10);
+    this.timer.unref();
+  }
+
+  /** Proves each port can be bound here; ports this MP already listens on pass. */
+  async checkBindable(ports: readonly { item: string; port: number }[]): Promise<void> {
+    for (const { item, port } of ports) {
+      if (this.listeners.holds(port)) continue;
+      await testBind(this.deps.bindHost, port, item);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopped' || this.stateValue === 'stopping') return;
+    this.stateValue = 'stopping';
+    this.deps.events.off('ports-changed', this.onChange);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.reconciling.catch(() => []);
+    await this.listeners.closeAll();
+    this.stateValue = 'stopped';
+  }
+}

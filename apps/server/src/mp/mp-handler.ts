@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  type CaResponse,
+  HeartbeatRequest,
+  type HeartbeatResponse,
+  MP_PREFIX,
+  RegisterRequest,
+  type RegisterResponse,
+  SiteportError,
+} from '@siteport/protocol';
+import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
+import { ClientService } from '../services/client-service.js';
+import type { ActivityRecorder } from './activity-recorder.js';
+import type { Protocol } from './listener-set.js';
+import type { PolicyCache } from './policy-cache.js';
+import type { RequestVerifier } from './request-verifier.js';
+
+const registerCheck = TypeCompiler.Compile(RegisterRequest);
+const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
+
+/** What the MP request handler needs from the site. */
+export interface MpContext {
+  siteCode: string;
+  caCertificate: string;
+  caFingerprint: string;
+  clients: ClientService;
+  verifier: RequestVerifier;
+  policy: PolicyCache;
+  activity: ActivityRecorder;
+  /** The site's current client communication mode (read per request; changes apply at once). */
+  httpsOnly: () => boolean;
+  logger: Logger;
+}
+
+function invalid(what: string, errors: Iterable<{ path: string; message: string }>): SiteportError {
+  const first = [...errors][0];
+  return new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
+}
+
+/** The client-facing endpoints of a management point: CA, registration, policy, heartbeat. */
+export function createMpHandler(ctx: MpContext) {
+  const caBody: CaResponse = { siteCode: ctx.siteCode, caCertificate: ctx.caCertificate, fingerprint: ctx.caFingerprint };
+
+  async function route(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (!path.startsWith(`${MP_PREFIX}/`)) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
+    if (protocol === 'http' && ctx.httpsOnly()) {
+      throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
+    }
+    const method = req.method ?? 'GET';
+    const expect = (wanted: string): void => {
+      if (method !== wanted) throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes ${wanted}`);
+    };
+    const address = req.socket.remoteAddress ?? '';
+    switch (path) {
+      case `${MP_PREFIX}/ca`:
+        expect('GET');
+        sendJson(res, 200, caBody);
+        return;
+      case `${MP_PREFIX}/policy`: {
+        expect('GET');
+        const client = await ctx.verifier.verifyClient(req.headers, method, url);
+        ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address });
+        sendJson(res, 200, (await ctx.policy.current()).bytes);
+        return;
+      }
+      case `${MP_PREFIX}/heartbeat`: {
+        expect('POST');
+        const raw = await readBody(req);
+        const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
+        const body = parseJson(raw);
+        if (!heartbeatCheck.Check(body)) throw invalid('heartbeat', heartbeatCheck.Errors(body));
+        ctx.activity.record({
+          id: client.id,
+          at: new Date().toISOString(),
+          port,
+          protocol,
+          address,
+          settingsVersion: body.settingsVersion,
+          agentState: body.agentState,
+          hostname: body.hostname,
+        });
+        const response: HeartbeatResponse = {
+          settingsVersion: (await ctx.policy.current()).policy.settingsVersion,
+          observed: { port, protocol },
+        };
+        sendJson(res, 200, response);
+        return;
+      }
+      case `${MP_PREFIX}/register`: {
+        expect('POST');
+        const raw = await readBody(req);
+        const body = parseJson(raw);
+        if (!registerCheck.Check(body)) throw invalid('registration', registerCheck.Errors(body));
+        const key = ClientService.parsePublicKey(body.publicKey);
+        ctx.verifier.verifyRegistration(req.headers, method, url, raw, key);
+        const wanted = body.siteCode.toUpperCase();
+        if (wanted !== 'AUTO' && wanted !== ctx.siteCode) {
+          throw new SiteportError('E_SITE_MISMATCH', `this management point serves site ${ctx.siteCode}, not ${wanted}; check SMSSITECODE or SMSMP`);
+        }
+        const now = new Date();
+        const record = await ctx.clients.register(ctx.siteCode, body, key, now);
+        ctx.activity.record({ id: record.id, at: now.toISOString(), port, protocol, address, agentState: 'registering' });
+        ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port }, 'client registered');
+        const response: RegisterResponse = { clientId: record.id, siteCode: ctx.siteCode, policy: (await ctx.policy.current()).policy };
+        sendJson(res, 200, response);
+        return;
+      }
+      default:
+        throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
+    }
+  }
+
+  return (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): void => {
+    route(req, res, protocol, port).catch((error: unknown) => {
+      if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'client request failed');
+      sendError(res, error);
+    });
+  };
+}

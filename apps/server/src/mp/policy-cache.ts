@@ -1,0 +1,35 @@
+import type { Policy } from '@siteport/protocol';
+import type { SiteRepository } from '../repositories/site-repository.js';
+import type { PortSettingsService } from '../services/port-settings-service.js';
+
+/** The site's policy, built once per settings version and served as the same bytes to every client. */
+export class PolicyCache {
+  private cached: { policy: Policy; bytes: Buffer } | undefined;
+
+  constructor(
+    private readonly deps: { siteCode: string; ports: PortSettingsService; sites: SiteRepository; publicHosts: readonly string[] },
+  ) {}
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  async current(): Promise<{ policy: Policy; bytes: Buffer }> {
+    if (this.cached !== undefined) return this.cached;
+    const site = await this.deps.ports.site(this.deps.siteCode);
+    const stored = await this.deps.ports.stored(this.deps.siteCode);
+    const { settings } = stored;
+    const policy: Policy = {
+      siteCode: site.code,
+      settingsVersion: stored.version,
+      ports: { http: { ...settings.http }, https: { ...settings.https }, notification: settings.notification, wake: settings.wake },
+      communicationMode: stored.communicationMode,
+      policyIntervalSeconds: site.policyIntervalSeconds,
+      managementPoints: [...this.deps.publicHosts],
+      issuedAt: new Date().toISOString(),
+    };
+    const entry = { policy, bytes: Buffer.from(JSON.stringify(policy)) };
+    this.cached = entry;
+    return entry;
+  }
+}

@@ -1,0 +1,77 @@
+import { createHash, verify, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, SiteportError, canonicalRequest } from '@siteport/protocol';
+import { ClientService, type KnownClient } from '../services/client-service.js';
+import type { NonceCache } from './nonce-cache.js';
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+interface SignatureHeaders {
+  clientId: string;
+  timestamp: string;
+  nonce: string;
+  signature: Buffer;
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
+}
+
+function readHeaders(headers: IncomingHttpHeaders): SignatureHeaders {
+  const clientId = header(headers, SIGNATURE_HEADERS.client);
+  const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
+  const nonce = header(headers, SIGNATURE_HEADERS.nonce);
+  const signature = header(headers, SIGNATURE_HEADERS.signature);
+  if (clientId === undefined || timestamp === undefined || nonce === undefined || signature === undefined) {
+    throw new SiteportError('E_UNSIGNED', 'client requests must be signed: register first, then sign with the client key');
+  }
+  if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
+    throw new SiteportError('E_UNSIGNED', 'malformed signature headers: timestamp must be epoch milliseconds, nonce base64url');
+  }
+  return { clientId, timestamp, nonce, signature: Buffer.from(signature, 'base64') };
+}
+
+/** Checks signatures, timestamps and nonces of client requests (SPEC issue: signed requests). */
+export class RequestVerifier {
+  constructor(
+    private readonly clients: ClientService,
+    private readonly nonces: NonceCache,
+  ) {}
+
+  private checkSignature(h: SignatureHeaders, method: string, path: string, body: Buffer | undefined, key: KeyObject, nonceId: string): void {
+    const bodySha256 = body === undefined || body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
+    const data = Buffer.from(canonicalRequest({ method, path, clientId: h.clientId, timestamp: h.timestamp, nonce: h.nonce, bodySha256 }));
+    if (!verify(null, data, key, h.signature)) {
+      throw new SiteportError('E_BAD_SIGNATURE', 'the request signature does not match the registered client key; reinstall the client if its key was replaced');
+    }
+    const freshness = this.nonces.check(nonceId, Number(h.timestamp), h.nonce);
+    if (freshness === 'stale') {
+      throw new SiteportError('E_STALE_REQUEST', 'the request timestamp is more than 5 minutes from the management point clock; fix the client clock');
+    }
+    if (freshness === 'replay') throw new SiteportError('E_REPLAY', 'this request was already received (replayed nonce); each request needs a new nonce');
+  }
+
+  /** Verifies a signed request of a registered client and returns the client. */
+  async verifyClient(headers: IncomingHttpHeaders, method: string, path: string, body?: Buffer): Promise<KnownClient> {
+    const h = readHeaders(headers);
+    const client = await this.clients.known(h.clientId);
+    if (client === undefined) {
+      throw new SiteportError('E_UNKNOWN_CLIENT', `client ${h.clientId} is not registered at this site; the agent registers again`);
+    }
+    this.checkSignature(h, method, path, body, client.key, client.id);
+    return client;
+  }
+
+  /** Verifies a registration, signed with the key it registers. */
+  verifyRegistration(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer, key: KeyObject): void {
+    const h = readHeaders(headers);
+    if (h.clientId !== REGISTRATION_CLIENT_ID) {
+      throw new SiteportError('E_BAD_SIGNATURE', `a registration is signed with client id "${REGISTRATION_CLIENT_ID}"`);
+    }
+    // Replays of a registration are tracked per key, not under the shared "register" id.
+    this.checkSignature(h, method, path, body, key, `key:${ClientService.fingerprint(key)}`);
+  }
+}
+
+export type { KnownClient };

@@ -1,0 +1,76 @@
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import { SiteportError, isPrivilegedPort } from '@siteport/protocol';
+import { findPortOwner } from './port-owner.js';
+
+const CAP_NET_BIND_SERVICE = 10;
+
+/** The lowest port this machine lets unprivileged processes bind (Linux sysctl), else 1024. */
+async function unprivilegedPortStart(): Promise<number> {
+  const text = await fs.readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024');
+  const value = Number(text.trim());
+  return Number.isInteger(value) ? value : 1024;
+}
+
+async function hasBindCapability(): Promise<boolean> {
+  if (process.getuid?.() === 0) return true;
+  const status = await fs.readFile('/proc/self/status', 'utf8').catch(() => '');
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return capEff !== undefined && (BigInt(`0x${capEff}`) & (1n << BigInt(CAP_NET_BIND_SERVICE))) !== 0n;
+}
+
+/** Whether this process may bind a port: always for unprivileged ports, else by uid/capability/sysctl. */
+export async function mayBindPort(port: number): Promise<boolean> {
+  if (!isPrivilegedPort(port)) return true;
+  if (port >= (await unprivilegedPortStart())) return true;
+  return hasBindCapability();
+}
+
+/** The error for a refused privileged bind, with what to do about it. */
+export function privilegedPortError(port: number, item: string, cause?: unknown): SiteportError {
+  return new SiteportError(
+    'E_PORT_PRIVILEGED',
+    `${item} port ${port} is below 1024 and this process may not bind it: run siteport server as root, ` +
+      `grant CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE; or setcap cap_net_bind_service=+ep on the node binary), ` +
+      `or choose a port of 1024 or above`,
+    { details: { item, port }, ...(cause === undefined ? {} : { cause }) },
+  );
+}
+
+/** Turns a failed listen() into the error an administrator can act on. */
+export async function bindError(error: unknown, port: number, item: string): Promise<SiteportError> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return privilegedPortError(port, item, error);
+  if (code === 'EADDRINUSE') {
+    const owner = await findPortOwner(port);
+    const who = owner === null ? 'another program' : `${owner.name} (pid ${owner.pid})`;
+    return new SiteportError(
+      'E_PORT_IN_USE',
+      `${item} port ${port} is already in use by ${who}; stop it or choose another port`,
+      { details: { item, port, ...(owner === null ? {} : { owner: owner.name, pid: owner.pid }) }, cause: error },
+    );
+  }
+  return new SiteportError('E_PORT_BIND_FAILED', `${item} port ${port} cannot be bound: ${(error as Error).message}`, {
+    details: { item, port },
+    cause: error,
+  });
+}
+
+/**
+ * Binds a TCP port on `host` and releases it at once: proves the MP could listen there before a
+ * change is accepted. Throws E_PORT_IN_USE (with the holder's name where the OS tells it),
+ * E_PORT_PRIVILEGED or E_PORT_BIND_FAILED.
+ */
+export async function testBind(host: string, port: number, item: string): Promise<void> {
+  if (!(await mayBindPort(port))) throw privilegedPortError(port, item);
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, () => resolve());
+    });
+  } catch (error) {
+    throw await bindError(error, port, item);
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,127 @@
+import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { ClientCategory } from '@siteport/protocol';
+
+/** A registered client as stored. */
+export interface ClientRecord {
+  id: string;
+  siteCode: string;
+  hostname: string;
+  publicKey: string;
+  keyFingerprint: string;
+  category: ClientCategory;
+  agentVersion: string;
+  registeredAt: string;
+  lastContact: { at: string; port: number; protocol: 'http' | 'https'; address: string } | null;
+  settingsVersion: number;
+  agentState: string;
+}
+
+/** What one client request tells about the client, written in batches. */
+export interface ContactUpdate {
+  id: string;
+  at: string;
+  port: number;
+  protocol: 'http' | 'https';
+  address: string;
+  settingsVersion?: number;
+  agentState?: string;
+  hostname?: string;
+}
+
+type Row = Awaited<ReturnType<ClientRepository['rowById']>>;
+
+function toRecord(row: NonNullable<Row>): ClientRecord {
+  return {
+    id: row.id,
+    siteCode: row.site_code,
+    hostname: row.hostname,
+    publicKey: row.public_key,
+    keyFingerprint: row.key_fingerprint,
+    category: row.category as ClientCategory,
+    agentVersion: row.agent_version,
+    registeredAt: row.registered_at,
+    lastContact:
+      row.last_contact_at === null || row.last_port === null || row.last_protocol === null
+        ? null
+        : { at: row.last_contact_at, port: row.last_port, protocol: row.last_protocol, address: row.last_address ?? '' },
+    settingsVersion: row.settings_version,
+    agentState: row.agent_state,
+  };
+}
+
+/** Registered clients and their last contact. */
+export class ClientRepository {
+  constructor(private readonly db: Kysely<SiteDatabase>) {}
+
+  private rowById(id: string) {
+    return this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findById(id: string): Promise<ClientRecord | undefined> {
+    const row = await this.rowById(id);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async findByKeyFingerprint(fingerprint: string): Promise<ClientRecord | undefined> {
+    const row = await this.db.selectFrom('clients').selectAll().where('key_fingerprint', '=', fingerprint).executeTakeFirst();
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async insert(client: ClientRecord): Promise<void> {
+    await this.db
+      .insertInto('clients')
+      .values({
+        id: client.id,
+        site_code: client.siteCode,
+        hostname: client.hostname,
+        public_key: client.publicKey,
+        key_fingerprint: client.keyFingerprint,
+        category: client.category,
+        agent_version: client.agentVersion,
+        registered_at: client.registeredAt,
+        last_contact_at: null,
+        last_port: null,
+        last_protocol: null,
+        last_address: null,
+        settings_version: client.settingsVersion,
+        agent_state: client.agentState,
+      })
+      .execute();
+  }
+
+  /** Updates what a re-registering client tells about itself. */
+  async updateRegistration(id: string, fields: { hostname: string; category: ClientCategory; agentVersion: string }): Promise<void> {
+    await this.db
+      .updateTable('clients')
+      .set({ hostname: fields.hostname, category: fields.category, agent_version: fields.agentVersion })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async listBySite(siteCode: string): Promise<ClientRecord[]> {
+    const rows = await this.db.selectFrom('clients').selectAll().where('site_code', '=', siteCode).orderBy('hostname').orderBy('id').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Applies many contact updates in one transaction. */
+  async recordContacts(updates: readonly ContactUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const u of updates) {
+        await trx
+          .updateTable('clients')
+          .set({
+            last_contact_at: u.at,
+            last_port: u.port,
+            last_protocol: u.protocol,
+            last_address: u.address,
+            ...(u.settingsVersion === undefined ? {} : { settings_version: u.settingsVersion }),
+            ...(u.agentState === undefined ? {} : { agent_state: u.agentState }),
+            ...(u.hostname === undefined ? {} : { hostname: u.hostname }),
+          })
+          .where('id', '=', u.id)
+          .execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { DEFAULT_PORTS, SiteportError, parseSiteCode } from '@siteport/protocol';
+
+/** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
+export interface ServerOptions {
+  /** Data dir: embedded database, site CA and keys, admin token. */
+  readonly dataDir: string;
+  /** `--db`: a postgres:// URL; absent for the embedded SQLite database. */
+  readonly databaseUrl: string | undefined;
+  /** Site code of a new site; a data dir that holds a site must be started with its code or none. @default 'PS1' for a new site */
+  readonly siteCode: string | undefined;
+  /** Admin API port on {@link adminHost}; 0 picks a free port. @default 8440 */
+  readonly adminPort: number;
+  /** Address of the admin listener; anything but loopback serves HTTPS. @default '127.0.0.1' */
+  readonly adminHost: string;
+  /** Address the MP listeners bind. @default '::' (all addresses, IPv4 and IPv6) */
+  readonly bindHost: string;
+  /** Initial ports of a new site; 0 picks a free port at first start. */
+  readonly initialPorts: {
+    readonly http: number;
+    readonly httpAlternate: number | null;
+    readonly https: number;
+    readonly httpsAlternate: number | null;
+    readonly notification: number;
+    readonly wake: number;
+  };
+  /** Policy interval of a new site, in seconds. @default 60 */
+  readonly policyIntervalSeconds: number;
+  /** Clients not heard from for this long are inactive. @default 3 × the policy interval */
+  readonly activeWindowSeconds: number | undefined;
+  /** Host names clients use to reach this MP; they go into the site certificate and the policy. */
+  readonly publicHosts: readonly string[];
+  /** pino level. @default 'info' */
+  readonly logLevel: string;
+}
+
+/** Raw option values as they come from the CLI or a test. */
+export type ServerOptionsInput = Partial<{
+  dataDir: string;
+  databaseUrl: string;
+  siteCode: string;
+  adminPort: number | string;
+  adminHost: string;
+  bindHost: string;
+  httpPort: number | string;
+  httpsPort: number | string;
+  httpAlternatePort: number | string;
+  httpsAlternatePort: number | string;
+  notificationPort: number | string;
+  wakePort: number | string;
+  policyIntervalSeconds: number | string;
+  activeWindowSeconds: number | string;
+  publicHosts: readonly string[];
+  logLevel: string;
+}>;
+
+function optionPort(name: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number from 0 (pick a free port) to 65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+function seconds(name: string, value: number | string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > 86400) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Validates raw options, applies defaults in this one place, and freezes the result. */
+export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
+  if (input.dataDir === undefined || input.dataDir === '') {
+    throw new SiteportError('E_OPTION', '--data DIR is required: the directory for the site database, keys and admin token');
+  }
+  const alternate = (name: string, value: number | string | undefined): number | null =>
+    value === undefined ? null : optionPort(name, value, 0);
+  const options: ServerOptions = {
+    dataDir: path.resolve(input.dataDir),
+    databaseUrl: input.databaseUrl,
+    siteCode: input.siteCode === undefined ? undefined : parseSiteCode(input.siteCode, '--site-code'),
+    adminPort: optionPort('admin-port', input.adminPort, 8440),
+    adminHost: input.adminHost ?? '127.0.0.1',
+    bindHost: input.bindHost ?? '::',
+    initialPorts: Object.freeze({
+      http: optionPort('http-port', input.httpPort, DEFAULT_PORTS.http),
+      httpAlternate: alternate('http-alternate-port', input.httpAlternatePort),
+      https: optionPort('https-port', input.httpsPort, DEFAULT_PORTS.https),
+      httpsAlternate: alternate('https-alternate-port', input.httpsAlternatePort),
+      notification: optionPort('notification-port', input.notificationPort, DEFAULT_PORTS.notification),
+      wake: optionPort('wake-port', input.wakePort, DEFAULT_PORTS.wake),
+    }),
+    policyIntervalSeconds: seconds('policy-interval', input.policyIntervalSeconds, 60, 1),
+    activeWindowSeconds:
+      input.activeWindowSeconds === undefined ? undefined : seconds('active-window', input.activeWindowSeconds, 0, 1),
+    publicHosts: Object.freeze([...(input.publicHosts ?? [])]),
+    logLevel: input.logLevel ?? 'info',
+  };
+  return Object.freeze(options);
+}

@@ -1,0 +1,68 @@
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { SiteportError, defaultPortSettings, validatePortSettings, type PortSettings } from '@siteport/protocol';
+import type { SiteRepository } from './repositories/site-repository.js';
+import type { ServerOptions } from './server-options.js';
+
+async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The initial port settings of a new site from the options; 0 becomes a free port. */
+async function initialSettings(options: ServerOptions): Promise<PortSettings> {
+  const pick = async (port: number): Promise<number> => (port === 0 ? freePort(options.bindHost) : port);
+  const p = options.initialPorts;
+  const settings = defaultPortSettings();
+  settings.http = { default: await pick(p.http), alternate: p.httpAlternate === null ? null : await pick(p.httpAlternate) };
+  settings.https = { default: await pick(p.https), alternate: p.httpsAlternate === null ? null : await pick(p.httpsAlternate) };
+  settings.notification = await pick(p.notification);
+  settings.wake = p.wake === 0 ? 9 : p.wake;
+  try {
+    validatePortSettings(settings);
+  } catch (error) {
+    throw new SiteportError('E_OPTION', `the initial ports conflict: ${(error as Error).message}`, { cause: error });
+  }
+  return settings;
+}
+
+/**
+ * Finds the site this data dir holds, or creates it (a primary site with the seed's default ports,
+ * or the ports given on the command line). Returns its code.
+ */
+export async function ensureSite(sites: SiteRepository, options: ServerOptions, logger: Logger): Promise<string> {
+  const codes = await sites.listCodes();
+  const existing = codes[0];
+  if (existing !== undefined) {
+    if (options.siteCode !== undefined && options.siteCode !== existing) {
+      throw new SiteportError(
+        'E_OPTION',
+        `the data dir ${options.dataDir} holds site ${existing}, not ${options.siteCode}; use another --data for a new site or drop --site-code`,
+      );
+    }
+    logger.debug({ siteCode: existing }, 'site loaded');
+    return existing;
+  }
+  const code = options.siteCode ?? 'PS1';
+  const now = new Date().toISOString();
+  await sites.create(
+    {
+      code,
+      name: `Site ${code}`,
+      kind: 'primary',
+      parentCode: null,
+      policyIntervalSeconds: options.policyIntervalSeconds,
+      activeWindowSeconds: options.activeWindowSeconds ?? options.policyIntervalSeconds * 3,
+      createdAt: now,
+    },
+    { settings: await initialSettings(options), communicationMode: 'https-or-http', updatedAt: now, updatedBy: 'setup' },
+  );
+  logger.info({ siteCode: code }, 'site created');
+  return code;
+}

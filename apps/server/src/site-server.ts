@@ -1,0 +1,168 @@
+import { promises as fs } from 'node:fs';
+import type { Kysely, SiteDatabase } from '@siteport/db';
+import { databaseLocation, openDatabase } from '@siteport/db';
+import type { PortsView } from '@siteport/protocol';
+import { AdminApi } from './admin/admin-api.js';
+import { adminRoutes } from './admin/admin-routes.js';
+import { loadAdminToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
+import { type Logger, createLogger } from './logger.js';
+import { ActivityRecorder } from './mp/activity-recorder.js';
+import { ManagementPoint } from './mp/management-point.js';
+import { createMpHandler } from './mp/mp-handler.js';
+import { NonceCache } from './mp/nonce-cache.js';
+import { PolicyCache } from './mp/policy-cache.js';
+import { RequestVerifier } from './mp/request-verifier.js';
+import { loadSitePki } from './pki/site-pki.js';
+import { AuditRepository } from './repositories/audit-repository.js';
+import { ClientRepository } from './repositories/client-repository.js';
+import { OverlapRepository } from './repositories/overlap-repository.js';
+import { SiteRepository } from './repositories/site-repository.js';
+import { type ServerOptions, type ServerOptionsInput, parseServerOptions } from './server-options.js';
+import { ClientService } from './services/client-service.js';
+import { type PortBinder, PortSettingsService } from './services/port-settings-service.js';
+import { SiteEvents } from './services/site-events.js';
+import { SiteServices } from './services/site-services.js';
+import { ensureSite } from './site-bootstrap.js';
+import path from 'node:path';
+
+/** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
+export type ServerState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** What a started server tells its caller: where everything listens. */
+export interface ServerInfo {
+  siteCode: string;
+  adminUrl: string;
+  adminPort: number;
+  adminTokenFile: string;
+  caFingerprint: string;
+  ports: PortsView;
+}
+
+/**
+ * A site server: the site database, site services, one management point and the admin API, in one
+ * process. `main.ts`-style wiring only; behaviour lives in the services.
+ */
+export class SiteServer {
+  private stateValue: ServerState = 'starting';
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  private constructor(
+    readonly options: ServerOptions,
+    readonly logger: Logger,
+  ) {}
+
+  get state(): ServerState {
+    return this.stateValue;
+  }
+
+  info!: ServerInfo;
+  db!: Kysely<SiteDatabase>;
+
+  /** Starts a site server; on failure everything opened so far is closed again and the error thrown. */
+  static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
+    const options = parseServerOptions(input);
+    const server = new SiteServer(options, logger ?? createLogger(options.logLevel));
+    try {
+      await server.boot();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  private async boot(): Promise<void> {
+    const { options, logger } = this;
+    await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const db = await openDatabase(databaseLocation(options.dataDir, options.databaseUrl));
+    this.db = db;
+    this.closers.push(() => db.destroy());
+
+    const sites = new SiteRepository(db);
+    const overlaps = new OverlapRepository(db);
+    const clientRepo = new ClientRepository(db);
+    const audit = new AuditRepository(db);
+    const events = new SiteEvents();
+    const siteCode = await ensureSite(sites, options, logger);
+    const pki = await loadSitePki(options.dataDir, siteCode, options.publicHosts);
+    const token = await loadAdminToken(options.dataDir);
+
+    let mp: ManagementPoint | undefined;
+    const binder: PortBinder = { checkBindable: (ports) => (mp === undefined ? Promise.resolve() : mp.checkBindable(ports)) };
+    const ports = new PortSettingsService({ db, sites, overlaps, clients: clientRepo, audit, events, binder });
+    const clients = new ClientService(clientRepo);
+    const activity = new ActivityRecorder(clientRepo, logger.child({ component: 'activity' }));
+    const policy = new PolicyCache({ siteCode, ports, sites, publicHosts: options.publicHosts });
+    let httpsOnly = (await ports.stored(siteCode)).communicationMode === 'https-only';
+    events.on('ports-changed', () => {
+      policy.invalidate();
+      void ports.stored(siteCode).then((s) => (httpsOnly = s.communicationMode === 'https-only'));
+    });
+    const nonces = new NonceCache();
+    const pruneNonces = setInterval(() => nonces.prune(), 60_000);
+    pruneNonces.unref();
+    this.closers.push(() => Promise.resolve(clearInterval(pruneNonces)));
+
+    const handler = createMpHandler({
+      siteCode,
+      caCertificate: pki.caCertificate,
+      caFingerprint: pki.caFingerprint,
+      clients,
+      verifier: new RequestVerifier(clients, nonces),
+      policy,
+      activity,
+      httpsOnly: () => httpsOnly,
+      logger: logger.child({ component: 'mp' }),
+    });
+    const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    mp = new ManagementPoint({
+      siteCode,
+      bindHost: options.bindHost,
+      tls,
+      handler,
+      ports,
+      overlaps,
+      events,
+      logger: logger.child({ component: 'mp' }),
+    });
+    activity.start();
+    this.closers.push(() => activity.stop());
+    await mp.start();
+    const startedMp = mp;
+    this.closers.push(() => startedMp.stop());
+
+    const services = new SiteServices(siteCode, ports, clients, audit, {
+      caFingerprint: pki.caFingerprint,
+      listeners: () => startedMp.listenerStatus(),
+      flushActivity: () => activity.flush(),
+    });
+    const admin = new AdminApi({ routes: adminRoutes(services), token, logger: logger.child({ component: 'admin' }), tls });
+    const bound = await admin.listen(options.adminHost, options.adminPort);
+    this.closers.push(() => admin.close());
+
+    this.info = {
+      siteCode,
+      adminUrl: bound.url,
+      adminPort: bound.port,
+      adminTokenFile: path.join(options.dataDir, ADMIN_TOKEN_FILE),
+      caFingerprint: pki.caFingerprint,
+      ports: await ports.view(siteCode),
+    };
+    this.stateValue = 'running';
+    logger.info({ siteCode, admin: bound.url }, 'site server running');
+  }
+
+  /** Stops accepting, lets requests in flight finish, flushes activity, closes the database. */
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
+    this.stateValue = 'stopping';
+    for (const close of this.closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        this.logger.error({ err: error }, 'error while stopping');
+      }
+    }
+    this.stateValue = 'stopped';
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The one table of siteport's stable error codes. Every error that leaves a process (HTTP body,
+ * CLI stderr, agent status) carries one of these codes; the HTTP status for each code is decided
+ * here and nowhere else.
+ */
+export const ERROR_CODES = {
+  E_BAD_REQUEST: { status: 400, summary: 'The request is malformed.' },
+  E_VALIDATION: { status: 400, summary: 'A field has an invalid value.' },
+  E_PORT_RANGE: { status: 400, summary: 'A port number is not a whole number from 1 to 65535.' },
+  E_PORT_CONFLICT: { status: 400, summary: 'Two port items that must differ share a port.' },
+  E_UNKNOWN_ITEM: { status: 400, summary: 'An unknown port item or setting was named.' },
+  E_DESCRIPTION: { status: 400, summary: 'A description is too long or contains control characters.' },
+  E_SITE_CODE: { status: 400, summary: 'A site code is not three letters or digits.' },
+  E_SETUP_PROPERTY: { status: 400, summary: 'A client installation property is invalid.' },
+  E_PORT_IN_USE: { status: 409, summary: 'A port is already held by another program.' },
+  E_PORT_PRIVILEGED: { status: 409, summary: 'A privileged port cannot be bound by this process.' },
+  E_PORT_BIND_FAILED: { status: 409, summary: 'A port could not be bound for another reason.' },
+  E_VERSION_CONFLICT: { status: 409, summary: 'The settings changed since they were read.' },
+  E_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is too large.' },
+  E_UNAUTHORIZED: { status: 401, summary: 'The admin bearer token is missing or wrong.' },
+  E_UNSIGNED: { status: 401, summary: 'A client request carries no signature.' },
+  E_BAD_SIGNATURE: { status: 401, summary: 'A client request signature does not verify.' },
+  E_UNKNOWN_CLIENT: { status: 401, summary: 'The client id is not registered at this site.' },
+  E_STALE_REQUEST: { status: 401, summary: 'A client request timestamp is outside the allowed window.' },
+  E_REPLAY: { status: 401, summary: 'A client request nonce was already used.' },
+  E_HTTPS_REQUIRED: { status: 403, summary: 'The site accepts client requests over HTTPS only.' },
+  E_SITE_MISMATCH: { status: 403, summary: 'The client is assigned to a different site.' },
+  E_NOT_FOUND: { status: 404, summary: 'No such resource.' },
+  E_SITE_NOT_FOUND: { status: 404, summary: 'No such site.' },
+  E_CLIENT_NOT_FOUND: { status: 404, summary: 'No such client.' },
+  E_METHOD_NOT_ALLOWED: { status: 405, summary: 'The method is not allowed on this resource.' },
+  E_NOT_INSTALLED: { status: 400, summary: 'No siteport client is installed in the state directory.' },
+  E_STATE_CORRUPT: { status: 500, summary: 'A state file cannot be read.' },
+  E_OPTION: { status: 400, summary: 'A command-line option or configuration value is invalid.' },
+  E_MP_UNREACHABLE: { status: 503, summary: 'No management point answered on any port.' },
+  E_SERVER_UNREACHABLE: { status: 503, summary: 'The admin API could not be reached.' },
+  E_CA_MISMATCH: { status: 502, summary: 'The site CA does not match the expected fingerprint.' },
+  E_PROTOCOL: { status: 502, summary: 'A peer answered with something that is not siteport protocol.' },
+  E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether a string is one of the codes in {@link ERROR_CODES}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** The HTTP status for a code: the only place that mapping is made. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}

@@ -1,0 +1,32 @@
+/**
+ * Client request signing. Each request after registration carries the client id, a timestamp,
+ * a one-time nonce and an Ed25519 signature over {@link canonicalRequest}; the MP rejects
+ * unsigned, unknown, stale and replayed requests.
+ */
+export const SIGNATURE_HEADERS = {
+  client: 'x-siteport-client',
+  timestamp: 'x-siteport-timestamp',
+  nonce: 'x-siteport-nonce',
+  signature: 'x-siteport-signature',
+} as const;
+
+/** Client id used in the canonical string of a registration (signed with the key being registered). */
+export const REGISTRATION_CLIENT_ID = 'register';
+
+/** How far a request timestamp may be from the MP's clock. */
+export const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
+
+export interface SignedParts {
+  method: string;
+  path: string;
+  clientId: string;
+  timestamp: string;
+  nonce: string;
+  /** Lower-case hex SHA-256 of the raw body bytes (of the empty string for no body). */
+  bodySha256: string;
+}
+
+/** The exact bytes that are signed: one field per line, in a fixed order. */
+export function canonicalRequest(parts: SignedParts): string {
+  return ['siteport-v1', parts.method.toUpperCase(), parts.path, parts.clientId, parts.timestamp, parts.nonce, parts.bodySha256].join('\n');
+}

@@ -1,0 +1,102 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const OptionalPort = Type.Union([Port, Type.Null()]);
+const Pair = Type.Object({ default: Port, alternate: OptionalPort });
+const Descriptions = Type.Object({
+  http: Type.String(),
+  'http-alternate': Type.String(),
+  https: Type.String(),
+  'https-alternate': Type.String(),
+  notification: Type.String(),
+  wake: Type.String(),
+});
+
+/** A site's port settings as `siteport ports show --json` prints them (keys fixed by SPEC §4). */
+export const PortsView = Type.Object({
+  siteCode: Type.String(),
+  http: Pair,
+  https: Pair,
+  notification: Port,
+  wake: Port,
+  customWebSite: Type.Boolean(),
+  communicationMode: COMMUNICATION_MODES_SCHEMA,
+  descriptions: Descriptions,
+  version: Type.Integer({ minimum: 1 }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  /** Ports MPs still serve beside the current ones so that polling clients can move. */
+  overlap: Type.Array(
+    Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port, until: Type.String() }),
+  ),
+});
+export type PortsView = Static<typeof PortsView>;
+
+/** `PATCH /api/v1/sites/{code}/ports`: only the named fields change. */
+export const PortChangeBody = Type.Object(
+  {
+    expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    http: Type.Optional(Type.Object({ default: Type.Optional(Port), alternate: Type.Optional(OptionalPort) })),
+    https: Type.Optional(Type.Object({ default: Type.Optional(Port), alternate: Type.Optional(OptionalPort) })),
+    notification: Type.Optional(Port),
+    wake: Type.Optional(Port),
+    customWebSite: Type.Optional(Type.Boolean()),
+    communicationMode: Type.Optional(COMMUNICATION_MODES_SCHEMA),
+    descriptions: Type.Optional(Type.Partial(Descriptions)),
+  },
+  { additionalProperties: false },
+);
+
+/** A warning attached to a change (SPEC S6, B4), with the concrete facts. */
+export const ChangeWarning = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  clients: Type.Optional(Type.Array(Type.String())),
+});
+export type ChangeWarning = Static<typeof ChangeWarning>;
+
+export const PortChangeResult = Type.Object({
+  ports: PortsView,
+  warnings: Type.Array(ChangeWarning),
+});
+export type PortChangeResult = Static<typeof PortChangeResult>;
+
+export const ClientView = Type.Object({
+  clientId: Type.String(),
+  siteCode: Type.String(),
+  hostname: Type.String(),
+  category: CLIENT_CATEGORIES,
+  registeredAt: Type.String(),
+  lastContact: Type.Union([
+    Type.Object({
+      at: Type.String(),
+      port: Port,
+      protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]),
+      address: Type.String(),
+    }),
+    Type.Null(),
+  ]),
+  settingsVersion: Type.Integer(),
+  agentState: Type.String(),
+  activity: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+});
+export type ClientView = Static<typeof ClientView>;
+
+export const ClientList = Type.Object({ clients: Type.Array(ClientView), activeWindowSeconds: Type.Integer() });
+export type ClientList = Static<typeof ClientList>;
+
+export const SiteView = Type.Object({
+  siteCode: Type.String(),
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('primary'), Type.Literal('secondary')]),
+  policyIntervalSeconds: Type.Integer(),
+  activeWindowSeconds: Type.Integer(),
+  caFingerprint: Type.String(),
+  clients: Type.Object({ total: Type.Integer(), active: Type.Integer() }),
+  listeners: Type.Array(Type.Object({ protocol: Type.String(), port: Port, state: Type.String() })),
+});
+export type SiteView = Static<typeof SiteView>;
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+});

@@ -1,0 +1,64 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const RequestPortsSchema = Type.Object({ default: Port, alternate: Type.Union([Port, Type.Null()]) });
+
+/** `GET /mp/v1/ca`: the site CA certificate that clients pin at registration. */
+export const CaResponse = Type.Object({
+  siteCode: Type.String(),
+  caCertificate: Type.String({ description: 'PEM' }),
+  fingerprint: Type.String({ description: 'SHA-256 of the DER certificate, lower-case hex' }),
+});
+export type CaResponse = Static<typeof CaResponse>;
+
+/** `POST /mp/v1/register`: signed with the key being registered. */
+export const RegisterRequest = Type.Object({
+  siteCode: Type.String({ description: 'the site to join, or AUTO' }),
+  hostname: Type.String({ maxLength: 253 }),
+  publicKey: Type.String({ description: 'Ed25519 public key, SPKI PEM', maxLength: 1024 }),
+  category: CLIENT_CATEGORIES,
+  agentVersion: Type.String({ maxLength: 64 }),
+});
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+/** The policy every client downloads: the site's current ports and a settings version. */
+export const Policy = Type.Object({
+  siteCode: Type.String(),
+  settingsVersion: Type.Integer({ minimum: 1 }),
+  ports: Type.Object({
+    http: RequestPortsSchema,
+    https: RequestPortsSchema,
+    notification: Port,
+    wake: Port,
+  }),
+  communicationMode: COMMUNICATION_MODES_SCHEMA,
+  policyIntervalSeconds: Type.Integer({ minimum: 1 }),
+  managementPoints: Type.Array(Type.String(), { description: 'MP host names clients may contact' }),
+  issuedAt: Type.String({ format: 'date-time' }),
+});
+export type Policy = Static<typeof Policy>;
+
+export const RegisterResponse = Type.Object({
+  clientId: Type.String(),
+  siteCode: Type.String(),
+  policy: Policy,
+});
+export type RegisterResponse = Static<typeof RegisterResponse>;
+
+/** `POST /mp/v1/heartbeat`: the client's status; the MP records the port and protocol it arrived on. */
+export const HeartbeatRequest = Type.Object({
+  settingsVersion: Type.Integer({ minimum: 0 }),
+  agentState: Type.String({ maxLength: 32 }),
+  hostname: Type.String({ maxLength: 253 }),
+  portSwitch: Type.Optional(
+    Type.Object({ at: Type.String(), httpPort: Port, httpsPort: Type.Union([Port, Type.Null()]) }),
+  ),
+});
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = Type.Object({
+  settingsVersion: Type.Integer(),
+  observed: Type.Object({ port: Port, protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]) }),
+});
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

@@ -1,0 +1,60 @@
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, canonicalRequest } from '@siteport/protocol';
+
+/** A bare-bones signed MP caller for server tests (the real agent lives in @siteport/agent). */
+export class TestMpClient {
+  readonly privateKey: KeyObject;
+  readonly publicKeyPem: string;
+  clientId = REGISTRATION_CLIENT_ID;
+
+  constructor() {
+    const pair = generateKeyPairSync('ed25519');
+    this.privateKey = pair.privateKey;
+    this.publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  signedHeaders(method: string, path: string, body: Buffer, overrides: Partial<Record<'timestamp' | 'nonce', string>> = {}, key = this.privateKey) {
+    const timestamp = overrides.timestamp ?? String(Date.now());
+    const nonce = overrides.nonce ?? randomBytes(16).toString('base64url');
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const signature = sign(null, Buffer.from(canonicalRequest({ method, path, clientId: this.clientId, timestamp, nonce, bodySha256 })), key);
+    return {
+      [SIGNATURE_HEADERS.client]: this.clientId,
+      [SIGNATURE_HEADERS.timestamp]: timestamp,
+      [SIGNATURE_HEADERS.nonce]: nonce,
+      [SIGNATURE_HEADERS.signature]: signature.toString('base64'),
+    };
+  }
+}
+
+/** One raw HTTP(S) request; resolves with status and parsed JSON. */
+export function call(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: string } = {},
+): Promise<{ status: number; body: any }> {
+  const target = new URL(url);
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      target,
+      {
+        method: options.method ?? 'GET',
+        headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

@@ -1,0 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Anything with node:test's `after` (a test context). */
+export interface HasAfter {
+  after(fn: () => unknown): void;
+}
+
+/** A fresh temp dir removed when the test ends. */
+export function tempDir(t: HasAfter, prefix = 'siteport-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
