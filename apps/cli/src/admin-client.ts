@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
 
 /** Connection options every admin command shares (`--server`, `--token-file`, `--data`, `--ca-file`). */
@@ -100,7 +101,7 @@ export class AdminClient {
 }
 
 /** Adds the shared connection flags to an admin command. */
-export function withConnectionOptions<T extends import('commander').Command>(command: T): T {
+export function withConnectionOptions<T extends Command>(command: T): T {
   return command
     .option('--server <url>', 'admin API URL (or SITEPORT_SERVER)', undefined)
     .option('--token-file <file>', 'file with the admin bearer token (or SITEPORT_TOKEN)')

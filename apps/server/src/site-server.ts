@@ -87,8 +87,8 @@ export class SiteServer {
     const pki = await loadSitePki(options.dataDir, siteCode, options.publicHosts);
     const token = await loadAdminToken(options.dataDir);
 
-    let mp: ManagementPoint | undefined;
-    const binder: PortBinder = { checkBindable: (ports) => (mp === undefined ? Promise.resolve() : mp.checkBindable(ports)) };
+    const binding: { mp?: ManagementPoint } = {};
+    const binder: PortBinder = { checkBindable: (ports) => (binding.mp === undefined ? Promise.resolve() : binding.mp.checkBindable(ports)) };
     const ports = new PortSettingsService({ db, sites, overlaps, clients: clientRepo, audit, events, binder });
     const clients = new ClientService(clientRepo);
     const activity = new ActivityRecorder(clientRepo, logger.child({ component: 'activity' }));
@@ -115,7 +115,7 @@ export class SiteServer {
       logger: logger.child({ component: 'mp' }),
     });
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
-    mp = new ManagementPoint({
+    const mp = new ManagementPoint({
       siteCode,
       bindHost: options.bindHost,
       tls,
@@ -125,15 +125,15 @@ export class SiteServer {
       events,
       logger: logger.child({ component: 'mp' }),
     });
+    binding.mp = mp;
     activity.start();
     this.closers.push(() => activity.stop());
     await mp.start();
-    const startedMp = mp;
-    this.closers.push(() => startedMp.stop());
+    this.closers.push(() => mp.stop());
 
     const services = new SiteServices(siteCode, ports, clients, audit, {
       caFingerprint: pki.caFingerprint,
-      listeners: () => startedMp.listenerStatus(),
+      listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
     });
     const admin = new AdminApi({ routes: adminRoutes(services), token, logger: logger.child({ component: 'admin' }), tls });

@@ -37,7 +37,6 @@ export function checkDescription(item: PortItem, text: string): string {
       { details: { item } },
     );
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) {
     throw new SiteportError('E_DESCRIPTION', `the description of ${item} contains control characters; use plain text on one line`, {
       details: { item },

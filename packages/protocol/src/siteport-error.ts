@@ -37,7 +37,7 @@ export class SiteportError extends Error {
   /** Rebuilds an error from a response body; anything unexpected becomes E_PROTOCOL. */
   static fromBody(body: unknown, fallback: string): SiteportError {
     if (typeof body === 'object' && body !== null && 'error' in body) {
-      const inner = (body as { error: unknown }).error;
+      const inner = body.error;
       if (typeof inner === 'object' && inner !== null) {
         const { code, message, details } = inner as Record<string, unknown>;
         if (isErrorCode(code) && typeof message === 'string') {

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { register as server } from './server.js';
 import { register as ports } from './ports.js';
+import { register as setup } from './setup.js';
+import { register as agent } from './agent.js';
+import { register as portswitch } from './portswitch.js';
+import { register as clientStatus } from './client-status.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [server, ports];
+export const COMMANDS: readonly RegisterCommand[] = [server, ports, setup, agent, portswitch, clientStatus];

@@ -12,11 +12,12 @@ async function unprivilegedPortStart(): Promise<number> {
   return Number.isInteger(value) ? value : 1024;
 }
 
+/** Whether the effective capability set holds CAP_NET_BIND_SERVICE (root normally has it; a bounding set may drop it). */
 async function hasBindCapability(): Promise<boolean> {
-  if (process.getuid?.() === 0) return true;
   const status = await fs.readFile('/proc/self/status', 'utf8').catch(() => '');
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  return capEff !== undefined && (BigInt(`0x${capEff}`) & (1n << BigInt(CAP_NET_BIND_SERVICE))) !== 0n;
+  if (capEff === undefined) return process.getuid?.() === 0;
+  return (BigInt(`0x${capEff}`) & (1n << BigInt(CAP_NET_BIND_SERVICE))) !== 0n;
 }
 
 /** Whether this process may bind a port: always for unprivileged ports, else by uid/capability/sysctl. */

@@ -30,7 +30,7 @@ export class ClientService {
       throw new SiteportError('E_BAD_REQUEST', 'publicKey is not a PEM public key; the agent must send its Ed25519 SPKI key', { cause: error });
     }
     if (key.asymmetricKeyType !== 'ed25519') {
-      throw new SiteportError('E_BAD_REQUEST', `publicKey must be an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+      throw new SiteportError('E_BAD_REQUEST', `publicKey must be an Ed25519 key, got ${String(key.asymmetricKeyType)}`);
     }
     return key;
   }
@@ -44,7 +44,7 @@ export class ClientService {
    * their identity); a key of another site's client is refused.
    */
   async register(siteCode: string, request: RegisterRequest, key: KeyObject, now: Date): Promise<ClientRecord> {
-    if (!isClientCategory(request.category)) throw new SiteportError('E_VALIDATION', `unknown client category ${request.category}`);
+    if (!isClientCategory(request.category)) throw new SiteportError('E_VALIDATION', `unknown client category ${String(request.category)}`);
     if (!isHostName(request.hostname)) throw new SiteportError('E_VALIDATION', 'hostname must be a host name');
     const fingerprint = ClientService.fingerprint(key);
     const existing = await this.clients.findByKeyFingerprint(fingerprint);
