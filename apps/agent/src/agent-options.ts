@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { SiteportError } from '@siteport/protocol';
+import type { LogLevel } from './logger.js';
+
+/** Options of the client agent daemon. */
+export interface AgentOptions {
+  /** The client state directory written by `siteport setup`. */
+  stateDir: string;
+  /** Log level of the default logger. @default 'info' */
+  logLevel?: LogLevel;
+  /** A logger to use instead of the default one (pino to stderr). */
+  logger?: Logger;
+  /** Connect + response timeout of one request attempt. @default 5000 */
+  requestTimeoutMs?: number;
+  /** How long a fallback endpoint stays preferred before the default is tried again. @default 300000 */
+  retryDefaultAfterMs?: number;
+  /** Time between cycles instead of the policy interval (tests). */
+  intervalOverrideMs?: number;
+  /** Delay before the first cycle. @default 0 */
+  firstDelayMs?: number;
+  /** First retry delay after an unreachable cycle; doubles up to the cycle interval. @default 1000 */
+  retryBaseMs?: number;
+  /** How long stop() waits for the request in flight before closing its socket. @default 5000 */
+  stopTimeoutMs?: number;
+  /** Host name reported to the site. @default os.hostname() */
+  hostname?: string;
+}
+
+/** {@link AgentOptions} with every default applied. */
+export interface ResolvedAgentOptions {
+  readonly stateDir: string;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger | undefined;
+  readonly requestTimeoutMs: number;
+  readonly retryDefaultAfterMs: number;
+  readonly intervalOverrideMs: number | undefined;
+  readonly firstDelayMs: number;
+  readonly retryBaseMs: number;
+  readonly stopTimeoutMs: number;
+  readonly hostname: string;
+}
+
+/** Version the agent reports at registration. */
+export const AGENT_VERSION = '0.1.0';
+
+function duration(name: string, value: number | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new SiteportError('E_OPTION', `${name} must be a whole number of milliseconds ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates options and applies defaults in one place; the result is frozen. */
+export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
+  if (typeof options.stateDir !== 'string' || options.stateDir.length === 0) {
+    throw new SiteportError('E_OPTION', 'stateDir is required: pass --state DIR');
+  }
+  return Object.freeze({
+    stateDir: options.stateDir,
+    logLevel: options.logLevel ?? 'info',
+    logger: options.logger,
+    requestTimeoutMs: duration('requestTimeoutMs', options.requestTimeoutMs, 5000, 1),
+    retryDefaultAfterMs: duration('retryDefaultAfterMs', options.retryDefaultAfterMs, 5 * 60 * 1000),
+    intervalOverrideMs: options.intervalOverrideMs === undefined ? undefined : duration('intervalOverrideMs', options.intervalOverrideMs, 0, 1),
+    firstDelayMs: duration('firstDelayMs', options.firstDelayMs, 0),
+    retryBaseMs: duration('retryBaseMs', options.retryBaseMs, 1000, 1),
+    stopTimeoutMs: duration('stopTimeoutMs', options.stopTimeoutMs, 5000),
+    hostname: options.hostname ?? hostname(),
+  });
+}

@@ -1,0 +1,42 @@
+import type { ErrorCode } from '@siteport/protocol';
+
+/**
+ * The daemon's lifecycle. Transitions:
+ * - `idle` → `starting` (start())
+ * - `starting` → `registering` (no client id yet) or `running` (first cycle succeeded)
+ * - `registering` → `running` (registered) or `unreachable`
+ * - `running` ⇄ `unreachable` (no MP answered on any endpoint / one answered again)
+ * - any of the above → `stopping` (stop(), SIGTERM, SIGINT) → `stopped`
+ */
+export type AgentState = 'idle' | 'starting' | 'registering' | 'running' | 'unreachable' | 'stopping' | 'stopped';
+
+/** The endpoint that last answered, as `siteport client status` shows it (SPEC S2, §4). */
+export interface LastContact {
+  port: number;
+  protocol: 'http' | 'https';
+  /** ISO 8601 time of the contact. */
+  at: string;
+  /** Management point host that answered. */
+  mp: string;
+}
+
+/** The last failure the agent met, for status and troubleshooting. */
+export interface LastError {
+  code: ErrorCode;
+  message: string;
+  at: string;
+}
+
+/** Contents of `status.json`, written by the agent. */
+export interface AgentStatus {
+  state: AgentState;
+  lastContact: LastContact | null;
+  lastError: LastError | null;
+  /** ISO time the last policy was downloaded. */
+  lastPolicyAt: string | null;
+}
+
+/** The status of an agent that never ran. */
+export function initialAgentStatus(): AgentStatus {
+  return { state: 'idle', lastContact: null, lastError: null, lastPolicyAt: null };
+}

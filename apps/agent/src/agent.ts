@@ -1,0 +1,325 @@
+import type { Logger } from 'pino';
+import { type HeartbeatRequest, SiteportError, isSiteportError } from '@siteport/protocol';
+import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
+import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
+import { initialAgentStatus } from './agent-status.js';
+import { applyPolicy } from './apply-policy.js';
+import type { ClientConfig } from './client-config.js';
+import { AGENT_CHANNELS } from './diagnostics.js';
+import { type IdentityKey, loadIdentityKey } from './identity-key.js';
+import { createAgentLogger } from './logger.js';
+import { MpClient } from './mp-client.js';
+import { MpTransport } from './mp-transport.js';
+import { StateStore } from './state-store.js';
+
+/**
+ * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
+ * registered, then sends a heartbeat and downloads policy; cycles run every policy interval, and
+ * after an unreachable cycle sooner, with a backoff capped at the interval. See {@link AgentState}
+ * for the lifecycle.
+ */
+export class Agent {
+  private readonly options: ResolvedAgentOptions;
+  private readonly store: StateStore;
+  private readonly log: Logger;
+  private readonly transport: MpTransport;
+  private readonly client: MpClient;
+  private current: AgentState = 'idle';
+  private config: ClientConfig | undefined;
+  private key: IdentityKey | undefined;
+  private caPem: string | undefined;
+  private status: AgentStatus = initialAgentStatus();
+  private loopDone: Promise<void> | undefined;
+  private stopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private reloadRequested = false;
+
+  constructor(options: AgentOptions) {
+    this.options = resolveAgentOptions(options);
+    this.store = new StateStore(this.options.stateDir);
+    const root = this.options.logger ?? createAgentLogger(this.options.logLevel);
+    this.log = root.child({ component: 'agent' });
+    this.transport = new MpTransport({
+      config: () => this.requireConfig(),
+      caPem: () => this.caPem,
+      timeoutMs: this.options.requestTimeoutMs,
+      retryDefaultAfterMs: this.options.retryDefaultAfterMs,
+      onContact: (contact) => this.contacted(contact),
+      logger: root.child({ component: 'mp-transport' }),
+    });
+    this.client = new MpClient(this.transport);
+  }
+
+  /** The current lifecycle state. */
+  get state(): AgentState {
+    return this.current;
+  }
+
+  /** The state directory this agent serves. */
+  get stateDir(): string {
+    return this.store.dir;
+  }
+
+  /**
+   * Loads the installed client (E_NOT_INSTALLED when there is none), writes agent.pid and starts
+   * the cycle loop. Resolves once started; the first cycle runs after `firstDelayMs`.
+   */
+  start(): Promise<void> {
+    if (this.current !== 'idle') {
+      return Promise.reject(new SiteportError('E_INTERNAL', `the agent was already started (state ${this.current})`));
+    }
+    this.loadState();
+    try {
+      this.status = { ...this.store.readStatus(), lastError: null };
+    } catch (error) {
+      // status.json is only a report; a torn one is rewritten, not fatal.
+      this.log.warn({ err: error }, 'status.json unreadable; starting with a fresh status');
+    }
+    this.store.writePid(process.pid);
+    this.setState('starting');
+    this.loopDone = this.loop();
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops gracefully: waits up to `stopTimeoutMs` for the request in flight, closes every socket,
+   * writes the final status and removes agent.pid. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopDone ??= this.doStop();
+    return this.stopDone;
+  }
+
+  /** Re-reads client.json, key and CA (SIGHUP, port switch) and starts a new cycle now. */
+  reload(): void {
+    if (this.current === 'stopping' || this.current === 'stopped' || this.current === 'idle') return;
+    this.reloadRequested = true;
+    this.wake?.();
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.current === 'idle') {
+      this.current = 'stopped';
+      return;
+    }
+    this.setState('stopping');
+    this.wake?.();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.stopTimeoutMs);
+    });
+    await Promise.race([this.loopDone, timeout]);
+    clearTimeout(timer);
+    this.transport.close();
+    await this.loopDone;
+    this.setState('stopped');
+    if (this.store.readPid() === process.pid) this.store.remove('pid');
+    this.log.info('agent stopped');
+  }
+
+  private get stopping(): boolean {
+    return this.current === 'stopping' || this.current === 'stopped';
+  }
+
+  private requireConfig(): ClientConfig {
+    if (this.config === undefined) throw new SiteportError('E_INTERNAL', 'the agent has not loaded client.json');
+    return this.config;
+  }
+
+  private loadState(): void {
+    const config = this.store.readConfig();
+    const keyPem = this.store.readText('key');
+    if (keyPem === undefined) {
+      throw new SiteportError(
+        'E_STATE_CORRUPT',
+        `${this.store.file('key')} is missing; rerun siteport setup --state ${this.store.dir} to create a new identity`,
+      );
+    }
+    try {
+      this.key = loadIdentityKey(keyPem);
+    } catch (error) {
+      throw new SiteportError('E_STATE_CORRUPT', `${this.store.file('key')} is not a valid key; rerun siteport setup --state ${this.store.dir}`, {
+        cause: error,
+      });
+    }
+    this.config = config;
+    this.caPem = this.store.readText('ca');
+  }
+
+  private async loop(): Promise<void> {
+    let delay = this.options.firstDelayMs;
+    let failures = 0;
+    for (;;) {
+      await this.sleep(delay);
+      if (this.stopping) return;
+      if (this.reloadRequested) this.applyReload();
+      try {
+        await this.cycle();
+        failures = 0;
+        if (this.stopping) return;
+        this.setState('running');
+        delay = this.interval();
+      } catch (error) {
+        if (this.stopping) return;
+        const failure = isSiteportError(error)
+          ? error
+          : new SiteportError('E_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+        this.recordError(failure);
+        failures += 1;
+        delay = Math.min(this.options.retryBaseMs * 2 ** Math.min(failures - 1, 20), this.interval());
+        if (failure.code === 'E_MP_UNREACHABLE') this.setState('unreachable');
+        this.log.warn({ code: failure.code, retryInMs: delay }, failure.message);
+      }
+    }
+  }
+
+  private interval(): number {
+    return this.options.intervalOverrideMs ?? this.requireConfig().policyIntervalSeconds * 1000;
+  }
+
+  /** Waits, unless a stop or reload arrives first. Never a busy loop: one timer at a time. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || this.reloadRequested) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private applyReload(): void {
+    this.reloadRequested = false;
+    try {
+      this.loadState();
+      this.log.info({ ports: this.requireConfig().ports }, 'reloaded client.json');
+      if (AGENT_CHANNELS.reload.hasSubscribers) AGENT_CHANNELS.reload.publish({ ports: this.requireConfig().ports });
+    } catch (error) {
+      // Keep running on the configuration already loaded; the problem is reported in status.json.
+      if (isSiteportError(error)) this.recordError(error);
+      this.log.error({ err: error }, 'reload failed; keeping the previous configuration');
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.caPem === undefined) await this.pinCa();
+    if (this.requireConfig().clientId === null) await this.register();
+    try {
+      await this.checkIn();
+    } catch (error) {
+      if (!isSiteportError(error, 'E_UNKNOWN_CLIENT')) throw error;
+      this.log.warn('the site no longer knows this client; registering again');
+      this.saveConfig({ ...this.requireConfig(), clientId: null });
+      await this.register();
+      await this.checkIn();
+    }
+  }
+
+  private async pinCa(): Promise<void> {
+    const ca = await this.client.fetchCa(true);
+    const expected = this.requireConfig().caFingerprint;
+    if (expected !== null && ca.fingerprint.toLowerCase() !== expected) {
+      throw new SiteportError(
+        'E_CA_MISMATCH',
+        `the site CA has fingerprint ${ca.fingerprint.toLowerCase()} but SMSCAFINGERPRINT is ${expected}; check that SMSMP names a management point of your site or rerun setup with the right SMSCAFINGERPRINT`,
+      );
+    }
+    this.store.writeText('ca', ca.caCertificate);
+    this.caPem = ca.caCertificate;
+    this.log.info({ siteCode: ca.siteCode, fingerprint: ca.fingerprint }, 'pinned the site CA');
+  }
+
+  private async register(): Promise<void> {
+    this.setState('registering');
+    const config = this.requireConfig();
+    const key = this.requireKey();
+    const response = await this.client.register(
+      {
+        siteCode: config.siteCode,
+        hostname: this.options.hostname,
+        publicKey: key.publicKeyPem,
+        category: config.category,
+        agentVersion: AGENT_VERSION,
+      },
+      key,
+    );
+    const registered = { ...config, clientId: response.clientId, siteCode: response.siteCode };
+    this.saveConfig(applyPolicy(registered, response.policy).config);
+    this.status.lastPolicyAt = new Date().toISOString();
+    this.log.info({ clientId: response.clientId, siteCode: response.siteCode }, 'registered');
+  }
+
+  private async checkIn(): Promise<void> {
+    const config = this.requireConfig();
+    const clientId = config.clientId;
+    if (clientId === null) throw new SiteportError('E_INTERNAL', 'check-in without a client id');
+    const key = this.requireKey();
+    const body: HeartbeatRequest = { settingsVersion: config.settingsVersion, agentState: this.current, hostname: this.options.hostname };
+    const record = this.readPortSwitch();
+    if (record !== null) body.portSwitch = { at: record.at, httpPort: record.httpPort, httpsPort: record.httpsPort };
+    const beat = await this.client.heartbeat(clientId, key, body);
+    if (beat.settingsVersion > config.settingsVersion) this.log.info({ settingsVersion: beat.settingsVersion }, 'newer settings announced');
+    const policy = await this.client.policy(clientId, key);
+    const { config: next, adopted } = applyPolicy(this.requireConfig(), policy);
+    if (adopted) {
+      this.saveConfig(next);
+      this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');
+    }
+    if (AGENT_CHANNELS.policy.hasSubscribers) AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
+    this.status.lastPolicyAt = new Date().toISOString();
+    this.status.lastError = null;
+    this.flushStatus();
+  }
+
+  private readPortSwitch(): ReturnType<StateStore['readPortSwitch']> {
+    try {
+      return this.store.readPortSwitch();
+    } catch (error) {
+      this.log.warn({ err: error }, 'portswitch.json unreadable; not reported');
+      return null;
+    }
+  }
+
+  private requireKey(): IdentityKey {
+    if (this.key === undefined) throw new SiteportError('E_INTERNAL', 'the agent has not loaded its key');
+    return this.key;
+  }
+
+  private saveConfig(config: ClientConfig): void {
+    this.store.writeConfig(config);
+    this.config = config;
+  }
+
+  private contacted(contact: LastContact): void {
+    this.status.lastContact = contact;
+    this.flushStatus();
+  }
+
+  private recordError(error: SiteportError): void {
+    this.status.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
+    this.flushStatus();
+  }
+
+  private setState(next: AgentState): void {
+    const from = this.current;
+    if (from === next) return;
+    this.current = next;
+    this.status.state = next;
+    this.flushStatus();
+    if (AGENT_CHANNELS.state.hasSubscribers) AGENT_CHANNELS.state.publish({ from, to: next });
+    this.log.info({ from, to: next }, 'state');
+  }
+
+  private flushStatus(): void {
+    try {
+      this.store.writeStatus(this.status);
+    } catch (error) {
+      this.log.error({ err: error, file: this.store.file('status') }, 'cannot write status.json');
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { X509Certificate } from 'node:crypto';
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import {
+  CaResponse,
+  HeartbeatResponse,
+  MP_PREFIX,
+  Policy,
+  REGISTRATION_CLIENT_ID,
+  RegisterResponse,
+  SiteportError,
+  type HeartbeatRequest,
+  type RegisterRequest,
+} from '@siteport/protocol';
+import type { MpRequest, MpResponse, MpTransport } from './mp-transport.js';
+import type { IdentityKey } from './identity-key.js';
+import { createRequestSigner } from './request-signer.js';
+import { endpointUrl } from './endpoint-list.js';
+
+// TypeBox checks `format` only for registered formats; Policy.issuedAt uses 'date-time'.
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (value) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+/**
+ * The four calls of the client↔MP protocol (`/mp/v1/…`), each answer checked against the shared
+ * schema so that a peer speaking something else is E_PROTOCOL, not a crash.
+ */
+export class MpClient {
+  private readonly transport: MpTransport;
+
+  constructor(transport: MpTransport) {
+    this.transport = transport;
+  }
+
+  /** `GET /mp/v1/ca`. `insecureTls` before a CA is pinned. Checks the fingerprint against the certificate. */
+  async fetchCa(insecureTls: boolean): Promise<CaResponse> {
+    const response = await this.transport.request({ method: 'GET', path: `${MP_PREFIX}/ca`, insecureTls });
+    const ca = checked(CaResponse, response);
+    let actual: string;
+    try {
+      actual = caFingerprint(ca.caCertificate);
+    } catch (error) {
+      throw new SiteportError('E_PROTOCOL', `${endpointUrl(response.endpoint)} sent a CA certificate that cannot be parsed`, { cause: error });
+    }
+    if (actual !== ca.fingerprint.toLowerCase()) {
+      throw new SiteportError(
+        'E_CA_MISMATCH',
+        `the CA certificate from ${endpointUrl(response.endpoint)} has fingerprint ${actual}, not the ${ca.fingerprint} it claims; check for a proxy intercepting the connection`,
+      );
+    }
+    return ca;
+  }
+
+  /** `POST /mp/v1/register`, signed with the key being registered. */
+  async register(body: RegisterRequest, key: IdentityKey): Promise<RegisterResponse> {
+    return checked(
+      RegisterResponse,
+      await this.send({ method: 'POST', path: `${MP_PREFIX}/register`, body, signer: createRequestSigner(REGISTRATION_CLIENT_ID, key.privateKey) }),
+    );
+  }
+
+  /** `GET /mp/v1/policy`, signed. */
+  async policy(clientId: string, key: IdentityKey): Promise<Policy> {
+    return checked(Policy, await this.send({ method: 'GET', path: `${MP_PREFIX}/policy`, signer: createRequestSigner(clientId, key.privateKey) }));
+  }
+
+  /** `POST /mp/v1/heartbeat`, signed. */
+  async heartbeat(clientId: string, key: IdentityKey, body: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return checked(
+      HeartbeatResponse,
+      await this.send({ method: 'POST', path: `${MP_PREFIX}/heartbeat`, body, signer: createRequestSigner(clientId, key.privateKey) }),
+    );
+  }
+
+  private send(request: MpRequest): Promise<MpResponse> {
+    return this.transport.request(request);
+  }
+}
+
+/** SHA-256 of the DER encoding of a PEM certificate, lower-case hex. */
+export function caFingerprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+}
+
+function checked<S extends TSchema>(schema: S, response: MpResponse): Static<S> {
+  if (!Value.Check(schema, response.body)) {
+    const first = Value.Errors(schema, response.body).First();
+    const where = first === undefined ? '' : ` (${first.path || '/'}: ${first.message})`;
+    throw new SiteportError(
+      'E_PROTOCOL',
+      `${endpointUrl(response.endpoint)} answered ${response.status} with a body that is not siteport protocol${where}; check that the host runs a siteport management point of a compatible version`,
+    );
+  }
+  return response.body;
+}

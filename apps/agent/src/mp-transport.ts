@@ -1,0 +1,235 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from 'pino';
+import { SiteportError } from '@siteport/protocol';
+import type { ClientConfig } from './client-config.js';
+import type { LastContact } from './agent-status.js';
+import { type MpEndpoint, endpointList, endpointUrl } from './endpoint-list.js';
+import type { RequestSigner } from './request-signer.js';
+import { AGENT_CHANNELS, type ContactEvent } from './diagnostics.js';
+import { classifyTransportError, isTransportFailure, transportFailure } from './transport-failure.js';
+
+/** Options of {@link MpTransport}. */
+export interface MpTransportOptions {
+  /** The current client configuration; read for every request so policy and port switch apply at once. */
+  config: () => ClientConfig;
+  /** The pinned site CA (PEM), or undefined before the first registration. */
+  caPem: () => string | undefined;
+  /** Connect + response timeout of one attempt. @default 5000 */
+  timeoutMs: number;
+  /** How long a non-first endpoint stays sticky before the list is tried from the top again. @default 300000 */
+  retryDefaultAfterMs: number;
+  /** Called after every request a management point answered. */
+  onContact: (contact: LastContact) => void;
+  logger: Logger;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** One request to "the site's management point", whichever endpoint answers it. */
+export interface MpRequest {
+  method: 'GET' | 'POST';
+  /** Path with query, e.g. `/mp/v1/policy`. */
+  path: string;
+  body?: unknown;
+  signer?: RequestSigner;
+  /** Accept any server certificate: only for `GET /mp/v1/ca` before a CA is pinned. */
+  insecureTls?: boolean;
+}
+
+/** A successful (2xx) answer and the endpoint that gave it. */
+export interface MpResponse {
+  status: number;
+  body: unknown;
+  endpoint: MpEndpoint;
+}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Sends client requests to management points with port fallback (SPEC S2): endpoints are tried in
+ * the order of {@link endpointList}; a transport failure moves on to the next one, an error answer
+ * from the MP is thrown as its SiteportError. The endpoint that worked is tried first next time,
+ * until `retryDefaultAfterMs` has passed, after which the list is tried from the top again so the
+ * agent returns to the default port once it is back.
+ */
+export class MpTransport {
+  private readonly options: MpTransportOptions;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private httpsAgent: { ca: string; agent: https.Agent } | undefined;
+  private readonly active = new Set<http.ClientRequest>();
+  private sticky: { url: string; since: number } | null = null;
+  private listKey = '';
+  private closed = false;
+
+  constructor(options: MpTransportOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.log = options.logger;
+  }
+
+  /** Sends one request; throws E_MP_UNREACHABLE listing every endpoint tried when none answered. */
+  async request(request: MpRequest): Promise<MpResponse> {
+    const list = endpointList(this.options.config());
+    if (list.length === 0) {
+      throw new SiteportError('E_MP_UNREACHABLE', 'no management point is configured; rerun siteport setup with SMSMP=<host>');
+    }
+    const { ordered, usedSticky } = this.order(list);
+    const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(request.body), 'utf8');
+    const failures: string[] = [];
+    for (const endpoint of ordered) {
+      if (this.closed) throw new SiteportError('E_MP_UNREACHABLE', 'the agent is stopping');
+      const url = endpointUrl(endpoint);
+      let raw: RawResponse;
+      try {
+        raw = await this.attempt(endpoint, request, body);
+      } catch (error) {
+        const reason = isTransportFailure(error) ? error.reason : classifyTransportError(error, this.options.timeoutMs);
+        failures.push(`${url} (${reason})`);
+        this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
+        this.log.debug({ endpoint: url, reason }, 'endpoint failed');
+        continue;
+      }
+      if (raw.status >= 200 && raw.status < 300) {
+        this.succeeded(endpoint, list, usedSticky);
+        return { status: raw.status, body: raw.body, endpoint };
+      }
+      const error = SiteportError.fromBody(raw.body, `${url} answered HTTP ${raw.status} without a siteport error body`);
+      if (error.code === 'E_PROTOCOL' || (error.code === 'E_HTTPS_REQUIRED' && endpoint.protocol === 'http')) {
+        const reason = error.code === 'E_PROTOCOL' ? `HTTP ${raw.status}, not a siteport management point` : 'the site requires HTTPS';
+        failures.push(`${url} (${reason})`);
+        this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
+        continue;
+      }
+      // The MP answered: the endpoint works even though the request was refused.
+      this.succeeded(endpoint, list, usedSticky);
+      throw error;
+    }
+    throw new SiteportError(
+      'E_MP_UNREACHABLE',
+      `no management point answered: tried ${failures.join(', ')}; check that the management point runs and that these ports are open in every firewall on the way`,
+      { details: { tried: failures } },
+    );
+  }
+
+  /** Closes every socket, including those of requests in flight. Further requests fail. */
+  close(): void {
+    this.closed = true;
+    for (const req of this.active) req.destroy(transportFailure('the agent is stopping'));
+    this.active.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent?.agent.destroy();
+    this.httpsAgent = undefined;
+  }
+
+  /** Puts the sticky endpoint first unless its time is up or the endpoint list changed. */
+  private order(list: MpEndpoint[]): { ordered: MpEndpoint[]; usedSticky: boolean } {
+    const key = list.map(endpointUrl).join(',');
+    if (key !== this.listKey) {
+      // New ports or MPs (policy, port switch): start from the top of the new list.
+      this.listKey = key;
+      this.sticky = null;
+    }
+    if (this.sticky === null) return { ordered: list, usedSticky: false };
+    const { url, since } = this.sticky;
+    const index = list.findIndex((e) => endpointUrl(e) === url);
+    if (index <= 0 || this.now() - since >= this.options.retryDefaultAfterMs) return { ordered: list, usedSticky: false };
+    const first = list[index] as MpEndpoint;
+    return { ordered: [first, ...list.filter((_, i) => i !== index)], usedSticky: true };
+  }
+
+  private succeeded(endpoint: MpEndpoint, list: MpEndpoint[], usedSticky: boolean): void {
+    const url = endpointUrl(endpoint);
+    if (list[0] !== undefined && endpointUrl(list[0]) === url) this.sticky = null;
+    else if (!usedSticky || this.sticky?.url !== url) this.sticky = { url, since: this.now() };
+    this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: true });
+    this.options.onContact({
+      port: endpoint.port,
+      protocol: endpoint.protocol,
+      at: new Date(this.now()).toISOString(),
+      mp: endpoint.host,
+    });
+  }
+
+  private publish(event: ContactEvent): void {
+    if (AGENT_CHANNELS.contact.hasSubscribers) AGENT_CHANNELS.contact.publish(event);
+  }
+
+  private attempt(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(request.signer === undefined ? {} : request.signer({ method: request.method, path: request.path, body })),
+    };
+    if (request.method !== 'GET') {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(body.length);
+    }
+    const base = { host: endpoint.host, port: endpoint.port, method: request.method, path: request.path, headers };
+    return new Promise<RawResponse>((resolve, reject) => {
+      const req =
+        endpoint.protocol === 'http'
+          ? http.request({ ...base, agent: this.httpAgent })
+          : https.request({ ...base, ...this.tlsOptions(request.insecureTls === true) });
+      this.active.add(req);
+      const timer = setTimeout(() => req.destroy(transportFailure(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.active.delete(req);
+      };
+      req.on('error', (error) => {
+        finish();
+        reject(error);
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) req.destroy(transportFailure('response larger than 1 MiB'));
+          else chunks.push(chunk);
+        });
+        res.on('error', (error) => {
+          finish();
+          reject(error);
+        });
+        res.on('end', () => {
+          finish();
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text.length === 0 ? undefined : (JSON.parse(text) as unknown);
+          } catch {
+            parsed = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300 && parsed === undefined) {
+            reject(transportFailure(`HTTP ${status} without a JSON body, not a siteport management point`));
+            return;
+          }
+          resolve({ status, body: parsed });
+        });
+      });
+      req.end(body.length > 0 ? body : undefined);
+    });
+  }
+
+  private tlsOptions(insecure: boolean): https.RequestOptions {
+    // Trust on first use: the CA is downloaded unverified once, checked against SMSCAFINGERPRINT, then pinned.
+    if (insecure) return { rejectUnauthorized: false, agent: false };
+    const ca = this.options.caPem();
+    if (ca === undefined) return { agent: false };
+    if (this.httpsAgent?.ca !== ca) {
+      this.httpsAgent?.agent.destroy();
+      this.httpsAgent = { ca, agent: new https.Agent({ keepAlive: true, maxSockets: 4, ca }) };
+    }
+    return { agent: this.httpsAgent.agent };
+  }
+}
+

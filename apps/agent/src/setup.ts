@@ -1,0 +1,68 @@
+import { parseSetupProperties, splitSetupProperties } from '@siteport/protocol';
+import {
+  CLIENT_CONFIG_SCHEMA,
+  type ClientConfig,
+  DEFAULT_POLICY_INTERVAL_SECONDS,
+} from './client-config.js';
+import { generateIdentityKeyPem } from './identity-key.js';
+import { StateStore } from './state-store.js';
+
+/** Options of {@link runSetup}. */
+export interface SetupOptions {
+  /** The client state directory; created with mode 0700. */
+  stateDir: string;
+  /** `NAME=VALUE` installation properties as typed (SMSSITECODE, SMSMP, CCMHTTPPORT, …). */
+  properties: readonly string[];
+  /** Never use HTTPS. @default false */
+  httpOnly?: boolean;
+}
+
+/**
+ * Installs or reconfigures a client (the seed's client setup, SPEC S9). Properties are validated
+ * before anything is written. A reinstall keeps the identity key and client id unless the site
+ * code changes; it always takes the ports from the properties and re-adopts the next site policy.
+ */
+export function runSetup(options: SetupOptions): ClientConfig {
+  const props = parseSetupProperties(splitSetupProperties(options.properties));
+  const store = new StateStore(options.stateDir);
+  const previous = readPrevious(store);
+  const siteChanged = previous !== null && props.siteCode !== 'AUTO' && props.siteCode !== previous.siteCode;
+  const keepIdentity = previous !== null && !siteChanged && store.readText('key') !== undefined;
+
+  store.ensureDir();
+  if (!keepIdentity) {
+    store.writeText('key', generateIdentityKeyPem());
+    // A new identity (or another site) needs a fresh trust-on-first-use of the site CA.
+    store.remove('ca');
+  }
+  const config: ClientConfig = {
+    schema: CLIENT_CONFIG_SCHEMA,
+    siteCode: props.siteCode === 'AUTO' && keepIdentity ? previous.siteCode : props.siteCode,
+    managementPoints: props.managementPoint === null ? [] : [props.managementPoint],
+    internetManagementPoint: props.internetManagementPoint,
+    alwaysInternet: props.alwaysInternet,
+    httpOnly: options.httpOnly ?? false,
+    caFingerprint: props.caFingerprint,
+    category: props.alwaysInternet ? 'internet-only' : 'workgroup',
+    ports: {
+      http: { default: props.httpPort, alternate: null },
+      https: { default: props.httpsPort, alternate: null },
+    },
+    clientId: keepIdentity ? previous.clientId : null,
+    settingsVersion: 0,
+    communicationMode: 'https-or-http',
+    policyIntervalSeconds: DEFAULT_POLICY_INTERVAL_SECONDS,
+  };
+  store.writeConfig(config);
+  return config;
+}
+
+/** The installed config, or null when none is installed or it is unreadable (setup rewrites it). */
+function readPrevious(store: StateStore): ClientConfig | null {
+  if (!store.isInstalled()) return null;
+  try {
+    return store.readConfig();
+  } catch {
+    return null;
+  }
+}

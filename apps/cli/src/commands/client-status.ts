@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { type ClientStatus, readClientStatus } from '@siteport/agent';
+
+/** `siteport client status --state DIR [--json]`: the client's site, MPs, ports and last contact. */
+export function register(program: Command): void {
+  const client =
+    program.commands.find((command) => command.name() === 'client') ??
+    program.command('client').description('inspect the client installed in a state directory');
+  client
+    .command('status')
+    .description("show the client's site, management points, ports and which port/protocol last worked")
+    .requiredOption('--state <dir>', 'client state directory')
+    .option('--json', 'print machine-readable JSON', false)
+    .action((opts: { state: string; json: boolean }) => {
+      const status = readClientStatus(opts.state);
+      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    });
+}
+
+function formatStatus(s: ClientStatus): string {
+  const alt = (port: number | null): string => (port === null ? 'none' : String(port));
+  const contact =
+    s.lastContact === null ? 'never' : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp} at ${s.lastContact.at}`;
+  const rows: Array<[string, string]> = [
+    ['site code', s.siteCode],
+    ['client id', s.clientId ?? '-'],
+    ['state', s.state],
+    ['agent', s.agentRunning ? `running (pid ${String(s.agentPid)})` : 'not running'],
+    ['management points', s.managementPoints.join(', ') || '-'],
+    ['internet MP', s.internetManagementPoint ?? '-'],
+    ['category', s.category],
+    ['communication', s.communicationMode],
+    ['HTTP port', `${s.ports.http.default} (alternate ${alt(s.ports.http.alternate)})`],
+    ['HTTPS port', `${s.ports.https.default} (alternate ${alt(s.ports.https.alternate)})`],
+    ['last contact', contact],
+    ['settings version', String(s.settingsVersion)],
+    ['last error', s.lastError === null ? '-' : `${s.lastError.code}: ${s.lastError.message} (${s.lastError.at})`],
+    [
+      'last port switch',
+      s.portSwitch === null
+        ? '-'
+        : `${s.portSwitch.at}: HTTP ${s.portSwitch.httpPort}, HTTPS ${s.portSwitch.httpsPort ?? 'unchanged'} (${s.portSwitch.result}${s.portSwitch.agentSignalled ? ', agent signalled' : ''})`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
