@@ -4,20 +4,38 @@ import { SiteportError, defaultPortSettings, validatePortSettings, type PortSett
 import type { SiteRepository } from './repositories/site-repository.js';
 import type { ServerOptions } from './server-options.js';
 
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** Hands out distinct free ports: each stays bound until `release`, so none is handed out twice. */
+class FreePorts {
+  private readonly held: net.Server[] = [];
+
+  constructor(private readonly host: string) {}
+
+  async take(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.host, port: 0 }, () => resolve());
+    });
+    this.held.push(server);
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 /** The initial port settings of a new site from the options; 0 becomes a free port. */
 async function initialSettings(options: ServerOptions): Promise<PortSettings> {
-  const pick = async (port: number): Promise<number> => (port === 0 ? freePort(options.bindHost) : port);
+  const free = new FreePorts(options.bindHost);
+  try {
+    return await pickSettings(options, (port) => (port === 0 ? free.take() : Promise.resolve(port)));
+  } finally {
+    await free.release();
+  }
+}
+
+async function pickSettings(options: ServerOptions, pick: (port: number) => Promise<number>): Promise<PortSettings> {
   const p = options.initialPorts;
   const settings = defaultPortSettings();
   settings.http = { default: await pick(p.http), alternate: p.httpAlternate === null ? null : await pick(p.httpAlternate) };

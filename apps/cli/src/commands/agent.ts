@@ -1,7 +1,15 @@
 import { type Command, Option } from 'commander';
 import { type LogLevel, runAgentProcess } from '@siteport/agent';
+import { SiteportError } from '@siteport/protocol';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function seconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0 && n <= 86400)) throw new SiteportError('E_OPTION', `--${name} must be a number of seconds from 0 to 86400, got ${JSON.stringify(value)}`);
+  return n * 1000;
+}
 
 /** `siteport agent --state DIR [--log-level L]`: runs the client agent daemon until SIGTERM/SIGINT. */
 export function register(program: Command): void {
@@ -10,7 +18,16 @@ export function register(program: Command): void {
     .description('run the client agent daemon (SIGTERM/SIGINT stop it, SIGHUP reloads client.json)')
     .requiredOption('--state <dir>', 'client state directory written by siteport setup')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LEVELS).default('info'))
-    .action(async (opts: { state: string; logLevel: LogLevel }) => {
-      await runAgentProcess({ stateDir: opts.state, logLevel: opts.logLevel });
+    .option('--retry-default-after <seconds>', 'after falling back to an alternate port, try the default port again after this long (default 300)')
+    .option('--request-timeout <seconds>', 'connect + response timeout per endpoint (default 5)')
+    .action(async (opts: { state: string; logLevel: LogLevel; retryDefaultAfter?: string; requestTimeout?: string }) => {
+      const retry = seconds('retry-default-after', opts.retryDefaultAfter);
+      const timeout = seconds('request-timeout', opts.requestTimeout);
+      await runAgentProcess({
+        stateDir: opts.state,
+        logLevel: opts.logLevel,
+        ...(retry === undefined ? {} : { retryDefaultAfterMs: retry }),
+        ...(timeout === undefined ? {} : { requestTimeoutMs: timeout }),
+      });
     });
 }
