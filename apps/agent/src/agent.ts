@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type HeartbeatRequest, SiteportError, isSiteportError } from '@siteport/protocol';
+import { type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { initialAgentStatus } from './agent-status.js';
@@ -10,6 +10,8 @@ import { type IdentityKey, loadIdentityKey } from './identity-key.js';
 import { createAgentLogger } from './logger.js';
 import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
+import { probeEndpoints } from './probe.js';
+import { managementPointHosts } from './client-config.js';
 import { StateStore } from './state-store.js';
 
 /**
@@ -33,6 +35,8 @@ export class Agent {
   private stopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private reloadRequested = false;
+  /** Pre-flight rollouts this process has already reported on. */
+  private readonly probed = new Set<string>();
 
   constructor(options: AgentOptions) {
     this.options = resolveAgentOptions(options);
@@ -259,7 +263,12 @@ export class Agent {
     const clientId = config.clientId;
     if (clientId === null) throw new SiteportError('E_INTERNAL', 'check-in without a client id');
     const key = this.requireKey();
-    const body: HeartbeatRequest = { settingsVersion: config.settingsVersion, agentState: this.current, hostname: this.options.hostname };
+    const body: HeartbeatRequest = {
+      settingsVersion: config.settingsVersion,
+      agentState: this.current,
+      hostname: this.options.hostname,
+      stateDir: this.store.dir,
+    };
     const record = this.readPortSwitch();
     if (record !== null) body.portSwitch = { at: record.at, httpPort: record.httpPort, httpsPort: record.httpsPort };
     const beat = await this.client.heartbeat(clientId, key, body);
@@ -271,9 +280,23 @@ export class Agent {
       this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');
     }
     if (AGENT_CHANNELS.policy.hasSubscribers) AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
+    if (policy.probe !== undefined && !this.probed.has(policy.probe.rolloutId)) {
+      // A failed pre-flight report must not fail the check-in; it is retried next cycle.
+      await this.preflight(clientId, key, policy.probe).catch((error: unknown) => this.log.warn({ err: error }, 'pre-flight report failed'));
+    }
     this.status.lastPolicyAt = new Date().toISOString();
     this.status.lastError = null;
     this.flushStatus();
+  }
+
+  /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */
+  private async preflight(clientId: string, key: IdentityKey, probe: NonNullable<Policy['probe']>): Promise<void> {
+    const host = managementPointHosts(this.requireConfig())[0];
+    if (host === undefined) return;
+    const results = await probeEndpoints(host, probe.endpoints, this.caPem, this.options.requestTimeoutMs);
+    await this.client.probeReport(clientId, key, { rolloutId: probe.rolloutId, results });
+    this.probed.add(probe.rolloutId);
+    this.log.info({ rolloutId: probe.rolloutId, results }, 'reported a pre-flight');
   }
 
   private readPortSwitch(): ReturnType<StateStore['readPortSwitch']> {

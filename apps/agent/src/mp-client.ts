@@ -10,6 +10,7 @@ import {
   RegisterResponse,
   SiteportError,
   type HeartbeatRequest,
+  type ProbeReport,
   type RegisterRequest,
 } from '@siteport/protocol';
 import type { MpRequest, MpResponse, MpTransport } from './mp-transport.js';
@@ -71,6 +72,11 @@ export class MpClient {
       HeartbeatResponse,
       await this.send({ method: 'POST', path: `${MP_PREFIX}/heartbeat`, body, signer: createRequestSigner(clientId, key.privateKey) }),
     );
+  }
+
+  /** `POST /mp/v1/probe-report`, signed: what this client reached during a pre-flight. */
+  async probeReport(clientId: string, key: IdentityKey, body: ProbeReport): Promise<void> {
+    await this.send({ method: 'POST', path: `${MP_PREFIX}/probe-report`, body, signer: createRequestSigner(clientId, key.privateKey) });
   }
 
   private send(request: MpRequest): Promise<MpResponse> {

@@ -15,7 +15,10 @@ import { RequestVerifier } from './mp/request-verifier.js';
 import { loadSitePki } from './pki/site-pki.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
-import { OverlapRepository } from './repositories/overlap-repository.js';
+import { RolloutRepository } from './repositories/rollout-repository.js';
+import { RolloutService } from './rollouts/rollout-service.js';
+import { rolloutRoutes } from './rollouts/rollout-routes.js';
+import os from 'node:os';
 import { SiteRepository } from './repositories/site-repository.js';
 import { type ServerOptions, type ServerOptionsInput, parseServerOptions } from './server-options.js';
 import { ClientService } from './services/client-service.js';
@@ -79,7 +82,7 @@ export class SiteServer {
     this.closers.push(() => db.destroy());
 
     const sites = new SiteRepository(db);
-    const overlaps = new OverlapRepository(db);
+    const rolloutRepo = new RolloutRepository(db);
     const clientRepo = new ClientRepository(db);
     const audit = new AuditRepository(db);
     const events = new SiteEvents();
@@ -89,10 +92,33 @@ export class SiteServer {
 
     const binding: { mp?: ManagementPoint } = {};
     const binder: PortBinder = { checkBindable: (ports) => (binding.mp === undefined ? Promise.resolve() : binding.mp.checkBindable(ports)) };
-    const ports = new PortSettingsService({ db, sites, overlaps, clients: clientRepo, audit, events, binder });
+    const ports = new PortSettingsService({ db, sites, rollouts: rolloutRepo, audit, events, binder });
     const clients = new ClientService(clientRepo);
     const activity = new ActivityRecorder(clientRepo, logger.child({ component: 'activity' }));
-    const policy = new PolicyCache({ siteCode, ports, sites, publicHosts: options.publicHosts });
+    const rollouts = new RolloutService({
+      db,
+      siteCode,
+      ports,
+      rollouts: rolloutRepo,
+      clients,
+      logger: logger.child({ component: 'rollout' }),
+      remediation: { siteCode, managementPoint: options.publicHosts[0] ?? os.hostname(), caFingerprint: pki.caFingerprint },
+      flushActivity: () => activity.flush(),
+      directoryPublishing: () => false,
+    });
+    const policy = new PolicyCache({
+      siteCode,
+      ports,
+      sites,
+      publicHosts: options.publicHosts,
+      probe: async () => {
+        const preflight = await rollouts.preflight();
+        if (preflight === undefined) return undefined;
+        const served = await ports.served(siteCode);
+        const endpoints = served.filter((e) => e.role === 'probe' && e.rolloutId === preflight.id).map((e) => ({ protocol: e.protocol, port: e.port }));
+        return { rolloutId: preflight.id, endpoints };
+      },
+    });
     let httpsOnly = (await ports.stored(siteCode)).communicationMode === 'https-only';
     events.on('ports-changed', () => {
       policy.invalidate();
@@ -112,6 +138,7 @@ export class SiteServer {
       policy,
       activity,
       httpsOnly: () => httpsOnly,
+      recordProbe: (clientId, report) => rollouts.recordProbe(clientId, report),
       logger: logger.child({ component: 'mp' }),
     });
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
@@ -121,7 +148,6 @@ export class SiteServer {
       tls,
       handler,
       ports,
-      overlaps,
       events,
       logger: logger.child({ component: 'mp' }),
     });
@@ -130,13 +156,15 @@ export class SiteServer {
     this.closers.push(() => activity.stop());
     await mp.start();
     this.closers.push(() => mp.stop());
+    await rollouts.start();
+    this.closers.push(() => rollouts.stop());
 
-    const services = new SiteServices(siteCode, ports, clients, audit, {
+    const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
       caFingerprint: pki.caFingerprint,
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
     });
-    const admin = new AdminApi({ routes: adminRoutes(services), token, logger: logger.child({ component: 'admin' }), tls });
+    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts)], token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
 

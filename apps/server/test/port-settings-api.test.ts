@@ -46,7 +46,7 @@ test('a change is stored as a new version, opens the new port and keeps the old 
   assert.ok(second.body.warnings.some((w) => w.code === 'W_CLIENTS_ON_OLD_PORTS'));
 });
 
-test('old ports close when the overlap of two policy intervals ends', async (t) => {
+test('old ports close once no active client is left on them (after at least one policy interval)', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const moved = await freePort();

@@ -8,7 +8,8 @@ import type { ColumnType, Generated } from 'kysely';
 export interface SiteDatabase {
   sites: SitesTable;
   port_settings: PortSettingsTable;
-  port_overlaps: PortOverlapsTable;
+  rollouts: RolloutsTable;
+  probe_reports: ProbeReportsTable;
   clients: ClientsTable;
   audit_log: AuditLogTable;
 }
@@ -40,12 +41,32 @@ export interface PortSettingsTable {
   updated_by: string;
 }
 
-/** Old request ports an MP keeps serving until `until`, so polling clients can move. */
-export interface PortOverlapsTable {
+/** A tracked change of request ports (see apps/server/src/rollouts). Settings are JSON text. */
+export interface RolloutsTable {
+  id: string;
   site_code: string;
-  protocol: 'http' | 'https';
-  port: number;
-  until: string;
+  state: string;
+  old_settings: string;
+  new_settings: string;
+  old_version: number;
+  new_version: number | null;
+  rollback_version: number | null;
+  preflight: number;
+  deadline: string;
+  created_at: string;
+  created_by: string;
+  committed_at: string | null;
+  ended_at: string | null;
+  /** JSON: how the rollout ended (reason, stranded clients). */
+  outcome: string | null;
+}
+
+/** What one client reported about reaching the new ports during a pre-flight. JSON results. */
+export interface ProbeReportsTable {
+  rollout_id: string;
+  client_id: string;
+  at: string;
+  results: string;
 }
 
 export interface ClientsTable {
@@ -63,6 +84,8 @@ export interface ClientsTable {
   last_address: string | null;
   settings_version: number;
   agent_state: string;
+  /** Where the client says its state dir is (for remediation commands). */
+  state_dir: string | null;
 }
 
 export interface AuditLogTable {

@@ -11,3 +11,4 @@ export * from './signing.js';
 export * from './protocol-version.js';
 export * from './wire/mp-messages.js';
 export * from './wire/admin-messages.js';
+export * from './wire/rollout-messages.js';

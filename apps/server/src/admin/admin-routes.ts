@@ -104,12 +104,12 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
     {
       method: 'PATCH',
       path: '/sites/{code}/ports',
-      summary: "Change a site's port settings; validated, test-bound on the MP, audited",
+      summary: "Change a site's port settings; validated, test-bound on the MP, audited; moving request ports starts a rollout",
       operationId: 'changePorts',
       auth: true,
       requestBody: PortChangeBody,
       response: PortChangeResult,
-      handle: (ctx) => s.ports.change(site(ctx), parsePortChangeBody(ctx.body), ctx.actor),
+      handle: (ctx) => s.rollouts.change(site(ctx), parsePortChangeBody(ctx.body), ctx.actor),
     },
     {
       method: 'GET',

@@ -8,19 +8,24 @@ export type Protocol = 'http' | 'https';
 export type ListenerState = 'listening' | 'failed';
 
 /** A request handler that also learns which listener the request came in on. */
-export type EndpointHandler = (req: http.IncomingMessage, res: http.ServerResponse, protocol: Protocol, port: number) => void;
+export type EndpointHandler = (req: http.IncomingMessage, res: http.ServerResponse, protocol: Protocol, port: number, mode: ListenerMode) => void;
+
+/** `serve`: client requests; `probe`: a pre-flight listener that only answers GET /mp/v1/probe. */
+export type ListenerMode = 'serve' | 'probe';
 
 /** One listener the set should hold. */
 export interface EndpointSpec {
   protocol: Protocol;
   port: number;
-  /** Item name used in errors ("http", "https-alternate", "overlap"). */
+  /** Item name used in errors ("http", "https-alternate", "old http"). */
   item: string;
+  mode: ListenerMode;
 }
 
 export interface ListenerStatus {
   protocol: Protocol;
   port: number;
+  mode: ListenerMode;
   state: ListenerState;
   error?: string;
 }
@@ -33,7 +38,7 @@ interface Entry {
 }
 
 const listenerChannel = diagnostics.channel('siteport:mp:listener');
-const key = (protocol: Protocol, port: number): string => `${protocol}:${port}`;
+const key = (spec: EndpointSpec): string => `${spec.protocol}:${spec.port}:${spec.mode}`;
 
 /**
  * The HTTP and HTTPS listeners of a management point. `reconcile` closes what is no longer wanted
@@ -66,6 +71,7 @@ export class ListenerSet {
     return [...this.entries.values()].map((e) => ({
       protocol: e.spec.protocol,
       port: e.spec.port,
+      mode: e.spec.mode,
       state: e.state,
       ...(e.error === undefined ? {} : { error: e.error }),
     }));
@@ -76,16 +82,16 @@ export class ListenerSet {
    * they stay in the set as 'failed' and are retried by the next reconcile.
    */
   async reconcile(wanted: readonly EndpointSpec[]): Promise<Error[]> {
-    const wantedKeys = new Set(wanted.map((w) => key(w.protocol, w.port)));
+    const wantedKeys = new Set(wanted.map(key));
     const closing = [...this.entries.entries()].filter(([k]) => !wantedKeys.has(k));
     for (const [k] of closing) this.entries.delete(k);
     await Promise.all(closing.map(([, entry]) => this.close(entry)));
     const errors: Error[] = [];
     for (const spec of wanted) {
-      const existing = this.entries.get(key(spec.protocol, spec.port));
+      const existing = this.entries.get(key(spec));
       if (existing?.state === 'listening') continue;
       const entry: Entry = { spec, server: undefined, state: 'failed' };
-      this.entries.set(key(spec.protocol, spec.port), entry);
+      this.entries.set(key(spec), entry);
       try {
         entry.server = await this.open(spec);
         entry.state = 'listening';
@@ -104,7 +110,7 @@ export class ListenerSet {
 
   private open(spec: EndpointSpec): Promise<http.Server> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
-      this.options.handler(req, res, spec.protocol, spec.port);
+      this.options.handler(req, res, spec.protocol, spec.port, spec.mode);
     const server = spec.protocol === 'https' ? https.createServer({ ...this.tls }, handler) : http.createServer(handler);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 30_000;

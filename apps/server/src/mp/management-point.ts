@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { SiteportError, requestEndpoints } from '@siteport/protocol';
+import { SiteportError } from '@siteport/protocol';
 import { testBind } from '../os/bind-check.js';
 import type { PortBinder, PortSettingsService } from '../services/port-settings-service.js';
 import type { SiteEvents } from '../services/site-events.js';
-import type { OverlapRepository } from '../repositories/overlap-repository.js';
 import { type EndpointHandler, type EndpointSpec, ListenerSet, type ListenerStatus } from './listener-set.js';
 
 /** Lifecycle of a management point. idle → starting → running → stopping → stopped. */
@@ -12,8 +11,8 @@ export type MpState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 const RETRY_FAILED_MS = 10_000;
 
 /**
- * A management point: holds one listener per request endpoint of its site (default and alternate,
- * HTTP and HTTPS) plus the old ports of a recent change while they overlap, and follows every
+ * A management point: holds one listener per endpoint its site serves (default and alternate,
+ * HTTP and HTTPS, the other side of an open rollout, pre-flight probe ports) and follows every
  * settings change without a restart.
  */
 export class ManagementPoint implements PortBinder {
@@ -32,7 +31,6 @@ export class ManagementPoint implements PortBinder {
       tls: { cert: string; key: string };
       handler: EndpointHandler;
       ports: PortSettingsService;
-      overlaps: OverlapRepository;
       events: SiteEvents;
       logger: Logger;
     },
@@ -67,7 +65,7 @@ export class ManagementPoint implements PortBinder {
     this.reconciling = this.reconciling.then(() =>
       this.reconcileNow().catch((error: unknown) => {
         this.deps.logger.error({ err: error }, 'cannot reconcile listeners; retrying');
-        this.schedule(true, []);
+        this.schedule(true);
         return [error instanceof Error ? error : new Error(String(error))];
       }),
     );
@@ -76,29 +74,23 @@ export class ManagementPoint implements PortBinder {
 
   private async reconcileNow(): Promise<Error[]> {
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return [];
-    const now = new Date();
-    await this.deps.overlaps.removeExpired(this.deps.siteCode, now.toISOString());
-    const stored = await this.deps.ports.stored(this.deps.siteCode);
-    const overlaps = await this.deps.ports.overlaps(this.deps.siteCode);
-    const wanted: EndpointSpec[] = [
-      ...requestEndpoints(stored.settings).map((e) => ({
-        protocol: e.protocol,
-        port: e.port,
-        item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`,
-      })),
-      ...overlaps.map((o) => ({ protocol: o.protocol, port: o.port, item: `old ${o.protocol}` })),
-    ];
+    const served = await this.deps.ports.served(this.deps.siteCode);
+    const wanted: EndpointSpec[] = served.map((e) => ({
+      protocol: e.protocol,
+      port: e.port,
+      item: e.item,
+      mode: e.role === 'probe' ? 'probe' : 'serve',
+    }));
     const errors = await this.listeners.reconcile(wanted);
-    this.schedule(errors.length > 0, overlaps.map((o) => Date.parse(o.until)));
+    this.schedule(errors.length > 0);
     return errors;
   }
 
-  /** Wakes up at the next overlap deadline, or soon when a listener failed to open. */
-  private schedule(retry: boolean, deadlines: number[]): void {
+  /** Retries soon when a listener failed to open. Rollout deadlines arrive as ports-changed events. */
+  private schedule(retry: boolean): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    const next = Math.min(retry ? Date.now() + RETRY_FAILED_MS : Infinity, ...deadlines);
-    if (!Number.isFinite(next)) return;
-    this.timer = setTimeout(() => void this.reconcile(), Math.max(0, next - Date.now()) + 10);
+    if (!retry) return;
+    this.timer = setTimeout(() => void this.reconcile(), RETRY_FAILED_MS);
     this.timer.unref();
   }
 

@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
   type CaResponse,
   HeartbeatRequest,
+  ProbeReport,
   type HeartbeatResponse,
   MP_PREFIX,
   RegisterRequest,
@@ -13,12 +14,13 @@ import {
 import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
 import { ClientService } from '../services/client-service.js';
 import type { ActivityRecorder } from './activity-recorder.js';
-import type { Protocol } from './listener-set.js';
+import type { ListenerMode, Protocol } from './listener-set.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RequestVerifier } from './request-verifier.js';
 
 const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
+const probeCheck = TypeCompiler.Compile(ProbeReport);
 
 /** What the MP request handler needs from the site. */
 export interface MpContext {
@@ -31,6 +33,8 @@ export interface MpContext {
   activity: ActivityRecorder;
   /** The site's current client communication mode (read per request; changes apply at once). */
   httpsOnly: () => boolean;
+  /** Stores a client's pre-flight report. */
+  recordProbe: (clientId: string, report: ProbeReport) => Promise<void>;
   logger: Logger;
 }
 
@@ -43,10 +47,18 @@ function invalid(what: string, errors: Iterable<{ path: string; message: string 
 export function createMpHandler(ctx: MpContext) {
   const caBody: CaResponse = { siteCode: ctx.siteCode, caCertificate: ctx.caCertificate, fingerprint: ctx.caFingerprint };
 
-  async function route(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): Promise<void> {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
+    if (path === `${MP_PREFIX}/probe`) {
+      // Pre-flight: proves the client reaches this port; no auth, no state.
+      sendJson(res, 200, { siteCode: ctx.siteCode, protocol, port, mode });
+      return;
+    }
+    if (mode === 'probe') {
+      throw new SiteportError('E_NOT_FOUND', `port ${port} is open for a pre-flight probe only; client requests go to the site's current ports`);
+    }
     if (!path.startsWith(`${MP_PREFIX}/`)) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
     if (protocol === 'http' && ctx.httpsOnly()) {
       throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
@@ -83,12 +95,23 @@ export function createMpHandler(ctx: MpContext) {
           settingsVersion: body.settingsVersion,
           agentState: body.agentState,
           hostname: body.hostname,
+          ...(body.stateDir === undefined ? {} : { stateDir: body.stateDir }),
         });
         const response: HeartbeatResponse = {
           settingsVersion: (await ctx.policy.current()).policy.settingsVersion,
           observed: { port, protocol },
         };
         sendJson(res, 200, response);
+        return;
+      }
+      case `${MP_PREFIX}/probe-report`: {
+        expect('POST');
+        const raw = await readBody(req);
+        const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
+        const body = parseJson(raw);
+        if (!probeCheck.Check(body)) throw invalid('probe report', probeCheck.Errors(body));
+        await ctx.recordProbe(client.id, body);
+        sendJson(res, 200, { recorded: body.results.length });
         return;
       }
       case `${MP_PREFIX}/register`: {
@@ -115,8 +138,8 @@ export function createMpHandler(ctx: MpContext) {
     }
   }
 
-  return (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): void => {
-    route(req, res, protocol, port).catch((error: unknown) => {
+  return (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): void => {
+    route(req, res, protocol, port, mode).catch((error: unknown) => {
       if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'client request failed');
       sendError(res, error);
     });

@@ -7,7 +7,14 @@ export class PolicyCache {
   private cached: { policy: Policy; bytes: Buffer } | undefined;
 
   constructor(
-    private readonly deps: { siteCode: string; ports: PortSettingsService; sites: SiteRepository; publicHosts: readonly string[] },
+    private readonly deps: {
+      siteCode: string;
+      ports: PortSettingsService;
+      sites: SiteRepository;
+      publicHosts: readonly string[];
+      /** The endpoints of an open pre-flight, which clients test-connect to. */
+      probe: () => Promise<Policy['probe']>;
+    },
   ) {}
 
   invalidate(): void {
@@ -28,6 +35,8 @@ export class PolicyCache {
       managementPoints: [...this.deps.publicHosts],
       issuedAt: new Date().toISOString(),
     };
+    const probe = await this.deps.probe();
+    if (probe !== undefined) policy.probe = probe;
     const entry = { policy, bytes: Buffer.from(JSON.stringify(policy)) };
     this.cached = entry;
     return entry;

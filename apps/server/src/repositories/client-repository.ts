@@ -14,6 +14,7 @@ export interface ClientRecord {
   lastContact: { at: string; port: number; protocol: 'http' | 'https'; address: string } | null;
   settingsVersion: number;
   agentState: string;
+  stateDir: string | null;
 }
 
 /** What one client request tells about the client, written in batches. */
@@ -26,6 +27,7 @@ export interface ContactUpdate {
   settingsVersion?: number;
   agentState?: string;
   hostname?: string;
+  stateDir?: string;
 }
 
 type Row = Awaited<ReturnType<ClientRepository['rowById']>>;
@@ -46,6 +48,7 @@ function toRecord(row: NonNullable<Row>): ClientRecord {
         : { at: row.last_contact_at, port: row.last_port, protocol: row.last_protocol, address: row.last_address ?? '' },
     settingsVersion: row.settings_version,
     agentState: row.agent_state,
+    stateDir: row.state_dir,
   };
 }
 
@@ -85,6 +88,7 @@ export class ClientRepository {
         last_address: null,
         settings_version: client.settingsVersion,
         agent_state: client.agentState,
+        state_dir: client.stateDir,
       })
       .execute();
   }
@@ -118,6 +122,7 @@ export class ClientRepository {
             ...(u.settingsVersion === undefined ? {} : { settings_version: u.settingsVersion }),
             ...(u.agentState === undefined ? {} : { agent_state: u.agentState }),
             ...(u.hostname === undefined ? {} : { hostname: u.hostname }),
+            ...(u.stateDir === undefined ? {} : { state_dir: u.stateDir }),
           })
           .where('id', '=', u.id)
           .execute();

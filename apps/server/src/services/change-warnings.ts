@@ -9,7 +9,6 @@ export function changeWarnings(
   before: PortSettings,
   after: PortSettings,
   clients: readonly ClientRecord[],
-  overlapSeconds: number,
 ): ChangeWarning[] {
   const warnings: ChangeWarning[] = [];
   const afterKeys = new Set(requestEndpoints(after).map((e) => `${e.protocol}:${e.port}`));
@@ -22,9 +21,9 @@ export function changeWarnings(
     warnings.push({
       code: 'W_CLIENTS_ON_OLD_PORTS',
       message:
-        `${onRemoved.length} client(s) last talked on ${ports}, which the site stops serving after an overlap of ${overlapSeconds} s. ` +
-        'Clients that do not download policy in that time become unmanaged until they are reconfigured ' +
-        '(siteport portswitch, or setup with CCMHTTPPORT/CCMHTTPSPORT).',
+        `${onRemoved.length} client(s) last talked on ${ports}. The management points keep serving those ports until every active client ` +
+        'has moved (or the rollout deadline); clients that are off until then become unmanaged until they are reconfigured ' +
+        '(siteport portswitch, setup with CCMHTTPPORT/CCMHTTPSPORT, or push).',
       clients: onRemoved.map((c) => c.id),
     });
   }

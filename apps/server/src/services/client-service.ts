@@ -68,6 +68,7 @@ export class ClientService {
       lastContact: null,
       settingsVersion: 0,
       agentState: 'registering',
+      stateDir: null,
     };
     await this.clients.insert(record);
     this.keys.set(record.id, { id: record.id, siteCode, key });
@@ -85,20 +86,29 @@ export class ClientService {
     return client;
   }
 
-  async list(siteCode: string, activeWindowSeconds: number, now: Date): Promise<ClientView[]> {
-    return (await this.clients.listBySite(siteCode)).map((c) => clientView(c, activeWindowSeconds, now));
+  async records(siteCode: string): Promise<ClientRecord[]> {
+    return this.clients.listBySite(siteCode);
   }
 
-  async get(id: string, activeWindowSeconds: (siteCode: string) => Promise<number>, now: Date): Promise<ClientView> {
+  async record(id: string): Promise<ClientRecord> {
     const record = await this.clients.findById(id);
     if (record === undefined) throw new SiteportError('E_CLIENT_NOT_FOUND', `no client ${id} is registered here`);
-    return clientView(record, await activeWindowSeconds(record.siteCode), now);
+    return record;
   }
 }
 
-/** A client as the admin API shows it, with active/inactive from its last contact. */
-export function clientView(c: ClientRecord, activeWindowSeconds: number, now: Date): ClientView {
-  const active = c.lastContact !== null && now.getTime() - Date.parse(c.lastContact.at) <= activeWindowSeconds * 1000;
+/** Whether a client's last contact is within the site's active window. */
+export function isActive(c: ClientRecord, activeWindowSeconds: number, now: Date): boolean {
+  return c.lastContact !== null && now.getTime() - Date.parse(c.lastContact.at) <= activeWindowSeconds * 1000;
+}
+
+/**
+ * A client as the admin API shows it: active/inactive from its last contact, and unmanaged when it
+ * was last seen on a port the site no longer serves (`served` holds "protocol:port" keys).
+ */
+export function clientView(c: ClientRecord, activeWindowSeconds: number, now: Date, served: ReadonlySet<string>): ClientView {
+  const active = isActive(c, activeWindowSeconds, now);
+  const lost = c.lastContact !== null && !served.has(`${c.lastContact.protocol}:${c.lastContact.port}`);
   return {
     clientId: c.id,
     siteCode: c.siteCode,
@@ -109,5 +119,12 @@ export function clientView(c: ClientRecord, activeWindowSeconds: number, now: Da
     settingsVersion: c.settingsVersion,
     agentState: c.agentState,
     activity: active ? 'active' : 'inactive',
+    managed: lost ? 'unmanaged' : 'managed',
+    ...(lost && c.lastContact !== null
+      ? {
+          unmanagedReason: `last seen on ${c.lastContact.protocol.toUpperCase()} port ${c.lastContact.port}, which the site no longer serves; run siteport portswitch on the client or reinstall it with the site's current ports`,
+        }
+      : {}),
+    stateDir: c.stateDir,
   };
 }

@@ -1,7 +1,6 @@
-import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
 import {
   type PortChange,
-  type PortChangeResult,
   type PortSettings,
   type PortsView,
   SiteportError,
@@ -10,10 +9,10 @@ import {
   requestEndpoints,
 } from '@siteport/protocol';
 import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { ClientRepository } from '../repositories/client-repository.js';
-import type { OverlapRepository, PortOverlap } from '../repositories/overlap-repository.js';
+import type { RolloutRepository } from '../repositories/rollout-repository.js';
 import type { SiteRecord, SiteRepository, StoredPorts } from '../repositories/site-repository.js';
-import { changeWarnings } from './change-warnings.js';
+import type { SettingsSnapshot } from '../rollouts/rollout-state.js';
+import { type ServedEndpoint, servedEndpoints } from '../rollouts/served-endpoints.js';
 import { portsView } from './ports-view.js';
 import type { SiteEvents } from './site-events.js';
 
@@ -22,27 +21,29 @@ export interface PortBinder {
   checkBindable(ports: readonly { item: string; port: number }[]): Promise<void>;
 }
 
-/** How many policy intervals an MP keeps serving old request ports after a change. */
-export const OVERLAP_POLICY_INTERVALS = 2;
+/** A validated, test-bound change that has not been stored yet. */
+export interface PreparedChange {
+  site: SiteRecord;
+  current: StoredPorts;
+  next: SettingsSnapshot;
+}
 
-/** Reads and changes a site's port settings: validation, test-bind, versioning, overlap, audit. */
+/**
+ * Reads a site's port settings and the endpoints its MPs serve, validates changes (whole result,
+ * test-bind) and writes new versions with their audit records. Changes of request or notification
+ * ports go through the rollout service, which uses {@link prepare} and {@link writeVersion}.
+ */
 export class PortSettingsService {
   constructor(
     private readonly deps: {
       db: Kysely<SiteDatabase>;
       sites: SiteRepository;
-      overlaps: OverlapRepository;
-      clients: ClientRepository;
+      rollouts: RolloutRepository;
       audit: AuditRepository;
       events: SiteEvents;
       binder: PortBinder;
-      now?: () => Date;
     },
   ) {}
-
-  private now(): Date {
-    return this.deps.now?.() ?? new Date();
-  }
 
   async site(code: string): Promise<SiteRecord> {
     const site = await this.deps.sites.find(code);
@@ -55,29 +56,28 @@ export class PortSettingsService {
     return site;
   }
 
-  async stored(code: string): Promise<StoredPorts> {
+  async stored(code: string, db: Kysely<SiteDatabase> | Transaction<SiteDatabase> = this.deps.db): Promise<StoredPorts> {
     await this.site(code);
-    const stored = await this.deps.sites.ports(code);
+    const stored = await this.deps.sites.ports(code, db);
     if (stored === undefined) throw new SiteportError('E_INTERNAL', `site ${code} has no port settings row`);
     return stored;
   }
 
-  /** Overlapping old ports still served, without the expired ones. */
-  async overlaps(code: string): Promise<PortOverlap[]> {
-    const now = this.now().toISOString();
-    return (await this.deps.overlaps.list(code)).filter((o) => o.until > now);
+  /** Every endpoint the site's MPs serve now: current ports, overlapping old ones, probe ports. */
+  async served(code: string): Promise<ServedEndpoint[]> {
+    return servedEndpoints((await this.stored(code)).settings, await this.deps.rollouts.open(code));
   }
 
   async view(code: string): Promise<PortsView> {
-    return portsView(await this.stored(code), await this.overlaps(code));
+    const served = await this.served(code);
+    return portsView(
+      await this.stored(code),
+      served.filter((e) => e.role === 'overlap').map((e) => ({ protocol: e.protocol, port: e.port, until: e.until ?? '' })),
+    );
   }
 
-  /**
-   * Applies a change: validates the whole result, test-binds new ports, stores it as a new
-   * version with the old request ports overlapping for two policy intervals, and audits it.
-   * Nothing is stored when any step fails.
-   */
-  async change(code: string, change: PortChange, actor: string): Promise<PortChangeResult> {
+  /** Validates a change as a whole and test-binds the TCP ports it adds; stores nothing. */
+  async prepare(code: string, change: PortChange): Promise<PreparedChange> {
     const site = await this.site(code);
     if (isEmptyChange(change)) {
       throw new SiteportError('E_VALIDATION', 'nothing to change: name at least one item, e.g. http=8080');
@@ -86,59 +86,71 @@ export class PortSettingsService {
     if (change.expectedVersion !== undefined && change.expectedVersion !== current.version) {
       throw versionConflict(code, change.expectedVersion, current.version);
     }
-    const next = applyPortChange(current.settings, change);
-    await this.deps.binder.checkBindable(newTcpPorts(current.settings, next));
+    const settings = applyPortChange(current.settings, change);
+    await this.deps.binder.checkBindable(newTcpPorts(current.settings, settings));
+    return { site, current, next: { settings, communicationMode: change.communicationMode ?? current.communicationMode } };
+  }
 
-    const at = this.now();
-    const overlapSeconds = site.policyIntervalSeconds * OVERLAP_POLICY_INTERVALS;
-    const until = new Date(at.getTime() + overlapSeconds * 1000).toISOString();
-    // A port that stays in use (even by the other protocol) cannot also overlap.
-    const nextPorts = new Set(requestEndpoints(next).map((e) => e.port));
-    const retired = requestEndpoints(current.settings)
-      .filter((e) => !nextPorts.has(e.port))
-      .map((e) => ({ protocol: e.protocol, port: e.port, until }));
-    const stored: StoredPorts = {
-      siteCode: code,
-      settings: next,
-      communicationMode: change.communicationMode ?? current.communicationMode,
-      version: current.version + 1,
-      updatedAt: at.toISOString(),
-      updatedBy: actor,
-    };
-    await this.deps.db.transaction().execute(async (trx) => {
-      if (!(await this.deps.sites.replacePorts(trx, stored, current.version))) {
-        throw versionConflict(code, current.version, current.version + 1);
-      }
-      await this.deps.overlaps.removePorts(trx, code, [
-        ...requestEndpoints(next),
-        ...requestEndpoints(next).map((e) => ({ protocol: e.protocol === 'http' ? ('https' as const) : ('http' as const), port: e.port })),
-      ]);
-      await this.deps.overlaps.upsert(trx, code, retired);
-      await this.deps.audit.append(trx, {
-        at: stored.updatedAt,
-        actor,
-        siteCode: code,
-        action: 'ports.change',
-        oldValue: { ...current.settings, communicationMode: current.communicationMode, version: current.version },
-        newValue: { ...next, communicationMode: stored.communicationMode, version: stored.version },
-        outcome: 'applied',
-      });
+  /** Stores `next` as the version after `current` inside `trx`, with an audit record. */
+  async writeVersion(
+    trx: Transaction<SiteDatabase>,
+    current: StoredPorts,
+    next: SettingsSnapshot,
+    actor: string,
+    action: string,
+    at: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<StoredPorts> {
+    const stored: StoredPorts = { siteCode: current.siteCode, ...next, version: current.version + 1, updatedAt: at, updatedBy: actor };
+    if (!(await this.deps.sites.replacePorts(trx, stored, current.version))) {
+      throw versionConflict(current.siteCode, current.version, current.version + 1);
+    }
+    await this.deps.audit.append(trx, {
+      at,
+      actor,
+      siteCode: current.siteCode,
+      action,
+      oldValue: { ...current.settings, communicationMode: current.communicationMode, version: current.version },
+      newValue: { ...next.settings, communicationMode: next.communicationMode, version: stored.version, ...extra },
+      outcome: 'applied',
     });
-    this.deps.events.portsChanged(code, stored.version);
-    const clients = await this.deps.clients.listBySite(code);
-    return {
-      ports: portsView(stored, await this.overlaps(code)),
-      warnings: changeWarnings(current.settings, next, clients, overlapSeconds),
-    };
+    return stored;
+  }
+
+  /** Applies a change that moves no request or notification port (descriptions, wake, mode, web site). */
+  async applyDirect(prepared: PreparedChange, actor: string): Promise<StoredPorts> {
+    const at = new Date().toISOString();
+    const stored = await this.deps.db.transaction().execute((trx) => this.writeVersion(trx, prepared.current, prepared.next, actor, 'ports.change', at));
+    this.deps.events.portsChanged(stored.siteCode, stored.version);
+    return stored;
+  }
+
+  /** Appends an audit record for a rollout event inside `trx`. */
+  async auditEvent(trx: Transaction<SiteDatabase>, siteCode: string, actor: string, action: string, at: string, value: Record<string, unknown>): Promise<void> {
+    await this.deps.audit.append(trx, { at, actor, siteCode, action, oldValue: null, newValue: value, outcome: 'applied' });
+  }
+
+  /** Announces a stored change (listeners, policy cache, subscribers). */
+  announce(code: string, version: number): void {
+    this.deps.events.portsChanged(code, version);
   }
 }
 
-function versionConflict(code: string, expected: number, actual: number): SiteportError {
+export function versionConflict(code: string, expected: number, actual: number): SiteportError {
   return new SiteportError(
     'E_VERSION_CONFLICT',
     `the ports of site ${code} are at version ${actual}, not ${expected}: someone else changed them; read them again and retry`,
     { details: { expected, actual } },
   );
+}
+
+/**
+ * Whether a change takes a request endpoint away or moves the notification port, and so needs a
+ * rollout. Adding an endpoint (a new alternate) strands nobody and applies directly.
+ */
+export function movesPorts(before: PortSettings, after: PortSettings): boolean {
+  const kept = new Set(requestEndpoints(after).map((e) => `${e.protocol}:${e.port}`));
+  return before.notification !== after.notification || requestEndpoints(before).some((e) => !kept.has(`${e.protocol}:${e.port}`));
 }
 
 /** TCP ports the change adds: each must be bindable before the change is accepted. */

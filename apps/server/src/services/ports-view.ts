@@ -1,9 +1,11 @@
 import type { PortsView } from '@siteport/protocol';
-import type { PortOverlap } from '../repositories/overlap-repository.js';
 import type { StoredPorts } from '../repositories/site-repository.js';
 
 /** The admin API's view of a site's ports (the JSON keys of `siteport ports show --json`). */
-export function portsView(stored: StoredPorts, overlaps: readonly PortOverlap[]): PortsView {
+export function portsView(
+  stored: StoredPorts,
+  overlaps: readonly { protocol: 'http' | 'https'; port: number; until: string }[],
+): PortsView {
   const { settings } = stored;
   return {
     siteCode: stored.siteCode,

@@ -1,6 +1,8 @@
 import type { ClientList, ClientView, SiteView } from '@siteport/protocol';
 import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { ClientService } from './client-service.js';
+import type { RolloutService } from '../rollouts/rollout-service.js';
+import { servedKeys } from '../rollouts/served-endpoints.js';
+import { type ClientService, clientView } from './client-service.js';
 import type { PortSettingsService } from './port-settings-service.js';
 
 /** What the admin API reads and changes: one object so routes stay thin. */
@@ -9,6 +11,7 @@ export class SiteServices {
     readonly siteCode: string,
     readonly ports: PortSettingsService,
     readonly clients: ClientService,
+    readonly rollouts: RolloutService,
     readonly audit: AuditRepository,
     private readonly facts: {
       caFingerprint: string;
@@ -17,10 +20,18 @@ export class SiteServices {
     },
   ) {}
 
-  async siteView(code: string): Promise<SiteView> {
+  private async clientViews(code: string): Promise<{ views: ClientView[]; window: number }> {
     const site = await this.ports.site(code);
     await this.facts.flushActivity();
-    const clients = await this.clients.list(code, site.activeWindowSeconds, new Date());
+    const served = servedKeys(await this.ports.served(code));
+    const now = new Date();
+    const views = (await this.clients.records(code)).map((c) => clientView(c, site.activeWindowSeconds, now, served));
+    return { views, window: site.activeWindowSeconds };
+  }
+
+  async siteView(code: string): Promise<SiteView> {
+    const site = await this.ports.site(code);
+    const { views } = await this.clientViews(code);
     return {
       siteCode: site.code,
       name: site.name,
@@ -28,7 +39,7 @@ export class SiteServices {
       policyIntervalSeconds: site.policyIntervalSeconds,
       activeWindowSeconds: site.activeWindowSeconds,
       caFingerprint: this.facts.caFingerprint,
-      clients: { total: clients.length, active: clients.filter((c) => c.activity === 'active').length },
+      clients: { total: views.length, active: views.filter((c) => c.activity === 'active').length },
       listeners: code === this.siteCode ? this.facts.listeners() : [],
     };
   }
@@ -38,13 +49,15 @@ export class SiteServices {
   }
 
   async clientList(code: string): Promise<ClientList> {
-    const site = await this.ports.site(code);
-    await this.facts.flushActivity();
-    return { clients: await this.clients.list(code, site.activeWindowSeconds, new Date()), activeWindowSeconds: site.activeWindowSeconds };
+    const { views, window } = await this.clientViews(code);
+    return { clients: views, activeWindowSeconds: window };
   }
 
   async client(id: string): Promise<ClientView> {
-    await this.facts.flushActivity();
-    return this.clients.get(id, async (code) => (await this.ports.site(code)).activeWindowSeconds, new Date());
+    const record = await this.clients.record(id);
+    const { views } = await this.clientViews(record.siteCode);
+    const view = views.find((v) => v.clientId === id);
+    if (view === undefined) throw new Error(`client ${id} vanished while being read`);
+    return view;
   }
 }

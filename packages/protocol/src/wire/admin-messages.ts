@@ -58,6 +58,8 @@ export type ChangeWarning = Static<typeof ChangeWarning>;
 export const PortChangeResult = Type.Object({
   ports: PortsView,
   warnings: Type.Array(ChangeWarning),
+  /** The rollout a change of request ports started (null for other changes). */
+  rolloutId: Type.Union([Type.String(), Type.Null()]),
 });
 export type PortChangeResult = Static<typeof PortChangeResult>;
 
@@ -79,6 +81,10 @@ export const ClientView = Type.Object({
   settingsVersion: Type.Integer(),
   agentState: Type.String(),
   activity: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+  /** managed, or unmanaged when the client was last seen on ports the site no longer serves. */
+  managed: Type.Union([Type.Literal('managed'), Type.Literal('unmanaged')]),
+  unmanagedReason: Type.Optional(Type.String()),
+  stateDir: Type.Union([Type.String(), Type.Null()]),
 });
 export type ClientView = Static<typeof ClientView>;
 

@@ -36,6 +36,13 @@ export const Policy = Type.Object({
   policyIntervalSeconds: Type.Integer({ minimum: 1 }),
   managementPoints: Type.Array(Type.String(), { description: 'MP host names clients may contact' }),
   issuedAt: Type.String({ format: 'date-time' }),
+  /** During a pre-flight: new endpoints to test-connect to (GET /mp/v1/probe) and report on. */
+  probe: Type.Optional(
+    Type.Object({
+      rolloutId: Type.String(),
+      endpoints: Type.Array(Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port })),
+    }),
+  ),
 });
 export type Policy = Static<typeof Policy>;
 
@@ -51,6 +58,8 @@ export const HeartbeatRequest = Type.Object({
   settingsVersion: Type.Integer({ minimum: 0 }),
   agentState: Type.String({ maxLength: 32 }),
   hostname: Type.String({ maxLength: 253 }),
+  /** The client's state dir, so remediation commands can name it. */
+  stateDir: Type.Optional(Type.String({ maxLength: 1024 })),
   portSwitch: Type.Optional(
     Type.Object({ at: Type.String(), httpPort: Port, httpsPort: Type.Union([Port, Type.Null()]) }),
   ),

@@ -1,0 +1,91 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { CLIENT_CATEGORIES } from './enums.js';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Protocol = Type.Union([Type.Literal('http'), Type.Literal('https')]);
+const PortsOf = Type.Object({
+  http: Type.Object({ default: Port, alternate: Type.Union([Port, Type.Null()]) }),
+  https: Type.Object({ default: Port, alternate: Type.Union([Port, Type.Null()]) }),
+  notification: Port,
+});
+
+/** Progress of a rollout: where the site's clients are. */
+export const RolloutProgress = Type.Object({
+  total: Type.Integer(),
+  moved: Type.Integer({ description: 'active clients that confirmed on the new ports' }),
+  onOldPorts: Type.Integer({ description: 'active clients still talking on ports that go away' }),
+  inactive: Type.Integer({ description: 'clients not heard from within the active window' }),
+});
+
+export const RolloutView = Type.Object({
+  id: Type.String(),
+  siteCode: Type.String(),
+  state: Type.String({ description: 'validated | preflight | overlapping | rolling-back | finalized | rolled-back | cancelled' }),
+  from: PortsOf,
+  to: PortsOf,
+  oldVersion: Type.Integer(),
+  newVersion: Type.Union([Type.Integer(), Type.Null()]),
+  preflight: Type.Boolean(),
+  deadline: Type.String(),
+  createdAt: Type.String(),
+  createdBy: Type.String(),
+  committedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.Union([
+    Type.Object({ reason: Type.String(), stranded: Type.Array(Type.String()), by: Type.String() }),
+    Type.Null(),
+  ]),
+  progress: RolloutProgress,
+});
+export type RolloutView = Static<typeof RolloutView>;
+
+export const ProbeResultSchema = Type.Object({
+  protocol: Protocol,
+  port: Port,
+  reachable: Type.Boolean(),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+/** One client in an impact report: how it learns the new ports, and what to run if it cannot. */
+export const ImpactClient = Type.Object({
+  clientId: Type.String(),
+  hostname: Type.String(),
+  category: CLIENT_CATEGORIES,
+  activity: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+  lastContact: Type.Union([Type.Object({ at: Type.String(), port: Port, protocol: Protocol }), Type.Null()]),
+  learnsVia: Type.Union([Type.Literal('directory'), Type.Literal('policy'), Type.Literal('nothing')]),
+  atRisk: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+  remediation: Type.Array(Type.String()),
+  probe: Type.Optional(Type.Array(ProbeResultSchema)),
+});
+export type ImpactClient = Static<typeof ImpactClient>;
+
+export const ImpactReport = Type.Object({
+  siteCode: Type.String(),
+  rolloutId: Type.Union([Type.String(), Type.Null()]),
+  removed: Type.Array(Type.Object({ protocol: Protocol, port: Port })),
+  added: Type.Array(Type.Object({ protocol: Protocol, port: Port })),
+  counts: Type.Record(
+    Type.String(),
+    Type.Object({ total: Type.Integer(), active: Type.Integer(), directory: Type.Integer(), policy: Type.Integer(), nothing: Type.Integer() }),
+  ),
+  atRisk: Type.Array(ImpactClient),
+  clients: Type.Array(ImpactClient),
+  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), clients: Type.Optional(Type.Array(Type.String())) })),
+  preflight: Type.Union([
+    Type.Object({
+      reported: Type.Integer(),
+      unreachable: Type.Array(Type.Object({ protocol: Protocol, port: Port, clients: Type.Array(Type.String()), message: Type.String() })),
+    }),
+    Type.Null(),
+  ]),
+});
+export type ImpactReport = Static<typeof ImpactReport>;
+
+/** `POST /mp/v1/probe-report`: what a client reached during a pre-flight. */
+export const ProbeReport = Type.Object({
+  rolloutId: Type.String({ maxLength: 64 }),
+  results: Type.Array(ProbeResultSchema, { maxItems: 16 }),
+});
+export type ProbeReport = Static<typeof ProbeReport>;
