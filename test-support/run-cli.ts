@@ -32,8 +32,9 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
 }
 
 /** Starts a long-running `siteport …` process; resolves once `ready` matches its stdout. */
-export function startCli(args: readonly string[], ready: RegExp, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
-  const child = spawn(process.execPath, [SITEPORT_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], ready: RegExp, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[] } = {}) {
+  const [cmd, ...rest] = [...(options.prefix ?? []), process.execPath, SITEPORT_BIN, ...args];
+  const child = spawn(cmd!, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

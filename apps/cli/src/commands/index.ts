@@ -6,9 +6,10 @@ import { register as agent } from './agent.js';
 import { register as portswitch } from './portswitch.js';
 import { register as clientStatus } from './client-status.js';
 import { register as demo } from './demo.js';
+import { register as rollout } from './rollout.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, setup, agent, portswitch, clientStatus];
+export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus];

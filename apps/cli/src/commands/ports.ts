@@ -87,5 +87,8 @@ export function register(program: Command): void {
     }
     process.stdout.write(`${formatPorts(result.ports)}\n`);
     for (const warning of result.warnings) process.stdout.write(`warning: ${warning.message}\n`);
+    if (result.rolloutId !== null) {
+      process.stdout.write(`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}\n`);
+    }
   });
 }
