@@ -40,6 +40,7 @@ export interface ProposeOptions {
 export class RolloutService {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
+  private startedAt = Date.now();
 
   constructor(
     private readonly deps: {
@@ -57,6 +58,7 @@ export class RolloutService {
 
   /** Starts the progress check: every half policy interval (between 0.5 s and 5 s). */
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     const site = await this.deps.ports.site(this.deps.siteCode);
     const every = Math.min(5000, Math.max(500, (site.policyIntervalSeconds * 1000) / 2));
     this.timer = setInterval(() => void this.tick(), every);
@@ -230,9 +232,12 @@ export class RolloutService {
         await this.end(rollout, target, { reason: 'deadline', stranded, by: 'siteport' });
         continue;
       }
-      // Give every client at least one policy interval to hear of the change.
+      // Give every client at least one policy interval to hear of the change, and after a restart
+      // one active window to check in again: clients the server could not hear while it was down
+      // are not gone.
       const since = Date.parse(rollout.committedAt ?? rollout.createdAt);
-      if (progress.remaining.length === 0 && now - since >= site.policyIntervalSeconds * 1000) {
+      const heardEveryone = now - this.startedAt >= site.activeWindowSeconds * 1000;
+      if (progress.remaining.length === 0 && heardEveryone && now - since >= site.policyIntervalSeconds * 1000) {
         await this.end(rollout, target, { reason: target === 'rolled-back' ? 'rolled-back' : 'all-moved', stranded, by: 'siteport' });
       }
     }
