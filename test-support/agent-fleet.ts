@@ -28,6 +28,9 @@ export interface FleetOptions {
 
 /** Installs `count` clients (setup with the site's ports) in their own state dirs; starts none. */
 export function createFleet(t: HasAfter, options: FleetOptions): FleetAgent[] {
+  // Hooks run in the order they were added: stop the agents before their state dirs go.
+  const members: FleetAgent[] = [];
+  t.after(() => Promise.all(members.map((m) => m.stop())));
   const root = tempDir(t, 'siteport-fleet-');
   const logger = pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' });
   const fleet = Array.from({ length: options.count }, (_, i): FleetAgent => {
@@ -52,10 +55,10 @@ export function createFleet(t: HasAfter, options: FleetOptions): FleetAgent[] {
       async start() {
         member.agent = new Agent({
           stateDir,
-          logger,
+          logger: logger.child({ agent: name }),
           hostname: name,
           ...(options.retryDefaultAfterMs === undefined ? {} : { retryDefaultAfterMs: options.retryDefaultAfterMs }),
-          requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+          requestTimeoutMs: options.requestTimeoutMs ?? 5000,
         });
         await member.agent.start();
       },
@@ -67,6 +70,6 @@ export function createFleet(t: HasAfter, options: FleetOptions): FleetAgent[] {
     };
     return member;
   });
-  t.after(() => Promise.all(fleet.map((m) => m.stop())));
+  members.push(...fleet);
   return fleet;
 }
