@@ -26,7 +26,7 @@ test('a firewall that blocks the new port for the clients of one subnet shows up
   const s = await startTestServer(t, { policyIntervalSeconds: 1, bindHost: '0.0.0.0', publicHosts: hosts.map((h) => h.hostAddress) });
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const root = tempDir(t);
-  const agents = hosts.map((host, i) => {
+  hosts.forEach((host, i) => {
     const stateDir = path.join(root, `client-${i}`);
     runSetup({
       stateDir,
@@ -35,7 +35,6 @@ test('a firewall that blocks the new port for the clients of one subnet shows up
     const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn', '--request-timeout', '2'], /$^/, { prefix: host.prefix });
     agent.started.catch(() => undefined);
     t.after(() => agent.child.kill('SIGTERM'));
-    return { stateDir, host };
   });
   await waitFor('both subnets registered', async () => (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.length === 2, 60_000);
   const clients = (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients;
@@ -55,7 +54,7 @@ test('a firewall that blocks the new port for the clients of one subnet shows up
     30_000,
   );
   assert.deepEqual(impact.preflight?.unreachable.map((u) => [u.protocol, u.port, u.clients]), [['http', newHttp, [blockedClient.clientId]]]);
-  assert.match(impact.preflight!.unreachable[0]!.message, new RegExp(`^1 client\\(s\\) cannot reach TCP ${newHttp} \\(HTTP\\): a firewall`));
+  assert.match(impact.preflight.unreachable[0]!.message, new RegExp(`^1 client\\(s\\) cannot reach TCP ${newHttp} \\(HTTP\\): a firewall`));
   const risky = impact.atRisk.map((c) => c.clientId);
   assert.deepEqual(risky, [blockedClient.clientId]);
   assert.match(impact.atRisk[0]!.remediation[0]!, new RegExp(`^allow TCP ${newHttp} between`));

@@ -76,7 +76,7 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
   const initial = await server.api<PortsView>('GET', '/sites/PS1/ports');
   const fleet = createFleet(t, { count: 4, ports: initial, caFingerprint: (await server.api<{ caFingerprint: string }>('GET', '/sites/PS1')).caFingerprint, httpOnly: (i) => i === 3 });
   await Promise.all(fleet.map((a) => a.start()));
-  const allOn = async (ports: PortsView): Promise<boolean> =>
+  const allOn = (ports: PortsView): boolean =>
     fleet.every((a) => {
       const last = a.status().lastContact;
       return last !== null && last.port === (last.protocol === 'http' ? ports.http.default : ports.https.default) && a.status().settingsVersion === ports.version;

@@ -59,7 +59,7 @@ test(`a rollout with ${COUNT} real agents of mixed categories: every online agen
   assert.equal(done.outcome?.reason, 'all-moved');
   assert.equal(done.progress.moved, COUNT - OFFLINE.size);
   const offlineIds = [...OFFLINE].map((i) => fleet[i]!.status().clientId);
-  assert.deepEqual([...done.outcome!.stranded].sort(), [...offlineIds].sort(), 'exactly the offline agents are stranded');
+  assert.deepEqual([...done.outcome.stranded].sort(), [...offlineIds].sort(), 'exactly the offline agents are stranded');
   for (const [i, agent] of fleet.entries()) {
     if (OFFLINE.has(i)) continue;
     const last = agent.status().lastContact!;
