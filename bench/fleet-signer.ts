@@ -5,7 +5,7 @@ import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, canonicalRequest, type Regis
 /** One simulated client: a real Ed25519 key, registered at the MP, signing every request. */
 export class SimulatedClient {
   private readonly key: KeyObject;
-  private readonly publicKeyPem: string;
+  readonly publicKeyPem: string;
   id = REGISTRATION_CLIENT_ID;
 
   constructor(readonly hostname: string) {

@@ -1,16 +1,37 @@
-// `npm run bench`: runs siteport's benchmarks and prints their results table (markdown).
-// Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_CLIENTS (default 200).
+// `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown).
+// BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
+// BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s): safe port change.
+// BENCH_ONLY ("throughput" or "rollout") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
+import { rolloutMove } from './rollout-move.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const clients = Number(process.env.BENCH_CLIENTS ?? 200);
-
-const rows = await mpThroughput({ seconds, connections, clients });
+const only = process.env.BENCH_ONLY;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`\n## MP request throughput (${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version})`);
-console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, every request freshly Ed25519-signed by the load generator; plain HTTP on loopback.\n`);
-console.log('| endpoint | bare node:http (req/s) | siteport MP (req/s) | ratio (target ≥ 0.8) |');
-console.log('|---|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} |`);
+console.log(`siteport benchmarks, ${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(2) ?? '?'}`);
+
+if (only === undefined || only === 'throughput') {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+  const clients = Number(process.env.BENCH_CLIENTS ?? 200);
+  const rows = await mpThroughput({ seconds, connections, clients });
+  console.log(`\n## MP request throughput`);
+  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, every request freshly Ed25519-signed by the load generator; plain HTTP on loopback.\n`);
+  console.log('| endpoint | bare node:http (req/s) | siteport MP (req/s) | ratio (target ≥ 0.8) |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} |`);
+}
+
+if (only === undefined || only === 'rollout') {
+  const sizes = (process.env.BENCH_ROLLOUT_SIZES ?? '1000,10000').split(',').map(Number);
+  const interval = Number(process.env.BENCH_ROLLOUT_INTERVAL ?? 30);
+  console.log(`\n## Safe port change: N online simulated clients move to a new HTTPS port`);
+  console.log(`One siteport server process (SQLite); simulated clients in one process over HTTPS (pinned site CA, Ed25519-signed heartbeat + policy once per policy interval, spread evenly); \`PATCH /ports\` moves HTTPS to a new port.\n`);
+  console.log('| clients | policy interval (s) | registration (s) | all clients on the new port after (s) | rollout finalized after (s) | stranded (target 0) | failed requests |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const size of sizes) {
+    const r = await rolloutMove(size, interval);
+    const n = (v: number | null): string => (v === null ? 'not reached' : v.toFixed(1));
+    console.log(`| ${r.clients} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`);
+  }
+}

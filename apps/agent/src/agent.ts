@@ -278,6 +278,8 @@ export class Agent {
     if (adopted) {
       this.saveConfig(next);
       this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');
+      // Confirm on the new ports at once, so a rollout sees this client move within one interval.
+      await this.client.heartbeat(clientId, key, { ...body, settingsVersion: next.settingsVersion });
     }
     if (AGENT_CHANNELS.policy.hasSubscribers) AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
     if (policy.probe !== undefined && !this.probed.has(policy.probe.rolloutId)) {

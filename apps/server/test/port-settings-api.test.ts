@@ -3,6 +3,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import type { PortChangeResult, PortsView } from '@siteport/protocol';
 import { startTestServer } from '../../../test-support/test-server.js';
+import { waitFor } from '../../../test-support/wait-for.js';
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
@@ -46,14 +47,18 @@ test('a change is stored as a new version, opens the new port and keeps the old 
   assert.ok(second.body.warnings.some((w) => w.code === 'W_CLIENTS_ON_OLD_PORTS'));
 });
 
-test('old ports close once no active client is left on them (after at least one policy interval)', async (t) => {
+test('old ports close once no active client is left on them (after one policy interval, and one active window after start)', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
+  const startedAt = Date.now();
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const moved = await freePort();
   await s.admin('PATCH', '/sites/PS1/ports', { http: { default: moved } });
+  const changedAt = Date.now();
   assert.ok(await connects(before.http.default));
-  await new Promise((r) => setTimeout(r, 2600));
-  assert.equal(await connects(before.http.default), false, 'the old port is closed after the overlap');
+  await waitFor('the old port closed', async () => !(await connects(before.http.default)), 15_000);
+  const closedAt = Date.now();
+  assert.ok(closedAt - changedAt >= 900, 'open for at least one policy interval');
+  assert.ok(closedAt - startedAt >= 2900, 'not before one active window (3 s) after the server started');
   assert.ok(await connects(moved));
   const after = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   assert.deepEqual(after.overlap, []);

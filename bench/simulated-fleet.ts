@@ -1,0 +1,122 @@
+import https from 'node:https';
+import type { HeartbeatResponse, Policy, RegisterResponse } from '@siteport/protocol';
+import { SimulatedClient } from './fleet-signer.js';
+
+/** A simulated client's view of the site: its ports and settings version, as a real agent keeps them. */
+interface SimState {
+  client: SimulatedClient;
+  httpsPort: number;
+  version: number;
+  lastPort: number;
+  /** When this client first checked in on each port (epoch ms). */
+  firstOn: Map<number, number>;
+}
+
+function request<T>(agent: https.Agent, ca: string, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, method, path, agent, ca, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${path}: HTTP ${res.statusCode ?? 0} ${text}`));
+        else resolve(JSON.parse(text) as T);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Many clients in one process speaking the real protocol over HTTPS: Ed25519 keys, signed
+ * registration, heartbeat and policy; each adopts new ports from policy like the agent does.
+ * They share a pool of keep-alive connections (so one process can simulate thousands).
+ */
+export class SimulatedFleet {
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly members: SimState[] = [];
+  failures = 0;
+
+  constructor(
+    private readonly ca: string,
+    private readonly httpsPort: number,
+  ) {}
+
+  async register(count: number, concurrency = 32): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const client = new SimulatedClient(`sim-${next++}`);
+        const body = JSON.stringify({ siteCode: 'PS1', hostname: client.hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'bench' });
+        const reply = await request<RegisterResponse>(this.agent, this.ca, this.httpsPort, 'POST', '/mp/v1/register', client.headers('POST', '/mp/v1/register', body), body);
+        client.id = reply.clientId;
+        this.members.push({ client, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  /** One agent cycle for one client: heartbeat, then policy, adopting newer ports. */
+  async cycle(m: SimState): Promise<void> {
+    try {
+      const beat = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
+      await request<HeartbeatResponse>(this.agent, this.ca, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', beat), beat);
+      m.lastPort = m.httpsPort;
+      if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
+      const policy = await request<Policy>(this.agent, this.ca, m.httpsPort, 'GET', '/mp/v1/policy', m.client.headers('GET', '/mp/v1/policy', ''));
+      if (policy.settingsVersion > m.version) {
+        m.version = policy.settingsVersion;
+        m.httpsPort = policy.ports.https.default;
+        // Like the agent: confirm on the new ports at once.
+        const confirm = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
+        await request<HeartbeatResponse>(this.agent, this.ca, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', confirm), confirm);
+        m.lastPort = m.httpsPort;
+        if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
+      }
+    } catch {
+      this.failures += 1;
+    }
+  }
+
+  /**
+   * Runs every client's cycle once per `intervalMs`, spread evenly over the interval (as agents'
+   * timers are), until `stop()` returns true (checked every 200 ms) or `maxMs` passes.
+   */
+  async run(intervalMs: number, maxMs: number, stop: () => boolean | Promise<boolean>): Promise<void> {
+    let stopped = false;
+    const checker = setInterval(() => {
+      void Promise.resolve(stop()).then((s) => (stopped ||= s), () => undefined);
+    }, 200);
+    try {
+      await this.rounds(intervalMs, maxMs, () => stopped);
+    } finally {
+      clearInterval(checker);
+    }
+  }
+
+  private async rounds(intervalMs: number, maxMs: number, stopped: () => boolean): Promise<void> {
+    const started = Date.now();
+    const gap = intervalMs / Math.max(1, this.members.length);
+    const pending = new Set<Promise<void>>();
+    for (let round = 0; Date.now() - started < maxMs; round++) {
+      const roundStart = started + round * intervalMs;
+      for (const [i, m] of this.members.entries()) {
+        const due = roundStart + i * gap;
+        if (stopped()) break;
+        const wait = due - Date.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const p = this.cycle(m).finally(() => pending.delete(p));
+        pending.add(p);
+        if (pending.size > 256) await Promise.race(pending);
+      }
+      if (stopped()) break;
+    }
+    await Promise.all(pending);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
