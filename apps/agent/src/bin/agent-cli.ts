@@ -1,5 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 import { SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION } from '../agent-options.js';
 import { runAgentProcess } from '../agent-process.js';
@@ -28,9 +30,9 @@ function usage(message: string): SiteportError {
   return new SiteportError('E_OPTION', `${message}; run siteport-agent --help`);
 }
 
-function parse(words: readonly string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse(words: readonly string[], options: ParseArgsOptionsConfig) {
   try {
-    return parseArgs({ args: [...words], options: options ?? {}, allowPositionals: true, strict: true });
+    return parseArgs({ args: [...words], options, allowPositionals: true, strict: true });
   } catch (error) {
     throw usage((error as Error).message);
   }
