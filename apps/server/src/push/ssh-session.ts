@@ -66,6 +66,12 @@ export class SshSession {
       signal?.addEventListener('abort', onAbort, { once: true });
       client.once('ready', () => {
         signal?.removeEventListener('abort', onAbort);
+        // A shutdown ends the connection; commands in flight then resolve with no exit code.
+        if (signal !== undefined) {
+          const endOnAbort = (): void => void client.end();
+          signal.addEventListener('abort', endOnAbort, { once: true });
+          client.once('close', () => signal.removeEventListener('abort', endOnAbort));
+        }
         resolve(new SshSession(client, presented ?? ''));
       });
       client.once('error', (error: Error & { level?: string; code?: string }) => {
