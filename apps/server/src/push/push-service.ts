@@ -311,6 +311,11 @@ export class PushService {
         return;
       }
       const failure = isSiteportError(error) ? error : new SiteportError('E_INTERNAL', (error as Error).message, { cause: error });
+      // The handshake accepted a new host key before authentication failed: pin it as well.
+      const presented = failure.details?.presentedHostKey;
+      if (row.host_key === null && settings?.accept_new_host_keys === 1 && failure.code === 'E_PUSH_AUTH' && typeof presented === 'string') {
+        await this.pinFirstUse(row, presented);
+      }
       const now = new Date();
       const schedule = settings ?? settingsOrDefault(code, undefined, this.deps.defaultManagementPoint);
       const queuedAt = row.queued_at === null ? now : new Date(row.queued_at);
