@@ -1,4 +1,4 @@
-import type { PushHostSpec, PushHostView, PushSettingsView, PushStatus } from '@siteport/protocol';
+import type { PushHostSpec, PushHostView, PushSettingsView } from '@siteport/protocol';
 import { PUSH_DEFAULTS } from '@siteport/protocol';
 import type { PushHostRow, PushSettingsRow } from '../repositories/push-repository.js';
 
@@ -47,7 +47,7 @@ export function hostView(row: PushHostRow, settings: PushSettingsRow): PushHostV
     port: row.port,
     installDir: row.install_dir ?? settings.default_install_dir,
     source: row.source,
-    status: row.status as PushStatus,
+    status: row.status,
     errorCode: row.error_code,
     reason: row.reason,
     attempts: row.attempts,

@@ -15,7 +15,8 @@ export class PushRepository {
   }
 
   async saveSettings(row: PushSettingsRow): Promise<void> {
-    const { site_code: _code, ...rest } = row;
+    const rest: Partial<PushSettingsRow> = { ...row };
+    delete rest.site_code;
     await this.db
       .insertInto('push_settings')
       .values(row)

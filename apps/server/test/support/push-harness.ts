@@ -71,5 +71,5 @@ export function installRoots(t: HasAfter): string {
 
 /** The client.json an install root holds. */
 export function installedConfig(installDir: string): { clientId: string | null; ports: { http: { default: number }; https: { default: number } } } {
-  return JSON.parse(readFileSync(path.join(installDir, 'state', 'client.json'), 'utf8'));
+  return JSON.parse(readFileSync(path.join(installDir, 'state', 'client.json'), 'utf8')) as ReturnType<typeof installedConfig>;
 }
