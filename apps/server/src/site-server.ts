@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { databaseLocation, openDatabase } from '@siteport/db';
 import type { PortsView } from '@siteport/protocol';

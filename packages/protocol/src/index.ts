@@ -11,9 +11,6 @@ export * from './signing.js';
 export * from './protocol-version.js';
 export * from './wire/mp-messages.js';
 export * from './wire/admin-messages.js';
-<<<<<<< HEAD
 export * from './wire/rollout-messages.js';
-=======
 export * from './push-input.js';
 export * from './wire/push-messages.js';
->>>>>>> 251a651 (Client push installation over SSH: inventory, encrypted push account, installer, retry scheduler, admin routes, siteport push)
