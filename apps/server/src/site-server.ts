@@ -162,14 +162,6 @@ export class SiteServer {
     this.closers.push(() => activity.stop());
     await mp.start();
     this.closers.push(() => mp.stop());
-    await rollouts.start();
-    this.closers.push(() => rollouts.stop());
-
-    const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
-      caFingerprint: pki.caFingerprint,
-      listeners: () => mp.listenerStatus(),
-      flushActivity: () => activity.flush(),
-    });
     const push = new PushService({
       siteCode,
       db,
@@ -185,6 +177,14 @@ export class SiteServer {
     });
     await push.start();
     this.closers.push(() => push.stop());
+    await rollouts.start();
+    this.closers.push(() => rollouts.stop());
+
+    const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
+      caFingerprint: pki.caFingerprint,
+      listeners: () => mp.listenerStatus(),
+      flushActivity: () => activity.flush(),
+    });
     const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts), ...pushRoutes(push)], token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
