@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly publicHosts: readonly string[];
   /** pino level. @default 'info' */
   readonly logLevel: string;
+  /** A prebuilt agent bundle (`npm run bundle:agent`) for push installation; absent: built into `<data>/agent-bundle` at first push. */
+  readonly agentBundle: string | undefined;
 }
 
 /** Raw option values as they come from the CLI or a test. */
@@ -52,6 +54,7 @@ export type ServerOptionsInput = Partial<{
   activeWindowSeconds: number | string;
   publicHosts: readonly string[];
   logLevel: string;
+  agentBundle: string;
 }>;
 
 function optionPort(name: string, value: number | string | undefined, fallback: number): number {
@@ -99,6 +102,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
       input.activeWindowSeconds === undefined ? undefined : seconds('active-window', input.activeWindowSeconds, 0, 1),
     publicHosts: Object.freeze([...(input.publicHosts ?? [])]),
     logLevel: input.logLevel ?? 'info',
+    agentBundle: input.agentBundle === undefined ? undefined : path.resolve(input.agentBundle),
   };
   return Object.freeze(options);
 }

@@ -27,6 +27,11 @@ import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
 import { ensureSite } from './site-bootstrap.js';
 import path from 'node:path';
+import { pushRoutes } from './admin/push-routes.js';
+import { agentBundleSource } from './push/agent-bundle-source.js';
+import { PushService } from './push/push-service.js';
+import { PUSH_REDACT, SecretBox } from './push/secret-box.js';
+import { PushRepository } from './repositories/push-repository.js';
 
 /** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
 export type ServerState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -140,6 +145,7 @@ export class SiteServer {
       httpsOnly: () => httpsOnly,
       recordProbe: (clientId, report) => rollouts.recordProbe(clientId, report),
       logger: logger.child({ component: 'mp' }),
+      onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     });
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
     const mp = new ManagementPoint({
@@ -156,6 +162,21 @@ export class SiteServer {
     this.closers.push(() => activity.stop());
     await mp.start();
     this.closers.push(() => mp.stop());
+    const push = new PushService({
+      siteCode,
+      db,
+      push: new PushRepository(db),
+      audit,
+      ports,
+      events,
+      box: await SecretBox.open(options.dataDir),
+      caFingerprint: pki.caFingerprint,
+      defaultManagementPoint: options.publicHosts[0] ?? os.hostname(),
+      bundle: agentBundleSource(options.agentBundle, path.join(options.dataDir, 'agent-bundle')),
+      logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
+    });
+    await push.start();
+    this.closers.push(() => push.stop());
     await rollouts.start();
     this.closers.push(() => rollouts.stop());
 
@@ -164,7 +185,7 @@ export class SiteServer {
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
     });
-    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts)], token, logger: logger.child({ component: 'admin' }), tls });
+    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts), ...pushRoutes(push)], token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
 

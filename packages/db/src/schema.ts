@@ -12,6 +12,8 @@ export interface SiteDatabase {
   probe_reports: ProbeReportsTable;
   clients: ClientsTable;
   audit_log: AuditLogTable;
+  push_settings: PushSettingsTable;
+  push_hosts: PushHostsTable;
 }
 
 export interface SitesTable {
@@ -100,3 +102,48 @@ export interface AuditLogTable {
 }
 
 export type Timestamp = ColumnType<string, string, string>;
+
+/** A site's client push settings; `secret` is the AES-256-GCM ciphertext of the push account's key or password. */
+export interface PushSettingsTable {
+  site_code: string;
+  auto_push: number;
+  retry_interval_seconds: number;
+  retry_for_seconds: number;
+  registration_timeout_seconds: number;
+  accept_new_host_keys: number;
+  management_point: string | null;
+  default_install_dir: string;
+  user_name: string | null;
+  auth_kind: 'key' | 'password' | null;
+  secret: string | null;
+  updated_at: string;
+}
+
+/** The push host inventory: one row per host:port, its own credentials (optional, encrypted) and push status. */
+export interface PushHostsTable {
+  id: string;
+  site_code: string;
+  host: string;
+  port: number;
+  install_dir: string | null;
+  source: string;
+  user_name: string | null;
+  auth_kind: 'key' | 'password' | null;
+  secret: string | null;
+  host_key: string | null;
+  host_key_source: 'given' | 'first-use' | null;
+  status: string;
+  error_code: string | null;
+  reason: string | null;
+  attempts: number;
+  queued_at: string | null;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  client_id: string | null;
+  key_fingerprint: string | null;
+  registered_at: string | null;
+  /** JSON `{ http, https, settingsVersion }` of the last successful install. */
+  installed_ports: string | null;
+  created_at: string;
+  updated_at: string;
+}

@@ -40,6 +40,15 @@ export const ERROR_CODES = {
   E_SERVER_UNREACHABLE: { status: 503, summary: 'The admin API could not be reached.' },
   E_CA_MISMATCH: { status: 502, summary: 'The site CA does not match the expected fingerprint.' },
   E_PROTOCOL: { status: 502, summary: 'A peer answered with something that is not siteport protocol.' },
+  E_PUSH_HOST_NOT_FOUND: { status: 404, summary: 'No such host in the push inventory.' },
+  E_PUSH_HOST_KEY: { status: 502, summary: 'A push target presented an SSH host key other than the pinned one, or none is pinned.' },
+  E_PUSH_AUTH: { status: 502, summary: 'A push target refused the push account credentials.' },
+  E_PUSH_UNREACHABLE: { status: 502, summary: 'A push target could not be reached over SSH.' },
+  E_PUSH_NO_CREDENTIALS: { status: 400, summary: 'No push account is configured for a host.' },
+  E_PUSH_COPY: { status: 502, summary: 'The agent bundle could not be copied to a push target.' },
+  E_PUSH_INSTALL: { status: 502, summary: 'Client setup failed on a push target.' },
+  E_PUSH_NOT_REGISTERED: { status: 504, summary: 'A pushed client did not register with the site in time.' },
+  E_SECRET_STORE: { status: 500, summary: 'The push secret key file cannot be read or a stored secret cannot be decrypted.' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -12,3 +12,5 @@ export * from './protocol-version.js';
 export * from './wire/mp-messages.js';
 export * from './wire/admin-messages.js';
 export * from './wire/rollout-messages.js';
+export * from './push-input.js';
+export * from './wire/push-messages.js';

@@ -19,6 +19,7 @@ interface ServerFlags {
   activeWindow?: string;
   publicHost?: string[];
   logLevel?: string;
+  agentBundle?: string;
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
@@ -69,6 +70,7 @@ export function register(program: Command): void {
     .option('--active-window <seconds>', 'clients silent for longer are inactive (default 3 policy intervals)')
     .option('--public-host <name>', 'host name clients use for this MP (repeatable; goes into the certificate and policy)', collect)
     .option('--log-level <level>', 'pino log level', 'info')
+    .option('--agent-bundle <file>', 'prebuilt agent bundle for push installation (npm run bundle:agent); default: built at first push')
     .action(async (flags: ServerFlags) => {
       const server = await SiteServer.start({
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
@@ -87,6 +89,7 @@ export function register(program: Command): void {
         ...(flags.activeWindow === undefined ? {} : { activeWindowSeconds: flags.activeWindow }),
         ...(flags.publicHost === undefined ? {} : { publicHosts: flags.publicHost }),
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+        ...(flags.agentBundle === undefined ? {} : { agentBundle: flags.agentBundle }),
       });
       process.stdout.write(`${banner(server.info)}\n`);
       await runUntilSignal(server);

@@ -36,6 +36,8 @@ export interface MpContext {
   /** Stores a client's pre-flight report. */
   recordProbe: (clientId: string, report: ProbeReport) => Promise<void>;
   logger: Logger;
+  /** Told of every accepted registration (push installation waits for it). */
+  onRegistered?: (client: { siteCode: string; id: string; keyFingerprint: string }) => void;
 }
 
 function invalid(what: string, errors: Iterable<{ path: string; message: string }>): SiteportError {
@@ -129,6 +131,7 @@ export function createMpHandler(ctx: MpContext) {
         const record = await ctx.clients.register(ctx.siteCode, body, key, now);
         ctx.activity.record({ id: record.id, at: now.toISOString(), port, protocol, address, agentState: 'registering' });
         ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port }, 'client registered');
+        ctx.onRegistered?.(record);
         const response: RegisterResponse = { clientId: record.id, siteCode: ctx.siteCode, policy: (await ctx.policy.current()).policy };
         sendJson(res, 200, response);
         return;

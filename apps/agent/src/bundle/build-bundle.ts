@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { SiteportError } from '@siteport/protocol';
+import { AGENT_VERSION } from '../agent-options.js';
+
+const run = promisify(execFile);
+
+/** A built offline agent bundle: a versioned `.tar.gz` with the agent, its systemd unit and installer. */
+export interface AgentBundle {
+  /** Absolute path of `siteport-agent-<version>.tar.gz`. */
+  file: string;
+  /** The agent version inside (also the top folder name's suffix). */
+  version: string;
+  /** Name of the folder inside the tarball, `siteport-agent-<version>`. */
+  folder: string;
+  /** SHA-256 (hex) of the tarball. */
+  sha256: string;
+  bytes: number;
+}
+
+/** Name of the bundled agent script inside the bundle. */
+export const BUNDLE_SCRIPT = 'siteport-agent.mjs';
+
+const ENTRY = fileURLToPath(new URL('../bin/agent-main.ts', import.meta.url));
+const FILES_DIR = fileURLToPath(new URL('../../bundle-files/', import.meta.url));
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The bundle that {@link buildAgentBundle} writes into `outDir`, if it is there and intact. */
+export function existingAgentBundle(outDir: string): AgentBundle | undefined {
+  const folder = `siteport-agent-${AGENT_VERSION}`;
+  const file = path.resolve(outDir, `${folder}.tar.gz`);
+  try {
+    const data = readFileSync(file);
+    return { file, version: AGENT_VERSION, folder, sha256: sha256(data), bytes: data.length };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the offline agent bundle into `outDir`: esbuild bundles the agent's own entry (setup,
+ * agent, portswitch, client status/identity; no server, no database) with every dependency into
+ * one ESM file that runs on a plain Node.js 20 with no node_modules; next to it go the systemd
+ * unit, `install.sh`, `VERSION` and `sha256sums`, packed as `siteport-agent-<version>.tar.gz`.
+ */
+export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
+  const folder = `siteport-agent-${AGENT_VERSION}`;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'siteport-bundle-'));
+  try {
+    const dir = path.join(work, folder);
+    mkdirSync(dir, { recursive: true });
+    await build({
+      entryPoints: [ENTRY],
+      outfile: path.join(dir, BUNDLE_SCRIPT),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      legalComments: 'none',
+      logLevel: 'silent',
+      // pino and its helpers are CommonJS and require() Node built-ins; give the ESM bundle a require.
+      banner: { js: "#!/usr/bin/env node\nimport { createRequire as __siteportRequire } from 'node:module';\nconst require = __siteportRequire(import.meta.url);" },
+    });
+    for (const name of ['install.sh', 'siteport-agent.service']) copyFileSync(path.join(FILES_DIR, name), path.join(dir, name));
+    writeFileSync(path.join(dir, 'VERSION'), `${AGENT_VERSION}\n`);
+    const sums = [BUNDLE_SCRIPT, 'install.sh', 'siteport-agent.service', 'VERSION']
+      .map((name) => `${sha256(readFileSync(path.join(dir, name)))}  ${name}`)
+      .join('\n');
+    writeFileSync(path.join(dir, 'sha256sums'), `${sums}\n`);
+    mkdirSync(outDir, { recursive: true });
+    const file = path.resolve(outDir, `${folder}.tar.gz`);
+    const partial = `${file}.partial`;
+    // Fixed order, owner and time: the same sources give the same tarball.
+    await run('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-czf', partial, '-C', work, folder]);
+    renameSync(partial, file);
+    const data = readFileSync(file);
+    return { file, version: AGENT_VERSION, folder, sha256: sha256(data), bytes: statSync(file).size };
+  } catch (error) {
+    throw new SiteportError('E_INTERNAL', `building the agent bundle failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

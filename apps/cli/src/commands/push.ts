@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  type PushHostList,
+  type PushHostView,
+  type PushSettingsView,
+  SiteportError,
+  parseSiteCode,
+} from '@siteport/protocol';
+import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { printJson, table } from '../format.js';
+
+interface PushOptions extends AdminConnectionOptions {
+  site?: string;
+  json?: boolean;
+  user?: string;
+  key?: string;
+  passwordEnv?: string;
+  hostKey?: string;
+  installDir?: string;
+  wait?: boolean;
+  timeout?: string;
+  file?: string;
+}
+
+async function siteOf(client: AdminClient, options: PushOptions): Promise<string> {
+  if (options.site !== undefined) return parseSiteCode(options.site, '--site');
+  return (await client.request<{ siteCode: string }>('GET', '/health')).siteCode;
+}
+
+/** `HOST` or `HOST:PORT` (IPv6 as `[addr]:port`) into the API's host object. */
+export function hostArgument(word: string): { host: string; port?: number } {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(word);
+  const plain = /^([^:]+)(?::(\d+))?$/.exec(word);
+  const match = bracket ?? plain;
+  if (match?.[1] === undefined) throw new SiteportError('E_OPTION', `expected HOST or HOST:PORT, got ${JSON.stringify(word)}`);
+  return { host: match[1], ...(match[2] === undefined ? {} : { port: Number(match[2]) }) };
+}
+
+/** The write-only credential flags: --key FILE or --password-env VAR (a password never on the command line). */
+function credential(options: PushOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (options.user !== undefined) out.user = options.user;
+  if (options.key !== undefined && options.passwordEnv !== undefined) throw new SiteportError('E_OPTION', 'give --key or --password-env, not both');
+  if (options.key !== undefined) {
+    try {
+      out.privateKey = readFileSync(options.key, 'utf8');
+    } catch (error) {
+      throw new SiteportError('E_OPTION', `cannot read --key ${options.key}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (options.passwordEnv !== undefined) {
+    const value = process.env[options.passwordEnv];
+    if (value === undefined || value === '') throw new SiteportError('E_OPTION', `--password-env ${options.passwordEnv}: that environment variable is empty`);
+    out.password = value;
+  }
+  return out;
+}
+
+function describe(h: PushHostView): string {
+  switch (h.status) {
+    case 'registered':
+      return `registered as client ${h.clientId ?? '?'} (HTTP ${h.installedPorts?.http ?? '?'}, HTTPS ${h.installedPorts?.https ?? '?'})`;
+    case 'failed':
+      return `failed: ${h.errorCode ?? ''}: ${h.reason ?? ''}${h.nextAttemptAt === null ? ' (no more retries)' : ` (next attempt ${h.nextAttemptAt})`}`;
+    default:
+      return h.status;
+  }
+}
+
+function hostTable(hosts: readonly PushHostView[]): string {
+  const rows = [['HOST', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'CLIENT', 'REASON']];
+  for (const h of hosts) {
+    rows.push([`${h.host}:${h.port}`, h.status, String(h.attempts), h.nextAttemptAt ?? '-', h.clientId ?? '-', h.reason ?? '']);
+  }
+  return table(rows);
+}
+
+async function waitForHosts(client: AdminClient, code: string, ids: readonly string[], timeoutMs: number, json: boolean): Promise<PushHostView[]> {
+  const deadline = Date.now() + timeoutMs;
+  const shown = new Map<string, string>();
+  for (;;) {
+    const { hosts } = await client.request<PushHostList>('GET', `/sites/${code}/push/hosts`);
+    const mine = hosts.filter((h) => ids.includes(h.id));
+    for (const h of mine) {
+      const line = describe(h);
+      if (!json && shown.get(h.id) !== line) process.stdout.write(`${h.host}:${h.port}  ${line}\n`);
+      shown.set(h.id, line);
+    }
+    // A failure is final for this run even when a retry is scheduled: the schedule goes on in the server.
+    if (mine.every((h) => h.status === 'registered' || h.status === 'failed')) return mine;
+    if (Date.now() > deadline) {
+      throw new SiteportError('E_PUSH_NOT_REGISTERED', `gave up watching after ${Math.round(timeoutMs / 1000)} s; the push goes on in the server: siteport push status`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+function hostOptions<T extends Command>(command: T): T {
+  return command
+    .option('--site <code>', "site code (default: the server's own site)")
+    .option('--user <name>', 'SSH account on the target (default: the site push account)')
+    .option('--key <file>', 'SSH private key file of the push account (stored encrypted, never shown again)')
+    .option('--password-env <var>', 'use password authentication with the password in this environment variable')
+    .option('--host-key <fingerprint>', 'pin the host key (SHA256:… as ssh-keygen -lf prints it)')
+    .option('--install-dir <dir>', 'install root on the target (default /opt/siteport-agent)')
+    .option('--json', 'machine-readable output');
+}
+
+/** `siteport push HOST… [--user] [--key]` and `siteport push hosts|add|settings`: client push installation. */
+export function register(program: Command): void {
+  const push = withConnectionOptions(
+    hostOptions(
+      program
+        .command('push')
+        .description("install the client on hosts over SSH with the site's current ports, and show progress until each registers or fails")
+        .argument('[hosts...]', 'HOST or HOST:PORT (SSH port, default 22)')
+        .option('--no-wait', 'queue the installs and return at once')
+        .option('--timeout <seconds>', 'how long to show progress before returning', '600'),
+    ),
+  ).action(async (words: string[], options: PushOptions) => {
+    if (words.length === 0) throw new SiteportError('E_OPTION', 'name at least one HOST, e.g. siteport push web1 --key ~/.ssh/push_ed25519');
+    const extra = { ...credential(options), ...(options.hostKey === undefined ? {} : { hostKey: options.hostKey }), ...(options.installDir === undefined ? {} : { installDir: options.installDir }) };
+    const hosts = words.map((w) => ({ ...hostArgument(w), ...extra, source: 'cli' }));
+    const client = await AdminClient.connect(options);
+    const code = await siteOf(client, options);
+    const queued = await client.request<PushHostList>('POST', `/sites/${code}/push/install`, { hosts });
+    if (options.wait === false) {
+      if (options.json === true) printJson(queued);
+      else process.stdout.write(`${hostTable(queued.hosts)}\n`);
+      return;
+    }
+    const timeout = Number(options.timeout ?? '600');
+    if (!Number.isInteger(timeout) || timeout < 1) throw new SiteportError('E_OPTION', `--timeout must be a whole number of seconds, got ${options.timeout}`);
+    const done = await waitForHosts(client, code, queued.hosts.map((h) => h.id), timeout * 1000, options.json === true);
+    if (options.json === true) printJson({ hosts: done });
+    const failed = done.filter((h) => h.status !== 'registered');
+    if (failed.length > 0) {
+      throw new SiteportError('E_PUSH_INSTALL', `${failed.length} of ${done.length} hosts failed: ${failed.map((h) => `${h.host}:${h.port} (${h.errorCode ?? '?'})`).join(', ')}`);
+    }
+  });
+
+  withConnectionOptions(
+    push
+      .command('status')
+      .description('show the push host inventory with per-host status')
+      .option('--site <code>', "site code (default: the server's own site)")
+      .option('--json', 'machine-readable output'),
+  ).action(async (options: PushOptions) => {
+    const client = await AdminClient.connect(options);
+    const list = await client.request<PushHostList>('GET', `/sites/${await siteOf(client, options)}/push/hosts`);
+    if (options.json === true) printJson(list);
+    else process.stdout.write(`${hostTable(list.hosts)}\n`);
+  });
+
+  withConnectionOptions(
+    hostOptions(
+      push
+        .command('add')
+        .description('add hosts to the push inventory (with automatic push on, they get the client)')
+        .argument('[hosts...]', 'HOST or HOST:PORT')
+        .option('--file <file>', 'discovery file: one HOST[:PORT] per line, # comments'),
+    ),
+  ).action(async (words: string[], options: PushOptions) => {
+    const fromFile =
+      options.file === undefined
+        ? []
+        : readFileSync(options.file, 'utf8')
+            .split('\n')
+            .map((l) => l.replace(/#.*/, '').trim())
+            .filter((l) => l !== '');
+    if (words.length + fromFile.length === 0) throw new SiteportError('E_OPTION', 'name at least one HOST or give --file');
+    const extra = { ...credential(options), ...(options.installDir === undefined ? {} : { installDir: options.installDir }) };
+    const hosts = [...words.map((w) => ({ ...hostArgument(w), source: 'cli' })), ...fromFile.map((w) => ({ ...hostArgument(w), source: 'file' }))].map((h) => ({ ...h, ...extra }));
+    const client = await AdminClient.connect(options);
+    const list = await client.request<PushHostList>('POST', `/sites/${await siteOf(client, options)}/push/hosts`, { hosts });
+    if (options.json === true) printJson(list);
+    else process.stdout.write(`${hostTable(list.hosts)}\n`);
+  });
+
+  const settings = push.command('settings').description("read or change the site's push settings");
+  withConnectionOptions(settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output')).action(
+    async (options: PushOptions) => {
+      const client = await AdminClient.connect(options);
+      const view = await client.request<PushSettingsView>('GET', `/sites/${await siteOf(client, options)}/push/settings`);
+      printJson(view);
+    },
+  );
+  withConnectionOptions(
+    hostOptions(
+      settings
+        .command('set')
+        .description('KEY=VALUE with keys autoPush, retryIntervalSeconds, retryForSeconds, registrationTimeoutSeconds, acceptNewHostKeys, managementPoint, defaultInstallDir')
+        .argument('[assignments...]', 'e.g. autoPush=true retryIntervalSeconds=3600'),
+    ),
+  ).action(async (assignments: string[], options: PushOptions) => {
+    const body: Record<string, unknown> = { ...credential(options) };
+    for (const word of assignments) {
+      const at = word.indexOf('=');
+      if (at < 1) throw new SiteportError('E_OPTION', `expected KEY=VALUE, got ${JSON.stringify(word)}`);
+      const value = word.slice(at + 1);
+      body[word.slice(0, at)] = value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
+    }
+    if (Object.keys(body).length === 0) throw new SiteportError('E_OPTION', 'name at least one KEY=VALUE, --user or --key');
+    const client = await AdminClient.connect(options);
+    printJson(await client.request<PushSettingsView>('PATCH', `/sites/${await siteOf(client, options)}/push/settings`, body));
+  });
+}

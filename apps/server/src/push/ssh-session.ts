@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { Client, type ConnectConfig } from 'ssh2';
+import { type Secret, SiteportError } from '@siteport/protocol';
+
+/** How to reach and trust one push target. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  secret: { kind: 'key' | 'password'; value: Secret };
+  /** The pinned host key fingerprint (`SHA256:…`); null when none is pinned yet. */
+  hostKey: string | null;
+  /** With no pinned key: accept the one presented and report it for pinning (trust on first use). */
+  acceptNewHostKey: boolean;
+  connectTimeoutMs: number;
+}
+
+/** Result of one remote command. */
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The SHA-256 fingerprint of an SSH host key blob, as OpenSSH prints it. */
+export function hostKeyFingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/**
+ * One SSH connection to a push target (ssh2): host key check against the pin, key or password
+ * authentication, remote commands and SFTP upload. Connection failures become E_PUSH_HOST_KEY,
+ * E_PUSH_AUTH or E_PUSH_UNREACHABLE with a message that says what to check.
+ */
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    /** The fingerprint the target presented. */
+    readonly presentedHostKey: string,
+  ) {}
+
+  static connect(target: SshTarget, signal?: AbortSignal): Promise<SshSession> {
+    const client = new Client();
+    const where = `${target.user}@${target.host}:${target.port}`;
+    let presented: string | undefined;
+    let rejectedKey = false;
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: target.connectTimeoutMs,
+      tryKeyboard: false,
+      hostVerifier: (key: Buffer) => {
+        presented = hostKeyFingerprint(key);
+        const ok = target.hostKey === null ? target.acceptNewHostKey : presented === target.hostKey;
+        rejectedKey = !ok;
+        return ok;
+      },
+      ...(target.secret.kind === 'key' ? { privateKey: target.secret.value.reveal() } : { password: target.secret.value.reveal() }),
+    };
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        client.end();
+        reject(new SiteportError('E_PUSH_UNREACHABLE', `push to ${where} was cancelled because the site server is stopping`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => {
+        signal?.removeEventListener('abort', onAbort);
+        // A shutdown ends the connection; commands in flight then resolve with no exit code.
+        if (signal !== undefined) {
+          const endOnAbort = (): void => void client.end();
+          signal.addEventListener('abort', endOnAbort, { once: true });
+          client.once('close', () => signal.removeEventListener('abort', endOnAbort));
+        }
+        resolve(new SshSession(client, presented ?? ''));
+      });
+      client.once('error', (error: Error & { level?: string; code?: string }) => {
+        signal?.removeEventListener('abort', onAbort);
+        client.end();
+        reject(classify(error, where, target, presented, rejectedKey));
+      });
+      try {
+        client.connect(config);
+      } catch (error) {
+        // ssh2 throws synchronously for a private key it cannot parse.
+        reject(new SiteportError('E_PUSH_AUTH', `the push account's private key for ${where} cannot be used (${(error as Error).message}); set an unencrypted OpenSSH or PEM private key`, { cause: error }));
+      }
+    });
+  }
+
+  /** Runs a command; resolves with its exit code and output (output is capped at 64 KiB each). */
+  exec(command: string): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, channel) => {
+        if (error) {
+          reject(new SiteportError('E_PUSH_INSTALL', `the target refused to run a command: ${error.message}`, { cause: error }));
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        channel.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-65536)));
+        channel.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-65536)));
+        channel.on('close', (code: number | null) => resolve({ code: code ?? null, stdout, stderr }));
+      });
+    });
+  }
+
+  /** Uploads a local file over SFTP. */
+  upload(local: string, remote: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.sftp((error, sftp) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        sftp.fastPut(local, remote, { mode: 0o600 }, (putError) => {
+          sftp.end();
+          if (putError) reject(putError);
+          else resolve();
+        });
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function classify(
+  error: Error & { level?: string; code?: string },
+  where: string,
+  target: SshTarget,
+  presented: string | undefined,
+  rejectedKey: boolean,
+): SiteportError {
+  const details = { host: target.host, port: target.port, ...(presented === undefined ? {} : { presentedHostKey: presented }) };
+  if (rejectedKey) {
+    const message =
+      target.hostKey === null
+        ? `${where} presented host key ${presented ?? '?'} and no key is pinned for it; give the host's fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) or allow first-use pinning`
+        : `${where} presented host key ${presented ?? '?'} but ${target.hostKey} is pinned; if the host was legitimately reinstalled, set its new fingerprint, otherwise someone may be intercepting the connection`;
+    return new SiteportError('E_PUSH_HOST_KEY', message, { cause: error, details });
+  }
+  if (error.level === 'client-authentication') {
+    return new SiteportError(
+      'E_PUSH_AUTH',
+      `${where} refused the push account's ${target.secret.kind === 'key' ? 'private key' : 'password'}; check the account and that its public key is in the target's authorized_keys`,
+      { cause: error, details },
+    );
+  }
+  const reason = error.code ?? (error.level === 'client-timeout' ? 'timed out' : error.message);
+  return new SiteportError('E_PUSH_UNREACHABLE', `cannot open an SSH connection to ${where} (${reason}); check that the host is up and sshd listens on port ${target.port}`, {
+    cause: error,
+    details,
+  });
+}

@@ -1,0 +1,96 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Per-host push status: the path of one installation, and where it ended. */
+export const PUSH_STATUSES = ['new', 'queued', 'connecting', 'copying', 'installing', 'registered', 'failed'] as const;
+export type PushStatus = (typeof PUSH_STATUSES)[number];
+
+/** Where a host in the inventory came from. */
+export const PUSH_SOURCES = ['api', 'cli', 'file', 'scan'] as const;
+export type PushSource = (typeof PUSH_SOURCES)[number];
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A push account as the API shows it: who, how, and whether a secret is stored — never the secret. */
+export const PushCredentialView = Type.Object({
+  user: Nullable(Type.String()),
+  auth: Type.Union([Type.Literal('key'), Type.Literal('password'), Type.Null()]),
+  secretStored: Type.Boolean(),
+});
+export type PushCredentialView = Static<typeof PushCredentialView>;
+
+/** `GET /api/v1/sites/{code}/push/settings`. */
+export const PushSettingsView = Type.Object({
+  siteCode: Type.String(),
+  /** Site-wide automatic push: hosts added to the inventory get the client without an install action. */
+  autoPush: Type.Boolean(),
+  retryIntervalSeconds: Type.Integer(),
+  retryForSeconds: Type.Integer(),
+  registrationTimeoutSeconds: Type.Integer(),
+  /** Pin an unknown host's SSH key on first use (recorded per host); off means a fingerprint must be given. */
+  acceptNewHostKeys: Type.Boolean(),
+  /** The management point host pushed clients are given as SMSMP. */
+  managementPoint: Type.String(),
+  defaultInstallDir: Type.String(),
+  credential: PushCredentialView,
+  updatedAt: Type.String(),
+});
+export type PushSettingsView = Static<typeof PushSettingsView>;
+
+/** One host of the push inventory with its current push status. */
+export const PushHostView = Type.Object({
+  id: Type.String(),
+  siteCode: Type.String(),
+  host: Type.String(),
+  port: Type.Integer(),
+  installDir: Type.String(),
+  source: Type.String(),
+  status: Type.String(),
+  /** Error code of the last failure (E_PUSH_…), null unless failed. */
+  errorCode: Nullable(Type.String()),
+  /** Why the last attempt failed, in words that say what to do. */
+  reason: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  lastAttemptAt: Nullable(Type.String()),
+  /** When the next attempt runs; null when none is scheduled (registered, or retries given up). */
+  nextAttemptAt: Nullable(Type.String()),
+  hostKey: Nullable(Type.String()),
+  hostKeySource: Type.Union([Type.Literal('given'), Type.Literal('first-use'), Type.Null()]),
+  credential: PushCredentialView,
+  clientId: Nullable(Type.String()),
+  registeredAt: Nullable(Type.String()),
+  /** The request ports the last successful install configured. */
+  installedPorts: Type.Union([Type.Object({ http: Type.Integer(), https: Type.Integer(), settingsVersion: Type.Integer() }), Type.Null()]),
+});
+export type PushHostView = Static<typeof PushHostView>;
+
+export const PushHostList = Type.Object({ hosts: Type.Array(PushHostView) });
+export type PushHostList = Static<typeof PushHostList>;
+
+/** One host as the API and CLI add it; credentials are write-only. */
+export const PushHostInput = Type.Object({
+  host: Type.String(),
+  port: Type.Optional(Type.Integer()),
+  user: Type.Optional(Type.String()),
+  privateKey: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+  hostKey: Type.Optional(Type.String()),
+  installDir: Type.Optional(Type.String()),
+  source: Type.Optional(Type.String()),
+});
+
+/** `POST …/push/hosts` (add to the inventory) and `POST …/push/install` (install client now). */
+export const PushHostsBody = Type.Object({ hosts: Type.Array(PushHostInput) });
+
+/** `PATCH …/push/settings`; secrets are write-only: send them, never read them back. */
+export const PushSettingsBody = Type.Object({
+  autoPush: Type.Optional(Type.Boolean()),
+  retryIntervalSeconds: Type.Optional(Type.Integer()),
+  retryForSeconds: Type.Optional(Type.Integer()),
+  registrationTimeoutSeconds: Type.Optional(Type.Integer()),
+  acceptNewHostKeys: Type.Optional(Type.Boolean()),
+  managementPoint: Type.Optional(Type.String()),
+  defaultInstallDir: Type.Optional(Type.String()),
+  user: Type.Optional(Type.String()),
+  privateKey: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+});
