@@ -1,10 +1,12 @@
 // `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown).
 // BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s): safe port change.
-// BENCH_ONLY ("throughput" or "rollout") runs one part.
+// BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
+// BENCH_ONLY ("throughput", "rollout" or "agent") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { rolloutMove } from './rollout-move.js';
+import { agentIdle } from './agent-idle.js';
 
 const only = process.env.BENCH_ONLY;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -34,4 +36,13 @@ if (only === undefined || only === 'rollout') {
     const n = (v: number | null): string => (v === null ? 'not reached' : v.toFixed(1));
     console.log(`| ${r.clients} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`);
   }
+}
+
+if (only === undefined || only === 'agent') {
+  const seconds = Number(process.env.BENCH_AGENT_IDLE_SECONDS ?? 60);
+  const rows = await agentIdle(seconds);
+  console.log(`\n## Agent idle cost (registered, policy interval 60 s, measured over ${seconds} s after 10 s of settling)\n`);
+  console.log('| agent | RSS (MiB, target ≤ 60) | CPU seconds per minute (target ≈ 0) |');
+  console.log('|---|---:|---:|');
+  for (const r of rows) console.log(`| ${r.variant} | ${r.rssMiB.toFixed(1)} | ${r.cpuSecondsPerMinute.toFixed(3)} |`);
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseDemoOptions } from '../demo/demo-options.js';
-import { runDemo } from '../demo/run-demo.js';
 
 /** `siteport demo`: the quick-start job (a site and a few agents on loopback). */
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
     .option('--policy-interval <seconds>', 'policy interval of the demo site', '10')
     .option('--duration <seconds>', 'stop by itself after this long (0 = until Ctrl-C)', '0')
     .action(async (flags: Record<string, string>) => {
-      await runDemo(parseDemoOptions(flags));
+      const options = parseDemoOptions(flags);
+      const { runDemo } = await import('../demo/run-demo.js');
+      await runDemo(options);
     });
 }

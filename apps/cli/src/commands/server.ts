@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SiteServer, type ServerInfo } from '@siteport/server';
+import type { ServerInfo } from '@siteport/server';
 import { formatPorts } from './ports.js';
 
 interface ServerFlags {
@@ -72,6 +72,8 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--agent-bundle <file>', 'prebuilt agent bundle for push installation (npm run bundle:agent); default: built at first push')
     .action(async (flags: ServerFlags) => {
+      // Loaded here so that agent-side commands never load the server and its database driver.
+      const { SiteServer } = await import('@siteport/server');
       const server = await SiteServer.start({
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.db === undefined ? {} : { databaseUrl: flags.db }),
