@@ -77,7 +77,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number): Pro
       return finalized !== null;
     });
     const moves = fleet.members.map((m) => m.firstOn.get(newPort));
-    const allMoved = moves.every((t) => t !== undefined) ? Math.max(...(moves as number[])) : null;
+    const allMoved = moves.every((t) => t !== undefined) ? Math.max(...(moves)) : null;
     const done = finalized as RolloutView | null;
     return {
       clients,
