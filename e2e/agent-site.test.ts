@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { type ClientStatus, readClientStatus, runSetup } from '@siteport/agent';
@@ -10,6 +9,7 @@ import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { type TestServer, startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { freePort } from '../test-support/ports.js';
 
 type T = Parameters<typeof tempDir>[0];
 
@@ -63,7 +63,7 @@ test('a real agent registers over HTTPS with the pinned CA and checks in; the si
 test('a port change through the admin API reaches the running agent through policy, and it then talks on the new port', async (t) => {
   const { s, ports, stateDir } = await siteWithClient(t);
   await waitFor('first contact', contactOn(stateDir, ports.https.default, 'https'));
-  const moved = (await s.admin<any>('PATCH', '/sites/PS1/ports', { https: { default: await freePortFrom(s) } })).body;
+  const moved = (await s.admin<any>('PATCH', '/sites/PS1/ports', { https: { default: await freePort() } })).body;
   const newPort = moved.ports.https.default as number;
   const status = await waitFor('agent talks on the new HTTPS port', contactOn(stateDir, newPort, 'https'));
   assert.equal(status.settingsVersion, 2);
@@ -99,9 +99,9 @@ test('portswitch brings back an agent whose site moved while it was off, and the
   await waitFor('first contact', contactOn(stateDir, ports.https.default, 'https'));
   agent.child.kill('SIGTERM');
   await waitFor('agent stopped', () => !readClientStatus(stateDir).agentRunning);
-  const a = await freePortFrom(s);
+  const a = await freePort();
   const change = (await s.admin<any>('PATCH', '/sites/PS1/ports', { http: { default: a, alternate: null }, https: { alternate: null } })).body;
-  const b = await freePortFrom(s);
+  const b = await freePort();
   await s.admin('PATCH', '/sites/PS1/ports', { https: { default: b } });
   assert.equal(change.ports.http.default, a);
   // Wait until the overlap ends (2 × 1 s): the old ports are gone for good.
@@ -121,10 +121,3 @@ test('portswitch brings back an agent whose site moved while it was off, and the
   assert.equal(status.portSwitch?.agentSignalled, true);
 });
 
-async function freePortFrom(_s: TestServer): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}

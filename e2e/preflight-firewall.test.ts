@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runSetup } from '@siteport/agent';
@@ -10,14 +9,8 @@ import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { freePort } from '../test-support/ports.js';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '0.0.0.0', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test('a firewall that blocks the new port for the clients of one subnet shows up in pre-flight, before anything is committed', async (t) => {
   if (!requireTool(t, 'ip', 'apt-get install iproute2') || !requireTool(t, 'nft', 'apt-get install nftables')) return;
@@ -41,7 +34,7 @@ test('a firewall that blocks the new port for the clients of one subnet shows up
   const blockedClient = clients.find((c) => c.lastContact?.address.endsWith(hosts[1]!.address))!;
   assert.ok(blockedClient, JSON.stringify(clients));
 
-  const newHttp = await freePort();
+  const newHttp = await freePort('0.0.0.0');
   hosts[1]!.blockOutgoing(newHttp);
   const proposed = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', { change: { http: { default: newHttp } }, preflight: true });
   assert.equal(proposed.body.state, 'preflight', JSON.stringify(proposed.body));

@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import type { ClientList, ImpactReport, PortChangeResult, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { runCli } from '../test-support/run-cli.js';
 import { startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { freePort } from '../test-support/ports.js';
 
 const COUNT = 50;
 const OFFLINE = new Set([3, 11, 19, 27, 35, 43, 46, 49]);
 const INTERNET = (i: number): boolean => i % 5 === 4;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test(`a rollout with ${COUNT} real agents of mixed categories: every online agent moves, offline ones are reported with remediation that brings them back`, async (t) => {
   // An active window of 10 policy intervals: on a loaded test machine an agent may miss a few beats.

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { PortChangeResult, PortsView } from '@siteport/protocol';
 import { startTestServer } from '../../../test-support/test-server.js';
 import { waitFor } from '../../../test-support/wait-for.js';
+import { freePort, connects } from '../../../test-support/ports.js';
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
@@ -145,21 +146,4 @@ test('the OpenAPI document is served and matches the committed docs/openapi.json
   assert.deepEqual(served, committed, 'run npm run openapi to refresh docs/openapi.json');
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import os from 'node:os';
 import { test } from 'node:test';
 import type { ClientList, ImpactReport, PortChangeResult, PortsView, RolloutView } from '@siteport/protocol';
@@ -7,27 +6,11 @@ import { createFleet, type FleetAgent } from '../../../test-support/agent-fleet.
 import { TestMpClient, call } from '../../../test-support/mp-client.js';
 import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
 import { waitFor } from '../../../test-support/wait-for.js';
+import { freePort, connects } from '../../../test-support/ports.js';
 
 type T = Parameters<typeof startTestServer>[0];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function siteWithFleet(t: T, count: number) {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
