@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readClientStatus } from '@siteport/agent';
+import { type ClientStatus, readClientStatus } from '@siteport/agent';
 import { requireTool } from '../test-support/require-tool.js';
 import { SITEPORT_BIN, runCli, startCli } from '../test-support/run-cli.js';
 import { SLAPD_ACCOUNTS, startSlapd } from '../test-support/slapd.js';
@@ -39,7 +39,7 @@ async function stopAgent(child: ChildProcess): Promise<void> {
 }
 
 /** Polls read the state directory in-process (cheap); the final checks run the real CLI. */
-function status(state: string): Promise<any> {
+function status(state: string): Promise<ClientStatus> {
   return Promise.resolve(readClientStatus(state));
 }
 
@@ -136,7 +136,7 @@ test('a directory-joined agent whose site changed ports while it was stopped com
     'the directory-joined agent managed on the new ports',
     async () => {
       const s = await status(joined);
-      return s.state === 'running' && s.settingsVersion === version && [http, https].includes(s.lastContact?.port) ? s : undefined;
+      return s.state === 'running' && s.settingsVersion === version && s.lastContact !== null && [http, https].includes(s.lastContact.port) ? s : undefined;
     },
     30_000,
   );
@@ -144,9 +144,9 @@ test('a directory-joined agent whose site changed ports while it was stopped com
   assert.equal(back.ports.http.default, http);
   assert.equal(back.ports.https.default, https);
   assert.equal(back.category, 'directory-joined');
-  assert.deepEqual(back.discovery.order, ['stored', 'directory']);
-  assert.equal(back.discovery.directory.publishedVersion, version);
-  assert.ok(back.discovery.directory.adoptedAt, 'adopted from the directory');
+  assert.deepEqual(back.discovery?.order, ['stored', 'directory']);
+  assert.equal(back.discovery?.directory?.publishedVersion, version);
+  assert.ok(back.discovery?.directory?.adoptedAt, 'adopted from the directory');
 
   const stranded = await waitFor(
     'the workgroup agent unreachable',
@@ -158,7 +158,7 @@ test('a directory-joined agent whose site changed ports while it was stopped com
   );
   assert.equal((await cliStatus(workgroup)).category, 'workgroup');
   assert.equal(stranded.ports.http.default, before.http.default, 'the workgroup client still has the old ports');
-  assert.equal(stranded.discovery.directory, null, 'a workgroup client never reads the directory');
+  assert.equal(stranded.discovery?.directory, null, 'a workgroup client never reads the directory');
   const text = await runCli(['client', 'status', '--state', workgroup]);
   assert.match(text.stdout, /category\s+workgroup \(does not read the directory\)/);
   await Promise.all(agents.map(stopAgent));
