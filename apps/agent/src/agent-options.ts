@@ -25,6 +25,10 @@ export interface AgentOptions {
   stopTimeoutMs?: number;
   /** Host name reported to the site. @default os.hostname() */
   hostname?: string;
+  /** DNS servers (`host:port`) for the SRV lookup instead of the system's. @default [] */
+  dnsServers?: string[];
+  /** Timeout of one directory or DNS lookup. @default 5000 */
+  lookupTimeoutMs?: number;
 }
 
 /** {@link AgentOptions} with every default applied. */
@@ -39,6 +43,8 @@ export interface ResolvedAgentOptions {
   readonly retryBaseMs: number;
   readonly stopTimeoutMs: number;
   readonly hostname: string;
+  readonly dnsServers: readonly string[];
+  readonly lookupTimeoutMs: number;
 }
 
 /** Version the agent reports at registration. */
@@ -68,5 +74,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     retryBaseMs: duration('retryBaseMs', options.retryBaseMs, 1000, 1),
     stopTimeoutMs: duration('stopTimeoutMs', options.stopTimeoutMs, 5000),
     hostname: options.hostname ?? hostname(),
+    dnsServers: Object.freeze([...(options.dnsServers ?? [])]),
+    lookupTimeoutMs: duration('lookupTimeoutMs', options.lookupTimeoutMs, 5000, 1),
   });
 }

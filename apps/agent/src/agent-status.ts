@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@siteport/protocol';
+import type { DiscoveryStatus } from './discovery/discovery-status.js';
 
 /**
  * The daemon's lifecycle. Transitions:
@@ -34,9 +35,11 @@ export interface AgentStatus {
   lastError: LastError | null;
   /** ISO time the last policy was downloaded. */
   lastPolicyAt: string | null;
+  /** Discovery order and the outcome of the last directory and DNS lookups; null before the agent ran. */
+  discovery: DiscoveryStatus | null;
 }
 
 /** The status of an agent that never ran. */
 export function initialAgentStatus(): AgentStatus {
-  return { state: 'idle', lastContact: null, lastError: null, lastPolicyAt: null };
+  return { state: 'idle', lastContact: null, lastError: null, lastPolicyAt: null, discovery: null };
 }

@@ -6,6 +6,7 @@ import { initialAgentStatus } from './agent-status.js';
 import { applyPolicy } from './apply-policy.js';
 import type { ClientConfig } from './client-config.js';
 import { AGENT_CHANNELS } from './diagnostics.js';
+import { Discovery } from './discovery/discovery.js';
 import { type IdentityKey, loadIdentityKey } from './identity-key.js';
 import { createAgentLogger } from './logger.js';
 import { MpClient } from './mp-client.js';
@@ -37,6 +38,7 @@ export class Agent {
   private reloadRequested = false;
   /** Pre-flight rollouts this process has already reported on. */
   private readonly probed = new Set<string>();
+  private discovery: Discovery | undefined;
 
   constructor(options: AgentOptions) {
     this.options = resolveAgentOptions(options);
@@ -44,7 +46,7 @@ export class Agent {
     const root = this.options.logger ?? createAgentLogger(this.options.logLevel);
     this.log = root.child({ component: 'agent' });
     this.transport = new MpTransport({
-      config: () => this.requireConfig(),
+      config: () => this.discovery?.effective(this.requireConfig()) ?? this.requireConfig(),
       caPem: () => this.caPem,
       timeoutMs: this.options.requestTimeoutMs,
       retryDefaultAfterMs: this.options.retryDefaultAfterMs,
@@ -148,6 +150,11 @@ export class Agent {
     }
     this.config = config;
     this.caPem = this.store.readText('ca');
+    this.discovery = new Discovery(
+      { store: this.store, dnsServers: this.options.dnsServers, timeoutMs: this.options.lookupTimeoutMs, logger: this.log },
+      config,
+    );
+    this.status.discovery = this.discovery.status();
   }
 
   private async loop(): Promise<void> {
@@ -211,6 +218,36 @@ export class Agent {
   }
 
   private async cycle(): Promise<void> {
+    await this.lookUpDirectory();
+    try {
+      await this.contactSite();
+    } catch (error) {
+      if (!isSiteportError(error, 'E_MP_UNREACHABLE') || this.stopping) throw error;
+      const found = await this.requireDiscovery().fromDns(this.requireConfig());
+      this.status.discovery = this.requireDiscovery().status();
+      if (!found) throw error;
+      this.log.info({ hosts: this.status.discovery.dns?.accepted }, 'trying management points found in DNS');
+      await this.contactSite();
+    }
+  }
+
+  /** Directory-joined clients read their site every cycle and adopt a newer published version (S8). */
+  private async lookUpDirectory(): Promise<void> {
+    const { config, adopted } = await this.requireDiscovery().fromDirectory(this.requireConfig());
+    this.status.discovery = this.requireDiscovery().status();
+    if (adopted) {
+      this.saveConfig(config);
+      this.log.info({ settingsVersion: config.settingsVersion, ports: config.ports }, 'adopted site settings from the directory');
+    }
+    this.flushStatus();
+  }
+
+  private requireDiscovery(): Discovery {
+    if (this.discovery === undefined) throw new SiteportError('E_INTERNAL', 'the agent has not loaded client.json');
+    return this.discovery;
+  }
+
+  private async contactSite(): Promise<void> {
     if (this.caPem === undefined) await this.pinCa();
     if (this.requireConfig().clientId === null) await this.register();
     try {
@@ -322,6 +359,10 @@ export class Agent {
 
   private contacted(contact: LastContact): void {
     this.status.lastContact = contact;
+    if (this.discovery !== undefined) {
+      this.discovery.contacted(this.requireConfig(), contact.mp);
+      this.status.discovery = this.discovery.status();
+    }
     this.flushStatus();
   }
 

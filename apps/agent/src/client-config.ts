@@ -1,4 +1,5 @@
 import type { ClientCategory, CommunicationMode, RequestPorts } from '@siteport/protocol';
+import { type ClientDirectory, clientDirectoryProblem } from './discovery/client-directory.js';
 
 /** Schema version of `client.json`. */
 export const CLIENT_CONFIG_SCHEMA = 1;
@@ -32,6 +33,10 @@ export interface ClientConfig {
   settingsVersion: number;
   communicationMode: CommunicationMode;
   policyIntervalSeconds: number;
+  /** Directory access (setup --directory): the client is directory-joined and reads its site there (S8). */
+  directory?: ClientDirectory | null;
+  /** DNS domain whose `_siteport-mp._tcp` SRV record names management points (last discovery step). */
+  dnsDomain?: string | null;
 }
 
 /** The request ports of a client, as port switch and policy change them. */
@@ -81,5 +86,8 @@ export function clientConfigProblem(value: unknown): string | null {
   if (typeof c.settingsVersion !== 'number' || !Number.isInteger(c.settingsVersion) || c.settingsVersion < 0) return 'settingsVersion is invalid';
   if (c.communicationMode !== 'https-or-http' && c.communicationMode !== 'https-only') return 'communicationMode is invalid';
   if (typeof c.policyIntervalSeconds !== 'number' || !(c.policyIntervalSeconds >= 1)) return 'policyIntervalSeconds is invalid';
+  const directory = clientDirectoryProblem(c.directory);
+  if (directory !== null) return directory;
+  if (c.dnsDomain !== undefined && c.dnsDomain !== null && typeof c.dnsDomain !== 'string') return 'dnsDomain is invalid';
   return null;
 }

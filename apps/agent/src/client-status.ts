@@ -2,6 +2,8 @@ import type { ClientCategory, CommunicationMode } from '@siteport/protocol';
 import type { AgentState, LastContact, LastError } from './agent-status.js';
 import type { ClientPorts } from './client-config.js';
 import type { PortSwitchRecord } from './port-switch-record.js';
+import type { ClientDirectory } from './discovery/client-directory.js';
+import type { DiscoveryStatus } from './discovery/discovery-status.js';
 import { StateStore } from './state-store.js';
 
 /** What `siteport client status --json` prints (keys fixed by SPEC §4; more are welcome). */
@@ -24,6 +26,11 @@ export interface ClientStatus {
   lastError: LastError | null;
   lastPolicyAt: string | null;
   portSwitch: PortSwitchRecord | null;
+  /** Directory access of a directory-joined client (never the password), else null. */
+  directory: ClientDirectory | null;
+  dnsDomain: string | null;
+  /** Discovery order and the last directory/DNS lookups, as the agent last wrote them. */
+  discovery: DiscoveryStatus | null;
 }
 
 /** Reads an installed client's state directory (E_NOT_INSTALLED when there is none). */
@@ -50,5 +57,8 @@ export function readClientStatus(stateDir: string): ClientStatus {
     lastError: status.lastError,
     lastPolicyAt: status.lastPolicyAt,
     portSwitch: store.readPortSwitch(),
+    directory: config.directory ?? null,
+    dnsDomain: config.dnsDomain ?? null,
+    discovery: status.discovery,
   };
 }

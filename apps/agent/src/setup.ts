@@ -1,9 +1,10 @@
-import { parseSetupProperties, splitSetupProperties } from '@siteport/protocol';
+import { SiteportError, isHostName, parseSetupProperties, splitSetupProperties } from '@siteport/protocol';
 import {
   CLIENT_CONFIG_SCHEMA,
   type ClientConfig,
   DEFAULT_POLICY_INTERVAL_SECONDS,
 } from './client-config.js';
+import type { ClientDirectory } from './discovery/client-directory.js';
 import { generateIdentityKeyPem } from './identity-key.js';
 import { StateStore } from './state-store.js';
 
@@ -15,6 +16,10 @@ export interface SetupOptions {
   properties: readonly string[];
   /** Never use HTTPS. @default false */
   httpOnly?: boolean;
+  /** Directory access: makes the client directory-joined (see `runDirectorySetup`). */
+  directory?: { settings: ClientDirectory; password: string | null };
+  /** DNS domain for the `_siteport-mp._tcp` SRV lookup. */
+  dnsDomain?: string;
 }
 
 /**
@@ -24,6 +29,9 @@ export interface SetupOptions {
  */
 export function runSetup(options: SetupOptions): ClientConfig {
   const props = parseSetupProperties(splitSetupProperties(options.properties));
+  if (options.dnsDomain !== undefined && !isHostName(options.dnsDomain)) {
+    throw new SiteportError('E_OPTION', `--dns-domain must be a DNS domain such as corp.example.com, got ${JSON.stringify(options.dnsDomain)}`);
+  }
   const store = new StateStore(options.stateDir);
   const previous = readPrevious(store);
   const siteChanged = previous !== null && props.siteCode !== 'AUTO' && props.siteCode !== previous.siteCode;
@@ -43,7 +51,7 @@ export function runSetup(options: SetupOptions): ClientConfig {
     alwaysInternet: props.alwaysInternet,
     httpOnly: options.httpOnly ?? false,
     caFingerprint: props.caFingerprint,
-    category: props.alwaysInternet ? 'internet-only' : 'workgroup',
+    category: props.alwaysInternet ? 'internet-only' : options.directory !== undefined ? 'directory-joined' : 'workgroup',
     ports: {
       http: { default: props.httpPort, alternate: null },
       https: { default: props.httpsPort, alternate: null },
@@ -52,7 +60,11 @@ export function runSetup(options: SetupOptions): ClientConfig {
     settingsVersion: 0,
     communicationMode: 'https-or-http',
     policyIntervalSeconds: DEFAULT_POLICY_INTERVAL_SECONDS,
+    directory: options.directory?.settings ?? null,
+    dnsDomain: options.dnsDomain ?? null,
   };
+  if (options.directory?.password != null) store.writeText('directoryPassword', options.directory.password);
+  else store.remove('directoryPassword');
   store.writeConfig(config);
   return config;
 }

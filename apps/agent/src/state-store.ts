@@ -14,6 +14,7 @@ export const STATE_FILES = {
   status: 'status.json',
   portSwitch: 'portswitch.json',
   pid: 'agent.pid',
+  directoryPassword: 'directory-password',
 } as const;
 
 /**
@@ -89,7 +90,7 @@ export class StateStore {
   }
 
   /** Reads a text file (key, CA), or undefined when it does not exist. */
-  readText(name: 'key' | 'ca'): string | undefined {
+  readText(name: 'key' | 'ca' | 'directoryPassword'): string | undefined {
     try {
       return readFileSync(this.file(name), 'utf8');
     } catch (error) {
@@ -99,7 +100,7 @@ export class StateStore {
   }
 
   /** Writes a text file atomically with mode 0600. */
-  writeText(name: 'key' | 'ca', text: string): void {
+  writeText(name: 'key' | 'ca' | 'directoryPassword', text: string): void {
     writeFileAtomic(this.file(name), text, 0o600);
   }
 

@@ -34,6 +34,8 @@ export interface ServerOptions {
   readonly logLevel: string;
   /** A prebuilt agent bundle (`npm run bundle:agent`) for push installation; absent: built into `<data>/agent-bundle` at first push. */
   readonly agentBundle: string | undefined;
+  /** Directory publishing: first retry delay (doubles per failure), longest delay, LDAP timeout. @default 2000, 60000, 5000 ms */
+  readonly directoryTiming: { readonly retryBaseMs: number; readonly retryMaxMs: number; readonly timeoutMs: number };
 }
 
 /** Raw option values as they come from the CLI or a test. */
@@ -55,6 +57,9 @@ export type ServerOptionsInput = Partial<{
   publicHosts: readonly string[];
   logLevel: string;
   agentBundle: string;
+  directoryRetryBaseMs: number;
+  directoryRetryMaxMs: number;
+  directoryTimeoutMs: number;
 }>;
 
 function optionPort(name: string, value: number | string | undefined, fallback: number): number {
@@ -73,6 +78,14 @@ function seconds(name: string, value: number | string | undefined, fallback: num
     throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function millis(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 10 || value > 3_600_000) {
+    throw new SiteportError('E_OPTION', `${name} must be a whole number of milliseconds from 10 to 3600000, got ${String(value)}`);
+  }
+  return value;
 }
 
 /** Validates raw options, applies defaults in this one place, and freezes the result. */
@@ -103,6 +116,11 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     publicHosts: Object.freeze([...(input.publicHosts ?? [])]),
     logLevel: input.logLevel ?? 'info',
     agentBundle: input.agentBundle === undefined ? undefined : path.resolve(input.agentBundle),
+    directoryTiming: Object.freeze({
+      retryBaseMs: millis('directoryRetryBaseMs', input.directoryRetryBaseMs, 2000),
+      retryMaxMs: millis('directoryRetryMaxMs', input.directoryRetryMaxMs, 60_000),
+      timeoutMs: millis('directoryTimeoutMs', input.directoryTimeoutMs, 5000),
+    }),
   };
   return Object.freeze(options);
 }

@@ -4,7 +4,9 @@ import { databaseLocation, openDatabase } from '@siteport/db';
 import type { PortsView } from '@siteport/protocol';
 import { AdminApi } from './admin/admin-api.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { directoryRoutes } from './admin/directory-routes.js';
 import { loadAdminToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
+import { DirectoryService } from './directory/directory-service.js';
 import { type Logger, createLogger } from './logger.js';
 import { ActivityRecorder } from './mp/activity-recorder.js';
 import { ManagementPoint } from './mp/management-point.js';
@@ -19,6 +21,7 @@ import { RolloutRepository } from './repositories/rollout-repository.js';
 import { RolloutService } from './rollouts/rollout-service.js';
 import { rolloutRoutes } from './rollouts/rollout-routes.js';
 import os from 'node:os';
+import { DirectoryRepository } from './repositories/directory-repository.js';
 import { SiteRepository } from './repositories/site-repository.js';
 import { type ServerOptions, type ServerOptionsInput, parseServerOptions } from './server-options.js';
 import { ClientService } from './services/client-service.js';
@@ -65,6 +68,8 @@ export class SiteServer {
 
   info!: ServerInfo;
   db!: Kysely<SiteDatabase>;
+  /** Directory publishing of this site (S8). */
+  directory: DirectoryService | undefined;
 
   /** Starts a site server; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
@@ -109,7 +114,7 @@ export class SiteServer {
       logger: logger.child({ component: 'rollout' }),
       remediation: { siteCode, managementPoint: options.publicHosts[0] ?? os.hostname(), caFingerprint: pki.caFingerprint },
       flushActivity: () => activity.flush(),
-      directoryPublishing: () => false,
+      directoryPublishing: () => this.directory?.isPublishing() ?? false,
     });
     const policy = new PolicyCache({
       siteCode,
@@ -185,7 +190,23 @@ export class SiteServer {
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
     });
-    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts), ...pushRoutes(push)], token, logger: logger.child({ component: 'admin' }), tls });
+    const directory = new DirectoryService({
+      siteCode,
+      db,
+      repository: new DirectoryRepository(db),
+      ports,
+      audit,
+      events,
+      caCertificate: pki.caCertificate,
+      caFingerprint: pki.caFingerprint,
+      managementPointHosts: options.publicHosts.length > 0 ? options.publicHosts : [os.hostname()],
+      timing: options.directoryTiming,
+      logger: logger.child({ component: 'directory' }),
+    });
+    directory.start();
+    this.closers.push(() => directory.stop());
+    this.directory = directory;
+    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts), ...pushRoutes(push), ...directoryRoutes(directory)], token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
 

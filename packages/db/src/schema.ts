@@ -14,6 +14,7 @@ export interface SiteDatabase {
   audit_log: AuditLogTable;
   push_settings: PushSettingsTable;
   push_hosts: PushHostsTable;
+  directory_settings: DirectorySettingsTable;
 }
 
 export interface SitesTable {
@@ -146,4 +147,19 @@ export interface PushHostsTable {
   installed_ports: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** Where and as whom a site publishes itself to a directory (one row per site that publishes). */
+export interface DirectorySettingsTable {
+  site_code: string;
+  /** `ldap://host:port` or `ldaps://host:port`. */
+  url: string;
+  /** Null: read from the root DSE. */
+  base_dn: string | null;
+  bind_dn: string | null;
+  bind_password: string | null;
+  /** JSON array of NAME=VALUE installation properties the administrator added. */
+  install_properties: string;
+  updated_at: string;
+  updated_by: string;
 }

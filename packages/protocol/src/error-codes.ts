@@ -49,6 +49,16 @@ export const ERROR_CODES = {
   E_PUSH_INSTALL: { status: 502, summary: 'Client setup failed on a push target.' },
   E_PUSH_NOT_REGISTERED: { status: 504, summary: 'A pushed client did not register with the site in time.' },
   E_SECRET_STORE: { status: 500, summary: 'The push secret key file cannot be read or a stored secret cannot be decrypted.' },
+  E_DIRECTORY_CONFIG: { status: 400, summary: 'A directory setting (URL, bind DN, password, property) is invalid.' },
+  E_DIRECTORY_NOT_CONFIGURED: { status: 404, summary: 'The site has no directory configured.' },
+  E_DIRECTORY_UNREACHABLE: { status: 503, summary: 'The directory server could not be reached.' },
+  E_DIRECTORY_AUTH: { status: 502, summary: 'The directory refused the bind DN and password.' },
+  E_DIRECTORY_ACCESS: { status: 502, summary: 'The bind DN lacks the rights siteport needs in the directory.' },
+  E_DIRECTORY_SCHEMA: { status: 502, summary: "The directory lacks siteport's schema extension." },
+  E_DIRECTORY_NOT_FOUND: { status: 502, summary: 'The directory has no siteport container or no entry for the site.' },
+  E_DIRECTORY_ENTRY: { status: 502, summary: 'A siteport entry in the directory is malformed.' },
+  E_DIRECTORY_FAILED: { status: 502, summary: 'The directory answered with an unexpected LDAP error.' },
+  E_DNS_LOOKUP: { status: 502, summary: 'A DNS SRV lookup for management points failed.' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

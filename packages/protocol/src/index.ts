@@ -14,3 +14,5 @@ export * from './wire/admin-messages.js';
 export * from './wire/rollout-messages.js';
 export * from './push-input.js';
 export * from './wire/push-messages.js';
+export * from './directory/index.js';
+export * from './wire/directory-messages.js';

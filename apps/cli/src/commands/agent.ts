@@ -20,7 +20,8 @@ export function register(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LEVELS).default('info'))
     .option('--retry-default-after <seconds>', 'after falling back to an alternate port, try the default port again after this long (default 300)')
     .option('--request-timeout <seconds>', 'connect + response timeout per endpoint (default 5)')
-    .action(async (opts: { state: string; logLevel: LogLevel; retryDefaultAfter?: string; requestTimeout?: string }) => {
+    .option('--dns-server <host:port>', 'DNS server for the management point SRV lookup instead of the system resolvers (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .action(async (opts: { state: string; logLevel: LogLevel; retryDefaultAfter?: string; requestTimeout?: string; dnsServer?: string[] }) => {
       const retry = seconds('retry-default-after', opts.retryDefaultAfter);
       const timeout = seconds('request-timeout', opts.requestTimeout);
       await runAgentProcess({
@@ -28,6 +29,7 @@ export function register(program: Command): void {
         logLevel: opts.logLevel,
         ...(retry === undefined ? {} : { retryDefaultAfterMs: retry }),
         ...(timeout === undefined ? {} : { requestTimeoutMs: timeout }),
+        ...(opts.dnsServer === undefined ? {} : { dnsServers: opts.dnsServer }),
       });
     });
 }

@@ -1,30 +1,68 @@
 import type { Command } from 'commander';
-import { runSetup } from '@siteport/agent';
+import { type ClientConfig, runDirectorySetup, runSetup } from '@siteport/agent';
 
-/** `siteport setup --state DIR [--http-only] [PROPERTY=VALUE …]`: installs or reconfigures a client (SPEC S9). */
+interface SetupFlags {
+  state: string;
+  httpOnly: boolean;
+  json: boolean;
+  directory?: string;
+  directoryBindDn?: string;
+  directoryPasswordFile?: string;
+  dnsDomain?: string;
+}
+
+/**
+ * `siteport setup --state DIR [--http-only] [--directory URL [--directory-bind-dn DN
+ * --directory-password-file FILE]] [--dns-domain D] [PROPERTY=VALUE …]`: installs or reconfigures a
+ * client (SPEC S9). With `--directory` the published installation properties are the base and
+ * explicit ones win; the client becomes directory-joined.
+ */
 export function register(program: Command): void {
   program
     .command('setup')
     .description('install or reconfigure a client in a state directory with installation properties')
     .requiredOption('--state <dir>', 'client state directory')
     .option('--http-only', 'never use HTTPS to reach the management point', false)
+    .option('--directory <url>', 'ldap://host[:port][/base DN]: read the published properties there and keep following the site there')
+    .option('--directory-bind-dn <dn>', 'DN to bind to the directory as (default: anonymous)')
+    .option('--directory-password-file <file>', 'file whose first line is the bind password')
+    .option('--dns-domain <domain>', 'DNS domain of the _siteport-mp._tcp SRV record (last discovery step)')
     .option('--json', 'print the written configuration as JSON', false)
     .argument('[properties...]', 'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT as NAME=VALUE')
-    .action((properties: string[], opts: { state: string; httpOnly: boolean; json: boolean }) => {
-      const config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly });
+    .action(async (properties: string[], opts: SetupFlags) => {
+      let config: ClientConfig;
+      let published: string[] | null = null;
+      if (opts.directory !== undefined) {
+        const result = await runDirectorySetup({
+          stateDir: opts.state,
+          properties,
+          httpOnly: opts.httpOnly,
+          url: opts.directory,
+          ...(opts.directoryBindDn === undefined ? {} : { bindDn: opts.directoryBindDn }),
+          ...(opts.directoryPasswordFile === undefined ? {} : { passwordFile: opts.directoryPasswordFile }),
+          ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }),
+        });
+        config = result.config;
+        published = result.published;
+      } else {
+        config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly, ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }) });
+      }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...config, publishedProperties: published }, null, 2)}\n`);
         return;
       }
       const alt = (port: number | null): string => (port === null ? '' : ` (alternate ${port})`);
       const lines = [
         `siteport client configured in ${opts.state}`,
         `  site code:          ${config.siteCode}`,
+        `  category:           ${config.category}`,
         `  management points:  ${config.managementPoints.join(', ') || '-'}`,
         `  internet MP:        ${config.internetManagementPoint ?? '-'}${config.alwaysInternet ? ' (internet-only)' : ''}`,
         `  HTTP port:          ${config.ports.http.default}${alt(config.ports.http.alternate)}`,
         `  HTTPS port:         ${config.httpOnly ? 'not used (--http-only)' : `${config.ports.https.default}${alt(config.ports.https.alternate)}`}`,
         `  CA fingerprint:     ${config.caFingerprint ?? 'trusted on first use'}`,
+        `  directory:          ${config.directory == null ? 'none (not directory-joined)' : `${config.directory.url} as ${config.directory.bindDn ?? 'anonymous'}`}`,
+        ...(published === null ? [] : [`  published properties: ${published.join(' ')}`]),
         `  registered:         ${config.clientId === null ? 'no (the agent registers at its first start)' : config.clientId}`,
         `start the agent with: siteport agent --state ${opts.state}`,
       ];

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isSiteportError } from '../siteport-error.js';
+import { type PublishedSite, parseSiteEntry, siteAttributes } from './published-site.js';
+import { parseDirectoryUrl } from './directory-url.js';
+import { directoryFailure } from './directory-failure.js';
+
+const site: PublishedSite = {
+  siteCode: 'PS1',
+  settingsVersion: 7,
+  ports: { http: { default: 80, alternate: 8080 }, https: { default: 443, alternate: null } },
+  notification: 10123,
+  customWebSite: true,
+  communicationMode: 'https-only',
+  policyIntervalSeconds: 60,
+  installProperties: ['SMSSITECODE=PS1', 'CCMHTTPPORT=80'],
+  caCertificate: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----',
+};
+
+test('a site entry reads back to the site it was written from', () => {
+  const attrs = siteAttributes(site);
+  const entry = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v.length > 0).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+  assert.deepEqual(parseSiteEntry('cn=x', entry), site);
+});
+
+test('a malformed site entry is E_DIRECTORY_ENTRY naming the entry and the attribute', () => {
+  const attrs = Object.fromEntries(Object.entries(siteAttributes(site)).map(([k, v]) => [k, v]));
+  for (const [name, value] of [['siteportHttpPort', ['0']], ['siteportSettingsVersion', ['x']], ['siteportCommunicationMode', ['carrier-pigeon']], ['siteportSiteCode', []]] as const) {
+    assert.throws(() => parseSiteEntry('cn=bad', { ...attrs, [name]: value }), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_ENTRY') && e.message.includes('cn=bad') && e.message.includes(name));
+  }
+});
+
+test('directory URLs: base DN from the path, everything else refused with E_DIRECTORY_CONFIG', () => {
+  assert.deepEqual(parseDirectoryUrl('ldap://dc1.corp.example:389/dc=corp,dc=example'), { url: 'ldap://dc1.corp.example:389', baseDn: 'dc=corp,dc=example' });
+  assert.deepEqual(parseDirectoryUrl('ldaps://dc1'), { url: 'ldaps://dc1', baseDn: null });
+  for (const bad of ['', 'http://dc1', 'ldap://', 'ldap://u:p@dc1', 'ldap://dc1/?x', 'ldap://dc1/nodn', 42]) {
+    assert.throws(() => parseDirectoryUrl(bad), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'), String(bad));
+  }
+});
+
+test('LDAP failures map to codes that say what to do', () => {
+  const cases: Array<[unknown, string]> = [
+    [{ code: 49, message: 'Invalid Credentials' }, 'E_DIRECTORY_AUTH'],
+    [{ code: 50, message: 'Insufficient Access' }, 'E_DIRECTORY_ACCESS'],
+    [{ code: 17, message: 'undefined attribute type' }, 'E_DIRECTORY_SCHEMA'],
+    [{ code: 65, message: 'object class violation' }, 'E_DIRECTORY_SCHEMA'],
+    [{ code: 32, message: 'No Such Object' }, 'E_DIRECTORY_NOT_FOUND'],
+    [{ code: 52, message: 'unavailable' }, 'E_DIRECTORY_UNREACHABLE'],
+    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'E_DIRECTORY_UNREACHABLE'],
+    [{ code: 53, message: 'unwilling' }, 'E_DIRECTORY_FAILED'],
+  ];
+  for (const [error, code] of cases) assert.equal(directoryFailure(error, 'publishing', 'ldap://dc').code, code, JSON.stringify(error));
+});
