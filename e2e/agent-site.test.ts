@@ -100,9 +100,8 @@ test('portswitch brings back an agent whose site moved while it was off, and the
   agent.child.kill('SIGTERM');
   await waitFor('agent stopped', () => !readClientStatus(stateDir).agentRunning);
   const a = await freePort();
-  const change = (await s.admin<any>('PATCH', '/sites/PS1/ports', { http: { default: a, alternate: null }, https: { alternate: null } })).body;
   const b = await freePort();
-  await s.admin('PATCH', '/sites/PS1/ports', { https: { default: b } });
+  const change = (await s.admin<any>('PATCH', '/sites/PS1/ports', { http: { default: a, alternate: null }, https: { default: b, alternate: null } })).body;
   assert.equal(change.ports.http.default, a);
   // Wait until the overlap ends (2 × 1 s): the old ports are gone for good.
   await waitFor('old ports closed', async () => (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.overlap.length === 0 || undefined, 10_000);
