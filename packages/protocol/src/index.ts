@@ -14,3 +14,6 @@ export * from './wire/admin-messages.js';
 export * from './wire/rollout-messages.js';
 export * from './push-input.js';
 export * from './wire/push-messages.js';
+export * from './wire/hierarchy-messages.js';
+export * from './wire/web-site-messages.js';
+export * from './firewall/firewall-rules.js';
