@@ -36,9 +36,9 @@ test('the custom web site switch moves the MP to SMSWeb and leaves the other app
   // Without the custom web site the MP and the applications share the default web site on the request ports.
   assert.equal((await get(A, '/mp/v1/ca')).status, 200);
   assert.equal((await get(A, '/reports')).text, 'monthly reports');
-  const manifest = JSON.parse((await get(A, '/ccmsetup/manifest.json')).text);
+  const manifest = JSON.parse((await get(A, '/ccmsetup/manifest.json')).text) as { siteCode: string; files: { name: string }[] };
   assert.equal(manifest.siteCode, 'PS1');
-  assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), ['ccmsetup.sh', 'ca.pem']);
+  assert.deepEqual(manifest.files.map((f) => f.name), ['ccmsetup.sh', 'ca.pem']);
   const script = (await get(A, '/ccmsetup/ccmsetup.sh')).text;
   assert.match(script, new RegExp(`siteport setup .* SMSSITECODE=PS1 SMSMP=127\\.0\\.0\\.1 CCMHTTPPORT=${A} CCMHTTPSPORT=${before.https.default} SMSCAFINGERPRINT=`));
 

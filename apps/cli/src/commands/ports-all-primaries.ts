@@ -1,4 +1,4 @@
-import { type ApplyAllResult, type PortChange, SiteportError } from '@siteport/protocol';
+import { type ApplyAllResult, type PortChange, SiteportError, isErrorCode } from '@siteport/protocol';
 import type { AdminClient } from '../admin-client.js';
 import { printJson, table } from '../format.js';
 
@@ -17,7 +17,9 @@ export async function setAllPrimaries(client: AdminClient, change: PortChange, j
     process.stdout.write(`${table(rows)}\n${result.succeeded} of ${result.results.length} primary site(s) changed\n`);
   }
   if (result.failed > 0) {
-    const names = result.results.filter((r) => !r.ok).map((r) => r.siteCode);
-    throw new SiteportError('E_PEER_UNREACHABLE', `the change failed at ${names.join(', ')} (${result.succeeded} of ${result.results.length} sites changed); see the table above`);
+    const failures = result.results.filter((r) => !r.ok);
+    const names = failures.map((r) => r.siteCode);
+    const first = failures[0]?.error?.code;
+    throw new SiteportError(isErrorCode(first) ? first : 'E_INTERNAL', `the change failed at ${names.join(', ')} (${result.succeeded} of ${result.results.length} sites changed); see the table above`);
   }
 }
