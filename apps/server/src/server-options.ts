@@ -36,6 +36,20 @@ export interface ServerOptions {
   readonly agentBundle: string | undefined;
   /** Directory publishing: first retry delay (doubles per failure), longest delay, LDAP timeout. @default 2000, 60000, 5000 ms */
   readonly directoryTiming: { readonly retryBaseMs: number; readonly retryMaxMs: number; readonly timeoutMs: number };
+  /** `--parent`: the primary's admin API URL; set, this server runs a secondary site. */
+  readonly parent: ParentOptions | undefined;
+}
+
+/** How a secondary site server reaches its primary. */
+export interface ParentOptions {
+  /** Admin API origin of the primary, e.g. `http://10.0.0.5:8440`. */
+  readonly url: string;
+  /** File holding the primary's admin token (`--parent-token-file`). */
+  readonly tokenFile: string;
+  /** CA certificate of the primary's HTTPS admin API (`--parent-ca-file`). */
+  readonly caFile: string | undefined;
+  /** Seconds the primary may hold each sync long poll. @default 25 */
+  readonly waitSeconds: number;
 }
 
 /** Raw option values as they come from the CLI or a test. */
@@ -60,7 +74,36 @@ export type ServerOptionsInput = Partial<{
   directoryRetryBaseMs: number;
   directoryRetryMaxMs: number;
   directoryTimeoutMs: number;
+  parentUrl: string;
+  parentTokenFile: string;
+  parentCaFile: string;
+  parentWaitSeconds: number | string;
 }>;
+
+function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
+  if (input.parentUrl === undefined) {
+    if (input.parentTokenFile !== undefined) throw new SiteportError('E_OPTION', '--parent-token-file needs --parent URL (the primary site server\'s admin API)');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(input.parentUrl);
+  } catch (error) {
+    throw new SiteportError('E_OPTION', `--parent must be the primary's admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(input.parentUrl)}`, { cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SiteportError('E_OPTION', `--parent must be an http:// or https:// URL, got ${JSON.stringify(input.parentUrl)}`);
+  if (input.parentTokenFile === undefined || input.parentTokenFile === '') {
+    throw new SiteportError('E_OPTION', "--parent needs --parent-token-file FILE: a copy of the primary's <data dir>/admin-token");
+  }
+  const waitSeconds = seconds('parent-wait', input.parentWaitSeconds, 25, 1);
+  if (waitSeconds > 55) throw new SiteportError('E_OPTION', `--parent-wait must be from 1 to 55 seconds, got ${waitSeconds}`);
+  return Object.freeze({
+    url: url.origin,
+    tokenFile: path.resolve(input.parentTokenFile),
+    caFile: input.parentCaFile === undefined ? undefined : path.resolve(input.parentCaFile),
+    waitSeconds,
+  });
+}
 
 function optionPort(name: string, value: number | string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -121,6 +164,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
       retryMaxMs: millis('directoryRetryMaxMs', input.directoryRetryMaxMs, 60_000),
       timeoutMs: millis('directoryTimeoutMs', input.directoryTimeoutMs, 5000),
     }),
+    parent: parentOptions(input),
   };
   return Object.freeze(options);
 }

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { databaseLocation, openDatabase } from '@siteport/db';
-import type { PortsView } from '@siteport/protocol';
+import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
+import type { ServedEndpoint } from './rollouts/served-endpoints.js';
 import { AdminApi } from './admin/admin-api.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { directoryRoutes } from './admin/directory-routes.js';
@@ -29,6 +30,21 @@ import { type PortBinder, PortSettingsService } from './services/port-settings-s
 import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
 import { ensureSite } from './site-bootstrap.js';
+import { firewallRoutes } from './admin/firewall-routes.js';
+import { hierarchyRoutes } from './admin/hierarchy-routes.js';
+import { webSiteRoutes } from './admin/web-site-routes.js';
+import { FirewallService } from './firewall/firewall-service.js';
+import { HierarchyRepository } from './hierarchy/hierarchy-repository.js';
+import { HierarchyService } from './hierarchy/hierarchy-service.js';
+import { InheritedPorts, inheritedOverlap } from './hierarchy/inherited-ports.js';
+import { ParentLink } from './hierarchy/parent-link.js';
+import { readParentTarget } from './hierarchy/parent-target.js';
+import { PeerTokens } from './hierarchy/peer-tokens.js';
+import { type SecondaryStart, ensureSecondarySite } from './hierarchy/secondary-bootstrap.js';
+import { WebApplications } from './web/web-applications.js';
+import { WebHost } from './web/web-host.js';
+import { WebSiteRepository } from './web/web-site-repository.js';
+import { WebSiteService } from './web/web-site-service.js';
 import path from 'node:path';
 import { pushRoutes } from './admin/push-routes.js';
 import { agentBundleSource } from './push/agent-bundle-source.js';
@@ -96,13 +112,44 @@ export class SiteServer {
     const clientRepo = new ClientRepository(db);
     const audit = new AuditRepository(db);
     const events = new SiteEvents();
-    const siteCode = await ensureSite(sites, options, logger);
+    const webRepo = new WebSiteRepository(db);
+    const parentLink: ParentLink | undefined =
+      options.parent === undefined
+        ? undefined
+        : new ParentLink(
+            { target: await readParentTarget(options.parent), siteCode: options.siteCode ?? '', waitSeconds: options.parent.waitSeconds, retryMs: 1000 },
+            {
+              apply: (view, primary): Promise<boolean> => inherited.apply(view, primary),
+              status: async (): Promise<SecondaryStatus> => {
+                const v = await services.siteView(siteCode);
+                const { version } = await ports.stored(siteCode);
+                return { syncedVersion: version, policyIntervalSeconds: v.policyIntervalSeconds, activeWindowSeconds: v.activeWindowSeconds, clients: v.clients, listeners: v.listeners };
+              },
+              registration: () => ({ adminUrl: this.info.adminUrl, caFingerprint: pki.caFingerprint }),
+              logger: logger.child({ component: 'parent-link' }),
+            },
+          );
+    const secondary: SecondaryStart | undefined = parentLink === undefined ? undefined : await ensureSecondarySite(sites, options, parentLink, logger);
+    const siteCode: string = secondary?.siteCode ?? (await ensureSite(sites, options, logger));
+    const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
+    if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
     const pki = await loadSitePki(options.dataDir, siteCode, options.publicHosts);
     const token = await loadAdminToken(options.dataDir);
 
     const binding: { mp?: ManagementPoint } = {};
     const binder: PortBinder = { checkBindable: (ports) => (binding.mp === undefined ? Promise.resolve() : binding.mp.checkBindable(ports)) };
-    const ports = new PortSettingsService({ db, sites, rollouts: rolloutRepo, audit, events, binder });
+    const served = (code: string): Promise<ServedEndpoint[]> => ports.served(code);
+    const web = new WebSiteService({ db, sites, served, repo: webRepo, audit, binder, reconcile: () => binding.mp?.reconcile() ?? Promise.resolve() });
+    const ports: PortSettingsService = new PortSettingsService({
+      db,
+      sites,
+      rollouts: rolloutRepo,
+      audit,
+      events,
+      binder,
+      guard: web,
+      ...(parentLink === undefined ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
+    });
     const clients = new ClientService(clientRepo);
     const activity = new ActivityRecorder(clientRepo, logger.child({ component: 'activity' }));
     const rollouts = new RolloutService({
@@ -153,11 +200,14 @@ export class SiteServer {
       onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     });
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    const apps = new WebApplications({ siteCode, caCertificate: pki.caCertificate, caFingerprint: pki.caFingerprint, sites });
+    const webHost = new WebHost({ siteCode, sites, served, repo: webRepo, apps, mp: handler, logger: logger.child({ component: 'web' }) });
     const mp = new ManagementPoint({
       siteCode,
       bindHost: options.bindHost,
       tls,
-      handler,
+      handler: webHost.handler,
+      extraEndpoints: () => webHost.refresh(),
       ports,
       events,
       logger: logger.child({ component: 'mp' }),
@@ -189,6 +239,7 @@ export class SiteServer {
       caFingerprint: pki.caFingerprint,
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
+      secondaries: (): Promise<SiteView[]> => hierarchy.secondaryViews(siteCode),
     });
     const directory = new DirectoryService({
       siteCode,
@@ -206,9 +257,31 @@ export class SiteServer {
     directory.start();
     this.closers.push(() => directory.stop());
     this.directory = directory;
-    const admin = new AdminApi({ routes: [...adminRoutes(services), ...rolloutRoutes(rollouts), ...pushRoutes(push), ...directoryRoutes(directory)], token, logger: logger.child({ component: 'admin' }), tls });
+    const hierarchy = new HierarchyService({
+      siteCode,
+      db,
+      repo: new HierarchyRepository(db),
+      sites,
+      ports,
+      audit,
+      events,
+      tokens: new PeerTokens(options.dataDir),
+      change: (code, change, actor) => rollouts.change(code, change, actor),
+      ...(parentLink === undefined ? {} : { parentLink: () => parentLink.view() }),
+    });
+    const routes = [
+      ...adminRoutes(services),
+      ...rolloutRoutes(rollouts),
+      ...pushRoutes(push),
+      ...directoryRoutes(directory),
+      ...hierarchyRoutes(hierarchy, () => this.info.adminUrl),
+      ...webSiteRoutes(web),
+      ...firewallRoutes(new FirewallService({ ports, web: webRepo })),
+    ];
+    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
+    this.closers.push(() => Promise.resolve(hierarchy.releaseWaiters()));
 
     this.info = {
       siteCode,
@@ -218,6 +291,10 @@ export class SiteServer {
       caFingerprint: pki.caFingerprint,
       ports: await ports.view(siteCode),
     };
+    if (parentLink !== undefined) {
+      parentLink.start();
+      this.closers.push(() => parentLink.stop());
+    }
     this.stateValue = 'running';
     logger.info({ siteCode, admin: bound.url }, 'site server running');
   }

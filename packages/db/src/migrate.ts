@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-rollouts.js';
 import * as m0004 from './migrations/0004-push.js';
 import * as m0005 from './migrations/0005-directory.js';
+import * as m0006 from './migrations/0006-hierarchy-web-sites.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -11,6 +12,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-rollouts': m0002,
   '0004-push': m0004,
   '0005-directory': m0005,
+  '0006-hierarchy-web-sites': m0006,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

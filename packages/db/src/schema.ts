@@ -15,6 +15,11 @@ export interface SiteDatabase {
   push_settings: PushSettingsTable;
   push_hosts: PushHostsTable;
   directory_settings: DirectorySettingsTable;
+  secondary_sites: SecondarySitesTable;
+  inherited_overlaps: InheritedOverlapsTable;
+  peer_primaries: PeerPrimariesTable;
+  web_sites: WebSitesTable;
+  web_applications: WebApplicationsTable;
 }
 
 export interface SitesTable {
@@ -162,4 +167,51 @@ export interface DirectorySettingsTable {
   install_properties: string;
   updated_at: string;
   updated_by: string;
+}
+
+/** On a primary: a secondary site attached to it, with what it last reported. */
+export interface SecondarySitesTable {
+  code: string;
+  parent_code: string;
+  admin_url: string;
+  ca_fingerprint: string;
+  registered_at: string;
+  last_seen_at: string;
+  synced_version: number;
+  /** JSON: the secondary's last status report. */
+  status: string;
+}
+
+/** On a secondary: old request ports its primary's MPs still serve (mirrored with the settings). */
+export interface InheritedOverlapsTable {
+  site_code: string;
+  protocol: 'http' | 'https';
+  port: number;
+  until: string;
+}
+
+/** Another primary site of the hierarchy; its admin token lives in a 0600 file, not here. */
+export interface PeerPrimariesTable {
+  site_code: string;
+  url: string;
+  ca_certificate: string | null;
+  added_at: string;
+  added_by: string;
+}
+
+/** The default web site's own bindings, used while the MP is on the custom web site SMSWeb. */
+export interface WebSitesTable {
+  site_code: string;
+  default_http: number;
+  default_https: number;
+  updated_at: string;
+}
+
+/** A web application served on the default web site. */
+export interface WebApplicationsTable {
+  site_code: string;
+  name: string;
+  path: string;
+  content: string | null;
+  created_at: string;
 }

@@ -16,3 +16,6 @@ export * from './push-input.js';
 export * from './wire/push-messages.js';
 export * from './directory/index.js';
 export * from './wire/directory-messages.js';
+export * from './wire/hierarchy-messages.js';
+export * from './wire/web-site-messages.js';
+export * from './firewall/firewall-rules.js';

@@ -9,9 +9,10 @@ import { register as demo } from './demo.js';
 import { register as rollout } from './rollout.js';
 import { register as push } from './push.js';
 import { register as directory } from './directory.js';
+import { register as audit } from './audit.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory];
+export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit];

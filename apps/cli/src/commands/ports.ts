@@ -9,8 +9,11 @@ import {
 } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
 import { printJson, table } from '../format.js';
+import { setAllPrimaries } from './ports-all-primaries.js';
+import { registerFirewall } from './ports-firewall.js';
 
 interface PortsOptions extends AdminConnectionOptions {
+  allPrimaries?: boolean;
   site?: string;
   json?: boolean;
   description?: string[];
@@ -42,6 +45,7 @@ export function formatPorts(view: PortsView): string {
     `client communication mode: ${view.communicationMode}`,
   ];
   for (const o of view.overlap) lines.push(`still serving old ${o.protocol.toUpperCase()} port ${o.port} until ${o.until}`);
+  if (view.inheritedFrom !== undefined) lines.push(`inherited from primary site ${view.inheritedFrom}: read-only here, change them on ${view.inheritedFrom}`);
   return lines.join('\n');
 }
 
@@ -74,10 +78,16 @@ export function register(program: Command): void {
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--description <item=text>', 'set an item description (repeatable)', collect)
       .option('--expect-version <n>', 'refuse if the settings are no longer at this version')
+      .option('--all-primaries', 'apply the change to this primary site and every peer primary (one result per site)')
       .option('--json', 'machine-readable output'),
   ).action(async (assignments: string[], options: PortsOptions) => {
     const change = parsePortAssignments(assignments, options.description ?? []);
     if (isEmptyChange(change)) throw new SiteportError('E_OPTION', 'name at least one ITEM=VALUE to change, e.g. siteport ports set http=8080');
+    if (options.allPrimaries === true) {
+      if (options.expectVersion !== undefined || options.site !== undefined) throw new SiteportError('E_OPTION', '--all-primaries cannot be combined with --expect-version or --site');
+      await setAllPrimaries(await AdminClient.connect(options), change, options.json === true);
+      return;
+    }
     if (options.expectVersion !== undefined) change.expectedVersion = Number(options.expectVersion);
     const client = await AdminClient.connect(options);
     const result = await client.request<PortChangeResult>('PATCH', `/sites/${await siteOf(client, options)}/ports`, change);
@@ -91,4 +101,6 @@ export function register(program: Command): void {
       process.stdout.write(`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}\n`);
     }
   });
+
+  registerFirewall(ports);
 }

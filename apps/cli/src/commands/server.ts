@@ -20,6 +20,10 @@ interface ServerFlags {
   publicHost?: string[];
   logLevel?: string;
   agentBundle?: string;
+  parent?: string;
+  parentTokenFile?: string;
+  parentCaFile?: string;
+  parentWait?: string;
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
@@ -71,6 +75,10 @@ export function register(program: Command): void {
     .option('--public-host <name>', 'host name clients use for this MP (repeatable; goes into the certificate and policy)', collect)
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--agent-bundle <file>', 'prebuilt agent bundle for push installation (npm run bundle:agent); default: built at first push')
+    .option('--parent <url>', "run a secondary site attached to the primary whose admin API is at URL; it inherits the primary's ports")
+    .option('--parent-token-file <file>', "file with the primary's admin token (a copy of its <data>/admin-token)")
+    .option('--parent-ca-file <file>', "CA certificate of the primary's HTTPS admin API")
+    .option('--parent-wait <seconds>', 'how long the primary may hold each sync long poll (1–55)', undefined)
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { SiteServer } = await import('@siteport/server');
@@ -92,6 +100,10 @@ export function register(program: Command): void {
         ...(flags.publicHost === undefined ? {} : { publicHosts: flags.publicHost }),
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
         ...(flags.agentBundle === undefined ? {} : { agentBundle: flags.agentBundle }),
+        ...(flags.parent === undefined ? {} : { parentUrl: flags.parent }),
+        ...(flags.parentTokenFile === undefined ? {} : { parentTokenFile: flags.parentTokenFile }),
+        ...(flags.parentCaFile === undefined ? {} : { parentCaFile: flags.parentCaFile }),
+        ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
       });
       process.stdout.write(`${banner(server.info)}\n`);
       await runUntilSignal(server);

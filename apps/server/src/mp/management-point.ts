@@ -33,6 +33,8 @@ export class ManagementPoint implements PortBinder {
       ports: PortSettingsService;
       events: SiteEvents;
       logger: Logger;
+      /** Further listeners the site system's web host needs (the default web site on its own ports). */
+      extraEndpoints?: () => Promise<EndpointSpec[]>;
     },
   ) {
     this.listeners = new ListenerSet({ host: deps.bindHost, tls: deps.tls, handler: deps.handler, logger: deps.logger });
@@ -81,6 +83,7 @@ export class ManagementPoint implements PortBinder {
       item: e.item,
       mode: e.role === 'probe' ? 'probe' : 'serve',
     }));
+    wanted.push(...((await this.deps.extraEndpoints?.()) ?? []));
     const errors = await this.listeners.reconcile(wanted);
     this.schedule(errors.length > 0);
     return errors;

@@ -79,14 +79,14 @@ export class RolloutService {
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
       await this.deps.ports.applyDirect(prepared, actor);
-      return { ports: await this.deps.ports.view(code), warnings: [], rolloutId: null };
+      return { ports: await this.deps.ports.view(code), warnings: prepared.warnings, rolloutId: null };
     }
     const rollout = await this.propose(code, change, actor, { preflight: false, deadlineSeconds: DEFAULT_DEADLINE_SECONDS });
     await this.commit(rollout.id, actor);
     const clients = await this.deps.clients.records(code);
     return {
       ports: await this.deps.ports.view(code),
-      warnings: changeWarnings(prepared.current.settings, prepared.next.settings, clients),
+      warnings: [...changeWarnings(prepared.current.settings, prepared.next.settings, clients), ...prepared.warnings],
       rolloutId: rollout.id,
     };
   }

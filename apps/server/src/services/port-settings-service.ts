@@ -1,5 +1,6 @@
 import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
 import {
+  type ChangeWarning,
   type PortChange,
   type PortSettings,
   type PortsView,
@@ -13,6 +14,8 @@ import type { RolloutRepository } from '../repositories/rollout-repository.js';
 import type { SiteRecord, SiteRepository, StoredPorts } from '../repositories/site-repository.js';
 import type { SettingsSnapshot } from '../rollouts/rollout-state.js';
 import { type ServedEndpoint, servedEndpoints } from '../rollouts/served-endpoints.js';
+import { assertOwnPorts } from '../hierarchy/assert-own-ports.js';
+import type { PortChangeGuard } from './port-change-guard.js';
 import { portsView } from './ports-view.js';
 import type { SiteEvents } from './site-events.js';
 
@@ -26,6 +29,8 @@ export interface PreparedChange {
   site: SiteRecord;
   current: StoredPorts;
   next: SettingsSnapshot;
+  /** Warnings of the guard (e.g. the web applications that move with the default web site). */
+  warnings: ChangeWarning[];
 }
 
 /**
@@ -42,6 +47,10 @@ export class PortSettingsService {
       audit: AuditRepository;
       events: SiteEvents;
       binder: PortBinder;
+      /** Checks and completes every change (hierarchy, default web site). */
+      guard?: PortChangeGuard;
+      /** Endpoints served besides the site's own rollouts (a secondary's inherited overlap). */
+      extraServed?: (code: string) => Promise<ServedEndpoint[]>;
     },
   ) {}
 
@@ -65,20 +74,25 @@ export class PortSettingsService {
 
   /** Every endpoint the site's MPs serve now: current ports, overlapping old ones, probe ports. */
   async served(code: string): Promise<ServedEndpoint[]> {
-    return servedEndpoints((await this.stored(code)).settings, await this.deps.rollouts.open(code));
+    const served = servedEndpoints((await this.stored(code)).settings, await this.deps.rollouts.open(code));
+    const taken = new Set(served.map((e) => e.port));
+    return [...served, ...((await this.deps.extraServed?.(code)) ?? []).filter((e) => !taken.has(e.port))];
   }
 
   async view(code: string): Promise<PortsView> {
     const served = await this.served(code);
-    return portsView(
+    const { parentCode } = await this.site(code);
+    const view = portsView(
       await this.stored(code),
       served.filter((e) => e.role === 'overlap').map((e) => ({ protocol: e.protocol, port: e.port, until: e.until ?? '' })),
     );
+    return parentCode === null ? view : { ...view, inheritedFrom: parentCode };
   }
 
   /** Validates a change as a whole and test-binds the TCP ports it adds; stores nothing. */
   async prepare(code: string, change: PortChange): Promise<PreparedChange> {
     const site = await this.site(code);
+    assertOwnPorts(site);
     if (isEmptyChange(change)) {
       throw new SiteportError('E_VALIDATION', 'nothing to change: name at least one item, e.g. http=8080');
     }
@@ -87,8 +101,9 @@ export class PortSettingsService {
       throw versionConflict(code, change.expectedVersion, current.version);
     }
     const settings = applyPortChange(current.settings, change);
-    await this.deps.binder.checkBindable(newTcpPorts(current.settings, settings));
-    return { site, current, next: { settings, communicationMode: change.communicationMode ?? current.communicationMode } };
+    const guarded = (await this.deps.guard?.prepare(code, current.settings, settings)) ?? { bind: [], warnings: [] };
+    await this.deps.binder.checkBindable([...newTcpPorts(current.settings, settings), ...guarded.bind]);
+    return { site, current, next: { settings, communicationMode: change.communicationMode ?? current.communicationMode }, warnings: guarded.warnings };
   }
 
   /** Stores `next` as the version after `current` inside `trx`, with an audit record. */
@@ -105,6 +120,7 @@ export class PortSettingsService {
     if (!(await this.deps.sites.replacePorts(trx, stored, current.version))) {
       throw versionConflict(current.siteCode, current.version, current.version + 1);
     }
+    await this.deps.guard?.write(trx, current.siteCode, current.settings, next.settings, at);
     await this.deps.audit.append(trx, {
       at,
       actor,

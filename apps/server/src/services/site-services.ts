@@ -17,6 +17,8 @@ export class SiteServices {
       caFingerprint: string;
       listeners: () => { protocol: string; port: number; state: string }[];
       flushActivity: () => Promise<void>;
+      /** Secondary sites attached to this server's primary site (SPEC S7). */
+      secondaries?: () => Promise<SiteView[]>;
     },
   ) {}
 
@@ -30,6 +32,8 @@ export class SiteServices {
   }
 
   async siteView(code: string): Promise<SiteView> {
+    const secondary = code === this.siteCode ? undefined : (await this.facts.secondaries?.())?.find((v) => v.siteCode === code);
+    if (secondary !== undefined) return secondary;
     const site = await this.ports.site(code);
     const { views } = await this.clientViews(code);
     return {
@@ -41,11 +45,12 @@ export class SiteServices {
       caFingerprint: this.facts.caFingerprint,
       clients: { total: views.length, active: views.filter((c) => c.activity === 'active').length },
       listeners: code === this.siteCode ? this.facts.listeners() : [],
+      parentCode: site.parentCode,
     };
   }
 
   async siteViews(): Promise<SiteView[]> {
-    return [await this.siteView(this.siteCode)];
+    return [await this.siteView(this.siteCode), ...((await this.facts.secondaries?.()) ?? [])];
   }
 
   async clientList(code: string): Promise<ClientList> {

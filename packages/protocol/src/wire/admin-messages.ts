@@ -29,6 +29,8 @@ export const PortsView = Type.Object({
   overlap: Type.Array(
     Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port, until: Type.String() }),
   ),
+  /** Set on a secondary site: the primary whose settings it mirrors (read-only here). */
+  inheritedFrom: Type.Optional(Type.String()),
 });
 export type PortsView = Static<typeof PortsView>;
 
@@ -52,6 +54,8 @@ export const ChangeWarning = Type.Object({
   code: Type.String(),
   message: Type.String(),
   clients: Type.Optional(Type.Array(Type.String())),
+  /** Web applications of the default web site that the change moves (SPEC S5). */
+  applications: Type.Optional(Type.Array(Type.String())),
 });
 export type ChangeWarning = Static<typeof ChangeWarning>;
 
@@ -100,6 +104,18 @@ export const SiteView = Type.Object({
   caFingerprint: Type.String(),
   clients: Type.Object({ total: Type.Integer(), active: Type.Integer() }),
   listeners: Type.Array(Type.Object({ protocol: Type.String(), port: Port, state: Type.String() })),
+  /** The primary a secondary site is attached to (null for a primary). */
+  parentCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** For a secondary listed by its primary: how it last reported in. */
+  sync: Type.Optional(
+    Type.Object({
+      adminUrl: Type.String(),
+      registeredAt: Type.String(),
+      lastSeenAt: Type.String(),
+      syncedVersion: Type.Integer(),
+      state: Type.Union([Type.Literal('in-sync'), Type.Literal('behind'), Type.Literal('silent')]),
+    }),
+  ),
 });
 export type SiteView = Static<typeof SiteView>;
 
