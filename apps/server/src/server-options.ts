@@ -38,6 +38,10 @@ export interface ServerOptions {
   readonly directoryTiming: { readonly retryBaseMs: number; readonly retryMaxMs: number; readonly timeoutMs: number };
   /** `--parent`: the primary's admin API URL; set, this server runs a secondary site. */
   readonly parent: ParentOptions | undefined;
+  /** How often agents ping on the notification channel; silent for 3 intervals → dropped. @default 60 */
+  readonly notifyKeepAliveSeconds: number;
+  /** A client not heard from (channel or long-poll) for this long is offline. @default 300 */
+  readonly notifyOfflineSeconds: number;
 }
 
 /** How a secondary site server reaches its primary. */
@@ -78,6 +82,8 @@ export type ServerOptionsInput = Partial<{
   parentTokenFile: string;
   parentCaFile: string;
   parentWaitSeconds: number | string;
+  notifyKeepAliveSeconds: number | string;
+  notifyOfflineSeconds: number | string;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -165,6 +171,8 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
       timeoutMs: millis('directoryTimeoutMs', input.directoryTimeoutMs, 5000),
     }),
     parent: parentOptions(input),
+    notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
+    notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
   };
   return Object.freeze(options);
 }

@@ -15,6 +15,8 @@ import { createMpHandler } from './mp/mp-handler.js';
 import { NonceCache } from './mp/nonce-cache.js';
 import { PolicyCache } from './mp/policy-cache.js';
 import { RequestVerifier } from './mp/request-verifier.js';
+import { createNotifyParts } from './notify/notify-wiring.js';
+import { notifyRoutes } from './admin/notify-routes.js';
 import { loadSitePki } from './pki/site-pki.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
@@ -29,6 +31,7 @@ import { ClientService } from './services/client-service.js';
 import { type PortBinder, PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
+import type { NotifyService } from './notify/notify-service.js';
 import { ensureSite } from './site-bootstrap.js';
 import { firewallRoutes } from './admin/firewall-routes.js';
 import { hierarchyRoutes } from './admin/hierarchy-routes.js';
@@ -86,6 +89,8 @@ export class SiteServer {
   db!: Kysely<SiteDatabase>;
   /** Directory publishing of this site (S8). */
   directory: DirectoryService | undefined;
+  /** Notification channel and Wake-on-LAN of this server (issue 5). */
+  notify!: NotifyService;
 
   /** Starts a site server; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
@@ -200,8 +205,26 @@ export class SiteServer {
       onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     });
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    const notify = createNotifyParts({
+      db,
+      siteCode,
+      bindHost: options.bindHost,
+      tls,
+      mpHandler: handler,
+      clients,
+      clientRepo,
+      nonces,
+      activity,
+      ports,
+      events,
+      rollouts: rolloutRepo,
+      httpsOnly: () => httpsOnly,
+      keepAliveSeconds: options.notifyKeepAliveSeconds,
+      offlineAfterSeconds: options.notifyOfflineSeconds,
+      logger: logger.child({ component: 'notify' }),
+    });
     const apps = new WebApplications({ siteCode, caCertificate: pki.caCertificate, caFingerprint: pki.caFingerprint, sites });
-    const webHost = new WebHost({ siteCode, sites, served, repo: webRepo, apps, mp: handler, logger: logger.child({ component: 'web' }) });
+    const webHost = new WebHost({ siteCode, sites, served, repo: webRepo, apps, mp: notify.handler, logger: logger.child({ component: 'web' }) });
     const mp = new ManagementPoint({
       siteCode,
       bindHost: options.bindHost,
@@ -234,6 +257,8 @@ export class SiteServer {
     this.closers.push(() => push.stop());
     await rollouts.start();
     this.closers.push(() => rollouts.stop());
+    await notify.start();
+    this.closers.push(() => notify.stop());
 
     const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
       caFingerprint: pki.caFingerprint,
@@ -277,6 +302,7 @@ export class SiteServer {
       ...hierarchyRoutes(hierarchy, () => this.info.adminUrl),
       ...webSiteRoutes(web),
       ...firewallRoutes(new FirewallService({ ports, web: webRepo })),
+      ...notifyRoutes(notify.service),
     ];
     const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls });
     const bound = await admin.listen(options.adminHost, options.adminPort);
@@ -295,6 +321,7 @@ export class SiteServer {
       parentLink.start();
       this.closers.push(() => parentLink.stop());
     }
+    this.notify = notify.service;
     this.stateValue = 'running';
     logger.info({ siteCode, admin: bound.url }, 'site server running');
   }

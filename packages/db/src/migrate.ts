@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-rollouts.js';
+import * as m0003 from './migrations/0003-client-interfaces.js';
 import * as m0004 from './migrations/0004-push.js';
 import * as m0005 from './migrations/0005-directory.js';
 import * as m0006 from './migrations/0006-hierarchy-web-sites.js';
@@ -10,6 +11,7 @@ import type { SiteDatabase } from './schema.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-rollouts': m0002,
+  '0003-client-interfaces': m0003,
   '0004-push': m0004,
   '0005-directory': m0005,
   '0006-hierarchy-web-sites': m0006,

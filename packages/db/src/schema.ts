@@ -20,6 +20,7 @@ export interface SiteDatabase {
   peer_primaries: PeerPrimariesTable;
   web_sites: WebSitesTable;
   web_applications: WebApplicationsTable;
+  client_interfaces: ClientInterfacesTable;
 }
 
 export interface SitesTable {
@@ -105,6 +106,18 @@ export interface AuditLogTable {
   old_value: string | null;
   new_value: string | null;
   outcome: string;
+}
+
+/** A network interface a client reported in inventory (IPv4 with its MAC), for Wake-on-LAN. */
+export interface ClientInterfacesTable {
+  client_id: string;
+  name: string;
+  mac: string;
+  address: string;
+  prefix_length: number;
+  /** `10.0.1.0/24`: the subnet, indexed to find wake-up proxies. */
+  network: string;
+  reported_at: string;
 }
 
 export type Timestamp = ColumnType<string, string, string>;

@@ -63,6 +63,12 @@ export const ERROR_CODES = {
   E_DIRECTORY_ENTRY: { status: 502, summary: 'A siteport entry in the directory is malformed.' },
   E_DIRECTORY_FAILED: { status: 502, summary: 'The directory answered with an unexpected LDAP error.' },
   E_DNS_LOOKUP: { status: 502, summary: 'A DNS SRV lookup for management points failed.' },
+  E_NOTIFY_FRAME: { status: 400, summary: 'A notification frame is malformed.' },
+  E_NOTIFY_TOO_LARGE: { status: 413, summary: 'A notification frame exceeds the size limit.' },
+  E_NOTIFY_VERSION: { status: 400, summary: 'The peer speaks another notification protocol version.' },
+  E_NOTIFY_AUTH: { status: 401, summary: 'A notification connection did not authenticate with its registered key.' },
+  E_MAC: { status: 400, summary: 'A MAC address or SecureOn password is invalid.' },
+  E_WAKE_PACKET: { status: 400, summary: 'A Wake-on-LAN magic packet is malformed.' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -19,3 +19,4 @@ export * from './wire/directory-messages.js';
 export * from './wire/hierarchy-messages.js';
 export * from './wire/web-site-messages.js';
 export * from './firewall/firewall-rules.js';
+export * from './notify/index.js';

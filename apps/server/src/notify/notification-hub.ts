@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+import type { ChannelView, NotifyAck, NotifyAction, NotifyChannelKind, NotifyClientResult } from '@siteport/protocol';
+
+/** A live TCP notification session as the hub sees it. */
+export interface TcpPeer {
+  /** Sends one action frame. */
+  sendAction(action: NotifyAction): void;
+  /** Closes the session (a newer one replaced it, or it went silent). */
+  close(reason: string): void;
+}
+
+/** A long-poll request waiting for actions. */
+export interface PollWaiter {
+  /** Answers the poll with these actions (possibly none). */
+  answer(actions: NotifyAction[]): void;
+}
+
+/** Where one client can be reached now. Kept small: one of these per client. */
+interface Presence {
+  lastSeen: number;
+  tcp: TcpPeer | null;
+  waiter: PollWaiter | null;
+  /** Actions for a polling client that has no request waiting right now. */
+  queue: NotifyAction[] | null;
+}
+
+/** One push to many clients: results filled as acks arrive, settled at the deadline. */
+interface Batch {
+  results: NotifyClientResult[];
+  waiting: Map<string, number>;
+  settle: () => void;
+}
+
+const MAX_QUEUED = 32;
+const deliveredChannel = diagnostics.channel('siteport:notify:delivered');
+const presenceChannel = diagnostics.channel('siteport:notify:presence');
+
+/**
+ * The site's view of which clients can be notified and how: one TCP session or long-poll per
+ * client. It delivers an action to many clients at once and collects their acknowledgements; a
+ * client is online while it was heard from within `offlineAfterMs` (SPEC issue 5: offline after a
+ * configurable silence, default 5 minutes).
+ */
+export class NotificationHub {
+  private readonly presence = new Map<string, Presence>();
+  private readonly batches = new Map<string, Batch>();
+
+  constructor(
+    private readonly options: { offlineAfterMs: number; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private entry(clientId: string): Presence {
+    let p = this.presence.get(clientId);
+    if (p === undefined) {
+      p = { lastSeen: this.now(), tcp: null, waiter: null, queue: null };
+      this.presence.set(clientId, p);
+    }
+    return p;
+  }
+
+  /** Records that a client was heard from (any frame, any poll). */
+  seen(clientId: string): void {
+    const p = this.presence.get(clientId);
+    if (p !== undefined) p.lastSeen = this.now();
+  }
+
+  /** A TCP session authenticated; an older session of the same client is closed. */
+  attachTcp(clientId: string, peer: TcpPeer): void {
+    const p = this.entry(clientId);
+    const old = p.tcp;
+    p.tcp = peer;
+    p.lastSeen = this.now();
+    if (old !== null && old !== peer) old.close('replaced by a newer connection of the same client');
+    // Actions queued while the client was on the long-poll go out on the new channel.
+    if (p.queue !== null) {
+      for (const action of p.queue) peer.sendAction(action);
+      p.queue = null;
+    }
+    if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: 'tcp', event: 'attach' });
+  }
+
+  /** A TCP session ended. */
+  detachTcp(clientId: string, peer: TcpPeer): void {
+    const p = this.presence.get(clientId);
+    if (p?.tcp !== peer) return;
+    p.tcp = null;
+    if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: 'tcp', event: 'detach' });
+  }
+
+  /**
+   * A long-poll arrived. Queued actions answer it at once; otherwise it waits until an action
+   * comes or `detach` is called (its wait ran out or the request closed).
+   */
+  poll(clientId: string, waiter: PollWaiter): { detach: () => void } {
+    const p = this.entry(clientId);
+    p.lastSeen = this.now();
+    p.waiter?.answer([]);
+    p.waiter = null;
+    if (p.queue !== null) {
+      const actions = p.queue;
+      p.queue = null;
+      waiter.answer(actions);
+      return { detach: () => undefined };
+    }
+    p.waiter = waiter;
+    return {
+      detach: () => {
+        if (p.waiter === waiter) p.waiter = null;
+      },
+    };
+  }
+
+  /** Applies acknowledgements from a client (TCP `ack` frames or a poll's `acks`). */
+  acknowledge(clientId: string, ack: NotifyAck): void {
+    this.seen(clientId);
+    const batch = this.batches.get(ack.id);
+    const index = batch?.waiting.get(clientId);
+    if (batch === undefined || index === undefined) return;
+    batch.waiting.delete(clientId);
+    const result = batch.results[index];
+    if (result !== undefined) {
+      result.outcome = ack.ok ? 'acknowledged' : 'failed';
+      if (!ack.ok) result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
+    }
+    if (batch.waiting.size === 0) batch.settle();
+  }
+
+  /** Whether a client was heard from within the offline window. */
+  isOnline(clientId: string): boolean {
+    const p = this.presence.get(clientId);
+    return p !== undefined && this.now() - p.lastSeen <= this.options.offlineAfterMs;
+  }
+
+  /** How a client is reachable now, or null when it is offline. */
+  channelOf(clientId: string): NotifyChannelKind | null {
+    const p = this.presence.get(clientId);
+    if (p === undefined || !this.isOnline(clientId)) return null;
+    return p.tcp !== null ? 'tcp' : 'http-poll';
+  }
+
+  /** Client ids online now. */
+  onlineClients(): string[] {
+    return [...this.presence.keys()].filter((id) => this.isOnline(id));
+  }
+
+  /** Presence of every client the hub has heard from since start. */
+  views(): ChannelView[] {
+    return [...this.presence.entries()].map(([clientId, p]) => ({
+      clientId,
+      online: this.isOnline(clientId),
+      channel: this.channelOf(clientId),
+      lastSeen: new Date(p.lastSeen).toISOString(),
+    }));
+  }
+
+  /** Number of live TCP sessions. */
+  tcpCount(): number {
+    let n = 0;
+    for (const p of this.presence.values()) if (p.tcp !== null) n += 1;
+    return n;
+  }
+
+  /**
+   * Delivers one action to each client and waits up to `waitMs` for their acknowledgements.
+   * Resolves with one result per client, in the order given.
+   */
+  deliver(clientIds: readonly string[], action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
+    const id = randomBytes(12).toString('base64url');
+    const message: NotifyAction = { id, ...action };
+    const results: NotifyClientResult[] = [];
+    const waiting = new Map<string, number>();
+    for (const clientId of clientIds) {
+      const channel = this.channelOf(clientId);
+      const p = this.presence.get(clientId);
+      if (channel === null || p === undefined || waiting.has(clientId)) {
+        results.push({ clientId, outcome: waiting.has(clientId) ? 'timeout' : 'offline', via: null });
+        continue;
+      }
+      waiting.set(clientId, results.length);
+      results.push({ clientId, outcome: 'timeout', via: channel });
+      if (p.tcp !== null) p.tcp.sendAction(message);
+      else if (p.waiter !== null) {
+        const waiter = p.waiter;
+        p.waiter = null;
+        waiter.answer([message]);
+      } else {
+        p.queue ??= [];
+        if (p.queue.length >= MAX_QUEUED) p.queue.shift();
+        p.queue.push(message);
+      }
+    }
+    if (deliveredChannel.hasSubscribers) deliveredChannel.publish({ id, action: action.action, clients: waiting.size });
+    if (waiting.size === 0 || waitMs === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => batch.settle(), waitMs);
+      const batch: Batch = {
+        results,
+        waiting,
+        settle: () => {
+          clearTimeout(timer);
+          this.batches.delete(id);
+          resolve(results);
+        },
+      };
+      this.batches.set(id, batch);
+    });
+  }
+
+  /** Closes every TCP session and answers every waiting poll (server stopping). */
+  closeAll(reason: string): void {
+    for (const p of this.presence.values()) {
+      p.tcp?.close(reason);
+      p.tcp = null;
+      p.waiter?.answer([]);
+      p.waiter = null;
+    }
+    for (const batch of [...this.batches.values()]) batch.settle();
+  }
+}

@@ -1,0 +1,200 @@
+import diagnostics from 'node:diagnostics_channel';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { bindError } from '../os/bind-check.js';
+import type { SiteEvents } from '../services/site-events.js';
+import type { NotificationHub } from './notification-hub.js';
+import { type SessionContext, NotifySession } from './notify-session.js';
+
+/** Lifecycle of the notification listener. idle → starting → running → stopping → stopped. */
+export type NotificationListenerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const RETRY_MS = 10_000;
+const listenerChannel = diagnostics.channel('siteport:notify:listener');
+
+/** Options of {@link NotificationListener}. */
+export interface NotificationListenerDeps extends Omit<SessionContext, 'onClose' | 'logger'> {
+  bindHost: string;
+  tls: { cert: string; key: string };
+  /** Ports to hold, current first: the site's notification port, plus the other side of an open rollout. */
+  wantedPorts: () => Promise<number[]>;
+  events: SiteEvents;
+  logger: Logger;
+}
+
+interface Bound {
+  port: number;
+  server: tls.Server;
+  sessions: Set<NotifySession>;
+}
+
+/**
+ * The management point's TLS listener on the site's notification port (SPEC S1: TCP 10123 by
+ * default). It follows port changes like the request listeners: while a rollout moves the port,
+ * old and new ports are both held; when the old one is no longer wanted it closes and its sessions
+ * end, so their agents reconnect on the port they learn from policy or from a long-poll answer. Silent sessions (no frame for three
+ * keep-alive intervals) are dropped by one sweep timer, not a timer per connection.
+ */
+export class NotificationListener {
+  private stateValue: NotificationListenerState = 'idle';
+  private readonly bound = new Map<number, Bound>();
+  private current: number | null = null;
+  private reconciling: Promise<void> = Promise.resolve();
+  private retry: NodeJS.Timeout | undefined;
+  private sweep: NodeJS.Timeout | undefined;
+  private lastError: string | null = null;
+  private readonly onChange = (siteCode: string): void => {
+    if (siteCode === this.deps.siteCode) void this.reconcile();
+  };
+
+  constructor(private readonly deps: NotificationListenerDeps) {}
+
+  get state(): NotificationListenerState {
+    return this.stateValue;
+  }
+
+  /** The site's current notification port when it is held, or null. */
+  get port(): number | null {
+    return this.current !== null && this.bound.has(this.current) ? this.current : null;
+  }
+
+  /** Every port held now (current and overlapping). */
+  get ports(): number[] {
+    return [...this.bound.keys()];
+  }
+
+  /** Why the wanted port could not be opened, or null. */
+  get error(): string | null {
+    return this.lastError;
+  }
+
+  /** Opens the site's notification port; a bind failure at start is fatal, with its reason. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`notification listener cannot start from ${this.stateValue}`);
+    this.stateValue = 'starting';
+    const [current, ...others] = await this.deps.wantedPorts();
+    if (current === undefined) throw new Error('the site has no notification port');
+    this.current = current;
+    this.bound.set(current, await this.open(current));
+    this.stateValue = 'running';
+    if (others.length > 0) await this.reconcileNow();
+    this.deps.events.on('ports-changed', this.onChange);
+    const every = Math.max(1000, Math.min(this.deps.keepAliveSeconds * 1000, 30_000));
+    this.sweep = setInterval(() => this.dropSilent(), every);
+    this.sweep.unref();
+  }
+
+  /** Holds exactly the wanted ports: opens new ones first, then closes the others; serialised, retried on failure. */
+  reconcile(): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.reconcileNow());
+    return this.reconciling;
+  }
+
+  private async reconcileNow(): Promise<void> {
+    if (this.stateValue !== 'running') return;
+    clearTimeout(this.retry);
+    let wanted: number[];
+    try {
+      wanted = await this.deps.wantedPorts();
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'cannot read the notification ports; retrying');
+      this.scheduleRetry();
+      return;
+    }
+    this.current = wanted[0] ?? null;
+    let failed = false;
+    for (const port of wanted) {
+      if (this.bound.has(port)) continue;
+      try {
+        this.bound.set(port, await this.open(port));
+      } catch (error) {
+        failed = true;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.deps.logger.error({ err: this.lastError, port }, 'cannot open a notification port; keeping the others and retrying');
+      }
+    }
+    if (failed) this.scheduleRetry();
+    const keep = new Set(wanted);
+    for (const [port, bound] of [...this.bound.entries()]) {
+      if (keep.has(port)) continue;
+      this.bound.delete(port);
+      await this.closeBound(bound);
+    }
+  }
+
+  private scheduleRetry(): void {
+    this.retry = setTimeout(() => void this.reconcile(), RETRY_MS);
+    this.retry.unref();
+  }
+
+  private async open(port: number): Promise<Bound> {
+    const sessions = new Set<NotifySession>();
+    const context: SessionContext = {
+      siteCode: this.deps.siteCode,
+      hub: this.deps.hub,
+      clients: this.deps.clients,
+      keepAliveSeconds: this.deps.keepAliveSeconds,
+      authTimeoutMs: this.deps.authTimeoutMs,
+      logger: this.deps.logger,
+      onClose: (session) => sessions.delete(session),
+    };
+    const server = tls.createServer({ ...this.deps.tls, handshakeTimeout: 10_000 }, (socket) => {
+      sessions.add(new NotifySession(socket, context));
+    });
+    server.on('tlsClientError', (error) => this.deps.logger.debug({ err: error.message }, 'notification TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.deps.bindHost, port, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.deps.logger.error({ err: error, port }, 'notification listener error'));
+        resolve();
+      });
+    }).catch(async (error: unknown) => {
+      throw await bindError(error, port, 'notification');
+    });
+    this.lastError = null;
+    if (listenerChannel.hasSubscribers) listenerChannel.publish({ event: 'open', port });
+    this.deps.logger.info({ port }, 'listening for client notification connections');
+    return { port, server, sessions };
+  }
+
+  private async closeBound(bound: Bound): Promise<void> {
+    const closed = new Promise<void>((resolve) => bound.server.close(() => resolve()));
+    for (const session of bound.sessions) session.close('the notification port is closing');
+    const force = setTimeout(() => {
+      for (const session of bound.sessions) session.close('forced');
+    }, 2000);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+    if (listenerChannel.hasSubscribers) listenerChannel.publish({ event: 'close', port: bound.port });
+    this.deps.logger.info({ port: bound.port }, 'stopped listening for notification connections');
+  }
+
+  private dropSilent(): void {
+    const limit = Date.now() - 3 * this.deps.keepAliveSeconds * 1000;
+    for (const bound of this.bound.values()) {
+      for (const session of bound.sessions) if (session.lastFrame < limit) session.close('silent for three keep-alive intervals');
+    }
+  }
+
+  /** Number of open connections (authenticated or not). */
+  connectionCount(): number {
+    let n = 0;
+    for (const bound of this.bound.values()) n += bound.sessions.size;
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
+    this.stateValue = 'stopping';
+    this.deps.events.off('ports-changed', this.onChange);
+    clearTimeout(this.retry);
+    clearInterval(this.sweep);
+    await this.reconciling;
+    const all = [...this.bound.values()];
+    this.bound.clear();
+    await Promise.all(all.map((b) => this.closeBound(b)));
+    this.stateValue = 'stopped';
+  }
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  InventoryRequest,
+  MP_PREFIX,
+  type NotifyAction,
+  PollRequest,
+  type PollResponse,
+  SiteportError,
+} from '@siteport/protocol';
+import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
+import type { ActivityRecorder } from '../mp/activity-recorder.js';
+import type { EndpointHandler, Protocol } from '../mp/listener-set.js';
+import type { RequestVerifier } from '../mp/request-verifier.js';
+import type { InterfaceRepository } from '../repositories/interface-repository.js';
+import type { NotificationHub } from './notification-hub.js';
+
+/** Long-poll path: the HTTP(S) fallback of the notification channel (SPEC S3). */
+export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
+/** Inventory path: MACs and subnets for Wake-on-LAN. */
+export const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
+
+const pollCheck = TypeCompiler.Compile(PollRequest);
+const inventoryCheck = TypeCompiler.Compile(InventoryRequest);
+
+/** What the notification endpoints need. */
+export interface NotifyEndpointsContext {
+  hub: NotificationHub;
+  verifier: RequestVerifier;
+  activity: ActivityRecorder;
+  interfaces: InterfaceRepository;
+  httpsOnly: () => boolean;
+  /** The notification port clients should try again (told in every poll answer). */
+  notificationPort: () => number;
+  keepAliveSeconds: number;
+  logger: Logger;
+}
+
+function invalid(what: string, errors: Iterable<{ path: string; message: string }>): SiteportError {
+  const first = [...errors][0];
+  return new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
+}
+
+/**
+ * Adds `POST /mp/v1/notify/poll` and `POST /mp/v1/inventory` in front of the MP handler; every
+ * other path goes to `inner`. Both are signed like every client request. A poll carries the acks of
+ * the actions the client just ran and waits up to `waitSeconds` for new ones — the same actions,
+ * with the same acks, as the TCP channel.
+ */
+export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpointsContext): EndpointHandler {
+  async function poll(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
+    const url = req.url ?? POLL_PATH;
+    const raw = await readBody(req);
+    const client = await ctx.verifier.verifyClient(req.headers, 'POST', url, raw);
+    const body = parseJson(raw);
+    if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
+    ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address: req.socket.remoteAddress ?? '' });
+    for (const ack of body.acks) ctx.hub.acknowledge(client.id, ack);
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const answer = (actions: NotifyAction[]): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const response: PollResponse = { actions, notificationPort: ctx.notificationPort(), keepAliveSeconds: ctx.keepAliveSeconds };
+      if (!res.destroyed) sendJson(res, 200, response);
+    };
+    const waiting = ctx.hub.poll(client.id, { answer });
+    if (done) return;
+    timer = setTimeout(() => {
+      waiting.detach();
+      answer([]);
+    }, body.waitSeconds * 1000);
+    res.on('close', () => {
+      waiting.detach();
+      clearTimeout(timer);
+      done = true;
+    });
+  }
+
+  async function inventory(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
+    const url = req.url ?? INVENTORY_PATH;
+    const raw = await readBody(req);
+    const client = await ctx.verifier.verifyClient(req.headers, 'POST', url, raw);
+    const body = parseJson(raw);
+    if (!inventoryCheck.Check(body)) throw invalid('inventory', inventoryCheck.Errors(body));
+    const at = new Date().toISOString();
+    await ctx.interfaces.replace(client.id, body.interfaces, at);
+    ctx.activity.record({ id: client.id, at, port, protocol, address: req.socket.remoteAddress ?? '' });
+    ctx.hub.seen(client.id);
+    sendJson(res, 200, { stored: body.interfaces.length });
+  }
+
+  return (req, res, protocol, port, mode) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const handler = path === POLL_PATH ? poll : path === INVENTORY_PATH ? inventory : undefined;
+    if (handler === undefined || mode === 'probe') {
+      inner(req, res, protocol, port, mode);
+      return;
+    }
+    const run = async (): Promise<void> => {
+      if (protocol === 'http' && ctx.httpsOnly()) {
+        throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
+      }
+      if (req.method !== 'POST') throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes POST`);
+      await handler(req, res, protocol, port);
+    };
+    run().catch((error: unknown) => {
+      if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'notification request failed');
+      sendError(res, error);
+    });
+  };
+}

@@ -1,0 +1,96 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  type ChannelList,
+  type NotifyBody,
+  type NotifyClientResult,
+  type NotifyResult,
+  SiteportError,
+  SwitchPortsPayload,
+  WakeNeighbourPayload,
+  type WakeBody,
+  type WakeResult,
+} from '@siteport/protocol';
+import type { ClientRepository } from '../repositories/client-repository.js';
+import type { NotificationHub } from './notification-hub.js';
+import type { NotificationListener } from './notification-listener.js';
+import type { WakeService } from './wake-service.js';
+
+const switchCheck = TypeCompiler.Compile(SwitchPortsPayload);
+const wakeCheck = TypeCompiler.Compile(WakeNeighbourPayload);
+
+/** Default time to wait for each client's acknowledgement of a push. */
+export const DEFAULT_NOTIFY_WAIT_SECONDS = 10;
+
+/** What the admin API does with notifications: push actions, wake clients, show presence. */
+export class NotifyService {
+  constructor(
+    private readonly deps: {
+      siteCode: string;
+      hub: NotificationHub;
+      listener: () => NotificationListener | undefined;
+      clients: ClientRepository;
+      wake: WakeService;
+      offlineAfterSeconds: number;
+    },
+  ) {}
+
+  /** Validates a push request, delivers the action, and reports per client. */
+  async notify(body: NotifyBody): Promise<NotifyResult> {
+    if ((body.clients === undefined || body.clients.length === 0) && body.all !== true) {
+      throw new SiteportError('E_VALIDATION', 'name at least one client id, or set "all": true for every online client');
+    }
+    checkPayload(body.action, body.payload);
+    const waitMs = Math.round((body.waitSeconds ?? DEFAULT_NOTIFY_WAIT_SECONDS) * 1000);
+    const action = { action: body.action, ...(body.payload === undefined ? {} : { payload: body.payload }) };
+    if (body.all === true) {
+      return { action: body.action, results: await this.deps.hub.deliver(this.deps.hub.onlineClients(), action, waitMs) };
+    }
+    const ids = [...new Set(body.clients ?? [])];
+    const unknown: NotifyClientResult[] = [];
+    const known: string[] = [];
+    for (const id of ids) {
+      const record = this.deps.hub.isOnline(id) ? { siteCode: this.deps.siteCode } : await this.deps.clients.findById(id);
+      if (record === undefined || record.siteCode !== this.deps.siteCode) unknown.push({ clientId: id, outcome: 'unknown-client', via: null });
+      else known.push(id);
+    }
+    const delivered = await this.deps.hub.deliver(known, action, waitMs);
+    const byId = new Map([...delivered, ...unknown].map((r) => [r.clientId, r]));
+    return { action: body.action, results: ids.map((id) => byId.get(id)).filter((r) => r !== undefined) };
+  }
+
+  wakeClients(body: WakeBody): Promise<WakeResult> {
+    return this.deps.wake.wake(body.clients, body.mode ?? 'unicast', body.password);
+  }
+
+  channels(): ChannelList {
+    const listener = this.deps.listener();
+    return {
+      port: listener?.port ?? null,
+      tcpSessions: this.deps.hub.tcpCount(),
+      offlineAfterSeconds: this.deps.offlineAfterSeconds,
+      clients: this.deps.hub.views(),
+    };
+  }
+}
+
+function checkPayload(action: NotifyBody['action'], payload: unknown): void {
+  switch (action) {
+    case 'policy':
+    case 'heartbeat':
+      if (payload !== undefined) throw new SiteportError('E_VALIDATION', `the ${action} action takes no payload`);
+      return;
+    case 'switch-ports':
+      if (!switchCheck.Check(payload)) {
+        throw new SiteportError('E_VALIDATION', 'switch-ports needs a payload {http:{default,alternate}, https:{default,alternate}, notification?} with ports 1–65535');
+      }
+      if (payload.http.default === payload.https.default) {
+        throw new SiteportError('E_PORT_CONFLICT', `the HTTP and HTTPS default ports must differ, both are ${payload.http.default}`);
+      }
+      return;
+    case 'wake-neighbour':
+      if (!wakeCheck.Check(payload)) {
+        throw new SiteportError('E_VALIDATION', 'wake-neighbour needs a payload {macs:[aa:bb:cc:dd:ee:ff…], address, port, broadcast, password?}');
+      }
+      return;
+  }
+}

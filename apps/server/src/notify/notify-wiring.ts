@@ -1,0 +1,111 @@
+import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { Logger } from 'pino';
+import type { ActivityRecorder } from '../mp/activity-recorder.js';
+import type { EndpointHandler } from '../mp/listener-set.js';
+import type { NonceCache } from '../mp/nonce-cache.js';
+import { RequestVerifier } from '../mp/request-verifier.js';
+import type { ClientRepository } from '../repositories/client-repository.js';
+import { InterfaceRepository } from '../repositories/interface-repository.js';
+import type { ClientService } from '../services/client-service.js';
+import type { PortSettingsService } from '../services/port-settings-service.js';
+import type { SiteEvents } from '../services/site-events.js';
+import type { RolloutRepository } from '../repositories/rollout-repository.js';
+import { NotificationHub } from './notification-hub.js';
+import { NotificationListener } from './notification-listener.js';
+import { withNotifyEndpoints } from './notify-endpoints.js';
+import { NotifyService } from './notify-service.js';
+import { WakeService } from './wake-service.js';
+
+/** The notification channel, its long-poll fallback and Wake-on-LAN, wired for one site server. */
+export interface NotifyParts {
+  hub: NotificationHub;
+  service: NotifyService;
+  /** The MP handler with the poll and inventory endpoints in front. */
+  handler: EndpointHandler;
+  /** Opens the TLS notification port; call after the MP started. */
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** Builds the notification parts from what the site server already has. */
+export function createNotifyParts(deps: {
+  db: Kysely<SiteDatabase>;
+  siteCode: string;
+  bindHost: string;
+  tls: { cert: string; key: string };
+  mpHandler: EndpointHandler;
+  clients: ClientService;
+  clientRepo: ClientRepository;
+  nonces: NonceCache;
+  activity: ActivityRecorder;
+  ports: PortSettingsService;
+  events: SiteEvents;
+  rollouts: RolloutRepository;
+  httpsOnly: () => boolean;
+  keepAliveSeconds: number;
+  offlineAfterSeconds: number;
+  logger: Logger;
+}): NotifyParts {
+  const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000 });
+  const interfaces = new InterfaceRepository(deps.db);
+  const listener = new NotificationListener({
+    siteCode: deps.siteCode,
+    bindHost: deps.bindHost,
+    tls: deps.tls,
+    hub,
+    clients: deps.clients,
+    keepAliveSeconds: deps.keepAliveSeconds,
+    authTimeoutMs: 10_000,
+    wantedPorts: async () => {
+      const current = (await deps.ports.stored(deps.siteCode)).settings.notification;
+      // While a rollout moves the notification port, the side that is not current stays open too (SPEC B1).
+      const others = (await deps.rollouts.open(deps.siteCode)).map((r) =>
+        r.state === 'overlapping' ? r.old.settings.notification : r.state === 'rolling-back' ? r.next.settings.notification : current,
+      );
+      return [...new Set([current, ...others])];
+    },
+    events: deps.events,
+    logger: deps.logger,
+  });
+  let notificationPort = 0;
+  const handler = withNotifyEndpoints(deps.mpHandler, {
+    hub,
+    verifier: new RequestVerifier(deps.clients, deps.nonces),
+    activity: deps.activity,
+    interfaces,
+    httpsOnly: deps.httpsOnly,
+    notificationPort: () => listener.port ?? notificationPort,
+    keepAliveSeconds: deps.keepAliveSeconds,
+    logger: deps.logger,
+  });
+  const wake = new WakeService({
+    siteCode: deps.siteCode,
+    hub,
+    clients: deps.clientRepo,
+    interfaces,
+    ports: deps.ports,
+    proxyWaitMs: 10_000,
+    logger: deps.logger.child({ component: 'wake' }),
+  });
+  const service = new NotifyService({
+    siteCode: deps.siteCode,
+    hub,
+    listener: () => listener,
+    clients: deps.clientRepo,
+    wake,
+    offlineAfterSeconds: deps.offlineAfterSeconds,
+  });
+  return {
+    hub,
+    service,
+    handler,
+    start: async () => {
+      notificationPort = (await deps.ports.stored(deps.siteCode)).settings.notification;
+      await listener.start();
+    },
+    stop: async () => {
+      hub.closeAll('the server is stopping');
+      await listener.stop();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import dgram from 'node:dgram';
+import diagnostics from 'node:diagnostics_channel';
+import { buildMagicPacket, parseMac } from '@siteport/protocol';
+
+const sentChannel = diagnostics.channel('siteport:wake:sent');
+
+/**
+ * Sends one magic packet per MAC to `address:port` over UDP (SPEC S4), with SO_BROADCAST set for a
+ * subnet-directed broadcast. Resolves when every datagram was handed to the kernel.
+ */
+export async function sendMagicPackets(target: { macs: readonly string[]; address: string; port: number; broadcast: boolean; password?: Uint8Array }): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    if (target.broadcast) socket.setBroadcast(true);
+    for (const mac of target.macs) {
+      const packet = buildMagicPacket(parseMac(mac), target.password);
+      await new Promise<void>((resolve, reject) => socket.send(packet, target.port, target.address, (error) => (error ? reject(error) : resolve())));
+      if (sentChannel.hasSubscribers) sentChannel.publish({ mac, address: target.address, port: target.port, broadcast: target.broadcast });
+    }
+  } finally {
+    socket.close();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import {
+  type NotifyClientResult,
+  type WakeClientResult,
+  type WakeMode,
+  type WakeNeighbourPayload,
+  type WakeResult,
+  ipv4Broadcast,
+  ipv4ToNumber,
+  parseSecureOnPassword,
+} from '@siteport/protocol';
+import type { ClientRepository } from '../repositories/client-repository.js';
+import type { ClientInterface, InterfaceRepository } from '../repositories/interface-repository.js';
+import type { PortSettingsService } from '../services/port-settings-service.js';
+import type { NotificationHub } from './notification-hub.js';
+import { isOnLink } from './local-subnets.js';
+import { sendMagicPackets } from './wake-sender.js';
+
+/** How many proxies are tried for one sleeping client before the site gives up on its subnet. */
+const MAX_PROXIES = 3;
+
+/**
+ * Wake-on-LAN for a site (SPEC S4, issue 5): magic packets to the site's wake-up UDP port, unicast
+ * to the client's last known address (default) or as a subnet-directed broadcast. When this server
+ * has no interface on the client's subnet, an awake client on that subnet is asked, through the
+ * notification channel, to send the packets there (wake-up proxy); proxies are chosen per subnet
+ * automatically, TCP-connected ones first.
+ */
+export class WakeService {
+  constructor(
+    private readonly deps: {
+      siteCode: string;
+      hub: NotificationHub;
+      clients: ClientRepository;
+      interfaces: InterfaceRepository;
+      ports: PortSettingsService;
+      /** How long a proxy has to acknowledge. @default 10000 */
+      proxyWaitMs: number;
+      /** Whether this host reaches an address without a router. @default {@link isOnLink} */
+      onLink?: (address: string) => boolean;
+      logger: Logger;
+    },
+  ) {}
+
+  async wake(clientIds: readonly string[], mode: WakeMode, passwordText?: string): Promise<WakeResult> {
+    const password = passwordText === undefined ? undefined : parseSecureOnPassword(passwordText);
+    const port = (await this.deps.ports.stored(this.deps.siteCode)).settings.wake;
+    const results: WakeClientResult[] = [];
+    for (const clientId of [...new Set(clientIds)]) {
+      results.push(await this.wakeOne(clientId, mode, port, password, passwordText));
+    }
+    return { mode, port, results };
+  }
+
+  private async wakeOne(clientId: string, mode: WakeMode, port: number, password: Uint8Array | undefined, passwordText: string | undefined): Promise<WakeClientResult> {
+    const base = { clientId, macs: [] as string[], target: null, proxy: null };
+    const record = await this.deps.clients.findById(clientId);
+    if (record === undefined || record.siteCode !== this.deps.siteCode) return { ...base, outcome: 'unknown-client' };
+    if (this.deps.hub.isOnline(clientId)) return { ...base, outcome: 'awake', note: 'the client is connected; nothing was sent' };
+    const nic = pickInterface(await this.deps.interfaces.ofClient(clientId), record.lastContact?.address ?? null);
+    if (nic === undefined) {
+      return { ...base, outcome: 'no-inventory', note: 'the client never reported a MAC with an IPv4 address; it must run once with a current agent' };
+    }
+    const macs = [...new Set((await this.deps.interfaces.ofClient(clientId)).filter((i) => i.network === nic.network).map((i) => i.mac))];
+    const broadcast = mode === 'broadcast';
+    const address = broadcast ? ipv4Broadcast(nic.address, nic.prefixLength) : nic.address;
+    const target = `${address}:${port}`;
+    const onLink = this.deps.onLink ?? ((a: string) => isOnLink(a));
+    if (!onLink(nic.address)) {
+      const viaProxy = await this.viaProxy(clientId, nic, { macs, address, port, broadcast, ...(passwordText === undefined ? {} : { password: passwordText }) });
+      if (viaProxy !== null) return { clientId, macs, target, ...viaProxy };
+    }
+    try {
+      await sendMagicPackets({ macs, address, port, broadcast, ...(password === undefined ? {} : { password }) });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { clientId, macs, target, proxy: null, outcome: 'failed', error: { code: 'E_INTERNAL', message: `sending to ${target} failed: ${message}` } };
+    }
+    this.deps.logger.info({ clientId, target, macs, broadcast }, 'sent magic packets');
+    return {
+      clientId,
+      macs,
+      target,
+      proxy: null,
+      outcome: 'sent',
+      ...(onLink(nic.address) ? {} : { note: `no interface of this server and no awake client is on ${nic.network}; sent through the router, which may drop it` }),
+    };
+  }
+
+  /** Asks awake clients on the subnet, one after another, to send the packets. */
+  private async viaProxy(
+    sleeper: string,
+    nic: ClientInterface,
+    payload: WakeNeighbourPayload,
+  ): Promise<Pick<WakeClientResult, 'proxy' | 'outcome' | 'note' | 'error'> | null> {
+    const candidates = [...new Set((await this.deps.interfaces.onNetwork(nic.network)).map((i) => i.clientId))]
+      .filter((id) => id !== sleeper && this.deps.hub.isOnline(id))
+      .sort((a, b) => rank(this.deps.hub.channelOf(a)) - rank(this.deps.hub.channelOf(b)))
+      .slice(0, MAX_PROXIES);
+    let last: NotifyClientResult | undefined;
+    for (const proxy of candidates) {
+      const [result] = await this.deps.hub.deliver([proxy], { action: 'wake-neighbour', payload }, this.deps.proxyWaitMs);
+      last = result;
+      if (result?.outcome === 'acknowledged') {
+        this.deps.logger.info({ sleeper, proxy, network: nic.network }, 'magic packets sent by a wake-up proxy');
+        return { proxy, outcome: 'sent-by-proxy' };
+      }
+    }
+    if (last === undefined) return null;
+    return {
+      proxy: last.clientId,
+      outcome: 'failed',
+      error: last.error ?? { code: 'E_MP_UNREACHABLE', message: `no wake-up proxy on ${nic.network} acknowledged (last: ${last.outcome})` },
+    };
+  }
+}
+
+function rank(channel: string | null): number {
+  return channel === 'tcp' ? 0 : 1;
+}
+
+/** The interface to wake through: the one with the client's last contact address, else the first IPv4 one. */
+function pickInterface(interfaces: ClientInterface[], lastAddress: string | null): ClientInterface | undefined {
+  const ipv4 = interfaces.filter((i) => ipv4ToNumber(i.address) !== null);
+  const last = lastAddress?.replace(/^::ffff:/, '') ?? null;
+  return ipv4.find((i) => i.address === last) ?? ipv4[0];
+}
+
