@@ -29,6 +29,14 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Timeout of one directory or DNS lookup. @default 5000 */
   lookupTimeoutMs?: number;
+  /** Keep a notification channel (TCP, long-poll fallback). @default true */
+  notify?: boolean;
+  /** While on the long-poll, how often the notification port is tried again. @default 60000 */
+  notifyRetryTcpMs?: number;
+  /** How long one long-poll waits on the MP, in seconds (0–55). @default 25 */
+  notifyPollWaitSeconds?: number;
+  /** First reconnect delay of the notification channel (jittered, doubling). @default 1000 */
+  notifyReconnectBaseMs?: number;
 }
 
 /** {@link AgentOptions} with every default applied. */
@@ -45,6 +53,10 @@ export interface ResolvedAgentOptions {
   readonly hostname: string;
   readonly dnsServers: readonly string[];
   readonly lookupTimeoutMs: number;
+  readonly notify: boolean;
+  readonly notifyRetryTcpMs: number;
+  readonly notifyPollWaitSeconds: number;
+  readonly notifyReconnectBaseMs: number;
 }
 
 /** Version the agent reports at registration. */
@@ -54,6 +66,14 @@ function duration(name: string, value: number | undefined, fallback: number, min
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
     throw new SiteportError('E_OPTION', `${name} must be a whole number of milliseconds ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function pollWait(value: number | undefined): number {
+  if (value === undefined) return 25;
+  if (!Number.isInteger(value) || value < 0 || value > 55) {
+    throw new SiteportError('E_OPTION', `notifyPollWaitSeconds must be a whole number of seconds from 0 to 55, got ${String(value)}`);
   }
   return value;
 }
@@ -76,5 +96,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     hostname: options.hostname ?? hostname(),
     dnsServers: Object.freeze([...(options.dnsServers ?? [])]),
     lookupTimeoutMs: duration('lookupTimeoutMs', options.lookupTimeoutMs, 5000, 1),
+    notify: options.notify ?? true,
+    notifyRetryTcpMs: duration('notifyRetryTcpMs', options.notifyRetryTcpMs, 60_000, 1),
+    notifyPollWaitSeconds: pollWait(options.notifyPollWaitSeconds),
+    notifyReconnectBaseMs: duration('notifyReconnectBaseMs', options.notifyReconnectBaseMs, 1000, 1),
   });
 }

@@ -13,7 +13,12 @@ import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
 import { probeEndpoints } from './probe.js';
 import { managementPointHosts } from './client-config.js';
+import { endpointList } from './endpoint-list.js';
 import { StateStore } from './state-store.js';
+import { createActionHandler } from './notify/agent-actions.js';
+import { collectInterfaces } from './notify/inventory.js';
+import { reportInventory } from './notify/inventory-report.js';
+import { NotificationClient } from './notify/notification-client.js';
 
 /**
  * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
@@ -39,6 +44,10 @@ export class Agent {
   /** Pre-flight rollouts this process has already reported on. */
   private readonly probed = new Set<string>();
   private discovery: Discovery | undefined;
+  private cycleRequested = false;
+  private cycleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private inventorySent = '';
+  private readonly notifier: NotificationClient | undefined;
 
   constructor(options: AgentOptions) {
     this.options = resolveAgentOptions(options);
@@ -54,6 +63,64 @@ export class Agent {
       logger: root.child({ component: 'mp-transport' }),
     });
     this.client = new MpClient(this.transport);
+    this.notifier = this.options.notify ? this.createNotifier(root) : undefined;
+  }
+
+  /** The notification client (undefined with `notify: false`). */
+  get notification(): NotificationClient | undefined {
+    return this.notifier;
+  }
+
+  private createNotifier(root: Logger): NotificationClient {
+    const transport = new MpTransport({
+      config: () => this.requireConfig(),
+      caPem: () => this.caPem,
+      timeoutMs: this.options.requestTimeoutMs,
+      retryDefaultAfterMs: this.options.retryDefaultAfterMs,
+      onContact: (contact) => this.contacted(contact),
+      logger: root.child({ component: 'notify-transport' }),
+    });
+    return new NotificationClient({
+      hosts: () => endpointList(this.requireConfig()).map((e) => e.host),
+      clientId: () => this.config?.clientId ?? null,
+      siteCode: () => this.requireConfig().siteCode,
+      key: () => this.requireKey(),
+      caPem: () => this.caPem,
+      transport,
+      retryTcpMs: this.options.notifyRetryTcpMs,
+      pollWaitSeconds: this.options.notifyPollWaitSeconds,
+      reconnectBaseMs: this.options.notifyReconnectBaseMs,
+      connectTimeoutMs: this.options.requestTimeoutMs,
+      logger: root.child({ component: 'notify' }),
+      onAction: createActionHandler({
+        cycleNow: () => this.cycleNow(),
+        sendInventory: () => this.sendInventory(true),
+        switchPorts: (ports) => {
+          this.saveConfig({ ...this.requireConfig(), ports: { http: ports.http, https: ports.https } });
+          if (ports.notification !== undefined) this.notifier?.setPort(ports.notification);
+        },
+      }),
+    });
+  }
+
+  /** Runs a cycle (heartbeat, inventory, policy) now; resolves when it succeeded. */
+  cycleNow(): Promise<void> {
+    if (this.stopping) return Promise.reject(new SiteportError('E_INTERNAL', 'the agent is stopping'));
+    return new Promise((resolve, reject) => {
+      this.cycleWaiters.push({ resolve, reject });
+      this.cycleRequested = true;
+      this.wake?.();
+    });
+  }
+
+  private async sendInventory(force: boolean): Promise<void> {
+    const clientId = this.config?.clientId;
+    if (clientId === null || clientId === undefined) return;
+    const interfaces = collectInterfaces();
+    const text = JSON.stringify(interfaces);
+    if (!force && text === this.inventorySent) return;
+    await reportInventory(this.transport, clientId, this.requireKey(), interfaces);
+    this.inventorySent = text;
   }
 
   /** The current lifecycle state. */
@@ -109,6 +176,7 @@ export class Agent {
       return;
     }
     this.setState('stopping');
+    await this.notifier?.stop();
     this.wake?.();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -118,6 +186,7 @@ export class Agent {
     clearTimeout(timer);
     this.transport.close();
     await this.loopDone;
+    for (const w of this.cycleWaiters.splice(0)) w.reject(new SiteportError('E_INTERNAL', 'the agent stopped before the cycle ran'));
     this.setState('stopped');
     if (this.store.readPid() === process.pid) this.store.remove('pid');
     this.log.info('agent stopped');
@@ -164,13 +233,17 @@ export class Agent {
       await this.sleep(delay);
       if (this.stopping) return;
       if (this.reloadRequested) this.applyReload();
+      this.cycleRequested = false;
+      const waiters = this.cycleWaiters.splice(0);
       try {
         await this.cycle();
+        for (const w of waiters) w.resolve();
         failures = 0;
         if (this.stopping) return;
         this.setState('running');
         delay = this.interval();
       } catch (error) {
+        for (const w of waiters) w.reject(error);
         if (this.stopping) return;
         const failure = isSiteportError(error)
           ? error
@@ -190,7 +263,7 @@ export class Agent {
 
   /** Waits, unless a stop or reload arrives first. Never a busy loop: one timer at a time. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopping || this.reloadRequested) return Promise.resolve();
+    if (this.stopping || this.reloadRequested || this.cycleRequested) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
@@ -312,6 +385,12 @@ export class Agent {
     if (beat.settingsVersion > config.settingsVersion) this.log.info({ settingsVersion: beat.settingsVersion }, 'newer settings announced');
     const policy = await this.client.policy(clientId, key);
     const { config: next, adopted } = applyPolicy(this.requireConfig(), policy);
+    if (this.notifier !== undefined) {
+      this.notifier.setPort(policy.ports.notification);
+      // Inventory is a report: a failure is logged and retried next cycle, not a failed check-in.
+      await this.sendInventory(false).catch((error: unknown) => this.log.warn({ err: error }, 'inventory not reported; retrying next cycle'));
+      this.notifier.start();
+    }
     if (adopted) {
       this.saveConfig(next);
       this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');

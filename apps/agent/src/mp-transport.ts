@@ -35,6 +35,8 @@ export interface MpRequest {
   signer?: RequestSigner;
   /** Accept any server certificate: only for `GET /mp/v1/ca` before a CA is pinned. */
   insecureTls?: boolean;
+  /** Timeout of this request instead of the transport's (a long-poll waits longer). */
+  timeoutMs?: number;
 }
 
 /** A successful (2xx) answer and the endpoint that gave it. */
@@ -178,7 +180,8 @@ export class MpTransport {
           ? http.request({ ...base, agent: this.httpAgent })
           : https.request({ ...base, ...this.tlsOptions(request.insecureTls === true) });
       this.active.add(req);
-      const timer = setTimeout(() => req.destroy(transportFailure(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const timeoutMs = request.timeoutMs ?? this.options.timeoutMs;
+      const timer = setTimeout(() => req.destroy(transportFailure(`timed out after ${timeoutMs} ms`)), timeoutMs);
       const finish = (): void => {
         clearTimeout(timer);
         this.active.delete(req);

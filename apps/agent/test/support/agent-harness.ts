@@ -25,6 +25,8 @@ export function testAgent(stateDir: string, options: Partial<AgentOptions> = {})
     retryBaseMs: 20,
     requestTimeoutMs: 1000,
     stopTimeoutMs: 1000,
+    // The scripted MP has no notification port; the channel is tested against the real server.
+    notify: false,
     ...options,
   });
 }

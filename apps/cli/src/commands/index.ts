@@ -10,9 +10,11 @@ import { register as rollout } from './rollout.js';
 import { register as push } from './push.js';
 import { register as directory } from './directory.js';
 import { register as audit } from './audit.js';
+import { register as notify } from './notify.js';
+import { register as wake } from './wake.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit];
+export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit, notify, wake];

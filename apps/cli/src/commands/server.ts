@@ -24,6 +24,8 @@ interface ServerFlags {
   parentTokenFile?: string;
   parentCaFile?: string;
   parentWait?: string;
+  notifyKeepalive?: string;
+  notifyOfflineAfter?: string;
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
@@ -79,6 +81,8 @@ export function register(program: Command): void {
     .option('--parent-token-file <file>', "file with the primary's admin token (a copy of its <data>/admin-token)")
     .option('--parent-ca-file <file>', "CA certificate of the primary's HTTPS admin API")
     .option('--parent-wait <seconds>', 'how long the primary may hold each sync long poll (1–55)', undefined)
+    .option('--notify-keepalive <seconds>', 'how often agents ping on the notification channel (default 60)')
+    .option('--notify-offline-after <seconds>', 'a client silent on its channel or long-poll this long is offline (default 300)')
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { SiteServer } = await import('@siteport/server');
@@ -104,6 +108,8 @@ export function register(program: Command): void {
         ...(flags.parentTokenFile === undefined ? {} : { parentTokenFile: flags.parentTokenFile }),
         ...(flags.parentCaFile === undefined ? {} : { parentCaFile: flags.parentCaFile }),
         ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
+        ...(flags.notifyKeepalive === undefined ? {} : { notifyKeepAliveSeconds: flags.notifyKeepalive }),
+        ...(flags.notifyOfflineAfter === undefined ? {} : { notifyOfflineSeconds: flags.notifyOfflineAfter }),
       });
       process.stdout.write(`${banner(server.info)}\n`);
       await runUntilSignal(server);

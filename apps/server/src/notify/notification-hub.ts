@@ -76,6 +76,9 @@ export class NotificationHub {
     p.tcp = peer;
     p.lastSeen = this.now();
     if (old !== null && old !== peer) old.close('replaced by a newer connection of the same client');
+    // Back on TCP: a poll still waiting is answered empty; the client stops polling.
+    p.waiter?.answer([]);
+    p.waiter = null;
     // Actions queued while the client was on the long-poll go out on the new channel.
     if (p.queue !== null) {
       for (const action of p.queue) peer.sendAction(action);
@@ -99,6 +102,11 @@ export class NotificationHub {
   poll(clientId: string, waiter: PollWaiter): { detach: () => void } {
     const p = this.entry(clientId);
     p.lastSeen = this.now();
+    // A client that polls has lost its TCP channel, even if the server has not noticed yet.
+    if (p.tcp !== null) {
+      p.tcp.close('the client switched to the long-poll');
+      p.tcp = null;
+    }
     p.waiter?.answer([]);
     p.waiter = null;
     if (p.queue !== null) {

@@ -1,0 +1,234 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Logger } from 'pino';
+import { Value } from '@sinclair/typebox/value';
+import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SiteportError } from '@siteport/protocol';
+import type { IdentityKey } from '../identity-key.js';
+import type { MpTransport } from '../mp-transport.js';
+import { createRequestSigner } from '../request-signer.js';
+import { jitteredBackoff } from './backoff.js';
+import { TcpChannel } from './tcp-channel.js';
+
+/**
+ * Lifecycle of the notification client: idle → connecting → tcp (channel up) ⇄ polling (HTTP(S)
+ * long-poll fallback) → stopping → stopped. `connecting` is also where it waits between attempts.
+ */
+export type NotificationClientState = 'idle' | 'connecting' | 'tcp' | 'polling' | 'stopping' | 'stopped';
+
+/** Options of {@link NotificationClient}; timings are overridable for tests. */
+export interface NotificationClientOptions {
+  /** Management point hosts, in order (the first one is used for TCP). */
+  hosts: () => string[];
+  clientId: () => string | null;
+  siteCode: () => string;
+  key: () => IdentityKey;
+  caPem: () => string | undefined;
+  /** A transport of its own (closing it aborts a poll in flight). */
+  transport: MpTransport;
+  onAction: (action: NotifyAction) => Promise<void>;
+  logger: Logger;
+  /** @default 5000 */
+  connectTimeoutMs?: number;
+  /** How long one long-poll waits on the MP. @default 25 */
+  pollWaitSeconds?: number;
+  /** While on the long-poll, how often the TCP channel is tried again. @default 60000 */
+  retryTcpMs?: number;
+  /** First reconnect delay; doubles up to `reconnectMaxMs`, with jitter. @default 1000 */
+  reconnectBaseMs?: number;
+  /** @default 60000 */
+  reconnectMaxMs?: number;
+}
+
+/** Message of `siteport:agent:notify`: the channel changed state, or an action arrived. */
+export interface NotifyEvent {
+  event: 'state' | 'action';
+  state?: NotificationClientState;
+  action?: string;
+  via?: 'tcp' | 'http-poll';
+}
+
+const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
+
+/**
+ * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification
+ * port; when that port is unreachable, long-polls over the request ports (through MpTransport,
+ * with its default → alternate fallback and signing) and tries TCP again every `retryTcpMs`.
+ * Both paths deliver the same actions and acknowledge them the same way.
+ */
+export class NotificationClient {
+  private current: NotificationClientState = 'idle';
+  private port: number | null = null;
+  private channel: TcpChannel | undefined;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly pendingAcks: NotifyAck[] = [];
+  private readonly o: Required<Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'onAction' | 'logger'>>;
+
+  constructor(private readonly options: NotificationClientOptions) {
+    this.o = {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      pollWaitSeconds: options.pollWaitSeconds ?? 25,
+      retryTcpMs: options.retryTcpMs ?? 60_000,
+      reconnectBaseMs: options.reconnectBaseMs ?? 1000,
+      reconnectMaxMs: options.reconnectMaxMs ?? 60_000,
+    };
+  }
+
+  get state(): NotificationClientState {
+    return this.current;
+  }
+
+  /** The notification port in use (from policy or the MP's last poll answer). */
+  get notificationPort(): number | null {
+    return this.port;
+  }
+
+  /** Sets the notification port; a change drops the current connection so the new port is used. */
+  setPort(port: number): void {
+    if (port === this.port) return;
+    this.port = port;
+    this.channel?.close('the notification port changed');
+    this.wakeUp?.();
+  }
+
+  start(): void {
+    if (this.current !== 'idle') return;
+    this.setState('connecting');
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.current === 'stopped' || this.current === 'idle') {
+      this.current = 'stopped';
+      return;
+    }
+    this.setState('stopping');
+    this.channel?.close('the agent is stopping');
+    this.options.transport.close();
+    this.wakeUp?.();
+    await this.loopDone;
+    this.setState('stopped');
+  }
+
+  private get stopping(): boolean {
+    return this.current === 'stopping' || this.current === 'stopped';
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      if (await this.runTcp()) {
+        failures = 0;
+        if (!this.stopping) await this.sleep(jitteredBackoff(0, this.o.reconnectBaseMs, this.o.reconnectMaxMs));
+        continue;
+      }
+      if (this.stopping) return;
+      // TCP failed: long-poll until it is time to try TCP again.
+      const until = Date.now() + this.o.retryTcpMs;
+      while (!this.stopping && Date.now() < until) {
+        try {
+          this.setState('polling');
+          await this.pollOnce(Math.max(0, Math.min(this.o.pollWaitSeconds, Math.floor((until - Date.now()) / 1000))));
+          failures = 0;
+        } catch (error) {
+          if (this.stopping) return;
+          failures += 1;
+          const delay = jitteredBackoff(failures - 1, this.o.reconnectBaseMs, this.o.reconnectMaxMs);
+          this.options.logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'notification long-poll failed');
+          this.setState('connecting');
+          await this.sleep(delay);
+          break;
+        }
+      }
+    }
+  }
+
+  /** One TCP connection from connect to close; false when it never became ready. */
+  private async runTcp(): Promise<boolean> {
+    const host = this.options.hosts()[0];
+    const clientId = this.options.clientId();
+    const ca = this.options.caPem();
+    if (host === undefined || clientId === null || ca === undefined || this.port === null) return false;
+    this.setState('connecting');
+    const channel = new TcpChannel({
+      host,
+      port: this.port,
+      caPem: ca,
+      clientId,
+      siteCode: this.options.siteCode(),
+      key: this.options.key(),
+      connectTimeoutMs: this.o.connectTimeoutMs,
+      onAction: (action) => this.handle(action, 'tcp'),
+      onReady: () => this.setState('tcp'),
+    });
+    this.channel = channel;
+    try {
+      await channel.opened;
+    } catch (error) {
+      this.channel = undefined;
+      this.options.logger.info({ port: this.port, reason: error instanceof Error ? error.message : String(error) }, 'notification port unreachable; using the HTTP(S) long-poll');
+      return false;
+    }
+    this.options.logger.info({ host, port: this.port }, 'notification channel connected');
+    const reason = await channel.closed;
+    this.channel = undefined;
+    if (!this.stopping) this.options.logger.info({ reason }, 'notification channel closed; reconnecting');
+    return true;
+  }
+
+  private async pollOnce(waitSeconds: number): Promise<void> {
+    const clientId = this.options.clientId();
+    if (clientId === null) throw new SiteportError('E_INTERNAL', 'not registered yet');
+    const acks = this.pendingAcks.splice(0, 64);
+    let response;
+    try {
+      response = await this.options.transport.request({
+        method: 'POST',
+        path: `${MP_PREFIX}/notify/poll`,
+        body: { waitSeconds, acks },
+        signer: createRequestSigner(clientId, this.options.key().privateKey),
+        timeoutMs: waitSeconds * 1000 + 10_000,
+      });
+    } catch (error) {
+      this.pendingAcks.unshift(...acks);
+      throw error;
+    }
+    if (!Value.Check(PollResponse, response.body)) throw new SiteportError('E_PROTOCOL', 'the long-poll answer is not siteport protocol');
+    const answer = response.body;
+    if (answer.notificationPort !== this.port) this.port = answer.notificationPort;
+    for (const action of answer.actions) {
+      try {
+        await this.handle(action, 'http-poll');
+        this.pendingAcks.push({ id: action.id, ok: true });
+      } catch (error) {
+        const code = error instanceof SiteportError ? error.code : 'E_INTERNAL';
+        this.pendingAcks.push({ id: action.id, ok: false, error: { code, message: (error instanceof Error ? error.message : String(error)).slice(0, 1024) } });
+      }
+    }
+  }
+
+  private handle(action: NotifyAction, via: 'tcp' | 'http-poll'): Promise<void> {
+    this.options.logger.info({ action: action.action, via }, 'notification action');
+    if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'action', action: action.action, via } satisfies NotifyEvent);
+    return this.options.onAction(action);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private setState(next: NotificationClientState): void {
+    if (this.current === next) return;
+    this.current = next;
+    if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'state', state: next } satisfies NotifyEvent);
+  }
+}
