@@ -1,0 +1,17 @@
+import type { InterfaceInventory, RegisterResponse } from '@siteport/protocol';
+import { TestMpClient, call } from './mp-client.js';
+import type { TestServer } from './test-server.js';
+
+/** Registers a client over plain HTTP and reports an inventory for it, then goes quiet ("asleep"). */
+export async function sleepingClient(srv: TestServer, hostname: string, interfaces: InterfaceInventory[]): Promise<string> {
+  const http = `http://127.0.0.1:${srv.server.info.ports.http.default}`;
+  const client = new TestMpClient();
+  const body = Buffer.from(JSON.stringify({ siteCode: 'AUTO', hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'test' }));
+  const reg = await call(`${http}/mp/v1/register`, { method: 'POST', body, headers: client.signedHeaders('POST', '/mp/v1/register', body) });
+  if (reg.status !== 200) throw new Error(`registration failed: ${JSON.stringify(reg.body)}`);
+  client.clientId = (reg.body as RegisterResponse).clientId;
+  const inventory = Buffer.from(JSON.stringify({ interfaces }));
+  const res = await call(`${http}/mp/v1/inventory`, { method: 'POST', body: inventory, headers: client.signedHeaders('POST', '/mp/v1/inventory', inventory) });
+  if (res.status !== 200) throw new Error(`inventory failed: ${JSON.stringify(res.body)}`);
+  return client.clientId;
+}
