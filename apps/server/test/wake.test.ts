@@ -48,7 +48,7 @@ describe('Wake-on-LAN', () => {
     assert.equal(withPassword.body.results[0]?.outcome, 'sent');
     await until('the second packet', () => rx.packets.length === 2, 5000);
     assert.deepEqual(rx.packets[1], expectedPacket(MAC, '01:02:03:04:05:06'));
-    assert.deepEqual(parseMagicPacket(rx.packets[1]!), { mac: MAC, password: '01:02:03:04:05:06' });
+    assert.deepEqual(parseMagicPacket(rx.packets[1]), { mac: MAC, password: '01:02:03:04:05:06' });
   });
 
   it("parses a packet sent by Debian's wakeonlan tool with the same parser", async (t) => {

@@ -70,7 +70,7 @@ export class TcpChannel {
     this.opened.then(() => clearTimeout(timer), () => clearTimeout(timer));
     this.socket.on('secureConnect', () => (this.state = 'challenged'));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (error) => this.end(error));
+    this.socket.on('error', (error: Error) => this.end(error));
     this.socket.on('close', () => this.end(new SiteportError('E_MP_UNREACHABLE', 'the notification connection closed')));
   }
 

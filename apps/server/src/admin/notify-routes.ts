@@ -1,4 +1,3 @@
-import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ChannelList, NotifyBody, NotifyResult, SiteportError, WakeBody, WakeResult } from '@siteport/protocol';
 import type { NotifyService } from '../notify/notify-service.js';
@@ -25,7 +24,7 @@ export function notifyRoutes(notify: NotifyService): AdminRoute[] {
       summary: 'Push an action (policy, heartbeat, switch-ports, wake-neighbour) to clients; per-client results',
       operationId: 'notifyClients',
       auth: true,
-      requestBody: NotifyBody as TSchema,
+      requestBody: NotifyBody,
       response: NotifyResult,
       handle: (ctx) => notify.notify(checked('notify', notifyCheck, ctx.body)),
     },

@@ -3,7 +3,6 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { bindError } from '../os/bind-check.js';
 import type { SiteEvents } from '../services/site-events.js';
-import type { NotificationHub } from './notification-hub.js';
 import { type SessionContext, NotifySession } from './notify-session.js';
 
 /** Lifecycle of the notification listener. idle → starting → running → stopping → stopped. */

@@ -58,23 +58,24 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address: req.socket.remoteAddress ?? '' });
     for (const ack of body.acks) ctx.hub.acknowledge(client.id, ack);
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
+    // Held in an object: `answer` may run synchronously inside hub.poll, before the timer exists.
+    const wait: { timer?: NodeJS.Timeout } = {};
     const answer = (actions: NotifyAction[]): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clearTimeout(wait.timer);
       const response: PollResponse = { actions, notificationPort: ctx.notificationPort(), keepAliveSeconds: ctx.keepAliveSeconds };
       if (!res.destroyed) sendJson(res, 200, response);
     };
     const waiting = ctx.hub.poll(client.id, { answer });
     if (done) return;
-    timer = setTimeout(() => {
+    wait.timer = setTimeout(() => {
       waiting.detach();
       answer([]);
     }, body.waitSeconds * 1000);
     res.on('close', () => {
       waiting.detach();
-      clearTimeout(timer);
+      clearTimeout(wait.timer);
       done = true;
     });
   }
