@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import type { ChannelView, NotifyAck, NotifyAction, NotifyChannelKind, NotifyClientResult } from '@siteport/protocol';
+import { type ChannelView, type NotifyAck, type NotifyAction, type NotifyChannelKind, type NotifyClientResult, encodeFrame } from '@siteport/protocol';
 
 /** A live TCP notification session as the hub sees it. */
 export interface TcpPeer {
-  /** Sends one action frame. */
-  sendAction(action: NotifyAction): void;
+  /** Sends one action; `frame` is its encoded `action` frame, built once for every recipient. */
+  sendAction(action: NotifyAction, frame: Uint8Array): void;
   /** Closes the session (a newer one replaced it, or it went silent). */
   close(reason: string): void;
 }
@@ -81,7 +81,7 @@ export class NotificationHub {
     p.waiter = null;
     // Actions queued while the client was on the long-poll go out on the new channel.
     if (p.queue !== null) {
-      for (const action of p.queue) peer.sendAction(action);
+      for (const action of p.queue) peer.sendAction(action, encodeFrame('action', action));
       p.queue = null;
     }
     if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: 'tcp', event: 'attach' });
@@ -180,6 +180,7 @@ export class NotificationHub {
   deliver(clientIds: readonly string[], action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
     const id = randomBytes(12).toString('base64url');
     const message: NotifyAction = { id, ...action };
+    const frame = encodeFrame('action', message);
     const results: NotifyClientResult[] = [];
     const waiting = new Map<string, number>();
     for (const clientId of clientIds) {
@@ -191,7 +192,7 @@ export class NotificationHub {
       }
       waiting.set(clientId, results.length);
       results.push({ clientId, outcome: 'timeout', via: channel });
-      if (p.tcp !== null) p.tcp.sendAction(message);
+      if (p.tcp !== null) p.tcp.sendAction(message, frame);
       else if (p.waiter !== null) {
         const waiter = p.waiter;
         p.waiter = null;

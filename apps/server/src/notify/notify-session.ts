@@ -63,8 +63,8 @@ export class NotifySession implements TcpPeer {
     this.write(encodeFrame('challenge', { siteCode: ctx.siteCode, nonce: this.nonce }));
   }
 
-  sendAction(action: NotifyAction): void {
-    this.write(encodeFrame('action', action));
+  sendAction(_action: NotifyAction, frame: Uint8Array): void {
+    this.write(frame);
   }
 
   close(reason: string): void {
