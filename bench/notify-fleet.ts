@@ -119,6 +119,7 @@ export async function seedClients(dir: string, count: number, siteCode: string):
         last_address: null,
         settings_version: 0,
         agent_state: 'running',
+        state_dir: null,
       });
       keys.push({ id, key: pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') });
     }

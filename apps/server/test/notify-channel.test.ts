@@ -75,6 +75,7 @@ describe('notification channel', () => {
 
     const unblock = blockPort(t, srv.server.info.ports.notification);
     await until('the long-poll fallback', () => agent.notification?.state === 'polling');
+    await until('the site to see the long-poll', async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients[0]?.channel === 'http-poll');
     const overPoll = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'heartbeat' });
     assert.deepEqual(overPoll.body.results, [{ clientId, outcome: 'acknowledged', via: 'http-poll' }]);
     const switched = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy' });
@@ -89,10 +90,11 @@ describe('notification channel', () => {
     assert.deepEqual(back.body.results, [{ clientId, outcome: 'acknowledged', via: 'tcp' }]);
   });
 
-  it('follows a change of the notification port: the agent learns it and reconnects on the new port', async (t) => {
+  it('holds old and new notification ports during a rollout, and a policy push moves the agent to the new port', async (t) => {
     const srv = await startTestServer(t, { notifyKeepAliveSeconds: 1 });
     const { agent, clientId } = await startNotifyAgent(t, srv);
     await until('the TCP channel', () => agent.notification?.state === 'tcp');
+    const old = srv.server.info.ports.notification;
     const net = await import('node:net');
     const free = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -101,10 +103,15 @@ describe('notification channel', () => {
       });
     });
     const change = await srv.admin('PATCH', `/sites/${srv.server.info.siteCode}/ports`, { notification: free });
-    assert.equal(change.status, 200);
+    assert.equal(change.status, 200, JSON.stringify(change.body));
     await until('the listener on the new port', async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.port === free);
-    await until('the agent on the new port', () => agent.notification?.notificationPort === free && agent.notification.state === 'tcp');
-    const res = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy' });
+    // The old port stays open while the rollout overlaps: the agent is not cut off.
+    assert.equal(agent.notification?.notificationPort, old);
+    assert.equal(agent.notification?.state, 'tcp');
+    const push = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy' });
+    assert.deepEqual(push.body.results, [{ clientId, outcome: 'acknowledged', via: 'tcp' }]);
+    await until('the agent on the new port', () => agent.notification?.connectedPort === free);
+    const res = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'heartbeat' });
     assert.deepEqual(res.body.results, [{ clientId, outcome: 'acknowledged', via: 'tcp' }]);
   });
 });

@@ -61,6 +61,9 @@ export class NotificationClient {
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly pendingAcks: NotifyAck[] = [];
+  private inFlight = 0;
+  private channelPort: number | null = null;
+  private portChanged = false;
   private readonly o: Required<Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'onAction' | 'logger'>>;
 
   constructor(private readonly options: NotificationClientOptions) {
@@ -77,6 +80,11 @@ export class NotificationClient {
     return this.current;
   }
 
+  /** The port of the live TCP channel, or null when there is none. */
+  get connectedPort(): number | null {
+    return this.current === 'tcp' ? this.channelPort : null;
+  }
+
   /** The notification port in use (from policy or the MP's last poll answer). */
   get notificationPort(): number | null {
     return this.port;
@@ -86,6 +94,12 @@ export class NotificationClient {
   setPort(port: number): void {
     if (port === this.port) return;
     this.port = port;
+    // An action in flight (often the very policy download that brought the port) is acked first.
+    if (this.inFlight > 0) this.portChanged = true;
+    else this.reconnect();
+  }
+
+  private reconnect(): void {
     this.channel?.close('the notification port changed');
     this.wakeUp?.();
   }
@@ -149,16 +163,20 @@ export class NotificationClient {
     const ca = this.options.caPem();
     if (host === undefined || clientId === null || ca === undefined || this.port === null) return false;
     this.setState('connecting');
+    const port = this.port;
     const channel = new TcpChannel({
       host,
-      port: this.port,
+      port,
       caPem: ca,
       clientId,
       siteCode: this.options.siteCode(),
       key: this.options.key(),
       connectTimeoutMs: this.o.connectTimeoutMs,
       onAction: (action) => this.handle(action, 'tcp'),
-      onReady: () => this.setState('tcp'),
+      onReady: () => {
+        this.channelPort = port;
+        this.setState('tcp');
+      },
     });
     this.channel = channel;
     try {
@@ -209,7 +227,15 @@ export class NotificationClient {
   private handle(action: NotifyAction, via: 'tcp' | 'http-poll'): Promise<void> {
     this.options.logger.info({ action: action.action, via }, 'notification action');
     if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'action', action: action.action, via } satisfies NotifyEvent);
-    return this.options.onAction(action);
+    this.inFlight += 1;
+    return this.options.onAction(action).finally(() => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0 && this.portChanged) {
+        this.portChanged = false;
+        // After the ack is written (it follows this promise's settlement in the same turn).
+        setImmediate(() => this.reconnect());
+      }
+    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -156,7 +156,9 @@ export class TcpChannel {
     const wasReady = this.state === 'ready';
     this.state = 'closed';
     clearInterval(this.pingTimer);
-    this.socket.destroy();
+    // end() flushes what was written (an ack just sent) before the FIN; destroy if the peer lingers.
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
     if (wasReady) this.resolveClosed(error.message);
     else {
       this.rejectOpened(error);

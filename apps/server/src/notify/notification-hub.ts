@@ -23,6 +23,8 @@ interface Presence {
   waiter: PollWaiter | null;
   /** Actions for a polling client that has no request waiting right now. */
   queue: NotifyAction[] | null;
+  /** Actions sent over TCP and not acknowledged yet: sent again on the channel the client comes back on. */
+  inflight: NotifyAction[] | null;
 }
 
 /** One push to many clients: results filled as acks arrive, settled at the deadline. */
@@ -57,7 +59,7 @@ export class NotificationHub {
   private entry(clientId: string): Presence {
     let p = this.presence.get(clientId);
     if (p === undefined) {
-      p = { lastSeen: this.now(), tcp: null, waiter: null, queue: null };
+      p = { lastSeen: this.now(), tcp: null, waiter: null, queue: null, inflight: null };
       this.presence.set(clientId, p);
     }
     return p;
@@ -79,11 +81,12 @@ export class NotificationHub {
     // Back on TCP: a poll still waiting is answered empty; the client stops polling.
     p.waiter?.answer([]);
     p.waiter = null;
-    // Actions queued while the client was on the long-poll go out on the new channel.
-    if (p.queue !== null) {
-      for (const action of p.queue) peer.sendAction(action, encodeFrame('action', action));
-      p.queue = null;
-    }
+    // Actions queued while the client was on the long-poll, or unacknowledged on the old
+    // session, go out on the new channel.
+    const pending = [...(p.inflight ?? []), ...(p.queue ?? [])];
+    p.queue = null;
+    p.inflight = pending.length > 0 ? pending : null;
+    for (const action of pending) peer.sendAction(action, encodeFrame('action', action));
     if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: 'tcp', event: 'attach' });
   }
 
@@ -106,6 +109,8 @@ export class NotificationHub {
     if (p.tcp !== null) {
       p.tcp.close('the client switched to the long-poll');
       p.tcp = null;
+      if (p.inflight !== null) p.queue = [...p.inflight, ...(p.queue ?? [])].slice(-MAX_QUEUED);
+      p.inflight = null;
     }
     p.waiter?.answer([]);
     p.waiter = null;
@@ -123,9 +128,14 @@ export class NotificationHub {
     };
   }
 
-  /** Applies acknowledgements from a client (TCP `ack` frames or a poll's `acks`). */
-  acknowledge(clientId: string, ack: NotifyAck): void {
+  /** Applies an acknowledgement from a client; `via` is the channel it came back on (the result reports it). */
+  acknowledge(clientId: string, ack: NotifyAck, via: NotifyChannelKind): void {
     this.seen(clientId);
+    const p = this.presence.get(clientId);
+    if (p?.inflight != null) {
+      p.inflight = p.inflight.filter((a) => a.id !== ack.id);
+      if (p.inflight.length === 0) p.inflight = null;
+    }
     const batch = this.batches.get(ack.id);
     const index = batch?.waiting.get(clientId);
     if (batch === undefined || index === undefined) return;
@@ -133,6 +143,7 @@ export class NotificationHub {
     const result = batch.results[index];
     if (result !== undefined) {
       result.outcome = ack.ok ? 'acknowledged' : 'failed';
+      result.via = via;
       if (!ack.ok) result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
     }
     if (batch.waiting.size === 0) batch.settle();
@@ -192,7 +203,12 @@ export class NotificationHub {
       }
       waiting.set(clientId, results.length);
       results.push({ clientId, outcome: 'timeout', via: channel });
-      if (p.tcp !== null) p.tcp.sendAction(message, frame);
+      if (p.tcp !== null) {
+        p.tcp.sendAction(message, frame);
+        p.inflight ??= [];
+        if (p.inflight.length >= MAX_QUEUED) p.inflight.shift();
+        p.inflight.push(message);
+      }
       else if (p.waiter !== null) {
         const waiter = p.waiter;
         p.waiter = null;
@@ -213,6 +229,13 @@ export class NotificationHub {
         settle: () => {
           clearTimeout(timer);
           this.batches.delete(id);
+          // Unanswered by the deadline: not sent again later.
+          for (const clientId of waiting.keys()) {
+            const p = this.presence.get(clientId);
+            if (p?.inflight == null) continue;
+            p.inflight = p.inflight.filter((a) => a.id !== id);
+            if (p.inflight.length === 0) p.inflight = null;
+          }
           resolve(results);
         },
       };

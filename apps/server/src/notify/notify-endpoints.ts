@@ -56,7 +56,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     const body = parseJson(raw);
     if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
     ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address: req.socket.remoteAddress ?? '' });
-    for (const ack of body.acks) ctx.hub.acknowledge(client.id, ack);
+    for (const ack of body.acks) ctx.hub.acknowledge(client.id, ack, 'http-poll');
     let done = false;
     // Held in an object: `answer` may run synchronously inside hub.poll, before the timer exists.
     const wait: { timer?: NodeJS.Timeout } = {};

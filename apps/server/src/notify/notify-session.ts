@@ -106,7 +106,7 @@ export class NotifySession implements TcpPeer {
         else if (frame.type === 'ack') {
           const ack = framePayloadJson(frame);
           if (!ackCheck.Check(ack)) throw new SiteportError('E_NOTIFY_FRAME', 'an ack frame needs {id, ok, error?}');
-          if (this.clientId !== null) this.ctx.hub.acknowledge(this.clientId, ack);
+          if (this.clientId !== null) this.ctx.hub.acknowledge(this.clientId, ack, 'tcp');
         } else throw new SiteportError('E_NOTIFY_FRAME', `a client may send ping and ack frames, not ${frame.type}`);
         return;
       case 'closed':

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NotifyAction } from '@siteport/protocol';
+import { NotificationHub, type TcpPeer } from './notification-hub.js';
+
+function peer(): TcpPeer & { sent: NotifyAction[]; closed: string | null } {
+  const p = {
+    sent: [] as NotifyAction[],
+    closed: null as string | null,
+    sendAction: (action: NotifyAction) => void p.sent.push(action),
+    close: (reason: string) => void (p.closed = reason),
+  };
+  return p;
+}
+
+describe('NotificationHub', () => {
+  it('reports an offline client without sending, and a client silent past the window as offline', async () => {
+    let now = 1_000_000;
+    const hub = new NotificationHub({ offlineAfterMs: 300_000, now: () => now });
+    const tcp = peer();
+    hub.attachTcp('a', tcp);
+    assert.equal(hub.channelOf('a'), 'tcp');
+    now += 300_001;
+    assert.equal(hub.isOnline('a'), false);
+    assert.deepEqual(await hub.deliver(['a', 'b'], { action: 'policy' }, 50), [
+      { clientId: 'a', outcome: 'offline', via: null },
+      { clientId: 'b', outcome: 'offline', via: null },
+    ]);
+    assert.equal(tcp.sent.length, 0);
+  });
+
+  it('re-sends an unacknowledged TCP action on the long-poll when the client switches, and reports the channel that acked', async () => {
+    const hub = new NotificationHub({ offlineAfterMs: 300_000 });
+    const tcp = peer();
+    hub.attachTcp('a', tcp);
+    const pending = hub.deliver(['a'], { action: 'heartbeat' }, 5000);
+    assert.equal(tcp.sent.length, 1);
+    const answered: NotifyAction[][] = [];
+    hub.poll('a', { answer: (actions) => answered.push(actions) });
+    assert.equal(tcp.closed, 'the client switched to the long-poll');
+    assert.deepEqual(answered.map((a) => a.map((x) => x.action)), [['heartbeat']]);
+    hub.acknowledge('a', { id: answered[0]![0]!.id, ok: true }, 'http-poll');
+    assert.deepEqual(await pending, [{ clientId: 'a', outcome: 'acknowledged', via: 'http-poll' }]);
+  });
+
+  it('answers a waiting poll at once, queues for a polling client between polls, and records failures', async () => {
+    const hub = new NotificationHub({ offlineAfterMs: 300_000 });
+    const got: NotifyAction[][] = [];
+    const waiting = hub.poll('p', { answer: (actions) => got.push(actions) });
+    const first = hub.deliver(['p'], { action: 'policy' }, 5000);
+    assert.equal(got.length, 1);
+    waiting.detach();
+    hub.acknowledge('p', { id: got[0]![0]!.id, ok: false, error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } }, 'http-poll');
+    assert.deepEqual(await first, [{ clientId: 'p', outcome: 'failed', via: 'http-poll', error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } }]);
+    const second = hub.deliver(['p'], { action: 'policy' }, 30);
+    hub.poll('p', { answer: (actions) => got.push(actions) });
+    assert.equal(got[1]!.length, 1, 'the queued action answers the next poll');
+    assert.deepEqual(await second, [{ clientId: 'p', outcome: 'timeout', via: 'http-poll' }]);
+  });
+});
