@@ -53,7 +53,7 @@ async function channelRun(dir: string, mode: 'tcp' | 'poll', keyFiles: string[],
   const caFile = path.join(dir, 'pki', 'ca.pem');
   const port = mode === 'tcp' ? server.notification : server.https;
   try {
-    const { fleets, rssPerClient, connectSeconds } = await twoHalves(pid, (files) => startFleet({ mode, port, caFile, keyFiles: files, pollWaitSeconds: 25 }), keyFiles);
+    const { fleets, rssPerClient, connectSeconds } = await twoHalves(pid, (files) => startFleet({ mode, port, caFile, keyFiles: files, pollWaitSeconds: 50 }), keyFiles);
     const connected = fleets.reduce((n, f) => n + f.connected, 0);
     const failed = fleets.reduce((n, f) => n + f.failed, 0);
     try {

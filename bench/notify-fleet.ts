@@ -163,7 +163,7 @@ export async function startFleet(options: {
       execArgv: ['--import', 'tsx'],
       env: {
         ...process.env,
-        NOTIFY_WORKER: JSON.stringify({ mode: options.mode, host: '127.0.0.1', port: options.port, caFile: options.caFile, keysFile, pollWaitSeconds: options.pollWaitSeconds ?? 25, concurrency: 32 }),
+        NOTIFY_WORKER: JSON.stringify({ mode: options.mode, host: '127.0.0.1', port: options.port, caFile: options.caFile, keysFile, pollWaitSeconds: options.pollWaitSeconds ?? 50, concurrency: 32 }),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),

@@ -8,7 +8,7 @@ export function printNotifyTable(r: NotifyBenchResult): void {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\n## Notification channel (${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version})`);
   console.log(
-    `${r.clients} simulated clients on loopback, real protocol (TLS + Ed25519 challenge, or signed HTTPS long-polls with 25 s waits), one MP process; keep-alive 60 s; idle CPU over ${r.holdSeconds} s; one \`policy\` push to all (\`POST /api/v1/notify {"all":true}\`), latency = client receive time − push start.\n`,
+    `${r.clients} simulated clients on loopback, real protocol (TLS + Ed25519 challenge, or signed HTTPS long-polls with 50 s waits, the agent default), one MP process; keep-alive 60 s; idle CPU over ${r.holdSeconds} s; one \`policy\` push to all (\`POST /api/v1/notify {"all":true}\`), latency = client receive time − push start.\n`,
   );
   console.log('| measure | bare TLS server | TCP channel | HTTPS long-poll | target |');
   console.log('|---|---:|---:|---:|---|');

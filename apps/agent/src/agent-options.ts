@@ -33,7 +33,7 @@ export interface AgentOptions {
   notify?: boolean;
   /** While on the long-poll, how often the notification port is tried again. @default 60000 */
   notifyRetryTcpMs?: number;
-  /** How long one long-poll waits on the MP, in seconds (0–55). @default 25 */
+  /** How long one long-poll waits on the MP, in seconds (0–55). @default 50 */
   notifyPollWaitSeconds?: number;
   /** First reconnect delay of the notification channel (jittered, doubling). @default 1000 */
   notifyReconnectBaseMs?: number;
@@ -71,7 +71,7 @@ function duration(name: string, value: number | undefined, fallback: number, min
 }
 
 function pollWait(value: number | undefined): number {
-  if (value === undefined) return 25;
+  if (value === undefined) return 50;
   if (!Number.isInteger(value) || value < 0 || value > 55) {
     throw new SiteportError('E_OPTION', `notifyPollWaitSeconds must be a whole number of seconds from 0 to 55, got ${String(value)}`);
   }

@@ -28,7 +28,7 @@ export interface NotificationClientOptions {
   logger: Logger;
   /** @default 5000 */
   connectTimeoutMs?: number;
-  /** How long one long-poll waits on the MP. @default 25 */
+  /** How long one long-poll waits on the MP; 50 s stays under the 60 s idle cut-off common in proxies. @default 50 */
   pollWaitSeconds?: number;
   /** While on the long-poll, how often the TCP channel is tried again. @default 60000 */
   retryTcpMs?: number;
@@ -69,7 +69,7 @@ export class NotificationClient {
   constructor(private readonly options: NotificationClientOptions) {
     this.o = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      pollWaitSeconds: options.pollWaitSeconds ?? 25,
+      pollWaitSeconds: options.pollWaitSeconds ?? 50,
       retryTcpMs: options.retryTcpMs ?? 60_000,
       reconnectBaseMs: options.reconnectBaseMs ?? 1000,
       reconnectMaxMs: options.reconnectMaxMs ?? 60_000,
