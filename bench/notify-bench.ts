@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Fleet, cpuOf, settledRss, seedClients, startBareTls, startFleet, startSiteServer, stopProcess } from './notify-fleet.js';
+import { type Fleet, cpuOf, freeLowPort, settledRss, seedClients, startBareTls, startFleet, startSiteServer, stopProcess } from './notify-fleet.js';
 
 export interface ChannelRun {
   mode: 'tcp' | 'poll';
@@ -102,7 +102,8 @@ async function channelRun(dir: string, mode: 'tcp' | 'poll', keyFiles: string[],
 export async function notifyBench(options: { clients: number; holdSeconds: number }): Promise<NotifyBenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
   try {
-    const first = await startSiteServer(dir);
+    const ports = ['--http-port', '--https-port', '--notification-port'];
+    const first = await startSiteServer(dir, (await Promise.all(ports.map(async (flag) => [flag, String(await freeLowPort())]))).flat());
     await stopProcess(first.child);
     const keyFiles = await seedClients(dir, options.clients, 'PS1');
 

@@ -52,6 +52,24 @@ export function waitOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 120
   });
 }
 
+/**
+ * A free TCP port below the kernel's ephemeral range: the benchmark's own 19,000 client sockets
+ * take ephemeral ports, and a site port in that range could be taken by one between two runs.
+ */
+export async function freeLowPort(): Promise<number> {
+  const net = await import('node:net');
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
 export interface SiteServerProcess {
   child: ChildProcess;
   adminUrl: string;
@@ -65,7 +83,7 @@ export interface SiteServerProcess {
 export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {
   const child = spawn(
     process.execPath,
-    [...MEASURED, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...extra],
+    [...MEASURED, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...extra],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const banner = (await waitOutput(child, /admin API: (\S+)\/api\/v1[\s\S]*notification\s+(\d+)\/tcp/))[0];
