@@ -23,3 +23,4 @@ export { type PortSwitchRecord } from './port-switch-record.js';
 export { type RequestSigner, createRequestSigner, sha256Hex } from './request-signer.js';
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
+export { NotificationClient, type NotificationClientState, type NotifyEvent } from './notify/notification-client.js';
