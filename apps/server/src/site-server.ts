@@ -54,6 +54,10 @@ import { agentBundleSource } from './push/agent-bundle-source.js';
 import { PushService } from './push/push-service.js';
 import { PUSH_REDACT, SecretBox } from './push/secret-box.js';
 import { PushRepository } from './repositories/push-repository.js';
+import { ConsoleAccounts, INITIAL_PASSWORD_FILE } from './console/console-accounts.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { ConsoleUserRepository } from './console/console-user-repository.js';
+import { DEFAULT_CONSOLE_DIR } from './console/static-files.js';
 
 /** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
 export type ServerState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -64,6 +68,9 @@ export interface ServerInfo {
   adminUrl: string;
   adminPort: number;
   adminTokenFile: string;
+  /** The web console, and the file holding the first administrator's password (created at first start). */
+  consoleUrl: string;
+  consolePasswordFile: string;
   caFingerprint: string;
   ports: PortsView;
 }
@@ -282,6 +289,8 @@ export class SiteServer {
     directory.start();
     this.closers.push(() => directory.stop());
     this.directory = directory;
+    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }) });
+    await accounts.ensureInitialAdministrator(options.dataDir);
     const hierarchy = new HierarchyService({
       siteCode,
       db,
@@ -303,8 +312,9 @@ export class SiteServer {
       ...webSiteRoutes(web),
       ...firewallRoutes(new FirewallService({ ports, web: webRepo })),
       ...notifyRoutes(notify.service),
+      ...consoleRoutes(accounts),
     ];
-    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls });
+    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.closers.push(() => admin.close());
     this.closers.push(() => Promise.resolve(hierarchy.releaseWaiters()));
@@ -314,6 +324,8 @@ export class SiteServer {
       adminUrl: bound.url,
       adminPort: bound.port,
       adminTokenFile: path.join(options.dataDir, ADMIN_TOKEN_FILE),
+      consoleUrl: `${bound.url}/console/`,
+      consolePasswordFile: path.join(options.dataDir, INITIAL_PASSWORD_FILE),
       caFingerprint: pki.caFingerprint,
       ports: await ports.view(siteCode),
     };

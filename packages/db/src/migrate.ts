@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-client-interfaces.js';
 import * as m0004 from './migrations/0004-push.js';
 import * as m0005 from './migrations/0005-directory.js';
 import * as m0006 from './migrations/0006-hierarchy-web-sites.js';
+import * as m0007 from './migrations/0007-console-users.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -15,6 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-push': m0004,
   '0005-directory': m0005,
   '0006-hierarchy-web-sites': m0006,
+  '0007-console-users': m0007,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

@@ -21,6 +21,8 @@ export interface SiteDatabase {
   web_sites: WebSitesTable;
   web_applications: WebApplicationsTable;
   client_interfaces: ClientInterfacesTable;
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export interface SitesTable {
@@ -227,4 +229,22 @@ export interface WebApplicationsTable {
   path: string;
   content: string | null;
   created_at: string;
+}
+
+/** A local account of the web console; `password_hash` is `scrypt$N$r$p$salt$hash` (base64url). */
+export interface ConsoleUsersTable {
+  name: string;
+  role: 'administrator' | 'analyst';
+  password_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** A signed-in browser session; only the SHA-256 of the cookie value is stored. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
 }

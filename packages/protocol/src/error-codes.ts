@@ -69,6 +69,13 @@ export const ERROR_CODES = {
   E_NOTIFY_AUTH: { status: 401, summary: 'A notification connection did not authenticate with its registered key.' },
   E_MAC: { status: 400, summary: 'A MAC address or SecureOn password is invalid.' },
   E_WAKE_PACKET: { status: 400, summary: 'A Wake-on-LAN magic packet is malformed.' },
+  E_FORBIDDEN: { status: 403, summary: 'The signed-in account (an analyst) may read but not change the site.' },
+  E_CSRF: { status: 403, summary: 'A state-changing browser request lacks the session CSRF token or carries a wrong one.' },
+  E_ORIGIN: { status: 403, summary: 'A state-changing browser request comes from a foreign or missing Origin.' },
+  E_SIGN_IN: { status: 401, summary: 'The console user name or password is wrong.' },
+  E_SESSION: { status: 401, summary: 'The console session is missing, expired or signed out.' },
+  E_USER_EXISTS: { status: 409, summary: 'A console account of that name already exists.' },
+  E_PASSWORD: { status: 400, summary: 'A console password is too short or too long.' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

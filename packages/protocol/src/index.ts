@@ -20,3 +20,4 @@ export * from './wire/hierarchy-messages.js';
 export * from './wire/web-site-messages.js';
 export * from './firewall/firewall-rules.js';
 export * from './notify/index.js';
+export * from './wire/console-messages.js';

@@ -33,6 +33,7 @@ export function banner(info: ServerInfo): string {
   return [
     `siteport site ${info.siteCode} is running`,
     `admin API: ${info.adminUrl}/api/v1  (token: ${info.adminTokenFile})`,
+    `web console: ${info.consoleUrl}  (user admin, first password in ${info.consolePasswordFile})`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
     formatPorts(info.ports),
   ].join('\n');

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
 import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
 import { type AdminRoute, type RouteContext } from './admin-routes.js';
-import { tokenMatches } from './admin-token.js';
+import type { ConsoleAccounts } from '../console/console-accounts.js';
+import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
+import { AdminAuthenticator } from './admin-authenticator.js';
 import { openApiDocument } from './openapi.js';
 
 interface CompiledRoute {
@@ -26,15 +28,30 @@ function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
 
-/** The admin HTTP API `/api/v1`: bearer-token auth, JSON in and out, errors with stable codes. */
+/**
+ * The admin HTTP API `/api/v1` (JSON in and out, errors with stable codes) and the web console's
+ * static files under `/console/`. Who may call what is decided by {@link AdminAuthenticator}.
+ */
 export class AdminApi {
   private readonly compiled: CompiledRoute[];
   private readonly openApi: Buffer;
   private server: http.Server | undefined;
+  private secure = false;
+  private readonly authenticator: AdminAuthenticator;
 
   constructor(
-    private readonly deps: { routes: AdminRoute[]; token: string; logger: Logger; tls: { cert: string; key: string } },
+    private readonly deps: {
+      routes: AdminRoute[];
+      token: string;
+      logger: Logger;
+      tls: { cert: string; key: string };
+      /** Console accounts; without them only the bearer token authenticates. */
+      accounts?: ConsoleAccounts;
+      /** The built console; without it /console/ is not served. */
+      consoleDir?: string;
+    },
   ) {
+    this.authenticator = new AdminAuthenticator({ token: deps.token, accounts: deps.accounts, secure: () => this.secure });
     this.compiled = deps.routes.map(compile);
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
@@ -43,6 +60,7 @@ export class AdminApi {
   async listen(host: string, port: number): Promise<{ port: number; url: string }> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
     const secure = !isLoopback(host);
+    this.secure = secure;
     const server = secure ? https.createServer({ ...this.deps.tls }, handler) : http.createServer(handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -64,34 +82,35 @@ export class AdminApi {
         sendJson(res, 200, this.openApi);
         return;
       }
+      if (this.deps.consoleDir !== undefined && req.method === 'GET') {
+        if (url.pathname === '/' || url.pathname === '/console') {
+          res.writeHead(302, { location: CONSOLE_PREFIX, 'content-length': 0 });
+          res.end();
+          return;
+        }
+        if (url.pathname.startsWith(CONSOLE_PREFIX)) {
+          await serveConsole(this.deps.consoleDir, url.pathname, res);
+          return;
+        }
+      }
       const matches = this.compiled.filter((c) => c.pattern.test(url.pathname));
       if (matches.length === 0) throw new SiteportError('E_NOT_FOUND', `no admin endpoint ${url.pathname}; see ${ADMIN_PREFIX}/openapi.json`);
       const match = matches.find((c) => c.route.method === req.method);
       if (match === undefined) {
         throw new SiteportError('E_METHOD_NOT_ALLOWED', `${url.pathname} takes ${matches.map((c) => c.route.method).join(', ')}`);
       }
-      const actor = match.route.auth ? this.authenticate(req) : 'anonymous';
+      const caller = await this.authenticator.authenticate(req, match.route);
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
-      const ctx: RouteContext = { params, query: url.searchParams, body, actor };
-      sendJson(res, 200, await match.route.handle(ctx));
+      const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} } };
+      const result = await match.route.handle(ctx);
+      for (const [name, value] of Object.entries(ctx.reply.headers)) res.setHeader(name, value);
+      sendJson(res, 200, result);
     } catch (error) {
       if (!(error instanceof SiteportError)) this.deps.logger.error({ err: error, url: req.url }, 'admin request failed');
       sendError(res, error);
     }
-  }
-
-  /** Checks the bearer token; the actor is who the caller says it is (X-Siteport-Actor) behind the token. */
-  private authenticate(req: http.IncomingMessage): string {
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (token === undefined || !tokenMatches(this.deps.token, token)) {
-      throw new SiteportError('E_UNAUTHORIZED', 'send Authorization: Bearer <token>; the token is in <data dir>/admin-token');
-    }
-    const who = req.headers['x-siteport-actor'];
-    const name = typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? who : 'admin';
-    return `token:${name}`;
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   parseSiteCode,
 } from '@siteport/protocol';
 import type { SiteServices } from '../services/site-services.js';
+import type { Caller } from './admin-authenticator.js';
 
 /** What a route handler gets: path parameters, query, parsed JSON body and the caller. */
 export interface RouteContext {
@@ -19,6 +20,12 @@ export interface RouteContext {
   query: URLSearchParams;
   body: unknown;
   actor: string;
+  /** The authenticated caller: role and, for the console, the session. */
+  caller: Caller;
+  /** Whether the listener serves HTTPS (cookies get `Secure`). */
+  secure: boolean;
+  /** Extra response headers a route sets (the console's session cookie). */
+  reply: { headers: Record<string, string> };
 }
 
 /** One admin API route: its OpenAPI facts and its handler. */
@@ -29,6 +36,8 @@ export interface AdminRoute {
   summary: string;
   operationId: string;
   auth: boolean;
+  /** A POST that changes nothing (an impact preview): read-only analysts may call it. */
+  readOnly?: boolean;
   requestBody?: TSchema;
   response: TSchema;
   handle: (ctx: RouteContext) => Promise<unknown>;

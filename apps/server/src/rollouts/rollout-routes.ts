@@ -57,6 +57,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: 'Impact of a change before it is made: per client how it learns the new ports, who is at risk, remediation, warnings',
       operationId: 'previewImpact',
       auth: true,
+      readOnly: true,
       requestBody: PortChangeBody,
       response: ImpactReport,
       handle: (ctx) => rollouts.impact(site(ctx), { change: parsePortChangeBody(ctx.body) }),
