@@ -5,6 +5,17 @@ import { test } from 'node:test';
 import { CSRF_HEADER, type PortsView, type SessionView } from '@siteport/protocol';
 import { startTestServer, type TestServer } from '../../../test-support/test-server.js';
 
+interface AuditRow {
+  action: string;
+  actor: string;
+  newValue: unknown;
+}
+
+interface UserRow {
+  user: string;
+  role: string;
+}
+
 interface Browser {
   cookie: string;
   csrf: string;
@@ -51,8 +62,8 @@ test('the first start creates the administrator "admin" with a password in a 060
   const cookie = res.setCookie!;
   assert.match(cookie, /^siteport_session=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/, 'no Secure flag on the plain-HTTP loopback listener');
 
-  const audit = (await s.admin<any>('GET', '/audit')).body.entries;
-  assert.ok(audit.some((e: any) => e.action === 'console.user.create' && e.newValue.user === 'admin' && e.actor === 'first-start'));
+  const audit = (await s.admin<{ entries: AuditRow[] }>('GET', '/audit')).body.entries;
+  assert.ok(audit.some((e) => e.action === 'console.user.create' && (e.newValue as { user: string }).user === 'admin' && e.actor === 'first-start'));
 });
 
 test('a wrong password and an unknown user are refused alike with E_SIGN_IN', async (t) => {
@@ -135,7 +146,7 @@ test('a read-only analyst can read and preview impact but the API refuses every 
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   assert.equal(ports.version, 1, 'nothing changed');
   assert.equal((await s.admin<any>('GET', '/sites/PS1/rollouts')).body.rollouts.length, 0);
-  const users = (await s.admin<any>('GET', '/console/users')).body.users.map((u: any) => u.user);
+  const users = (await s.admin<{ users: UserRow[] }>('GET', '/console/users')).body.users.map((u) => u.user);
   assert.deepEqual(users, ['admin', 'ana']);
 });
 
@@ -175,8 +186,8 @@ test('bad console account input is refused with a clear code and creates nothing
     const res = await s.admin<any>('POST', '/console/users', body);
     assert.equal(res.body.error?.code, code, JSON.stringify(body));
   }
-  const users = (await s.admin<any>('GET', '/console/users')).body.users;
-  assert.deepEqual(users.map((u: any) => [u.user, u.role]), [['admin', 'administrator']]);
+  const users = (await s.admin<{ users: UserRow[] }>('GET', '/console/users')).body.users;
+  assert.deepEqual(users.map((u) => [u.user, u.role]), [['admin', 'administrator']]);
 });
 
 test('the console is served under /console/ with a strict content security policy, and / redirects there', async (t) => {

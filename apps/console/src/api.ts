@@ -1,0 +1,49 @@
+import { CSRF_HEADER } from '@siteport/protocol';
+
+/** An error answer of the admin API, with its stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Remembers the session's CSRF token (from sign-in or GET /session) for state-changing calls. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/**
+ * Calls the admin API `/api/v1` with the session cookie; every state-changing call carries the
+ * CSRF token. Error bodies become {@link ApiError}.
+ */
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers[CSRF_HEADER] = csrfToken;
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  const data: unknown = text === '' ? undefined : JSON.parse(text);
+  if (!res.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(error?.code ?? 'E_INTERNAL', error?.message ?? `HTTP ${res.status}`, res.status);
+  }
+  return data as T;
+}
+
+/** A readable line for any error. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return `${error.message} (${error.code})`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'react';
+import type { SessionView } from '@siteport/protocol';
+import { ApiError, api, describeError, setCsrfToken } from './api.js';
+import { AuditView } from './audit-view.js';
+import { DevicesView } from './devices-view.js';
+import { RolloutsView } from './rollouts-view.js';
+import { hrefOf, useRoute, type Route } from './route.js';
+import { SessionContext } from './session.js';
+import { SignIn } from './sign-in.js';
+import { SitePropertiesView } from './site-properties.js';
+import { SitesView } from './sites-view.js';
+
+const NAV: { group: string; items: { label: string; route: Route; screens: Route['screen'][] }[] }[] = [
+  { group: 'Administration', items: [{ label: 'Site Configuration → Sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
+  { group: 'Assets', items: [{ label: 'Devices', route: { screen: 'devices' }, screens: ['devices'] }] },
+  {
+    group: 'Monitoring',
+    items: [
+      { label: 'Port change rollouts', route: { screen: 'rollouts', rolloutId: null }, screens: ['rollouts'] },
+      { label: 'Audit', route: { screen: 'audit' }, screens: ['audit'] },
+    ],
+  },
+];
+
+function Screen({ route }: { route: Route }) {
+  switch (route.screen) {
+    case 'sites':
+      return <SitesView />;
+    case 'site-properties':
+      return <SitePropertiesView siteCode={route.siteCode} />;
+    case 'devices':
+      return <DevicesView />;
+    case 'rollouts':
+      return <RolloutsView rolloutId={route.rolloutId} />;
+    case 'audit':
+      return <AuditView />;
+  }
+}
+
+/** The console: sign-in, then the navigation tree and one screen. */
+export function App() {
+  const [session, setSession] = useState<SessionView | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const route = useRoute();
+
+  useEffect(() => {
+    api<SessionView>('GET', '/session').then(
+      (s) => {
+        setCsrfToken(s.csrfToken);
+        setSession(s);
+      },
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) setSession(null);
+        else setError(describeError(e));
+      },
+    );
+  }, []);
+
+  const signedIn = (s: SessionView): void => {
+    setCsrfToken(s.csrfToken);
+    setSession(s);
+  };
+  const signOut = (): void => {
+    api('DELETE', '/session').then(
+      () => {
+        setCsrfToken(null);
+        setSession(null);
+      },
+      (e: unknown) => setError(describeError(e)),
+    );
+  };
+
+  if (error !== null) return <p className="error" role="alert">{error}</p>;
+  if (session === undefined) return <p className="loading">Loading…</p>;
+  if (session === null) return <SignIn onSignedIn={signedIn} />;
+  return (
+    <SessionContext.Provider value={{ session, canChange: session.role === 'administrator' }}>
+      <header className="topbar">
+        <span className="brand">siteport console</span>
+        <span className="who" data-testid="who">
+          {session.user} ({session.role === 'administrator' ? 'administrator' : 'read-only analyst'})
+        </span>
+        <button type="button" onClick={signOut}>Sign out</button>
+      </header>
+      <div className="layout">
+        <nav className="nav" aria-label="Workspaces">
+          {NAV.map((group) => (
+            <div key={group.group}>
+              <h2>{group.group}</h2>
+              <ul>
+                {group.items.map((item) => (
+                  <li key={item.label}>
+                    <a href={hrefOf(item.route)} className={item.screens.includes(route.screen) ? 'current' : undefined}>
+                      {item.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main className="main">
+          <Screen route={route} />
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}

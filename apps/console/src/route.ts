@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+
+/** Console screens, addressed by the URL hash so that reload and links work. */
+export type Route =
+  | { screen: 'sites' }
+  | { screen: 'site-properties'; siteCode: string }
+  | { screen: 'devices' }
+  | { screen: 'rollouts'; rolloutId: string | null }
+  | { screen: 'audit' };
+
+/** Parses `#/sites/PS1/properties` and friends; anything unknown is the Sites screen. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  switch (parts[0] ?? '') {
+    case 'devices':
+      return { screen: 'devices' };
+    case 'audit':
+      return { screen: 'audit' };
+    case 'rollouts':
+      return { screen: 'rollouts', rolloutId: parts[1] ?? null };
+    case 'sites':
+      if (parts[1] !== undefined && parts[2] === 'properties') return { screen: 'site-properties', siteCode: parts[1] };
+      return { screen: 'sites' };
+    default:
+      return { screen: 'sites' };
+  }
+}
+
+/** The hash of a route. */
+export function hrefOf(route: Route): string {
+  switch (route.screen) {
+    case 'sites':
+      return '#/sites';
+    case 'site-properties':
+      return `#/sites/${encodeURIComponent(route.siteCode)}/properties`;
+    case 'devices':
+      return '#/devices';
+    case 'rollouts':
+      return route.rolloutId === null ? '#/rollouts' : `#/rollouts/${encodeURIComponent(route.rolloutId)}`;
+    case 'audit':
+      return '#/audit';
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = hrefOf(route);
+}
+
+/** The current route, following hash changes. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = (): void => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
