@@ -18,7 +18,7 @@ export function RolloutsView({ rolloutId }: { rolloutId: string | null }) {
   return (
     <section aria-labelledby="rollouts-title">
       <h1 id="rollouts-title">Port change rollouts</h1>
-      {rolloutId !== null && <RolloutDetail id={rolloutId} />}
+      {rolloutId !== null && <RolloutDetail key={rolloutId} id={rolloutId} />}
       {sites.map((s) => (
         <RolloutList key={s.siteCode} siteCode={s.siteCode} current={rolloutId} />
       ))}
@@ -104,8 +104,8 @@ function RolloutDetail({ id }: { id: string }) {
       </h2>
       <p>
         State: <strong data-testid="rollout-state">{rollout.state}</strong>
-        {rollout.outcome !== null && ` (${rollout.outcome.reason}${rollout.outcome.stranded.length > 0 ? `, ${rollout.outcome.stranded.length} stranded` : ''})`}. Old ports close at the
-        latest {new Date(rollout.deadline).toLocaleString()}.
+        {rollout.outcome !== null && ` (${rollout.outcome.reason}${rollout.outcome.stranded.length > 0 ? `, ${rollout.outcome.stranded.length} stranded` : ''})`}.
+        {open && ` Old ports close at the latest ${new Date(rollout.deadline).toLocaleString()}.`}
       </p>
       <dl className="counts">
         <dt>Moved</dt>
@@ -138,6 +138,18 @@ function RolloutDetail({ id }: { id: string }) {
                 Force finalize
               </button>
               <button type="button" disabled={busy} onClick={() => act('rollback', undefined, 'Roll back to the old ports?')}>Roll back</button>
+            </>
+          )}
+          {rollout.state === 'rolling-back' && (
+            <>
+              <button type="button" disabled={busy} onClick={() => act('finalize', { force: false })}>Finish rollback</button>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => act('finalize', { force: true }, `Close the new ports now? ${progress.onOldPorts} active client(s) still on them will become unmanaged.`)}
+              >
+                Force finish rollback
+              </button>
             </>
           )}
         </div>
