@@ -24,6 +24,14 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['@siteport/db', '@siteport/server', 'better-sqlite3', 'kysely'] }] },
   },
   {
+    // The console talks to the admin API only: protocol and the browser, nothing else of ours; agent text is never HTML.
+    files: ['apps/console/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', '@siteport/db', '@siteport/server', '@siteport/agent', '@siteport/cli'] }],
+      'no-restricted-syntax': ['error', { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'render agent-reported text as text' }],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'e2e/**/*.ts', 'bench/**/*.ts', 'test-support/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',
