@@ -19,7 +19,7 @@ test('siteport server prints the console URL, and siteport console add-user crea
   assert.ok(match, out);
   const [, server, passwordFile] = match;
   assert.equal(passwordFile, path.join(dataDir, 'console-initial-password'));
-  assert.equal(statSync(passwordFile!).mode & 0o777, 0o600);
+  assert.equal(statSync(passwordFile).mode & 0o777, 0o600);
 
   const connect = ['--server', server!, '--data', dataDir];
   const short = await runCli(['console', 'add-user', 'ana', '--role', 'analyst', ...connect], { env: { SITEPORT_CONSOLE_PASSWORD: 'short' } });
@@ -35,7 +35,7 @@ test('siteport server prints the console URL, and siteport console add-user crea
   const users = await runCli(['console', 'users', '--json', ...connect]);
   assert.deepEqual((JSON.parse(users.stdout) as { user: string }[]).map((u) => u.user), ['admin', 'ana']);
 
-  for (const [user, password] of [['ana', 'correct horse battery'], ['admin', readFileSync(passwordFile!, 'utf8').trim()]] as const) {
+  for (const [user, password] of [['ana', 'correct horse battery'], ['admin', readFileSync(passwordFile, 'utf8').trim()]] as const) {
     const res = await fetch(`${server}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server! }, body: JSON.stringify({ user, password }) });
     assert.equal(res.status, 200, user);
   }
