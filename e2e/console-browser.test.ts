@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import type { ClientList, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
+import { freePort } from '../test-support/ports.js';
 import { requireTool } from '../test-support/require-tool.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
@@ -22,14 +23,6 @@ interface Site {
   dataDir: string;
   token: string;
   admin: <T>(method: string, p: string, body?: unknown) => Promise<{ status: number; body: T }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** A real `siteport server` process on free ports, with a short policy interval. */
