@@ -147,6 +147,9 @@ export class SiteServer {
     if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
     const pki = await loadSitePki(options.dataDir, siteCode, options.publicHosts);
     const token = await loadAdminToken(options.dataDir);
+    // Before any timed part starts: hashing the first password takes a while (decision 0050).
+    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }) });
+    await accounts.ensureInitialAdministrator(options.dataDir);
 
     const binding: { mp?: ManagementPoint } = {};
     const binder: PortBinder = { checkBindable: (ports) => (binding.mp === undefined ? Promise.resolve() : binding.mp.checkBindable(ports)) };
@@ -289,8 +292,6 @@ export class SiteServer {
     directory.start();
     this.closers.push(() => directory.stop());
     this.directory = directory;
-    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }) });
-    await accounts.ensureInitialAdministrator(options.dataDir);
     const hierarchy = new HierarchyService({
       siteCode,
       db,
