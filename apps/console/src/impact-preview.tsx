@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { ImpactReport } from '@siteport/protocol';
 
-/** Fields the hierarchy issue adds to the impact report (absent until it lands). */
-type ImpactWithWebSite = ImpactReport & { defaultWebSite?: { applications?: { name: string; port?: number; note?: string }[] } | null };
+/** Warnings may name the default web site's applications that the change moves (SPEC S5). */
+type WarningWithApplications = ImpactReport['warnings'][number] & { applications?: string[] };
 
 const CATEGORY_NAMES: Record<string, string> = {
   'directory-joined': 'Directory-joined',
@@ -20,10 +20,10 @@ const endpoints = (list: { protocol: string; port: number }[]): string => (list.
  * applications of the default web site, and an explicit confirmation.
  */
 export function ImpactPreview(props: { report: ImpactReport; movesPorts: boolean; busy: boolean; error: string | null; onConfirm: (preflight: boolean) => void; onBack: () => void }) {
-  const report = props.report as ImpactWithWebSite;
+  const { report } = props;
   const [preflight, setPreflight] = useState(false);
   const categories = Object.entries(report.counts);
-  const applications = report.defaultWebSite?.applications ?? [];
+  const applications = [...new Set(report.warnings.flatMap((w: WarningWithApplications) => w.applications ?? []))];
 
   return (
     <div className="backdrop">
@@ -99,12 +99,8 @@ export function ImpactPreview(props: { report: ImpactReport; movesPorts: boolean
           <>
             <h3>Other applications on the default web site that would move</h3>
             <ul aria-label="Default web site applications">
-              {applications.map((a) => (
-                <li key={a.name}>
-                  {a.name}
-                  {a.port === undefined ? '' : ` (port ${a.port})`}
-                  {a.note === undefined ? '' : ` — ${a.note}`}
-                </li>
+              {applications.map((name) => (
+                <li key={name}>{name}</li>
               ))}
             </ul>
           </>
