@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SiteportError, defaultPortSettings, validatePortSettings, type PortSettings } from '@siteport/protocol';
 import type { SiteRepository } from './repositories/site-repository.js';
 import type { ServerOptions } from './server-options.js';
+import type { Kysely, SiteDatabase } from '@siteport/db';
 
 /** Hands out distinct free ports: each stays bound until `release`, so none is handed out twice. */
 class FreePorts {
@@ -83,4 +84,23 @@ export async function ensureSite(sites: SiteRepository, options: ServerOptions, 
   );
   logger.info({ siteCode: code }, 'site created');
   return code;
+}
+
+/** Whether any initial port option is 0 (pick a free port). */
+export function picksFreePorts(options: ServerOptions): boolean {
+  const p = options.initialPorts;
+  return [p.http, p.https, p.notification, p.httpAlternate, p.httpsAlternate].includes(0);
+}
+
+/**
+ * A free port picked for a new site can be taken by another program between the pick and the
+ * MP's bind. Picks the free ports of a just-created site again (version 1 only, nothing announced).
+ */
+export async function repickFreePorts(sites: SiteRepository, db: Kysely<SiteDatabase>, options: ServerOptions, code: string): Promise<void> {
+  const stored = await sites.ports(code);
+  if (stored?.version !== 1) return;
+  const settings = await initialSettings(options);
+  await db.transaction().execute(async (trx) => {
+    await sites.replacePorts(trx, { ...stored, settings: { ...settings, descriptions: stored.settings.descriptions } }, 1);
+  });
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { isSiteportError } from '@siteport/protocol';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { databaseLocation, openDatabase } from '@siteport/db';
 import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
@@ -32,7 +33,7 @@ import { type PortBinder, PortSettingsService } from './services/port-settings-s
 import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
 import type { NotifyService } from './notify/notify-service.js';
-import { ensureSite } from './site-bootstrap.js';
+import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
 import { firewallRoutes } from './admin/firewall-routes.js';
 import { hierarchyRoutes } from './admin/hierarchy-routes.js';
 import { webSiteRoutes } from './admin/web-site-routes.js';
@@ -142,6 +143,7 @@ export class SiteServer {
             },
           );
     const secondary: SecondaryStart | undefined = parentLink === undefined ? undefined : await ensureSecondarySite(sites, options, parentLink, logger);
+    const isNewSite = (await sites.listCodes()).length === 0;
     const siteCode: string = secondary?.siteCode ?? (await ensureSite(sites, options, logger));
     const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
     if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
@@ -248,7 +250,17 @@ export class SiteServer {
     binding.mp = mp;
     activity.start();
     this.closers.push(() => activity.stop());
-    await mp.start();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await mp.start();
+        break;
+      } catch (error) {
+        const retry = isNewSite && secondary === undefined && picksFreePorts(options) && attempt < 5 && isSiteportError(error, 'E_PORT_IN_USE');
+        if (!retry) throw error;
+        logger.warn({ err: (error as Error).message }, 'a free port picked for the new site was taken meanwhile; picking again');
+        await repickFreePorts(sites, db, options, siteCode);
+      }
+    }
     this.closers.push(() => mp.stop());
     const push = new PushService({
       siteCode,

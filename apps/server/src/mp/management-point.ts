@@ -55,7 +55,8 @@ export class ManagementPoint implements PortBinder {
     const errors = await this.reconcile();
     if (errors.length > 0) {
       await this.listeners.closeAll();
-      this.stateValue = 'stopped';
+      // Back to idle: the caller may fix the ports and start again.
+      this.stateValue = 'idle';
       throw errors[0] instanceof SiteportError ? errors[0] : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
     }
     this.deps.events.on('ports-changed', this.onChange);
