@@ -10,6 +10,7 @@ export interface HasAfter {
 /** A fresh temp dir removed when the test ends. */
 export function tempDir(t: HasAfter, prefix = 'siteport-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a process the test is still stopping may write one last file meanwhile.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
