@@ -7,6 +7,7 @@ import {
   applyPortChange,
   checkDescription,
   parsePort,
+  portOfItem,
 } from '@siteport/protocol';
 
 /** The rows of the Ports tab, in the seed's order, with the seed's names. */
@@ -24,22 +25,8 @@ export function settingsOf(view: PortsView): PortSettings {
   return { http: view.http, https: view.https, notification: view.notification, wake: view.wake, customWebSite: view.customWebSite, descriptions: view.descriptions };
 }
 
-export function portOf(settings: PortSettings, item: PortItem): number | null {
-  switch (item) {
-    case 'http':
-      return settings.http.default;
-    case 'http-alternate':
-      return settings.http.alternate;
-    case 'https':
-      return settings.https.default;
-    case 'https-alternate':
-      return settings.https.alternate;
-    case 'notification':
-      return settings.notification;
-    case 'wake':
-      return settings.wake;
-  }
-}
+/** The port of one item (the protocol's rule, so the console and the API agree). */
+export const portOf = portOfItem;
 
 /** Adds one item's port and description to a pending change. `null` removes an alternate. */
 export function withItem(change: PortChange, item: PortItem, port: number | null, description: string): PortChange {
