@@ -145,6 +145,17 @@ test('the seed procedure in Chromium: a port change through Port Details, impact
     const texts = await cells.allTextContents();
     return texts.length === 3 && texts.every((x) => x === `HTTP ${next}`);
   }, 30_000, 250);
+  const firstRow = page.getByRole('table', { name: 'Devices of PS1' }).getByRole('row').nth(1);
+  await firstRow.getByRole('button', { name: 'Download policy now' }).click();
+  await waitFor('the policy action is acknowledged', async () => /^policy: acknowledged via (tcp|http-poll)$/.test((await firstRow.getByTestId('action-result').textContent()) ?? ''), 30_000, 250);
+  await firstRow.getByRole('button', { name: 'Wake up' }).click();
+  await waitFor('an online device needs no wake-up', async () => (await firstRow.getByTestId('action-result').textContent()) === 'wake: awake', 30_000, 250);
+  await firstRow.getByRole('button', { name: 'Port switch' }).click();
+  await waitFor('the port switch is acknowledged', async () => (await firstRow.getByTestId('action-result').textContent()) === 'switch-ports: acknowledged', 30_000, 250);
+  await firstRow.getByRole('button', { name: 'Push install' }).click();
+  await waitFor('the push install is queued', async () => (await firstRow.getByTestId('action-result').textContent()) === 'push: queued', 30_000, 250);
+  const pushed = (await site.admin<{ hosts: { host: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts.map((h) => h.host);
+  assert.ok(pushed.includes((await firstRow.getByRole('cell').first().textContent()) ?? ''), `push inventory: ${pushed.join(', ')}`);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'devices.png'), fullPage: true });
   for (const agent of fleet) assert.equal(agent.status().lastContact?.port, next, `${agent.name} talks on the new port`);
 

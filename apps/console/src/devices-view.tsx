@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { ClientList, ClientView } from '@siteport/protocol';
+import type { ClientList, ClientView, NotifyResult, PortsView, PushHostList, WakeResult } from '@siteport/protocol';
+import { api, describeError } from './api.js';
+import { useSession } from './session.js';
 import { useApi } from './use-api.js';
 import type { HierarchySite } from './sites-view.js';
 
@@ -27,7 +29,60 @@ export function DevicesView() {
   );
 }
 
+/**
+ * Per-device actions through the admin API: download policy now and port switch (notification
+ * channel), wake up (magic packet), push install (client push with the site's current ports).
+ */
+function DeviceActions({ client }: { client: ClientView }) {
+  const [result, setResult] = useState('');
+  const run = (what: string, call: () => Promise<string>): void => {
+    setResult(`${what}…`);
+    call().then(setResult, (error: unknown) => setResult(`${what}: ${describeError(error)}`));
+  };
+  const policyNow = (): void =>
+    run('policy', async () => {
+      const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'policy', waitSeconds: 10 });
+      const one = r.results[0];
+      return `policy: ${one?.outcome ?? 'no answer'}${one?.via ? ` via ${one.via}` : ''}`;
+    });
+  const wake = (): void =>
+    run('wake', async () => {
+      const r = await api<WakeResult>('POST', '/wake', { clients: [client.clientId] });
+      return `wake: ${r.results[0]?.outcome ?? 'no answer'}`;
+    });
+  const portSwitch = (): void =>
+    run('switch-ports', async () => {
+      const ports = await api<PortsView>('GET', `/sites/${client.siteCode}/ports`);
+      const payload = { http: ports.http, https: ports.https, notification: ports.notification };
+      const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'switch-ports', payload, waitSeconds: 10 });
+      return `switch-ports: ${r.results[0]?.outcome ?? 'no answer'}`;
+    });
+  const pushInstall = (): void =>
+    run('push', async () => {
+      const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/install`, { hosts: [{ host: client.hostname }] });
+      return `push: ${r.hosts[0]?.status ?? 'no answer'}`;
+    });
+  return (
+    <>
+      <button type="button" onClick={policyNow}>
+        Download policy now
+      </button>{' '}
+      <button type="button" onClick={wake}>
+        Wake up
+      </button>{' '}
+      <button type="button" onClick={portSwitch}>
+        Port switch
+      </button>{' '}
+      <button type="button" onClick={pushInstall}>
+        Push install
+      </button>{' '}
+      <span data-testid="action-result">{result}</span>
+    </>
+  );
+}
+
 function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string }) {
+  const { canChange } = useSession();
   const { data, error } = useApi<ClientList>(`/sites/${siteCode}/clients`, 3000);
   const clients = (data?.clients ?? []).filter((c) => filter === '' || [c.hostname, c.category, stateOf(c), c.clientId].some((v) => v.toLowerCase().includes(filter)));
   return (
@@ -44,6 +99,7 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
             <th>Last contact</th>
             <th>State</th>
             <th>Agent</th>
+            {canChange && <th>Actions</th>}
           </tr>
         </thead>
         <tbody>
@@ -57,6 +113,11 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
               <td>{c.lastContact === null ? 'never' : new Date(c.lastContact.at).toLocaleString()}</td>
               <td>{stateOf(c)}</td>
               <td>{c.agentState}</td>
+              {canChange && (
+                <td>
+                  <DeviceActions client={c} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
