@@ -1,16 +1,6 @@
 import { useState } from 'react';
 import { useApi } from './use-api.js';
-
-interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  siteCode: string | null;
-  action: string;
-  oldValue: unknown;
-  newValue: unknown;
-  outcome: string;
-}
+import type { AuditEntryView } from '@siteport/protocol';
 
 const show = (value: unknown): string => (value === null || value === undefined ? '' : JSON.stringify(value));
 
@@ -19,7 +9,7 @@ export function AuditView() {
   const [site, setSite] = useState('');
   const [text, setText] = useState('');
   const query = site === '' ? '/audit?limit=500' : `/audit?limit=500&site=${encodeURIComponent(site)}`;
-  const { data, error } = useApi<{ entries: AuditEntry[] }>(query, 5000);
+  const { data, error } = useApi<{ entries: AuditEntryView[] }>(query, 5000);
   const needle = text.toLowerCase();
   const entries = (data?.entries ?? []).filter((e) => needle === '' || [e.actor, e.action, e.outcome, show(e.oldValue), show(e.newValue)].some((v) => v.toLowerCase().includes(needle)));
   return (

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SiteportError, parseSiteCode } from '@siteport/protocol';
+import { type AuditEntryView, SiteportError, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
 import { printJson, table } from '../format.js';
 
@@ -9,16 +9,6 @@ interface AuditOptions extends AdminConnectionOptions {
   json?: boolean;
 }
 
-interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  siteCode: string | null;
-  action: string;
-  oldValue: unknown;
-  newValue: unknown;
-  outcome: string;
-}
 
 function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -52,7 +42,7 @@ export function register(program: Command): void {
     const query = new URLSearchParams({ limit: options.limit });
     if (options.site !== undefined) query.set('site', parseSiteCode(options.site, '--site'));
     const client = await AdminClient.connect(options);
-    const { entries } = await client.request<{ entries: AuditEntry[] }>('GET', `/audit?${query.toString()}`);
+    const { entries } = await client.request<{ entries: AuditEntryView[] }>('GET', `/audit?${query.toString()}`);
     if (options.json === true) {
       printJson({ entries });
       return;

@@ -1,5 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import {
+  AuditList,
   ClientList,
   ClientView,
   ErrorResponse,
@@ -43,20 +44,6 @@ export interface AdminRoute {
   handle: (ctx: RouteContext) => Promise<unknown>;
 }
 
-const AuditList = Type.Object({
-  entries: Type.Array(
-    Type.Object({
-      seq: Type.Integer(),
-      at: Type.String(),
-      actor: Type.String(),
-      siteCode: Type.Union([Type.String(), Type.Null()]),
-      action: Type.String(),
-      oldValue: Type.Unknown(),
-      newValue: Type.Unknown(),
-      outcome: Type.String(),
-    }),
-  ),
-});
 
 function site(ctx: RouteContext): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');

@@ -122,3 +122,19 @@ export type SiteView = Static<typeof SiteView>;
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
 });
+
+/** One audit record as the admin API returns it (`GET /api/v1/audit`). */
+export const AuditEntryView = Type.Object({
+  seq: Type.Integer(),
+  at: Type.String(),
+  actor: Type.String(),
+  siteCode: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  oldValue: Type.Unknown(),
+  newValue: Type.Unknown(),
+  outcome: Type.String(),
+});
+export type AuditEntryView = Static<typeof AuditEntryView>;
+
+export const AuditList = Type.Object({ entries: Type.Array(AuditEntryView) });
+export type AuditList = Static<typeof AuditList>;
