@@ -391,6 +391,10 @@ export class Agent {
       await this.sendInventory(false).catch((error: unknown) => this.log.warn({ err: error }, 'inventory not reported; retrying next cycle'));
       this.notifier.start();
     }
+    if (!adopted && next !== this.requireConfig()) {
+      this.saveConfig(next);
+      this.log.info({ managementPoints: next.managementPoints }, 'learnt management points of the site');
+    }
     if (adopted) {
       this.saveConfig(next);
       this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');

@@ -40,9 +40,16 @@ describe('applyPolicy', () => {
     assert.deepEqual(next.managementPoints, ['mp1', 'mp2']);
     assert.equal(next.siteCode, 'PS1');
   });
-  it('keeps the configuration as it is for a policy that is not newer', () => {
-    const same = applyPolicy(config, { ...policy, settingsVersion: 3 });
+  it('keeps the configuration as it is for a policy that is not newer and names no new MP', () => {
+    const same = applyPolicy(config, { ...policy, settingsVersion: 3, managementPoints: ['mp1'] });
     assert.equal(same.adopted, false);
     assert.equal(same.config, config);
+  });
+  it('learns a new management point from a policy that is not newer, and keeps its ports', () => {
+    const learnt = applyPolicy(config, { ...policy, settingsVersion: 3 });
+    assert.equal(learnt.adopted, false);
+    assert.deepEqual(learnt.config.managementPoints, ['mp1', 'mp2']);
+    assert.deepEqual(learnt.config.ports, config.ports);
+    assert.equal(learnt.config.settingsVersion, 3);
   });
 });

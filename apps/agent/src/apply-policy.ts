@@ -2,15 +2,20 @@ import type { Policy } from '@siteport/protocol';
 import type { ClientConfig } from './client-config.js';
 
 /**
- * Adopts a site policy into a client configuration when its settings version is newer than the
- * one stored: ports, communication mode and interval are replaced (this is how a site port change
- * reaches the client), and management points not yet known are added after the known ones.
- * Returns the same object when nothing changes.
+ * Adopts a site policy into a client configuration. Management points not yet known are added
+ * after the known ones from every policy, whatever its version (an MP process that starts or a
+ * second MP of the site is announced without a settings change), so the client can fail over to
+ * them. When the settings version is newer than the one stored, ports, communication mode and
+ * interval are replaced too (this is how a site port change reaches the client) and `adopted` is
+ * true. Returns the same object when nothing changes.
  */
 export function applyPolicy(config: ClientConfig, policy: Policy): { config: ClientConfig; adopted: boolean } {
-  if (policy.settingsVersion <= config.settingsVersion) return { config, adopted: false };
   const known = new Set(config.managementPoints);
-  const added = policy.managementPoints.filter((host) => !known.has(host) && host !== config.internetManagementPoint);
+  const added = [...new Set(policy.managementPoints.filter((host) => !known.has(host) && host !== config.internetManagementPoint))];
+  const managementPoints = added.length === 0 ? config.managementPoints : [...config.managementPoints, ...added];
+  if (policy.settingsVersion <= config.settingsVersion) {
+    return { config: added.length === 0 ? config : { ...config, managementPoints }, adopted: false };
+  }
   return {
     adopted: true,
     config: {
@@ -23,7 +28,7 @@ export function applyPolicy(config: ClientConfig, policy: Policy): { config: Cli
       communicationMode: policy.communicationMode,
       policyIntervalSeconds: policy.policyIntervalSeconds,
       settingsVersion: policy.settingsVersion,
-      managementPoints: [...config.managementPoints, ...new Set(added)],
+      managementPoints,
     },
   };
 }

@@ -1,9 +1,16 @@
+import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PORTS, SiteportError, parseSiteCode } from '@siteport/protocol';
+import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
+import type { RegistryTiming } from './cluster/mp-registry.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export interface ServerOptions {
-  /** Data dir: embedded database, site CA and keys, admin token. */
+  /**
+   * `--role`: `site` runs the site server (site services, admin API and console, one MP); `mp` runs an
+   * additional management point of a site whose server shares the same PostgreSQL database. @default 'site'
+   */
+  readonly role: MpRole;
+  /** Data dir: embedded database, site CA and keys, admin token (an MP process needs only `pki/`). */
   readonly dataDir: string;
   /** `--db`: a postgres:// URL; absent for the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
@@ -42,6 +49,8 @@ export interface ServerOptions {
   readonly notifyKeepAliveSeconds: number;
   /** A client not heard from (channel or long-poll) for this long is offline. @default 300 */
   readonly notifyOfflineSeconds: number;
+  /** MP registry: heartbeat interval and the silence after which an MP process is dead. @default 5000, 15000 ms */
+  readonly registryTiming: RegistryTiming;
 }
 
 /** How a secondary site server reaches its primary. */
@@ -84,6 +93,9 @@ export type ServerOptionsInput = Partial<{
   parentWaitSeconds: number | string;
   notifyKeepAliveSeconds: number | string;
   notifyOfflineSeconds: number | string;
+  role: string;
+  mpHeartbeatMs: number;
+  mpStaleMs: number;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -137,14 +149,49 @@ function millis(name: string, value: number | undefined, fallback: number): numb
   return value;
 }
 
+function parseRole(input: ServerOptionsInput): MpRole {
+  const role = input.role ?? 'site';
+  if (!(MP_ROLES as readonly string[]).includes(role)) throw new SiteportError('E_OPTION', `--role must be site or mp, got ${JSON.stringify(role)}`);
+  if (role === 'site') return 'site';
+  if (input.databaseUrl === undefined || !/^postgres(ql)?:\/\//.test(input.databaseUrl)) {
+    throw new SiteportError(
+      'E_OPTION',
+      '--role mp needs --db postgres://…: additional management points share the site database, which only PostgreSQL allows; the embedded SQLite database belongs to one site server',
+    );
+  }
+  if (input.parentUrl !== undefined) {
+    throw new SiteportError('E_OPTION', '--role mp takes no --parent: an MP process follows its site through the shared database; give --parent to the site server');
+  }
+  return 'mp';
+}
+
+function registryTiming(input: ServerOptionsInput): RegistryTiming {
+  const heartbeatMs = millis('mpHeartbeatMs', input.mpHeartbeatMs, 5000);
+  const staleAfterMs = millis('mpStaleMs', input.mpStaleMs, heartbeatMs * 3);
+  if (staleAfterMs <= heartbeatMs) throw new SiteportError('E_OPTION', `mpStaleMs (${staleAfterMs}) must be longer than mpHeartbeatMs (${heartbeatMs})`);
+  return Object.freeze({ heartbeatMs, staleAfterMs });
+}
+
+/**
+ * The host name clients use for this process's MP: the first `--public-host`, else the `--bind`
+ * address when it is a specific one, else this machine's host name.
+ */
+export function mpHost(options: Pick<ServerOptions, 'publicHosts' | 'bindHost'>): string {
+  const first = options.publicHosts[0];
+  if (first !== undefined) return first;
+  return ['::', '0.0.0.0', ''].includes(options.bindHost) ? os.hostname() : options.bindHost;
+}
+
 /** Validates raw options, applies defaults in this one place, and freezes the result. */
 export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
   if (input.dataDir === undefined || input.dataDir === '') {
     throw new SiteportError('E_OPTION', '--data DIR is required: the directory for the site database, keys and admin token');
   }
+  const role = parseRole(input);
   const alternate = (name: string, value: number | string | undefined): number | null =>
     value === undefined ? null : optionPort(name, value, 0);
   const options: ServerOptions = {
+    role,
     dataDir: path.resolve(input.dataDir),
     databaseUrl: input.databaseUrl,
     siteCode: input.siteCode === undefined ? undefined : parseSiteCode(input.siteCode, '--site-code'),
@@ -173,6 +220,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     parent: parentOptions(input),
     notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
+    registryTiming: registryTiming(input),
   };
   return Object.freeze(options);
 }

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { isSiteportError } from '@siteport/protocol';
+import { SiteportError, isSiteportError } from '@siteport/protocol';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { databaseLocation, openDatabase } from '@siteport/db';
 import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
@@ -10,13 +10,10 @@ import { directoryRoutes } from './admin/directory-routes.js';
 import { loadAdminToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
 import { DirectoryService } from './directory/directory-service.js';
 import { type Logger, createLogger } from './logger.js';
-import { ActivityRecorder } from './mp/activity-recorder.js';
-import { ManagementPoint } from './mp/management-point.js';
-import { createMpHandler } from './mp/mp-handler.js';
-import { NonceCache } from './mp/nonce-cache.js';
-import { PolicyCache } from './mp/policy-cache.js';
-import { RequestVerifier } from './mp/request-verifier.js';
-import { createNotifyParts } from './notify/notify-wiring.js';
+import type { ManagementPoint } from './mp/management-point.js';
+import { createMpParts } from './mp/mp-wiring.js';
+import { SiteCluster } from './cluster/site-cluster.js';
+import { managementPointRoutes } from './admin/management-point-routes.js';
 import { notifyRoutes } from './admin/notify-routes.js';
 import { loadSitePki } from './pki/site-pki.js';
 import { AuditRepository } from './repositories/audit-repository.js';
@@ -27,7 +24,7 @@ import { rolloutRoutes } from './rollouts/rollout-routes.js';
 import os from 'node:os';
 import { DirectoryRepository } from './repositories/directory-repository.js';
 import { SiteRepository } from './repositories/site-repository.js';
-import { type ServerOptions, type ServerOptionsInput, parseServerOptions } from './server-options.js';
+import { type ServerOptions, type ServerOptionsInput, mpHost, parseServerOptions } from './server-options.js';
 import { ClientService } from './services/client-service.js';
 import { type PortBinder, PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
@@ -45,8 +42,6 @@ import { ParentLink } from './hierarchy/parent-link.js';
 import { readParentTarget } from './hierarchy/parent-target.js';
 import { PeerTokens } from './hierarchy/peer-tokens.js';
 import { type SecondaryStart, ensureSecondarySite } from './hierarchy/secondary-bootstrap.js';
-import { WebApplications } from './web/web-applications.js';
-import { WebHost } from './web/web-host.js';
 import { WebSiteRepository } from './web/web-site-repository.js';
 import { WebSiteService } from './web/web-site-service.js';
 import path from 'node:path';
@@ -99,10 +94,13 @@ export class SiteServer {
   directory: DirectoryService | undefined;
   /** Notification channel and Wake-on-LAN of this server (issue 5). */
   notify!: NotifyService;
+  /** This server's part in the site's set of MP processes: registry entry, event bridge (issue 8). */
+  cluster!: SiteCluster;
 
   /** Starts a site server; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
     const options = parseServerOptions(input);
+    if (options.role !== 'site') throw new SiteportError('E_OPTION', 'an additional management point (--role mp) runs as MpServer, not SiteServer');
     const server = new SiteServer(options, logger ?? createLogger(options.logLevel));
     try {
       await server.boot();
@@ -116,7 +114,8 @@ export class SiteServer {
   private async boot(): Promise<void> {
     const { options, logger } = this;
     await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    const db = await openDatabase(databaseLocation(options.dataDir, options.databaseUrl));
+    const location = databaseLocation(options.dataDir, options.databaseUrl);
+    const db = await openDatabase(location);
     this.db = db;
     this.closers.push(() => db.destroy());
 
@@ -153,10 +152,30 @@ export class SiteServer {
     const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }) });
     await accounts.ensureInitialAdministrator(options.dataDir);
 
-    const binding: { mp?: ManagementPoint } = {};
-    const binder: PortBinder = { checkBindable: (ports) => (binding.mp === undefined ? Promise.resolve() : binding.mp.checkBindable(ports)) };
+    const cluster = await SiteCluster.open({
+      db,
+      postgresUrl: location.kind === 'postgres' ? location.url : undefined,
+      siteCode,
+      role: 'site',
+      host: mpHost(options),
+      bindAddress: options.bindHost,
+      publicHosts: options.publicHosts,
+      timing: options.registryTiming,
+      events,
+      logger,
+      onHostsChanged: () => parts.policy.invalidate(),
+    });
+    this.closers.push(() => cluster.stop());
+    this.cluster = cluster;
+    const binding: { binder?: PortBinder; mp?: ManagementPoint } = {};
+    const binder: PortBinder = { checkBindable: (p) => binding.binder?.checkBindable(p) ?? Promise.resolve() };
     const served = (code: string): Promise<ServedEndpoint[]> => ports.served(code);
-    const web = new WebSiteService({ db, sites, served, repo: webRepo, audit, binder, reconcile: () => binding.mp?.reconcile() ?? Promise.resolve() });
+    const reconcile = async (): Promise<void> => {
+      // Every MP process of the site reconciles, this one included.
+      events.webChanged(siteCode);
+      await binding.mp?.reconcile();
+    };
+    const web = new WebSiteService({ db, sites, served, repo: webRepo, audit, binder, reconcile });
     const ports: PortSettingsService = new PortSettingsService({
       db,
       sites,
@@ -168,7 +187,31 @@ export class SiteServer {
       ...(parentLink === undefined ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
     });
     const clients = new ClientService(clientRepo);
-    const activity = new ActivityRecorder(clientRepo, logger.child({ component: 'activity' }));
+    const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    const parts = await createMpParts({
+      db,
+      siteCode,
+      bindHost: options.bindHost,
+      tls,
+      caCertificate: pki.caCertificate,
+      caFingerprint: pki.caFingerprint,
+      sites,
+      ports,
+      rollouts: rolloutRepo,
+      clientRepo,
+      clients,
+      events,
+      webRepo,
+      managementPoints: () => cluster.managementPoints(),
+      notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
+      notifyOfflineSeconds: options.notifyOfflineSeconds,
+      remote: () => cluster.remote(),
+      logger,
+    });
+    const { mp, activity, notify } = parts;
+    this.closers.push(() => Promise.resolve(parts.dispose()));
+    binding.mp = mp;
+    binding.binder = cluster.binder(mp);
     const rollouts = new RolloutService({
       db,
       siteCode,
@@ -180,74 +223,6 @@ export class SiteServer {
       flushActivity: () => activity.flush(),
       directoryPublishing: () => this.directory?.isPublishing() ?? false,
     });
-    const policy = new PolicyCache({
-      siteCode,
-      ports,
-      sites,
-      publicHosts: options.publicHosts,
-      probe: async () => {
-        const preflight = await rollouts.preflight();
-        if (preflight === undefined) return undefined;
-        const served = await ports.served(siteCode);
-        const endpoints = served.filter((e) => e.role === 'probe' && e.rolloutId === preflight.id).map((e) => ({ protocol: e.protocol, port: e.port }));
-        return { rolloutId: preflight.id, endpoints };
-      },
-    });
-    let httpsOnly = (await ports.stored(siteCode)).communicationMode === 'https-only';
-    events.on('ports-changed', () => {
-      policy.invalidate();
-      void ports.stored(siteCode).then((s) => (httpsOnly = s.communicationMode === 'https-only'));
-    });
-    const nonces = new NonceCache();
-    const pruneNonces = setInterval(() => nonces.prune(), 60_000);
-    pruneNonces.unref();
-    this.closers.push(() => Promise.resolve(clearInterval(pruneNonces)));
-
-    const handler = createMpHandler({
-      siteCode,
-      caCertificate: pki.caCertificate,
-      caFingerprint: pki.caFingerprint,
-      clients,
-      verifier: new RequestVerifier(clients, nonces),
-      policy,
-      activity,
-      httpsOnly: () => httpsOnly,
-      recordProbe: (clientId, report) => rollouts.recordProbe(clientId, report),
-      logger: logger.child({ component: 'mp' }),
-      onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
-    });
-    const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
-    const notify = createNotifyParts({
-      db,
-      siteCode,
-      bindHost: options.bindHost,
-      tls,
-      mpHandler: handler,
-      clients,
-      clientRepo,
-      nonces,
-      activity,
-      ports,
-      events,
-      rollouts: rolloutRepo,
-      httpsOnly: () => httpsOnly,
-      keepAliveSeconds: options.notifyKeepAliveSeconds,
-      offlineAfterSeconds: options.notifyOfflineSeconds,
-      logger: logger.child({ component: 'notify' }),
-    });
-    const apps = new WebApplications({ siteCode, caCertificate: pki.caCertificate, caFingerprint: pki.caFingerprint, sites });
-    const webHost = new WebHost({ siteCode, sites, served, repo: webRepo, apps, mp: notify.handler, logger: logger.child({ component: 'web' }) });
-    const mp = new ManagementPoint({
-      siteCode,
-      bindHost: options.bindHost,
-      tls,
-      handler: webHost.handler,
-      extraEndpoints: () => webHost.refresh(),
-      ports,
-      events,
-      logger: logger.child({ component: 'mp' }),
-    });
-    binding.mp = mp;
     activity.start();
     this.closers.push(() => activity.stop());
     for (let attempt = 1; ; attempt += 1) {
@@ -281,6 +256,7 @@ export class SiteServer {
     this.closers.push(() => rollouts.stop());
     await notify.start();
     this.closers.push(() => notify.stop());
+    await cluster.join(mp, notify.hub);
 
     const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
       caFingerprint: pki.caFingerprint,
@@ -325,6 +301,7 @@ export class SiteServer {
       ...webSiteRoutes(web),
       ...firewallRoutes(new FirewallService({ ports, web: webRepo })),
       ...notifyRoutes(notify.service),
+      ...managementPointRoutes(cluster, (code) => ports.site(code)),
       ...consoleRoutes(accounts),
     ];
     const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR });

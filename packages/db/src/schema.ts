@@ -23,6 +23,8 @@ export interface SiteDatabase {
   client_interfaces: ClientInterfacesTable;
   console_users: ConsoleUsersTable;
   console_sessions: ConsoleSessionsTable;
+  management_points: ManagementPointsTable;
+  site_events: SiteEventsTable;
 }
 
 export interface SitesTable {
@@ -247,4 +249,29 @@ export interface ConsoleSessionsTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+}
+
+/** One management point process of a site (registry; issue 8). `state` is what the process last wrote. */
+export interface ManagementPointsTable {
+  id: string;
+  site_code: string;
+  /** Host name clients use for this MP. */
+  host: string;
+  bind_address: string;
+  /** `site` (the site server's own MP) or `mp` (an additional MP process). */
+  role: 'site' | 'mp';
+  started_at: string;
+  /** Last heartbeat; a `running` row silent for longer than the stale window is dead. */
+  last_seen_at: string;
+  state: 'running' | 'stopped';
+}
+
+/** Cross-process events (PostgreSQL); `seq` orders them and lets a listener catch up. Payload is JSON text. */
+export interface SiteEventsTable {
+  seq: Generated<number>;
+  /** Id of the process (its management_points row) that published the event. */
+  origin: string;
+  kind: string;
+  payload: string;
+  at: string;
 }

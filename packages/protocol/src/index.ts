@@ -21,3 +21,4 @@ export * from './wire/web-site-messages.js';
 export * from './firewall/firewall-rules.js';
 export * from './notify/index.js';
 export * from './wire/console-messages.js';
+export * from './wire/management-point-messages.js';

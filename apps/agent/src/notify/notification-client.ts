@@ -156,14 +156,30 @@ export class NotificationClient {
     }
   }
 
-  /** One TCP connection from connect to close; false when it never became ready. */
+  /**
+   * One TCP connection from connect to close, to the first MP host that accepts it (a site with
+   * several MPs: a dead one is skipped); false when none became ready.
+   */
   private async runTcp(): Promise<boolean> {
-    const host = this.options.hosts()[0];
     const clientId = this.options.clientId();
     const ca = this.options.caPem();
-    if (host === undefined || clientId === null || ca === undefined || this.port === null) return false;
+    if (clientId === null || ca === undefined || this.port === null) return false;
+    for (const host of new Set(this.options.hosts())) {
+      if (this.stopping) return false;
+      const channel = await this.openTcp(host, clientId, ca);
+      if (channel === undefined) continue;
+      this.options.logger.info({ host, port: this.port }, 'notification channel connected');
+      const reason = await channel.closed;
+      this.channel = undefined;
+      if (!this.stopping) this.options.logger.info({ reason }, 'notification channel closed; reconnecting');
+      return true;
+    }
+    return false;
+  }
+
+  private async openTcp(host: string, clientId: string, ca: string): Promise<TcpChannel | undefined> {
     this.setState('connecting');
-    const port = this.port;
+    const port = this.port ?? 0;
     const channel = new TcpChannel({
       host,
       port,
@@ -181,16 +197,12 @@ export class NotificationClient {
     this.channel = channel;
     try {
       await channel.opened;
+      return channel;
     } catch (error) {
       this.channel = undefined;
-      this.options.logger.info({ port: this.port, reason: error instanceof Error ? error.message : String(error) }, 'notification port unreachable; using the HTTP(S) long-poll');
-      return false;
+      this.options.logger.info({ host, port, reason: error instanceof Error ? error.message : String(error) }, 'notification port unreachable on this MP');
+      return undefined;
     }
-    this.options.logger.info({ host, port: this.port }, 'notification channel connected');
-    const reason = await channel.closed;
-    this.channel = undefined;
-    if (!this.stopping) this.options.logger.info({ reason }, 'notification channel closed; reconnecting');
-    return true;
   }
 
   private async pollOnce(waitSeconds: number): Promise<void> {

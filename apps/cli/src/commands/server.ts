@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import type { ServerInfo } from '@siteport/server';
+import type { MpServerInfo, ServerInfo, ServerOptionsInput } from '@siteport/server';
 import { formatPorts } from './ports.js';
 
 interface ServerFlags {
+  role?: string;
   data?: string;
   db?: string;
   siteCode?: string;
@@ -26,6 +27,17 @@ interface ServerFlags {
   parentWait?: string;
   notifyKeepalive?: string;
   notifyOfflineAfter?: string;
+}
+
+/** What an MP process prints once it is up. */
+export function mpBanner(info: MpServerInfo): string {
+  const listening = info.listeners.filter((l) => l.state === 'listening').map((l) => `${l.protocol.toUpperCase()} ${l.port}`);
+  return [
+    `siteport management point ${info.host} of site ${info.siteCode} is running (registry id ${info.registryId})`,
+    `listening: ${listening.join(', ')}`,
+    `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
+    formatPorts(info.ports),
+  ].join('\n');
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
@@ -60,8 +72,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export function register(program: Command): void {
   program
     .command('server')
-    .description('run a site server: site services, one management point, the admin API')
-    .requiredOption('--data <dir>', 'data dir: embedded SQLite database, site CA and keys, admin token')
+    .description('run a site server: site services, one management point, the admin API; or with --role mp an additional management point of the site')
+    .option('--role <role>', 'site: the site server; mp: an additional management point sharing the site\'s PostgreSQL database (needs --db postgres://… and the site\'s pki/ in --data)', 'site')
+    .requiredOption('--data <dir>', 'data dir: embedded SQLite database, site CA and keys, admin token (--role mp: the site server\'s data dir or a copy of its pki/)')
     .option('--db <url>', 'postgres://… to use PostgreSQL instead of the embedded database')
     .option('--site-code <code>', 'site code of a new site (3 letters/digits)', undefined)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', '8440')
@@ -86,8 +99,9 @@ export function register(program: Command): void {
     .option('--notify-offline-after <seconds>', 'a client silent on its channel or long-poll this long is offline (default 300)')
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
-      const { SiteServer } = await import('@siteport/server');
-      const server = await SiteServer.start({
+      const { MpServer, SiteServer } = await import('@siteport/server');
+      const input: ServerOptionsInput = {
+        ...(flags.role === undefined ? {} : { role: flags.role }),
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.db === undefined ? {} : { databaseUrl: flags.db }),
         ...(flags.siteCode === undefined ? {} : { siteCode: flags.siteCode }),
@@ -111,7 +125,14 @@ export function register(program: Command): void {
         ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
         ...(flags.notifyKeepalive === undefined ? {} : { notifyKeepAliveSeconds: flags.notifyKeepalive }),
         ...(flags.notifyOfflineAfter === undefined ? {} : { notifyOfflineSeconds: flags.notifyOfflineAfter }),
-      });
+      };
+      if (flags.role === 'mp') {
+        const mp = await MpServer.start(input);
+        process.stdout.write(`${mpBanner(mp.info)}\n`);
+        await runUntilSignal(mp);
+        return;
+      }
+      const server = await SiteServer.start(input);
       process.stdout.write(`${banner(server.info)}\n`);
       await runUntilSignal(server);
     });

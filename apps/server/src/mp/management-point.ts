@@ -60,6 +60,7 @@ export class ManagementPoint implements PortBinder {
       throw errors[0] instanceof SiteportError ? errors[0] : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
     }
     this.deps.events.on('ports-changed', this.onChange);
+    this.deps.events.on('web-changed', this.onChange);
     this.stateValue = 'running';
   }
 
@@ -110,6 +111,7 @@ export class ManagementPoint implements PortBinder {
     if (this.stateValue === 'stopped' || this.stateValue === 'stopping') return;
     this.stateValue = 'stopping';
     this.deps.events.off('ports-changed', this.onChange);
+    this.deps.events.off('web-changed', this.onChange);
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.reconciling.catch(() => []);
     await this.listeners.closeAll();

@@ -11,7 +11,8 @@ export class PolicyCache {
       siteCode: string;
       ports: PortSettingsService;
       sites: SiteRepository;
-      publicHosts: readonly string[];
+      /** MP host names clients may contact (every live MP process of the site). */
+      managementPoints: () => readonly string[];
       /** The endpoints of an open pre-flight, which clients test-connect to. */
       probe: () => Promise<Policy['probe']>;
     },
@@ -32,7 +33,7 @@ export class PolicyCache {
       ports: { http: { ...settings.http }, https: { ...settings.https }, notification: settings.notification, wake: settings.wake },
       communicationMode: stored.communicationMode,
       policyIntervalSeconds: site.policyIntervalSeconds,
-      managementPoints: [...this.deps.publicHosts],
+      managementPoints: [...this.deps.managementPoints()],
       issuedAt: new Date().toISOString(),
     };
     const probe = await this.deps.probe();

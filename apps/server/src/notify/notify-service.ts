@@ -13,6 +13,8 @@ import {
 import type { ClientRepository } from '../repositories/client-repository.js';
 import type { NotificationHub } from './notification-hub.js';
 import type { NotificationListener } from './notification-listener.js';
+import { mergeResults } from './merge-results.js';
+import type { RemoteNotify } from './remote-notify.js';
 import type { WakeService } from './wake-service.js';
 
 const switchCheck = TypeCompiler.Compile(SwitchPortsPayload);
@@ -31,6 +33,8 @@ export class NotifyService {
       clients: ClientRepository;
       wake: WakeService;
       offlineAfterSeconds: number;
+      /** The other MP processes of the site (several MPs on PostgreSQL); absent with one process. */
+      remote?: () => RemoteNotify | undefined;
     },
   ) {}
 
@@ -42,19 +46,28 @@ export class NotifyService {
     checkPayload(body.action, body.payload);
     const waitMs = Math.round((body.waitSeconds ?? DEFAULT_NOTIFY_WAIT_SECONDS) * 1000);
     const action = { action: body.action, ...(body.payload === undefined ? {} : { payload: body.payload }) };
+    const hub = this.deps.hub;
+    const remote = this.deps.remote?.();
     if (body.all === true) {
-      return { action: body.action, results: await this.deps.hub.deliver(this.deps.hub.onlineClients(), action, waitMs) };
+      const [here, elsewhere] = await Promise.all([hub.deliver(hub.onlineClients(), action, waitMs), remote?.deliver(null, action, waitMs) ?? []]);
+      return { action: body.action, results: mergeResults([...here, ...elsewhere]) };
     }
     const ids = [...new Set(body.clients ?? [])];
     const unknown: NotifyClientResult[] = [];
     const known: string[] = [];
     for (const id of ids) {
-      const record = this.deps.hub.isOnline(id) ? { siteCode: this.deps.siteCode } : await this.deps.clients.findById(id);
+      const online = hub.isOnline(id) || remote?.isOnline(id) === true;
+      const record = online ? { siteCode: this.deps.siteCode } : await this.deps.clients.findById(id);
       if (record === undefined || record.siteCode !== this.deps.siteCode) unknown.push({ clientId: id, outcome: 'unknown-client', via: null });
       else known.push(id);
     }
-    const delivered = await this.deps.hub.deliver(known, action, waitMs);
-    const byId = new Map([...delivered, ...unknown].map((r) => [r.clientId, r]));
+    // Clients not connected here may be connected to another MP process of the site.
+    const away = known.filter((id) => !hub.isOnline(id));
+    const [here, elsewhere] = await Promise.all([
+      hub.deliver(known, action, waitMs),
+      remote === undefined || away.length === 0 ? [] : remote.deliver(away, action, waitMs),
+    ]);
+    const byId = new Map([...mergeResults([...here, ...elsewhere]), ...unknown].map((r) => [r.clientId, r]));
     return { action: body.action, results: ids.map((id) => byId.get(id)).filter((r) => r !== undefined) };
   }
 
@@ -64,11 +77,15 @@ export class NotifyService {
 
   channels(): ChannelList {
     const listener = this.deps.listener();
+    const here = this.deps.hub.views();
+    const online = new Set(here.filter((v) => v.online).map((v) => v.clientId));
+    const elsewhere = (this.deps.remote?.()?.views() ?? []).filter((v) => !online.has(v.clientId));
+    const moved = new Set(elsewhere.map((v) => v.clientId));
     return {
       port: listener?.port ?? null,
       tcpSessions: this.deps.hub.tcpCount(),
       offlineAfterSeconds: this.deps.offlineAfterSeconds,
-      clients: this.deps.hub.views(),
+      clients: [...here.filter((v) => v.online || !moved.has(v.clientId)), ...elsewhere],
     };
   }
 }

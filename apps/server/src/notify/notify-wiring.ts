@@ -14,6 +14,7 @@ import { NotificationHub } from './notification-hub.js';
 import { NotificationListener } from './notification-listener.js';
 import { withNotifyEndpoints } from './notify-endpoints.js';
 import { NotifyService } from './notify-service.js';
+import type { RemoteNotify } from './remote-notify.js';
 import { WakeService } from './wake-service.js';
 
 /** The notification channel, its long-poll fallback and Wake-on-LAN, wired for one site server. */
@@ -45,6 +46,8 @@ export function createNotifyParts(deps: {
   keepAliveSeconds: number;
   offlineAfterSeconds: number;
   logger: Logger;
+  /** The other MP processes of the site, when there are several (PostgreSQL). */
+  remote?: () => RemoteNotify | undefined;
 }): NotifyParts {
   const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000 });
   const interfaces = new InterfaceRepository(deps.db);
@@ -94,6 +97,7 @@ export function createNotifyParts(deps: {
     clients: deps.clientRepo,
     wake,
     offlineAfterSeconds: deps.offlineAfterSeconds,
+    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
   });
   return {
     hub,

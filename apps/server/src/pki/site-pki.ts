@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { SiteportError } from '@siteport/protocol';
 import { writeFileAtomic, readFileIfExists } from '../fs/atomic-file.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -126,7 +127,17 @@ export async function loadSitePki(dataDir: string, siteCode: string, publicHosts
     caPem = created.cert;
     caKeyPem = created.key;
   }
-  const names = siteCertificateNames(publicHosts);
+  return withCertificate(siteCode, { cert: files.cert, key: files.key }, siteCertificateNames(publicHosts), caPem, caKeyPem);
+}
+
+/** Keeps the MP certificate in `files` valid for `names`, (re)issuing it from the site CA when needed. */
+async function withCertificate(
+  siteCode: string,
+  files: { cert: string; key: string },
+  names: readonly string[],
+  caPem: string,
+  caKeyPem: string,
+): Promise<SitePki> {
   let certPem = await readFileIfExists(files.cert);
   let keyPem = await readFileIfExists(files.key);
   if (certPem === undefined || keyPem === undefined || needsRenewal(certPem, names)) {
@@ -137,4 +148,24 @@ export async function loadSitePki(dataDir: string, siteCode: string, publicHosts
     keyPem = issued.key;
   }
   return { caCertificate: caPem, caFingerprint: certificateFingerprint(caPem), certificate: certPem, privateKey: keyPem };
+}
+
+/**
+ * The TLS material of an additional MP process (`siteport server --role mp`): the site CA from
+ * `<dataDir>/pki` (written by the site server; the same dir on the same machine, or a copy), and a
+ * certificate of its own for the names clients use for it, in `pki/mp-<host>.pem`, issued from the
+ * site CA so that clients that pinned it trust this MP too. Refuses with E_OPTION when the CA is missing.
+ */
+export async function loadMpPki(dataDir: string, siteCode: string, hosts: readonly string[]): Promise<SitePki> {
+  const dir = path.join(dataDir, 'pki');
+  const caPem = await readFileIfExists(path.join(dir, 'ca.pem'));
+  const caKeyPem = await readFileIfExists(path.join(dir, 'ca-key.pem'));
+  if (caPem === undefined || caKeyPem === undefined) {
+    throw new SiteportError(
+      'E_OPTION',
+      `no site CA in ${dir}: an MP process needs the site's pki/ca.pem and pki/ca-key.pem, which the site server writes at its first start; give --data the site server's data dir on the same machine, or a copy of its pki/ directory (mode 0700)`,
+    );
+  }
+  const name = (hosts[0] ?? os.hostname()).replace(/[^A-Za-z0-9.-]/g, '_');
+  return withCertificate(siteCode, { cert: path.join(dir, `mp-${name}.pem`), key: path.join(dir, `mp-${name}-key.pem`) }, siteCertificateNames(hosts), caPem, caKeyPem);
 }

@@ -5,7 +5,6 @@ import {
   type ImpactReport,
   type PortChange,
   type PortChangeResult,
-  type ProbeReport,
   type RolloutView,
   SiteportError,
 } from '@siteport/protocol';
@@ -17,7 +16,7 @@ import { type PortSettingsService, movesPorts } from '../services/port-settings-
 import { clientProgress } from './client-progress.js';
 import { impactReport } from './impact.js';
 import type { RemediationContext } from './remediation.js';
-import { type Rollout, type RolloutOutcome, type RolloutState, canMove, isOpen } from './rollout-state.js';
+import { type Rollout, type RolloutOutcome, type RolloutState, canMove } from './rollout-state.js';
 import { rolloutView } from './rollout-view.js';
 
 /** Default time after which an overlap closes even if active clients have not moved. */
@@ -333,20 +332,6 @@ export class RolloutService {
       probes,
       remediation: this.deps.remediation,
     });
-  }
-
-  /** Stores what a client reached during a pre-flight (only while that rollout is in pre-flight). */
-  async recordProbe(clientId: string, report: ProbeReport): Promise<void> {
-    const rollout = await this.deps.rollouts.find(report.rolloutId);
-    if (rollout === undefined || rollout.state !== 'preflight') {
-      throw new SiteportError('E_ROLLOUT_STATE', `rollout ${report.rolloutId} is not in pre-flight; nothing to report`);
-    }
-    await this.deps.rollouts.saveProbe(rollout.id, clientId, new Date().toISOString(), report.results);
-  }
-
-  /** The open pre-flight of this site, if any (policy carries it to clients). */
-  async preflight(): Promise<Rollout | undefined> {
-    return (await this.deps.rollouts.open(this.deps.siteCode)).find((r) => r.state === 'preflight' && isOpen(r.state));
   }
 }
 

@@ -42,6 +42,8 @@ export const ChannelView = Type.Object({
   online: Type.Boolean(),
   channel: Type.Union([Channel, Type.Null()]),
   lastSeen: Type.Union([Type.String(), Type.Null()]),
+  /** With several MP processes: the host of the MP that holds the channel, when it is not the one answering. */
+  managementPoint: Type.Optional(Type.String()),
 });
 export type ChannelView = Static<typeof ChannelView>;
 

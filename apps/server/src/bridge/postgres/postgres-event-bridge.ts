@@ -1,0 +1,314 @@
+import diagnostics from 'node:diagnostics_channel';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { type Kysely, type SiteDatabase, sql } from '@siteport/db';
+import type { BridgeEvent, BridgeState, EventBridge, ReceivedEvent } from '../event-bridge.js';
+import { EventCursor } from '../event-cursor.js';
+
+/** The NOTIFY channel of siteport's event log. */
+export const EVENTS_CHANNEL = 'siteport_events';
+
+/** Options of {@link PostgresEventBridge}; timings are overridable for tests. */
+export interface PostgresEventBridgeOptions {
+  db: Kysely<SiteDatabase>;
+  /** postgres:// URL of the site database: the LISTEN connection is opened on it. */
+  url: string;
+  /** Registry id of this process. */
+  origin: string;
+  logger: Logger;
+  /** First delay before reconnecting the LISTEN connection; doubles up to `reconnectMaxMs`. @default 250 */
+  reconnectBaseMs?: number;
+  /** @default 10000 */
+  reconnectMaxMs?: number;
+  /** How long a missing seq is waited for (an insert still committing). @default 5000 */
+  gapTimeoutMs?: number;
+  /** Events are also read this often, in case a NOTIFY was lost. @default 10000 */
+  pollMs?: number;
+  /** Set on the site server: events older than this are deleted (once a minute). */
+  pruneAfterMs?: number;
+}
+
+interface Row {
+  seq: number;
+  origin: string;
+  kind: string;
+  payload: string;
+  at: string;
+}
+
+interface Outgoing {
+  event: BridgeEvent;
+  at: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const READ_BATCH = 500;
+const MAX_OUTBOX = 10_000;
+const stateChannel = diagnostics.channel('siteport:bridge:state');
+const eventChannel = diagnostics.channel('siteport:bridge:event');
+
+/**
+ * The event bridge on PostgreSQL (decision 0070). Publishing inserts into `site_events` and
+ * NOTIFYs `siteport_events` in one statement. A dedicated connection LISTENs; every notification,
+ * every (re)connect and a periodic poll read the events above the cursor, so an event published
+ * while the connection was down is caught up, and none is delivered twice ({@link EventCursor}).
+ * The LISTEN connection is reopened with backoff when PostgreSQL restarts or the network drops.
+ */
+export class PostgresEventBridge implements EventBridge {
+  private stateValue: BridgeState = 'idle';
+  private client: pg.Client | undefined;
+  private cursor = new EventCursor(0, 0);
+  private readonly handlers = new Set<(event: ReceivedEvent) => void>();
+  private readonly outbox: Outgoing[] = [];
+  private draining: Promise<void> | undefined;
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private wakeReconnect: (() => void) | undefined;
+  private readonly o: Required<Omit<PostgresEventBridgeOptions, 'pruneAfterMs'>> & { pruneAfterMs: number | undefined };
+
+  constructor(options: PostgresEventBridgeOptions) {
+    this.o = {
+      reconnectBaseMs: 250,
+      reconnectMaxMs: 10_000,
+      gapTimeoutMs: 5000,
+      pollMs: 10_000,
+      ...options,
+      pruneAfterMs: options.pruneAfterMs,
+    };
+  }
+
+  get origin(): string {
+    return this.o.origin;
+  }
+
+  get state(): BridgeState {
+    return this.stateValue;
+  }
+
+  subscribe(handler: (event: ReceivedEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Starts from the newest stored event (older ones are history) and opens the LISTEN connection. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`the event bridge cannot start from ${this.stateValue}`);
+    this.setState('connecting');
+    const newest = await this.o.db.selectFrom('site_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    this.cursor = new EventCursor(Number(newest?.seq ?? 0), this.o.gapTimeoutMs);
+    await this.connect();
+    this.schedulePoll();
+    if (this.o.pruneAfterMs !== undefined) {
+      this.pruneTimer = setInterval(() => void this.prune(), 60_000);
+      this.pruneTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopped') return;
+    this.setState('stopped');
+    clearTimeout(this.pollTimer);
+    clearInterval(this.pruneTimer);
+    this.wakeReconnect?.();
+    // What is still unsent gets one more chance while the database is up.
+    await this.draining;
+    for (const item of this.outbox.splice(0)) item.reject(new Error('the event bridge stopped before the event was stored'));
+    await this.reading;
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined) await this.end(client);
+  }
+
+  publish(event: BridgeEvent): Promise<void> {
+    if (this.stateValue === 'stopped') return Promise.reject(new Error('the event bridge is stopped'));
+    return new Promise((resolve, reject) => {
+      if (this.outbox.length >= MAX_OUTBOX) {
+        this.outbox.shift()?.reject(new Error('the event bridge dropped the oldest unsent event: the database has been unreachable too long'));
+      }
+      this.outbox.push({ event, at: new Date().toISOString(), resolve, reject });
+      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    });
+  }
+
+  /** Sends the outbox in order; a failure waits and retries the same event (the database restarts). */
+  private async drain(): Promise<void> {
+    let failures = 0;
+    while (this.outbox.length > 0) {
+      const item = this.outbox[0]!;
+      try {
+        const { kind, ...payload } = item.event;
+        await sql`with e as (insert into site_events (origin, kind, payload, at) values (${this.o.origin}, ${kind}, ${JSON.stringify(payload)}, ${item.at}) returning seq)
+          select pg_notify(${EVENTS_CHANNEL}, seq::text) from e`.execute(this.o.db);
+        this.outbox.shift();
+        item.resolve();
+        failures = 0;
+      } catch (error) {
+        if (this.stateValue === 'stopped') return;
+        failures += 1;
+        if (failures === 1) this.o.logger.warn({ err: (error as Error).message, pending: this.outbox.length }, 'cannot publish a site event; retrying');
+        await this.pause(this.backoff(failures));
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.o.url, keepAlive: true, application_name: 'siteport-events' });
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('the connection ended')));
+    client.on('notification', () => void this.catchUp());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      await this.end(client);
+      throw error;
+    }
+    if (this.stateValue === 'stopped') {
+      await this.end(client);
+      return;
+    }
+    this.client = client;
+    this.setState('listening');
+    // Whatever was published while nobody listened here.
+    await this.catchUp();
+  }
+
+  private lost(client: pg.Client, error: Error): void {
+    if (client !== this.client || this.stateValue === 'stopped') return;
+    this.client = undefined;
+    void this.end(client);
+    this.o.logger.warn({ err: error.message }, 'lost the event connection to the database; reconnecting');
+    this.setState('reconnecting');
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; this.stateValue === 'reconnecting'; attempt += 1) {
+      await this.pause(this.backoff(attempt));
+      if (this.stateValue !== 'reconnecting') return;
+      try {
+        await this.connect();
+        this.o.logger.info({ attempt }, 'event connection to the database is back; caught up');
+        return;
+      } catch (error) {
+        this.o.logger.debug({ err: (error as Error).message, attempt }, 'event connection not back yet');
+      }
+    }
+  }
+
+  /** Reads every event above the cursor (and the open gaps); serialised, repeated when asked meanwhile. */
+  catchUp(): Promise<void> {
+    if (this.reading !== undefined) {
+      this.readAgain = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      do {
+        this.readAgain = false;
+        try {
+          await this.readAll();
+        } catch (error) {
+          // The LISTEN connection's reconnect, or the next poll, reads again.
+          this.o.logger.debug({ err: (error as Error).message }, 'reading site events failed');
+          return;
+        }
+      } while (this.readAgain && this.stateValue !== 'stopped');
+    })().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async readAll(): Promise<void> {
+    const db = this.o.db;
+    const gaps = this.cursor.openGaps(1000);
+    if (gaps.length > 0) {
+      const rows = await db.selectFrom('site_events').selectAll().where('seq', 'in', gaps).execute();
+      this.deliver(rows);
+    }
+    for (;;) {
+      const rows = await db.selectFrom('site_events').selectAll().where('seq', '>', this.cursor.highest).orderBy('seq').limit(READ_BATCH).execute();
+      this.deliver(rows);
+      if (rows.length < READ_BATCH) break;
+    }
+    this.cursor.sweep(Date.now());
+  }
+
+  private deliver(raw: readonly Row[]): void {
+    const fresh = this.cursor.accept(raw.map((r) => ({ ...r, seq: Number(r.seq) })), Date.now());
+    for (const row of fresh) {
+      if (row.origin === this.o.origin) continue;
+      let event: BridgeEvent;
+      try {
+        event = { kind: row.kind, ...(JSON.parse(row.payload) as object) } as BridgeEvent;
+      } catch (error) {
+        this.o.logger.error({ err: error, seq: row.seq }, 'a site event is not JSON; skipped');
+        continue;
+      }
+      const received: ReceivedEvent = { seq: row.seq, origin: row.origin, at: row.at, event };
+      if (eventChannel.hasSubscribers) eventChannel.publish({ origin: this.o.origin, seq: row.seq, kind: row.kind, from: row.origin });
+      for (const handler of this.handlers) {
+        try {
+          handler(received);
+        } catch (error) {
+          this.o.logger.error({ err: error, kind: row.kind }, 'a site event handler failed');
+        }
+      }
+    }
+  }
+
+  /** Safety net: a lost NOTIFY or a gap waiting to expire is read by the next poll. */
+  private schedulePoll(): void {
+    if (this.stateValue === 'stopped') return;
+    const every = this.cursor.hasGaps ? Math.min(this.o.pollMs, Math.max(100, this.o.gapTimeoutMs / 4)) : this.o.pollMs;
+    this.pollTimer = setTimeout(() => {
+      void this.catchUp().finally(() => this.schedulePoll());
+    }, every);
+    this.pollTimer.unref();
+  }
+
+  private async prune(): Promise<void> {
+    if (this.o.pruneAfterMs === undefined) return;
+    try {
+      const before = new Date(Date.now() - this.o.pruneAfterMs).toISOString();
+      await this.o.db.deleteFrom('site_events').where('at', '<', before).execute();
+    } catch (error) {
+      this.o.logger.debug({ err: (error as Error).message }, 'pruning old site events failed; retrying in a minute');
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.o.reconnectMaxMs, this.o.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const wake = (): void => done();
+      this.wakeReconnect = wake;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private async end(client: pg.Client): Promise<void> {
+    client.removeAllListeners('notification');
+    client.removeAllListeners('end');
+    client.removeAllListeners('error');
+    // A connection that dies while closing reports it here; nothing to do about it.
+    client.on('error', () => undefined);
+    await client.end().catch(() => undefined);
+  }
+
+  private setState(next: BridgeState): void {
+    if (this.stateValue === next) return;
+    this.stateValue = next;
+    if (stateChannel.hasSubscribers) stateChannel.publish({ origin: this.o.origin, state: next });
+  }
+}

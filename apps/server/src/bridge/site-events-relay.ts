@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { SiteEvents } from '../services/site-events.js';
+import type { BridgeEvent, EventBridge } from './event-bridge.js';
+
+/**
+ * Connects this process's {@link SiteEvents} bus to the other processes of the site: what happens
+ * here is published on the bridge, and what other processes publish is emitted here, so listeners,
+ * policy caches and push registration waiters behave as if everything ran in one process.
+ * Returns the function that disconnects them.
+ */
+export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger: Logger): () => void {
+  // Set while an event from another process is emitted here, so it is not published back.
+  let inbound = false;
+  const publish = (event: BridgeEvent): void => {
+    if (inbound) return;
+    bridge.publish(event).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error), kind: event.kind }, 'a site event was not published to the other processes'));
+  };
+  const ports = (siteCode: string, version: number): void => publish({ kind: 'ports-changed', siteCode, version });
+  const registered = (siteCode: string, clientId: string, keyFingerprint: string): void => publish({ kind: 'client-registered', siteCode, clientId, keyFingerprint });
+  const web = (siteCode: string): void => publish({ kind: 'web-changed', siteCode });
+  events.on('ports-changed', ports);
+  events.on('client-registered', registered);
+  events.on('web-changed', web);
+  const unsubscribe = bridge.subscribe(({ event }) => {
+    inbound = true;
+    try {
+      switch (event.kind) {
+        case 'ports-changed':
+          events.portsChanged(event.siteCode, event.version);
+          return;
+        case 'client-registered':
+          events.clientRegistered(event.siteCode, event.clientId, event.keyFingerprint);
+          return;
+        case 'web-changed':
+          events.webChanged(event.siteCode);
+          return;
+        case 'notify-request':
+        case 'notify-result':
+        case 'presence':
+        case 'presence-query':
+        case 'bind-check':
+        case 'bind-answer':
+          // Not site events: the notification and bind-check relays handle them.
+          return;
+      }
+    } finally {
+      inbound = false;
+    }
+  });
+  return () => {
+    unsubscribe();
+    events.off('ports-changed', ports);
+    events.off('client-registered', registered);
+    events.off('web-changed', web);
+  };
+}

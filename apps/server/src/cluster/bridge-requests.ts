@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { BridgeEvent, EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
+
+/** An answer kind: carries the request id and the issuer it is addressed to. */
+type Answer = Extract<BridgeEvent, { requestId: string; to: string }>;
+/** A request kind, as the asker writes it (the request id is filled in). */
+type Request = Exclude<Extract<BridgeEvent, { requestId: string }>, Answer>;
+type Asked = Request extends infer R ? (R extends Request ? Omit<R, 'requestId'> : never) : never;
+
+/** What came back for one request: an answer per MP that answered in time, and the MPs that did not. */
+export interface Answers<A> {
+  answers: Map<string, A>;
+  /** Registry ids of the live MPs that did not answer before the timeout. */
+  missing: string[];
+}
+
+interface Pending {
+  kind: Answer['kind'];
+  expected: Set<string>;
+  answers: Map<string, Answer>;
+  done: () => void;
+}
+
+/**
+ * Request/answer over the event bridge: asks every other live MP process of the site and collects
+ * their answers until all have answered or the timeout passed (an MP that died without being
+ * noticed yet is reported as missing, not waited for forever).
+ */
+export class BridgeRequests {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly bridge: EventBridge,
+    /** Registry ids of the other live MP processes. */
+    private readonly others: () => readonly { id: string }[],
+  ) {
+    bridge.subscribe((received) => this.received(received));
+  }
+
+  /** Publishes `request` (its requestId is filled in) and waits for the `answerKind` answers. */
+  async ask<K extends Answer['kind']>(
+    request: Asked,
+    answerKind: K,
+    timeoutMs: number,
+  ): Promise<Answers<Extract<Answer, { kind: K }>>> {
+    const expected = new Set(this.others().map((o) => o.id));
+    const requestId = randomUUID();
+    const answers = new Map<string, Answer>();
+    if (expected.size === 0) return { answers: new Map(), missing: [] };
+    let timer: NodeJS.Timeout | undefined;
+    const finished = new Promise<void>((resolve) => {
+      this.pending.set(requestId, { kind: answerKind, expected, answers, done: resolve });
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await this.bridge.publish({ ...request, requestId });
+      await finished;
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(requestId);
+    }
+    return {
+      answers: answers as Map<string, Extract<Answer, { kind: K }>>,
+      missing: [...expected].filter((id) => !answers.has(id)),
+    };
+  }
+
+  private received({ origin, event }: ReceivedEvent): void {
+    if (!('to' in event) || event.to !== this.bridge.origin) return;
+    const pending = this.pending.get(event.requestId);
+    if (pending === undefined || pending.kind !== event.kind) return;
+    pending.answers.set(origin, event);
+    if ([...pending.expected].every((id) => pending.answers.has(id))) pending.done();
+  }
+}

@@ -1,0 +1,188 @@
+import type { Kysely, SiteDatabase } from '@siteport/db';
+import { databaseLocation, openDatabase } from '@siteport/db';
+import { type PortsView, SiteportError } from '@siteport/protocol';
+import { SiteCluster } from './cluster/site-cluster.js';
+import { inheritedOverlap } from './hierarchy/inherited-ports.js';
+import { type Logger, createLogger } from './logger.js';
+import type { ListenerStatus } from './mp/listener-set.js';
+import type { ManagementPoint } from './mp/management-point.js';
+import { createMpParts } from './mp/mp-wiring.js';
+import { loadMpPki } from './pki/site-pki.js';
+import { AuditRepository } from './repositories/audit-repository.js';
+import { ClientRepository } from './repositories/client-repository.js';
+import { RolloutRepository } from './repositories/rollout-repository.js';
+import { SiteRepository } from './repositories/site-repository.js';
+import { type ServerOptions, type ServerOptionsInput, mpHost, parseServerOptions } from './server-options.js';
+import { ClientService } from './services/client-service.js';
+import { PortSettingsService } from './services/port-settings-service.js';
+import { SiteEvents } from './services/site-events.js';
+import { WebSiteRepository } from './web/web-site-repository.js';
+
+/** Lifecycle of an MP process: starting → running → stopping → stopped (failed start → stopped). */
+export type MpServerState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** What a started MP process tells its caller. */
+export interface MpServerInfo {
+  siteCode: string;
+  /** Host name clients use for this MP (in every policy of the site while it runs). */
+  host: string;
+  /** Its id in the site's MP registry. */
+  registryId: string;
+  caFingerprint: string;
+  ports: PortsView;
+  listeners: ListenerStatus[];
+}
+
+/**
+ * An additional management point of a site (`siteport server --role mp`, issue 8): the MP request
+ * listeners, client request handling, policy, activity recording and the notification listener,
+ * on the site's shared PostgreSQL database. The site server keeps the admin API, the console, the
+ * rollout progress check, push, directory publishing and the hierarchy link; this process follows
+ * its settings and rollouts through the event bridge and registers in the MP registry.
+ */
+export class MpServer {
+  private stateValue: MpServerState = 'starting';
+  private readonly closers: (() => Promise<void>)[] = [];
+  private mp: ManagementPoint | undefined;
+
+  private constructor(
+    readonly options: ServerOptions,
+    readonly logger: Logger,
+  ) {}
+
+  info!: MpServerInfo;
+  db!: Kysely<SiteDatabase>;
+  cluster!: SiteCluster;
+
+  get state(): MpServerState {
+    return this.stateValue;
+  }
+
+  /** Starts an MP process; on failure everything opened so far is closed again and the error thrown. */
+  static async start(input: ServerOptionsInput, logger?: Logger): Promise<MpServer> {
+    const options = parseServerOptions({ ...input, role: 'mp' });
+    const server = new MpServer(options, logger ?? createLogger(options.logLevel));
+    try {
+      await server.boot();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  private async boot(): Promise<void> {
+    const { options } = this;
+    const host = mpHost(options);
+    const logger = this.logger.child({ mp: host });
+    const location = databaseLocation(options.dataDir, options.databaseUrl);
+    if (location.kind !== 'postgres') throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
+    const db = await openDatabase(location);
+    this.db = db;
+    this.closers.push(() => db.destroy());
+    const sites = new SiteRepository(db);
+    const siteCode = await siteOf(sites, options);
+    const site = await sites.find(siteCode);
+    const pki = await loadMpPki(options.dataDir, siteCode, [...new Set([host, ...options.publicHosts])]);
+
+    const events = new SiteEvents();
+    const cluster = await SiteCluster.open({
+      db,
+      postgresUrl: location.url,
+      siteCode,
+      role: 'mp',
+      host,
+      bindAddress: options.bindHost,
+      publicHosts: options.publicHosts,
+      timing: options.registryTiming,
+      events,
+      logger,
+      onHostsChanged: () => parts.policy.invalidate(),
+    });
+    this.closers.push(() => cluster.stop());
+    this.cluster = cluster;
+    const rollouts = new RolloutRepository(db);
+    const clientRepo = new ClientRepository(db);
+    const ports = new PortSettingsService({
+      db,
+      sites,
+      rollouts,
+      audit: new AuditRepository(db),
+      events,
+      // Settings change only on the site server; an MP process test-binds when it asks (cluster binder).
+      binder: { checkBindable: (p) => this.mp?.checkBindable(p) ?? Promise.resolve() },
+      ...(site?.parentCode == null ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
+    });
+    const parts = await createMpParts({
+      db,
+      siteCode,
+      bindHost: options.bindHost,
+      tls: { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey },
+      caCertificate: pki.caCertificate,
+      caFingerprint: pki.caFingerprint,
+      sites,
+      ports,
+      rollouts,
+      clientRepo,
+      clients: new ClientService(clientRepo),
+      events,
+      webRepo: new WebSiteRepository(db),
+      managementPoints: () => cluster.managementPoints(),
+      notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
+      notifyOfflineSeconds: options.notifyOfflineSeconds,
+      remote: () => cluster.remote(),
+      logger,
+    });
+    this.closers.push(() => Promise.resolve(parts.dispose()));
+    const { mp, activity, notify } = parts;
+    this.mp = mp;
+    activity.start();
+    this.closers.push(() => activity.stop());
+    await mp.start();
+    this.closers.push(() => mp.stop());
+    await notify.start();
+    this.closers.push(() => notify.stop());
+    await cluster.join(mp, notify.hub);
+
+    this.info = {
+      siteCode,
+      host,
+      registryId: cluster.registry.id,
+      caFingerprint: pki.caFingerprint,
+      ports: await ports.view(siteCode),
+      listeners: mp.listenerStatus(),
+    };
+    this.stateValue = 'running';
+    logger.info({ siteCode, host, registryId: cluster.registry.id }, 'management point running');
+  }
+
+  /** Stops accepting, lets requests in flight finish, flushes activity, marks the registry entry stopped. */
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
+    this.stateValue = 'stopping';
+    for (const close of this.closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        this.logger.error({ err: error }, 'error while stopping');
+      }
+    }
+    this.stateValue = 'stopped';
+  }
+}
+
+/** The site whose MP this process is: the one the database holds, or `--site-code` among several. */
+async function siteOf(sites: SiteRepository, options: ServerOptions): Promise<string> {
+  const codes = await sites.listCodes();
+  if (codes.length === 0) {
+    throw new SiteportError('E_OPTION', 'the database holds no site yet: start the site server (siteport server --db … without --role mp) first, then its additional MPs');
+  }
+  if (options.siteCode === undefined) {
+    if (codes.length > 1) throw new SiteportError('E_OPTION', `the database holds sites ${codes.join(', ')}; name this MP's site with --site-code`);
+    return codes[0]!;
+  }
+  if (!codes.includes(options.siteCode)) {
+    throw new SiteportError('E_OPTION', `the database holds site ${codes.join(', ')}, not ${options.siteCode}; drop --site-code or point --db at that site's database`);
+  }
+  return options.siteCode;
+}

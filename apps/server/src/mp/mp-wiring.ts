@@ -1,0 +1,125 @@
+import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { Logger } from 'pino';
+import type { NotifyParts } from '../notify/notify-wiring.js';
+import { createNotifyParts } from '../notify/notify-wiring.js';
+import type { RemoteNotify } from '../notify/remote-notify.js';
+import type { ClientRepository } from '../repositories/client-repository.js';
+import type { RolloutRepository } from '../repositories/rollout-repository.js';
+import type { SiteRepository } from '../repositories/site-repository.js';
+import { PreflightProbes } from '../rollouts/preflight-probes.js';
+import type { ClientService } from '../services/client-service.js';
+import type { PortSettingsService } from '../services/port-settings-service.js';
+import type { SiteEvents } from '../services/site-events.js';
+import { WebApplications } from '../web/web-applications.js';
+import { WebHost } from '../web/web-host.js';
+import type { WebSiteRepository } from '../web/web-site-repository.js';
+import { ActivityRecorder } from './activity-recorder.js';
+import { ManagementPoint } from './management-point.js';
+import { createMpHandler } from './mp-handler.js';
+import { NonceCache } from './nonce-cache.js';
+import { PolicyCache } from './policy-cache.js';
+import { RequestVerifier } from './request-verifier.js';
+
+/** What the management point part of a process needs from the process around it. */
+export interface MpWiringDeps {
+  db: Kysely<SiteDatabase>;
+  siteCode: string;
+  bindHost: string;
+  /** The MP certificate chain and key, and the site CA clients pin. */
+  tls: { cert: string; key: string };
+  caCertificate: string;
+  caFingerprint: string;
+  sites: SiteRepository;
+  ports: PortSettingsService;
+  rollouts: RolloutRepository;
+  clientRepo: ClientRepository;
+  clients: ClientService;
+  events: SiteEvents;
+  webRepo: WebSiteRepository;
+  /** MP host names policy announces (with several MP processes: every live one). */
+  managementPoints: () => readonly string[];
+  notifyKeepAliveSeconds: number;
+  notifyOfflineSeconds: number;
+  /** Notification across MP processes, when there are several. */
+  remote?: () => RemoteNotify | undefined;
+  logger: Logger;
+}
+
+/** The management point of one process: listeners, client request handling, policy, activity, notification. */
+export interface MpParts {
+  mp: ManagementPoint;
+  activity: ActivityRecorder;
+  policy: PolicyCache;
+  notify: NotifyParts;
+  probes: PreflightProbes;
+  /** Stops the timers this wiring started (the caller stops mp, notify and activity in its own order). */
+  dispose: () => void;
+}
+
+/**
+ * Wires a management point (issue 8): shared by the site server, whose MP runs beside the site
+ * services, and by additional MP processes (`siteport server --role mp`), which run only this.
+ */
+export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
+  const { siteCode, ports, events, logger } = deps;
+  const activity = new ActivityRecorder(deps.clientRepo, logger.child({ component: 'activity' }));
+  const probes = new PreflightProbes({ siteCode, rollouts: deps.rollouts, ports });
+  const policy = new PolicyCache({ siteCode, ports, sites: deps.sites, managementPoints: deps.managementPoints, probe: () => probes.policyProbe() });
+  let httpsOnly = false;
+  const readMode = (): Promise<void> => ports.stored(siteCode).then((s) => void (httpsOnly = s.communicationMode === 'https-only'));
+  await readMode();
+  events.on('ports-changed', () => {
+    policy.invalidate();
+    void readMode().catch((error: unknown) => logger.error({ err: error }, 'cannot read the communication mode'));
+  });
+  const nonces = new NonceCache();
+  const pruneNonces = setInterval(() => nonces.prune(), 60_000);
+  pruneNonces.unref();
+
+  const handler = createMpHandler({
+    siteCode,
+    caCertificate: deps.caCertificate,
+    caFingerprint: deps.caFingerprint,
+    clients: deps.clients,
+    verifier: new RequestVerifier(deps.clients, nonces),
+    policy,
+    activity,
+    httpsOnly: () => httpsOnly,
+    recordProbe: (clientId, report) => probes.record(clientId, report),
+    logger: logger.child({ component: 'mp' }),
+    onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
+  });
+  const notify = createNotifyParts({
+    db: deps.db,
+    siteCode,
+    bindHost: deps.bindHost,
+    tls: deps.tls,
+    mpHandler: handler,
+    clients: deps.clients,
+    clientRepo: deps.clientRepo,
+    nonces,
+    activity,
+    ports,
+    events,
+    rollouts: deps.rollouts,
+    httpsOnly: () => httpsOnly,
+    keepAliveSeconds: deps.notifyKeepAliveSeconds,
+    offlineAfterSeconds: deps.notifyOfflineSeconds,
+    logger: logger.child({ component: 'notify' }),
+    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+  });
+  const apps = new WebApplications({ siteCode, caCertificate: deps.caCertificate, caFingerprint: deps.caFingerprint, sites: deps.sites });
+  const served = (code: string): ReturnType<PortSettingsService['served']> => ports.served(code);
+  const webHost = new WebHost({ siteCode, sites: deps.sites, served, repo: deps.webRepo, apps, mp: notify.handler, logger: logger.child({ component: 'web' }) });
+  const mp = new ManagementPoint({
+    siteCode,
+    bindHost: deps.bindHost,
+    tls: deps.tls,
+    handler: webHost.handler,
+    extraEndpoints: () => webHost.refresh(),
+    ports,
+    events,
+    logger: logger.child({ component: 'mp' }),
+  });
+  return { mp, activity, policy, notify, probes, dispose: () => clearInterval(pruneNonces) };
+}

@@ -1,0 +1,144 @@
+import diagnostics from 'node:diagnostics_channel';
+import type { Logger } from 'pino';
+import type { ChannelView, NotifyAction, NotifyChannelKind, NotifyClientResult } from '@siteport/protocol';
+import type { EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
+import type { BridgeRequests } from '../cluster/bridge-requests.js';
+import type { NotificationHub } from './notification-hub.js';
+
+/** A client whose channel another MP process holds. */
+interface RemoteChannel {
+  origin: string;
+  channel: NotifyChannelKind;
+  at: string;
+}
+
+const PRESENCE_BATCH = 5000;
+const remoteChannel = diagnostics.channel('siteport:notify:remote');
+
+/**
+ * Notification across the MP processes of a site (issue 8), over the event bridge:
+ * - an action issued here for clients connected to other MPs goes out as a `notify-request`; each MP
+ *   delivers it to the clients whose channel it holds and answers with their per-client results;
+ * - every MP answers the requests of others from its own {@link NotificationHub};
+ * - presence: every MP publishes which clients it holds (changes every `presenceEveryMs`, a full
+ *   snapshot when a process asks at its start), so any process knows which MP holds a client.
+ */
+export class RemoteNotify {
+  private readonly remote = new Map<string, RemoteChannel>();
+  private published = new Map<string, NotifyChannelKind>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: {
+      bridge: EventBridge;
+      hub: NotificationHub;
+      requests: BridgeRequests;
+      /** The other live MP processes (registry ids and hosts). */
+      others: () => readonly { id: string; host: string }[];
+      logger: Logger;
+      /** @default 2000 */
+      presenceEveryMs?: number;
+      /** Added to an action's wait for the answers to travel back. @default 3000 */
+      answerMarginMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.deps.bridge.subscribe((received) => this.received(received));
+    this.timer = setInterval(() => this.publishPresence(false), this.deps.presenceEveryMs ?? 2000);
+    this.timer.unref();
+    this.publish({ kind: 'presence-query' });
+  }
+
+  /** Tells the others this MP holds no channel any more (graceful stop). */
+  stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.published = new Map();
+    return this.deps.bridge.publish({ kind: 'presence', online: [], offline: [], snapshot: true }).catch(() => undefined);
+  }
+
+  /** Whether another live MP holds this client's channel. */
+  isOnline(clientId: string): boolean {
+    const entry = this.remote.get(clientId);
+    return entry !== undefined && this.deps.others().some((o) => o.id === entry.origin);
+  }
+
+  /** The clients whose channel another live MP holds, as the admin API shows them. */
+  views(): ChannelView[] {
+    const hosts = new Map(this.deps.others().map((o) => [o.id, o.host]));
+    const views: ChannelView[] = [];
+    for (const [clientId, entry] of this.remote) {
+      const host = hosts.get(entry.origin);
+      if (host !== undefined) views.push({ clientId, online: true, channel: entry.channel, lastSeen: entry.at, managementPoint: host });
+    }
+    return views;
+  }
+
+  /** Has the other MPs deliver an action (to these clients, or with null every online one) and collects their results. */
+  async deliver(clients: string[] | null, action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
+    const { answers, missing } = await this.deps.requests.ask(
+      { kind: 'notify-request', clients, action, waitMs },
+      'notify-result',
+      waitMs + (this.deps.answerMarginMs ?? 3000),
+    );
+    if (missing.length > 0) this.deps.logger.warn({ missing }, 'some management points did not answer a notification request in time');
+    return [...answers.values()].flatMap((a) => a.results);
+  }
+
+  private received({ origin, at, event }: ReceivedEvent): void {
+    switch (event.kind) {
+      case 'notify-request': {
+        const hub = this.deps.hub;
+        const targets = event.clients === null ? hub.onlineClients() : event.clients.filter((id) => hub.isOnline(id));
+        if (remoteChannel.hasSubscribers) remoteChannel.publish({ requestId: event.requestId, from: origin, clients: targets.length });
+        void hub
+          .deliver(targets, event.action, event.waitMs)
+          .then((results) => this.publish({ kind: 'notify-result', requestId: event.requestId, to: origin, results }));
+        return;
+      }
+      case 'presence':
+        if (event.snapshot) for (const [id, entry] of this.remote) if (entry.origin === origin) this.remote.delete(id);
+        for (const id of event.offline) if (this.remote.get(id)?.origin === origin) this.remote.delete(id);
+        for (const item of event.online) {
+          const [id, channel] = item.split(' ') as [string, string];
+          this.remote.set(id, { origin, channel: channel === 'tcp' ? 'tcp' : 'http-poll', at });
+        }
+        return;
+      case 'presence-query':
+        this.publishPresence(true);
+        return;
+      case 'notify-result':
+      case 'ports-changed':
+      case 'web-changed':
+      case 'client-registered':
+      case 'bind-check':
+      case 'bind-answer':
+        // Answers come through BridgeRequests; the rest are site events (relaySiteEvents).
+        return;
+    }
+  }
+
+  /** Publishes the clients this MP gained or lost since the last time (all of them for a snapshot). */
+  private publishPresence(snapshot: boolean): void {
+    const hub = this.deps.hub;
+    const now = new Map<string, NotifyChannelKind>();
+    for (const id of hub.onlineClients()) {
+      const channel = hub.channelOf(id);
+      if (channel !== null) now.set(id, channel);
+    }
+    const online: string[] = [];
+    for (const [id, channel] of now) if (snapshot || this.published.get(id) !== channel) online.push(`${id} ${channel}`);
+    const offline = snapshot ? [] : [...this.published.keys()].filter((id) => !now.has(id));
+    this.published = now;
+    if (!snapshot && online.length === 0 && offline.length === 0) return;
+    for (let i = 0; i === 0 || i < online.length; i += PRESENCE_BATCH) {
+      this.publish({ kind: 'presence', online: online.slice(i, i + PRESENCE_BATCH), offline: i === 0 ? offline : [], snapshot: snapshot && i === 0 });
+    }
+  }
+
+  private publish(event: Parameters<EventBridge['publish']>[0]): void {
+    this.deps.bridge.publish(event).catch((error: unknown) => this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error), kind: event.kind }, 'could not publish a notification event'));
+  }
+}
