@@ -44,6 +44,7 @@ interface Outgoing {
 }
 
 const READ_BATCH = 500;
+const STOP_FLUSH_MS = 2000;
 const MAX_OUTBOX = 10_000;
 const stateChannel = diagnostics.channel('siteport:bridge:state');
 const eventChannel = diagnostics.channel('siteport:bridge:event');
@@ -61,12 +62,13 @@ export class PostgresEventBridge implements EventBridge {
   private cursor = new EventCursor(0, 0);
   private readonly handlers = new Set<(event: ReceivedEvent) => void>();
   private readonly outbox: Outgoing[] = [];
-  private draining: Promise<void> | undefined;
+  private draining: Promise<void> = Promise.resolve();
+  private sending = false;
   private reading: Promise<void> | undefined;
   private readAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private wakeReconnect: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
   private readonly o: Required<Omit<PostgresEventBridgeOptions, 'pruneAfterMs'>> & { pruneAfterMs: number | undefined };
 
   constructor(options: PostgresEventBridgeOptions) {
@@ -109,11 +111,14 @@ export class PostgresEventBridge implements EventBridge {
 
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
+    // What is still unsent gets a last chance while the database answers (a stopping MP's presence).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.draining, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_FLUSH_MS)))]);
+    clearTimeout(timer);
     this.setState('stopped');
     clearTimeout(this.pollTimer);
     clearInterval(this.pruneTimer);
-    this.wakeReconnect?.();
-    // What is still unsent gets one more chance while the database is up.
+    for (const wake of this.wakers) wake();
     await this.draining;
     for (const item of this.outbox.splice(0)) item.reject(new Error('the event bridge stopped before the event was stored'));
     await this.reading;
@@ -129,14 +134,21 @@ export class PostgresEventBridge implements EventBridge {
         this.outbox.shift()?.reject(new Error('the event bridge dropped the oldest unsent event: the database has been unreachable too long'));
       }
       this.outbox.push({ event, at: new Date().toISOString(), resolve, reject });
-      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      if (this.sending) return;
+      this.sending = true;
+      this.draining = this.drain();
     });
   }
 
   /** Sends the outbox in order; a failure waits and retries the same event (the database restarts). */
   private async drain(): Promise<void> {
     let failures = 0;
-    while (this.outbox.length > 0) {
+    // `sending` is cleared in the same turn as the last emptiness check, so a publish never waits on a finished drain.
+    for (;;) {
+      if (this.outbox.length === 0 || this.stateValue === 'stopped') {
+        this.sending = false;
+        return;
+      }
       const item = this.outbox[0]!;
       try {
         const { kind, ...payload } = item.event;
@@ -146,7 +158,6 @@ export class PostgresEventBridge implements EventBridge {
         item.resolve();
         failures = 0;
       } catch (error) {
-        if (this.stateValue === 'stopped') return;
         failures += 1;
         if (failures === 1) this.o.logger.warn({ err: (error as Error).message, pending: this.outbox.length }, 'cannot publish a site event; retrying');
         await this.pause(this.backoff(failures));
@@ -286,14 +297,14 @@ export class PostgresEventBridge implements EventBridge {
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      const wake = (): void => done();
-      this.wakeReconnect = wake;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wakers.delete(done);
         resolve();
-      }
+      };
+      // Not unref'd: an event waiting to be sent, or a connection to reopen, is work; stop() wakes it.
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
     });
   }
 
