@@ -194,9 +194,9 @@ export class SiteServer {
       },
     });
     let httpsOnly = (await ports.stored(siteCode)).communicationMode === 'https-only';
-    events.on('ports-changed', () => {
+    events.settlePortsChange(async () => {
       policy.invalidate();
-      void ports.stored(siteCode).then((s) => (httpsOnly = s.communicationMode === 'https-only'));
+      httpsOnly = (await ports.stored(siteCode)).communicationMode === 'https-only';
     });
     const nonces = new NonceCache();
     const pruneNonces = setInterval(() => nonces.prune(), 60_000);

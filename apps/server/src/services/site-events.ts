@@ -7,14 +7,31 @@ export interface SiteEventMap {
   'client-registered': [siteCode: string, clientId: string, keyFingerprint: string];
 }
 
+/** Work a ports change is not complete without (bringing listeners in line with the new settings). */
+export type PortsSettler = (siteCode: string, version: number) => Promise<unknown>;
+
 const portsChannel = diagnostics.channel('siteport:server:ports-changed');
 const registeredChannel = diagnostics.channel('siteport:server:client-registered');
 
 /** In-process bus: services publish, the MP and caches subscribe. */
 export class SiteEvents extends EventEmitter<SiteEventMap> {
-  portsChanged(siteCode: string, version: number): void {
+  private readonly settlers = new Set<PortsSettler>();
+
+  /**
+   * Registers work that completes a ports change (listener reconciliation); `portsChanged`
+   * resolves once every settler finished, so an admin call returns with the ports bound. Returns
+   * the function that unregisters it.
+   */
+  settlePortsChange(settler: PortsSettler): () => void {
+    this.settlers.add(settler);
+    return () => this.settlers.delete(settler);
+  }
+
+  /** Announces stored new port settings; resolves when every settler is done (a failing one is logged by its owner). */
+  async portsChanged(siteCode: string, version: number): Promise<void> {
     portsChannel.publish({ siteCode, version });
     this.emit('ports-changed', siteCode, version);
+    await Promise.allSettled([...this.settlers].map((settle) => settle(siteCode, version)));
   }
 
   /** A client registered (or re-registered with a known key) at one of this server's MPs. */
