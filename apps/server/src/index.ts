@@ -4,3 +4,4 @@ export { createLogger } from './logger.js';
 export { adminRoutes } from './admin/admin-routes.js';
 export { openApiDocument } from './admin/openapi.js';
 export { certificateFingerprint } from './pki/site-pki.js';
+export { SERVER_LOCK_FILE, lockHolder } from './fs/server-lock.js';
