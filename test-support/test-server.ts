@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { SiteServer, type ServerOptionsInput } from '@siteport/server';
+import { sharedPostgresDatabase, testDatabaseDialect } from './postgres.js';
 import { type HasAfter, tempDir } from './temp-dir.js';
 
 /** A running site server on free ports in a temp dir, with a JSON client for its admin API. */
@@ -12,12 +13,24 @@ export interface TestServer {
   stop: () => Promise<void>;
 }
 
-/** Starts a site server for a test; every port is 0 (free) unless given. Stopped after the test. */
+/** A restarted server of the same data dir finds its database again. */
+const postgresByDataDir = new Map<string, Promise<string>>();
+function postgresFor(dataDir: string): Promise<string> {
+  let url = postgresByDataDir.get(dataDir);
+  if (url === undefined) postgresByDataDir.set(dataDir, (url = sharedPostgresDatabase()));
+  return url;
+}
+
+/**
+ * Starts a site server for a test; every port is 0 (free) unless given. Stopped after the test.
+ * Under `SITEPORT_TEST_DATABASE=postgres` it runs on a fresh PostgreSQL database instead of SQLite.
+ */
 export async function startTestServer(
   t: HasAfter,
   input: ServerOptionsInput = {},
 ): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir(t);
+  const databaseUrl = input.databaseUrl ?? (testDatabaseDialect() === 'postgres' ? await postgresFor(dataDir) : undefined);
   const server = await SiteServer.start(
     {
       adminPort: 0,
@@ -27,6 +40,7 @@ export async function startTestServer(
       bindHost: '127.0.0.1',
       ...input,
       dataDir,
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
     },
     pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' }),
   );

@@ -5,3 +5,4 @@ export { adminRoutes } from './admin/admin-routes.js';
 export { openApiDocument } from './admin/openapi.js';
 export { certificateFingerprint } from './pki/site-pki.js';
 export { MpServer, type MpServerInfo, type MpServerState } from './mp-server.js';
+export { SERVER_LOCK_FILE, lockHolder } from './fs/server-lock.js';

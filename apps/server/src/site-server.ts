@@ -31,6 +31,7 @@ import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
 import type { NotifyService } from './notify/notify-service.js';
 import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
+import { acquireServerLock } from './fs/server-lock.js';
 import { firewallRoutes } from './admin/firewall-routes.js';
 import { hierarchyRoutes } from './admin/hierarchy-routes.js';
 import { webSiteRoutes } from './admin/web-site-routes.js';
@@ -114,6 +115,8 @@ export class SiteServer {
   private async boot(): Promise<void> {
     const { options, logger } = this;
     await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const release = await acquireServerLock(options.dataDir);
+    this.closers.push(release);
     const location = databaseLocation(options.dataDir, options.databaseUrl);
     const db = await openDatabase(location);
     this.db = db;

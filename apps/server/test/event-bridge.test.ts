@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { type Kysely, type SiteDatabase, openDatabase, sql } from '@siteport/db';
 import type { ReceivedEvent } from '../src/bridge/event-bridge.js';
 import { PostgresEventBridge } from '../src/bridge/postgres/postgres-event-bridge.js';
-import { type Postgres, startPostgres } from '../../../test-support/postgres.js';
-import { hasCommand, requireTool } from '../../../test-support/require-tool.js';
+import { POSTGRES_BIN, type TestPostgres, requirePostgres, startPostgres } from '../../../test-support/postgres.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 
 const logger = pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' });
-const PG_BIN = '/usr/lib/postgresql/15/bin/initdb';
 
 describe('PostgreSQL event bridge', () => {
-  let pg: Postgres | undefined;
+  let pg: TestPostgres | undefined;
   before(async () => {
-    if (hasCommand(PG_BIN)) pg = await startPostgres();
+    if (existsSync(path.join(POSTGRES_BIN, 'initdb'))) pg = await startPostgres();
   });
-  after(() => pg?.stop());
+  after(() => pg?.destroy());
 
   async function database(t: { after(fn: () => unknown): void }): Promise<{ db: Kysely<SiteDatabase>; url: string }> {
     const url = await pg!.createDatabase();
@@ -34,7 +34,7 @@ describe('PostgreSQL event bridge', () => {
   }
 
   it('delivers an event published by one process to every other process once, in order, and not back to its publisher', async (t) => {
-    if (!requireTool(t, PG_BIN, 'apt-get install postgresql-15')) return;
+    if (!requirePostgres(t)) return;
     const { db, url } = await database(t);
     const a = bridge(t, db, url, 'mp-a');
     const b = bridge(t, db, url, 'mp-b');
@@ -52,7 +52,7 @@ describe('PostgreSQL event bridge', () => {
   });
 
   it('catches up an event published while its LISTEN connection was down, after reconnecting', async (t) => {
-    if (!requireTool(t, PG_BIN, 'apt-get install postgresql-15')) return;
+    if (!requirePostgres(t)) return;
     const { db, url } = await database(t);
     const a = bridge(t, db, url, 'mp-a');
     // A slow first reconnect, so the event is surely published while B is not listening.
@@ -68,7 +68,7 @@ describe('PostgreSQL event bridge', () => {
   });
 
   it('reconnects after a PostgreSQL restart, keeps events published meanwhile in order, and loses none', async (t) => {
-    if (!requireTool(t, PG_BIN, 'apt-get install postgresql-15')) return;
+    if (!requirePostgres(t)) return;
     const { db, url } = await database(t);
     const a = bridge(t, db, url, 'mp-a');
     const b = bridge(t, db, url, 'mp-b');

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { SiteportError } from '@siteport/protocol';
 import type { SiteDatabase } from './schema.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+import { openPostgres } from './postgres/open-postgres.js';
 import { migrateToLatest } from './migrate.js';
 
 /** Which database a site uses: the embedded SQLite file, or a PostgreSQL URL. */
@@ -27,10 +28,37 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<S
       await migrateToLatest(db);
       return db;
     }
-    case 'postgres':
-      throw new SiteportError(
-        'E_OPTION',
-        'the PostgreSQL site database is not available in this build yet; omit --db to use the embedded SQLite database',
-      );
+    case 'postgres': {
+      const db = openPostgres(location.url);
+      try {
+        await migrateToLatest(db);
+      } catch (error) {
+        await db.destroy();
+        throw unreachable(location.url, error);
+      }
+      return db;
+    }
   }
+}
+
+/** The URL without its password, for messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+/** A connection failure becomes an error that says where siteport tried to connect and what to check. */
+function unreachable(url: string, error: unknown): Error {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|28P01|28000|3D000)$/.test(code)) {
+    const what = code === '3D000' ? 'the database does not exist (create it first: createdb)' : code.startsWith('28') ? 'authentication failed (check the user and password in the URL)' : 'the server is not reachable (is PostgreSQL running and listening there?)';
+    return new SiteportError('E_DATABASE_UNAVAILABLE', `cannot open the site database at ${redactedUrl(url)}: ${what}`, { cause });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }

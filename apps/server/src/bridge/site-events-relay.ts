@@ -26,7 +26,8 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
     try {
       switch (event.kind) {
         case 'ports-changed':
-          events.portsChanged(event.siteCode, event.version);
+          // Emitted synchronously (so the outbound listener sees `inbound`); the settlers run on.
+          events.portsChanged(event.siteCode, event.version).catch((error: unknown) => logger.error({ err: error }, 'a ports change from another process failed to settle'));
           return;
         case 'client-registered':
           events.clientRegistered(event.siteCode, event.clientId, event.keyFingerprint);

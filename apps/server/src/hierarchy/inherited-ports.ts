@@ -93,7 +93,7 @@ export class InheritedPorts {
     });
     inheritChannel.publish({ siteCode, primary, version: next.version });
     this.deps.logger.info({ primary, version: next.version, overlap: view.overlap.length }, 'applied the primary site port settings');
-    this.deps.events.portsChanged(siteCode, next.version);
+    await this.deps.events.portsChanged(siteCode, next.version);
     return true;
   }
 }

@@ -20,7 +20,8 @@ export class ManagementPoint implements PortBinder {
   private readonly listeners: ListenerSet;
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<Error[]> = Promise.resolve([]);
-  private readonly onChange = (siteCode: string): void => {
+  private unsettle: (() => void) | undefined;
+  private readonly onWebChange = (siteCode: string): void => {
     if (siteCode === this.deps.siteCode) void this.reconcile();
   };
 
@@ -59,8 +60,8 @@ export class ManagementPoint implements PortBinder {
       this.stateValue = 'idle';
       throw errors[0] instanceof SiteportError ? errors[0] : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
     }
-    this.deps.events.on('ports-changed', this.onChange);
-    this.deps.events.on('web-changed', this.onChange);
+    this.unsettle = this.deps.events.settlePortsChange((siteCode) => (siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve()));
+    this.deps.events.on('web-changed', this.onWebChange);
     this.stateValue = 'running';
   }
 
@@ -110,8 +111,8 @@ export class ManagementPoint implements PortBinder {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped' || this.stateValue === 'stopping') return;
     this.stateValue = 'stopping';
-    this.deps.events.off('ports-changed', this.onChange);
-    this.deps.events.off('web-changed', this.onChange);
+    this.unsettle?.();
+    this.deps.events.off('web-changed', this.onWebChange);
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.reconciling.catch(() => []);
     await this.listeners.closeAll();

@@ -64,13 +64,20 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const { siteCode, ports, events, logger } = deps;
   const activity = new ActivityRecorder(deps.clientRepo, logger.child({ component: 'activity' }));
   const probes = new PreflightProbes({ siteCode, rollouts: deps.rollouts, ports });
-  const policy = new PolicyCache({ siteCode, ports, sites: deps.sites, managementPoints: deps.managementPoints, probe: () => probes.policyProbe() });
+  const policy = new PolicyCache({
+    siteCode,
+    ports,
+    sites: deps.sites,
+    managementPoints: deps.managementPoints,
+    probe: () => probes.policyProbe(),
+  });
   let httpsOnly = false;
-  const readMode = (): Promise<void> => ports.stored(siteCode).then((s) => void (httpsOnly = s.communicationMode === 'https-only'));
+  const readMode = (): Promise<void> =>
+    ports.stored(siteCode).then((s) => void (httpsOnly = s.communicationMode === 'https-only'));
   await readMode();
-  events.on('ports-changed', () => {
+  const unsettle = events.settlePortsChange(async () => {
     policy.invalidate();
-    void readMode().catch((error: unknown) => logger.error({ err: error }, 'cannot read the communication mode'));
+    await readMode();
   });
   const nonces = new NonceCache();
   const pruneNonces = setInterval(() => nonces.prune(), 60_000);
@@ -108,9 +115,22 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     logger: logger.child({ component: 'notify' }),
     ...(deps.remote === undefined ? {} : { remote: deps.remote }),
   });
-  const apps = new WebApplications({ siteCode, caCertificate: deps.caCertificate, caFingerprint: deps.caFingerprint, sites: deps.sites });
+  const apps = new WebApplications({
+    siteCode,
+    caCertificate: deps.caCertificate,
+    caFingerprint: deps.caFingerprint,
+    sites: deps.sites,
+  });
   const served = (code: string): ReturnType<PortSettingsService['served']> => ports.served(code);
-  const webHost = new WebHost({ siteCode, sites: deps.sites, served, repo: deps.webRepo, apps, mp: notify.handler, logger: logger.child({ component: 'web' }) });
+  const webHost = new WebHost({
+    siteCode,
+    sites: deps.sites,
+    served,
+    repo: deps.webRepo,
+    apps,
+    mp: notify.handler,
+    logger: logger.child({ component: 'web' }),
+  });
   const mp = new ManagementPoint({
     siteCode,
     bindHost: deps.bindHost,
@@ -121,5 +141,15 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     events,
     logger: logger.child({ component: 'mp' }),
   });
-  return { mp, activity, policy, notify, probes, dispose: () => clearInterval(pruneNonces) };
+  return {
+    mp,
+    activity,
+    policy,
+    notify,
+    probes,
+    dispose: () => {
+      clearInterval(pruneNonces);
+      unsettle();
+    },
+  };
 }

@@ -42,9 +42,7 @@ export class NotificationListener {
   private retry: NodeJS.Timeout | undefined;
   private sweep: NodeJS.Timeout | undefined;
   private lastError: string | null = null;
-  private readonly onChange = (siteCode: string): void => {
-    if (siteCode === this.deps.siteCode) void this.reconcile();
-  };
+  private unsettle: (() => void) | undefined;
 
   constructor(private readonly deps: NotificationListenerDeps) {}
 
@@ -77,7 +75,7 @@ export class NotificationListener {
     this.bound.set(current, await this.open(current));
     this.stateValue = 'running';
     if (others.length > 0) await this.reconcileNow();
-    this.deps.events.on('ports-changed', this.onChange);
+    this.unsettle = this.deps.events.settlePortsChange((siteCode) => (siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve()));
     const every = Math.max(1000, Math.min(this.deps.keepAliveSeconds * 1000, 30_000));
     this.sweep = setInterval(() => this.dropSilent(), every);
     this.sweep.unref();
@@ -187,7 +185,7 @@ export class NotificationListener {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
     this.stateValue = 'stopping';
-    this.deps.events.off('ports-changed', this.onChange);
+    this.unsettle?.();
     clearTimeout(this.retry);
     clearInterval(this.sweep);
     await this.reconciling;

@@ -129,7 +129,7 @@ export class RolloutService {
       await this.deps.rollouts.insert(trx, rollout);
     });
     this.moved(rollout, 'proposed');
-    if (options.preflight) this.deps.ports.announce(code, prepared.current.version);
+    if (options.preflight) await this.deps.ports.announce(code, prepared.current.version);
     return this.view(rollout.id);
   }
 
@@ -152,7 +152,7 @@ export class RolloutService {
       return written;
     });
     this.moved({ ...rollout, state: 'overlapping' }, 'committed');
-    this.deps.ports.announce(rollout.siteCode, stored.version);
+    await this.deps.ports.announce(rollout.siteCode, stored.version);
     return this.view(id);
   }
 
@@ -176,7 +176,7 @@ export class RolloutService {
       return written;
     });
     this.moved({ ...rollout, state: 'rolling-back' }, 'rolling back');
-    this.deps.ports.announce(rollout.siteCode, stored.version);
+    await this.deps.ports.announce(rollout.siteCode, stored.version);
     return this.view(id);
   }
 
@@ -250,7 +250,7 @@ export class RolloutService {
     });
     this.moved({ ...rollout, state }, outcome.reason);
     const current = await this.deps.ports.stored(rollout.siteCode);
-    this.deps.ports.announce(rollout.siteCode, current.version);
+    await this.deps.ports.announce(rollout.siteCode, current.version);
   }
 
   private async transition(trx: Parameters<RolloutRepository['insert']>[0], rollout: Rollout, fields: Partial<Rollout> & { state: RolloutState }): Promise<void> {

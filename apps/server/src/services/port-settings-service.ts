@@ -137,7 +137,7 @@ export class PortSettingsService {
   async applyDirect(prepared: PreparedChange, actor: string): Promise<StoredPorts> {
     const at = new Date().toISOString();
     const stored = await this.deps.db.transaction().execute((trx) => this.writeVersion(trx, prepared.current, prepared.next, actor, 'ports.change', at));
-    this.deps.events.portsChanged(stored.siteCode, stored.version);
+    await this.deps.events.portsChanged(stored.siteCode, stored.version);
     return stored;
   }
 
@@ -146,9 +146,9 @@ export class PortSettingsService {
     await this.deps.audit.append(trx, { at, actor, siteCode, action, oldValue: null, newValue: value, outcome: 'applied' });
   }
 
-  /** Announces a stored change (listeners, policy cache, subscribers). */
-  announce(code: string, version: number): void {
-    this.deps.events.portsChanged(code, version);
+  /** Announces a stored change (listeners, policy cache, subscribers); resolves once the listeners follow it. */
+  announce(code: string, version: number): Promise<void> {
+    return this.deps.events.portsChanged(code, version);
   }
 }
 

@@ -9,6 +9,9 @@ export interface SiteEventMap {
   'web-changed': [siteCode: string];
 }
 
+/** Work a ports change is not complete without (bringing listeners in line with the new settings). */
+export type PortsSettler = (siteCode: string, version: number) => Promise<unknown>;
+
 const portsChannel = diagnostics.channel('siteport:server:ports-changed');
 const registeredChannel = diagnostics.channel('siteport:server:client-registered');
 
@@ -17,9 +20,23 @@ const registeredChannel = diagnostics.channel('siteport:server:client-registered
  * PostgreSQL, `relaySiteEvents` carries these events to and from the other processes.
  */
 export class SiteEvents extends EventEmitter<SiteEventMap> {
-  portsChanged(siteCode: string, version: number): void {
+  private readonly settlers = new Set<PortsSettler>();
+
+  /**
+   * Registers work that completes a ports change (listener reconciliation); `portsChanged`
+   * resolves once every settler finished, so an admin call returns with the ports bound. Returns
+   * the function that unregisters it.
+   */
+  settlePortsChange(settler: PortsSettler): () => void {
+    this.settlers.add(settler);
+    return () => this.settlers.delete(settler);
+  }
+
+  /** Announces stored new port settings; resolves when every settler is done (a failing one is logged by its owner). */
+  async portsChanged(siteCode: string, version: number): Promise<void> {
     portsChannel.publish({ siteCode, version });
     this.emit('ports-changed', siteCode, version);
+    await Promise.allSettled([...this.settlers].map((settle) => settle(siteCode, version)));
   }
 
   /** A client registered (or re-registered with a known key) at one of this server's MPs. */
