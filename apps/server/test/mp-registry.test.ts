@@ -28,7 +28,11 @@ test('the MP registry lists each process as running while it heartbeats, stopped
   const site = entry('site.example', 'site');
   const mp2 = entry('mp2.example', 'mp');
   const mp3 = entry('mp3.example', 'mp');
-  for (const r of [site, mp2, mp3]) await r.start();
+  for (const r of [site, mp2, mp3]) {
+    await r.start();
+    // Distinct start times: the registry orders by them.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   t.after(() => Promise.all([site.stop(), mp2.stop(), mp3.stop()]));
   // A process killed earlier: registered, never marked stopped, silent for a minute.
   const old = new Date(Date.now() - 60_000).toISOString();

@@ -32,7 +32,7 @@ export class MpRegistry {
   private beating: Promise<void> = Promise.resolve();
   private live: string[] = [];
   private liveRows: { id: string; host: string }[] = [];
-  private readonly startedAt = new Date().toISOString();
+  private startedAt = '';
 
   constructor(
     private readonly deps: {
@@ -61,6 +61,7 @@ export class MpRegistry {
   async start(): Promise<void> {
     if (this.stateValue !== 'idle') throw new Error(`the MP registry entry cannot start from ${this.stateValue}`);
     const now = new Date().toISOString();
+    this.startedAt = now;
     await this.deps.repo.insert({
       id: this.id,
       siteCode: this.deps.siteCode,
