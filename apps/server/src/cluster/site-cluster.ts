@@ -122,7 +122,7 @@ export class SiteCluster {
 
   /** Leaves the set: presence cleared, registry entry marked stopped, bridge closed. */
   async stop(): Promise<void> {
-    await this.remoteNotify?.stop();
+    this.remoteNotify?.stop();
     await this.registry.stop();
     for (const detach of this.detach.splice(0)) detach();
     await this.bridge?.stop();

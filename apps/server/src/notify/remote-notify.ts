@@ -51,12 +51,12 @@ export class RemoteNotify {
     this.publish({ kind: 'presence-query' });
   }
 
-  /** Tells the others this MP holds no channel any more (graceful stop). */
-  stop(): Promise<void> {
+  /** Tells the others this MP holds no channel any more (graceful stop; the bridge flushes it as it stops). */
+  stop(): void {
     clearInterval(this.timer);
     this.unsubscribe?.();
     this.published = new Map();
-    return this.deps.bridge.publish({ kind: 'presence', online: [], offline: [], snapshot: true }).catch(() => undefined);
+    this.publish({ kind: 'presence', online: [], offline: [], snapshot: true });
   }
 
   /** Whether another live MP holds this client's channel. */
