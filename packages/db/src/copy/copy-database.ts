@@ -115,4 +115,5 @@ async function readTable(trx: Transaction<SiteDatabase>, table: CopyTable): Prom
 async function resetSequences(trx: Transaction<SiteDatabase>): Promise<void> {
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
   await sql`SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1, false)`.execute(trx);
+  await sql`SELECT setval(pg_get_serial_sequence('site_events', 'seq'), COALESCE((SELECT MAX(seq) FROM site_events), 0) + 1, false)`.execute(trx);
 }

@@ -27,4 +27,6 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'web_applications', key: ['site_code', 'name'] },
   { name: 'console_users', key: ['name'] },
   { name: 'console_sessions', key: ['id_hash'] },
+  { name: 'management_points', key: ['id'] },
+  { name: 'site_events', key: ['seq'] },
 ]);
