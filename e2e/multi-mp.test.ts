@@ -39,10 +39,10 @@ describe('several management points of one site on PostgreSQL', () => {
     if (!requirePostgres(t) || pg === undefined) return;
     const { server, dataDir, dbUrl, ports, ca } = await site(t);
     const noPki = await runCli(['server', '--role', 'mp', '--data', tempDir(t), '--db', dbUrl, '--bind', MP_A]);
-    assert.equal(noPki.code, 1);
+    assert.equal(noPki.code, 2, 'E_OPTION is a usage error');
     assert.match(noPki.stderr, /E_OPTION: no site CA in .*pki/);
     const onSqlite = await runCli(['server', '--role', 'mp', '--data', dataDir, '--bind', MP_A]);
-    assert.equal(onSqlite.code, 1);
+    assert.equal(onSqlite.code, 2);
     assert.match(onSqlite.stderr, /E_OPTION: --role mp needs --db postgres/);
 
     await startMpProcess(t, { dataDir, dbUrl, bind: MP_A });
@@ -83,7 +83,7 @@ describe('several management points of one site on PostgreSQL', () => {
     assert.equal((await server.api<PortsView>('GET', '/sites/PS1/ports')).body.version, ports.version, 'nothing stored');
   });
 
-  it('kill -9 of one MP mid-rollout: its clients fail over to the other MPs and the rollout finalizes with nobody stranded', async (t) => {
+  it('kill -9 of one MP mid-rollout: its clients fail over to the other MPs, requests and notification channels, and the rollout finalizes with nobody stranded', async (t) => {
     if (!requirePostgres(t) || pg === undefined) return;
     const { server, dataDir, dbUrl, ports, ca } = await site(t);
     await startMpProcess(t, { dataDir, dbUrl, bind: MP_A });
@@ -92,6 +92,7 @@ describe('several management points of one site on PostgreSQL', () => {
     await Promise.all(fleet.map((a) => a.start()));
     await waitFor('every client on MP B knows all three MPs', () =>
       fleet.every((a) => a.status().lastContact?.mp === MP_B && [SITE, MP_A, MP_B].every((h) => config(a).managementPoints.includes(h))), 40_000);
+    await waitFor('every notification channel is up', () => fleet.every((a) => a.agent?.notification?.state === 'tcp'), 30_000);
 
     const https = await freePort();
     const change = (await server.api<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', { https: { default: https } })).body;
@@ -112,6 +113,16 @@ describe('several management points of one site on PostgreSQL', () => {
         const last = a.status().lastContact;
         return last !== null && last.mp !== MP_B && last.port === (last.protocol === 'http' ? now.http.default : now.https.default);
       }), 20_000);
+
+    // The notification channels moved too: every client is online at a live MP and acknowledges an action.
+    const ids = fleet.map((a) => config(a).clientId!);
+    await waitFor('every client online at a live MP', async () => {
+      const channels = (await server.api<ChannelList>('GET', '/notify/clients')).body.clients;
+      return ids.every((id) => channels.some((c) => c.clientId === id && c.online && c.channel === 'tcp' && c.managementPoint !== MP_B));
+    }, 30_000);
+    const pushed = (await server.api<NotifyResult>('POST', '/notify', { all: true, action: 'heartbeat', waitSeconds: 10 })).body;
+    assert.deepEqual(pushed.results.map((r) => r.clientId).sort(), [...ids].sort());
+    assert.ok(pushed.results.every((r) => r.outcome === 'acknowledged' && r.via === 'tcp'), JSON.stringify(pushed.results));
 
     const dead = await waitFor('the killed MP is dead in the registry', async () => {
       const list = (await server.api<ManagementPointList>('GET', '/sites/PS1/management-points')).body;
