@@ -17,6 +17,7 @@ export interface RegistryTiming {
 }
 
 const PRUNE_AFTER_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60_000;
 const hostsChannel = diagnostics.channel('siteport:registry:hosts');
 
 /**
@@ -33,6 +34,7 @@ export class MpRegistry {
   private live: string[] = [];
   private liveRows: { id: string; host: string }[] = [];
   private startedAt = '';
+  private prunedAt = 0;
 
   constructor(
     private readonly deps: {
@@ -88,7 +90,10 @@ export class MpRegistry {
         if (!(await this.deps.repo.touch(this.id, at))) {
           await this.deps.repo.insert({ id: this.id, siteCode: this.deps.siteCode, host: this.deps.host, bindAddress: this.deps.bindAddress, role: this.deps.role, startedAt: this.startedAt, lastSeenAt: at, state: 'running' });
         }
-        if (this.deps.prune === true) await this.deps.repo.prune(this.deps.siteCode, new Date(Date.now() - PRUNE_AFTER_MS).toISOString());
+        if (this.deps.prune === true && Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await this.deps.repo.prune(this.deps.siteCode, new Date(Date.now() - PRUNE_AFTER_MS).toISOString());
+        }
         await this.refresh();
       } catch (error) {
         this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'MP registry heartbeat failed; retrying at the next one');
