@@ -64,7 +64,7 @@ async function load(
  */
 export async function mpThroughput(options: { seconds: number; connections: number; clients: number }): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
-  const server = spawn(process.execPath, [SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const children: ChildProcess[] = [server];
