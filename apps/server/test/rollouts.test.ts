@@ -76,7 +76,8 @@ test('rollback mid-overlap brings every moved agent back to the old ports', asyn
     return r.state === 'rolled-back' ? r : undefined;
   });
   assert.deepEqual(ended.outcome?.stranded, []);
-  assert.equal(await connects(http), false);
+  // The state is stored first, then the listeners follow it: the port closes right after.
+  await waitFor('the new port closed', async () => !(await connects(http)), 5000);
 });
 
 test('finalize is refused while an active client is on the old ports; forced, it strands that client, which shows as unmanaged', async (t) => {
