@@ -35,7 +35,7 @@ describe('NotificationHub', () => {
     hub.attachTcp('a', tcp);
     const pending = hub.deliver(['a'], { action: 'heartbeat' }, 5000);
     assert.equal(tcp.sent.length, 1);
-    const answered: NotifyAction[][] = [];
+    const answered: (readonly NotifyAction[])[] = [];
     hub.poll('a', { answer: (actions) => answered.push(actions) });
     assert.equal(tcp.closed, 'the client switched to the long-poll');
     assert.deepEqual(answered.map((a) => a.map((x) => x.action)), [['heartbeat']]);
@@ -45,7 +45,7 @@ describe('NotificationHub', () => {
 
   it('answers a waiting poll at once, queues for a polling client between polls, and records failures', async () => {
     const hub = new NotificationHub({ offlineAfterMs: 300_000 });
-    const got: NotifyAction[][] = [];
+    const got: (readonly NotifyAction[])[] = [];
     const waiting = hub.poll('p', { answer: (actions) => got.push(actions) });
     const first = hub.deliver(['p'], { action: 'policy' }, 5000);
     assert.equal(got.length, 1);
