@@ -31,7 +31,7 @@ export interface NotificationClientOptions {
   connectTimeoutMs?: number;
   /** How long one long-poll waits on the MP; 50 s stays under the 60 s idle cut-off common in proxies. @default 50 */
   pollWaitSeconds?: number;
-  /** While on the long-poll, how often the TCP channel is tried again. @default 60000 */
+  /** While on the long-poll, how often the TCP channel is tried again (at the end of the poll running then). @default 60000 */
   retryTcpMs?: number;
   /** First reconnect delay; doubles up to `reconnectMaxMs`, with jitter. @default 1000 */
   reconnectBaseMs?: number;
@@ -54,7 +54,8 @@ const SIGNED_POLLS_FOR_MS = 3_600_000;
 /**
  * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification
  * port; when that port is unreachable, long-polls over the request ports (through MpTransport,
- * with its default → alternate fallback and signing) and tries TCP again every `retryTcpMs`.
+ * with its default → alternate fallback and a poll session's MAC) and tries TCP again at the end
+ * of the first poll after `retryTcpMs`.
  * Both paths deliver the same actions and acknowledge them the same way.
  */
 export class NotificationClient {
@@ -141,12 +142,14 @@ export class NotificationClient {
         continue;
       }
       if (this.stopping) return;
-      // TCP failed: long-poll until it is time to try TCP again.
+      // TCP failed: long-poll, and try TCP again at the first poll boundary after retryTcpMs.
+      // Polls always wait their full length: cutting one short to meet the retry time would
+      // double the polls (and the MP's cost) of a client whose notification port stays blocked.
       const until = Date.now() + this.o.retryTcpMs;
       while (!this.stopping && Date.now() < until) {
         try {
           this.setState('polling');
-          await this.pollOnce(Math.max(0, Math.min(this.o.pollWaitSeconds, Math.floor((until - Date.now()) / 1000))));
+          await this.pollOnce(this.o.pollWaitSeconds);
           failures = 0;
         } catch (error) {
           if (this.stopping) return;

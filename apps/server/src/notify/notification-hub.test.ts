@@ -57,4 +57,25 @@ describe('NotificationHub', () => {
     assert.equal(got[1]!.length, 1, 'the queued action answers the next poll');
     assert.deepEqual(await second, [{ clientId: 'p', outcome: 'timeout', via: 'http-poll' }]);
   });
+
+  it('counts a client with a long-poll waiting as online even when the wait is longer than the offline window', () => {
+    let now = 1_000_000;
+    const hub = new NotificationHub({ offlineAfterMs: 60_000, now: () => now });
+    const waiting = hub.poll('p', { answer: () => undefined });
+    now += 120_000;
+    assert.equal(hub.isOnline('p'), true);
+    assert.equal(hub.channelOf('p'), 'http-poll');
+    waiting.detach();
+    assert.equal(hub.isOnline('p'), false, 'without a waiting poll, silence past the window is offline');
+  });
+
+  it('hands every waiting poll of one push the same actions array (encoded once by the endpoint)', () => {
+    const hub = new NotificationHub({ offlineAfterMs: 300_000 });
+    const got: (readonly NotifyAction[])[] = [];
+    for (const id of ['a', 'b', 'c']) hub.poll(id, { answer: (actions) => got.push(actions) });
+    void hub.deliver(['a', 'b', 'c'], { action: 'policy' }, 0);
+    assert.equal(got.length, 3);
+    assert.ok(got.every((actions) => actions === got[0]));
+    assert.ok(Object.isFrozen(got[0]));
+  });
 });

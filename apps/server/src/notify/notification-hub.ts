@@ -155,10 +155,10 @@ export class NotificationHub {
     if (batch.waiting.size === 0) batch.settle();
   }
 
-  /** Whether a client was heard from within the offline window. */
+  /** Whether a client was heard from within the offline window, or has a long-poll waiting now. */
   isOnline(clientId: string): boolean {
     const p = this.presence.get(clientId);
-    return p !== undefined && this.now() - p.lastSeen <= this.options.offlineAfterMs;
+    return p !== undefined && (p.waiter !== null || this.now() - p.lastSeen <= this.options.offlineAfterMs);
   }
 
   /** How a client is reachable now, or null when it is offline. */

@@ -17,6 +17,7 @@ import type { RequestVerifier } from '../mp/request-verifier.js';
 import type { InterfaceRepository } from '../repositories/interface-repository.js';
 import type { ClientService } from '../services/client-service.js';
 import type { NotificationHub } from './notification-hub.js';
+import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';
 import { PollSessions } from './poll-sessions.js';
 
@@ -59,6 +60,7 @@ function invalid(what: string, errors: Iterable<{ path: string; message: string 
  */
 export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpointsContext): EndpointHandler {
   const answers = new PollAnswers();
+  const pollActivity = new PollActivity(ctx.activity);
 
   /** The client of a poll: by its session MAC when it names a session, else by its signature. */
   async function pollClient(req: IncomingMessage, url: string, raw: Buffer): Promise<string> {
@@ -78,7 +80,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     const clientId = await pollClient(req, url, raw);
     const body = parseJson(raw);
     if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
-    ctx.activity.record({ id: clientId, at: new Date().toISOString(), port, protocol, address: req.socket.remoteAddress ?? '' });
+    pollActivity.seen(clientId, port, protocol, req.socket.remoteAddress ?? '');
     for (const ack of body.acks) ctx.hub.acknowledge(clientId, ack, 'http-poll');
     let done = false;
     // Held in an object: `answer` may run synchronously inside hub.poll, before the timer exists.
