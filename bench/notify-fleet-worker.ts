@@ -1,170 +1,143 @@
-// One process of the simulated notification fleet (bench/notify-fleet.ts forks several so no
+// One process of the simulated notification fleet (bench/notify-fleet.ts forks several, so that no
 // process nears the 20,000-descriptor limit). Every simulated client speaks the real protocol:
 // `tcp` — TLS to the notification port, signs the challenge, pings, acks actions;
-// `poll` — signed HTTPS long-polls of /mp/v1/notify/poll, acks in the next poll;
+// `poll` — a poll session opened with a signed request, then HTTPS long-polls with its MAC, acks in the next poll;
 // `bare` — a TLS connection that only holds (the baseline).
-import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+// Bounded: connecting stops at `connectTimeoutMs` per client and `connectDeadlineMs` in all; the
+// process exits by itself after `lifetimeMs` or when its parent goes away.
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import tls from 'node:tls';
-import {
-  FrameDecoder,
-  SIGNATURE_HEADERS,
-  canonicalRequest,
-  encodeFrame,
-  framePayloadJson,
-  notifyAuthString,
-} from '@siteport/protocol';
+import type { FleetClientContext, FleetMode } from './fleet-client-context.js';
+import type { FleetTarget } from './fleet-plan.js';
+import { FleetPollClient } from './fleet-poll-client.js';
+import { openTcpClient } from './fleet-tcp-client.js';
+import type { FleetKey } from './seed-clients.js';
 
-interface WorkerConfig {
-  mode: 'tcp' | 'poll' | 'bare';
-  host: string;
-  port: number;
+/** What the parent passes in `NOTIFY_WORKER` (JSON). */
+export interface WorkerConfig {
+  mode: FleetMode;
+  targets: FleetTarget[];
+  offset: number;
+  localAddress?: string;
   caFile: string;
   keysFile: string;
   pollWaitSeconds: number;
   concurrency: number;
+  connectTimeoutMs: number;
+  connectDeadlineMs: number;
+  lifetimeMs: number;
+}
+
+/** Sent once every client connected or failed. */
+export interface ConnectedMessage {
+  type: 'connected';
+  connected: number;
+  failed: number;
+  /** Failure reasons and how often each happened. */
+  failures: Record<string, number>;
+  seconds: number;
+  /** Clients connected per target, `host:port`. */
+  perTarget: Record<string, number>;
+}
+
+/** Answer to `{type: 'report'}`: what happened since the previous report. */
+export interface ReportMessage {
+  type: 'report';
+  /** Times (epoch ms) at which clients received an action. */
+  received: number[];
+  acked: number;
+  /** Pings (TCP) or polls (long-poll) sent. */
+  events: number;
+  /** Connections lost, or polls that failed. */
+  lost: number;
+  /** CPU time (user + system, ms) this worker used. */
+  cpuMs: number;
 }
 
 const config = JSON.parse(process.env.NOTIFY_WORKER ?? '{}') as WorkerConfig;
-const ca = readFileSync(config.caFile, 'utf8');
-const keys = (JSON.parse(readFileSync(config.keysFile, 'utf8')) as { id: string; key: string }[]).map((k) => ({
+const send = (message: ConnectedMessage | ReportMessage): void => void process.send?.(message);
+
+let received: number[] = [];
+let acked = 0;
+let events = 0;
+let lost = 0;
+let cpuMark = process.cpuUsage();
+let deferred: (() => void)[] = [];
+
+const ctx: FleetClientContext = {
+  mode: config.mode,
+  ca: readFileSync(config.caFile, 'utf8'),
+  localAddress: config.localAddress,
+  pollWaitSeconds: config.pollWaitSeconds,
+  connectTimeoutMs: config.connectTimeoutMs,
+  received: (at) => void received.push(at),
+  acked: (count = 1) => void (acked += count),
+  event: () => void (events += 1),
+  lost: () => void (lost += 1),
+  defer: (work) => {
+    if (deferred.length === 0) setImmediate(runDeferred);
+    deferred.push(work);
+  },
+};
+
+function runDeferred(): void {
+  const work = deferred;
+  deferred = [];
+  for (const fn of work) fn();
+}
+
+const keys = (JSON.parse(readFileSync(config.keysFile, 'utf8')) as FleetKey[]).map((k) => ({
   id: k.id,
   key: createPrivateKey({ key: Buffer.from(k.key, 'base64'), format: 'der', type: 'pkcs8' }),
 }));
-const received: number[] = [];
-let connected = 0;
-let failed = 0;
-const send = (message: unknown): void => void process.send?.(message);
-const now = (): number => Date.now();
-
-function tcpClient(id: string, key: KeyObject): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({ host: config.host, port: config.port, ca });
-    const decoder = new FrameDecoder();
-    let ready = false;
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (!ready) {
-        failed += 1;
-        resolve();
-      }
-    });
-    if (config.mode === 'bare') {
-      socket.on('secureConnect', () => {
-        ready = true;
-        connected += 1;
-        resolve();
-      });
-      return;
-    }
-    let pinger: NodeJS.Timeout | undefined;
-    socket.on('close', () => clearInterval(pinger));
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.type === 'challenge') {
-          const c = framePayloadJson(frame) as { siteCode: string; nonce: string };
-          const signature = sign(null, Buffer.from(notifyAuthString(c.siteCode, id, c.nonce)), key).toString('base64');
-          socket.write(encodeFrame('auth', { clientId: id, signature }));
-        } else if (frame.type === 'ready') {
-          ready = true;
-          connected += 1;
-          const { keepAliveSeconds } = framePayloadJson(frame) as { keepAliveSeconds: number };
-          pinger = setInterval(() => socket.write(encodeFrame('ping')), keepAliveSeconds * 1000);
-          resolve();
-        } else if (frame.type === 'action') {
-          received.push(now());
-          socket.write(encodeFrame('ack', { id: (framePayloadJson(frame) as { id: string }).id, ok: true }));
-        }
-      }
-    });
-  });
-}
-
-const pollAgent = new https.Agent({ keepAlive: true, maxSockets: Infinity, ca });
-
-function pollClient(id: string, key: KeyObject): Promise<void> {
-  const path = '/mp/v1/notify/poll';
-  let acks: { id: string; ok: boolean }[] = [];
-  let first = true;
-  return new Promise((resolve) => {
-    const poll = (): void => {
-      const body = JSON.stringify({ waitSeconds: config.pollWaitSeconds, acks });
-      acks = [];
-      const timestamp = String(Date.now());
-      const nonce = randomBytes(16).toString('base64url');
-      const bodySha256 = createHash('sha256').update(body).digest('hex');
-      const signature = sign(null, Buffer.from(canonicalRequest({ method: 'POST', path, clientId: id, timestamp, nonce, bodySha256 })), key).toString('base64');
-      const req = https.request(
-        {
-          host: config.host,
-          port: config.port,
-          path,
-          method: 'POST',
-          agent: pollAgent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            [SIGNATURE_HEADERS.client]: id,
-            [SIGNATURE_HEADERS.timestamp]: timestamp,
-            [SIGNATURE_HEADERS.nonce]: nonce,
-            [SIGNATURE_HEADERS.signature]: signature,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const answer = JSON.parse(Buffer.concat(chunks).toString()) as { actions?: { id: string }[] };
-            if (answer.actions !== undefined && answer.actions.length > 0) {
-              received.push(now());
-              acks = answer.actions.map((a) => ({ id: a.id, ok: true }));
-            }
-            poll();
-          });
-        },
-      );
-      req.on('error', () => {
-        if (first) {
-          failed += 1;
-          first = false;
-          resolve();
-        }
-      });
-      // The request is on the wire once its socket is assigned; count the client as connected then.
-      req.on('socket', (socket) => {
-        const counted = (): void => {
-          if (first) {
-            first = false;
-            connected += 1;
-            resolve();
-          }
-        };
-        if (socket.connecting) socket.once('secureConnect', counted);
-        else setImmediate(counted);
-      });
-      req.end(body);
-    };
-    poll();
-  });
-}
+const pollAgent = new https.Agent({
+  keepAlive: true,
+  maxSockets: Infinity,
+  ca: ctx.ca,
+  ...(config.localAddress === undefined ? {} : { localAddress: config.localAddress }),
+});
 
 async function connectAll(): Promise<void> {
   const started = Date.now();
+  const deadline = started + config.connectDeadlineMs;
+  const failures: Record<string, number> = {};
+  const perTarget: Record<string, number> = {};
+  let connected = 0;
   let next = 0;
-  const open = config.mode === 'poll' ? pollClient : tcpClient;
   const lane = async (): Promise<void> => {
     while (next < keys.length) {
-      const k = keys[next++]!;
-      await open(k.id, k.key);
+      const index = next++;
+      const { id, key } = keys[index]!;
+      const target = config.targets[(config.offset + index) % config.targets.length]!;
+      const reason =
+        Date.now() > deadline
+          ? 'not tried: the connect deadline passed'
+          : config.mode === 'poll'
+            ? await new FleetPollClient(ctx, pollAgent, target, id, key).start()
+            : await openTcpClient(ctx, target, id, key);
+      if (reason === null) {
+        connected += 1;
+        const name = `${target.host}:${target.port}`;
+        perTarget[name] = (perTarget[name] ?? 0) + 1;
+      } else failures[reason] = (failures[reason] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: config.concurrency }, lane));
-  send({ type: 'connected', connected, failed, seconds: (Date.now() - started) / 1000 });
+  send({ type: 'connected', connected, failed: keys.length - connected, failures, seconds: (Date.now() - started) / 1000, perTarget });
 }
 
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'report') send({ type: 'received', received });
-  if (message.type === 'exit') process.exit(0);
+  if (message.type === 'report') {
+    const cpu = process.cpuUsage(cpuMark);
+    cpuMark = process.cpuUsage();
+    send({ type: 'report', received, acked, events, lost, cpuMs: (cpu.user + cpu.system) / 1000 });
+    received = [];
+    acked = 0;
+    events = 0;
+    lost = 0;
+  }
 });
+process.on('disconnect', () => process.exit(0));
+setTimeout(() => process.exit(0), config.lifetimeMs);
 void connectAll();

@@ -2,13 +2,14 @@
 // BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s): safe port change.
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
-// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (60): notification channel.
+// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (60), …: notification channel (see notify-only.ts).
 // BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { rolloutMove } from './rollout-move.js';
 import { agentIdle } from './agent-idle.js';
 import { notifyBench } from './notify-bench.js';
+import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
 import { printNotifyTable } from './notify-table.js';
 
 const only = process.env.BENCH_ONLY;
@@ -50,10 +51,8 @@ if (only === undefined || only === 'agent') {
   for (const r of rows) console.log(`| ${r.variant} | ${r.rssMiB.toFixed(1)} | ${r.cpuSecondsPerMinute.toFixed(3)} |`);
 }
 
-// Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run, about half an
-// hour on this machine), NOTIFY_BENCH_HOLD_SECONDS (60); BENCH_ONLY=notify runs only this part.
+// Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
+// NOTIFY_BENCH_HOLD_SECONDS (60) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
-  printNotifyTable(
-    await notifyBench({ clients: Number(process.env.NOTIFY_BENCH_CLIENTS ?? 2000), holdSeconds: Number(process.env.NOTIFY_BENCH_HOLD_SECONDS ?? 60) }),
-  );
+  printNotifyTable(await notifyBench(notifyBenchOptionsFromEnv()));
 }

@@ -24,3 +24,4 @@ export { type RequestSigner, createRequestSigner, sha256Hex } from './request-si
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
 export { NotificationClient, type NotificationClientState, type NotifyEvent } from './notify/notification-client.js';
+export { type PollSession, createSessionSigner, openPollSession, sessionHeaders, startPollSession } from './notify/poll-session.js';

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   E_UNKNOWN_CLIENT: { status: 401, summary: 'The client id is not registered at this site.' },
   E_STALE_REQUEST: { status: 401, summary: 'A client request timestamp is outside the allowed window.' },
   E_REPLAY: { status: 401, summary: 'A client request nonce was already used.' },
+  E_SESSION_EXPIRED: { status: 401, summary: 'A client request names a poll session this management point does not hold (expired, replaced or opened elsewhere).' },
+  E_BAD_SESSION_MAC: { status: 401, summary: 'A client request MAC does not verify with its poll session key.' },
   E_HTTPS_REQUIRED: { status: 403, summary: 'The site accepts client requests over HTTPS only.' },
   E_SITE_MISMATCH: { status: 403, summary: 'The client is assigned to a different site.' },
   E_NOT_FOUND: { status: 404, summary: 'No such resource.' },

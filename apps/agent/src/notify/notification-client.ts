@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';
 import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SiteportError } from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
-import type { MpTransport } from '../mp-transport.js';
-import { createRequestSigner } from '../request-signer.js';
+import type { MpResponse, MpTransport } from '../mp-transport.js';
+import { type RequestSigner, createRequestSigner } from '../request-signer.js';
 import { jitteredBackoff } from './backoff.js';
+import { type PollSession, createSessionSigner, openPollSession } from './poll-session.js';
 import { TcpChannel } from './tcp-channel.js';
 
 /**
@@ -30,7 +31,7 @@ export interface NotificationClientOptions {
   connectTimeoutMs?: number;
   /** How long one long-poll waits on the MP; 50 s stays under the 60 s idle cut-off common in proxies. @default 50 */
   pollWaitSeconds?: number;
-  /** While on the long-poll, how often the TCP channel is tried again. @default 60000 */
+  /** While on the long-poll, how often the TCP channel is tried again (at the end of the poll running then). @default 60000 */
   retryTcpMs?: number;
   /** First reconnect delay; doubles up to `reconnectMaxMs`, with jitter. @default 1000 */
   reconnectBaseMs?: number;
@@ -47,11 +48,14 @@ export interface NotifyEvent {
 }
 
 const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
+/** After an MP without poll sessions (an older version) answered, polls are signed for this long before trying again. */
+const SIGNED_POLLS_FOR_MS = 3_600_000;
 
 /**
  * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification
  * port; when that port is unreachable, long-polls over the request ports (through MpTransport,
- * with its default → alternate fallback and signing) and tries TCP again every `retryTcpMs`.
+ * with its default → alternate fallback and a poll session's MAC) and tries TCP again at the end
+ * of the first poll after `retryTcpMs`.
  * Both paths deliver the same actions and acknowledge them the same way.
  */
 export class NotificationClient {
@@ -64,6 +68,8 @@ export class NotificationClient {
   private inFlight = 0;
   private channelPort: number | null = null;
   private portChanged = false;
+  private session: PollSession | undefined;
+  private signedPollsUntil = 0;
   private readonly o: Required<Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'onAction' | 'logger'>>;
 
   constructor(private readonly options: NotificationClientOptions) {
@@ -136,12 +142,14 @@ export class NotificationClient {
         continue;
       }
       if (this.stopping) return;
-      // TCP failed: long-poll until it is time to try TCP again.
+      // TCP failed: long-poll, and try TCP again at the first poll boundary after retryTcpMs.
+      // Polls always wait their full length: cutting one short to meet the retry time would
+      // double the polls (and the MP's cost) of a client whose notification port stays blocked.
       const until = Date.now() + this.o.retryTcpMs;
       while (!this.stopping && Date.now() < until) {
         try {
           this.setState('polling');
-          await this.pollOnce(Math.max(0, Math.min(this.o.pollWaitSeconds, Math.floor((until - Date.now()) / 1000))));
+          await this.pollOnce(this.o.pollWaitSeconds);
           failures = 0;
         } catch (error) {
           if (this.stopping) return;
@@ -211,13 +219,7 @@ export class NotificationClient {
     const acks = this.pendingAcks.splice(0, 64);
     let response;
     try {
-      response = await this.options.transport.request({
-        method: 'POST',
-        path: `${MP_PREFIX}/notify/poll`,
-        body: { waitSeconds, acks },
-        signer: createRequestSigner(clientId, this.options.key().privateKey),
-        timeoutMs: waitSeconds * 1000 + 10_000,
-      });
+      response = await this.authenticatedPoll(clientId, { waitSeconds, acks }, waitSeconds * 1000 + 10_000);
     } catch (error) {
       this.pendingAcks.unshift(...acks);
       throw error;
@@ -234,6 +236,44 @@ export class NotificationClient {
         this.pendingAcks.push({ id: action.id, ok: false, error: { code, message: (error instanceof Error ? error.message : String(error)).slice(0, 1024) } });
       }
     }
+  }
+
+  /**
+   * Sends one poll authenticated by the poll session's MAC (decision 0060), opening a session
+   * first when there is none; a session the MP no longer holds is replaced once and the poll
+   * sent again. Against an MP without poll sessions the poll is signed instead.
+   */
+  private async authenticatedPoll(clientId: string, body: unknown, timeoutMs: number): Promise<MpResponse> {
+    const send = (signer: RequestSigner): Promise<MpResponse> =>
+      this.options.transport.request({ method: 'POST', path: `${MP_PREFIX}/notify/poll`, body, signer, timeoutMs });
+    for (let attempt = 0; ; attempt += 1) {
+      const session = await this.pollSession(clientId);
+      if (session === undefined) return send(createRequestSigner(clientId, this.options.key().privateKey));
+      try {
+        return await send(createSessionSigner(session));
+      } catch (error) {
+        const lost = error instanceof SiteportError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
+        if (!lost || attempt > 0) throw error;
+        this.options.logger.info({ code: error.code }, 'the management point dropped the poll session; opening a new one');
+        this.session = undefined;
+      }
+    }
+  }
+
+  /** The current poll session, a new one when it is missing or about to expire, or undefined when the MP has none to offer. */
+  private async pollSession(clientId: string): Promise<PollSession | undefined> {
+    const now = Date.now();
+    if (now < this.signedPollsUntil) return undefined;
+    if (this.session?.clientId === clientId && now < this.session.usableUntil) return this.session;
+    try {
+      this.session = await openPollSession(this.options.transport, clientId, this.options.key().privateKey);
+    } catch (error) {
+      if (!(error instanceof SiteportError && error.code === 'E_NOT_FOUND')) throw error;
+      this.options.logger.info('the management point offers no poll sessions; signing every poll');
+      this.session = undefined;
+      this.signedPollsUntil = now + SIGNED_POLLS_FOR_MS;
+    }
+    return this.session;
   }
 
   private handle(action: NotifyAction, via: 'tcp' | 'http-poll'): Promise<void> {

@@ -35,7 +35,7 @@ describe('NotificationHub', () => {
     hub.attachTcp('a', tcp);
     const pending = hub.deliver(['a'], { action: 'heartbeat' }, 5000);
     assert.equal(tcp.sent.length, 1);
-    const answered: NotifyAction[][] = [];
+    const answered: (readonly NotifyAction[])[] = [];
     hub.poll('a', { answer: (actions) => answered.push(actions) });
     assert.equal(tcp.closed, 'the client switched to the long-poll');
     assert.deepEqual(answered.map((a) => a.map((x) => x.action)), [['heartbeat']]);
@@ -45,7 +45,7 @@ describe('NotificationHub', () => {
 
   it('answers a waiting poll at once, queues for a polling client between polls, and records failures', async () => {
     const hub = new NotificationHub({ offlineAfterMs: 300_000 });
-    const got: NotifyAction[][] = [];
+    const got: (readonly NotifyAction[])[] = [];
     const waiting = hub.poll('p', { answer: (actions) => got.push(actions) });
     const first = hub.deliver(['p'], { action: 'policy' }, 5000);
     assert.equal(got.length, 1);
@@ -56,5 +56,26 @@ describe('NotificationHub', () => {
     hub.poll('p', { answer: (actions) => got.push(actions) });
     assert.equal(got[1]!.length, 1, 'the queued action answers the next poll');
     assert.deepEqual(await second, [{ clientId: 'p', outcome: 'timeout', via: 'http-poll' }]);
+  });
+
+  it('counts a client with a long-poll waiting as online even when the wait is longer than the offline window', () => {
+    let now = 1_000_000;
+    const hub = new NotificationHub({ offlineAfterMs: 60_000, now: () => now });
+    const waiting = hub.poll('p', { answer: () => undefined });
+    now += 120_000;
+    assert.equal(hub.isOnline('p'), true);
+    assert.equal(hub.channelOf('p'), 'http-poll');
+    waiting.detach();
+    assert.equal(hub.isOnline('p'), false, 'without a waiting poll, silence past the window is offline');
+  });
+
+  it('hands every waiting poll of one push the same actions array (encoded once by the endpoint)', () => {
+    const hub = new NotificationHub({ offlineAfterMs: 300_000 });
+    const got: (readonly NotifyAction[])[] = [];
+    for (const id of ['a', 'b', 'c']) hub.poll(id, { answer: (actions) => got.push(actions) });
+    void hub.deliver(['a', 'b', 'c'], { action: 'policy' }, 0);
+    assert.equal(got.length, 3);
+    assert.ok(got.every((actions) => actions === got[0]));
+    assert.ok(Object.isFrozen(got[0]));
   });
 });

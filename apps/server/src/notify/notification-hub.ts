@@ -12,8 +12,8 @@ export interface TcpPeer {
 
 /** A long-poll request waiting for actions. */
 export interface PollWaiter {
-  /** Answers the poll with these actions (possibly none). */
-  answer(actions: NotifyAction[]): void;
+  /** Answers the poll with these actions (possibly none); one push hands every waiter the same array. */
+  answer(actions: readonly NotifyAction[]): void;
 }
 
 /** Where one client can be reached now. Kept small: one of these per client. */
@@ -35,6 +35,12 @@ interface Batch {
 }
 
 const MAX_QUEUED = 32;
+
+/** The `action` frame of an action, as a Buffer (what a socket writes without converting). */
+function actionFrame(action: NotifyAction): Buffer {
+  const bytes = encodeFrame('action', action);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 const deliveredChannel = diagnostics.channel('siteport:notify:delivered');
 const presenceChannel = diagnostics.channel('siteport:notify:presence');
 
@@ -86,7 +92,7 @@ export class NotificationHub {
     const pending = [...(p.inflight ?? []), ...(p.queue ?? [])];
     p.queue = null;
     p.inflight = pending.length > 0 ? pending : null;
-    for (const action of pending) peer.sendAction(action, encodeFrame('action', action));
+    for (const action of pending) peer.sendAction(action, actionFrame(action));
     if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: 'tcp', event: 'attach' });
   }
 
@@ -149,10 +155,10 @@ export class NotificationHub {
     if (batch.waiting.size === 0) batch.settle();
   }
 
-  /** Whether a client was heard from within the offline window. */
+  /** Whether a client was heard from within the offline window, or has a long-poll waiting now. */
   isOnline(clientId: string): boolean {
     const p = this.presence.get(clientId);
-    return p !== undefined && this.now() - p.lastSeen <= this.options.offlineAfterMs;
+    return p !== undefined && (p.waiter !== null || this.now() - p.lastSeen <= this.options.offlineAfterMs);
   }
 
   /** How a client is reachable now, or null when it is offline. */
@@ -191,7 +197,9 @@ export class NotificationHub {
   deliver(clientIds: readonly string[], action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
     const id = randomBytes(12).toString('base64url');
     const message: NotifyAction = { id, ...action };
-    const frame = encodeFrame('action', message);
+    // Encoded once: every TCP session writes the same bytes, every waiting poll gets the same array.
+    const frame = actionFrame(message);
+    const single: readonly NotifyAction[] = Object.freeze([message]);
     const results: NotifyClientResult[] = [];
     const waiting = new Map<string, number>();
     for (const clientId of clientIds) {
@@ -212,7 +220,7 @@ export class NotificationHub {
       else if (p.waiter !== null) {
         const waiter = p.waiter;
         p.waiter = null;
-        waiter.answer([message]);
+        waiter.answer(single);
       } else {
         p.queue ??= [];
         if (p.queue.length >= MAX_QUEUED) p.queue.shift();

@@ -35,6 +35,8 @@ export interface SessionContext {
 const authCheck = TypeCompiler.Compile(AuthMessage);
 const ackCheck = TypeCompiler.Compile(NotifyAck);
 const rejectedChannel = diagnostics.channel('siteport:notify:rejected');
+/** Every pong is the same six bytes: encoded once, not per ping. */
+const PONG = Buffer.from(encodeFrame('pong'));
 
 /**
  * One client's TLS notification connection. The server speaks first with a challenge nonce; the
@@ -102,7 +104,7 @@ export class NotifySession implements TcpPeer {
         throw new SiteportError('E_NOTIFY_FRAME', `a ${frame.type} frame arrived before the server confirmed authentication; wait for ready`);
       case 'ready':
         if (this.clientId !== null) this.ctx.hub.seen(this.clientId);
-        if (frame.type === 'ping') this.write(encodeFrame('pong'));
+        if (frame.type === 'ping') this.write(PONG);
         else if (frame.type === 'ack') {
           const ack = framePayloadJson(frame);
           if (!ackCheck.Check(ack)) throw new SiteportError('E_NOTIFY_FRAME', 'an ack frame needs {id, ok, error?}');

@@ -13,6 +13,7 @@ import type { RolloutRepository } from '../repositories/rollout-repository.js';
 import { NotificationHub } from './notification-hub.js';
 import { NotificationListener } from './notification-listener.js';
 import { withNotifyEndpoints } from './notify-endpoints.js';
+import { PollSessions } from './poll-sessions.js';
 import { NotifyService } from './notify-service.js';
 import type { RemoteNotify } from './remote-notify.js';
 import { WakeService } from './wake-service.js';
@@ -74,6 +75,8 @@ export function createNotifyParts(deps: {
   const handler = withNotifyEndpoints(deps.mpHandler, {
     hub,
     verifier: new RequestVerifier(deps.clients, deps.nonces),
+    sessions: new PollSessions({ nonces: deps.nonces }),
+    clients: deps.clients,
     activity: deps.activity,
     interfaces,
     httpsOnly: deps.httpsOnly,

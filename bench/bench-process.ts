@@ -1,0 +1,120 @@
+// Processes the notification benchmark measures: `siteport server` and the bare TLS baseline,
+// with their RSS and CPU read from /proc.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
+const BARE_TLS = fileURLToPath(new URL('./bare-tls-server.mjs', import.meta.url));
+const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
+/** Node flags of measured server processes: SIGUSR2 → full GC (see gc-hook.mjs). */
+const MEASURED = ['--expose-gc', '--import', GC_HOOK];
+/** `NOTIFY_BENCH_PROFILE=DIR` writes a V8 CPU profile of every measured siteport server into DIR. */
+const PROFILE = process.env.NOTIFY_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_BENCH_PROFILE];
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident set size of a process, bytes (from /proc). */
+export function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
+}
+
+/** RSS after two full garbage collections of the process (needs the {@link MEASURED} flags). */
+export async function settledRss(pid: number): Promise<number> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1500);
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1500);
+  return rssOf(pid);
+}
+
+/** User + system CPU seconds a process used so far, all its threads (from /proc, 100 ticks per second). */
+export function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The one-minute load average, from /proc. */
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+export function waitOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out.slice(-500)}`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = pattern.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`process exited with ${code} before ready: ${out.slice(-500)}`)));
+  });
+}
+
+/**
+ * A free TCP port below the kernel's ephemeral range: the benchmark's own client sockets take
+ * ephemeral ports, and a site port in that range could be taken by one between two runs.
+ */
+export async function freeLowPort(): Promise<number> {
+  const net = await import('node:net');
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
+export interface SiteServerProcess {
+  child: ChildProcess;
+  adminUrl: string;
+  token: string;
+  http: number;
+  https: number;
+  notification: number;
+}
+
+/** Starts `siteport server` on free loopback ports in `dir`. */
+export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const banner = (await waitOutput(child, /admin API: (\S+)\/api\/v1[\s\S]*notification\s+(\d+)\/tcp/))[0];
+  const port = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(banner)?.[1]);
+  return {
+    child,
+    adminUrl: /admin API: (\S+)\/api\/v1/.exec(banner)![1]!,
+    token: readFileSync(path.join(dir, 'admin-token'), 'utf8').trim(),
+    http: port('http'),
+    https: port('https'),
+    notification: Number(/notification\s+(\d+)\/tcp/.exec(banner)![1]),
+  };
+}
+
+/** Stops a process with SIGTERM, and SIGKILL after 10 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(force);
+}
+
+/** The bare Node.js TLS server of the baseline, with the site's certificate. */
+export function startBareTls(dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...MEASURED, BARE_TLS, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return waitOutput(child, /port (\d+)/).then((m) => ({ child, port: Number(m[1]) }));
+}

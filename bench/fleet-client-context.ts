@@ -1,0 +1,23 @@
+// What every simulated client of one fleet worker shares.
+
+/** `tcp`: the TLS notification channel; `poll`: the HTTPS long-poll; `bare`: TLS connections that only hold (the baseline). */
+export type FleetMode = 'tcp' | 'poll' | 'bare';
+
+export interface FleetClientContext {
+  mode: FleetMode;
+  /** The pinned site CA (PEM). */
+  ca: string;
+  localAddress: string | undefined;
+  pollWaitSeconds: number;
+  connectTimeoutMs: number;
+  /** Records the time (epoch ms) an action reached a client. */
+  received(at: number): void;
+  /** Acks were written to the socket: an ack frame (TCP), or a poll carrying them (long-poll). */
+  acked(count?: number): void;
+  /** A keep-alive ping or a poll was sent. */
+  event(): void;
+  /** A client that was connected lost its connection. */
+  lost(): void;
+  /** Runs work after every socket readable in this turn was read. */
+  defer(work: () => void): void;
+}

@@ -1,0 +1,86 @@
+// A simulated client on the TLS notification channel (or, in `bare` mode, a TLS connection that only holds).
+import { type KeyObject, sign } from 'node:crypto';
+import tls from 'node:tls';
+import { FrameDecoder, encodeFrame, framePayloadJson, notifyAuthString } from '@siteport/protocol';
+import type { FleetClientContext } from './fleet-client-context.js';
+import type { FleetTarget } from './fleet-plan.js';
+
+const PING = Buffer.from(encodeFrame('ping'));
+
+/**
+ * Opens one connection and resolves with null once it is ready (authenticated, or for `bare`
+ * the TLS handshake done), or with the reason it failed. A ready client pings every keep-alive
+ * interval the server gave, and acknowledges every action; the receive time is taken first and
+ * the ack written after every socket readable in this turn was read (`ctx.defer`), so the
+ * simulation's own work does not delay the clock of the clients behind it.
+ */
+export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: string, key: KeyObject): Promise<string | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let ready = false;
+    const settle = (reason: string | null): void => {
+      if (settled) return;
+      settled = true;
+      ready = reason === null;
+      clearTimeout(timer);
+      resolve(reason);
+    };
+    const socket = tls.connect({ host: target.host, port: target.port, ca: ctx.ca, ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }) });
+    const timer = setTimeout(() => {
+      settle('no ready within the connect timeout');
+      socket.destroy();
+    }, ctx.connectTimeoutMs);
+    let pinger: NodeJS.Timeout | undefined;
+    socket.on('error', (error: NodeJS.ErrnoException) => settle(`socket error ${error.code ?? error.message}`));
+    socket.on('close', () => {
+      clearInterval(pinger);
+      // A connection that was ready and dropped is counted; one that never was is a failure.
+      if (ready) ctx.lost();
+      settle('closed before ready');
+    });
+    if (ctx.mode === 'bare') {
+      socket.on('secureConnect', () => settle(null));
+      return;
+    }
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      // The clock is read before any decoding: the receive time is when the bytes arrived.
+      const at = Date.now();
+      for (const frame of decoder.push(chunk)) {
+        switch (frame.type) {
+          case 'challenge': {
+            const c = framePayloadJson(frame) as { siteCode: string; nonce: string };
+            const signature = sign(null, Buffer.from(notifyAuthString(c.siteCode, id, c.nonce)), key).toString('base64');
+            socket.write(encodeFrame('auth', { clientId: id, signature }));
+            break;
+          }
+          case 'ready': {
+            const { keepAliveSeconds } = framePayloadJson(frame) as { keepAliveSeconds: number };
+            pinger = setInterval(() => {
+              ctx.event();
+              socket.write(PING);
+            }, keepAliveSeconds * 1000);
+            settle(null);
+            break;
+          }
+          case 'action': {
+            ctx.received(at);
+            const actionId = (framePayloadJson(frame) as { id: string }).id;
+            ctx.defer(() => {
+              if (!socket.destroyed) socket.write(encodeFrame('ack', { id: actionId, ok: true }), () => ctx.acked());
+            });
+            break;
+          }
+          case 'error':
+            settle(`server error ${String(framePayloadJson(frame).code)}`);
+            break;
+          case 'pong':
+          case 'ack':
+          case 'auth':
+          case 'ping':
+            break;
+        }
+      }
+    });
+  });
+}
