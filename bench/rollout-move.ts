@@ -5,12 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PortChangeResult, PortsView, RolloutView } from '@siteport/protocol';
+import { startPostgres, type TestPostgres } from '../test-support/postgres.js';
 import { SimulatedFleet } from './simulated-fleet.js';
+import { freeLowPort, stopProcess, waitOutput } from './bench-process.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 
 export interface RolloutRow {
   clients: number;
+  /** MP processes the clients were spread over (1: the site server alone, on SQLite; more: on PostgreSQL). */
+  mps: number;
   intervalSeconds: number;
   registerSeconds: number;
   allMovedSeconds: number | null;
@@ -32,13 +36,19 @@ async function freePort(): Promise<number> {
  * seconds until every client talks on the new port, until the rollout finalized, and how many
  * were stranded (target 0, within one policy interval).
  */
-export async function rolloutMove(clients: number, intervalSeconds: number): Promise<RolloutRow> {
+export async function rolloutMove(clients: number, intervalSeconds: number, mps = 1): Promise<RolloutRow> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-rollout-'));
+  // Several MPs: one site on PostgreSQL, each MP on its own loopback address with the same ports.
+  const pg: TestPostgres | undefined = mps > 1 ? await startPostgres() : undefined;
+  const hosts = mps > 1 ? Array.from({ length: mps }, (_, i) => `127.0.1.${i + 1}`) : ['127.0.0.1'];
+  const dbFlags = pg === undefined ? [] : ['--db', await pg.createDatabase('rollout')];
+  const portFlags = pg === undefined ? ['--http-port', '0', '--https-port', '0', '--notification-port', '0'] : ['--http-port', String(await freeLowPort()), '--https-port', String(await freeLowPort()), '--notification-port', String(await freeLowPort())];
   const server = spawn(
     process.execPath,
-    [SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--policy-interval', String(intervalSeconds), '--log-level', 'warn'],
+    [SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', ...portFlags, '--bind', hosts[0]!, '--public-host', hosts[0]!, '--policy-interval', String(intervalSeconds), '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const others: ReturnType<typeof spawn>[] = [];
   let fleet: SimulatedFleet | undefined;
   try {
     const banner = await new Promise<string>((resolve, reject) => {
@@ -49,19 +59,24 @@ export async function rolloutMove(clients: number, intervalSeconds: number): Pro
       });
       server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
+    for (const host of hosts.slice(1)) {
+      const mp = spawn(process.execPath, [SITEPORT, 'server', '--role', 'mp', '--data', dir, ...dbFlags, '--bind', host, '--public-host', host, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      others.push(mp);
+      await waitOutput(mp, /client communication mode/);
+    }
     const admin = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
     const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> =>
       (await (await fetch(`${admin}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })).json()) as T;
     const ports = await api<PortsView>('GET', '/sites/PS1/ports');
-    fleet = new SimulatedFleet(readFileSync(path.join(dir, 'pki', 'ca.pem'), 'utf8'), ports.https.default);
+    fleet = new SimulatedFleet(readFileSync(path.join(dir, 'pki', 'ca.pem'), 'utf8'), ports.https.default, hosts);
     const t0 = Date.now();
     await fleet.register(clients);
     const registerSeconds = (Date.now() - t0) / 1000;
     const intervalMs = intervalSeconds * 1000;
     // One interval so that every client has checked in, then the change.
     await fleet.run(intervalMs, intervalMs, () => false);
-    const newPort = await freePort();
+    const newPort = pg === undefined ? await freePort() : await freeLowPort();
     const change = await api<PortChangeResult>('PATCH', '/sites/PS1/ports', { https: { default: newPort } });
     const changedAt = Date.now();
     let finalized: RolloutView | null = null;
@@ -81,6 +96,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number): Pro
     const done = finalized as RolloutView | null;
     return {
       clients,
+      mps,
       intervalSeconds,
       registerSeconds,
       allMovedSeconds: allMoved === null ? null : (allMoved - changedAt) / 1000,
@@ -90,8 +106,9 @@ export async function rolloutMove(clients: number, intervalSeconds: number): Pro
     };
   } finally {
     fleet?.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    for (const mp of others) await stopProcess(mp);
+    await stopProcess(server);
+    await pg?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,15 @@
 // `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown).
 // BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
-// BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s): safe port change.
+// BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
+//   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
+// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (60), …: notification channel (see notify-only.ts).
 // BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { rolloutMove } from './rollout-move.js';
+import { printSiteScale, siteScale } from './site-scale.js';
 import { agentIdle } from './agent-idle.js';
 import { notifyBench } from './notify-bench.js';
 import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
@@ -31,14 +34,17 @@ if (only === undefined || only === 'throughput') {
 if (only === undefined || only === 'rollout') {
   const sizes = (process.env.BENCH_ROLLOUT_SIZES ?? '1000,10000').split(',').map(Number);
   const interval = Number(process.env.BENCH_ROLLOUT_INTERVAL ?? 30);
+  const mpCounts = (process.env.BENCH_ROLLOUT_MPS ?? '1,4').split(',').map(Number);
   console.log(`\n## Safe port change: N online simulated clients move to a new HTTPS port`);
-  console.log(`One siteport server process (SQLite); simulated clients in one process over HTTPS (pinned site CA, Ed25519-signed heartbeat + policy once per policy interval, spread evenly); \`PATCH /ports\` moves HTTPS to a new port.\n`);
-  console.log('| clients | policy interval (s) | registration (s) | all clients on the new port after (s) | rollout finalized after (s) | stranded (target 0) | failed requests |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const size of sizes) {
-    const r = await rolloutMove(size, interval);
-    const n = (v: number | null): string => (v === null ? 'not reached' : v.toFixed(1));
-    console.log(`| ${r.clients} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`);
+  console.log(`1 MP: one siteport server process (SQLite). More: the site server and \`--role mp\` processes on 127.0.1.x sharing one PostgreSQL database, clients spread evenly over them. Simulated clients in one process over HTTPS (pinned site CA, Ed25519-signed heartbeat + policy once per policy interval, spread evenly); \`PATCH /ports\` moves HTTPS to a new port on every MP.\n`);
+  console.log('| clients | MP processes | policy interval (s) | registration (s) | all clients on the new port after (s) | rollout finalized after (s) | stranded (target 0) | failed requests |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const mps of mpCounts) {
+    for (const size of sizes) {
+      const r = await rolloutMove(size, interval, mps);
+      const n = (v: number | null): string => (v === null ? 'not reached' : v.toFixed(1));
+      console.log(`| ${r.clients} | ${r.mps} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`);
+    }
   }
 }
 
@@ -55,4 +61,16 @@ if (only === undefined || only === 'agent') {
 // NOTIFY_BENCH_HOLD_SECONDS (60) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
   printNotifyTable(await notifyBench(notifyBenchOptionsFromEnv()));
+}
+
+// One full site (issue 8): a site server and SCALE_MPS MP processes on PostgreSQL, SCALE_CLIENTS
+// simulated clients on notification connections; BENCH_ONLY=scale runs only this part.
+if (only === undefined || only === 'scale') {
+  printSiteScale(
+    await siteScale({
+      clients: Number(process.env.SCALE_CLIENTS ?? 150_000),
+      mps: Number(process.env.SCALE_MPS ?? 8),
+      holdSeconds: Number(process.env.SCALE_HOLD_SECONDS ?? 60),
+    }),
+  );
 }

@@ -5,6 +5,8 @@ import { SimulatedClient } from './fleet-signer.js';
 /** A simulated client's view of the site: its ports and settings version, as a real agent keeps them. */
 interface SimState {
   client: SimulatedClient;
+  /** The MP this client talks to. */
+  host: string;
   httpsPort: number;
   version: number;
   lastPort: number;
@@ -12,9 +14,9 @@ interface SimState {
   firstOn: Map<number, number>;
 }
 
-function request<T>(agent: https.Agent, ca: string, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<T> {
+function request<T>(agent: https.Agent, ca: string, host: string, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path, agent, ca, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000 }, (res) => {
+    const req = https.request({ host, port, method, path, agent, ca, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -42,17 +44,20 @@ export class SimulatedFleet {
   constructor(
     private readonly ca: string,
     private readonly httpsPort: number,
+    /** MP hosts; client `i` talks to `hosts[i % n]`. */
+    private readonly hosts: readonly string[] = ['127.0.0.1'],
   ) {}
 
   async register(count: number, concurrency = 32): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < count) {
+        const host = this.hosts[next % this.hosts.length]!;
         const client = new SimulatedClient(`sim-${next++}`);
         const body = JSON.stringify({ siteCode: 'PS1', hostname: client.hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'bench' });
-        const reply = await request<RegisterResponse>(this.agent, this.ca, this.httpsPort, 'POST', '/mp/v1/register', client.headers('POST', '/mp/v1/register', body), body);
+        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.headers('POST', '/mp/v1/register', body), body);
         client.id = reply.clientId;
-        this.members.push({ client, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
+        this.members.push({ client, host, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -62,16 +67,16 @@ export class SimulatedFleet {
   async cycle(m: SimState): Promise<void> {
     try {
       const beat = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
-      await request<HeartbeatResponse>(this.agent, this.ca, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', beat), beat);
+      await request<HeartbeatResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', beat), beat);
       m.lastPort = m.httpsPort;
       if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
-      const policy = await request<Policy>(this.agent, this.ca, m.httpsPort, 'GET', '/mp/v1/policy', m.client.headers('GET', '/mp/v1/policy', ''));
+      const policy = await request<Policy>(this.agent, this.ca, m.host, m.httpsPort, 'GET', '/mp/v1/policy', m.client.headers('GET', '/mp/v1/policy', ''));
       if (policy.settingsVersion > m.version) {
         m.version = policy.settingsVersion;
         m.httpsPort = policy.ports.https.default;
         // Like the agent: confirm on the new ports at once.
         const confirm = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
-        await request<HeartbeatResponse>(this.agent, this.ca, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', confirm), confirm);
+        await request<HeartbeatResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', confirm), confirm);
         m.lastPort = m.httpsPort;
         if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
       }

@@ -1,0 +1,208 @@
+// Issue 8: one site on one machine at full primary-site size. A site server and several
+// `siteport server --role mp` processes share one PostgreSQL database (a throwaway cluster), each
+// MP on its own loopback address with the same site ports; a simulated fleet (bench/notify-fleet.ts)
+// holds real notification connections to all of them from many loopback source addresses.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NotifyResult } from '@siteport/protocol';
+import { startPostgres } from '../test-support/postgres.js';
+import { cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
+import { startFleet } from './notify-fleet.js';
+import { seedClients } from './seed-clients.js';
+
+const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
+const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
+
+export interface SiteScaleOptions {
+  clients: number;
+  /** Additional MP processes besides the site server (which is an MP too). */
+  mps: number;
+  /** Idle window in seconds (whole keep-alive intervals). */
+  holdSeconds: number;
+  /** @default 60 */
+  keepAliveSeconds?: number;
+  /** Clients per fleet worker process. @default 5000 */
+  perWorker?: number;
+}
+
+export interface SiteScaleResult {
+  clients: number;
+  processes: number;
+  workers: number;
+  connected: number;
+  failed: number;
+  failures: Record<string, number>;
+  connectSeconds: number;
+  perMp: Record<string, number>;
+  /** Total settled RSS of the siteport processes, and of the PostgreSQL cluster. */
+  serverRssMiB: number;
+  postgresRssMiB: number;
+  /** Server CPU while idle, all siteport processes together, as a share of one core. */
+  idleCpuCores: number;
+  fanout: { acknowledged: number; received: number; p50Ms: number; p99Ms: number; maxMs: number; answerMs: number; serverCpuSeconds: number; postgresCpuSeconds: number };
+  load: [number, number];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const progress = (text: string): void => void process.stderr.write(`[site-scale ${new Date().toISOString()}] ${text}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The processes of the PostgreSQL cluster in `dir` (postmaster and its backends). */
+function postgresPids(dir: string): number[] {
+  const main = Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(main)]).toString().trim().split(/\s+/).map(Number);
+  return [main, ...children.filter((p) => p > 0)];
+}
+
+function sumOf(pids: readonly number[], of: (pid: number) => number): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += of(pid);
+    } catch {
+      // A backend that ended meanwhile.
+    }
+  }
+  return total;
+}
+
+function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return waitOutput(child, /client communication mode/, 120_000).then(() => child);
+}
+
+/**
+ * Connects `clients` simulated clients to a site of 1 + `mps` MP processes on PostgreSQL, measures
+ * the servers idle, then fans one action out to every client through the site server's admin API.
+ */
+export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleResult> {
+  const keepAlive = options.keepAliveSeconds ?? 60;
+  const perWorker = options.perWorker ?? 5000;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-scale-'));
+  const pg = await startPostgres({ maxConnections: 400 });
+  const children: ChildProcess[] = [];
+  let stopFleet: (() => Promise<void>) | undefined;
+  try {
+    const dbUrl = await pg.createDatabase('scale');
+    const [http, https, notification] = [await freeLowPort(), await freeLowPort(), await freeLowPort()];
+    const hosts = Array.from({ length: options.mps + 1 }, (_, i) => `127.0.1.${i + 1}`);
+    progress(`site server on ${hosts[0]} (PostgreSQL on 127.0.0.1:${pg.port})`);
+    const site = await startSiteServer(dir, [
+      '--db', dbUrl, '--bind', hosts[0]!, '--public-host', hosts[0]!,
+      '--http-port', String(http), '--https-port', String(https), '--notification-port', String(notification),
+      '--notify-keepalive', String(keepAlive), '--policy-interval', '3600',
+    ]);
+    children.push(site.child);
+    for (const host of hosts.slice(1)) {
+      progress(`MP on ${host}`);
+      children.push(await startMp(dir, dbUrl, host, keepAlive));
+    }
+    progress(`seeding ${options.clients} clients (real Ed25519 keys) into PostgreSQL`);
+    const keyFiles = await seedClients(dir, options.clients, 'PS1', { perFile: perWorker, dbUrl });
+    const sources = keyFiles.map((_, i) => `127.0.2.${i + 1}`);
+    const load0 = loadAverage();
+    progress(`connecting ${keyFiles.length} fleet workers to ${hosts.length} MPs`);
+    const fleet = await startFleet({
+      mode: 'tcp',
+      targets: hosts.map((host) => ({ host, port: notification })),
+      sourceAddresses: sources,
+      caFile: path.join(dir, 'pki', 'ca.pem'),
+      keyFiles,
+      connectDeadlineSeconds: 1800,
+      lifetimeSeconds: 3600,
+      maxPerTarget: 19_500,
+    });
+    stopFleet = fleet.stop;
+    progress(`connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
+    const serverPids = children.map((c) => c.pid!);
+    await sleep(5000);
+    let serverRss = 0;
+    for (const pid of serverPids) serverRss += await settledRss(pid);
+    const postgresRss = sumOf(postgresPids(pg.dir), rssOf);
+
+    progress(`idle for ${options.holdSeconds} s`);
+    await fleet.report();
+    const idleCpu0 = sumOf(serverPids, cpuOf);
+    await sleep(options.holdSeconds * 1000);
+    const idleCpu1 = sumOf(serverPids, cpuOf);
+    await fleet.report();
+
+    await fetch(`${site.adminUrl}/api/v1/health`);
+    progress('fan-out of one action to every client');
+    const pgCpu0 = sumOf(postgresPids(pg.dir), cpuOf);
+    const cpu0 = sumOf(serverPids, cpuOf);
+    const t0 = Date.now();
+    const res = await fetch(`${site.adminUrl}/api/v1/notify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ all: true, action: 'policy', waitSeconds: 60 }),
+    });
+    const body = (await res.json()) as NotifyResult;
+    const answerMs = Date.now() - t0;
+    const cpu1 = sumOf(serverPids, cpuOf);
+    const pgCpu1 = sumOf(postgresPids(pg.dir), cpuOf);
+    await sleep(2000);
+    const after = await fleet.report();
+    const latencies = after.received.map((t) => t - t0).sort((a, b) => a - b);
+    return {
+      clients: options.clients,
+      processes: hosts.length,
+      workers: keyFiles.length,
+      connected: fleet.connected,
+      failed: fleet.failed,
+      failures: fleet.failures,
+      connectSeconds: fleet.connectSeconds,
+      perMp: fleet.perTarget,
+      serverRssMiB: serverRss / 1024 / 1024,
+      postgresRssMiB: postgresRss / 1024 / 1024,
+      idleCpuCores: (idleCpu1 - idleCpu0) / options.holdSeconds,
+      fanout: {
+        acknowledged: (body.results ?? []).filter((r) => r.outcome === 'acknowledged').length,
+        received: latencies.length,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies.at(-1) ?? Number.NaN,
+        answerMs,
+        serverCpuSeconds: cpu1 - cpu0,
+        postgresCpuSeconds: pgCpu1 - pgCpu0,
+      },
+      load: [load0, loadAverage()],
+    };
+  } finally {
+    await stopFleet?.();
+    for (const child of children.reverse()) await stopProcess(child);
+    await pg.destroy();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+}
+
+/** The results table (markdown) of one run. */
+export function printSiteScale(r: SiteScaleResult): void {
+  const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
+  console.log(`Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`);
+  console.log('| measure | value | target |');
+  console.log('|---|---:|---|');
+  console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
+  console.log(`| clients per MP process | ${Object.values(r.perMp).join(' / ')} | ≤ 19,500 each |`);
+  console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | – |`);
+  console.log(`| server RSS, all siteport processes (MiB) | ${f(r.serverRssMiB)} (${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} KiB per client) | – |`);
+  console.log(`| PostgreSQL RSS (MiB) | ${f(r.postgresRssMiB)} | – |`);
+  console.log(`| idle server CPU, all siteport processes (cores) | ${f(r.idleCpuCores, 3)} | – |`);
+  console.log(`| fan-out: acknowledged / received | ${r.fanout.acknowledged} / ${r.fanout.received} | all |`);
+  console.log(`| fan-out delivery p50 / p99 / max (ms) | ${f(r.fanout.p50Ms)} / ${f(r.fanout.p99Ms)} / ${f(r.fanout.maxMs)} | p99 ≤ 5000 |`);
+  console.log(`| fan-out: admin call answered with every result (ms) | ${f(r.fanout.answerMs)} | – |`);
+  console.log(`| fan-out CPU: siteport processes / PostgreSQL (s) | ${f(r.fanout.serverCpuSeconds, 1)} / ${f(r.fanout.postgresCpuSeconds, 1)} | – |`);
+  if (r.failed > 0) console.log(`\nConnection failures by reason: ${JSON.stringify(r.failures)}`);
+}
