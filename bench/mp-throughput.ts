@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startPostgres } from '../test-support/postgres.js';
 import { SimulatedClient } from './fleet-signer.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
@@ -62,9 +63,11 @@ async function load(
  * MP policy and heartbeat requests per second next to a bare node:http server returning the same
  * bytes, with the same autocannon load (every request freshly signed by one of N simulated clients).
  */
-export async function mpThroughput(options: { seconds: number; connections: number; clients: number }): Promise<ThroughputRow[]> {
+export async function mpThroughput(options: { seconds: number; connections: number; clients: number; postgres?: boolean }): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
+  const pg = options.postgres === true ? await startPostgres() : undefined;
+  const dbFlags = pg === undefined ? [] : ['--db', await pg.createDatabase('throughput')];
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const children: ChildProcess[] = [server];
@@ -99,6 +102,7 @@ export async function mpThroughput(options: { seconds: number; connections: numb
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
+    await pg?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

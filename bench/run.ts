@@ -23,12 +23,14 @@ if (only === undefined || only === 'throughput') {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
   const clients = Number(process.env.BENCH_CLIENTS ?? 200);
-  const rows = await mpThroughput({ seconds, connections, clients });
   console.log(`\n## MP request throughput`);
-  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, every request freshly Ed25519-signed by the load generator; plain HTTP on loopback.\n`);
-  console.log('| endpoint | bare node:http (req/s) | siteport MP (req/s) | ratio (target ≥ 0.8) |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} |`);
+  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, every request freshly Ed25519-signed by the load generator; plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL.\n`);
+  console.log('| site database | endpoint | bare node:http (req/s) | siteport MP (req/s) | ratio (target ≥ 0.8) |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const postgres of [false, true]) {
+    const rows = await mpThroughput({ seconds, connections, clients, postgres });
+    for (const r of rows) console.log(`| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} |`);
+  }
 }
 
 if (only === undefined || only === 'rollout') {
