@@ -384,23 +384,23 @@ export class Agent {
     const beat = await this.client.heartbeat(clientId, key, body);
     if (beat.settingsVersion > config.settingsVersion) this.log.info({ settingsVersion: beat.settingsVersion }, 'newer settings announced');
     const policy = await this.client.policy(clientId, key);
-    const { config: next, adopted } = applyPolicy(this.requireConfig(), policy);
+    // Applied and saved with no await in between: a reload (SIGHUP after a port switch) during a
+    // later await must not be overwritten with a configuration derived from the one it replaced.
+    const base = this.requireConfig();
+    const { config: next, adopted } = applyPolicy(base, policy);
+    if (next !== base) {
+      this.saveConfig(next);
+      if (adopted) this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');
+      else this.log.info({ managementPoints: next.managementPoints }, 'learnt management points of the site');
+    }
     if (this.notifier !== undefined) {
       this.notifier.setPort(policy.ports.notification);
       // Inventory is a report: a failure is logged and retried next cycle, not a failed check-in.
       await this.sendInventory(false).catch((error: unknown) => this.log.warn({ err: error }, 'inventory not reported; retrying next cycle'));
       this.notifier.start();
     }
-    if (!adopted && next !== this.requireConfig()) {
-      this.saveConfig(next);
-      this.log.info({ managementPoints: next.managementPoints }, 'learnt management points of the site');
-    }
-    if (adopted) {
-      this.saveConfig(next);
-      this.log.info({ settingsVersion: next.settingsVersion, ports: next.ports }, 'adopted site policy');
-      // Confirm on the new ports at once, so a rollout sees this client move within one interval.
-      await this.client.heartbeat(clientId, key, { ...body, settingsVersion: next.settingsVersion });
-    }
+    // Confirm on the new ports at once, so a rollout sees this client move within one interval.
+    if (adopted) await this.client.heartbeat(clientId, key, { ...body, settingsVersion: next.settingsVersion });
     if (AGENT_CHANNELS.policy.hasSubscribers) AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
     if (policy.probe !== undefined && !this.probed.has(policy.probe.rolloutId)) {
       // A failed pre-flight report must not fail the check-in; it is retried next cycle.

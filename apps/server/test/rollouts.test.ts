@@ -12,8 +12,8 @@ type T = Parameters<typeof startTestServer>[0];
 
 
 
-async function siteWithFleet(t: T, count: number) {
-  const s = await startTestServer(t, { policyIntervalSeconds: 1 });
+async function siteWithFleet(t: T, count: number, activeWindowSeconds?: number) {
+  const s = await startTestServer(t, { policyIntervalSeconds: 1, ...(activeWindowSeconds === undefined ? {} : { activeWindowSeconds }) });
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const fleet = createFleet(t, { count, ports, caFingerprint: s.server.info.caFingerprint, httpOnly: (i) => i % 3 === 2 });
   await Promise.all(fleet.map((a) => a.start()));
@@ -61,7 +61,9 @@ test('a committed rollout moves every active agent to the new ports and closes t
 });
 
 test('rollback mid-overlap brings every moved agent back to the old ports', async (t) => {
-  const { s, ports, fleet } = await siteWithFleet(t, 5);
+  // A long active window keeps the rollout from finalizing (one active window after the server
+  // started) before the rollback, however slowly a loaded machine moves the agents.
+  const { s, ports, fleet } = await siteWithFleet(t, 5, 20);
   const http = await freePort();
   const change = await s.admin<PortChangeResult>('PATCH', '/sites/PS1/ports', { http: { default: http } });
   assert.ok(change.body.rolloutId);
@@ -74,7 +76,7 @@ test('rollback mid-overlap brings every moved agent back to the old ports', asyn
   const ended = await waitFor('rolled back', async () => {
     const r = await rollout(s, change.body.rolloutId!);
     return r.state === 'rolled-back' ? r : undefined;
-  });
+  }, 45_000);
   assert.deepEqual(ended.outcome?.stranded, []);
   // The state is stored first, then the listeners follow it: the port closes right after.
   await waitFor('the new port closed', async () => !(await connects(http)), 5000);
