@@ -2,7 +2,7 @@
 // BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s): safe port change.
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
-// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (60), …: notification channel (see notify-only.ts).
+// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
@@ -52,7 +52,7 @@ if (only === undefined || only === 'agent') {
 }
 
 // Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
-// NOTIFY_BENCH_HOLD_SECONDS (60) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
+// NOTIFY_BENCH_HOLD_SECONDS (120) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
   printNotifyTable(await notifyBench(notifyBenchOptionsFromEnv()));
 }

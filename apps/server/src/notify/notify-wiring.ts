@@ -47,7 +47,7 @@ export function createNotifyParts(deps: {
   offlineAfterSeconds: number;
   logger: Logger;
 }): NotifyParts {
-  const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000 });
+  const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000, logger: deps.logger });
   const interfaces = new InterfaceRepository(deps.db);
   const listener = new NotificationListener({
     siteCode: deps.siteCode,
