@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
@@ -41,18 +42,22 @@ export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
+/** Waits for `pattern` on the child's stdout; what follows is drained, not kept. */
 export function waitOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out.slice(-500)}`)), timeoutMs);
-    child.stdout?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       out += d.toString();
       const match = pattern.exec(out);
       if (match !== null) {
         clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
         resolve(match);
       }
-    });
+    };
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out.slice(-500)}`)), timeoutMs);
+    child.stdout?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`process exited with ${code} before ready: ${out.slice(-500)}`)));
   });
 }
@@ -75,8 +80,17 @@ export async function freeLowPort(): Promise<number> {
   throw new Error('no free port between 20000 and 32000');
 }
 
+/** The server's own account of one push (its `action sent` log line). */
+export interface SentAction {
+  clients: number;
+  /** From the start of the push until every client's frame or poll answer was written. */
+  writeMs: number;
+}
+
 export interface SiteServerProcess {
   child: ChildProcess;
+  /** Every push the server logged so far. */
+  sent: SentAction[];
   adminUrl: string;
   token: string;
   http: number;
@@ -88,13 +102,27 @@ export interface SiteServerProcess {
 export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {
   const child = spawn(
     process.execPath,
-    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...extra],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'info', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // Logs (stderr): `action sent` lines are kept, warnings and errors passed on, the rest dropped.
+  const sent: SentAction[] = [];
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    let entry: { level?: number; msg?: string; clients?: number; writeMs?: number };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      process.stderr.write(`${line}\n`);
+      return;
+    }
+    if (entry.msg === 'action sent' && entry.clients !== undefined && entry.writeMs !== undefined) sent.push({ clients: entry.clients, writeMs: entry.writeMs });
+    else if ((entry.level ?? 0) >= 40) process.stderr.write(`${line}\n`);
+  });
   const banner = (await waitOutput(child, /admin API: (\S+)\/api\/v1[\s\S]*notification\s+(\d+)\/tcp/))[0];
   const port = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(banner)?.[1]);
   return {
     child,
+    sent,
     adminUrl: /admin API: (\S+)\/api\/v1/.exec(banner)![1]!,
     token: readFileSync(path.join(dir, 'admin-token'), 'utf8').trim(),
     http: port('http'),

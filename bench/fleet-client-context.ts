@@ -18,6 +18,6 @@ export interface FleetClientContext {
   event(): void;
   /** A client that was connected lost its connection. */
   lost(): void;
-  /** Runs work after every socket readable in this turn was read. */
+  /** Runs work once the current burst of incoming data is over (see the worker). */
   defer(work: () => void): void;
 }

@@ -10,9 +10,7 @@ const PING = Buffer.from(encodeFrame('ping'));
 /**
  * Opens one connection and resolves with null once it is ready (authenticated, or for `bare`
  * the TLS handshake done), or with the reason it failed. A ready client pings every keep-alive
- * interval the server gave, and acknowledges every action; the receive time is taken first and
- * the ack written after every socket readable in this turn was read (`ctx.defer`), so the
- * simulation's own work does not delay the clock of the clients behind it.
+ * interval the server gave, and acknowledges every action.
  */
 export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: string, key: KeyObject): Promise<string | null> {
   return new Promise((resolve) => {
@@ -43,9 +41,7 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
       return;
     }
     const decoder = new FrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
-      // The clock is read before any decoding: the receive time is when the bytes arrived.
-      const at = Date.now();
+    const handle = (chunk: Buffer, at: number): void => {
       for (const frame of decoder.push(chunk)) {
         switch (frame.type) {
           case 'challenge': {
@@ -66,9 +62,7 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
           case 'action': {
             ctx.received(at);
             const actionId = (framePayloadJson(frame) as { id: string }).id;
-            ctx.defer(() => {
-              if (!socket.destroyed) socket.write(encodeFrame('ack', { id: actionId, ok: true }), () => ctx.acked());
-            });
+            if (!socket.destroyed) socket.write(encodeFrame('ack', { id: actionId, ok: true }), () => ctx.acked());
             break;
           }
           case 'error':
@@ -81,6 +75,14 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
             break;
         }
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      // The clock is read first: the receive time is when the bytes reached this process. Once
+      // ready, decoding and acknowledging wait until the burst of data is over (ctx.defer), so a
+      // push to thousands of this worker's clients is timed as it arrives, not as it is worked off.
+      const at = Date.now();
+      if (ready) ctx.defer(() => handle(chunk, at));
+      else handle(chunk, at);
     });
   });
 }

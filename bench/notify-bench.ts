@@ -1,28 +1,34 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuOf, freeLowPort, loadAverage, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
+import { type SiteServerProcess, cpuOf, freeLowPort, loadAverage, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
 import { type Fleet, type FleetMode, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
+export type ChannelMode = 'tcp' | 'poll';
+
 export interface ChannelRun {
-  mode: 'tcp' | 'poll';
+  mode: ChannelMode;
   connected: number;
   failed: number;
   failures: Record<string, number>;
   connectSeconds: number;
   rssPerClient: number;
-  /** Length of the idle window: a whole number of keep-alive intervals (TCP) or poll waits, so every client is seen the same number of times. */
-  idleWindowSeconds: number;
+  /** Keep-alive interval (TCP) or poll wait (long-poll): one ping or poll per client per period. */
+  periodSeconds: number;
   /** Pings or polls the fleet sent in the idle window, per client. */
   idleEventsPerClient: number;
   /** Server CPU ms per minute with no client connected (timers of an idle server), subtracted from the idle figure. */
   baseCpuMsPerMinute: number;
-  /** Server CPU ms per client per minute while idle (keep-alives, or re-polls), above the base. */
+  /** Server CPU per ping or poll in the idle window, above the base, µs. */
+  idleCpuUsPerEvent: number;
+  /** That per client per minute at one event per period, ms. */
   idleCpuMsPerClientMinute: number;
   /** Server CPU ms per client for one fan-out (delivery and acks), less the idle rate over the same time. */
   fanoutCpuMsPerClient: number;
   acknowledged: number;
+  /** The server's own time to write the action to every client (its log), ms. */
+  serverWriteMs: number;
   /** CPU the simulated fleet itself used for the push (receiving, acknowledging), ms, all workers: it shares the machine with the MP. */
   fleetPushCpuMs: number;
   /** From the push request to its answer: every client acknowledged (or the wait ran out). */
@@ -31,20 +37,18 @@ export interface ChannelRun {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** One-minute load average before connecting and after the push. */
-  load: [number, number];
+  /** One-minute load average just before and just after the push. */
+  pushLoad: [number, number];
 }
 
 export interface NotifyBenchOptions {
   clients: number;
-  /** Idle window, rounded to whole keep-alive intervals or poll waits (at least one). */
+  /** Idle window in which both channels' CPU is measured side by side. @default 120 */
   holdSeconds: number;
   /** Clients per fleet worker process. @default 2500 */
   perWorker?: number;
   /** Loopback source addresses of the fleet workers. @default 127.0.0.2 … one per worker */
   sourceAddresses?: string[];
-  /** Which channels to run after the baseline. @default both */
-  modes?: ('tcp' | 'poll')[];
   /** @default 60 */
   keepAliveSeconds?: number;
   /** @default 50, the agent's default */
@@ -56,12 +60,14 @@ export interface NotifyBenchOptions {
 export interface NotifyBenchResult {
   clients: number;
   options: Required<Omit<NotifyBenchOptions, 'sourceAddresses'>> & { workers: number; sourceAddresses: string[] };
-  bare: { connected: number; rssPerClient: number; load: [number, number] };
-  tcp: ChannelRun | undefined;
-  poll: ChannelRun | undefined;
+  bare: { connected: number; rssPerClient: number };
+  tcp: ChannelRun;
+  poll: ChannelRun;
+  /** One-minute load average at the start and at the end. */
+  load: [number, number];
 }
 
-/** How long the CPU of the server with no client is measured. */
+/** How long the CPU of the servers with no client is measured. */
 const BASE_WINDOW_SECONDS = 20;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (text: string): void => void process.stderr.write(`[notify-bench ${new Date().toISOString()}] ${text}\n`);
@@ -78,30 +84,6 @@ function slope(points: readonly [number, number][]): number {
   const my = points.reduce((a, [, y]) => a + y, 0) / n;
   const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
   return sxx === 0 ? Number.NaN : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
-}
-
-/**
- * Connects the fleet in four steps and returns RSS per client: the least-squares slope of the
- * server's settled RSS over the connected count at each step. The first step absorbs memory the
- * process had already freed and reuses (start-up garbage), which would otherwise make a small
- * fleet look cheap.
- */
-async function connectMeasured(pid: number, keyFiles: string[], connect: (files: string[]) => Promise<Fleet>): Promise<{ fleet: Fleet; perClient: number }> {
-  const steps = Math.min(4, keyFiles.length);
-  const fleets: Fleet[] = [];
-  const points: [number, number][] = [];
-  try {
-    for (let i = 0; i < steps; i += 1) {
-      const files = keyFiles.filter((_, k) => k % steps === i);
-      fleets.push(await connect(files));
-      await sleep(2000);
-      points.push([fleets.reduce((n, f) => n + f.connected, 0), await settledRss(pid)]);
-    }
-  } catch (error) {
-    await Promise.all(fleets.map((f) => f.stop()));
-    throw error;
-  }
-  return { fleet: combine(fleets), perClient: slope(points) };
 }
 
 /** Several fleets seen as one. */
@@ -134,87 +116,132 @@ function combine(fleets: Fleet[]): Fleet {
   };
 }
 
-async function channelRun(dir: string, mode: 'tcp' | 'poll', keyFiles: string[], o: NotifyBenchResult['options']): Promise<ChannelRun> {
-  const loadBefore = loadAverage();
-  const server = await startSiteServer(dir, ['--notify-keepalive', String(o.keepAliveSeconds)]);
-  const pid = server.child.pid!;
-  const caFile = path.join(dir, 'pki', 'ca.pem');
-  const port = mode === 'tcp' ? server.notification : server.https;
-  try {
-    const fleetMode: FleetMode = mode;
-    await sleep(2000);
-    const base0 = cpuOf(pid);
-    await sleep(BASE_WINDOW_SECONDS * 1000);
-    const baseRate = (cpuOf(pid) - base0) / BASE_WINDOW_SECONDS;
-    const { fleet, perClient } = await connectMeasured(pid, keyFiles, (files) =>
-      startFleet({ mode: fleetMode, targets: [{ host: '127.0.0.1', port }], sourceAddresses: o.sourceAddresses, caFile, keyFiles: files, pollWaitSeconds: o.pollWaitSeconds, niceness: o.niceness }),
-    );
-    progress(`${mode}: ${fleet.connected} connected, ${fleet.failed} failed in ${fleet.connectSeconds.toFixed(1)} s`);
-    try {
-      const period = mode === 'tcp' ? o.keepAliveSeconds : o.pollWaitSeconds;
-      const window = period * Math.max(1, Math.round(o.holdSeconds / period));
-      await fleet.report();
-      const cpu1 = cpuOf(pid);
-      await sleep(window * 1000);
-      const cpu2 = cpuOf(pid);
-      const idle = await fleet.report();
-      // Warm up fetch (undici loads lazily on first use) so it does not count as delivery time.
-      await fetch(`${server.adminUrl}/api/v1/health`);
-      const cpu3 = cpuOf(pid);
-      const t0 = Date.now();
-      const res = await fetch(`${server.adminUrl}/api/v1/notify`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ all: true, action: 'policy', waitSeconds: 30 }),
-      });
-      const body = (await res.json()) as { results: { outcome: string }[] };
-      const t1 = Date.now();
-      const cpu4 = cpuOf(pid);
-      // Deferred acks and re-polls of the workers, then their receive times.
-      await sleep(1000);
-      const after = await fleet.report();
-      const latencies = after.received.map((t) => t - t0).sort((x, y) => x - y);
-      const idleRate = (cpu2 - cpu1) / window;
-      const connected = Math.max(1, fleet.connected);
-      progress(`${mode}: pushed, ${latencies.length} received, p99 ${percentile(latencies, 99)} ms`);
-      return {
-        mode,
-        connected: fleet.connected,
-        failed: fleet.failed,
-        failures: fleet.failures,
-        connectSeconds: fleet.connectSeconds,
-        rssPerClient: perClient,
-        idleWindowSeconds: window,
-        idleEventsPerClient: idle.events / connected,
-        baseCpuMsPerMinute: baseRate * 1000 * 60,
-        idleCpuMsPerClientMinute: (Math.max(0, idleRate - baseRate) * 1000 * 60) / connected,
-        fanoutCpuMsPerClient: (Math.max(0, cpu4 - cpu3 - idleRate * ((t1 - t0) / 1000)) * 1000) / connected,
-        acknowledged: body.results.filter((r) => r.outcome === 'acknowledged').length,
-        fleetPushCpuMs: after.cpuMs,
-        allAcknowledgedMs: t1 - t0,
-        received: latencies.length,
-        p50Ms: percentile(latencies, 50),
-        p99Ms: percentile(latencies, 99),
-        maxMs: latencies.at(-1) ?? Number.NaN,
-        load: [loadBefore, loadAverage()],
-      };
-    } finally {
-      await fleet.stop();
-    }
-  } finally {
-    await stopProcess(server.child);
+/** One measured process and the fleet steps connected to it; RSS per client is the slope over the steps. */
+class Measured {
+  readonly fleets: Fleet[] = [];
+  readonly points: [number, number][] = [];
+
+  constructor(
+    readonly pid: number,
+    private readonly connect: (files: string[]) => Promise<Fleet>,
+  ) {}
+
+  async step(files: string[]): Promise<void> {
+    this.fleets.push(await this.connect(files));
   }
+
+  async settle(): Promise<void> {
+    this.points.push([this.fleets.reduce((n, f) => n + f.connected, 0), await settledRss(this.pid)]);
+  }
+
+  /**
+   * RSS per client: the least-squares slope of settled RSS over the connected count. The first
+   * step absorbs memory the process had freed and reuses (start-up garbage), which would make a
+   * small fleet look cheap, so the slope runs over the steps, not from zero.
+   */
+  get rssPerClient(): number {
+    return slope(this.points);
+  }
+
+  get fleet(): Fleet {
+    return combine(this.fleets);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.fleets.map((f) => f.stop()));
+  }
+}
+
+/** Connects every measured process's fleet in four steps, reading settled RSS after each. */
+async function connectInSteps(measured: Measured[], keyFiles: string[]): Promise<void> {
+  const steps = Math.min(4, keyFiles.length);
+  for (let i = 0; i < steps; i += 1) {
+    const files = keyFiles.filter((_, k) => k % steps === i);
+    for (const m of measured) await m.step(files);
+    await sleep(2000);
+    await Promise.all(measured.map((m) => m.settle()));
+  }
+}
+
+interface Channel {
+  mode: ChannelMode;
+  server: SiteServerProcess;
+  measured: Measured;
+  baseRate: number;
+  idle: { cpuSeconds: number; events: number; windowSeconds: number };
+}
+
+/** One push to every client of a channel: latency, CPU, acks. */
+async function push(c: Channel, o: NotifyBenchResult['options']): Promise<ChannelRun> {
+  const fleet = c.measured.fleet;
+  const pid = c.server.child.pid!;
+  const period = c.mode === 'tcp' ? o.keepAliveSeconds : o.pollWaitSeconds;
+  // Warm up fetch (undici loads lazily on first use) so it does not count as delivery time.
+  await fetch(`${c.server.adminUrl}/api/v1/health`);
+  await fleet.report();
+  const loadBefore = loadAverage();
+  const cpu0 = cpuOf(pid);
+  const t0 = Date.now();
+  const res = await fetch(`${c.server.adminUrl}/api/v1/notify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${c.server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ all: true, action: 'policy', waitSeconds: 30 }),
+  });
+  const body = (await res.json()) as { results: { outcome: string }[] };
+  const t1 = Date.now();
+  const cpu1 = cpuOf(pid);
+  // The workers' deferred acks and re-polls, then their receive times.
+  await sleep(1500);
+  const after = await fleet.report();
+  const latencies = after.received.map((t) => t - t0).sort((x, y) => x - y);
+  const connected = Math.max(1, fleet.connected);
+  const idleRate = c.idle.cpuSeconds / c.idle.windowSeconds;
+  const perEvent = Math.max(0, c.idle.cpuSeconds - c.baseRate * c.idle.windowSeconds) / Math.max(1, c.idle.events);
+  progress(`${c.mode}: pushed, ${latencies.length} received, p99 ${percentile(latencies, 99)} ms`);
+  return {
+    mode: c.mode,
+    connected: fleet.connected,
+    failed: fleet.failed,
+    failures: fleet.failures,
+    connectSeconds: fleet.connectSeconds,
+    rssPerClient: c.measured.rssPerClient,
+    periodSeconds: period,
+    idleEventsPerClient: c.idle.events / connected,
+    baseCpuMsPerMinute: c.baseRate * 60_000,
+    idleCpuUsPerEvent: perEvent * 1e6,
+    idleCpuMsPerClientMinute: perEvent * 1000 * (60 / period),
+    fanoutCpuMsPerClient: (Math.max(0, cpu1 - cpu0 - idleRate * ((t1 - t0) / 1000)) * 1000) / connected,
+    acknowledged: body.results.filter((r) => r.outcome === 'acknowledged').length,
+    serverWriteMs: c.server.sent.at(-1)?.writeMs ?? Number.NaN,
+    fleetPushCpuMs: after.cpuMs,
+    allAcknowledgedMs: t1 - t0,
+    received: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.at(-1) ?? Number.NaN,
+    pushLoad: [loadBefore, loadAverage()],
+  };
+}
+
+/** A site whose ports lie below the ephemeral range (the fleet's own sockets take ephemeral ports). */
+async function newSite(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const flags = ['--http-port', '--https-port', '--notification-port'];
+  const first = await startSiteServer(dir, (await Promise.all(flags.map(async (flag) => [flag, String(await freeLowPort())]))).flat());
+  await stopProcess(first.child);
 }
 
 /**
  * The notification benchmark (issue 5): `clients` simulated agents speaking the real protocol on
- * loopback hold connections to one MP process — first a bare Node.js TLS server with the same
- * certificate (baseline), then the TCP notification channel, then the HTTPS long-poll fallback.
- * Reports RSS per client, idle and fan-out CPU, and the time to deliver one action to all of them.
+ * loopback hold connections to one MP process. First a bare Node.js TLS server with the same
+ * certificate (the memory baseline); then the TCP notification channel and the HTTPS long-poll
+ * fallback side by side, two MP processes of two sites with the same clients, so that the idle
+ * CPU of both is measured over the same window under the same machine load; then one push on
+ * each. Reports RSS per client, idle and fan-out CPU, and the time to deliver one action to all.
  */
 export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBenchResult> {
   const perWorker = options.perWorker ?? 2500;
-  // At least four workers: the fleet connects in four steps (RSS per client is a slope).
+  // At least four workers: each channel connects in four steps (RSS per client is a slope).
   const workers = Math.max(4, Math.ceil(options.clients / perWorker));
   const o: NotifyBenchResult['options'] = {
     clients: options.clients,
@@ -222,37 +249,77 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     perWorker,
     workers,
     sourceAddresses: options.sourceAddresses ?? Array.from({ length: workers }, (_, i) => `127.0.0.${2 + i}`),
-    modes: options.modes ?? ['tcp', 'poll'],
     keepAliveSeconds: options.keepAliveSeconds ?? 60,
     pollWaitSeconds: options.pollWaitSeconds ?? 50,
     niceness: options.niceness ?? 0,
   };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
+  const loadStart = loadAverage();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
+  const dirs = { tcp: path.join(root, 'tcp'), poll: path.join(root, 'poll') };
   try {
-    const ports = ['--http-port', '--https-port', '--notification-port'];
-    const first = await startSiteServer(dir, (await Promise.all(ports.map(async (flag) => [flag, String(await freeLowPort())]))).flat());
-    await stopProcess(first.child);
-    const keyFiles = await seedClients(dir, options.clients, 'PS1', { perFile: Math.min(perWorker, Math.ceil(options.clients / 4)) });
-    progress(`seeded ${options.clients} clients in ${keyFiles.length} key files`);
+    await newSite(dirs.tcp);
+    await newSite(dirs.poll);
+    const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', { perFile: Math.min(perWorker, Math.ceil(options.clients / 4)), alsoInto: [dirs.poll] });
+    progress(`seeded ${options.clients} clients into both sites, ${keyFiles.length} key files`);
+    const fleetOptions = { sourceAddresses: o.sourceAddresses, niceness: o.niceness, pollWaitSeconds: o.pollWaitSeconds };
 
-    const loadBefore = loadAverage();
-    const bare = await startBareTls(dir);
+    const bare = await startBareTls(dirs.tcp);
     let bareResult: NotifyBenchResult['bare'];
     try {
-      const caFile = path.join(dir, 'pki', 'ca.pem');
-      const { fleet, perClient } = await connectMeasured(bare.child.pid!, keyFiles, (files) =>
-        startFleet({ mode: 'bare', targets: [{ host: '127.0.0.1', port: bare.port }], sourceAddresses: o.sourceAddresses, caFile, keyFiles: files, niceness: o.niceness }),
-      );
-      bareResult = { connected: fleet.connected, rssPerClient: perClient, load: [loadBefore, loadAverage()] };
-      progress(`bare: ${fleet.connected} connected`);
-      await fleet.stop();
+      const caFile = path.join(dirs.tcp, 'pki', 'ca.pem');
+      const m = new Measured(bare.child.pid!, (files) => startFleet({ mode: 'bare', targets: [{ host: '127.0.0.1', port: bare.port }], caFile, keyFiles: files, ...fleetOptions }));
+      await sleep(1000);
+      try {
+        await connectInSteps([m], keyFiles);
+        bareResult = { connected: m.fleet.connected, rssPerClient: m.rssPerClient };
+      } finally {
+        await m.stop();
+      }
+      progress(`bare: ${bareResult.connected} connected`);
     } finally {
       await stopProcess(bare.child);
     }
-    const tcp = o.modes.includes('tcp') ? await channelRun(dir, 'tcp', keyFiles, o) : undefined;
-    const poll = o.modes.includes('poll') ? await channelRun(dir, 'poll', keyFiles, o) : undefined;
-    return { clients: options.clients, options: o, bare: bareResult, tcp, poll };
+
+    const channels: Channel[] = [];
+    try {
+      for (const mode of ['tcp', 'poll'] as const) {
+        const server = await startSiteServer(dirs[mode], ['--notify-keepalive', String(o.keepAliveSeconds)]);
+        const port = mode === 'tcp' ? server.notification : server.https;
+        const caFile = path.join(dirs[mode], 'pki', 'ca.pem');
+        const fleetMode: FleetMode = mode;
+        const measured = new Measured(server.child.pid!, (files) => startFleet({ mode: fleetMode, targets: [{ host: '127.0.0.1', port }], caFile, keyFiles: files, ...fleetOptions }));
+        channels.push({ mode, server, measured, baseRate: 0, idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 } });
+      }
+      await sleep(2000);
+      const base0 = channels.map((c) => cpuOf(c.server.child.pid!));
+      await sleep(BASE_WINDOW_SECONDS * 1000);
+      channels.forEach((c, i) => (c.baseRate = (cpuOf(c.server.child.pid!) - base0[i]!) / BASE_WINDOW_SECONDS));
+
+      await connectInSteps(
+        channels.map((c) => c.measured),
+        keyFiles,
+      );
+      for (const c of channels) progress(`${c.mode}: ${c.measured.fleet.connected} connected, ${c.measured.fleet.failed} failed`);
+
+      // Both channels idle over the same window: the same machine load for both.
+      const window = Math.max(o.holdSeconds, o.keepAliveSeconds, o.pollWaitSeconds);
+      await Promise.all(channels.map((c) => c.measured.fleet.report()));
+      const idle0 = channels.map((c) => cpuOf(c.server.child.pid!));
+      await sleep(window * 1000);
+      const idle1 = channels.map((c) => cpuOf(c.server.child.pid!));
+      const reports = await Promise.all(channels.map((c) => c.measured.fleet.report()));
+      channels.forEach((c, i) => (c.idle = { cpuSeconds: idle1[i]! - idle0[i]!, events: reports[i]!.events, windowSeconds: window }));
+
+      const [tcpChannel, pollChannel] = channels as [Channel, Channel];
+      const tcp = await push(tcpChannel, o);
+      await sleep(2000);
+      const poll = await push(pollChannel, o);
+      return { clients: options.clients, options: o, bare: bareResult, tcp, poll, load: [loadStart, loadAverage()] };
+    } finally {
+      for (const c of channels) await c.measured.stop();
+      await Promise.all(channels.map((c) => stopProcess(c.server.child)));
+    }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 }

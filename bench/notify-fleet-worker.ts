@@ -65,6 +65,23 @@ let lost = 0;
 let cpuMark = process.cpuUsage();
 let deferred: (() => void)[] = [];
 
+/**
+ * Deferred work runs once no new work came for QUIET_MS (the burst of a push is over), and at the
+ * latest MAX_DEFER_MS after the first item: receive times are taken as data arrives, the
+ * simulation's own decoding and acknowledging come after.
+ */
+const QUIET_MS = 20;
+const MAX_DEFER_MS = 2000;
+let deferTimer: NodeJS.Timeout | undefined;
+let firstDeferred = 0;
+
+function runDeferred(): void {
+  deferTimer = undefined;
+  const work = deferred;
+  deferred = [];
+  for (const fn of work) fn();
+}
+
 const ctx: FleetClientContext = {
   mode: config.mode,
   ca: readFileSync(config.caFile, 'utf8'),
@@ -76,16 +93,13 @@ const ctx: FleetClientContext = {
   event: () => void (events += 1),
   lost: () => void (lost += 1),
   defer: (work) => {
-    if (deferred.length === 0) setImmediate(runDeferred);
     deferred.push(work);
+    if (deferTimer === undefined) {
+      firstDeferred = Date.now();
+      deferTimer = setTimeout(runDeferred, QUIET_MS);
+    } else if (Date.now() - firstDeferred < MAX_DEFER_MS) deferTimer.refresh();
   },
 };
-
-function runDeferred(): void {
-  const work = deferred;
-  deferred = [];
-  for (const fn of work) fn();
-}
 
 const keys = (JSON.parse(readFileSync(config.keysFile, 'utf8')) as FleetKey[]).map((k) => ({
   id: k.id,
@@ -139,5 +153,6 @@ process.on('message', (message: { type: string }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 setTimeout(() => process.exit(0), config.lifetimeMs);
 void connectAll();

@@ -98,7 +98,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       lifetimeMs: (options.lifetimeSeconds ?? 3600) * 1000,
     };
     const child = fork(WORKER, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.NOTIFY_FLEET_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_FLEET_PROFILE])],
       env: { ...process.env, NOTIFY_WORKER: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

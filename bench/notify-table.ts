@@ -3,41 +3,49 @@ import type { ChannelRun, NotifyBenchResult } from './notify-bench.js';
 
 const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
 const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(0));
+const times = (a: number, b: number, what: string): string => (b === 0 ? '' : ` (${(a / b).toFixed(2)} × ${what})`);
 
 /** Prints the notification benchmark as markdown, with each target next to its number. */
 export function printNotifyTable(r: NotifyBenchResult): void {
-  const o = r.options;
+  const { options: o, tcp, poll } = r;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const tcp = r.tcp;
-  const poll = r.poll;
-  const cell = (run: ChannelRun | undefined, text: (x: ChannelRun) => string): string => (run === undefined ? 'not run' : text(run));
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '' : ` (${(a / b).toFixed(2)} × TCP)`);
+  const row = (measure: string, bare: string, t: (x: ChannelRun) => string, p: (x: ChannelRun) => string, target: string): void =>
+    console.log(`| ${measure} | ${bare} | ${t(tcp)} | ${p(poll)} | ${target} |`);
   console.log(`\n## Notification channel (${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version})`);
   console.log(
-    `${r.clients} simulated clients on loopback in ${o.workers} worker processes (source addresses ${o.sourceAddresses[0]}…${o.sourceAddresses.at(-1)}), real protocol (TLS + Ed25519 challenge; or a poll session opened with a signed request, then HTTPS long-polls with its MAC waiting ${o.pollWaitSeconds} s), one MP process; keep-alive ${o.keepAliveSeconds} s; one \`policy\` push to all (\`POST /api/v1/notify {"all":true}\`), latency = client receive time − push start. Load average (1 min) before → after: bare ${r.bare.load.map((l) => l.toFixed(1)).join(' → ')}, TCP ${cell(tcp, (x) => x.load.map((l) => l.toFixed(1)).join(' → '))}, long-poll ${cell(poll, (x) => x.load.map((l) => l.toFixed(1)).join(' → '))}.\n`,
+    `${r.clients} simulated clients on loopback in ${o.workers} worker processes per fleet (source addresses ${o.sourceAddresses[0]}…${o.sourceAddresses.at(-1)}), ` +
+      `real protocol: TLS + Ed25519 challenge, pings every ${o.keepAliveSeconds} s; or a poll session opened with a signed request, then HTTPS long-polls with its MAC waiting ${o.pollWaitSeconds} s. ` +
+      `The TCP and long-poll MP processes run side by side (same clients, two sites), idle CPU over the same ${Math.max(o.holdSeconds, o.keepAliveSeconds, o.pollWaitSeconds)} s window; ` +
+      `then one \`policy\` push to all on each (\`POST /api/v1/notify {"all":true}\`), latency = receive time in the fleet worker − push start. ` +
+      `Load average (1 min): ${r.load[0].toFixed(1)} at the start, ${tcp.pushLoad.map((l) => l.toFixed(1)).join(' → ')} around the TCP push, ${poll.pushLoad.map((l) => l.toFixed(1)).join(' → ')} around the long-poll push, ${r.load[1].toFixed(1)} at the end.\n`,
   );
   console.log('| measure | bare TLS server | TCP channel | HTTPS long-poll | target |');
   console.log('|---|---:|---:|---:|---|');
-  console.log(`| clients connected (failed) | ${r.bare.connected} | ${cell(tcp, (x) => `${x.connected} (${x.failed})`)} | ${cell(poll, (x) => `${x.connected} (${x.failed})`)} | ≥ 19,000 |`);
-  console.log(`| time to connect all (s) | – | ${cell(tcp, (x) => x.connectSeconds.toFixed(1))} | ${cell(poll, (x) => x.connectSeconds.toFixed(1))} | – |`);
-  console.log(
-    `| server RSS per client (KiB) | ${kib(r.bare.rssPerClient)} | ${cell(tcp, (x) => `${kib(x.rssPerClient)} (${(x.rssPerClient / r.bare.rssPerClient).toFixed(2)} × bare)`)} | ${cell(poll, (x) => `${kib(x.rssPerClient)}${ratio(x.rssPerClient, tcp?.rssPerClient)}`)} | TCP ≤ 1.25 × bare; poll ≤ 2 × TCP |`,
+  row('clients connected (failed)', String(r.bare.connected), (x) => `${x.connected} (${x.failed})`, (x) => `${x.connected} (${x.failed})`, '≥ 19,000');
+  row(
+    'server RSS per client (KiB)',
+    kib(r.bare.rssPerClient),
+    (x) => `${kib(x.rssPerClient)}${times(x.rssPerClient, r.bare.rssPerClient, 'bare')}`,
+    (x) => `${kib(x.rssPerClient)}${times(x.rssPerClient, tcp.rssPerClient, 'TCP')}`,
+    'TCP ≤ 1.25 × bare; poll ≤ 2 × TCP',
   );
-  console.log(
-    `| idle window (s) / pings or polls per client in it | – | ${cell(tcp, (x) => `${x.idleWindowSeconds} / ${x.idleEventsPerClient.toFixed(2)}`)} | ${cell(poll, (x) => `${x.idleWindowSeconds} / ${x.idleEventsPerClient.toFixed(2)}`)} | – |`,
+  row('server CPU with no client (ms/min)', '–', (x) => ms(x.baseCpuMsPerMinute), (x) => ms(x.baseCpuMsPerMinute), '–');
+  row('pings or polls per client in the idle window', '–', (x) => x.idleEventsPerClient.toFixed(2), (x) => x.idleEventsPerClient.toFixed(2), '–');
+  row('idle server CPU per ping or poll, above that (µs)', '–', (x) => ms(x.idleCpuUsPerEvent), (x) => `${ms(x.idleCpuUsPerEvent)}${times(x.idleCpuUsPerEvent, tcp.idleCpuUsPerEvent, 'TCP')}`, '–');
+  row(
+    'idle server CPU per client (ms/min), one ping or poll per period',
+    '–',
+    (x) => `${x.idleCpuMsPerClientMinute.toFixed(3)} (${x.periodSeconds} s)`,
+    (x) => `${x.idleCpuMsPerClientMinute.toFixed(3)} (${x.periodSeconds} s)${times(x.idleCpuMsPerClientMinute, tcp.idleCpuMsPerClientMinute, 'TCP')}`,
+    'poll ≤ 2 × TCP',
   );
-  console.log(`| server CPU with no client (ms/min) | – | ${cell(tcp, (x) => x.baseCpuMsPerMinute.toFixed(0))} | ${cell(poll, (x) => x.baseCpuMsPerMinute.toFixed(0))} | – |`);
-  console.log(
-    `| idle server CPU per client, above that (ms/min) | – | ${cell(tcp, (x) => x.idleCpuMsPerClientMinute.toFixed(3))} | ${cell(poll, (x) => `${x.idleCpuMsPerClientMinute.toFixed(3)}${ratio(x.idleCpuMsPerClientMinute, tcp?.idleCpuMsPerClientMinute)}`)} | poll ≤ 2 × TCP |`,
-  );
-  console.log(
-    `| fan-out server CPU per client (ms) | – | ${cell(tcp, (x) => x.fanoutCpuMsPerClient.toFixed(3))} | ${cell(poll, (x) => `${x.fanoutCpuMsPerClient.toFixed(3)}${ratio(x.fanoutCpuMsPerClient, tcp?.fanoutCpuMsPerClient)}`)} | poll ≤ 2 × TCP |`,
-  );
-  console.log(`| action received / acknowledged | – | ${cell(tcp, (x) => `${x.received} / ${x.acknowledged}`)} | ${cell(poll, (x) => `${x.received} / ${x.acknowledged}`)} | all |`);
-  console.log(`| delivery p50 / p99 / max (ms) | – | ${cell(tcp, (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`)} | ${cell(poll, (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`)} | p99 ≤ 1000 |`);
-  console.log(`| fleet's own CPU for the push, all workers (ms) | – | ${cell(tcp, (x) => ms(x.fleetPushCpuMs))} | ${cell(poll, (x) => ms(x.fleetPushCpuMs))} | – |`);
-  console.log(`| all acknowledged after (ms) | – | ${cell(tcp, (x) => ms(x.allAcknowledgedMs))} | ${cell(poll, (x) => ms(x.allAcknowledgedMs))} | – |`);
+  row('fan-out server CPU per client (ms)', '–', (x) => x.fanoutCpuMsPerClient.toFixed(3), (x) => `${x.fanoutCpuMsPerClient.toFixed(3)}${times(x.fanoutCpuMsPerClient, tcp.fanoutCpuMsPerClient, 'TCP')}`, 'poll ≤ 2 × TCP');
+  row('action received / acknowledged', '–', (x) => `${x.received} / ${x.acknowledged}`, (x) => `${x.received} / ${x.acknowledged}`, 'all');
+  row('server: action written to every client after (ms)', '–', (x) => ms(x.serverWriteMs), (x) => ms(x.serverWriteMs), '–');
+  row('delivery p50 / p99 / max (ms)', '–', (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`, (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`, 'p99 ≤ 1000');
+  row('all acknowledged after (ms)', '–', (x) => ms(x.allAcknowledgedMs), (x) => ms(x.allAcknowledgedMs), '–');
+  row("fleet's own CPU for the push, all workers (ms)", '–', (x) => ms(x.fleetPushCpuMs), (x) => ms(x.fleetPushCpuMs), '–');
   for (const run of [tcp, poll]) {
-    if (run !== undefined && run.failed > 0) console.log(`\n${run.mode} failures: ${Object.entries(run.failures).map(([k, v]) => `${v} × ${k}`).join('; ')}`);
+    if (run.failed > 0) console.log(`\n${run.mode} failures: ${Object.entries(run.failures).map(([k, v]) => `${v} × ${k}`).join('; ')}`);
   }
 }

@@ -4,7 +4,7 @@
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
 // SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
-// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (60), …: notification channel (see notify-only.ts).
+// NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
@@ -60,7 +60,7 @@ if (only === undefined || only === 'agent') {
 }
 
 // Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
-// NOTIFY_BENCH_HOLD_SECONDS (60) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
+// NOTIFY_BENCH_HOLD_SECONDS (120) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
   printNotifyTable(await notifyBench(notifyBenchOptionsFromEnv()));
 }

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { SiteportError } from '@siteport/protocol';
+import { MAX_POLL_WAIT_SECONDS, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
 import type { LogLevel } from './logger.js';
+import { DEFAULT_POLL_WAIT_SECONDS } from './notify/notification-client.js';
 
 /** Options of the client agent daemon. */
 export interface AgentOptions {
@@ -33,10 +34,12 @@ export interface AgentOptions {
   notify?: boolean;
   /** While on the long-poll, how often the notification port is tried again. @default 60000 */
   notifyRetryTcpMs?: number;
-  /** How long one long-poll waits on the MP, in seconds (0–55). @default 50 */
+  /** How long one long-poll waits on the MP, in seconds (0–300); a poll cut on the way falls back to 50 s. @default 110 */
   notifyPollWaitSeconds?: number;
   /** First reconnect delay of the notification channel (jittered, doubling). @default 1000 */
   notifyReconnectBaseMs?: number;
+  /** The poll wait the agent falls back to after a long-poll was cut on the way, in seconds. @default 50 */
+  notifySafePollWaitSeconds?: number;
 }
 
 /** {@link AgentOptions} with every default applied. */
@@ -57,6 +60,7 @@ export interface ResolvedAgentOptions {
   readonly notifyRetryTcpMs: number;
   readonly notifyPollWaitSeconds: number;
   readonly notifyReconnectBaseMs: number;
+  readonly notifySafePollWaitSeconds: number;
 }
 
 /** Version the agent reports at registration. */
@@ -70,10 +74,10 @@ function duration(name: string, value: number | undefined, fallback: number, min
   return value;
 }
 
-function pollWait(value: number | undefined): number {
-  if (value === undefined) return 50;
-  if (!Number.isInteger(value) || value < 0 || value > 55) {
-    throw new SiteportError('E_OPTION', `notifyPollWaitSeconds must be a whole number of seconds from 0 to 55, got ${String(value)}`);
+function pollWait(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_POLL_WAIT_SECONDS) {
+    throw new SiteportError('E_OPTION', `${name} must be a whole number of seconds from 0 to ${MAX_POLL_WAIT_SECONDS}, got ${String(value)}`);
   }
   return value;
 }
@@ -98,7 +102,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     lookupTimeoutMs: duration('lookupTimeoutMs', options.lookupTimeoutMs, 5000, 1),
     notify: options.notify ?? true,
     notifyRetryTcpMs: duration('notifyRetryTcpMs', options.notifyRetryTcpMs, 60_000, 1),
-    notifyPollWaitSeconds: pollWait(options.notifyPollWaitSeconds),
+    notifyPollWaitSeconds: pollWait(options.notifyPollWaitSeconds, DEFAULT_POLL_WAIT_SECONDS, 'notifyPollWaitSeconds'),
     notifyReconnectBaseMs: duration('notifyReconnectBaseMs', options.notifyReconnectBaseMs, 1000, 1),
+    notifySafePollWaitSeconds: pollWait(options.notifySafePollWaitSeconds, SAFE_POLL_WAIT_SECONDS, 'notifySafePollWaitSeconds'),
   });
 }

@@ -89,6 +89,7 @@ export class Agent {
       transport,
       retryTcpMs: this.options.notifyRetryTcpMs,
       pollWaitSeconds: this.options.notifyPollWaitSeconds,
+      safePollWaitSeconds: this.options.notifySafePollWaitSeconds,
       reconnectBaseMs: this.options.notifyReconnectBaseMs,
       connectTimeoutMs: this.options.requestTimeoutMs,
       logger: root.child({ component: 'notify' }),

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';
-import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SiteportError } from '@siteport/protocol';
+import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
 import type { MpResponse, MpTransport } from '../mp-transport.js';
 import { type RequestSigner, createRequestSigner } from '../request-signer.js';
@@ -29,8 +29,13 @@ export interface NotificationClientOptions {
   logger: Logger;
   /** @default 5000 */
   connectTimeoutMs?: number;
-  /** How long one long-poll waits on the MP; 50 s stays under the 60 s idle cut-off common in proxies. @default 50 */
+  /**
+   * How long one long-poll waits on the MP. Longer waits mean fewer polls (the MP's cost of the
+   * fallback); a poll cut on the way by a proxy's idle timeout brings it down to 50 s. @default 110
+   */
   pollWaitSeconds?: number;
+  /** The wait polls fall back to after one was cut on the way (an idle timeout on the path). @default 50 */
+  safePollWaitSeconds?: number;
   /** While on the long-poll, how often the TCP channel is tried again (at the end of the poll running then). @default 60000 */
   retryTcpMs?: number;
   /** First reconnect delay; doubles up to `reconnectMaxMs`, with jitter. @default 1000 */
@@ -48,6 +53,8 @@ export interface NotifyEvent {
 }
 
 const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
+/** Default wait of one long-poll (decision 0061): about twice the TCP keep-alive, under two minutes. */
+export const DEFAULT_POLL_WAIT_SECONDS = 110;
 /** After an MP without poll sessions (an older version) answered, polls are signed for this long before trying again. */
 const SIGNED_POLLS_FOR_MS = 3_600_000;
 
@@ -69,17 +76,21 @@ export class NotificationClient {
   private channelPort: number | null = null;
   private portChanged = false;
   private session: PollSession | undefined;
+  /** How long polls wait now: the configured wait, or the safe one after a poll was cut on the way. */
+  private pollWait: number;
   private signedPollsUntil = 0;
   private readonly o: Required<Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'onAction' | 'logger'>>;
 
   constructor(private readonly options: NotificationClientOptions) {
     this.o = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      pollWaitSeconds: options.pollWaitSeconds ?? 50,
+      pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
+      safePollWaitSeconds: options.safePollWaitSeconds ?? SAFE_POLL_WAIT_SECONDS,
       retryTcpMs: options.retryTcpMs ?? 60_000,
       reconnectBaseMs: options.reconnectBaseMs ?? 1000,
       reconnectMaxMs: options.reconnectMaxMs ?? 60_000,
     };
+    this.pollWait = this.o.pollWaitSeconds;
   }
 
   get state(): NotificationClientState {
@@ -89,6 +100,11 @@ export class NotificationClient {
   /** The port of the live TCP channel, or null when there is none. */
   get connectedPort(): number | null {
     return this.current === 'tcp' ? this.channelPort : null;
+  }
+
+  /** How long long-polls wait now (the configured wait, or the safe one after a poll was cut). */
+  get pollWaitSeconds(): number {
+    return this.pollWait;
   }
 
   /** The notification port in use (from policy or the MP's last poll answer). */
@@ -149,7 +165,7 @@ export class NotificationClient {
       while (!this.stopping && Date.now() < until) {
         try {
           this.setState('polling');
-          await this.pollOnce(this.o.pollWaitSeconds);
+          await this.pollOnce();
           failures = 0;
         } catch (error) {
           if (this.stopping) return;
@@ -213,15 +229,17 @@ export class NotificationClient {
     }
   }
 
-  private async pollOnce(waitSeconds: number): Promise<void> {
+  private async pollOnce(): Promise<void> {
     const clientId = this.options.clientId();
     if (clientId === null) throw new SiteportError('E_INTERNAL', 'not registered yet');
     const acks = this.pendingAcks.splice(0, 64);
+    const started = Date.now();
     let response;
     try {
-      response = await this.authenticatedPoll(clientId, { waitSeconds, acks }, waitSeconds * 1000 + 10_000);
+      response = await this.authenticatedPoll(clientId, acks);
     } catch (error) {
       this.pendingAcks.unshift(...acks);
+      this.noticeCutPoll(error, Date.now() - started);
       throw error;
     }
     if (!Value.Check(PollResponse, response.body)) throw new SiteportError('E_PROTOCOL', 'the long-poll answer is not siteport protocol');
@@ -243,14 +261,21 @@ export class NotificationClient {
    * first when there is none; a session the MP no longer holds is replaced once and the poll
    * sent again. Against an MP without poll sessions the poll is signed instead.
    */
-  private async authenticatedPoll(clientId: string, body: unknown, timeoutMs: number): Promise<MpResponse> {
-    const send = (signer: RequestSigner): Promise<MpResponse> =>
-      this.options.transport.request({ method: 'POST', path: `${MP_PREFIX}/notify/poll`, body, signer, timeoutMs });
+  private async authenticatedPoll(clientId: string, acks: NotifyAck[]): Promise<MpResponse> {
+    const send = (signer: RequestSigner, waitSeconds: number): Promise<MpResponse> =>
+      this.options.transport.request({
+        method: 'POST',
+        path: `${MP_PREFIX}/notify/poll`,
+        body: { waitSeconds, acks },
+        signer,
+        timeoutMs: waitSeconds * 1000 + 10_000,
+      });
     for (let attempt = 0; ; attempt += 1) {
       const session = await this.pollSession(clientId);
-      if (session === undefined) return send(createRequestSigner(clientId, this.options.key().privateKey));
+      // An MP without poll sessions predates waits longer than the safe one.
+      if (session === undefined) return send(createRequestSigner(clientId, this.options.key().privateKey), Math.min(this.pollWait, this.o.safePollWaitSeconds));
       try {
-        return await send(createSessionSigner(session));
+        return await send(createSessionSigner(session), this.pollWait);
       } catch (error) {
         const lost = error instanceof SiteportError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
         if (!lost || attempt > 0) throw error;
@@ -258,6 +283,23 @@ export class NotificationClient {
         this.session = undefined;
       }
     }
+  }
+
+  /**
+   * A long-poll that failed on the way after waiting longer than the safe wait was most likely
+   * cut by a proxy or firewall that closes idle connections (commonly after 60 s): from then on
+   * polls wait the safe 50 s (decision 0061). An action sent meanwhile is not lost; the MP keeps
+   * it for the next poll.
+   */
+  private noticeCutPoll(error: unknown, waitedMs: number): void {
+    const safe = this.o.safePollWaitSeconds;
+    if (this.pollWait <= safe || waitedMs < safe * 1000) return;
+    if (!(error instanceof SiteportError && error.code === 'E_MP_UNREACHABLE')) return;
+    this.options.logger.warn(
+      { waitedSeconds: Math.round(waitedMs / 1000), pollWaitSeconds: this.pollWait },
+      `a long-poll was cut after ${Math.round(waitedMs / 1000)} s; polling with ${safe} s waits from now on`,
+    );
+    this.pollWait = safe;
   }
 
   /** The current poll session, a new one when it is missing or about to expire, or undefined when the MP has none to offer. */

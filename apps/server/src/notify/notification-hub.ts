@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
 import { type ChannelView, type NotifyAck, type NotifyAction, type NotifyChannelKind, type NotifyClientResult, encodeFrame } from '@siteport/protocol';
 
 /** A live TCP notification session as the hub sees it. */
@@ -55,7 +57,12 @@ export class NotificationHub {
   private readonly batches = new Map<string, Batch>();
 
   constructor(
-    private readonly options: { offlineAfterMs: number; now?: () => number },
+    private readonly options: {
+      offlineAfterMs: number;
+      now?: () => number;
+      /** Logs one line per push: how many clients and how long writing it to them took. */
+      logger?: Pick<Logger, 'info'>;
+    },
   ) {}
 
   private now(): number {
@@ -195,6 +202,7 @@ export class NotificationHub {
    * Resolves with one result per client, in the order given.
    */
   deliver(clientIds: readonly string[], action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
+    const started = performance.now();
     const id = randomBytes(12).toString('base64url');
     const message: NotifyAction = { id, ...action };
     // Encoded once: every TCP session writes the same bytes, every waiting poll gets the same array.
@@ -228,6 +236,13 @@ export class NotificationHub {
       }
     }
     if (deliveredChannel.hasSubscribers) deliveredChannel.publish({ id, action: action.action, clients: waiting.size });
+    if (this.options.logger !== undefined) {
+      const logger = this.options.logger;
+      const clients = waiting.size;
+      // TCP frames went to the kernel in the loop above; poll answers do on the next tick. Once
+      // both are done, this is how long handing the action to the network took for all clients.
+      setImmediate(() => logger.info({ id, action: action.action, clients, writeMs: Math.round(performance.now() - started) }, 'action sent'));
+    }
     if (waiting.size === 0 || waitMs === 0) return Promise.resolve(results);
     return new Promise((resolve) => {
       const timer = setTimeout(() => batch.settle(), waitMs);

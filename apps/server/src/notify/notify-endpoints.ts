@@ -19,6 +19,7 @@ import type { ClientService } from '../services/client-service.js';
 import type { NotificationHub } from './notification-hub.js';
 import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';
+import { type PollDeadline, PollDeadlines } from './poll-deadlines.js';
 import { PollSessions } from './poll-sessions.js';
 
 /** Long-poll path: the HTTP(S) fallback of the notification channel (SPEC S3). */
@@ -27,6 +28,7 @@ export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 export const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
 
 const pollCheck = TypeCompiler.Compile(PollRequest);
+const NO_ACTIONS: readonly NotifyAction[] = Object.freeze([]);
 const sessionCheck = TypeCompiler.Compile(PollSessionRequest);
 const inventoryCheck = TypeCompiler.Compile(InventoryRequest);
 
@@ -60,6 +62,7 @@ function invalid(what: string, errors: Iterable<{ path: string; message: string 
  */
 export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpointsContext): EndpointHandler {
   const answers = new PollAnswers();
+  const deadlines = new PollDeadlines();
   const pollActivity = new PollActivity(ctx.activity);
 
   /** The client of a poll: by its session MAC when it names a session, else by its signature. */
@@ -83,23 +86,28 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     pollActivity.seen(clientId, port, protocol, req.socket.remoteAddress ?? '');
     for (const ack of body.acks) ctx.hub.acknowledge(clientId, ack, 'http-poll');
     let done = false;
-    // Held in an object: `answer` may run synchronously inside hub.poll, before the timer exists.
-    const wait: { timer?: NodeJS.Timeout } = {};
+    // Held in an object: `answer` may run synchronously inside hub.poll, before the deadline exists.
+    const wait: { deadline?: PollDeadline } = {};
     const answer = (actions: readonly NotifyAction[]): void => {
       if (done) return;
       done = true;
-      clearTimeout(wait.timer);
+      wait.deadline?.cancel();
       if (!res.destroyed) sendJson(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds));
     };
     const waiting = ctx.hub.poll(clientId, { answer });
     if (done) return;
-    wait.timer = setTimeout(() => {
+    if (body.waitSeconds === 0) {
       waiting.detach();
-      answer([]);
-    }, body.waitSeconds * 1000);
+      answer(NO_ACTIONS);
+      return;
+    }
+    wait.deadline = deadlines.add(body.waitSeconds * 1000, () => {
+      waiting.detach();
+      answer(NO_ACTIONS);
+    });
     res.on('close', () => {
       waiting.detach();
-      clearTimeout(wait.timer);
+      wait.deadline?.cancel();
       done = true;
     });
   }

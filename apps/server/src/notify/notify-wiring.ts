@@ -50,7 +50,7 @@ export function createNotifyParts(deps: {
   /** The other MP processes of the site, when there are several (PostgreSQL). */
   remote?: () => RemoteNotify | undefined;
 }): NotifyParts {
-  const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000 });
+  const hub = new NotificationHub({ offlineAfterMs: deps.offlineAfterSeconds * 1000, logger: deps.logger });
   const interfaces = new InterfaceRepository(deps.db);
   const listener = new NotificationListener({
     siteCode: deps.siteCode,

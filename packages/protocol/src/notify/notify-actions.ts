@@ -71,9 +71,17 @@ export function notifyAuthString(siteCode: string, clientId: string, nonce: stri
   return ['siteport-notify-v1', siteCode, clientId, nonce].join('\n');
 }
 
-/** `POST /mp/v1/notify/poll` (signed): acks of the actions just handled and how long to wait. */
+/**
+ * Longest wait of a long-poll that no common proxy cuts (they close connections idle for 60 s);
+ * agents fall back to it when a longer poll was cut on the way (decision 0061).
+ */
+export const SAFE_POLL_WAIT_SECONDS = 50;
+/** Longest wait a long-poll may ask for. */
+export const MAX_POLL_WAIT_SECONDS = 300;
+
+/** `POST /mp/v1/notify/poll` (signed, or with a poll session's MAC): acks of the actions just handled and how long to wait. */
 export const PollRequest = Type.Object({
-  waitSeconds: Type.Integer({ minimum: 0, maximum: 55 }),
+  waitSeconds: Type.Integer({ minimum: 0, maximum: MAX_POLL_WAIT_SECONDS }),
   acks: Type.Array(NotifyAck, { maxItems: 64 }),
 });
 export type PollRequest = Static<typeof PollRequest>;
