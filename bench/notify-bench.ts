@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { DEFAULT_POLL_WAIT_SECONDS } from '@siteport/agent';
 import os from 'node:os';
 import path from 'node:path';
 import { type SiteServerProcess, cpuOf, freeLowPort, loadAverage, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
+import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
 import { type Fleet, type FleetMode, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
@@ -51,7 +53,7 @@ export interface NotifyBenchOptions {
   sourceAddresses?: string[];
   /** @default 60 */
   keepAliveSeconds?: number;
-  /** @default 50, the agent's default */
+  /** @default the agent's default (110) */
   pollWaitSeconds?: number;
   /** Niceness of the fleet workers. @default 0 */
   niceness?: number;
@@ -61,6 +63,8 @@ export interface NotifyBenchResult {
   clients: number;
   options: Required<Omit<NotifyBenchOptions, 'sourceAddresses'>> & { workers: number; sourceAddresses: string[] };
   bare: { connected: number; rssPerClient: number };
+  /** What one exchange costs bare Node.js servers: the floor under each channel's CPU. */
+  floor: ExchangeFloor;
   tcp: ChannelRun;
   poll: ChannelRun;
   /** One-minute load average at the start and at the end. */
@@ -250,7 +254,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     workers,
     sourceAddresses: options.sourceAddresses ?? Array.from({ length: workers }, (_, i) => `127.0.0.${2 + i}`),
     keepAliveSeconds: options.keepAliveSeconds ?? 60,
-    pollWaitSeconds: options.pollWaitSeconds ?? 50,
+    pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
     niceness: options.niceness ?? 0,
   };
   const loadStart = loadAverage();
@@ -279,6 +283,9 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     } finally {
       await stopProcess(bare.child);
     }
+
+    const floor = await exchangeFloor(dirs.tcp, Math.min(2000, options.clients));
+    progress(`floor: TLS ${floor.tlsUs.toFixed(0)} µs, HTTPS ${floor.httpsUs.toFixed(0)} µs per exchange`);
 
     const channels: Channel[] = [];
     try {
@@ -314,7 +321,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
       const tcp = await push(tcpChannel, o);
       await sleep(2000);
       const poll = await push(pollChannel, o);
-      return { clients: options.clients, options: o, bare: bareResult, tcp, poll, load: [loadStart, loadAverage()] };
+      return { clients: options.clients, options: o, bare: bareResult, floor, tcp, poll, load: [loadStart, loadAverage()] };
     } finally {
       for (const c of channels) await c.measured.stop();
       await Promise.all(channels.map((c) => stopProcess(c.server.child)));

@@ -105,9 +105,12 @@ const keys = (JSON.parse(readFileSync(config.keysFile, 'utf8')) as FleetKey[]).m
   id: k.id,
   key: createPrivateKey({ key: Buffer.from(k.key, 'base64'), format: 'der', type: 'pkcs8' }),
 }));
+// Every simulated client keeps its connection between polls, as an agent does: the default of
+// 256 free sockets would close most of them when a push answers thousands of polls at once.
 const pollAgent = new https.Agent({
   keepAlive: true,
   maxSockets: Infinity,
+  maxFreeSockets: Infinity,
   ca: ctx.ca,
   ...(config.localAddress === undefined ? {} : { localAddress: config.localAddress }),
 });

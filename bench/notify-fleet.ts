@@ -5,6 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_POLL_WAIT_SECONDS } from '@siteport/agent';
 import { stopProcess } from './bench-process.js';
 import type { FleetMode } from './fleet-client-context.js';
 import { type FleetTarget, planFleet } from './fleet-plan.js';
@@ -26,7 +27,7 @@ export interface FleetOptions {
   caFile: string;
   /** One worker per file of keys (bench/seed-clients.ts), at most 5,000 keys each. */
   keyFiles: readonly string[];
-  /** How long a long-poll waits. @default 50 (the agent's default) */
+  /** How long a long-poll waits. @default the agent's default (110) */
   pollWaitSeconds?: number;
   /** Connections being opened at once per worker. @default 32 */
   concurrency?: number;
@@ -91,7 +92,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ...(plan.localAddress === undefined ? {} : { localAddress: plan.localAddress }),
       caFile: options.caFile,
       keysFile: plan.keysFile,
-      pollWaitSeconds: options.pollWaitSeconds ?? 50,
+      pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
       concurrency: options.concurrency ?? 32,
       connectTimeoutMs: (options.connectTimeoutSeconds ?? 30) * 1000,
       connectDeadlineMs: (options.connectDeadlineSeconds ?? 900) * 1000,

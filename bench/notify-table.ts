@@ -40,6 +40,13 @@ export function printNotifyTable(r: NotifyBenchResult): void {
     'poll ≤ 2 × TCP',
   );
   row('fan-out server CPU per client (ms)', '–', (x) => x.fanoutCpuMsPerClient.toFixed(3), (x) => `${x.fanoutCpuMsPerClient.toFixed(3)}${times(x.fanoutCpuMsPerClient, tcp.fanoutCpuMsPerClient, 'TCP')}`, 'poll ≤ 2 × TCP');
+  row(
+    `bare Node.js floor: server CPU per exchange, ${r.floor.connections} at once (µs)`,
+    '–',
+    () => `${ms(r.floor.tlsUs)} (TLS frame + answer)`,
+    () => `${ms(r.floor.httpsUs)} (HTTPS request + answer)${times(r.floor.httpsUs, r.floor.tlsUs, 'TLS')}`,
+    '–',
+  );
   row('action received / acknowledged', '–', (x) => `${x.received} / ${x.acknowledged}`, (x) => `${x.received} / ${x.acknowledged}`, 'all');
   row('server: action written to every client after (ms)', '–', (x) => ms(x.serverWriteMs), (x) => ms(x.serverWriteMs), '–');
   row('delivery p50 / p99 / max (ms)', '–', (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`, (x) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)}`, 'p99 ≤ 1000');
