@@ -17,9 +17,10 @@ class ServerProcess {
 
   constructor(private readonly dataDir: string) {}
 
+  /** A long active window: no rollout ends within 20 s of a (re)start, so each state is still there to crash in, however loaded the machine. */
   async start(): Promise<void> {
     this.current = startCli(
-      ['server', '--data', this.dataDir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--policy-interval', '1', '--log-level', 'warn'],
+      ['server', '--data', this.dataDir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--policy-interval', '1', '--active-window', '20', '--log-level', 'warn'],
       /client communication mode/,
     );
     const banner = await this.current.started;
@@ -94,7 +95,7 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
         const r = await server.api<RolloutView>('GET', `/rollouts/${proposed.id}`);
         return r.state === 'finalized' || r.state === 'rolled-back' ? r : undefined;
       },
-      40_000,
+      60_000,
     );
     assert.equal(ended.state, crashIn === 'rolling-back' ? 'rolled-back' : 'finalized');
     assert.deepEqual(ended.outcome?.stranded, [], `${crashIn}: nobody stranded`);
