@@ -54,8 +54,9 @@ test('a committed rollout moves every active agent to the new ports and closes t
   assert.equal(done.outcome?.reason, 'all-moved');
   assert.deepEqual(done.outcome?.stranded, []);
   assert.equal(done.progress.moved, 6);
-  assert.equal(await connects(ports.http.default), false, 'old HTTP port closed');
-  assert.equal(await connects(ports.https.default), false, 'old HTTPS port closed');
+  // The state is stored first, then the listeners follow it: the old ports close right after.
+  await waitFor('old HTTP port closed', async () => !(await connects(ports.http.default)), 5000);
+  await waitFor('old HTTPS port closed', async () => !(await connects(ports.https.default)), 5000);
   const list = (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body;
   assert.ok(list.clients.every((c) => c.managed === 'managed'));
 });
