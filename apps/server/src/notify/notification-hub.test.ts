@@ -78,4 +78,17 @@ describe('NotificationHub', () => {
     assert.ok(got.every((actions) => actions === got[0]));
     assert.ok(Object.isFrozen(got[0]));
   });
+
+  it('logs one line per push with the number of clients and how long writing to them took', async () => {
+    const lines: { fields: Record<string, unknown>; msg: string }[] = [];
+    const hub = new NotificationHub({ offlineAfterMs: 300_000, logger: { info: (fields: Record<string, unknown>, msg: string) => void lines.push({ fields, msg }) } as never });
+    hub.attachTcp('a', peer());
+    hub.attachTcp('b', peer());
+    void hub.deliver(['a', 'b'], { action: 'heartbeat' }, 0);
+    await new Promise((resolve) => process.nextTick(resolve));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.msg, 'action sent');
+    assert.equal(lines[0]!.fields.clients, 2);
+    assert.equal(typeof lines[0]!.fields.writeMs, 'number');
+  });
 });

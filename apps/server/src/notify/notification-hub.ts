@@ -239,9 +239,10 @@ export class NotificationHub {
     if (this.options.logger !== undefined) {
       const logger = this.options.logger;
       const clients = waiting.size;
-      // TCP frames went to the kernel in the loop above; poll answers do on the next tick. Once
-      // both are done, this is how long handing the action to the network took for all clients.
-      setImmediate(() => logger.info({ id, action: action.action, clients, writeMs: Math.round(performance.now() - started) }, 'action sent'));
+      // TCP frames went to the kernel in the loop above; poll answers go in the ticks their
+      // responses queued, which run before this one. Then this is how long handing the action to
+      // the network took for all clients.
+      process.nextTick(() => logger.info({ id, action: action.action, clients, writeMs: Math.round(performance.now() - started) }, 'action sent'));
     }
     if (waiting.size === 0 || waitMs === 0) return Promise.resolve(results);
     return new Promise((resolve) => {
