@@ -1,12 +1,13 @@
 // What every simulated client of one fleet worker shares.
+import type { SecureContext } from 'node:tls';
 
 /** `tcp`: the TLS notification channel; `poll`: the HTTPS long-poll; `bare`: TLS connections that only hold (the baseline). */
 export type FleetMode = 'tcp' | 'poll' | 'bare';
 
 export interface FleetClientContext {
   mode: FleetMode;
-  /** The pinned site CA (PEM). */
-  ca: string;
+  /** Trusts only the pinned site CA; shared by every connection of the worker. */
+  secureContext: SecureContext;
   localAddress: string | undefined;
   pollWaitSeconds: number;
   connectTimeoutMs: number;

@@ -23,7 +23,7 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
       clearTimeout(timer);
       resolve(reason);
     };
-    const socket = tls.connect({ host: target.host, port: target.port, ca: ctx.ca, ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }) });
+    const socket = tls.connect({ host: target.host, port: target.port, secureContext: ctx.secureContext, ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }) });
     const timer = setTimeout(() => {
       settle('no ready within the connect timeout');
       socket.destroy();

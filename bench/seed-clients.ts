@@ -7,10 +7,15 @@ import { type ClientsTable, databaseLocation, openDatabase } from '@siteport/db'
 /** Most keys in one file: one file is one fleet worker, far from its 20,000-descriptor limit. */
 export const MAX_PER_WORKER = 5000;
 
-/** One simulated client as a fleet worker reads it: id and PKCS#8 DER private key, base64. */
+/**
+ * One simulated client as a fleet worker reads it: id and Ed25519 private key as JWK fields
+ * (base64url `d` and `x`): importing a JWK costs a tenth of decoding PKCS#8 DER, which at
+ * 150,000 clients is a minute of CPU.
+ */
 export interface FleetKey {
   id: string;
-  key: string;
+  d: string;
+  x: string;
 }
 
 /**
@@ -53,7 +58,8 @@ export async function seedClients(
       agent_state: 'running',
       state_dir: null,
     });
-    keys.push({ id, key: pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') });
+    const jwk = pair.privateKey.export({ format: 'jwk' });
+    keys.push({ id, d: jwk.d!, x: jwk.x! });
   }
   for (const location of [databaseLocation(dir, options.dbUrl), ...(options.alsoInto ?? []).map((d) => databaseLocation(d, undefined))]) {
     const db = await openDatabase(location);

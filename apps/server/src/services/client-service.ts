@@ -7,6 +7,7 @@ import {
   isHostName,
 } from '@siteport/protocol';
 import type { ClientRecord, ClientRepository } from '../repositories/client-repository.js';
+import { publicKeyFromPem } from './ed25519-key.js';
 
 /** A client the MP can authenticate: its id, site and verified public key. */
 export interface KnownClient {
@@ -81,7 +82,7 @@ export class ClientService {
     if (cached !== undefined) return cached;
     const record = await this.clients.findById(id);
     if (record === undefined) return undefined;
-    const client = { id, siteCode: record.siteCode, key: createPublicKey(record.publicKey) };
+    const client = { id, siteCode: record.siteCode, key: publicKeyFromPem(record.publicKey) };
     this.keys.set(id, client);
     return client;
   }
