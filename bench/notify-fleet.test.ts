@@ -38,7 +38,7 @@ describe('fleet plan', () => {
     const one = [{ host: '127.0.0.1', port: 443 }];
     assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: [{ host: '10.0.0.1', port: 443 }] }), /only sends traffic to loopback/);
     assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: one, sourceAddresses: ['192.168.1.2'] }), /not a loopback address/);
-    assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 5001 }], targets: one }), /more than 5000 per worker/);
+    assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10_001 }], targets: one }), /more than 10000 per worker/);
     const many = Array.from({ length: 5 }, (_, i) => ({ file: String(i), clients: 5000 }));
     assert.throws(() => planFleet({ keyCounts: many, targets: one, sourceAddresses: ['127.0.0.2', '127.0.0.3'] }), /on one management point, more than 19500; add targets/);
     const targets = Array.from({ length: 4 }, (_, i) => ({ host: '127.0.0.1', port: 10000 + i }));

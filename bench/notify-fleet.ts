@@ -25,7 +25,7 @@ export interface FleetOptions {
   sourceAddresses?: readonly string[];
   /** The site CA (PEM file) the clients pin. */
   caFile: string;
-  /** One worker per file of keys (bench/seed-clients.ts), at most 5,000 keys each. */
+  /** One worker per file of keys (bench/seed-clients.ts), at most 10,000 keys each. */
   keyFiles: readonly string[];
   /** How long a long-poll waits. @default the agent's default (110) */
   pollWaitSeconds?: number;

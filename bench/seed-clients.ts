@@ -3,9 +3,8 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ClientsTable, databaseLocation, openDatabase } from '@siteport/db';
+import { MAX_CLIENTS_PER_WORKER } from './fleet-plan.js';
 
-/** Most keys in one file: one file is one fleet worker, far from its 20,000-descriptor limit. */
-export const MAX_PER_WORKER = 5000;
 
 /**
  * One simulated client as a fleet worker reads it: id and Ed25519 private key as JWK fields
@@ -32,7 +31,7 @@ export async function seedClients(
   options: { perFile?: number; dbUrl?: string; idPrefix?: string; alsoInto?: readonly string[] } = {},
 ): Promise<string[]> {
   const perFile = options.perFile ?? 2500;
-  if (!Number.isInteger(perFile) || perFile < 1 || perFile > MAX_PER_WORKER) throw new Error(`perFile must be 1–${MAX_PER_WORKER}, got ${perFile}`);
+  if (!Number.isInteger(perFile) || perFile < 1 || perFile > MAX_CLIENTS_PER_WORKER) throw new Error(`perFile must be 1–${MAX_CLIENTS_PER_WORKER}, got ${perFile}`);
   const prefix = options.idPrefix ?? 'bench';
   const files: string[] = [];
   const rows: ClientsTable[] = [];
