@@ -57,8 +57,10 @@ export async function seedClients(
       agent_state: 'running',
       state_dir: null,
     });
-    const jwk = pair.privateKey.export({ format: 'jwk' });
-    keys.push({ id, d: jwk.d!, x: jwk.x! });
+    // The JWK fields from the DER encodings (RFC 8410: the key bytes end both): Node 20 here hangs
+    // in a futex wait after some thousands of `export({ format: 'jwk' })` calls on Ed25519 keys.
+    const seed = pair.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
+    keys.push({ id, d: seed.toString('base64url'), x: der.subarray(-32).toString('base64url') });
   }
   for (const location of [databaseLocation(dir, options.dbUrl), ...(options.alsoInto ?? []).map((d) => databaseLocation(d, undefined))]) {
     const db = await openDatabase(location);
