@@ -13,6 +13,16 @@ interface RemoteChannel {
 }
 
 const PRESENCE_BATCH = 5000;
+
+/**
+ * How long an MP answering another's notify request waits for its clients' acks: the asker's wait
+ * less the answer margin (at most half of it), so that the answer — results of thousands of
+ * clients through PostgreSQL — is back before the asker's deadline of wait + margin even when the
+ * machine is loaded. Clients that ack later count as timed out, as they would on the asker itself.
+ */
+export function answerWithin(waitMs: number, marginMs: number): number {
+  return waitMs - Math.min(marginMs, waitMs / 2);
+}
 const remoteChannel = diagnostics.channel('siteport:notify:remote');
 
 /**
@@ -39,7 +49,7 @@ export class RemoteNotify {
       logger: Logger;
       /** @default 2000 */
       presenceEveryMs?: number;
-      /** Added to an action's wait for the answers to travel back. @default 3000 */
+      /** Added to an action's wait for the answers to travel back; the answering MPs also stop waiting this much earlier (see {@link answerWithin}). @default 3000 */
       answerMarginMs?: number;
     },
   ) {}
@@ -81,10 +91,14 @@ export class RemoteNotify {
     const { answers, missing } = await this.deps.requests.ask(
       { kind: 'notify-request', clients, action, waitMs },
       'notify-result',
-      waitMs + (this.deps.answerMarginMs ?? 3000),
+      waitMs + this.margin(),
     );
     if (missing.length > 0) this.deps.logger.warn({ missing }, 'some management points did not answer a notification request in time');
     return [...answers.values()].flatMap((a) => a.results);
+  }
+
+  private margin(): number {
+    return this.deps.answerMarginMs ?? 3000;
   }
 
   private received({ origin, at, event }: ReceivedEvent): void {
@@ -94,7 +108,7 @@ export class RemoteNotify {
         const targets = event.clients === null ? hub.onlineClients() : event.clients.filter((id) => hub.isOnline(id));
         if (remoteChannel.hasSubscribers) remoteChannel.publish({ requestId: event.requestId, from: origin, clients: targets.length });
         void hub
-          .deliver(targets, event.action, event.waitMs)
+          .deliver(targets, event.action, answerWithin(event.waitMs, this.margin()))
           .then((results) => this.publish({ kind: 'notify-result', requestId: event.requestId, to: origin, results }));
         return;
       }
