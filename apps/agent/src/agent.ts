@@ -11,14 +11,13 @@ import { type IdentityKey, loadIdentityKey } from './identity-key.js';
 import { createAgentLogger } from './logger.js';
 import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
-import { probeEndpoints } from './probe.js';
-import { managementPointHosts } from './client-config.js';
-import { endpointList } from './endpoint-list.js';
+import { fetchSiteCa } from './pin-ca.js';
+import { reportPreflight } from './probe.js';
 import { StateStore } from './state-store.js';
-import { createActionHandler } from './notify/agent-actions.js';
+import { createAgentNotifier } from './notify/agent-notifier.js';
 import { collectInterfaces } from './notify/inventory.js';
 import { reportInventory } from './notify/inventory-report.js';
-import { NotificationClient } from './notify/notification-client.js';
+import type { NotificationClient } from './notify/notification-client.js';
 
 /**
  * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
@@ -72,35 +71,17 @@ export class Agent {
   }
 
   private createNotifier(root: Logger): NotificationClient {
-    const transport = new MpTransport({
+    return createAgentNotifier({
+      options: this.options,
+      logger: root,
       config: () => this.requireConfig(),
-      caPem: () => this.caPem,
-      timeoutMs: this.options.requestTimeoutMs,
-      retryDefaultAfterMs: this.options.retryDefaultAfterMs,
-      onContact: (contact) => this.contacted(contact),
-      logger: root.child({ component: 'notify-transport' }),
-    });
-    return new NotificationClient({
-      hosts: () => endpointList(this.requireConfig()).map((e) => e.host),
       clientId: () => this.config?.clientId ?? null,
-      siteCode: () => this.requireConfig().siteCode,
       key: () => this.requireKey(),
       caPem: () => this.caPem,
-      transport,
-      retryTcpMs: this.options.notifyRetryTcpMs,
-      pollWaitSeconds: this.options.notifyPollWaitSeconds,
-      safePollWaitSeconds: this.options.notifySafePollWaitSeconds,
-      reconnectBaseMs: this.options.notifyReconnectBaseMs,
-      connectTimeoutMs: this.options.requestTimeoutMs,
-      logger: root.child({ component: 'notify' }),
-      onAction: createActionHandler({
-        cycleNow: () => this.cycleNow(),
-        sendInventory: () => this.sendInventory(true),
-        switchPorts: (ports) => {
-          this.saveConfig({ ...this.requireConfig(), ports: { http: ports.http, https: ports.https } });
-          if (ports.notification !== undefined) this.notifier?.setPort(ports.notification);
-        },
-      }),
+      onContact: (contact) => this.contacted(contact),
+      cycleNow: () => this.cycleNow(),
+      sendInventory: () => this.sendInventory(true),
+      saveRequestPorts: (ports) => this.saveConfig({ ...this.requireConfig(), ports }),
     });
   }
 
@@ -336,14 +317,7 @@ export class Agent {
   }
 
   private async pinCa(): Promise<void> {
-    const ca = await this.client.fetchCa(true);
-    const expected = this.requireConfig().caFingerprint;
-    if (expected !== null && ca.fingerprint.toLowerCase() !== expected) {
-      throw new SiteportError(
-        'E_CA_MISMATCH',
-        `the site CA has fingerprint ${ca.fingerprint.toLowerCase()} but SMSCAFINGERPRINT is ${expected}; check that SMSMP names a management point of your site or rerun setup with the right SMSCAFINGERPRINT`,
-      );
-    }
+    const ca = await fetchSiteCa(this.client, this.requireConfig().caFingerprint);
     this.store.writeText('ca', ca.caCertificate);
     this.caPem = ca.caCertificate;
     this.log.info({ siteCode: ca.siteCode, fingerprint: ca.fingerprint }, 'pinned the site CA');
@@ -414,10 +388,8 @@ export class Agent {
 
   /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */
   private async preflight(clientId: string, key: IdentityKey, probe: NonNullable<Policy['probe']>): Promise<void> {
-    const host = managementPointHosts(this.requireConfig())[0];
-    if (host === undefined) return;
-    const results = await probeEndpoints(host, probe.endpoints, this.caPem, this.options.requestTimeoutMs);
-    await this.client.probeReport(clientId, key, { rolloutId: probe.rolloutId, results });
+    const results = await reportPreflight(this.client, { clientId, key, probe, config: this.requireConfig(), caPem: this.caPem, timeoutMs: this.options.requestTimeoutMs });
+    if (results === null) return;
     this.probed.add(probe.rolloutId);
     this.log.info({ rolloutId: probe.rolloutId, results }, 'reported a pre-flight');
   }

@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import { MP_PREFIX, urlHost } from '@siteport/protocol';
+import { MP_PREFIX, type Policy, urlHost } from '@siteport/protocol';
+import { type ClientConfig, managementPointHosts } from './client-config.js';
+import type { IdentityKey } from './identity-key.js';
+import type { MpClient } from './mp-client.js';
 
 /** The outcome of test-connecting to one pre-flight endpoint. */
 export interface ProbeOutcome {
@@ -33,4 +36,19 @@ export function probeEndpoints(
   timeoutMs: number,
 ): Promise<ProbeOutcome[]> {
   return Promise.all(endpoints.map((e) => probeOne(host, e, caPem, timeoutMs)));
+}
+
+/**
+ * SPEC B3: test-connects to the ports a proposed change would use, from the client's first MP host,
+ * and reports what it reached. Resolves with the results, or null when the client knows no MP host.
+ */
+export async function reportPreflight(
+  client: MpClient,
+  input: { clientId: string; key: IdentityKey; probe: NonNullable<Policy['probe']>; config: ClientConfig; caPem: string | undefined; timeoutMs: number },
+): Promise<ProbeOutcome[] | null> {
+  const host = managementPointHosts(input.config)[0];
+  if (host === undefined) return null;
+  const results = await probeEndpoints(host, input.probe.endpoints, input.caPem, input.timeoutMs);
+  await client.probeReport(input.clientId, input.key, { rolloutId: input.probe.rolloutId, results });
+  return results;
 }
