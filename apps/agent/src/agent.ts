@@ -24,6 +24,11 @@ import type { NotificationClient } from './notify/notification-client.js';
  * registered, then sends a heartbeat and downloads policy; cycles run every policy interval, and
  * after an unreachable cycle sooner, with a backoff capped at the interval. See {@link AgentState}
  * for the lifecycle.
+ *
+ * Longer than most files on purpose: what is left here is the daemon's state machine, and every
+ * method reads or moves the same state (config, key, status, lifecycle). The parts that stand on
+ * their own live beside it: notifier wiring (notify/agent-notifier.ts), CA pinning (pin-ca.ts),
+ * pre-flight (probe.ts), policy adoption (apply-policy.ts), discovery (discovery/).
  */
 export class Agent {
   private readonly options: ResolvedAgentOptions;
