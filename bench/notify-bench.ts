@@ -49,7 +49,11 @@ export interface NotifyBenchOptions {
   holdSeconds: number;
   /** Clients per fleet worker process. @default 2500 */
   perWorker?: number;
-  /** Loopback source addresses of the fleet workers. @default 127.0.0.2 … one per worker */
+  /**
+   * Loopback source addresses of the fleet workers: key file `i` connects from address `i` for the
+   * bare and TCP fleets and from address `workers + i` for the long-poll fleet (both are connected
+   * at once; one address has only the ephemeral port range). @default 127.0.0.2 … two per worker
+   */
   sourceAddresses?: string[];
   /** @default 60 */
   keepAliveSeconds?: number;
@@ -252,7 +256,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     holdSeconds: options.holdSeconds,
     perWorker,
     workers,
-    sourceAddresses: options.sourceAddresses ?? Array.from({ length: workers }, (_, i) => `127.0.0.${2 + i}`),
+    sourceAddresses: options.sourceAddresses ?? Array.from({ length: 2 * workers }, (_, i) => `127.0.0.${2 + i}`),
     keepAliveSeconds: options.keepAliveSeconds ?? 60,
     pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
     niceness: options.niceness ?? 0,
@@ -265,13 +269,16 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     await newSite(dirs.poll);
     const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', { perFile: Math.min(perWorker, Math.ceil(options.clients / 4)), alsoInto: [dirs.poll] });
     progress(`seeded ${options.clients} clients into both sites, ${keyFiles.length} key files`);
-    const fleetOptions = { sourceAddresses: o.sourceAddresses, niceness: o.niceness, pollWaitSeconds: o.pollWaitSeconds };
+    const fleetOptions = { niceness: o.niceness, pollWaitSeconds: o.pollWaitSeconds };
+    // Each key file keeps its own source address whichever connect step starts it.
+    const from = (files: string[], offset: number): string[] =>
+      files.map((f) => o.sourceAddresses[(offset + keyFiles.indexOf(f)) % o.sourceAddresses.length]!);
 
     const bare = await startBareTls(dirs.tcp);
     let bareResult: NotifyBenchResult['bare'];
     try {
       const caFile = path.join(dirs.tcp, 'pki', 'ca.pem');
-      const m = new Measured(bare.child.pid!, (files) => startFleet({ mode: 'bare', targets: [{ host: '127.0.0.1', port: bare.port }], caFile, keyFiles: files, ...fleetOptions }));
+      const m = new Measured(bare.child.pid!, (files) => startFleet({ mode: 'bare', targets: [{ host: '127.0.0.1', port: bare.port }], caFile, keyFiles: files, sourceAddresses: from(files, 0), ...fleetOptions }));
       await sleep(1000);
       try {
         await connectInSteps([m], keyFiles);
@@ -294,7 +301,10 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
         const port = mode === 'tcp' ? server.notification : server.https;
         const caFile = path.join(dirs[mode], 'pki', 'ca.pem');
         const fleetMode: FleetMode = mode;
-        const measured = new Measured(server.child.pid!, (files) => startFleet({ mode: fleetMode, targets: [{ host: '127.0.0.1', port }], caFile, keyFiles: files, ...fleetOptions }));
+        const offset = mode === 'tcp' ? 0 : keyFiles.length;
+        const measured = new Measured(server.child.pid!, (files) =>
+          startFleet({ mode: fleetMode, targets: [{ host: '127.0.0.1', port }], caFile, keyFiles: files, sourceAddresses: from(files, offset), ...fleetOptions }),
+        );
         channels.push({ mode, server, measured, baseRate: 0, idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 } });
       }
       await sleep(2000);
