@@ -17,9 +17,10 @@ import { ClientService } from './services/client-service.js';
 import { PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
 import { WebSiteRepository } from './web/web-site-repository.js';
+import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
 
 /** Lifecycle of an MP process: starting → running → stopping → stopped (failed start → stopped). */
-export type MpServerState = 'starting' | 'running' | 'stopping' | 'stopped';
+export type MpServerState = ServerState;
 
 /** What a started MP process tells its caller. */
 export interface MpServerInfo {
@@ -41,33 +42,30 @@ export interface MpServerInfo {
  * its settings and rollouts through the event bridge and registers in the MP registry.
  */
 export class MpServer {
-  private stateValue: MpServerState = 'starting';
-  private readonly closers: (() => Promise<void>)[] = [];
   private mp: ManagementPoint | undefined;
+
+  private readonly lifecycle: ServerLifecycle;
 
   private constructor(
     readonly options: ServerOptions,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.lifecycle = new ServerLifecycle(logger);
+  }
 
   info!: MpServerInfo;
   db!: Kysely<SiteDatabase>;
   cluster!: SiteCluster;
 
   get state(): MpServerState {
-    return this.stateValue;
+    return this.lifecycle.state;
   }
 
   /** Starts an MP process; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<MpServer> {
     const options = parseServerOptions({ ...input, role: 'mp' });
     const server = new MpServer(options, logger ?? createLogger(options.logLevel));
-    try {
-      await server.boot();
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
+    await server.lifecycle.boot(() => server.boot());
     return server;
   }
 
@@ -79,7 +77,7 @@ export class MpServer {
     if (location.kind !== 'postgres') throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
     const db = await openDatabase(location);
     this.db = db;
-    this.closers.push(() => db.destroy());
+    this.lifecycle.onStop(() => db.destroy());
     const sites = new SiteRepository(db);
     const siteCode = await siteOf(sites, options);
     const site = await sites.find(siteCode);
@@ -99,7 +97,7 @@ export class MpServer {
       logger,
       onHostsChanged: () => parts.policy.invalidate(),
     });
-    this.closers.push(() => cluster.stop());
+    this.lifecycle.onStop(() => cluster.stop());
     this.cluster = cluster;
     const rollouts = new RolloutRepository(db);
     const clientRepo = new ClientRepository(db);
@@ -133,15 +131,15 @@ export class MpServer {
       remote: () => cluster.remote(),
       logger,
     });
-    this.closers.push(() => Promise.resolve(parts.dispose()));
+    this.lifecycle.onStop(() => Promise.resolve(parts.dispose()));
     const { mp, activity, notify } = parts;
     this.mp = mp;
     activity.start();
-    this.closers.push(() => activity.stop());
+    this.lifecycle.onStop(() => activity.stop());
     await mp.start();
-    this.closers.push(() => mp.stop());
+    this.lifecycle.onStop(() => mp.stop());
     await notify.start();
-    this.closers.push(() => notify.stop());
+    this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);
 
     this.info = {
@@ -152,22 +150,12 @@ export class MpServer {
       ports: await ports.view(siteCode),
       listeners: mp.listenerStatus(),
     };
-    this.stateValue = 'running';
     logger.info({ siteCode, host, registryId: cluster.registry.id }, 'management point running');
   }
 
   /** Stops accepting, lets requests in flight finish, flushes activity, marks the registry entry stopped. */
-  async stop(): Promise<void> {
-    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
-    this.stateValue = 'stopping';
-    for (const close of this.closers.reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        this.logger.error({ err: error }, 'error while stopping');
-      }
-    }
-    this.stateValue = 'stopped';
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
   }
 }
 

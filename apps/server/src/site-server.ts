@@ -55,9 +55,10 @@ import { ConsoleAccounts, INITIAL_PASSWORD_FILE } from './console/console-accoun
 import { consoleRoutes } from './console/console-routes.js';
 import { ConsoleUserRepository } from './console/console-user-repository.js';
 import { DEFAULT_CONSOLE_DIR } from './console/static-files.js';
+import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
 
 /** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
-export type ServerState = 'starting' | 'running' | 'stopping' | 'stopped';
+export type { ServerState } from './server-lifecycle.js';
 
 /** What a started server tells its caller: where everything listens. */
 export interface ServerInfo {
@@ -77,16 +78,18 @@ export interface ServerInfo {
  * process. `main.ts`-style wiring only; behaviour lives in the services.
  */
 export class SiteServer {
-  private stateValue: ServerState = 'starting';
-  private readonly closers: (() => Promise<void>)[] = [];
+
+  private readonly lifecycle: ServerLifecycle;
 
   private constructor(
     readonly options: ServerOptions,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.lifecycle = new ServerLifecycle(logger);
+  }
 
   get state(): ServerState {
-    return this.stateValue;
+    return this.lifecycle.state;
   }
 
   info!: ServerInfo;
@@ -103,12 +106,7 @@ export class SiteServer {
     const options = parseServerOptions(input);
     if (options.role !== 'site') throw new SiteportError('E_OPTION', 'an additional management point (--role mp) runs as MpServer, not SiteServer');
     const server = new SiteServer(options, logger ?? createLogger(options.logLevel));
-    try {
-      await server.boot();
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
+    await server.lifecycle.boot(() => server.boot());
     return server;
   }
 
@@ -116,11 +114,11 @@ export class SiteServer {
     const { options, logger } = this;
     await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const release = await acquireServerLock(options.dataDir);
-    this.closers.push(release);
+    this.lifecycle.onStop(release);
     const location = databaseLocation(options.dataDir, options.databaseUrl);
     const db = await openDatabase(location);
     this.db = db;
-    this.closers.push(() => db.destroy());
+    this.lifecycle.onStop(() => db.destroy());
 
     const sites = new SiteRepository(db);
     const rolloutRepo = new RolloutRepository(db);
@@ -168,7 +166,7 @@ export class SiteServer {
       logger,
       onHostsChanged: () => parts.policy.invalidate(),
     });
-    this.closers.push(() => cluster.stop());
+    this.lifecycle.onStop(() => cluster.stop());
     this.cluster = cluster;
     const binding: { binder?: PortBinder; mp?: ManagementPoint } = {};
     const binder: PortBinder = { checkBindable: (p) => binding.binder?.checkBindable(p) ?? Promise.resolve() };
@@ -212,7 +210,7 @@ export class SiteServer {
       logger,
     });
     const { mp, activity, notify } = parts;
-    this.closers.push(() => Promise.resolve(parts.dispose()));
+    this.lifecycle.onStop(() => Promise.resolve(parts.dispose()));
     binding.mp = mp;
     binding.binder = cluster.binder(mp);
     const rollouts = new RolloutService({
@@ -227,7 +225,7 @@ export class SiteServer {
       directoryPublishing: () => this.directory?.isPublishing() ?? false,
     });
     activity.start();
-    this.closers.push(() => activity.stop());
+    this.lifecycle.onStop(() => activity.stop());
     for (let attempt = 1; ; attempt += 1) {
       try {
         await mp.start();
@@ -239,7 +237,7 @@ export class SiteServer {
         await repickFreePorts(sites, db, options, siteCode);
       }
     }
-    this.closers.push(() => mp.stop());
+    this.lifecycle.onStop(() => mp.stop());
     const push = new PushService({
       siteCode,
       db,
@@ -254,11 +252,11 @@ export class SiteServer {
       logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
     });
     await push.start();
-    this.closers.push(() => push.stop());
+    this.lifecycle.onStop(() => push.stop());
     await rollouts.start();
-    this.closers.push(() => rollouts.stop());
+    this.lifecycle.onStop(() => rollouts.stop());
     await notify.start();
-    this.closers.push(() => notify.stop());
+    this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);
 
     const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
@@ -281,7 +279,7 @@ export class SiteServer {
       logger: logger.child({ component: 'directory' }),
     });
     directory.start();
-    this.closers.push(() => directory.stop());
+    this.lifecycle.onStop(() => directory.stop());
     this.directory = directory;
     const hierarchy = new HierarchyService({
       siteCode,
@@ -309,8 +307,8 @@ export class SiteServer {
     ];
     const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR });
     const bound = await admin.listen(options.adminHost, options.adminPort);
-    this.closers.push(() => admin.close());
-    this.closers.push(() => Promise.resolve(hierarchy.releaseWaiters()));
+    this.lifecycle.onStop(() => admin.close());
+    this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));
 
     this.info = {
       siteCode,
@@ -324,24 +322,14 @@ export class SiteServer {
     };
     if (parentLink !== undefined) {
       parentLink.start();
-      this.closers.push(() => parentLink.stop());
+      this.lifecycle.onStop(() => parentLink.stop());
     }
     this.notify = notify.service;
-    this.stateValue = 'running';
     logger.info({ siteCode, admin: bound.url }, 'site server running');
   }
 
   /** Stops accepting, lets requests in flight finish, flushes activity, closes the database. */
-  async stop(): Promise<void> {
-    if (this.stateValue === 'stopping' || this.stateValue === 'stopped') return;
-    this.stateValue = 'stopping';
-    for (const close of this.closers.reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        this.logger.error({ err: error }, 'error while stopping');
-      }
-    }
-    this.stateValue = 'stopped';
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
   }
 }
