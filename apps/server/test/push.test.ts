@@ -97,7 +97,8 @@ test('a wrong host key, wrong credentials, an unreachable host, a full disk and 
     startSshd(t, { authorizedKeys: [pushKey.publicKey] }),
   ]);
   void good;
-  const unreachablePort = await freePort();
+  // Port 1 (tcpmux) is outside the ephemeral range, so no concurrently running test can bind it: always refused.
+  const unreachablePort = 1;
   const base = installRoots(t);
   const fullDir = path.join(base, 'full');
   mkdirSync(fullDir);

@@ -49,6 +49,10 @@ export interface PushServiceDeps {
   concurrency?: number;
   /** SSH connect + handshake timeout. @default 20000 */
   connectTimeoutMs?: number;
+  /** Deadline of each remote command of an attempt (prepare, unpack and setup). @default 600000 */
+  commandTimeoutMs?: number;
+  /** An upload of the bundle with no progress for this long is abandoned. @default 60000 */
+  uploadStallMs?: number;
 }
 
 /**
@@ -286,6 +290,8 @@ export class PushService {
         installDir,
         properties,
         signal: this.abort.signal,
+        commandTimeoutMs: this.deps.commandTimeoutMs ?? 600_000,
+        uploadStallMs: this.deps.uploadStallMs ?? 60_000,
         onStep: (s) => void step(s),
         onConnected: (hostKey) => {
           if (row.host_key === null) void this.pinFirstUse(row, hostKey);

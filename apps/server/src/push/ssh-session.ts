@@ -22,6 +22,15 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A remote step (command or upload) that ran past its deadline; the session is closed. */
+export class RemoteStepTimeout extends Error {
+  override readonly name = 'RemoteStepTimeout';
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
 /** The SHA-256 fingerprint of an SSH host key blob, as OpenSSH prints it. */
 export function hostKeyFingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
@@ -88,11 +97,20 @@ export class SshSession {
     });
   }
 
-  /** Runs a command; resolves with its exit code and output (output is capped at 64 KiB each). */
-  exec(command: string): Promise<ExecResult> {
+  /**
+   * Runs a command; resolves with its exit code and output (output is capped at 64 KiB each).
+   * A command still running after `timeoutMs` is abandoned: the connection is closed (the target's
+   * sshd then hangs up the command) and the promise rejects with a {@link RemoteStepTimeout}.
+   */
+  exec(command: string, timeoutMs: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.end();
+        reject(new RemoteStepTimeout(`did not finish within ${seconds(timeoutMs)}`));
+      }, timeoutMs);
       this.client.exec(command, (error, channel) => {
         if (error) {
+          clearTimeout(timer);
           reject(new SiteportError('E_PUSH_INSTALL', `the target refused to run a command: ${error.message}`, { cause: error }));
           return;
         }
@@ -100,20 +118,39 @@ export class SshSession {
         let stderr = '';
         channel.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-65536)));
         channel.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-65536)));
-        channel.on('close', (code: number | null) => resolve({ code: code ?? null, stdout, stderr }));
+        channel.on('close', (code: number | null) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? null, stdout, stderr });
+        });
       });
     });
   }
 
-  /** Uploads a local file over SFTP. */
-  upload(local: string, remote: string): Promise<void> {
+  /**
+   * Uploads a local file over SFTP. An upload that makes no progress for `stallMs` (a wedged SFTP
+   * server, a full disk that stops answering, a dead link) is abandoned like a timed-out command.
+   */
+  upload(local: string, remote: string, stallMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = (): void => {
+        this.client.end();
+        reject(new RemoteStepTimeout(`made no progress for ${seconds(stallMs)}`));
+      };
+      const progress = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(stalled, stallMs);
+      };
+      progress();
       this.client.sftp((error, sftp) => {
         if (error) {
+          clearTimeout(timer);
           reject(error);
           return;
         }
-        sftp.fastPut(local, remote, { mode: 0o600 }, (putError) => {
+        progress();
+        sftp.fastPut(local, remote, { mode: 0o600, step: progress }, (putError) => {
+          clearTimeout(timer);
           sftp.end();
           if (putError) reject(putError);
           else resolve();

@@ -30,7 +30,12 @@ export async function waitForHosts(
     const { body } = await admin<{ hosts: PushHostView[] }>('GET', `/sites/${site}/push/hosts`);
     const mine = body.hosts.filter((h) => ids.includes(h.id));
     if (mine.length === ids.length && mine.every(done)) return mine;
-    if (Date.now() > deadline) throw new Error(`push hosts did not reach the expected state: ${JSON.stringify(mine, null, 2)}`);
+    if (Date.now() > deadline) {
+      // Name the hosts that are not there yet first, in one line each, so a truncated log still shows them.
+      const pending = mine.filter((h) => !done(h)).map((h) => `${h.host}:${h.port} ${h.status} attempts=${h.attempts} ${h.errorCode ?? ''} next=${h.nextAttemptAt ?? 'none'} ${h.reason ?? ''}`);
+      const missing = ids.filter((id) => !mine.some((h) => h.id === id));
+      throw new Error(`push hosts did not reach the expected state: ${[...pending, ...missing.map((id) => `${id} missing`)].join('; ')}\n${JSON.stringify(mine, null, 2)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
