@@ -256,9 +256,16 @@ export class PushService {
     const where = `${row.host}:${row.port}`;
     const code = row.site_code;
     const started = Date.now();
-    const step = async (status: PushStep | 'registered' | 'failed', fields: Partial<PushHostRow> = {}): Promise<void> => {
-      await this.deps.push.updateHost(row.id, { status, updated_at: new Date().toISOString(), ...fields });
-      this.publish(code, row.id, row.host, row.port, status, fields.error_code ?? null);
+    // Status writes of one attempt go out in order: the installer reports its steps without waiting,
+    // and a step write that landed after the outcome would leave the host "connecting" forever.
+    let written: Promise<void> = Promise.resolve();
+    const step = (status: PushStep | 'registered' | 'failed', fields: Partial<PushHostRow> = {}): Promise<void> => {
+      const write = async (): Promise<void> => {
+        await this.deps.push.updateHost(row.id, { status, updated_at: new Date().toISOString(), ...fields });
+        this.publish(code, row.id, row.host, row.port, status, fields.error_code ?? null);
+      };
+      written = written.then(write, write);
+      return written;
     };
     let settings: PushSettingsRow | undefined;
     try {
@@ -292,7 +299,7 @@ export class PushService {
         signal: this.abort.signal,
         commandTimeoutMs: this.deps.commandTimeoutMs ?? 600_000,
         uploadStallMs: this.deps.uploadStallMs ?? 60_000,
-        onStep: (s) => void step(s),
+        onStep: (s) => void step(s).catch((error: unknown) => this.log.warn({ err: error, host: where }, 'recording a push step failed')),
         onConnected: (hostKey) => {
           if (row.host_key === null) void this.pinFirstUse(row, hostKey);
         },
