@@ -1,15 +1,15 @@
 // A floor for the notification fan-out: how long a bare Node.js TLS server takes to write one small
 // frame to every one of N connections held by W reading processes on the same machine, with the
-// site's certificate. `node bench/bare-tls-fanout.mjs DATA_DIR N W [NICENESS]` (DATA_DIR: any
-// siteport data directory, for its pki/). Three rounds, 3 s apart; loopback only, bounded by N.
-import { fork } from 'node:child_process';
+// site's certificate. `node bench/bare-tls-fanout.mjs DATA_DIR N W [NICENESS [SCHED]]` (DATA_DIR: any
+// siteport data directory, for its pki/); SCHED `batch` runs the readers as SCHED_BATCH. Three rounds, 3 s apart; loopback only, bounded by N.
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
-const [dir, n = '16000', w = '8', nice = '0'] = process.argv.slice(2);
+const [dir, n = '16000', w = '8', nice = '0', sched = 'other'] = process.argv.slice(2);
 const N = Number(n);
 const W = Number(w);
 if (process.env.BARE_FANOUT_READER !== undefined) {
@@ -45,6 +45,8 @@ if (process.env.BARE_FANOUT_READER !== undefined) {
     const config = { port: server.address().port, count: Math.floor(N / W), localAddress: `127.0.3.${i + 1}`, ca };
     const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BARE_FANOUT_READER: JSON.stringify(config) } });
     os.setPriority(child.pid, Number(nice));
+    // SCHED_BATCH: a woken reader does not preempt the writer (it waits for its turn on a core).
+    if (sched === 'batch') execFileSync('chrt', ['-a', '-b', '-p', '0', String(child.pid)]);
     return child;
   });
   await Promise.all(readers.map((r) => new Promise((resolve) => r.once('message', resolve))));
@@ -58,7 +60,7 @@ if (process.env.BARE_FANOUT_READER !== undefined) {
     for (const s of sockets) s.write(frame);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    console.log(`| ${sockets.length} | ${W} (${nice}) | ${ms.toFixed(0)} | ${((ms * 1000) / sockets.length).toFixed(1)} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} |`);
+    console.log(`| ${sockets.length} | ${W} (${nice}, ${sched}) | ${ms.toFixed(0)} | ${((ms * 1000) / sockets.length).toFixed(1)} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} |`);
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
   for (const r of readers) r.kill();

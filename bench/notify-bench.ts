@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type SiteServerProcess, cpuOf, freeLowPort, loadAverage, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
 import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
-import { type Fleet, type FleetMode, startFleet } from './notify-fleet.js';
+import { type Fleet, type FleetMode, type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
 export type ChannelMode = 'tcp' | 'poll';
@@ -61,6 +61,8 @@ export interface NotifyBenchOptions {
   pollWaitSeconds?: number;
   /** Niceness of the fleet workers. @default 0 */
   niceness?: number;
+  /** Scheduling policy of the fleet workers (see FleetOptions.scheduling). @default 'other' */
+  scheduling?: FleetScheduling;
 }
 
 export interface NotifyBenchResult {
@@ -260,6 +262,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     keepAliveSeconds: options.keepAliveSeconds ?? 60,
     pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
     niceness: options.niceness ?? 0,
+    scheduling: options.scheduling ?? 'other',
   };
   const loadStart = loadAverage();
   const root = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
@@ -269,7 +272,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     await newSite(dirs.poll);
     const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', { perFile: Math.min(perWorker, Math.ceil(options.clients / 4)), alsoInto: [dirs.poll] });
     progress(`seeded ${options.clients} clients into both sites, ${keyFiles.length} key files`);
-    const fleetOptions = { niceness: o.niceness, pollWaitSeconds: o.pollWaitSeconds };
+    const fleetOptions = { niceness: o.niceness, scheduling: o.scheduling, pollWaitSeconds: o.pollWaitSeconds };
     // Each key file keeps its own source address whichever connect step starts it.
     const from = (files: string[], offset: number): string[] =>
       files.map((f) => o.sourceAddresses[(offset + keyFiles.indexOf(f)) % o.sourceAddresses.length]!);

@@ -1,7 +1,7 @@
 // The simulated notification fleet: forks worker processes (bench/notify-fleet-worker.ts) whose
 // clients speak the real protocol to one or several management points on loopback. Reused by
 // the one-MP benchmark of issue 5 and the several-MP, 150,000-client benchmark of issue 8.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,14 @@ import type { ConnectedMessage, ReportMessage, WorkerConfig } from './notify-fle
 
 export type { FleetMode } from './fleet-client-context.js';
 export type { FleetTarget } from './fleet-plan.js';
+
+/** Linux scheduling policy of the fleet workers (see {@link FleetOptions.scheduling}). */
+export type FleetScheduling = 'other' | 'batch';
+
+/** SCHED_BATCH for a process and every thread it has (threads it starts later inherit it). */
+export function setBatchScheduling(pid: number): void {
+  execFileSync('chrt', ['--all-tasks', '--batch', '--pid', '0', String(pid)]);
+}
 
 const WORKER = fileURLToPath(new URL('./notify-fleet-worker.ts', import.meta.url));
 
@@ -39,6 +47,12 @@ export interface FleetOptions {
   lifetimeSeconds?: number;
   /** Scheduling niceness of the workers (0–19). @default 0 */
   niceness?: number;
+  /**
+   * Scheduling policy of the workers. `batch` (SCHED_BATCH) keeps their full share of CPU but a
+   * worker woken by incoming data does not preempt the process under test; it waits for its turn
+   * on a core, as a separate client machine would not take the server's core at all. @default 'other'
+   */
+  scheduling?: FleetScheduling;
   /** Most clients on one target. @default 19,500 */
   maxPerTarget?: number;
 }
@@ -104,6 +118,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     if (options.niceness !== undefined && child.pid !== undefined) os.setPriority(child.pid, options.niceness);
+    if (options.scheduling === 'batch' && child.pid !== undefined) setBatchScheduling(child.pid);
     return child;
   });
   const stop = async (): Promise<void> => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { NotifyResult } from '@siteport/protocol';
 import { startPostgres } from '../test-support/postgres.js';
 import { cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
-import { startFleet } from './notify-fleet.js';
+import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
@@ -31,6 +31,8 @@ export interface SiteScaleOptions {
    * machines; at 19 they take the cores only when the MPs leave them. @default 0
    */
   niceness?: number;
+  /** Scheduling policy of the fleet workers (see FleetOptions.scheduling). @default 'other' */
+  scheduling?: FleetScheduling;
 }
 
 export interface SiteScaleResult {
@@ -38,6 +40,7 @@ export interface SiteScaleResult {
   processes: number;
   workers: number;
   niceness: number;
+  scheduling: FleetScheduling;
   connected: number;
   failed: number;
   failures: Record<string, number>;
@@ -129,6 +132,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       lifetimeSeconds: 3600,
       maxPerTarget: 19_500,
       niceness: options.niceness ?? 0,
+      scheduling: options.scheduling ?? 'other',
     });
     stopFleet = fleet.stop;
     progress(`connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
@@ -167,6 +171,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       processes: hosts.length,
       workers: keyFiles.length,
       niceness: options.niceness ?? 0,
+      scheduling: options.scheduling ?? 'other',
       connected: fleet.connected,
       failed: fleet.failed,
       failures: fleet.failures,
@@ -199,7 +204,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
 export function printSiteScale(r: SiteScaleResult): void {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
-  console.log(`Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`);
+  console.log(`Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`);
   console.log('| measure | value | target |');
   console.log('|---|---:|---|');
   console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
