@@ -2,12 +2,13 @@
 // fan-out cost on one MP process (SQLite), server and simulated client apart — the quick check
 // behind the full-site numbers. Prints one JSON line per phase.
 // PROBE_CLIENTS (4000, at most 19,000), PROBE_WORKERS (1; at most 10,000 clients each), PROBE_KEEPALIVE (60),
-// PROBE_IDLE_SECONDS (0: no idle phase), PROBE_PUSH (0; 1: one push to all).
+// PROBE_IDLE_SECONDS (0: no idle phase), PROBE_PUSH (0; 1: one push to all), PROBE_SCHED (other|batch: the workers' scheduling policy).
 // NOTIFY_BENCH_PROFILE / NOTIFY_FLEET_PROFILE=DIR write CPU profiles of the server / the workers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuOf, freeLowPort, startSiteServer, stopProcess } from './bench-process.js';
+import { fleetScheduling } from './notify-bench-env.js';
 import { startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
@@ -37,6 +38,7 @@ try {
       caFile: path.join(root, 'pki', 'ca.pem'),
       keyFiles,
       sourceAddresses: Array.from({ length: workers }, (_, i) => `127.0.0.${2 + i}`),
+      scheduling: fleetScheduling(process.env.PROBE_SCHED, 'PROBE_SCHED'),
     });
     try {
       const connect = await fleet.report();

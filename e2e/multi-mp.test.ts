@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { ChannelList, ManagementPointList, NotifyResult, PortsView, RolloutView, SiteView } from '@siteport/protocol';
-import { StateStore } from '@siteport/agent';
+import type { ChannelList, ManagementPointList, NotifyResult, PortsView, RolloutView, SiteView, WakeResult } from '@siteport/protocol';
+import { StateStore, runSetup } from '@siteport/agent';
 import { createFleet, type FleetAgent } from '../test-support/agent-fleet.js';
 import { type TestPostgres, requirePostgres, startPostgres } from '../test-support/postgres.js';
 import { connects, freePort } from '../test-support/ports.js';
 import { runCli } from '../test-support/run-cli.js';
 import { type SiteServerProcess, startMpProcess, startSiteProcess } from '../test-support/site-process.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { requireTool } from '../test-support/require-tool.js';
+import { SITEPORT_BIN } from '../test-support/run-cli.js';
+import { sleepingClientAt } from '../test-support/sleeping-client.js';
+import { canSendTo, spawnIn, twoSubnets, udpReceiverIn } from '../test-support/wake-subnets.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 // Several MP processes of one site on one machine: the site server on 127.0.0.1, additional MPs on
@@ -16,6 +20,7 @@ import { waitFor } from '../test-support/wait-for.js';
 const SITE = '127.0.0.1';
 const MP_A = '127.0.0.2';
 const MP_B = '127.0.0.3';
+const MAC = '52:54:00:be:ef:02';
 
 describe('several management points of one site on PostgreSQL', () => {
   let pg: TestPostgres | undefined;
@@ -158,5 +163,52 @@ describe('several management points of one site on PostgreSQL', () => {
       return s.settingsVersion === ports.version + 1 && s.lastPolicyAt !== null && s.lastPolicyAt > restartedAt && s.state === 'running';
     }, 30_000);
     assert.equal(agent!.agent?.notification?.state, 'tcp', 'the notification channel stayed up');
+  });
+  it('Wake-on-LAN through another MP: the site server cannot reach subnet B, and the awake client there, connected to MP A, sends the magic packet', async (t) => {
+    if (!requirePostgres(t) || pg === undefined) return;
+    if (!requireTool(t, 'ip', 'apt-get install iproute2')) return;
+    if (process.getuid?.() !== 0) {
+      if (process.env.SITEPORT_REQUIRE_ALL === '1') throw new Error('network namespaces need root');
+      t.skip('network namespaces need root');
+      return;
+    }
+    const net = twoSubnets(t);
+    const { server, dataDir, dbUrl, ports } = await site(t);
+    // MP A listens on the uplink to host B; the site server only on loopback.
+    await startMpProcess(t, { dataDir, dbUrl, bind: net.site, extra: ['--notify-keepalive', '5'] });
+    const wakePort = 9;
+    await server.api('PATCH', '/sites/PS1/ports', { wake: wakePort });
+    const rx = await udpReceiverIn(t, net.nsS, wakePort);
+    assert.equal(await canSendTo(net.sleeper, wakePort), false, 'the site server cannot send to subnet B');
+
+    // The proxy: a real `siteport agent` process on host B, whose only reachable MP is MP A.
+    const state = tempDir(t, 'siteport-proxy-agent-');
+    runSetup({ stateDir: state, properties: [`SMSMP=${net.site}`, `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`], httpOnly: false });
+    const agent = spawnIn(net.nsB, [process.execPath, SITEPORT_BIN, 'agent', '--state', state]);
+    let agentErr = '';
+    agent.stderr!.on('data', (d: Buffer) => (agentErr = (agentErr + d.toString()).slice(-3000)));
+    t.after(() => agent.kill('SIGTERM'));
+    const proxy = await waitFor('the proxy on MP A\'s TCP channel, as the site server sees it', async () => {
+      const list = (await server.api<ChannelList>('GET', '/notify/clients')).body;
+      return list.clients.find((c) => c.online && c.channel === 'tcp' && c.managementPoint === net.site);
+    }, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; agent log: ${agentErr}`);
+    });
+    const sleeper = await sleepingClientAt(`http://127.0.0.1:${ports.http.default}`, 'sleeper-b', [{ name: 'eth0', mac: MAC, address: net.sleeper, prefixLength: 24 }]);
+    const database = new URL(dbUrl).pathname.slice(1);
+    await waitFor('the proxy reported its address on subnet B', async () => {
+      const rows = await pg!.psql(database, `SELECT address FROM client_interfaces WHERE client_id = '${proxy.clientId}' AND network = '${net.network}'`);
+      return rows.includes(net.sleeper.replace(/\.2$/, '.1')) ? true : undefined;
+    }, 30_000);
+
+    const woken = await server.api<WakeResult>('POST', '/wake', { clients: [sleeper, proxy.clientId] });
+    assert.deepEqual(woken.body.results, [
+      { clientId: sleeper, outcome: 'sent-by-proxy', macs: [MAC], target: `${net.sleeper}:${wakePort}`, proxy: proxy.clientId },
+      { clientId: proxy.clientId, outcome: 'awake', macs: [], target: null, proxy: null, note: 'the client is connected to another management point of the site; nothing was sent' },
+    ]);
+    const packet = await waitFor('the magic packet on subnet B', () => rx.datagrams().find((l) => l.includes('ff'.repeat(6))), 10_000);
+    const [from, hex] = packet.split(' ');
+    assert.equal(from, net.sleeper.replace(/\.2$/, '.1'), 'sent by the proxy from its subnet-B address');
+    assert.equal(hex, 'ff'.repeat(6) + MAC.replace(/:/g, '').repeat(16));
   });
 });

@@ -4,7 +4,11 @@ import type { TestServer } from './test-server.js';
 
 /** Registers a client over plain HTTP and reports an inventory for it, then goes quiet ("asleep"). */
 export async function sleepingClient(srv: TestServer, hostname: string, interfaces: InterfaceInventory[]): Promise<string> {
-  const http = `http://127.0.0.1:${srv.server.info.ports.http.default}`;
+  return sleepingClientAt(`http://127.0.0.1:${srv.server.info.ports.http.default}`, hostname, interfaces);
+}
+
+/** {@link sleepingClient} through an MP's plain-HTTP base URL (`http://HOST:PORT`). */
+export async function sleepingClientAt(http: string, hostname: string, interfaces: InterfaceInventory[]): Promise<string> {
   const client = new TestMpClient();
   const body = Buffer.from(JSON.stringify({ siteCode: 'AUTO', hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'test' }));
   const reg = await call(`${http}/mp/v1/register`, { method: 'POST', body, headers: client.signedHeaders('POST', '/mp/v1/register', body) });

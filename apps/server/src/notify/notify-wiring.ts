@@ -92,6 +92,7 @@ export function createNotifyParts(deps: {
     ports: deps.ports,
     proxyWaitMs: 10_000,
     logger: deps.logger.child({ component: 'wake' }),
+    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
   });
   const service = new NotifyService({
     siteCode: deps.siteCode,

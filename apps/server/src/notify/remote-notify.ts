@@ -75,6 +75,11 @@ export class RemoteNotify {
     return entry !== undefined && this.deps.others().some((o) => o.id === entry.origin);
   }
 
+  /** The channel another live MP holds for this client, or null. */
+  channelOf(clientId: string): NotifyChannelKind | null {
+    return this.isOnline(clientId) ? (this.remote.get(clientId)?.channel ?? null) : null;
+  }
+
   /** The clients whose channel another live MP holds, as the admin API shows them. */
   views(): ChannelView[] {
     const hosts = new Map(this.deps.others().map((o) => [o.id, o.host]));

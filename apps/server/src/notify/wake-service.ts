@@ -14,6 +14,8 @@ import type { ClientInterface, InterfaceRepository } from '../repositories/inter
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import type { NotificationHub } from './notification-hub.js';
 import { isOnLink } from './local-subnets.js';
+import { mergeResults } from './merge-results.js';
+import type { RemoteNotify } from './remote-notify.js';
 import { sendMagicPackets } from './wake-sender.js';
 
 /** How many proxies are tried for one sleeping client before the site gives up on its subnet. */
@@ -24,7 +26,8 @@ const MAX_PROXIES = 3;
  * to the client's last known address (default) or as a subnet-directed broadcast. When this server
  * has no interface on the client's subnet, an awake client on that subnet is asked, through the
  * notification channel, to send the packets there (wake-up proxy); proxies are chosen per subnet
- * automatically, TCP-connected ones first.
+ * automatically among the awake clients of every MP of the site: this MP's first, TCP-connected
+ * ones first.
  */
 export class WakeService {
   constructor(
@@ -38,6 +41,8 @@ export class WakeService {
       proxyWaitMs: number;
       /** Whether this host reaches an address without a router. @default {@link isOnLink} */
       onLink?: (address: string) => boolean;
+      /** The other MP processes of the site: clients connected there are awake and can be proxies. */
+      remote?: () => RemoteNotify | undefined;
       logger: Logger;
     },
   ) {}
@@ -57,6 +62,9 @@ export class WakeService {
     const record = await this.deps.clients.findById(clientId);
     if (record === undefined || record.siteCode !== this.deps.siteCode) return { ...base, outcome: 'unknown-client' };
     if (this.deps.hub.isOnline(clientId)) return { ...base, outcome: 'awake', note: 'the client is connected; nothing was sent' };
+    if (this.deps.remote?.()?.isOnline(clientId) === true) {
+      return { ...base, outcome: 'awake', note: 'the client is connected to another management point of the site; nothing was sent' };
+    }
     const nic = pickInterface(await this.deps.interfaces.ofClient(clientId), record.lastContact?.address ?? null);
     if (nic === undefined) {
       return { ...base, outcome: 'no-inventory', note: 'the client never reported a MAC with an IPv4 address; it must run once with a current agent' };
@@ -93,13 +101,21 @@ export class WakeService {
     nic: ClientInterface,
     payload: WakeNeighbourPayload,
   ): Promise<Pick<WakeClientResult, 'proxy' | 'outcome' | 'note' | 'error'> | null> {
+    const hub = this.deps.hub;
+    const remote = this.deps.remote?.();
+    // Awake clients of the subnet, on this MP or another one of the site: this MP's first (no hop
+    // through the event bridge), TCP before long-poll (answers at once).
     const candidates = [...new Set((await this.deps.interfaces.onNetwork(nic.network)).map((i) => i.clientId))]
-      .filter((id) => id !== sleeper && this.deps.hub.isOnline(id))
-      .sort((a, b) => rank(this.deps.hub.channelOf(a)) - rank(this.deps.hub.channelOf(b)))
+      .filter((id) => id !== sleeper)
+      .map((id) => ({ id, here: hub.isOnline(id), channel: hub.isOnline(id) ? hub.channelOf(id) : (remote?.channelOf(id) ?? null) }))
+      .filter((c) => c.channel !== null)
+      .sort((a, b) => rank(a) - rank(b))
       .slice(0, MAX_PROXIES);
     let last: NotifyClientResult | undefined;
-    for (const proxy of candidates) {
-      const [result] = await this.deps.hub.deliver([proxy], { action: 'wake-neighbour', payload }, this.deps.proxyWaitMs);
+    for (const { id: proxy, here } of candidates) {
+      const action = { action: 'wake-neighbour' as const, payload };
+      const results = here || remote === undefined ? await hub.deliver([proxy], action, this.deps.proxyWaitMs) : await remote.deliver([proxy], action, this.deps.proxyWaitMs);
+      const result = mergeResults(results).find((r) => r.clientId === proxy) ?? { clientId: proxy, outcome: 'timeout' as const, via: null };
       last = result;
       if (result?.outcome === 'acknowledged') {
         this.deps.logger.info({ sleeper, proxy, network: nic.network }, 'magic packets sent by a wake-up proxy');
@@ -115,8 +131,8 @@ export class WakeService {
   }
 }
 
-function rank(channel: string | null): number {
-  return channel === 'tcp' ? 0 : 1;
+function rank(candidate: { here: boolean; channel: string | null }): number {
+  return (candidate.here ? 0 : 2) + (candidate.channel === 'tcp' ? 0 : 1);
 }
 
 /** The interface to wake through: the one with the client's last contact address, else the first IPv4 one. */
