@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+// The sender alone, not the agent's whole entry (which loads the agent daemon and its LDAP client).
+import { sendMagicPackets } from '@siteport/agent/magic-packets';
 import {
   type NotifyClientResult,
   type WakeClientResult,
@@ -16,7 +18,6 @@ import type { NotificationHub } from './notification-hub.js';
 import { isOnLink } from './local-subnets.js';
 import { mergeResults } from './merge-results.js';
 import type { RemoteNotify } from './remote-notify.js';
-import { sendMagicPackets } from './wake-sender.js';
 
 /** How many proxies are tried for one sleeping client before the site gives up on its subnet. */
 const MAX_PROXIES = 3;

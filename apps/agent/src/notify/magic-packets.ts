@@ -6,7 +6,8 @@ const sentChannel = diagnostics.channel('siteport:wake:sent');
 
 /**
  * Sends one magic packet per MAC to `address:port` over UDP (SPEC S4), with SO_BROADCAST set for a
- * subnet-directed broadcast. Resolves when every datagram was handed to the kernel.
+ * subnet-directed broadcast. Resolves when every datagram was handed to the kernel. The site (direct
+ * wake) and an agent acting as wake-up proxy both send with this.
  */
 export async function sendMagicPackets(target: { macs: readonly string[]; address: string; port: number; broadcast: boolean; password?: Uint8Array }): Promise<void> {
   const socket = dgram.createSocket('udp4');
