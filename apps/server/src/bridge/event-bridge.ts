@@ -56,6 +56,11 @@ export interface EventBridge {
   readonly state: BridgeState;
   /** Stores and announces an event; kept and retried in order while the database is unreachable. */
   publish(event: BridgeEvent): Promise<void>;
+  /**
+   * Reads the events of the other processes not seen yet, now, rather than at the next
+   * notification: the last look of a request before it gives up on an answer.
+   */
+  catchUp(): Promise<void>;
   /** Calls `handler` for every event of another process; returns the unsubscribe function. */
   subscribe(handler: (event: ReceivedEvent) => void): () => void;
   start(): Promise<void>;

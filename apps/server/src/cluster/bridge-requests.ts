@@ -14,6 +14,9 @@ export interface Answers<A> {
   missing: string[];
 }
 
+/** The longest a request's last look for late answers may take (one read of the event log). */
+const LAST_LOOK_MS = 2000;
+
 interface Pending {
   kind: Answer['kind'];
   expected: Set<string>;
@@ -24,7 +27,9 @@ interface Pending {
 /**
  * Request/answer over the event bridge: asks every other live MP process of the site and collects
  * their answers until all have answered or the timeout passed (an MP that died without being
- * noticed yet is reported as missing, not waited for forever).
+ * noticed yet is reported as missing, not waited for forever). At the timeout the event log is read
+ * once more before anyone is reported missing: on a busy process the timer can run before the
+ * notification of an answer that arrived in time has been read.
  */
 export class BridgeRequests {
   private readonly pending = new Map<string, Pending>();
@@ -48,6 +53,7 @@ export class BridgeRequests {
     const answers = new Map<string, Answer>();
     if (expected.size === 0) return { answers: new Map(), missing: [] };
     let timer: NodeJS.Timeout | undefined;
+    const complete = (): boolean => [...expected].every((id) => answers.has(id));
     const finished = new Promise<void>((resolve) => {
       this.pending.set(requestId, { kind: answerKind, expected, answers, done: resolve });
       timer = setTimeout(resolve, timeoutMs);
@@ -55,6 +61,11 @@ export class BridgeRequests {
     try {
       await this.bridge.publish({ ...request, requestId });
       await finished;
+      if (!complete()) {
+        let last: NodeJS.Timeout | undefined;
+        await Promise.race([this.bridge.catchUp(), new Promise((resolve) => (last = setTimeout(resolve, LAST_LOOK_MS)))]);
+        clearTimeout(last);
+      }
     } finally {
       clearTimeout(timer);
       this.pending.delete(requestId);
