@@ -60,9 +60,10 @@ test('at the timeout the event log is read once more: an answer that arrived but
   const requestId = (bridge.published[0] as { requestId: string }).requestId;
   bridge.deliverNow(answer('mp-a', requestId));
   bridge.unread.push(answer('mp-b', requestId));
-  const { answers, missing } = await asked;
+  const { answers, missing, readAtDeadline } = await asked;
   assert.deepEqual([...answers.keys()].sort(), ['mp-a', 'mp-b']);
   assert.deepEqual(missing, ['mp-c']);
+  assert.deepEqual(readAtDeadline, ['mp-b']);
   assert.equal(bridge.catchUps, 1);
 });
 
@@ -73,8 +74,9 @@ test('a request every MP answered in time needs no last look', async () => {
   await new Promise((resolve) => setImmediate(resolve));
   const started = Date.now();
   bridge.deliverNow(answer('mp-a', (bridge.published[0] as { requestId: string }).requestId));
-  const { missing } = await asked;
+  const { missing, readAtDeadline } = await asked;
   assert.deepEqual(missing, []);
+  assert.deepEqual(readAtDeadline, []);
   assert.equal(bridge.catchUps, 0);
   assert.ok(Date.now() - started < 1000, 'resolved when the last answer came, not at the timeout');
 });

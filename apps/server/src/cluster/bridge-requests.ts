@@ -12,6 +12,8 @@ export interface Answers<A> {
   answers: Map<string, A>;
   /** Registry ids of the live MPs that did not answer before the timeout. */
   missing: string[];
+  /** Registry ids of the MPs whose answer was read only by the last look at the timeout. */
+  readAtDeadline: string[];
 }
 
 /** The longest a request's last look for late answers may take (one read of the event log). */
@@ -51,8 +53,9 @@ export class BridgeRequests {
     const expected = new Set(this.others().map((o) => o.id));
     const requestId = randomUUID();
     const answers = new Map<string, Answer>();
-    if (expected.size === 0) return { answers: new Map(), missing: [] };
+    if (expected.size === 0) return { answers: new Map(), missing: [], readAtDeadline: [] };
     let timer: NodeJS.Timeout | undefined;
+    let beforeLastLook: Set<string> | undefined;
     const complete = (): boolean => [...expected].every((id) => answers.has(id));
     const finished = new Promise<void>((resolve) => {
       this.pending.set(requestId, { kind: answerKind, expected, answers, done: resolve });
@@ -62,6 +65,7 @@ export class BridgeRequests {
       await this.bridge.publish({ ...request, requestId });
       await finished;
       if (!complete()) {
+        beforeLastLook = new Set(answers.keys());
         let last: NodeJS.Timeout | undefined;
         await Promise.race([this.bridge.catchUp(), new Promise((resolve) => (last = setTimeout(resolve, LAST_LOOK_MS)))]);
         clearTimeout(last);
@@ -73,6 +77,7 @@ export class BridgeRequests {
     return {
       answers: answers as Map<string, Extract<Answer, { kind: K }>>,
       missing: [...expected].filter((id) => !answers.has(id)),
+      readAtDeadline: beforeLastLook === undefined ? [] : [...answers.keys()].filter((id) => !beforeLastLook.has(id)),
     };
   }
 

@@ -93,12 +93,13 @@ export class RemoteNotify {
 
   /** Has the other MPs deliver an action (to these clients, or with null every online one) and collects their results. */
   async deliver(clients: string[] | null, action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
-    const { answers, missing } = await this.deps.requests.ask(
+    const { answers, missing, readAtDeadline } = await this.deps.requests.ask(
       { kind: 'notify-request', clients, action, waitMs },
       'notify-result',
       waitMs + this.margin(),
     );
     if (missing.length > 0) this.deps.logger.warn({ missing }, 'some management points did not answer a notification request in time');
+    if (readAtDeadline.length > 0) this.deps.logger.warn({ readAtDeadline }, 'answers of some management points were read only at the deadline (this process is busy)');
     return [...answers.values()].flatMap((a) => a.results);
   }
 
