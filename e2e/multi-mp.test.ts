@@ -9,10 +9,9 @@ import { connects, freePort } from '../test-support/ports.js';
 import { runCli } from '../test-support/run-cli.js';
 import { type SiteServerProcess, startMpProcess, startSiteProcess } from '../test-support/site-process.js';
 import { tempDir } from '../test-support/temp-dir.js';
-import { requireTool } from '../test-support/require-tool.js';
 import { SITEPORT_BIN } from '../test-support/run-cli.js';
 import { sleepingClientAt } from '../test-support/sleeping-client.js';
-import { canSendTo, spawnIn, twoSubnets, udpReceiverIn } from '../test-support/wake-subnets.js';
+import { canSendTo, requireNamespaces, spawnIn, twoSubnets, udpReceiverIn } from '../test-support/wake-subnets.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 // Several MP processes of one site on one machine: the site server on 127.0.0.1, additional MPs on
@@ -166,12 +165,7 @@ describe('several management points of one site on PostgreSQL', () => {
   });
   it('Wake-on-LAN through another MP: the site server cannot reach subnet B, and the awake client there, connected to MP A, sends the magic packet', async (t) => {
     if (!requirePostgres(t) || pg === undefined) return;
-    if (!requireTool(t, 'ip', 'apt-get install iproute2')) return;
-    if (process.getuid?.() !== 0) {
-      if (process.env.SITEPORT_REQUIRE_ALL === '1') throw new Error('network namespaces need root');
-      t.skip('network namespaces need root');
-      return;
-    }
+    if (!requireNamespaces(t)) return;
     const net = twoSubnets(t);
     const { server, dataDir, dbUrl, ports } = await site(t);
     // MP A listens on the uplink to host B; the site server only on loopback.

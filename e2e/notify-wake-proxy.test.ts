@@ -6,20 +6,14 @@ import { test } from 'node:test';
 import { runSetup } from '@siteport/agent';
 import type { ChannelList, WakeResult } from '@siteport/protocol';
 import { until } from '../test-support/notify-fixture.js';
-import { requireTool } from '../test-support/require-tool.js';
-import { canSendTo, spawnIn, twoSubnets, udpReceiverIn } from '../test-support/wake-subnets.js';
+import { canSendTo, requireNamespaces, spawnIn, twoSubnets, udpReceiverIn } from '../test-support/wake-subnets.js';
 import { SITEPORT_BIN } from '../test-support/run-cli.js';
 import { sleepingClient } from '../test-support/sleeping-client.js';
 import { startTestServer } from '../test-support/test-server.js';
 
 const MAC = '52:54:00:be:ef:01';
 test('a client on subnet B wakes a sleeping neighbour when the site cannot reach subnet B', async (t) => {
-  if (!requireTool(t, 'ip', 'apt-get install iproute2')) return;
-  if (process.getuid?.() !== 0) {
-    if (process.env.SITEPORT_REQUIRE_ALL === '1') throw new Error('network namespaces need root');
-    t.skip('network namespaces need root');
-    return;
-  }
+  if (!requireNamespaces(t)) return;
   const net = twoSubnets(t);
   const srv = await startTestServer(t, { bindHost: '0.0.0.0', publicHosts: [net.site], notifyKeepAliveSeconds: 5 });
   const wakePort = 9;

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { until } from './notify-fixture.js';
+import { requireTool } from './require-tool.js';
 import type { HasAfter } from './temp-dir.js';
 
 /** The namespaces and addresses {@link twoSubnets} made. */
@@ -15,6 +16,15 @@ export interface WakeSubnets {
   sleeper: string;
   /** Subnet B. */
   network: string;
+}
+
+/** Whether network namespaces can be made here (iproute2, root); skips the test, or fails it under SITEPORT_REQUIRE_ALL=1. */
+export function requireNamespaces(t: Parameters<typeof requireTool>[0]): boolean {
+  if (!requireTool(t, 'ip', 'apt-get install iproute2')) return false;
+  if (process.getuid?.() === 0) return true;
+  if (process.env.SITEPORT_REQUIRE_ALL === '1') throw new Error('network namespaces need root');
+  t.skip('network namespaces need root');
+  return false;
 }
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
