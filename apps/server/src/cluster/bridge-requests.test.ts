@@ -22,7 +22,7 @@ class UnreadBridge implements EventBridge {
 
   catchUp(): Promise<void> {
     this.catchUps += 1;
-    for (const event of this.unread.splice(0)) for (const h of this.handlers) h(event);
+    for (const event of this.unread.splice(0)) this.deliverNow(event);
     return Promise.resolve();
   }
 

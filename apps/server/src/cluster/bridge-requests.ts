@@ -19,6 +19,10 @@ export interface Answers<A> {
 /** The longest a request's last look for late answers may take (one read of the event log). */
 const LAST_LOOK_MS = 2000;
 
+function allAnswered(expected: ReadonlySet<string>, answers: ReadonlyMap<string, unknown>): boolean {
+  return [...expected].every((id) => answers.has(id));
+}
+
 interface Pending {
   kind: Answer['kind'];
   expected: Set<string>;
@@ -56,7 +60,6 @@ export class BridgeRequests {
     if (expected.size === 0) return { answers: new Map(), missing: [], readAtDeadline: [] };
     let timer: NodeJS.Timeout | undefined;
     let beforeLastLook: Set<string> | undefined;
-    const complete = (): boolean => [...expected].every((id) => answers.has(id));
     const finished = new Promise<void>((resolve) => {
       this.pending.set(requestId, { kind: answerKind, expected, answers, done: resolve });
       timer = setTimeout(resolve, timeoutMs);
@@ -64,7 +67,7 @@ export class BridgeRequests {
     try {
       await this.bridge.publish({ ...request, requestId });
       await finished;
-      if (!complete()) {
+      if (!allAnswered(expected, answers)) {
         beforeLastLook = new Set(answers.keys());
         let last: NodeJS.Timeout | undefined;
         await Promise.race([this.bridge.catchUp(), new Promise((resolve) => (last = setTimeout(resolve, LAST_LOOK_MS)))]);
@@ -86,6 +89,6 @@ export class BridgeRequests {
     const pending = this.pending.get(event.requestId);
     if (pending === undefined || pending.kind !== event.kind) return;
     pending.answers.set(origin, event);
-    if ([...pending.expected].every((id) => pending.answers.has(id))) pending.done();
+    if (allAnswered(pending.expected, pending.answers)) pending.done();
   }
 }

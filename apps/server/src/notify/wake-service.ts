@@ -108,7 +108,10 @@ export class WakeService {
     // through the event bridge), TCP before long-poll (answers at once).
     const candidates = [...new Set((await this.deps.interfaces.onNetwork(nic.network)).map((i) => i.clientId))]
       .filter((id) => id !== sleeper)
-      .map((id) => ({ id, here: hub.isOnline(id), channel: hub.isOnline(id) ? hub.channelOf(id) : (remote?.channelOf(id) ?? null) }))
+      .map((id) => {
+        const here = hub.isOnline(id);
+        return { id, here, channel: here ? hub.channelOf(id) : (remote?.channelOf(id) ?? null) };
+      })
       .filter((c) => c.channel !== null)
       .sort((a, b) => rank(a) - rank(b))
       .slice(0, MAX_PROXIES);
@@ -118,7 +121,7 @@ export class WakeService {
       const results = here || remote === undefined ? await hub.deliver([proxy], action, this.deps.proxyWaitMs) : await remote.deliver([proxy], action, this.deps.proxyWaitMs);
       const result = mergeResults(results).find((r) => r.clientId === proxy) ?? { clientId: proxy, outcome: 'timeout' as const, via: null };
       last = result;
-      if (result?.outcome === 'acknowledged') {
+      if (result.outcome === 'acknowledged') {
         this.deps.logger.info({ sleeper, proxy, network: nic.network }, 'magic packets sent by a wake-up proxy');
         return { proxy, outcome: 'sent-by-proxy' };
       }
