@@ -13,8 +13,12 @@ export type BridgeEvent =
   | { kind: 'client-registered'; siteCode: string; clientId: string; keyFingerprint: string }
   /** Deliver an action to these clients (null: every online one) if they are connected here; answer with a notify-result. */
   | { kind: 'notify-request'; requestId: string; clients: string[] | null; action: Omit<NotifyAction, 'id'>; waitMs: number }
-  /** The results of one MP for a notify-request, addressed to the issuer. */
-  | { kind: 'notify-result'; requestId: string; to: string; results: NotifyClientResult[] }
+  /**
+   * Results of one MP for a notify-request, addressed to the issuer: sent in parts as its clients
+   * acknowledge; `more` marks a part after which more follow, the last part (without it) holds the
+   * clients that did not acknowledge in time.
+   */
+  | { kind: 'notify-result'; requestId: string; to: string; results: NotifyClientResult[]; more?: true }
   /**
    * Clients whose notification channel this MP now holds (`online`, each "<client id> <tcp|http-poll>")
    * or lost (`offline`, client ids); `snapshot` replaces everything this MP said before.

@@ -80,3 +80,24 @@ test('a request every MP answered in time needs no last look', async () => {
   assert.equal(bridge.catchUps, 0);
   assert.ok(Date.now() - started < 1000, 'resolved when the last answer came, not at the timeout');
 });
+
+test('an answer in parts is complete with its last part; an MP whose last part did not come is missing, its parts are kept', async () => {
+  const bridge = new UnreadBridge();
+  const requests = new BridgeRequests(bridge, () => [{ id: 'mp-a' }, { id: 'mp-b' }]);
+  const asked = requests.ask({ kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 100 }, 'notify-result', 100);
+  await new Promise((resolve) => setImmediate(resolve));
+  const requestId = (bridge.published[0] as { requestId: string }).requestId;
+  const part = (origin: string, clientId: string, more: boolean): ReceivedEvent => ({
+    seq: (seq += 1),
+    origin,
+    at: new Date().toISOString(),
+    event: { kind: 'notify-result', requestId, to: 'issuer', results: [{ clientId, outcome: 'acknowledged', via: 'tcp' }], ...(more ? { more: true } : {}) },
+  });
+  bridge.deliverNow(part('mp-a', 'a1', true));
+  bridge.deliverNow(part('mp-a', 'a2', false));
+  bridge.deliverNow(part('mp-b', 'b1', true));
+  const { answers, missing } = await asked;
+  assert.deepEqual(missing, ['mp-b']);
+  assert.deepEqual(answers.get('mp-a')?.map((a) => a.results[0]?.clientId), ['a1', 'a2']);
+  assert.deepEqual(answers.get('mp-b')?.map((a) => a.results[0]?.clientId), ['b1']);
+});

@@ -23,7 +23,7 @@ export class ClusterBinder implements PortBinder {
     await this.local.checkBindable(ports);
     if (ports.length === 0) return;
     const { answers, missing } = await this.requests.ask({ kind: 'bind-check', ports: [...ports] }, 'bind-answer', this.timeoutMs);
-    for (const answer of answers.values()) {
+    for (const answer of [...answers.values()].flat()) {
       if (answer.error === null) continue;
       const code = isErrorCode(answer.error.code) ? answer.error.code : 'E_PORT_BIND_FAILED';
       throw new SiteportError(code, `management point ${answer.host}: ${answer.error.message}`, { details: { managementPoint: answer.host } });

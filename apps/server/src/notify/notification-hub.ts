@@ -33,6 +33,7 @@ interface Presence {
 interface Batch {
   results: NotifyClientResult[];
   waiting: Map<string, number>;
+  onAnswer: ((result: NotifyClientResult) => void) | undefined;
   settle: () => void;
 }
 
@@ -158,6 +159,7 @@ export class NotificationHub {
       result.outcome = ack.ok ? 'acknowledged' : 'failed';
       result.via = via;
       if (!ack.ok) result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
+      batch.onAnswer?.(result);
     }
     if (batch.waiting.size === 0) batch.settle();
   }
@@ -199,9 +201,15 @@ export class NotificationHub {
 
   /**
    * Delivers one action to each client and waits up to `waitMs` for their acknowledgements.
-   * Resolves with one result per client, in the order given.
+   * Resolves with one result per client, in the order given; `onAnswer` sees each client's result
+   * as its acknowledgement comes (the same object the resolved list holds).
    */
-  deliver(clientIds: readonly string[], action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
+  deliver(
+    clientIds: readonly string[],
+    action: Omit<NotifyAction, 'id'>,
+    waitMs: number,
+    onAnswer?: (result: NotifyClientResult) => void,
+  ): Promise<NotifyClientResult[]> {
     const started = performance.now();
     const id = randomBytes(12).toString('base64url');
     const message: NotifyAction = { id, ...action };
@@ -250,6 +258,7 @@ export class NotificationHub {
       const batch: Batch = {
         results,
         waiting,
+        onAnswer,
         settle: () => {
           clearTimeout(timer);
           this.batches.delete(id);

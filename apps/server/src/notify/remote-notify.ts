@@ -4,6 +4,7 @@ import type { ChannelView, NotifyAction, NotifyChannelKind, NotifyClientResult }
 import type { EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
 import type { BridgeRequests } from '../cluster/bridge-requests.js';
 import type { NotificationHub } from './notification-hub.js';
+import { ResultStream } from './result-stream.js';
 
 /** A client whose channel another MP process holds. */
 interface RemoteChannel {
@@ -28,7 +29,8 @@ const remoteChannel = diagnostics.channel('siteport:notify:remote');
 /**
  * Notification across the MP processes of a site (issue 8), over the event bridge:
  * - an action issued here for clients connected to other MPs goes out as a `notify-request`; each MP
- *   delivers it to the clients whose channel it holds and answers with their per-client results;
+ *   delivers it to the clients whose channel it holds and answers with their per-client results,
+ *   in parts as the acknowledgements come ({@link ResultStream});
  * - every MP answers the requests of others from its own {@link NotificationHub};
  * - presence: every MP publishes which clients it holds (changes every `presenceEveryMs`, a full
  *   snapshot when a process asks at its start), so any process knows which MP holds a client.
@@ -51,6 +53,8 @@ export class RemoteNotify {
       presenceEveryMs?: number;
       /** Added to an action's wait for the answers to travel back; the answering MPs also stop waiting this much earlier (see {@link answerWithin}). @default 3000 */
       answerMarginMs?: number;
+      /** How often an answering MP sends the acknowledgements that came since its last part (see {@link ResultStream}). @default 500 */
+      resultEveryMs?: number;
     },
   ) {}
 
@@ -91,16 +95,37 @@ export class RemoteNotify {
     return views;
   }
 
-  /** Has the other MPs deliver an action (to these clients, or with null every online one) and collects their results. */
+  /**
+   * Has the other MPs deliver an action (to these clients, or with null every online one) and
+   * collects their results. The clients of an MP whose answer did not complete in time count as
+   * timed out, except those whose acknowledgement came in an earlier part of its answer.
+   */
   async deliver(clients: string[] | null, action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
     const { answers, missing, readAtDeadline } = await this.deps.requests.ask(
       { kind: 'notify-request', clients, action, waitMs },
       'notify-result',
       waitMs + this.margin(),
     );
-    if (missing.length > 0) this.deps.logger.warn({ missing }, 'some management points did not answer a notification request in time');
+    const results = [...answers.values()].flatMap((parts) => parts.flatMap((part) => part.results));
+    if (missing.length > 0) {
+      const unanswered = this.heldBy(new Set(missing), clients);
+      this.deps.logger.warn({ missing, partial: missing.filter((id) => answers.has(id)), unanswered: unanswered.length }, 'some management points did not finish answering a notification request in time');
+      const reported = new Set(results.map((r) => r.clientId));
+      for (const { clientId, channel } of unanswered) if (!reported.has(clientId)) results.push({ clientId, outcome: 'timeout', via: channel });
+    }
     if (readAtDeadline.length > 0) this.deps.logger.warn({ readAtDeadline }, 'answers of some management points were read only at the deadline (this process is busy)');
-    return [...answers.values()].flatMap((a) => a.results);
+    return results;
+  }
+
+  /** The clients (of `clients`, or all) whose channel one of these MPs holds, as presence tells. */
+  private heldBy(origins: ReadonlySet<string>, clients: readonly string[] | null): { clientId: string; channel: NotifyChannelKind }[] {
+    const held: { clientId: string; channel: NotifyChannelKind }[] = [];
+    const consider = (clientId: string, entry: RemoteChannel | undefined): void => {
+      if (entry !== undefined && origins.has(entry.origin)) held.push({ clientId, channel: entry.channel });
+    };
+    if (clients === null) for (const [clientId, entry] of this.remote) consider(clientId, entry);
+    else for (const clientId of clients) consider(clientId, this.remote.get(clientId));
+    return held;
   }
 
   private margin(): number {
@@ -113,9 +138,11 @@ export class RemoteNotify {
         const hub = this.deps.hub;
         const targets = event.clients === null ? hub.onlineClients() : event.clients.filter((id) => hub.isOnline(id));
         if (remoteChannel.hasSubscribers) remoteChannel.publish({ requestId: event.requestId, from: origin, clients: targets.length });
-        void hub
-          .deliver(targets, event.action, answerWithin(event.waitMs, this.margin()))
-          .then((results) => this.publish({ kind: 'notify-result', requestId: event.requestId, to: origin, results }));
+        const stream = new ResultStream(
+          ({ results, more }) => this.publish({ kind: 'notify-result', requestId: event.requestId, to: origin, results, ...(more ? { more } : {}) }),
+          this.deps.resultEveryMs ?? 500,
+        );
+        void hub.deliver(targets, event.action, answerWithin(event.waitMs, this.margin()), (result) => stream.add(result)).then((results) => stream.end(results));
         return;
       }
       case 'presence':
