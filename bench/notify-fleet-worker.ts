@@ -3,7 +3,8 @@
 // `tcp` — TLS to the notification port, signs the challenge, pings, acks actions;
 // `poll` — a poll session opened with a signed request, then HTTPS long-polls with its MAC, acks in the next poll;
 // `bare` — a TLS connection that only holds (the baseline).
-// Bounded: connecting stops at `connectTimeoutMs` per client and `connectDeadlineMs` in all; the
+// Bounded: an attempt stops at `connectTimeoutMs`, a client makes at most CONNECT_ATTEMPTS (after the
+// agent's jittered backoff: a real agent reconnects), and no attempt starts after `connectDeadlineMs`; the
 // process exits by itself after `lifetimeMs` or when its parent goes away.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,8 +13,12 @@ import tls from 'node:tls';
 import type { FleetClientContext, FleetMode } from './fleet-client-context.js';
 import type { FleetTarget } from './fleet-plan.js';
 import { FleetPollClient } from './fleet-poll-client.js';
+import { connectWithRetries } from './fleet-retry.js';
 import { openTcpClient } from './fleet-tcp-client.js';
 import type { FleetKey } from './seed-clients.js';
+
+/** Attempts per simulated client, the first included. */
+const CONNECT_ATTEMPTS = 3;
 
 /** What the parent passes in `NOTIFY_WORKER` (JSON). */
 export interface WorkerConfig {
@@ -131,12 +136,10 @@ async function connectAll(): Promise<void> {
       const index = next++;
       const { id, key } = keys[index]!;
       const target = config.targets[(config.offset + index) % config.targets.length]!;
-      const reason =
-        Date.now() > deadline
-          ? 'not tried: the connect deadline passed'
-          : config.mode === 'poll'
-            ? await new FleetPollClient(ctx, pollAgent, target, id, key).start()
-            : await openTcpClient(ctx, target, id, key);
+      const reason = await connectWithRetries(
+        () => (config.mode === 'poll' ? new FleetPollClient(ctx, pollAgent, target, id, key).start() : openTcpClient(ctx, target, id, key)),
+        { attempts: CONNECT_ATTEMPTS, deadline, baseMs: 1000, maxMs: 8000 },
+      );
       if (reason === null) {
         connected += 1;
         const name = `${target.host}:${target.port}`;

@@ -23,5 +23,6 @@ export { type PortSwitchRecord } from './port-switch-record.js';
 export { type RequestSigner, createRequestSigner, sha256Hex } from './request-signer.js';
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
+export { jitteredBackoff } from './notify/backoff.js';
 export { DEFAULT_POLL_WAIT_SECONDS, NotificationClient, type NotificationClientState, type NotifyEvent } from './notify/notification-client.js';
 export { type PollSession, createSessionSigner, openPollSession, sessionHeaders, startPollSession } from './notify/poll-session.js';
