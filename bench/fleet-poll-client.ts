@@ -1,9 +1,9 @@
-// A simulated client on the HTTPS long-poll: opens a poll session with a signed request, then
+// A simulated client on the HTTPS long-poll: opens a client session with a signed request, then
 // long-polls with the session MAC, acknowledging in the next poll — what the agent does.
 import type { KeyObject } from 'node:crypto';
 import https from 'node:https';
-import { type PollSession, createRequestSigner, sessionHeaders, startPollSession } from '@siteport/agent';
-import { MP_PREFIX, type NotifyAck, POLL_SESSION_PATH, type PollSessionResponse } from '@siteport/protocol';
+import { type ClientSession, createRequestSigner, sessionHeaders, startClientSession } from '@siteport/agent';
+import { CLIENT_SESSION_PATH, type ClientSessionResponse, MP_PREFIX, type NotifyAck } from '@siteport/protocol';
 import type { FleetClientContext } from './fleet-client-context.js';
 import type { FleetTarget } from './fleet-plan.js';
 
@@ -46,7 +46,7 @@ function post(agent: https.Agent, target: FleetTarget, path: string, body: Buffe
 }
 
 export class FleetPollClient {
-  private session: PollSession | undefined;
+  private session: ClientSession | undefined;
   private acks: NotifyAck[] = [];
 
   constructor(
@@ -69,12 +69,12 @@ export class FleetPollClient {
   }
 
   private async openSession(): Promise<void> {
-    const pending = startPollSession(this.id);
+    const pending = startClientSession(this.id);
     const body = Buffer.from(JSON.stringify({ publicKey: pending.publicKey }));
-    const headers = createRequestSigner(this.id, this.key)({ method: 'POST', path: POLL_SESSION_PATH, body });
-    const answer = await post(this.agent, this.target, POLL_SESSION_PATH, body, headers, this.ctx.connectTimeoutMs);
+    const headers = createRequestSigner(this.id, this.key)({ method: 'POST', path: CLIENT_SESSION_PATH, body, host: this.target.host });
+    const answer = await post(this.agent, this.target, CLIENT_SESSION_PATH, body, headers, this.ctx.connectTimeoutMs);
     if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
-    this.session = pending.finish(answer.body as unknown as PollSessionResponse);
+    this.session = pending.finish(answer.body as unknown as ClientSessionResponse);
   }
 
   private poll(): void {

@@ -61,7 +61,10 @@ async function load(
 
 /**
  * MP policy and heartbeat requests per second next to a bare node:http server returning the same
- * bytes, with the same autocannon load (every request freshly signed by one of N simulated clients).
+ * bytes, with the same autocannon load. Like the agent (decision 0062), each of N simulated clients
+ * registers, opens one client session with a signed request, and then authenticates every request
+ * with a fresh session MAC (timestamp, nonce, HMAC); the load generator builds the same headers
+ * for the bare server, so both runs pay the same client cost.
  */
 export async function mpThroughput(options: { seconds: number; connections: number; clients: number; postgres?: boolean }): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
@@ -76,6 +79,7 @@ export async function mpThroughput(options: { seconds: number; connections: numb
     const mpBase = `http://127.0.0.1:${port}`;
     const clients = Array.from({ length: options.clients }, (_, i) => new SimulatedClient(`bench-${i}`));
     for (const c of clients) await c.register(mpBase);
+    for (const c of clients) await c.openSession(mpBase);
     const heartbeatBody = JSON.stringify({ settingsVersion: 1, agentState: 'running', hostname: 'bench' });
 
     const policyBytes = Buffer.from(await (await fetch(`${mpBase}/mp/v1/policy`, { headers: clients[0]!.headers('GET', '/mp/v1/policy', '') })).arrayBuffer());

@@ -1,7 +1,7 @@
 // One process of the simulated notification fleet (bench/notify-fleet.ts forks several, so that no
 // process nears the 20,000-descriptor limit). Every simulated client speaks the real protocol:
 // `tcp` — TLS to the notification port, signs the challenge, pings, acks actions;
-// `poll` — a poll session opened with a signed request, then HTTPS long-polls with its MAC, acks in the next poll;
+// `poll` — a client session opened with a signed request, then HTTPS long-polls with its MAC, acks in the next poll;
 // `bare` — a TLS connection that only holds (the baseline).
 // Bounded: an attempt stops at `connectTimeoutMs`, a client makes at most CONNECT_ATTEMPTS (after the
 // agent's jittered backoff: a real agent reconnects), and no attempt starts after `connectDeadlineMs`; the

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { HeartbeatResponse, Policy, RegisterResponse } from '@siteport/protocol';
+import type { ClientSessionResponse, HeartbeatResponse, Policy, RegisterResponse } from '@siteport/protocol';
 import { SimulatedClient } from './fleet-signer.js';
 
 /** A simulated client's view of the site: its ports and settings version, as a real agent keeps them. */
@@ -14,6 +14,24 @@ interface SimState {
   firstOn: Map<number, number>;
 }
 
+/** An error answer of the MP, with its siteport error code. */
+class MpAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+function errorCode(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 function request<T>(agent: https.Agent, ca: string, host: string, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host, port, method, path, agent, ca, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000 }, (res) => {
@@ -21,7 +39,7 @@ function request<T>(agent: https.Agent, ca: string, host: string, port: number, 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString();
-        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${path}: HTTP ${res.statusCode ?? 0} ${text}`));
+        if ((res.statusCode ?? 500) >= 400) reject(new MpAnswerError(`${path}: HTTP ${res.statusCode ?? 0} ${text}`, errorCode(text)));
         else resolve(JSON.parse(text) as T);
       });
     });
@@ -33,8 +51,9 @@ function request<T>(agent: https.Agent, ca: string, host: string, port: number, 
 
 /**
  * Many clients in one process speaking the real protocol over HTTPS: Ed25519 keys, signed
- * registration, heartbeat and policy; each adopts new ports from policy like the agent does.
- * They share a pool of keep-alive connections (so one process can simulate thousands).
+ * registration, then — like the agent (decision 0062) — a client session opened with a signed
+ * request and heartbeat and policy carrying its MAC; each adopts new ports from policy like the
+ * agent does. They share a pool of keep-alive connections (so one process can simulate thousands).
  */
 export class SimulatedFleet {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
@@ -55,7 +74,7 @@ export class SimulatedFleet {
         const host = this.hosts[next % this.hosts.length]!;
         const client = new SimulatedClient(`sim-${next++}`);
         const body = JSON.stringify({ siteCode: 'PS1', hostname: client.hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'bench' });
-        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.headers('POST', '/mp/v1/register', body), body);
+        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.signedHeaders('POST', '/mp/v1/register', body), body);
         client.id = reply.clientId;
         this.members.push({ client, host, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
       }
@@ -67,21 +86,41 @@ export class SimulatedFleet {
   async cycle(m: SimState): Promise<void> {
     try {
       const beat = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
-      await request<HeartbeatResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', beat), beat);
+      await this.send<HeartbeatResponse>(m, 'POST', '/mp/v1/heartbeat', beat);
       m.lastPort = m.httpsPort;
       if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
-      const policy = await request<Policy>(this.agent, this.ca, m.host, m.httpsPort, 'GET', '/mp/v1/policy', m.client.headers('GET', '/mp/v1/policy', ''));
+      const policy = await this.send<Policy>(m, 'GET', '/mp/v1/policy');
       if (policy.settingsVersion > m.version) {
         m.version = policy.settingsVersion;
         m.httpsPort = policy.ports.https.default;
         // Like the agent: confirm on the new ports at once.
         const confirm = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
-        await request<HeartbeatResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', '/mp/v1/heartbeat', m.client.headers('POST', '/mp/v1/heartbeat', confirm), confirm);
+        await this.send<HeartbeatResponse>(m, 'POST', '/mp/v1/heartbeat', confirm);
         m.lastPort = m.httpsPort;
         if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
       }
     } catch {
       this.failures += 1;
+    }
+  }
+
+  /**
+   * One request of a client's cycle with its session MAC. Opens the session first when the client
+   * holds none, and once more when the MP no longer holds it (restarted, expired), as the agent does.
+   */
+  private async send<T>(m: SimState, method: 'GET' | 'POST', path: string, body?: string): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (!m.client.hasSession) {
+        const opening = m.client.sessionOpening();
+        opening.finish(await request<ClientSessionResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', opening.path, opening.headers, opening.body));
+      }
+      try {
+        return await request<T>(this.agent, this.ca, m.host, m.httpsPort, method, path, m.client.headers(method, path, body ?? ''), body);
+      } catch (error) {
+        const lost = error instanceof MpAnswerError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
+        if (!lost || attempt > 0) throw error;
+        m.client.dropSession();
+      }
     }
   }
 

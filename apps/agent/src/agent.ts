@@ -18,6 +18,7 @@ import { createAgentNotifier } from './notify/agent-notifier.js';
 import { collectInterfaces } from './notify/inventory.js';
 import { reportInventory } from './notify/inventory-report.js';
 import type { NotificationClient } from './notify/notification-client.js';
+import { SessionKeeper } from './session/session-keeper.js';
 
 /**
  * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
@@ -35,6 +36,8 @@ export class Agent {
   private readonly store: StateStore;
   private readonly log: Logger;
   private readonly transport: MpTransport;
+  /** Client sessions, shared by the check-in cycle and the notification client (decision 0062). */
+  private readonly sessions: SessionKeeper;
   private readonly client: MpClient;
   private current: AgentState = 'idle';
   private config: ClientConfig | undefined;
@@ -66,7 +69,8 @@ export class Agent {
       onContact: (contact) => this.contacted(contact),
       logger: root.child({ component: 'mp-transport' }),
     });
-    this.client = new MpClient(this.transport);
+    this.sessions = new SessionKeeper({ logger: root.child({ component: 'sessions' }) });
+    this.client = new MpClient(this.transport, this.sessions);
     this.notifier = this.options.notify ? this.createNotifier(root) : undefined;
   }
 
@@ -83,6 +87,7 @@ export class Agent {
       clientId: () => this.config?.clientId ?? null,
       key: () => this.requireKey(),
       caPem: () => this.caPem,
+      sessions: this.sessions,
       onContact: (contact) => this.contacted(contact),
       cycleNow: () => this.cycleNow(),
       sendInventory: () => this.sendInventory(true),
@@ -106,7 +111,7 @@ export class Agent {
     const interfaces = collectInterfaces();
     const text = JSON.stringify(interfaces);
     if (!force && text === this.inventorySent) return;
-    await reportInventory(this.transport, clientId, this.requireKey(), interfaces);
+    await reportInventory(this.transport, this.sessions, clientId, this.requireKey(), interfaces);
     this.inventorySent = text;
   }
 

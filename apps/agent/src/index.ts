@@ -25,4 +25,5 @@ export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
 export { jitteredBackoff } from './notify/backoff.js';
 export { DEFAULT_POLL_WAIT_SECONDS, NotificationClient, type NotificationClientState, type NotifyEvent } from './notify/notification-client.js';
-export { type PollSession, createSessionSigner, openPollSession, sessionHeaders, startPollSession } from './notify/poll-session.js';
+export { type ClientSession, openClientSession, sessionHeaders, startClientSession } from './session/client-session.js';
+export { type ClientIdentity, SessionKeeper, type SessionKeeperOptions, type SessionRequest, type SessionRequestOptions } from './session/session-keeper.js';

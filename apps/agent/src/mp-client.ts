@@ -17,6 +17,7 @@ import type { MpRequest, MpResponse, MpTransport } from './mp-transport.js';
 import type { IdentityKey } from './identity-key.js';
 import { createRequestSigner } from './request-signer.js';
 import { endpointUrl } from './endpoint-list.js';
+import type { SessionKeeper, SessionRequest } from './session/session-keeper.js';
 
 // TypeBox checks `format` only for registered formats; Policy.issuedAt uses 'date-time'.
 if (!FormatRegistry.Has('date-time')) {
@@ -24,15 +25,17 @@ if (!FormatRegistry.Has('date-time')) {
 }
 
 /**
- * The four calls of the client↔MP protocol (`/mp/v1/…`), each answer checked against the shared
- * schema so that a peer speaking something else is E_PROTOCOL, not a crash.
+ * The calls of the client↔MP protocol (`/mp/v1/…`), each answer checked against the shared
+ * schema so that a peer speaking something else is E_PROTOCOL, not a crash. Registration is
+ * signed with the key it registers; every later call carries the MAC of the client session where
+ * the MP offers one, else a signature (decision 0062).
  */
 export class MpClient {
-  private readonly transport: MpTransport;
-
-  constructor(transport: MpTransport) {
-    this.transport = transport;
-  }
+  constructor(
+    private readonly transport: MpTransport,
+    /** The agent's client sessions, shared with its notification client. */
+    private readonly sessions: SessionKeeper,
+  ) {}
 
   /** `GET /mp/v1/ca`. `insecureTls` before a CA is pinned. Checks the fingerprint against the certificate. */
   async fetchCa(insecureTls: boolean): Promise<CaResponse> {
@@ -61,26 +64,27 @@ export class MpClient {
     );
   }
 
-  /** `GET /mp/v1/policy`, signed. */
+  /** `GET /mp/v1/policy`, with the session MAC (or signed). */
   async policy(clientId: string, key: IdentityKey): Promise<Policy> {
-    return checked(Policy, await this.send({ method: 'GET', path: `${MP_PREFIX}/policy`, signer: createRequestSigner(clientId, key.privateKey) }));
+    return checked(Policy, await this.authenticated(clientId, key, { method: 'GET', path: `${MP_PREFIX}/policy` }));
   }
 
-  /** `POST /mp/v1/heartbeat`, signed. */
+  /** `POST /mp/v1/heartbeat`, with the session MAC (or signed). */
   async heartbeat(clientId: string, key: IdentityKey, body: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return checked(
-      HeartbeatResponse,
-      await this.send({ method: 'POST', path: `${MP_PREFIX}/heartbeat`, body, signer: createRequestSigner(clientId, key.privateKey) }),
-    );
+    return checked(HeartbeatResponse, await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/heartbeat`, body }));
   }
 
-  /** `POST /mp/v1/probe-report`, signed: what this client reached during a pre-flight. */
+  /** `POST /mp/v1/probe-report`, with the session MAC (or signed): what this client reached during a pre-flight. */
   async probeReport(clientId: string, key: IdentityKey, body: ProbeReport): Promise<void> {
-    await this.send({ method: 'POST', path: `${MP_PREFIX}/probe-report`, body, signer: createRequestSigner(clientId, key.privateKey) });
+    await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/probe-report`, body });
   }
 
   private send(request: MpRequest): Promise<MpResponse> {
     return this.transport.request(request);
+  }
+
+  private authenticated(clientId: string, key: IdentityKey, request: SessionRequest): Promise<MpResponse> {
+    return this.sessions.request(this.transport, { clientId, privateKey: key.privateKey }, () => request);
   }
 }
 

@@ -121,6 +121,15 @@ export class MpTransport {
     );
   }
 
+  /**
+   * The MP host the next request tries first: the sticky endpoint's while it lasts, else the
+   * first of the list; undefined when no MP is configured.
+   */
+  preferredHost(): string | undefined {
+    const list = endpointList(this.options.config());
+    return list.length === 0 ? undefined : this.order(list).ordered[0]?.host;
+  }
+
   /** Closes every socket, including those of requests in flight. Further requests fail. */
   close(): void {
     this.closed = true;
@@ -167,7 +176,7 @@ export class MpTransport {
   private attempt(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
     const headers: Record<string, string> = {
       accept: 'application/json',
-      ...(request.signer === undefined ? {} : request.signer({ method: request.method, path: request.path, body })),
+      ...(request.signer === undefined ? {} : request.signer({ method: request.method, path: request.path, body, host: endpoint.host })),
     };
     if (request.method !== 'GET') {
       headers['content-type'] = 'application/json';

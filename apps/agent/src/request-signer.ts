@@ -7,6 +7,8 @@ export interface SignInput {
   /** Request path including the query string, if any. */
   path: string;
   body: Uint8Array;
+  /** The management point host this attempt goes to (a session is held per MP host); not signed. */
+  host: string;
 }
 
 /** Produces the signature headers of one request attempt. */

@@ -8,6 +8,7 @@ import type { ClientConfig } from '../src/client-config.js';
 import { generateIdentityKeyPem, loadIdentityKey } from '../src/identity-key.js';
 import { MpTransport } from '../src/mp-transport.js';
 import { NotificationClient } from '../src/notify/notification-client.js';
+import { SessionKeeper } from '../src/session/session-keeper.js';
 
 interface SeenPoll {
   waitSeconds: number;
@@ -16,7 +17,7 @@ interface SeenPoll {
 }
 
 /**
- * A scripted management point on plain HTTP: opens poll sessions (or answers 404 like an MP
+ * A scripted management point on plain HTTP: opens client sessions (or answers 404 like an MP
  * that predates them), and treats polls by `onPoll`.
  */
 async function scriptedMp(
@@ -89,6 +90,7 @@ function notificationClient(t: { after(fn: () => unknown): void }, port: number)
     // No pinned CA: the TCP channel is never tried, the client long-polls.
     caPem: () => undefined,
     transport: new MpTransport({ config: () => config, caPem: () => undefined, timeoutMs: 2000, retryDefaultAfterMs: 300_000, onContact: () => undefined, logger }),
+    sessions: new SessionKeeper({ logger }),
     onAction: () => Promise.resolve(),
     logger,
     pollWaitSeconds: 3,
@@ -146,7 +148,7 @@ describe('long-poll wait', () => {
     assert.equal(client.pollWaitSeconds, 3);
   });
 
-  it('signs polls with no more than the safe wait against a management point without poll sessions', async (t) => {
+  it('signs polls with no more than the safe wait against a management point without client sessions', async (t) => {
     const mp = await scriptedMp(t, { sessions: false, onPoll: (_poll, _req, res) => answerAfter(res, 0.2) });
     notificationClient(t, mp.port);
     await until('two polls', () => mp.polls.length >= 2);

@@ -1,7 +1,8 @@
 /**
  * Client request signing. Each request after registration carries the client id, a timestamp,
- * a one-time nonce and an Ed25519 signature over {@link canonicalRequest}; the MP rejects
- * unsigned, unknown, stale and replayed requests.
+ * a one-time nonce and an Ed25519 signature over {@link canonicalRequest} — or, once the client
+ * opened a session (client-session.ts), the session id and a MAC instead of the signature; the
+ * MP rejects unsigned, unknown, stale and replayed requests.
  */
 export const SIGNATURE_HEADERS = {
   client: 'x-siteport-client',

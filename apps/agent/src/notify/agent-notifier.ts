@@ -6,6 +6,7 @@ import type { ClientConfig } from '../client-config.js';
 import { endpointList } from '../endpoint-list.js';
 import type { IdentityKey } from '../identity-key.js';
 import { MpTransport } from '../mp-transport.js';
+import type { SessionKeeper } from '../session/session-keeper.js';
 import { createActionHandler } from './agent-actions.js';
 import { NotificationClient } from './notification-client.js';
 
@@ -18,6 +19,8 @@ export interface AgentNotifierDeps {
   clientId: () => string | null;
   key: () => IdentityKey;
   caPem: () => string | undefined;
+  /** The agent's client sessions: the long-poll uses the same ones as the check-in cycle. */
+  sessions: SessionKeeper;
   onContact: (contact: LastContact) => void;
   /** Runs a heartbeat + policy cycle now (the `policy` and `heartbeat` actions). */
   cycleNow: () => Promise<void>;
@@ -49,6 +52,7 @@ export function createAgentNotifier(deps: AgentNotifierDeps): NotificationClient
     key: deps.key,
     caPem: deps.caPem,
     transport,
+    sessions: deps.sessions,
     retryTcpMs: options.notifyRetryTcpMs,
     pollWaitSeconds: options.notifyPollWaitSeconds,
     safePollWaitSeconds: options.notifySafePollWaitSeconds,

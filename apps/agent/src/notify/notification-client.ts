@@ -4,9 +4,8 @@ import { Value } from '@sinclair/typebox/value';
 import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
 import type { MpResponse, MpTransport } from '../mp-transport.js';
-import { type RequestSigner, createRequestSigner } from '../request-signer.js';
+import type { SessionKeeper } from '../session/session-keeper.js';
 import { jitteredBackoff } from './backoff.js';
-import { type PollSession, createSessionSigner, openPollSession } from './poll-session.js';
 import { TcpChannel } from './tcp-channel.js';
 
 /**
@@ -25,6 +24,8 @@ export interface NotificationClientOptions {
   caPem: () => string | undefined;
   /** A transport of its own (closing it aborts a poll in flight). */
   transport: MpTransport;
+  /** The agent's client sessions, shared with its check-in cycle (decision 0062). */
+  sessions: SessionKeeper;
   onAction: (action: NotifyAction) => Promise<void>;
   logger: Logger;
   /** @default 5000 */
@@ -55,13 +56,12 @@ export interface NotifyEvent {
 const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
 /** Default wait of one long-poll (decision 0061): about twice the TCP keep-alive, under two minutes. */
 export const DEFAULT_POLL_WAIT_SECONDS = 110;
-/** After an MP without poll sessions (an older version) answered, polls are signed for this long before trying again. */
-const SIGNED_POLLS_FOR_MS = 3_600_000;
+const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 
 /**
  * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification
  * port; when that port is unreachable, long-polls over the request ports (through MpTransport,
- * with its default → alternate fallback and a poll session's MAC) and tries TCP again at the end
+ * with its default → alternate fallback and the client session's MAC) and tries TCP again at the end
  * of the first poll after `retryTcpMs`.
  * Both paths deliver the same actions and acknowledge them the same way.
  */
@@ -75,11 +75,11 @@ export class NotificationClient {
   private inFlight = 0;
   private channelPort: number | null = null;
   private portChanged = false;
-  private session: PollSession | undefined;
   /** How long polls wait now: the configured wait, or the safe one after a poll was cut on the way. */
   private pollWait: number;
-  private signedPollsUntil = 0;
-  private readonly o: Required<Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'onAction' | 'logger'>>;
+  private readonly o: Required<
+    Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'sessions' | 'onAction' | 'logger'>
+  >;
 
   constructor(private readonly options: NotificationClientOptions) {
     this.o = {
@@ -257,32 +257,21 @@ export class NotificationClient {
   }
 
   /**
-   * Sends one poll authenticated by the poll session's MAC (decision 0060), opening a session
-   * first when there is none; a session the MP no longer holds is replaced once and the poll
-   * sent again. Against an MP without poll sessions the poll is signed instead.
+   * Sends one poll authenticated by the client session's MAC (decisions 0060, 0062), through the
+   * agent's session keeper: it opens a session first when there is none and replaces, once, a
+   * session the MP no longer holds. Against an MP without sessions the poll is signed, and waits
+   * no longer than the safe wait (such an MP predates longer waits).
    */
-  private async authenticatedPoll(clientId: string, acks: NotifyAck[]): Promise<MpResponse> {
-    const send = (signer: RequestSigner, waitSeconds: number): Promise<MpResponse> =>
-      this.options.transport.request({
-        method: 'POST',
-        path: `${MP_PREFIX}/notify/poll`,
-        body: { waitSeconds, acks },
-        signer,
-        timeoutMs: waitSeconds * 1000 + 10_000,
-      });
-    for (let attempt = 0; ; attempt += 1) {
-      const session = await this.pollSession(clientId);
-      // An MP without poll sessions predates waits longer than the safe one.
-      if (session === undefined) return send(createRequestSigner(clientId, this.options.key().privateKey), Math.min(this.pollWait, this.o.safePollWaitSeconds));
-      try {
-        return await send(createSessionSigner(session), this.pollWait);
-      } catch (error) {
-        const lost = error instanceof SiteportError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
-        if (!lost || attempt > 0) throw error;
-        this.options.logger.info({ code: error.code }, 'the management point dropped the poll session; opening a new one');
-        this.session = undefined;
-      }
-    }
+  private authenticatedPoll(clientId: string, acks: NotifyAck[]): Promise<MpResponse> {
+    return this.options.sessions.request(
+      this.options.transport,
+      { clientId, privateKey: this.options.key().privateKey },
+      (sessionsOffered) => {
+        const waitSeconds = sessionsOffered ? this.pollWait : Math.min(this.pollWait, this.o.safePollWaitSeconds);
+        return { method: 'POST', path: POLL_PATH, body: { waitSeconds, acks }, timeoutMs: waitSeconds * 1000 + 10_000 };
+      },
+      { poll: true },
+    );
   }
 
   /**
@@ -300,22 +289,6 @@ export class NotificationClient {
       `a long-poll was cut after ${Math.round(waitedMs / 1000)} s; polling with ${safe} s waits from now on`,
     );
     this.pollWait = safe;
-  }
-
-  /** The current poll session, a new one when it is missing or about to expire, or undefined when the MP has none to offer. */
-  private async pollSession(clientId: string): Promise<PollSession | undefined> {
-    const now = Date.now();
-    if (now < this.signedPollsUntil) return undefined;
-    if (this.session?.clientId === clientId && now < this.session.usableUntil) return this.session;
-    try {
-      this.session = await openPollSession(this.options.transport, clientId, this.options.key().privateKey);
-    } catch (error) {
-      if (!(error instanceof SiteportError && error.code === 'E_NOT_FOUND')) throw error;
-      this.options.logger.info('the management point offers no poll sessions; signing every poll');
-      this.session = undefined;
-      this.signedPollsUntil = now + SIGNED_POLLS_FOR_MS;
-    }
-    return this.session;
   }
 
   private handle(action: NotifyAction, via: 'tcp' | 'http-poll'): Promise<void> {

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
   type CaResponse,
+  CLIENT_SESSION_PATH,
+  ClientSessionRequest,
   HeartbeatRequest,
   ProbeReport,
   type HeartbeatResponse,
@@ -21,6 +23,7 @@ import type { RequestVerifier } from './request-verifier.js';
 const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
 const probeCheck = TypeCompiler.Compile(ProbeReport);
+const sessionCheck = TypeCompiler.Compile(ClientSessionRequest);
 
 /** What the MP request handler needs from the site. */
 export interface MpContext {
@@ -45,7 +48,11 @@ function invalid(what: string, errors: Iterable<{ path: string; message: string 
   return new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
 }
 
-/** The client-facing endpoints of a management point: CA, registration, policy, heartbeat. */
+/**
+ * The client-facing endpoints of a management point: CA, registration, client sessions, policy,
+ * heartbeat, pre-flight reports. Registration and opening a session are Ed25519-signed; every
+ * other client request is signed or carries the MAC of the client's session (decision 0062).
+ */
 export function createMpHandler(ctx: MpContext) {
   const caBody: CaResponse = { siteCode: ctx.siteCode, caCertificate: ctx.caCertificate, fingerprint: ctx.caFingerprint };
 
@@ -114,6 +121,15 @@ export function createMpHandler(ctx: MpContext) {
         if (!probeCheck.Check(body)) throw invalid('probe report', probeCheck.Errors(body));
         await ctx.recordProbe(client.id, body);
         sendJson(res, 200, { recorded: body.results.length });
+        return;
+      }
+      case CLIENT_SESSION_PATH: {
+        expect('POST');
+        const raw = await readBody(req);
+        const client = await ctx.verifier.verifySigned(req.headers, method, url, raw);
+        const body = parseJson(raw);
+        if (!sessionCheck.Check(body)) throw invalid('client session', sessionCheck.Errors(body));
+        sendJson(res, 200, ctx.verifier.sessions.open(client.id, body.publicKey));
         return;
       }
       case `${MP_PREFIX}/register`: {

@@ -14,6 +14,7 @@ import { WebApplications } from '../web/web-applications.js';
 import { WebHost } from '../web/web-host.js';
 import type { WebSiteRepository } from '../web/web-site-repository.js';
 import { ActivityRecorder } from './activity-recorder.js';
+import { ClientSessions } from './client-sessions.js';
 import { ManagementPoint } from './management-point.js';
 import { createMpHandler } from './mp-handler.js';
 import { NonceCache } from './nonce-cache.js';
@@ -80,15 +81,21 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     await readMode();
   });
   const nonces = new NonceCache();
-  const pruneNonces = setInterval(() => nonces.prune(), 60_000);
-  pruneNonces.unref();
+  // One session store per MP process, for every client endpoint (decision 0062).
+  const sessions = new ClientSessions({ nonces });
+  const verifier = new RequestVerifier(deps.clients, nonces, sessions);
+  const prune = setInterval(() => {
+    nonces.prune();
+    sessions.prune();
+  }, 60_000);
+  prune.unref();
 
   const handler = createMpHandler({
     siteCode,
     caCertificate: deps.caCertificate,
     caFingerprint: deps.caFingerprint,
     clients: deps.clients,
-    verifier: new RequestVerifier(deps.clients, nonces),
+    verifier,
     policy,
     activity,
     httpsOnly: () => httpsOnly,
@@ -104,7 +111,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     mpHandler: handler,
     clients: deps.clients,
     clientRepo: deps.clientRepo,
-    nonces,
+    verifier,
     activity,
     ports,
     events,
@@ -148,7 +155,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     notify,
     probes,
     dispose: () => {
-      clearInterval(pruneNonces);
+      clearInterval(prune);
       unsettle();
     },
   };

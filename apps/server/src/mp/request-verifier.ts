@@ -2,9 +2,11 @@ import { createHash, verify, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, SiteportError, canonicalRequest } from '@siteport/protocol';
 import { ClientService, type KnownClient } from '../services/client-service.js';
+import { ClientSessions } from './client-sessions.js';
 import type { NonceCache } from './nonce-cache.js';
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const EMPTY = Buffer.alloc(0);
 
 interface SignatureHeaders {
   clientId: string;
@@ -32,11 +34,17 @@ function readHeaders(headers: IncomingHttpHeaders): SignatureHeaders {
   return { clientId, timestamp, nonce, signature: Buffer.from(signature, 'base64') };
 }
 
-/** Checks signatures, timestamps and nonces of client requests (SPEC issue: signed requests). */
+/**
+ * Authenticates client requests (decisions 0003, 0060, 0062): by the MAC of a client session when
+ * the request names one, else by its Ed25519 signature; either way with the same timestamp and
+ * nonce checks. One per MP process, with that process's {@link ClientSessions}.
+ */
 export class RequestVerifier {
   constructor(
-    private readonly clients: ClientService,
+    private readonly clients: Pick<ClientService, 'known'>,
     private readonly nonces: NonceCache,
+    /** The sessions of this MP process, shared by every client endpoint. */
+    readonly sessions: ClientSessions,
   ) {}
 
   private checkSignature(h: SignatureHeaders, method: string, path: string, body: Buffer | undefined, key: KeyObject, nonceId: string): void {
@@ -52,8 +60,25 @@ export class RequestVerifier {
     if (freshness === 'replay') throw new SiteportError('E_REPLAY', 'this request was already received (replayed nonce); each request needs a new nonce');
   }
 
-  /** Verifies a signed request of a registered client and returns the client. */
+  /**
+   * Verifies a request of a registered client and returns the client: by its session MAC when it
+   * carries session headers, else by its signature. A request without session headers is always
+   * checked as a signed one, so agents that predate sessions keep working.
+   */
   async verifyClient(headers: IncomingHttpHeaders, method: string, path: string, body?: Buffer): Promise<KnownClient> {
+    if (!ClientSessions.carriesSession(headers)) return this.verifySigned(headers, method, path, body);
+    const clientId = this.sessions.verify(headers, method, path, body ?? EMPTY);
+    const client = await this.clients.known(clientId);
+    if (client === undefined) {
+      // Removed from the site since it opened the session: refused like an unknown signer.
+      this.sessions.forget(clientId);
+      throw new SiteportError('E_UNKNOWN_CLIENT', `client ${clientId} is not registered at this site; the agent registers again`);
+    }
+    return client;
+  }
+
+  /** Verifies a request signed with a registered client's key (opening a session takes one) and returns the client. */
+  async verifySigned(headers: IncomingHttpHeaders, method: string, path: string, body?: Buffer): Promise<KnownClient> {
     const h = readHeaders(headers);
     const client = await this.clients.known(h.clientId);
     if (client === undefined) {

@@ -5,9 +5,7 @@ import {
   InventoryRequest,
   MP_PREFIX,
   type NotifyAction,
-  POLL_SESSION_PATH,
   PollRequest,
-  PollSessionRequest,
   SiteportError,
 } from '@siteport/protocol';
 import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
@@ -15,12 +13,10 @@ import type { ActivityRecorder } from '../mp/activity-recorder.js';
 import type { EndpointHandler, Protocol } from '../mp/listener-set.js';
 import type { RequestVerifier } from '../mp/request-verifier.js';
 import type { InterfaceRepository } from '../repositories/interface-repository.js';
-import type { ClientService } from '../services/client-service.js';
 import type { NotificationHub } from './notification-hub.js';
 import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';
 import { type PollDeadline, PollDeadlines } from './poll-deadlines.js';
-import { PollSessions } from './poll-sessions.js';
 
 /** Long-poll path: the HTTP(S) fallback of the notification channel (SPEC S3). */
 export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
@@ -29,16 +25,13 @@ export const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
 
 const pollCheck = TypeCompiler.Compile(PollRequest);
 const NO_ACTIONS: readonly NotifyAction[] = Object.freeze([]);
-const sessionCheck = TypeCompiler.Compile(PollSessionRequest);
 const inventoryCheck = TypeCompiler.Compile(InventoryRequest);
 
 /** What the notification endpoints need. */
 export interface NotifyEndpointsContext {
   hub: NotificationHub;
+  /** The MP process's verifier: a poll and an inventory report are signed or carry a client session's MAC. */
   verifier: RequestVerifier;
-  clients: Pick<ClientService, 'known'>;
-  /** Session keys that authenticate long-polls by HMAC instead of a signature (decision 0060). */
-  sessions: PollSessions;
   activity: ActivityRecorder;
   interfaces: InterfaceRepository;
   httpsOnly: () => boolean;
@@ -54,9 +47,9 @@ function invalid(what: string, errors: Iterable<{ path: string; message: string 
 }
 
 /**
- * Adds `POST /mp/v1/notify/poll`, `POST /mp/v1/notify/session` and `POST /mp/v1/inventory` in
- * front of the MP handler; every other path goes to `inner`. Session and inventory requests are
- * signed like every client request; a poll is signed or carries the MAC of a poll session. A poll
+ * Adds `POST /mp/v1/notify/poll` and `POST /mp/v1/inventory` in front of the MP handler; every
+ * other path (opening a client session too) goes to `inner`. Both are authenticated like every
+ * client request: signed, or with the MAC of the client's session (decision 0062). A poll
  * carries the acks of the actions the client just ran and waits up to `waitSeconds` for new ones —
  * the same actions, with the same acks, as the TCP channel.
  */
@@ -65,22 +58,10 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
   const deadlines = new PollDeadlines();
   const pollActivity = new PollActivity(ctx.activity);
 
-  /** The client of a poll: by its session MAC when it names a session, else by its signature. */
-  async function pollClient(req: IncomingMessage, url: string, raw: Buffer): Promise<string> {
-    if (!PollSessions.carriesSession(req.headers)) return (await ctx.verifier.verifyClient(req.headers, 'POST', url, raw)).id;
-    const clientId = ctx.sessions.verify(req.headers, 'POST', url, raw);
-    // A client removed from the site since it opened the session is refused like an unknown signer.
-    if ((await ctx.clients.known(clientId)) === undefined) {
-      ctx.sessions.forget(clientId);
-      throw new SiteportError('E_UNKNOWN_CLIENT', `client ${clientId} is not registered at this site; the agent registers again`);
-    }
-    return clientId;
-  }
-
   async function poll(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
     const url = req.url ?? POLL_PATH;
     const raw = await readBody(req);
-    const clientId = await pollClient(req, url, raw);
+    const clientId = (await ctx.verifier.verifyClient(req.headers, 'POST', url, raw)).id;
     const body = parseJson(raw);
     if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
     pollActivity.seen(clientId, port, protocol, req.socket.remoteAddress ?? '');
@@ -112,15 +93,6 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     });
   }
 
-  async function session(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? POLL_SESSION_PATH;
-    const raw = await readBody(req);
-    const client = await ctx.verifier.verifyClient(req.headers, 'POST', url, raw);
-    const body = parseJson(raw);
-    if (!sessionCheck.Check(body)) throw invalid('poll session', sessionCheck.Errors(body));
-    sendJson(res, 200, ctx.sessions.open(client.id, body.publicKey));
-  }
-
   async function inventory(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
     const url = req.url ?? INVENTORY_PATH;
     const raw = await readBody(req);
@@ -136,7 +108,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
 
   return (req, res, protocol, port, mode) => {
     const path = (req.url ?? '/').split('?')[0];
-    const handler = path === POLL_PATH ? poll : path === POLL_SESSION_PATH ? session : path === INVENTORY_PATH ? inventory : undefined;
+    const handler = path === POLL_PATH ? poll : path === INVENTORY_PATH ? inventory : undefined;
     if (handler === undefined || mode === 'probe') {
       inner(req, res, protocol, port, mode);
       return;

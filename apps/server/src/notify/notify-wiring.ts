@@ -2,8 +2,7 @@ import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
 import type { ActivityRecorder } from '../mp/activity-recorder.js';
 import type { EndpointHandler } from '../mp/listener-set.js';
-import type { NonceCache } from '../mp/nonce-cache.js';
-import { RequestVerifier } from '../mp/request-verifier.js';
+import type { RequestVerifier } from '../mp/request-verifier.js';
 import type { ClientRepository } from '../repositories/client-repository.js';
 import { InterfaceRepository } from '../repositories/interface-repository.js';
 import type { ClientService } from '../services/client-service.js';
@@ -13,7 +12,6 @@ import type { RolloutRepository } from '../repositories/rollout-repository.js';
 import { NotificationHub } from './notification-hub.js';
 import { NotificationListener } from './notification-listener.js';
 import { withNotifyEndpoints } from './notify-endpoints.js';
-import { PollSessions } from './poll-sessions.js';
 import { NotifyService } from './notify-service.js';
 import type { RemoteNotify } from './remote-notify.js';
 import { WakeService } from './wake-service.js';
@@ -38,7 +36,8 @@ export function createNotifyParts(deps: {
   mpHandler: EndpointHandler;
   clients: ClientService;
   clientRepo: ClientRepository;
-  nonces: NonceCache;
+  /** The MP process's verifier (with its client sessions), shared with the MP handler. */
+  verifier: RequestVerifier;
   activity: ActivityRecorder;
   ports: PortSettingsService;
   events: SiteEvents;
@@ -74,9 +73,7 @@ export function createNotifyParts(deps: {
   let notificationPort = 0;
   const handler = withNotifyEndpoints(deps.mpHandler, {
     hub,
-    verifier: new RequestVerifier(deps.clients, deps.nonces),
-    sessions: new PollSessions({ nonces: deps.nonces }),
-    clients: deps.clients,
+    verifier: deps.verifier,
     activity: deps.activity,
     interfaces,
     httpsOnly: deps.httpsOnly,

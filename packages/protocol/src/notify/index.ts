@@ -3,4 +3,3 @@ export * from './notify-actions.js';
 export * from './wake-packet.js';
 export * from './ipv4-subnet.js';
 export * from './notify-admin.js';
-export * from './poll-session.js';

@@ -79,7 +79,7 @@ export const SAFE_POLL_WAIT_SECONDS = 50;
 /** Longest wait a long-poll may ask for. */
 export const MAX_POLL_WAIT_SECONDS = 300;
 
-/** `POST /mp/v1/notify/poll` (signed, or with a poll session's MAC): acks of the actions just handled and how long to wait. */
+/** `POST /mp/v1/notify/poll` (signed, or with the client session's MAC): acks of the actions just handled and how long to wait. */
 export const PollRequest = Type.Object({
   waitSeconds: Type.Integer({ minimum: 0, maximum: MAX_POLL_WAIT_SECONDS }),
   acks: Type.Array(NotifyAck, { maxItems: 64 }),

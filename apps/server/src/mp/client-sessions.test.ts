@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type ErrorCode, SESSION_HEADERS, SIGNATURE_HEADERS, isSiteportError, pollSessionKeyInfo, sessionMacPrefix } from '@siteport/protocol';
-import { NonceCache } from '../mp/nonce-cache.js';
-import { PollSessions } from './poll-sessions.js';
+import { type ErrorCode, SESSION_HEADERS, SIGNATURE_HEADERS, clientSessionKeyInfo, isSiteportError, sessionMacPrefix } from '@siteport/protocol';
+import { NonceCache } from './nonce-cache.js';
+import { ClientSessions } from './client-sessions.js';
 
 const PATH = '/mp/v1/notify/poll';
 
 /** The client half, written from the protocol's description alone (X25519, HKDF-SHA256, HMAC-SHA256). */
-function clientOf(sessions: PollSessions, clientId: string) {
+function clientOf(sessions: ClientSessions, clientId: string) {
   const own = generateKeyPairSync('x25519');
   const publicKey = String(own.publicKey.export({ format: 'jwk' }).x);
   const answer = sessions.open(clientId, publicKey);
   const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: answer.publicKey }, format: 'jwk' });
-  const info = pollSessionKeyInfo(clientId, answer.sessionId, publicKey, answer.publicKey);
+  const info = clientSessionKeyInfo(clientId, answer.sessionId, publicKey, answer.publicKey);
   const key = Buffer.from(hkdfSync('sha256', diffieHellman({ privateKey: own.privateKey, publicKey: peer }), Buffer.alloc(0), info, 32));
   const headers = (body: Buffer, over: { timestamp?: string; nonce?: string; sessionId?: string; clientId?: string; key?: Buffer } = {}) => {
     const timestamp = over.timestamp ?? String(Date.now());
@@ -37,9 +37,9 @@ function clientOf(sessions: PollSessions, clientId: string) {
 
 const code = (expected: ErrorCode) => (error: unknown) => isSiteportError(error, expected);
 
-describe('PollSessions', () => {
+describe('ClientSessions', () => {
   it('accepts a request whose MAC the client computed with the agreed key, and returns its client id', () => {
-    const sessions = new PollSessions({ nonces: new NonceCache() });
+    const sessions = new ClientSessions({ nonces: new NonceCache() });
     const c = clientOf(sessions, 'client-a');
     const body = Buffer.from('{"waitSeconds":50,"acks":[]}');
     assert.equal(sessions.verify(c.headers(body), 'POST', PATH, body), 'client-a');
@@ -47,7 +47,7 @@ describe('PollSessions', () => {
   });
 
   it('refuses a tampered body or path, a wrong key, a replayed nonce and a stale timestamp', () => {
-    const sessions = new PollSessions({ nonces: new NonceCache() });
+    const sessions = new ClientSessions({ nonces: new NonceCache() });
     const c = clientOf(sessions, 'client-a');
     const body = Buffer.from('{"waitSeconds":50,"acks":[]}');
     assert.throws(() => sessions.verify(c.headers(body), 'POST', PATH, Buffer.from('{"waitSeconds":0,"acks":[]}')), code('E_BAD_SESSION_MAC'));
@@ -62,7 +62,7 @@ describe('PollSessions', () => {
   });
 
   it("binds a session to its client: another client id with the session's id and key is refused", () => {
-    const sessions = new PollSessions({ nonces: new NonceCache() });
+    const sessions = new ClientSessions({ nonces: new NonceCache() });
     const a = clientOf(sessions, 'client-a');
     clientOf(sessions, 'client-b');
     const body = Buffer.from('{}');
@@ -71,7 +71,7 @@ describe('PollSessions', () => {
 
   it('refuses an expired session, and a session replaced by a newer one of the same client', () => {
     let now = Date.now();
-    const sessions = new PollSessions({ nonces: new NonceCache(), ttlMs: 60_000, now: () => now });
+    const sessions = new ClientSessions({ nonces: new NonceCache(), ttlMs: 60_000, now: () => now });
     const first = clientOf(sessions, 'client-a');
     const second = clientOf(sessions, 'client-a');
     const body = Buffer.from('{}');
@@ -83,7 +83,7 @@ describe('PollSessions', () => {
   });
 
   it('refuses a client public key that is not a raw X25519 key', () => {
-    const sessions = new PollSessions({ nonces: new NonceCache() });
+    const sessions = new ClientSessions({ nonces: new NonceCache() });
     assert.throws(() => sessions.open('client-a', 'A'.repeat(42) + '!'), code('E_VALIDATION'));
   });
 });

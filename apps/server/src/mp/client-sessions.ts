@@ -2,23 +2,29 @@ import diagnostics from 'node:diagnostics_channel';
 import { createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  type PollSessionResponse,
+  type ClientSessionResponse,
   SESSION_HEADERS,
   SIGNATURE_HEADERS,
   SiteportError,
-  pollSessionKeyInfo,
+  clientSessionKeyInfo,
   sessionMacPrefix,
 } from '@siteport/protocol';
-import type { NonceCache } from '../mp/nonce-cache.js';
+import type { NonceCache } from './nonce-cache.js';
 
-/** Options of {@link PollSessions}. */
-export interface PollSessionsOptions {
+/** Options of {@link ClientSessions}. */
+export interface ClientSessionsOptions {
   /** How long a session key is accepted after it was agreed. @default 3600000 (one hour) */
   ttlMs?: number;
   /** Replay and freshness state shared with signed requests (one namespace per client). */
   nonces: NonceCache;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+}
+
+/** Message of `siteport:mp:session`: a client opened a session with this MP process. */
+export interface SessionEvent {
+  event: 'open';
+  clientId: string;
 }
 
 interface Session {
@@ -28,7 +34,7 @@ interface Session {
 }
 
 const ONE_HOUR_MS = 3_600_000;
-const sessionChannel = diagnostics.channel('siteport:notify:session');
+const sessionChannel = diagnostics.channel('siteport:mp:session');
 const MAC_BYTES = 32;
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -36,27 +42,28 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
 }
 
-/** Derives a session key from an X25519 agreement; the agent derives the same (apps/agent/src/notify/poll-session.ts). */
-export function derivePollSessionKey(shared: Buffer, info: string): Buffer {
+/** Derives a session key from an X25519 agreement; the agent derives the same (apps/agent/src/session/client-session.ts). */
+export function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), info, 32));
 }
 
 /**
- * The management point's poll sessions (decision 0060). A client that proved its registered
- * Ed25519 key once agrees a key with the MP (X25519 + HKDF); its long-polls are then
- * authenticated by an HMAC-SHA256 with that key, a few microseconds instead of a ~100 µs
- * signature verification. One session per client, kept in memory: a session unknown here (MP
- * restarted, expired, opened at another MP) is refused with `E_SESSION_EXPIRED` and the client
- * opens a new one. Timestamps and nonces go through the same {@link NonceCache} as signed
- * requests, so stale and replayed requests are refused alike.
+ * The client sessions of one management point process (decisions 0060, 0062), shared by every
+ * client request it serves: policy, heartbeat, long-polls, inventory and pre-flight reports. A
+ * client that proved its registered Ed25519 key once agrees a key with the MP (X25519 + HKDF);
+ * its requests are then authenticated by an HMAC-SHA256 with that key, a few microseconds
+ * instead of a ~100 µs signature verification. One session per client, kept in memory: a
+ * session unknown here (MP restarted, expired, opened at another MP) is refused with
+ * `E_SESSION_EXPIRED` and the client opens a new one. Timestamps and nonces go through the same
+ * {@link NonceCache} as signed requests, so stale and replayed requests are refused alike.
  */
-export class PollSessions {
+export class ClientSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly ttlMs: number;
   private readonly now: () => number;
   private opened = 0;
 
-  constructor(private readonly options: PollSessionsOptions) {
+  constructor(private readonly options: ClientSessionsOptions) {
     this.ttlMs = options.ttlMs ?? ONE_HOUR_MS;
     this.now = options.now ?? Date.now;
   }
@@ -70,7 +77,7 @@ export class PollSessions {
    * Agrees a session with a client whose request was already verified with its registered key.
    * A newer session replaces the client's previous one.
    */
-  open(clientId: string, clientPublicKey: string): PollSessionResponse {
+  open(clientId: string, clientPublicKey: string): ClientSessionResponse {
     let peer;
     try {
       peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: clientPublicKey }, format: 'jwk' });
@@ -81,12 +88,12 @@ export class PollSessions {
     const serverPublicKey = String(own.publicKey.export({ format: 'jwk' }).x);
     const id = randomBytes(16).toString('base64url');
     const shared = diffieHellman({ privateKey: own.privateKey, publicKey: peer });
-    const key = derivePollSessionKey(shared, pollSessionKeyInfo(clientId, id, clientPublicKey, serverPublicKey));
+    const key = deriveClientSessionKey(shared, clientSessionKeyInfo(clientId, id, clientPublicKey, serverPublicKey));
     this.sessions.set(clientId, { id, key, expiresAt: this.now() + this.ttlMs });
     this.opened += 1;
-    if (sessionChannel.hasSubscribers) sessionChannel.publish({ event: 'open', clientId });
+    if (sessionChannel.hasSubscribers) sessionChannel.publish({ event: 'open', clientId } satisfies SessionEvent);
     if (this.opened % 1024 === 0) this.prune();
-    return { sessionId: id, publicKey: serverPublicKey, expiresInSeconds: Math.floor(this.ttlMs / 1000) };
+    return { sessionId: id, publicKey: serverPublicKey, expiresInSeconds: Math.floor(this.ttlMs / 1000), scope: 'requests' };
   }
 
   /** Whether a request carries session headers (otherwise it must be signed). */
@@ -114,7 +121,7 @@ export class PollSessions {
     const session = this.sessions.get(clientId);
     if (session === undefined || session.id !== sessionId || session.expiresAt <= this.now()) {
       if (session !== undefined && session.expiresAt <= this.now()) this.sessions.delete(clientId);
-      throw new SiteportError('E_SESSION_EXPIRED', 'this management point holds no such poll session (expired, replaced or opened elsewhere); open a new one with a signed request');
+      throw new SiteportError('E_SESSION_EXPIRED', 'this management point holds no such client session (expired, replaced or opened elsewhere); open a new one with a signed request');
     }
     const given = Buffer.from(mac, 'base64url');
     const expected = createHmac('sha256', session.key)
@@ -122,7 +129,7 @@ export class PollSessions {
       .update(body)
       .digest();
     if (given.length !== MAC_BYTES || !timingSafeEqual(given, expected)) {
-      throw new SiteportError('E_BAD_SESSION_MAC', 'the request MAC does not match the poll session key; open a new session');
+      throw new SiteportError('E_BAD_SESSION_MAC', 'the request MAC does not match the session key; open a new session');
     }
     const freshness = this.options.nonces.check(clientId, Number(timestamp), nonce, this.now());
     if (freshness === 'stale') {
