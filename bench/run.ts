@@ -25,7 +25,7 @@ if (only === undefined || only === 'throughput') {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
   const clients = Number(process.env.BENCH_CLIENTS ?? 200);
   console.log(`\n## MP request throughput`);
-  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, every request freshly Ed25519-signed by the load generator; plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL.\n`);
+  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, each with a client session opened once, every request carrying a fresh session MAC made by the load generator (decision 0062); plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL.\n`);
   console.log('| site database | endpoint | bare node:http (req/s) | siteport MP (req/s) | ratio (target ≥ 0.8) |');
   console.log('|---|---|---:|---:|---:|');
   for (const postgres of [false, true]) {

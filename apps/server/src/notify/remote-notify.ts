@@ -108,10 +108,13 @@ export class RemoteNotify {
     );
     const results = [...answers.values()].flatMap((parts) => parts.flatMap((part) => part.results));
     if (missing.length > 0) {
-      const unanswered = this.heldBy(new Set(missing), clients);
-      this.deps.logger.warn({ missing, partial: missing.filter((id) => answers.has(id)), unanswered: unanswered.length }, 'some management points did not finish answering a notification request in time');
       const reported = new Set(results.map((r) => r.clientId));
-      for (const { clientId, channel } of unanswered) if (!reported.has(clientId)) results.push({ clientId, outcome: 'timeout', via: channel });
+      const unanswered = this.heldBy(new Set(missing), clients).filter(({ clientId }) => !reported.has(clientId));
+      for (const { clientId, channel } of unanswered) results.push({ clientId, outcome: 'timeout', via: channel });
+      this.deps.logger.warn(
+        { missing, partial: missing.filter((id) => answers.has(id)), timedOut: unanswered.length },
+        'some management points did not finish answering a notification request in time; their clients not reported yet count as timed out',
+      );
     }
     if (readAtDeadline.length > 0) this.deps.logger.warn({ readAtDeadline }, 'answers of some management points were read only at the deadline (this process is busy)');
     return results;
