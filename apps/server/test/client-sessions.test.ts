@@ -49,13 +49,13 @@ function answeredRequests(t: { after(fn: () => unknown): void }): Answered[] {
 
 /** Counts the sessions opened for one client (the MP's `siteport:mp:session` channel) until the test ends. */
 function sessionOpens(t: { after(fn: () => unknown): void }, clientId: () => string): { count: () => number } {
-  let opened = 0;
-  const onSession = (message: unknown): void => {
-    if ((message as { clientId: string }).clientId === clientId()) opened += 1;
-  };
+  // Every opening is kept and filtered when counted: the agent opens its first session while it
+  // starts, before the test knows the client id it registered with.
+  const opened: string[] = [];
+  const onSession = (message: unknown): void => void opened.push((message as { clientId: string }).clientId);
   sessionEvents.subscribe(onSession);
   t.after(() => sessionEvents.unsubscribe(onSession));
-  return { count: () => opened };
+  return { count: () => opened.filter((id) => id === clientId()).length };
 }
 
 async function registered(t: Parameters<typeof startTestServer>[0]) {
