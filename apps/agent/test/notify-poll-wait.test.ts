@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import pino from 'pino';
 import { SESSION_HEADERS, SIGNATURE_HEADERS } from '@siteport/protocol';
-import type { ClientConfig } from '../src/client-config.js';
-import { generateIdentityKeyPem, loadIdentityKey } from '../src/identity-key.js';
-import { MpTransport } from '../src/mp-transport.js';
 import { NotificationClient } from '../src/notify/notification-client.js';
 import { SessionKeeper } from '../src/session/session-keeper.js';
+import { httpOnlyClient } from './support/http-only-client.js';
 
 interface SeenPoll {
   waitSeconds: number;
@@ -65,23 +62,7 @@ function answerAfter(res: http.ServerResponse, seconds: number): void {
 }
 
 function notificationClient(t: { after(fn: () => unknown): void }, port: number): NotificationClient {
-  const config: ClientConfig = {
-    schema: 1,
-    siteCode: 'PS1',
-    managementPoints: ['127.0.0.1'],
-    internetManagementPoint: null,
-    alwaysInternet: false,
-    httpOnly: true,
-    caFingerprint: null,
-    category: 'workgroup',
-    ports: { http: { default: port, alternate: null }, https: { default: 1, alternate: null } },
-    clientId: 'client-1',
-    settingsVersion: 1,
-    communicationMode: 'https-or-http',
-    policyIntervalSeconds: 60,
-  };
-  const logger = pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' });
-  const key = loadIdentityKey(generateIdentityKeyPem());
+  const { key, logger, transport } = httpOnlyClient(port);
   const client = new NotificationClient({
     hosts: () => ['127.0.0.1'],
     clientId: () => 'client-1',
@@ -89,7 +70,7 @@ function notificationClient(t: { after(fn: () => unknown): void }, port: number)
     key: () => key,
     // No pinned CA: the TCP channel is never tried, the client long-polls.
     caPem: () => undefined,
-    transport: new MpTransport({ config: () => config, caPem: () => undefined, timeoutMs: 2000, retryDefaultAfterMs: 300_000, onContact: () => undefined, logger }),
+    transport,
     sessions: new SessionKeeper({ logger }),
     onAction: () => Promise.resolve(),
     logger,

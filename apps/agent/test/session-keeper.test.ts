@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import pino from 'pino';
 import { SESSION_HEADERS, SIGNATURE_HEADERS } from '@siteport/protocol';
-import type { ClientConfig } from '../src/client-config.js';
-import { generateIdentityKeyPem, loadIdentityKey } from '../src/identity-key.js';
 import { MpClient } from '../src/mp-client.js';
-import { MpTransport } from '../src/mp-transport.js';
 import { SessionKeeper } from '../src/session/session-keeper.js';
+import { httpOnlyClient } from './support/http-only-client.js';
 
 interface Seen {
   path: string;
@@ -57,41 +54,25 @@ async function scriptedMp(t: { after(fn: () => unknown): void }, sessions: Sessi
   return { port: (server.address() as { port: number }).port, seen };
 }
 
-function client(port: number) {
-  const config: ClientConfig = {
-    schema: 1,
-    siteCode: 'PS1',
-    managementPoints: ['127.0.0.1'],
-    internetManagementPoint: null,
-    alwaysInternet: false,
-    httpOnly: true,
-    caFingerprint: null,
-    category: 'workgroup',
-    ports: { http: { default: port, alternate: null }, https: { default: 1, alternate: null } },
-    clientId: 'client-1',
-    settingsVersion: 1,
-    communicationMode: 'https-or-http',
-    policyIntervalSeconds: 60,
-  };
-  const logger = pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' });
-  const transport = new MpTransport({ config: () => config, caPem: () => undefined, timeoutMs: 2000, retryDefaultAfterMs: 300_000, onContact: () => undefined, logger });
-  const sessions = new SessionKeeper({ logger });
-  const key = loadIdentityKey(generateIdentityKeyPem());
-  const beat = () => new MpClient(transport, sessions).heartbeat('client-1', key, { settingsVersion: 1, agentState: 'running', hostname: 'a' });
+/** A client against a scripted MP of this kind; its transport is closed after the test. */
+async function client(t: { after(fn: () => unknown): void }, sessions: Sessions, refuseMacs = 0) {
+  const mp = await scriptedMp(t, sessions, refuseMacs);
+  const { key, logger, transport } = httpOnlyClient(mp.port);
+  t.after(() => transport.close());
+  const keeper = new SessionKeeper({ logger });
+  const beat = () => new MpClient(transport, keeper).heartbeat('client-1', key, { settingsVersion: 1, agentState: 'running', hostname: 'a' });
   const poll = () =>
-    sessions.request(transport, { clientId: 'client-1', privateKey: key.privateKey }, () => ({ method: 'POST', path: '/mp/v1/notify/poll', body: { waitSeconds: 0, acks: [] } }), { poll: true });
-  return { beat, poll, transport };
+    keeper.request(transport, { clientId: 'client-1', privateKey: key.privateKey }, () => ({ method: 'POST', path: '/mp/v1/notify/poll', body: { waitSeconds: 0, acks: [] } }), { poll: true });
+  return { beat, poll, seen: mp.seen };
 }
 
 describe('SessionKeeper', () => {
   it('opens one session before the first request and sends heartbeats with its MAC', async (t) => {
-    const mp = await scriptedMp(t, 'requests');
-    const c = client(mp.port);
-    t.after(() => c.transport.close());
+    const c = await client(t, 'requests');
     await c.beat();
     await c.beat();
     await c.poll();
-    assert.deepEqual(mp.seen, [
+    assert.deepEqual(c.seen, [
       { path: '/mp/v1/notify/session', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'mac' },
       { path: '/mp/v1/heartbeat', auth: 'mac' },
@@ -100,30 +81,24 @@ describe('SessionKeeper', () => {
   });
 
   it('opens a new session and sends the request again, once, when the MP no longer holds the session', async (t) => {
-    const mp = await scriptedMp(t, 'requests', 1);
-    const c = client(mp.port);
-    t.after(() => c.transport.close());
+    const c = await client(t, 'requests', 1);
     await c.beat();
-    assert.deepEqual(mp.seen, [
+    assert.deepEqual(c.seen, [
       { path: '/mp/v1/notify/session', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'mac' },
       { path: '/mp/v1/notify/session', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'mac' },
     ]);
-    const twice = await scriptedMp(t, 'requests', 2);
-    const d = client(twice.port);
-    t.after(() => d.transport.close());
+    const d = await client(t, 'requests', 2);
     await assert.rejects(d.beat(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'E_SESSION_EXPIRED');
   });
 
   it('signs heartbeats but MACs long-polls against an MP whose sessions cover long-polls only (decision 0060)', async (t) => {
-    const mp = await scriptedMp(t, 'polls only');
-    const c = client(mp.port);
-    t.after(() => c.transport.close());
+    const c = await client(t, 'polls only');
     await c.beat();
     await c.poll();
     await c.beat();
-    assert.deepEqual(mp.seen, [
+    assert.deepEqual(c.seen, [
       { path: '/mp/v1/notify/session', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'signature' },
       { path: '/mp/v1/notify/poll', auth: 'mac' },
@@ -132,13 +107,11 @@ describe('SessionKeeper', () => {
   });
 
   it('signs every request, asking for a session only once, against an MP without sessions', async (t) => {
-    const mp = await scriptedMp(t, 'none');
-    const c = client(mp.port);
-    t.after(() => c.transport.close());
+    const c = await client(t, 'none');
     await c.beat();
     await c.beat();
     await c.poll();
-    assert.deepEqual(mp.seen, [
+    assert.deepEqual(c.seen, [
       { path: '/mp/v1/notify/session', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'signature' },
       { path: '/mp/v1/heartbeat', auth: 'signature' },

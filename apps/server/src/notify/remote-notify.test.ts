@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Logger } from 'pino';
-import type { NotifyAction } from '@siteport/protocol';
+import type { NotifyAction, NotifyClientResult } from '@siteport/protocol';
 import type { BridgeEvent, BridgeState, EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
 import { BridgeRequests } from '../cluster/bridge-requests.js';
 import { NotificationHub } from './notification-hub.js';
@@ -55,6 +55,14 @@ class Bus {
 
 const quiet = { warn: () => undefined } as unknown as Logger;
 
+/** The outcome both tests expect: the client that acked counts, the one that dropped timed out. */
+function assertFastAckedDroppedTimedOut(results: NotifyClientResult[]): void {
+  assert.deepEqual(results.sort((a, b) => a.clientId.localeCompare(b.clientId)), [
+    { clientId: 'dropped', outcome: 'timeout', via: 'http-poll' },
+    { clientId: 'fast', outcome: 'acknowledged', via: 'tcp' },
+  ]);
+}
+
 /** An issuing process and an answering MP whose hub holds a client that acks at once and one that dropped. */
 async function twoProcesses(bus: Bus): Promise<{ issuer: RemoteNotify; answerer: RemoteNotify }> {
   const hub = new NotificationHub({ offlineAfterMs: 300_000 });
@@ -69,7 +77,7 @@ async function twoProcesses(bus: Bus): Promise<{ issuer: RemoteNotify; answerer:
   const make = (origin: string, other: string, processHub: NotificationHub): RemoteNotify => {
     const bridge = bus.bridge(origin);
     const others = () => [{ id: other, host: `${other}.example` }];
-    return new RemoteNotify({ bridge, hub: processHub, requests: new BridgeRequests(bridge, others), others, logger: quiet, answerMarginMs: 100, resultEveryMs: 20 });
+    return new RemoteNotify({ bridge, hub: processHub, requests: new BridgeRequests(bridge, others), others, logger: quiet, answerMarginMs: 500, resultEveryMs: 20 });
   };
   const answerer = make('mp-b', 'site', hub);
   const issuer = make('site', 'mp-b', new NotificationHub({ offlineAfterMs: 300_000 }));
@@ -84,11 +92,7 @@ test('an answering MP sends acknowledgements as they come and the stragglers las
   const bus = new Bus();
   const { issuer, answerer } = await twoProcesses(bus);
   try {
-    const results = await issuer.deliver(null, { action: 'policy' }, 400);
-    assert.deepEqual(results.sort((a, b) => a.clientId.localeCompare(b.clientId)), [
-      { clientId: 'dropped', outcome: 'timeout', via: 'http-poll' },
-      { clientId: 'fast', outcome: 'acknowledged', via: 'tcp' },
-    ]);
+    assertFastAckedDroppedTimedOut(await issuer.deliver(null, { action: 'policy' }, 1500));
     const parts = bus.published.filter((p) => p.event.kind === 'notify-result').map((p) => p.event as Extract<BridgeEvent, { kind: 'notify-result' }>);
     assert.deepEqual(parts.map((p) => [p.results.map((r) => r.clientId), p.more ?? false]), [[['fast'], true], [['dropped'], false]]);
   } finally {
@@ -102,12 +106,8 @@ test('when an MP’s last part comes too late, the acknowledgements it already s
   bus.drop = (event) => event.kind === 'notify-result' && event.more !== true;
   const { issuer, answerer } = await twoProcesses(bus);
   try {
-    const results = await issuer.deliver(null, { action: 'policy' }, 400);
-    assert.deepEqual(results.sort((a, b) => a.clientId.localeCompare(b.clientId)), [
-      { clientId: 'dropped', outcome: 'timeout', via: 'http-poll' },
-      { clientId: 'fast', outcome: 'acknowledged', via: 'tcp' },
-    ]);
-    const named = await issuer.deliver(['dropped'], { action: 'policy' }, 200);
+    assertFastAckedDroppedTimedOut(await issuer.deliver(null, { action: 'policy' }, 1500));
+    const named = await issuer.deliver(['dropped'], { action: 'policy' }, 1000);
     assert.deepEqual(named, [{ clientId: 'dropped', outcome: 'timeout', via: 'http-poll' }]);
   } finally {
     answerer.stop();
