@@ -3,11 +3,10 @@
 import type { KeyObject } from 'node:crypto';
 import https from 'node:https';
 import { type ClientSession, createRequestSigner, sessionHeaders, startClientSession } from '@siteport/agent';
-import { CLIENT_SESSION_PATH, type ClientSessionResponse, MP_PREFIX, type NotifyAck } from '@siteport/protocol';
+import { CLIENT_SESSION_PATH, type ClientSessionResponse, type NotifyAck, POLL_PATH } from '@siteport/protocol';
 import type { FleetClientContext } from './fleet-client-context.js';
 import type { FleetTarget } from './fleet-plan.js';
 
-const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 const RETRY_MS = 1000;
 
 interface Answer {

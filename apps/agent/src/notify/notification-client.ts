@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';
-import { MP_PREFIX, type NotifyAck, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
+import { type NotifyAck, POLL_PATH, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
 import type { MpResponse, MpTransport } from '../mp-transport.js';
 import type { SessionKeeper } from '../session/session-keeper.js';
@@ -56,7 +56,6 @@ export interface NotifyEvent {
 const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
 /** Default wait of one long-poll (decision 0061): about twice the TCP keep-alive, under two minutes. */
 export const DEFAULT_POLL_WAIT_SECONDS = 110;
-const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 
 /**
  * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification

@@ -5,6 +5,7 @@ import {
   InventoryRequest,
   MP_PREFIX,
   type NotifyAction,
+  POLL_PATH,
   PollRequest,
   SiteportError,
 } from '@siteport/protocol';
@@ -18,8 +19,6 @@ import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';
 import { type PollDeadline, PollDeadlines } from './poll-deadlines.js';
 
-/** Long-poll path: the HTTP(S) fallback of the notification channel (SPEC S3). */
-export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 /** Inventory path: MACs and subnets for Wake-on-LAN. */
 export const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
 

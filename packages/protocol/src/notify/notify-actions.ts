@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { MP_PREFIX } from '../protocol-version.js';
 
 /**
  * What the site can ask a client to do through the notification channel (or, as fallback, the
@@ -78,6 +79,9 @@ export function notifyAuthString(siteCode: string, clientId: string, nonce: stri
 export const SAFE_POLL_WAIT_SECONDS = 50;
 /** Longest wait a long-poll may ask for. */
 export const MAX_POLL_WAIT_SECONDS = 300;
+
+/** Path of the long-poll, the HTTP(S) fallback of the notification channel (SPEC S3). */
+export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 
 /** `POST /mp/v1/notify/poll` (signed, or with the client session's MAC): acks of the actions just handled and how long to wait. */
 export const PollRequest = Type.Object({
