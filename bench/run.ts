@@ -2,7 +2,7 @@
 // BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
-// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000): one full site on PostgreSQL (BENCH_ONLY=scale).
+// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
@@ -77,6 +77,7 @@ if (only === undefined || only === 'scale') {
       niceness: Number(process.env.SCALE_NICE ?? 0),
       scheduling: fleetScheduling(process.env.SCALE_SCHED, 'SCALE_SCHED'),
       ...(process.env.SCALE_PER_WORKER === undefined ? {} : { perWorker: Number(process.env.SCALE_PER_WORKER) }),
+      ...(process.env.SCALE_CONNECT_SECONDS === undefined ? {} : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
     }),
   );
 }

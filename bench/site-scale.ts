@@ -26,6 +26,8 @@ export interface SiteScaleOptions {
   keepAliveSeconds?: number;
   /** Clients per fleet worker process. @default 10,000 */
   perWorker?: number;
+  /** No client starts connecting after this many seconds (a bound on the run). @default 1800 */
+  connectDeadlineSeconds?: number;
   /**
    * Scheduling niceness of the fleet workers (0–19). The simulated clients stand for other
    * machines; at 19 they take the cores only when the MPs leave them. @default 0
@@ -128,7 +130,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       sourceAddresses: sources,
       caFile: path.join(dir, 'pki', 'ca.pem'),
       keyFiles,
-      connectDeadlineSeconds: 1800,
+      connectDeadlineSeconds: options.connectDeadlineSeconds ?? 1800,
       lifetimeSeconds: 3600,
       maxPerTarget: 19_500,
       niceness: options.niceness ?? 0,
