@@ -71,7 +71,7 @@ function signIn(s: TestServer, user: string, password: string, localAddress?: st
   });
 }
 
-const codeOf = (a: Answer): string | undefined => a.body?.error?.code;
+const codeOf = (a: Answer): string | undefined => (a.body as { error?: { code?: string } } | undefined)?.error?.code;
 const retryAfter = (a: Answer): number => Number(a.headers['retry-after']);
 
 test('twenty wrong passwords for one account are not all answered 401: after five the name is locked with 429 and Retry-After, the right password is refused too, and the lock is audited', async (t) => {
