@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import { SiteportError } from '@siteport/protocol';
-import { type AttemptOutcome, FailureBudget, type Lockout } from './failure-budget.js';
+import { type AttemptOutcome, FailureBudget, type FailureBudgetLimits, type Lockout } from './failure-budget.js';
 
 /** How many failures the admin listener forgives, and for how long it locks after them. */
 export interface AuthThrottleLimits {
@@ -75,11 +75,13 @@ export class AuthThrottle {
 
   constructor(private readonly deps: { limits: AuthThrottleLimits; logger: Logger; now?: () => number }) {
     const lockoutMs = deps.limits.lockoutSeconds * 1000;
-    const budget = (failures: number): FailureBudget =>
-      new FailureBudget({ failures, lockoutMs, maxKeys: MAX_KEYS }, deps.now);
-    this.accounts = budget(deps.limits.accountFailures);
-    this.signInSources = budget(deps.limits.sourceFailures);
-    this.tokenSources = budget(deps.limits.sourceFailures);
+    const budget = (failures: number, inFlight: FailureBudgetLimits['inFlight']): FailureBudget =>
+      new FailureBudget({ failures, lockoutMs, maxKeys: MAX_KEYS, inFlight }, deps.now);
+    // Parallel sign-ins are few (the hashing gate admits ten), parallel token checks many: a busy
+    // script with the right token must not be refused for its own parallel requests.
+    this.accounts = budget(deps.limits.accountFailures, 'always');
+    this.signInSources = budget(deps.limits.sourceFailures, 'always');
+    this.tokenSources = budget(deps.limits.sourceFailures, 'after-failure');
   }
 
   /** Admits a sign-in of `user` from `address`, or throws E_SIGN_IN_LOCKED. */

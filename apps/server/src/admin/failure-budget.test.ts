@@ -14,7 +14,7 @@ function fail(budget: FailureBudget, key: string): ReturnType<FailureBudget['set
 
 test('a key is locked at its last allowed failure, refused while locked, and free again when the lock ends', () => {
   const c = clock();
-  const budget = new FailureBudget({ failures: 3, lockoutMs: 60_000, maxKeys: 100 }, c.now);
+  const budget = new FailureBudget({ failures: 3, lockoutMs: 60_000, maxKeys: 100, inFlight: 'always' }, c.now);
   assert.equal(fail(budget, 'admin'), undefined);
   assert.equal(fail(budget, 'admin'), undefined);
   const lock = fail(budget, 'admin');
@@ -29,7 +29,7 @@ test('a key is locked at its last allowed failure, refused while locked, and fre
 });
 
 test('attempts in flight count against the budget, so parallel attempts cannot overshoot it', () => {
-  const budget = new FailureBudget({ failures: 2, lockoutMs: 60_000, maxKeys: 100 });
+  const budget = new FailureBudget({ failures: 2, lockoutMs: 60_000, maxKeys: 100, inFlight: 'always' });
   assert.equal(budget.tryReserve('admin'), 0);
   assert.equal(budget.tryReserve('admin'), 0);
   assert.ok(budget.tryReserve('admin') > 0, 'a third parallel attempt waits');
@@ -37,9 +37,18 @@ test('attempts in flight count against the budget, so parallel attempts cannot o
   assert.equal(budget.tryReserve('admin'), 0, 'a settled attempt frees its place');
 });
 
+test('with in-flight attempts counted only after a failure, a clean key is never refused for parallel attempts', () => {
+  const budget = new FailureBudget({ failures: 2, lockoutMs: 60_000, maxKeys: 100, inFlight: 'after-failure' });
+  for (let i = 0; i < 5; i++) assert.equal(budget.tryReserve('script'), 0);
+  for (let i = 0; i < 5; i++) budget.settle('script', 'none');
+  assert.equal(fail(budget, 'script'), undefined);
+  assert.equal(budget.tryReserve('script'), 0);
+  assert.ok(budget.tryReserve('script') > 0, 'after a failure, attempts in flight count');
+});
+
 test('a success forgets the failures; failures are forgotten on their own after the lockout time', () => {
   const c = clock();
-  const budget = new FailureBudget({ failures: 3, lockoutMs: 60_000, maxKeys: 100 }, c.now);
+  const budget = new FailureBudget({ failures: 3, lockoutMs: 60_000, maxKeys: 100, inFlight: 'always' }, c.now);
   fail(budget, 'admin');
   fail(budget, 'admin');
   assert.equal(budget.tryReserve('admin'), 0);
@@ -52,7 +61,7 @@ test('a success forgets the failures; failures are forgotten on their own after 
 });
 
 test('memory stays bounded when many keys fail, and a locked key outlives the unlocked ones', () => {
-  const flood = new FailureBudget({ failures: 2, lockoutMs: 60_000, maxKeys: 50 });
+  const flood = new FailureBudget({ failures: 2, lockoutMs: 60_000, maxKeys: 50, inFlight: 'always' });
   assert.equal(fail(flood, 'admin'), undefined);
   assert.ok(fail(flood, 'admin') !== undefined);
   for (let i = 0; i < 1000; i++) fail(flood, `name-${i}`);

@@ -6,6 +6,12 @@ export interface FailureBudgetLimits {
   readonly lockoutMs: number;
   /** Keys remembered at most; beyond it expired keys are dropped, then the oldest unlocked one. */
   readonly maxKeys: number;
+  /**
+   * When attempts in flight count against the budget: `always` (no parallel overshoot at all), or
+   * `after-failure` (a key without failures is never refused for its parallel attempts; one wave of
+   * parallel guesses can overshoot the budget once).
+   */
+  readonly inFlight: 'always' | 'after-failure';
 }
 
 /** A lock that one failure has just started. */
@@ -57,7 +63,8 @@ export class FailureBudget {
     if (entry !== undefined) {
       if (entry.lockedUntil > now) return entry.lockedUntil - now;
       // Budget taken by attempts in flight: one of them settles within a password check.
-      if (entry.failures + entry.pending >= this.limits.failures) return 1000;
+      const counted = this.limits.inFlight === 'always' || entry.failures > 0;
+      if (counted && entry.failures + entry.pending >= this.limits.failures) return 1000;
     } else {
       entry = { failures: 0, pending: 0, lastFailureAt: 0, lockedUntil: 0 };
       this.makeRoom(now);
