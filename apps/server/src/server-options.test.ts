@@ -35,3 +35,34 @@ test('the host clients use for an MP is its first public host, else its specific
   assert.equal(mpHost({ publicHosts: [], bindHost: '::' }), os.hostname());
   assert.equal(mpHost({ publicHosts: [], bindHost: '0.0.0.0' }), os.hostname());
 });
+
+test('admin allow-hosts are host names or IP addresses, lower-cased and without duplicates; anything else is E_OPTION', () => {
+  assert.deepEqual(parseServerOptions({ dataDir: '/tmp/x' }).adminAllowHosts, []);
+  assert.deepEqual(parseServerOptions({ dataDir: '/tmp/x', adminAllowHosts: ['Admin.Example.org.', 'admin.example.org', '10.0.0.5', 'fd00::5'] }).adminAllowHosts, [
+    'admin.example.org',
+    '10.0.0.5',
+    'fd00::5',
+  ]);
+  for (const bad of ['', 'evil.example/path', 'a b', '*.example.org', 'http://admin', '-admin.example', 'x'.repeat(64)]) {
+    assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', adminAllowHosts: [bad] }), (e) => isSiteportError(e, 'E_OPTION') && /--admin-allow-host/.test(e.message), bad);
+  }
+});
+
+test('sign-in throttling defaults to 5 failures per account name, 20 per address and a 900 s lockout, and refuses values out of range', () => {
+  assert.deepEqual(parseServerOptions({ dataDir: '/tmp/x' }).authThrottle, { accountFailures: 5, sourceFailures: 20, lockoutSeconds: 900 });
+  assert.deepEqual(parseServerOptions({ dataDir: '/tmp/x', signInFailures: '3', sourceFailures: 50, lockoutSeconds: '60' }).authThrottle, {
+    accountFailures: 3,
+    sourceFailures: 50,
+    lockoutSeconds: 60,
+  });
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ signInFailures: '0' }, /--sign-in-failures must be a whole number from 1 to 1000/],
+    [{ signInFailures: 'five' }, /--sign-in-failures/],
+    [{ sourceFailures: 100_001 }, /--source-failures must be a whole number from 1 to 100000/],
+    [{ lockoutSeconds: '0' }, /--lockout must be a whole number of seconds from 1 to 86400/],
+    [{ lockoutSeconds: '1.5' }, /--lockout/],
+  ];
+  for (const [input, message] of cases) {
+    assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', ...input }), (e) => isSiteportError(e, 'E_OPTION') && message.test(e.message), JSON.stringify(input));
+  }
+});

@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
 import type { RegistryTiming } from './cluster/mp-registry.js';
+import { type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from './admin/auth-throttle.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export interface ServerOptions {
@@ -20,6 +22,14 @@ export interface ServerOptions {
   readonly adminPort: number;
   /** Address of the admin listener; anything but loopback serves HTTPS. @default '127.0.0.1' */
   readonly adminHost: string;
+  /**
+   * `--admin-allow-host`: more host names the admin listener answers to (the Host header), beside IP
+   * addresses, `localhost`, the site certificate's names and {@link adminHost}; they also go into the
+   * site certificate. Any other name is refused with E_ADMIN_HOST (DNS rebinding guard). @default []
+   */
+  readonly adminAllowHosts: readonly string[];
+  /** `--sign-in-failures`, `--source-failures`, `--lockout`: sign-in and bearer-token throttling (decision 0096). */
+  readonly authThrottle: AuthThrottleLimits;
   /** Address the MP listeners bind. @default '::' (all addresses, IPv4 and IPv6) */
   readonly bindHost: string;
   /** Initial ports of a new site; 0 picks a free port at first start. */
@@ -72,6 +82,10 @@ export type ServerOptionsInput = Partial<{
   siteCode: string;
   adminPort: number | string;
   adminHost: string;
+  adminAllowHosts: readonly string[];
+  signInFailures: number | string;
+  sourceFailures: number | string;
+  lockoutSeconds: number | string;
   bindHost: string;
   httpPort: number | string;
   httpsPort: number | string;
@@ -120,6 +134,29 @@ function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
     tokenFile: path.resolve(input.parentTokenFile),
     caFile: input.parentCaFile === undefined ? undefined : path.resolve(input.parentCaFile),
     waitSeconds,
+  });
+}
+
+/** A host name as in DNS (letters, digits, hyphens; dot-separated labels) or an IP address. */
+function allowHost(value: string): string {
+  const name = value.trim().toLowerCase().replace(/\.$/, '');
+  const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+  if (isIP(name) !== 0 || (name.length <= 253 && name.split('.').every((part) => label.test(part)))) return name;
+  throw new SiteportError('E_OPTION', `--admin-allow-host must be a host name like admin.example.org or an IP address, got ${JSON.stringify(value)}`);
+}
+
+function count(name: string, value: number | string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new SiteportError('E_OPTION', `--${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
+  return Object.freeze({
+    accountFailures: count('sign-in-failures', input.signInFailures, DEFAULT_AUTH_THROTTLE.accountFailures, 1000),
+    sourceFailures: count('source-failures', input.sourceFailures, DEFAULT_AUTH_THROTTLE.sourceFailures, 100_000),
+    lockoutSeconds: seconds('lockout', input.lockoutSeconds, DEFAULT_AUTH_THROTTLE.lockoutSeconds, 1),
   });
 }
 
@@ -197,6 +234,8 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     siteCode: input.siteCode === undefined ? undefined : parseSiteCode(input.siteCode, '--site-code'),
     adminPort: optionPort('admin-port', input.adminPort, 8440),
     adminHost: input.adminHost ?? '127.0.0.1',
+    adminAllowHosts: Object.freeze([...new Set((input.adminAllowHosts ?? []).map(allowHost))]),
+    authThrottle: authThrottle(input),
     bindHost: input.bindHost ?? '::',
     initialPorts: Object.freeze({
       http: optionPort('http-port', input.httpPort, DEFAULT_PORTS.http),

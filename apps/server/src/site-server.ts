@@ -6,6 +6,8 @@ import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
 import type { ServedEndpoint } from './rollouts/served-endpoints.js';
 import { AdminApi } from './admin/admin-api.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { AuthThrottle } from './admin/auth-throttle.js';
+import { HostAllowList } from './admin/host-allow-list.js';
 import { directoryRoutes } from './admin/directory-routes.js';
 import { loadAdminToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
 import { DirectoryService } from './directory/directory-service.js';
@@ -15,7 +17,7 @@ import { createMpParts } from './mp/mp-wiring.js';
 import { SiteCluster } from './cluster/site-cluster.js';
 import { managementPointRoutes } from './admin/management-point-routes.js';
 import { notifyRoutes } from './admin/notify-routes.js';
-import { loadSitePki } from './pki/site-pki.js';
+import { loadSitePki, siteCertificateNames } from './pki/site-pki.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
 import { RolloutRepository } from './repositories/rollout-repository.js';
@@ -147,10 +149,11 @@ export class SiteServer {
     const siteCode: string = secondary?.siteCode ?? (await ensureSite(sites, options, logger));
     const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
     if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
-    const pki = await loadSitePki(options.dataDir, siteCode, options.publicHosts);
+    const pki = await loadSitePki(options.dataDir, siteCode, [...options.publicHosts, ...options.adminAllowHosts]);
     const token = await loadAdminToken(options.dataDir);
     // Before any timed part starts: hashing the first password takes a while (decision 0050).
-    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }) });
+    const throttle = new AuthThrottle({ limits: options.authThrottle, logger: logger.child({ component: 'auth-throttle' }) });
+    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }), throttle });
     await accounts.ensureInitialAdministrator(options.dataDir);
 
     const cluster = await SiteCluster.open({
@@ -305,7 +308,8 @@ export class SiteServer {
       ...managementPointRoutes(cluster, (code) => ports.site(code)),
       ...consoleRoutes(accounts),
     ];
-    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR });
+    const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
+    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
     const bound = await admin.listen(options.adminHost, options.adminPort);
     this.lifecycle.onStop(() => admin.close());
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));

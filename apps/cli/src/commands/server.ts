@@ -9,6 +9,10 @@ interface ServerFlags {
   siteCode?: string;
   adminPort?: string;
   adminHost?: string;
+  adminAllowHost?: string[];
+  signInFailures?: string;
+  sourceFailures?: string;
+  lockout?: string;
   bind?: string;
   httpPort?: string;
   httpsPort?: string;
@@ -79,6 +83,10 @@ export function register(program: Command): void {
     .option('--site-code <code>', 'site code of a new site (3 letters/digits)', undefined)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', '8440')
     .option('--admin-host <addr>', 'admin API address; other than loopback serves HTTPS', '127.0.0.1')
+    .option('--admin-allow-host <name>', 'another host name the admin API answers to (repeatable; goes into the certificate); other names are refused (DNS rebinding guard)', collect)
+    .option('--sign-in-failures <n>', 'wrong console passwords for one account name before it is locked (default 5)')
+    .option('--source-failures <n>', 'failed sign-ins, or wrong bearer tokens, from one address before it is blocked (default 20)')
+    .option('--lockout <seconds>', 'how long a locked account name or blocked address is refused (default 900)')
     .option('--bind <addr>', 'address the management point listens on', '::')
     .option('--http-port <n>', "a new site's HTTP request port (0 = any free port)")
     .option('--https-port <n>', "a new site's HTTPS request port")
@@ -107,6 +115,10 @@ export function register(program: Command): void {
         ...(flags.siteCode === undefined ? {} : { siteCode: flags.siteCode }),
         ...(flags.adminPort === undefined ? {} : { adminPort: flags.adminPort }),
         ...(flags.adminHost === undefined ? {} : { adminHost: flags.adminHost }),
+        ...(flags.adminAllowHost === undefined ? {} : { adminAllowHosts: flags.adminAllowHost }),
+        ...(flags.signInFailures === undefined ? {} : { signInFailures: flags.signInFailures }),
+        ...(flags.sourceFailures === undefined ? {} : { sourceFailures: flags.sourceFailures }),
+        ...(flags.lockout === undefined ? {} : { lockoutSeconds: flags.lockout }),
         ...(flags.bind === undefined ? {} : { bindHost: flags.bind }),
         ...(flags.httpPort === undefined ? {} : { httpPort: flags.httpPort }),
         ...(flags.httpsPort === undefined ? {} : { httpsPort: flags.httpsPort }),

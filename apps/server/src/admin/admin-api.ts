@@ -7,6 +7,8 @@ import { type AdminRoute, type RouteContext } from './admin-routes.js';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import type { HostAllowList } from './host-allow-list.js';
 import { openApiDocument } from './openapi.js';
 
 interface CompiledRoute {
@@ -49,9 +51,13 @@ export class AdminApi {
       accounts?: ConsoleAccounts;
       /** The built console; without it /console/ is not served. */
       consoleDir?: string;
+      /** The names this listener answers to (DNS rebinding guard, decision 0096). */
+      hosts: HostAllowList;
+      /** Throttles wrong bearer tokens per address (and console sign-ins, through `accounts`). */
+      throttle: AuthThrottle;
     },
   ) {
-    this.authenticator = new AdminAuthenticator({ token: deps.token, accounts: deps.accounts, secure: () => this.secure });
+    this.authenticator = new AdminAuthenticator({ token: deps.token, accounts: deps.accounts, secure: () => this.secure, throttle: deps.throttle });
     this.compiled = deps.routes.map(compile);
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
@@ -77,6 +83,8 @@ export class AdminApi {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
+      // Before anything else, also GETs and the console's files: a rebinding page may read what it gets.
+      this.deps.hosts.check(req.headers.host);
       const url = new URL(req.url ?? '/', 'http://admin');
       if (url.pathname === `${ADMIN_PREFIX}/openapi.json` && req.method === 'GET') {
         sendJson(res, 200, this.openApi);
@@ -103,7 +111,7 @@ export class AdminApi {
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
-      const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} } };
+      const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} }, source: req.socket.remoteAddress };
       const result = await match.route.handle(ctx);
       for (const [name, value] of Object.entries(ctx.reply.headers)) res.setHeader(name, value);
       sendJson(res, 200, result);

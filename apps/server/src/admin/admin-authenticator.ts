@@ -1,8 +1,9 @@
 import type http from 'node:http';
-import { CSRF_HEADER, type ConsoleRole, SESSION_COOKIE, SiteportError } from '@siteport/protocol';
+import { CSRF_HEADER, type ConsoleRole, SESSION_COOKIE, SiteportError, isSiteportError } from '@siteport/protocol';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import type { ConsoleSession } from '../console/console-user-repository.js';
 import { tokenMatches } from './admin-token.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 /** Who made an admin request, and with which rights. */
 export interface Caller {
@@ -42,7 +43,7 @@ const changes = (method: string): boolean => method !== 'GET' && method !== 'HEA
  * session may only read.
  */
 export class AdminAuthenticator {
-  constructor(private readonly deps: { token: string; accounts: ConsoleAccounts | undefined; secure: () => boolean }) {}
+  constructor(private readonly deps: { token: string; accounts: ConsoleAccounts | undefined; secure: () => boolean; throttle: AuthThrottle }) {}
 
   /** The origin a browser shows for this listener, from the Host header the browser sent. */
   private ownOrigin(req: http.IncomingMessage): string {
@@ -66,7 +67,7 @@ export class AdminAuthenticator {
     if (changes(route.method)) this.checkOrigin(req, false);
     if (!route.auth) return ANONYMOUS;
     const header = req.headers.authorization;
-    if (header !== undefined) return this.bearer(header, req);
+    if (header !== undefined) return this.throttledBearer(header, req);
     const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (cookie === undefined || this.deps.accounts === undefined) {
       throw new SiteportError('E_UNAUTHORIZED', 'send Authorization: Bearer <token> (the token is in <data dir>/admin-token) or sign in to the console at /console/');
@@ -84,6 +85,22 @@ export class AdminAuthenticator {
       }
     }
     return { actor: `user:${session.userName}`, role: session.role, via: 'session', session };
+  }
+
+  /**
+   * Bearer attempts counted per source address (decision 0096): an address that sent too many wrong
+   * tokens gets E_TOKEN_BLOCKED (429) before its token is looked at. A success does not refill the budget.
+   */
+  private async throttledBearer(header: string, req: http.IncomingMessage): Promise<Caller> {
+    const attempt = this.deps.throttle.beginToken(req.socket.remoteAddress);
+    try {
+      const caller = await Promise.resolve(this.bearer(header, req));
+      attempt.settle('none');
+      return caller;
+    } catch (error) {
+      attempt.settle(isSiteportError(error, 'E_UNAUTHORIZED') ? 'failure' : 'none');
+      throw error;
+    }
   }
 
   private bearer(header: string, req: http.IncomingMessage): Caller {

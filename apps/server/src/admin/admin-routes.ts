@@ -27,6 +27,8 @@ export interface RouteContext {
   secure: boolean;
   /** Extra response headers a route sets (the console's session cookie). */
   reply: { headers: Record<string, string> };
+  /** The peer address of the connection (never X-Forwarded-For, which a client can forge); sign-in is throttled by it. */
+  source: string | undefined;
 }
 
 /** One admin API route: its OpenAPI facts and its handler. */

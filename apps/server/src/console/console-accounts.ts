@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { type ConsoleUserView, type CreateUserBody, SiteportError } from '@siteport/protocol';
 import { writeFileAtomic } from '../fs/atomic-file.js';
+import type { AuthThrottle, SignInLockout } from '../admin/auth-throttle.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { ConsoleSession, ConsoleUserRepository } from './console-user-repository.js';
+import type { ConsoleSession, ConsoleUser, ConsoleUserRepository } from './console-user-repository.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password-hash.js';
 
 /** File the first administrator's password is written to at first start (mode 0600). */
@@ -30,7 +31,17 @@ export interface NewSession {
 export class ConsoleAccounts {
   private readonly users: ConsoleUserRepository;
 
-  constructor(private readonly deps: { db: Kysely<SiteDatabase>; users: ConsoleUserRepository; audit: AuditRepository; logger: Logger; now?: () => Date }) {
+  constructor(
+    private readonly deps: {
+      db: Kysely<SiteDatabase>;
+      users: ConsoleUserRepository;
+      audit: AuditRepository;
+      logger: Logger;
+      /** Locks account names and addresses after failed sign-ins (decision 0096). */
+      throttle: AuthThrottle;
+      now?: () => Date;
+    },
+  ) {
     this.users = deps.users;
   }
 
@@ -64,15 +75,30 @@ export class ConsoleAccounts {
     return file;
   }
 
-  /** Checks a user name and password; on success opens a session. Wrong name and wrong password fail alike. */
-  async signIn(name: string, password: string): Promise<NewSession> {
-    const user = await this.users.find(name);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE()));
+  /**
+   * Checks a user name and password from a source address; on success opens a session. Wrong name
+   * and wrong password fail alike. A locked name or address is refused (E_SIGN_IN_LOCKED) before
+   * any password is checked; a full hashing line is E_PASSWORD_BUSY.
+   */
+  async signIn(name: string, password: string, source: string | undefined): Promise<NewSession> {
+    const attempt = this.deps.throttle.beginSignIn(name, source);
+    let user: ConsoleUser | undefined;
+    let ok: boolean;
+    try {
+      user = await this.users.find(name);
+      ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE()));
+    } catch (error) {
+      attempt.abandoned();
+      throw error;
+    }
     if (user === undefined || !ok) {
+      const lockouts = attempt.failed();
       if (signInChannel.hasSubscribers) signInChannel.publish({ user: name, ok: false });
-      this.deps.logger.warn({ user: name }, 'console sign-in refused');
+      this.deps.logger.warn({ user: name, source }, 'console sign-in refused');
+      await this.auditLockouts(name, source, lockouts);
       throw new SiteportError('E_SIGN_IN', 'wrong user name or password; the first administrator is "admin" with the password in <data dir>/console-initial-password');
     }
+    attempt.succeeded();
     const now = this.now();
     const cookieValue = randomBytes(32).toString('base64url');
     const session: ConsoleSession = {
@@ -88,6 +114,16 @@ export class ConsoleAccounts {
     if (signInChannel.hasSubscribers) signInChannel.publish({ user: name, ok: true });
     this.deps.logger.info({ user: name }, 'console sign-in');
     return { cookieValue, session };
+  }
+
+  /** An account name's lock is audited (an address's is only logged: it names no account). */
+  private async auditLockouts(name: string, source: string | undefined, lockouts: SignInLockout[]): Promise<void> {
+    for (const lock of lockouts.filter((l) => l.scope === 'account')) {
+      await this.deps.audit.append(this.deps.db, {
+        at: this.now().toISOString(), actor: 'anonymous', siteCode: null, action: 'console.sign-in.lockout',
+        oldValue: null, newValue: { user: name, source: source ?? null, failures: lock.failures, until: lock.until.toISOString() }, outcome: 'locked',
+      });
+    }
   }
 
   /** The live session a cookie value belongs to, if any. */

@@ -41,7 +41,7 @@ export function consoleRoutes(accounts: ConsoleAccounts): AdminRoute[] {
       response: SessionView,
       handle: async (ctx) => {
         const { user, password } = parseSignInBody(ctx.body);
-        const { cookieValue, session } = await accounts.signIn(user, password);
+        const { cookieValue, session } = await accounts.signIn(user, password, ctx.source);
         ctx.reply.headers['set-cookie'] = sessionCookie(cookieValue, ctx.secure, Math.floor(SESSION_LIFETIME_MS / 1000));
         ctx.reply.headers['cache-control'] = 'no-store';
         return { user: session.userName, role: session.role, via: 'session', csrfToken: session.csrfToken, expiresAt: session.expiresAt } satisfies SessionView;

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { HashGate } from './hash-gate.js';
 
 /**
  * scrypt cost parameters: N=2^15, r=8, p=1 (32 MiB per hash), below OWASP's N=2^17 to keep sign-in
@@ -11,9 +12,18 @@ const P = 1;
 const KEY_LENGTH = 32;
 const MAX_MEM = 128 * N * R * 2;
 
+/**
+ * Every hash of this process passes one gate: the thread pool it runs on is per process (decision 0096).
+ * A hash that finds the gate full fails at once with E_PASSWORD_BUSY.
+ */
+export const PASSWORD_HASH_GATE = new HashGate();
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEM * Math.max(1, n / N) }, (error, key) => (error ? reject(error) : resolve(key))),
+  return PASSWORD_HASH_GATE.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEM * Math.max(1, n / N) }, (error, key) => (error ? reject(error) : resolve(key))),
+      ),
   );
 }
 
@@ -36,5 +46,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A hash of a random password: verified against when the user does not exist, so timing does not tell. */
 export const DUMMY_HASH_PROMISE: () => Promise<string> = (() => {
   let cached: Promise<string> | undefined;
-  return () => (cached ??= hashPassword(randomBytes(16).toString('base64url')));
+  // A refused attempt (E_PASSWORD_BUSY) is not kept: the next caller tries again.
+  return () =>
+    (cached ??= hashPassword(randomBytes(16).toString('base64url')).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    }));
 })();

@@ -22,6 +22,9 @@ export function sendError(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
+  // A code that says "not now" (429, 503) carries how long to wait; it becomes the Retry-After header.
+  const retryAfter = known.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
   sendJson(res, httpStatusOf(known.code), known.toBody());
 }
 
