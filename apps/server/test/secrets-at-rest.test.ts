@@ -98,8 +98,8 @@ test('a bind password an earlier version left in plain text is sealed at the nex
   assert.ok(databaseBytes(dataDir).includes(account.password), 'the plain text is in the file before the start');
 
   const { server, logs } = await startLogged(t, dataDir);
-  assert.match(logs(), /sealed the directory bind password\(s\) an earlier version stored in plain text/);
   assert.ok(!databaseBytes(dataDir).includes(account.password), 'after the start no database file holds the plain text');
+  assert.match(logs(), /sealed the directory bind password\(s\) an earlier version stored in plain text/);
   const admin = await adminOf(server);
   await server.directory?.settled();
   const view = await admin<DirectoryView>('GET', '/sites/PS1/directory');
