@@ -16,7 +16,11 @@ const FAST = { directoryRetryBaseMs: 100, directoryRetryMaxMs: 400, directoryTim
 const account = SLAPD_ACCOUNTS.siteServer;
 
 function haveSlapd(t: Parameters<typeof requireTool>[0]): boolean {
-  return requireTool(t, 'slapd', 'apt-get install slapd ldap-utils') && requireTool(t, 'ldapsearch', 'apt-get install ldap-utils') && requireTool(t, 'openssl', 'apt-get install openssl');
+  return (
+    requireTool(t, 'slapd', 'apt-get install slapd ldap-utils') &&
+    requireTool(t, 'ldapsearch', 'apt-get install ldap-utils') &&
+    requireTool(t, 'openssl', 'apt-get install openssl')
+  );
 }
 
 /** The bytes of the SQLite database and its -wal and -shm files, as one latin1 string. */
@@ -33,7 +37,10 @@ function databaseBytes(dataDir: string): string {
 }
 
 /** A site server on SQLite whose log lines are kept (warn and above). */
-async function startLogged(t: Parameters<typeof startTestServer>[0], dataDir: string): Promise<{ server: SiteServer; logs: () => string }> {
+async function startLogged(
+  t: Parameters<typeof startTestServer>[0],
+  dataDir: string,
+): Promise<{ server: SiteServer; logs: () => string }> {
   let logs = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -42,19 +49,33 @@ async function startLogged(t: Parameters<typeof startTestServer>[0], dataDir: st
     },
   });
   const server = await SiteServer.start(
-    { dataDir, adminPort: 0, httpPort: 0, httpsPort: 0, notificationPort: 0, bindHost: '127.0.0.1', ...FAST, publicHosts: ['127.0.0.1'] },
+    {
+      dataDir,
+      adminPort: 0,
+      httpPort: 0,
+      httpsPort: 0,
+      notificationPort: 0,
+      bindHost: '127.0.0.1',
+      ...FAST,
+      publicHosts: ['127.0.0.1'],
+    },
     pino({ level: 'warn' }, sink),
   );
   t.after(() => server.stop());
   return { server, logs: () => logs };
 }
 
-async function adminOf(server: SiteServer): Promise<<T>(method: string, p: string, body?: unknown) => Promise<{ status: number; body: T }>> {
+function adminOf(
+  server: SiteServer,
+): <T>(method: string, p: string, body?: unknown) => Promise<{ status: number; body: T }> {
   const token = readFileSync(server.info.adminTokenFile, 'utf8').trim();
   return async <T>(method: string, p: string, body?: unknown) => {
     const res = await fetch(`${server.info.adminUrl}/api/v1${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as T };
@@ -66,8 +87,12 @@ test('the directory bind password is stored encrypted: the SQLite database, WAL 
   const ldap = await startSlapd(t);
   const dataDir = tempDir(t);
   const { server, logs } = await startLogged(t, dataDir);
-  const admin = await adminOf(server);
-  const put = await admin<DirectoryView>('PUT', '/sites/PS1/directory', { url: `${ldap.url}/${ldap.baseDn}`, bindDn: account.dn, password: account.password });
+  const admin = adminOf(server);
+  const put = await admin<DirectoryView>('PUT', '/sites/PS1/directory', {
+    url: `${ldap.url}/${ldap.baseDn}`,
+    bindDn: account.dn,
+    password: account.password,
+  });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal(put.body.publish.state, 'published', 'the sealed password still binds');
   const bytes = databaseBytes(dataDir);
@@ -76,9 +101,14 @@ test('the directory bind password is stored encrypted: the SQLite database, WAL 
 
   assert.equal(put.body.passwordSet, true);
   assert.equal(put.body.tls, 'none');
-  assert.match(put.body.warnings.join('\n'), /sent in clear text to ldap:\/\/127\.0\.0\.1:\d+; use ldaps:\/\/ or StartTLS/);
+  assert.match(
+    put.body.warnings.join('\n'),
+    /sent in clear text to ldap:\/\/127\.0\.0\.1:\d+; use ldaps:\/\/ or StartTLS/,
+  );
   assert.match(logs(), /"level":40.*sent in clear text/, 'the warning is logged at warn');
-  const row = new Database(path.join(dataDir, 'site.db'), { readonly: true }).prepare('SELECT bind_password, bind_secret FROM directory_settings').get() as { bind_password: string | null; bind_secret: string };
+  const row = new Database(path.join(dataDir, 'site.db'), { readonly: true })
+    .prepare('SELECT bind_password, bind_secret FROM directory_settings')
+    .get() as { bind_password: string | null; bind_secret: string };
   assert.equal(row.bind_password, null);
   assert.match(row.bind_secret, /^v1:/);
 });
@@ -93,14 +123,19 @@ test('a bind password an earlier version left in plain text is sealed at the nex
   await first.stop();
   // What a version before migration 0011 stored: the password as plain text in bind_password.
   const raw = new Database(path.join(dataDir, 'site.db'));
-  raw.prepare('UPDATE directory_settings SET bind_dn = ?, bind_password = ?, bind_secret = NULL').run(account.dn, account.password);
+  raw
+    .prepare('UPDATE directory_settings SET bind_dn = ?, bind_password = ?, bind_secret = NULL')
+    .run(account.dn, account.password);
   raw.close();
   assert.ok(databaseBytes(dataDir).includes(account.password), 'the plain text is in the file before the start');
 
   const { server, logs } = await startLogged(t, dataDir);
-  assert.ok(!databaseBytes(dataDir).includes(account.password), 'after the start no database file holds the plain text');
+  assert.ok(
+    !databaseBytes(dataDir).includes(account.password),
+    'after the start no database file holds the plain text',
+  );
   assert.match(logs(), /sealed the directory bind password\(s\) an earlier version stored in plain text/);
-  const admin = await adminOf(server);
+  const admin = adminOf(server);
   await server.directory?.settled();
   const view = await admin<DirectoryView>('GET', '/sites/PS1/directory');
   assert.equal(view.body.passwordSet, true);
@@ -126,20 +161,30 @@ test('an existing data dir of mode 0755 with a 0644 database, key and token beco
   for (const name of ['site.db', 'site.db-wal', 'site.db-shm', 'push-secret.key', 'admin-token']) {
     assert.equal(modes().get(name), 0o600, `a new ${name} is 0600`);
   }
-  for (const [name, mode] of modes()) assert.equal(mode & 0o077, 0, `${name} (${mode.toString(8)}) is the server's alone`);
+  for (const [name, mode] of modes())
+    assert.equal(mode & 0o077, 0, `${name} (${mode.toString(8)}) is the server's alone`);
   await fresh.stop();
 
   chmodSync(dataDir, 0o755);
-  const loosened = ['site.db', 'push-secret.key', 'admin-token', ...[...modes().keys()].filter((n) => n.endsWith('.key') || n.endsWith('.pem'))];
+  const loosened = [
+    'site.db',
+    'push-secret.key',
+    'admin-token',
+    ...[...modes().keys()].filter((n) => n.endsWith('.key') || n.endsWith('.pem')),
+  ];
   for (const name of loosened) chmodSync(path.join(dataDir, name), 0o644);
   const { logs } = await startLogged(t, dataDir);
   assert.equal(statSync(dataDir).mode & 0o777, 0o700, 'the data dir is 0700 again');
-  for (const [name, mode] of modes()) assert.equal(mode & 0o077, 0, `${name} (${mode.toString(8)}) is the server's alone again`);
+  for (const [name, mode] of modes())
+    assert.equal(mode & 0o077, 0, `${name} (${mode.toString(8)}) is the server's alone again`);
   assert.equal(modes().get('site.db'), 0o600);
-  const line = logs().split('\n').find((l) => l.includes('took group and other access away'));
+  const line = logs()
+    .split('\n')
+    .find((l) => l.includes('took group and other access away'));
   assert.ok(line !== undefined, logs());
   assert.ok(line.includes(`${dataDir} 0755 -> 0700`), line);
-  for (const name of loosened) assert.ok(line.includes(`${path.join(dataDir, name)} 0644 -> 0600`), `${name} in ${line}`);
+  for (const name of loosened)
+    assert.ok(line.includes(`${path.join(dataDir, name)} 0644 -> 0600`), `${name} in ${line}`);
 });
 
 test('publishes over ldaps:// and over StartTLS with the configured CA, and refuses a directory whose certificate another CA signed or the default store does not trust', async (t) => {
@@ -149,9 +194,18 @@ test('publishes over ldaps:// and over StartTLS with the configured CA, and refu
   const other = await throwawayCa(tempDir(t), 'other');
   const site = await startTestServer(t, { publicHosts: ['127.0.0.1'], ...FAST });
   const dn = `cn=siteport-site-PS1,cn=System Management,${ldap.baseDn}`;
-  const versions = async (): Promise<string[] | undefined> => ldifValues(await ldap.ldapsearch('(objectClass=siteportSite)', ['siteportSettingsVersion']), 'siteportSettingsVersion').get(dn);
+  const versions = async (): Promise<string[] | undefined> =>
+    ldifValues(
+      await ldap.ldapsearch('(objectClass=siteportSite)', ['siteportSettingsVersion']),
+      'siteportSettingsVersion',
+    ).get(dn);
 
-  const ldaps = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', { url: `${tls.ldapsUrl}/${ldap.baseDn}`, bindDn: account.dn, password: account.password, caCertificate: tls.ca.caPem });
+  const ldaps = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', {
+    url: `${tls.ldapsUrl}/${ldap.baseDn}`,
+    bindDn: account.dn,
+    password: account.password,
+    caCertificate: tls.ca.caPem,
+  });
   assert.equal(ldaps.status, 200, JSON.stringify(ldaps.body));
   assert.equal(ldaps.body.publish.state, 'published', JSON.stringify(ldaps.body.publish));
   assert.deepEqual([ldaps.body.tls, ldaps.body.tlsCa, ldaps.body.warnings], ['ldaps', 'custom', []]);
@@ -159,7 +213,13 @@ test('publishes over ldaps:// and over StartTLS with the configured CA, and refu
   await site.admin('DELETE', '/sites/PS1/directory');
   assert.equal(await versions(), undefined);
 
-  const startTls = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', { url: `${ldap.url}/${ldap.baseDn}`, bindDn: account.dn, password: account.password, startTls: true, caCertificate: tls.ca.caPem });
+  const startTls = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', {
+    url: `${ldap.url}/${ldap.baseDn}`,
+    bindDn: account.dn,
+    password: account.password,
+    startTls: true,
+    caCertificate: tls.ca.caPem,
+  });
   assert.equal(startTls.status, 200, JSON.stringify(startTls.body));
   assert.equal(startTls.body.publish.state, 'published', JSON.stringify(startTls.body.publish));
   assert.deepEqual([startTls.body.tls, startTls.body.warnings], ['starttls', []]);
@@ -170,14 +230,28 @@ test('publishes over ldaps:// and over StartTLS with the configured CA, and refu
     ['StartTLS with another CA', { url: `${ldap.url}/${ldap.baseDn}`, startTls: true, caCertificate: other.caPem }],
     ['ldaps:// with the default store', { url: `${tls.ldapsUrl}/${ldap.baseDn}` }],
   ] as const) {
-    const put = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', { bindDn: account.dn, password: account.password, ...body });
+    const put = await site.admin<DirectoryView>('PUT', '/sites/PS1/directory', {
+      bindDn: account.dn,
+      password: account.password,
+      ...body,
+    });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.notEqual(put.body.publish.state, 'published', what);
-    assert.equal(put.body.publish.lastError?.code, 'E_DIRECTORY_TLS', `${what}: ${JSON.stringify(put.body.publish.lastError)}`);
-    assert.match(put.body.publish.lastError?.message ?? '', /--ca-file/);
+    assert.equal(
+      put.body.publish.lastError?.code,
+      'E_DIRECTORY_TLS',
+      `${what}: ${JSON.stringify(put.body.publish.lastError)}`,
+    );
+    assert.match(put.body.publish.lastError?.message ?? '', /--ldap-ca-file/);
   }
-  const bad = await site.admin<{ error: { code: string } }>('PUT', '/sites/PS1/directory', { url: `${tls.ldapsUrl}/${ldap.baseDn}`, startTls: true });
+  const bad = await site.admin<{ error: { code: string } }>('PUT', '/sites/PS1/directory', {
+    url: `${tls.ldapsUrl}/${ldap.baseDn}`,
+    startTls: true,
+  });
   assert.equal(bad.body.error.code, 'E_DIRECTORY_CONFIG', 'StartTLS on ldaps:// is refused before anything is stored');
-  const garbage = await site.admin<{ error: { code: string } }>('PUT', '/sites/PS1/directory', { url: `${tls.ldapsUrl}/${ldap.baseDn}`, caCertificate: '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n' });
+  const garbage = await site.admin<{ error: { code: string } }>('PUT', '/sites/PS1/directory', {
+    url: `${tls.ldapsUrl}/${ldap.baseDn}`,
+    caCertificate: '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n',
+  });
   assert.equal(garbage.body.error.code, 'E_DIRECTORY_CONFIG', 'a CA that does not parse is refused');
 });

@@ -11,7 +11,7 @@ interface DirectoryOptions extends AdminConnectionOptions {
   bindDn?: string;
   passwordFile?: string;
   startTls?: boolean;
-  caFile?: string;
+  ldapCaFile?: string;
   property?: string[];
 }
 
@@ -60,7 +60,7 @@ function readCa(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SiteportError('E_OPTION', `cannot read --ca-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    throw new SiteportError('E_OPTION', `cannot read --ldap-ca-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
 }
 
@@ -85,7 +85,7 @@ export function register(program: Command): void {
       .option('--bind-dn <dn>', 'DN the site server binds as (needs write access to cn=System Management)')
       .option('--password-file <file>', 'file whose first line is the bind password (kept when omitted; stored encrypted)')
       .option('--start-tls', 'upgrade the ldap:// connection with StartTLS before binding')
-      .option('--ca-file <pem>', "CA certificate (PEM) that signed the directory server's certificate (default: the default trust store)")
+      .option('--ldap-ca-file <pem>', "CA certificate (PEM) that signed the directory server's certificate (default: the default trust store)")
       .option('--property <NAME=VALUE>', 'extra client installation property to publish (repeatable)', collect)
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     const body: DirectoryConfigBody = { url: options.url ?? '', bindDn: options.bindDn ?? null, installProperties: options.property ?? [] };
     if (options.passwordFile !== undefined) body.password = readPassword(options.passwordFile);
     if (options.startTls === true) body.startTls = true;
-    if (options.caFile !== undefined) body.caCertificate = readCa(options.caFile);
+    if (options.ldapCaFile !== undefined) body.caCertificate = readCa(options.ldapCaFile);
     const client = await AdminClient.connect(options);
     const view = await client.request<DirectoryView>('PUT', `/sites/${await siteOf(client, options)}/directory`, body);
     if (options.json === true) printJson(view);

@@ -23,6 +23,14 @@ interface PushOptions extends AdminConnectionOptions {
   file?: string;
 }
 
+/**
+ * A subcommand's options merged with `push`'s: `push` declares the same flags (--site, --json,
+ * --host-key, --data, …) and commander hands a flag to the parent that knows it, wherever it stands.
+ */
+function optionsOf(command: Command): PushOptions {
+  return command.optsWithGlobals<PushOptions>();
+}
+
 async function siteOf(client: AdminClient, options: PushOptions): Promise<string> {
   if (options.site !== undefined) return parseSiteCode(options.site, '--site');
   return (await client.request<{ siteCode: string }>('GET', '/health')).siteCode;
@@ -148,7 +156,8 @@ export function register(program: Command): void {
       .description('show the push host inventory with per-host status')
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
-  ).action(async (options: PushOptions) => {
+  ).action(async (_local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const client = await AdminClient.connect(options);
     const list = await client.request<PushHostList>('GET', `/sites/${await siteOf(client, options)}/push/hosts`);
     if (options.json === true) printJson(list);
@@ -163,7 +172,8 @@ export function register(program: Command): void {
         .argument('[hosts...]', 'HOST or HOST:PORT')
         .option('--file <file>', 'discovery file: one HOST[:PORT] per line, # comments'),
     ),
-  ).action(async (words: string[], options: PushOptions) => {
+  ).action(async (words: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const fromFile =
       options.file === undefined
         ? []
@@ -188,7 +198,8 @@ export function register(program: Command): void {
       .option('--host-key <fingerprint>', 'pin this host key (SHA256:… as ssh-keygen -lf prints it on the host); one host only')
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
-  ).action(async (words: string[], options: PushOptions) => {
+  ).action(async (words: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     if (options.hostKey !== undefined && words.length !== 1) throw new SiteportError('E_OPTION', '--host-key pins one host; name exactly one HOST');
     const client = await AdminClient.connect(options);
     const code = await siteOf(client, options);
@@ -210,7 +221,8 @@ export function register(program: Command): void {
 
   const settings = push.command('settings').description("read or change the site's push settings");
   withConnectionOptions(settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output')).action(
-    async (options: PushOptions) => {
+    async (_local: PushOptions, command: Command) => {
+      const options = optionsOf(command);
       const client = await AdminClient.connect(options);
       const view = await client.request<PushSettingsView>('GET', `/sites/${await siteOf(client, options)}/push/settings`);
       printJson(view);
@@ -223,7 +235,8 @@ export function register(program: Command): void {
         .description('KEY=VALUE with keys autoPush, retryIntervalSeconds, retryForSeconds, registrationTimeoutSeconds, acceptNewHostKeys, managementPoint, defaultInstallDir')
         .argument('[assignments...]', 'e.g. autoPush=true retryIntervalSeconds=3600'),
     ),
-  ).action(async (assignments: string[], options: PushOptions) => {
+  ).action(async (assignments: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const body: Record<string, unknown> = { ...credential(options) };
     for (const word of assignments) {
       const at = word.indexOf('=');

@@ -40,7 +40,7 @@ function passwordContext(siteCode: string): string {
 /** What is unsafe about stored settings, in words that say what to do. */
 function warningsOf(settings: StoredDirectorySettings): string[] {
   if (settings.bindSecret === null || settings.startTls || settings.url.startsWith('ldaps:')) return [];
-  return [`the bind password for ${settings.bindDn ?? '?'} is sent in clear text to ${settings.url}; use ldaps:// or StartTLS (siteport directory set --start-tls --ca-file CA.pem)`];
+  return [`the bind password for ${settings.bindDn ?? '?'} is sent in clear text to ${settings.url}; use ldaps:// or StartTLS (siteport directory set --start-tls --ldap-ca-file CA.pem)`];
 }
 
 /** The site's directory settings (admin API) and its publisher, kept in step with port changes. */
@@ -256,7 +256,7 @@ function checkCaPem(pem: string): void {
   try {
     new X509Certificate(pem);
   } catch (error) {
-    throw new SiteportError('E_DIRECTORY_CONFIG', `caCertificate is not a PEM certificate (${(error as Error).message}); give the CA certificate file, e.g. --ca-file ca.pem`, {
+    throw new SiteportError('E_DIRECTORY_CONFIG', `caCertificate is not a PEM certificate (${(error as Error).message}); give the CA certificate file, e.g. --ldap-ca-file ca.pem`, {
       cause: error,
       details: { field: 'caCertificate' },
     });
