@@ -36,6 +36,11 @@ function databaseBytes(dataDir: string): string {
     .join('\n');
 }
 
+/** These tests read the SQLite files: they run on SQLite even under SITEPORT_TEST_DATABASE=postgres. */
+function sqliteIn(dataDir: string): string {
+  return `sqlite:${path.join(dataDir, 'site.db')}`;
+}
+
 /** A site server on SQLite whose log lines are kept (warn and above). */
 async function startLogged(
   t: Parameters<typeof startTestServer>[0],
@@ -117,7 +122,12 @@ test('a bind password an earlier version left in plain text is sealed at the nex
   if (!haveSlapd(t)) return;
   const ldap = await startSlapd(t);
   const dataDir = tempDir(t);
-  const first = await startTestServer(t, { dataDir, publicHosts: ['127.0.0.1'], ...FAST });
+  const first = await startTestServer(t, {
+    dataDir,
+    databaseUrl: sqliteIn(dataDir),
+    publicHosts: ['127.0.0.1'],
+    ...FAST,
+  });
   const anonymous = await first.admin('PUT', '/sites/PS1/directory', { url: `${ldap.url}/${ldap.baseDn}` });
   assert.equal(anonymous.status, 200, JSON.stringify(anonymous.body));
   await first.stop();
@@ -144,7 +154,7 @@ test('a bind password an earlier version left in plain text is sealed at the nex
 
 test('an existing data dir of mode 0755 with a 0644 database, key and token becomes 0700 and 0600 at start, with a log line naming each change; a new one is created so', async (t) => {
   const dataDir = tempDir(t);
-  const fresh = await startTestServer(t, { dataDir });
+  const fresh = await startTestServer(t, { dataDir, databaseUrl: sqliteIn(dataDir) });
   assert.equal(statSync(dataDir).mode & 0o777, 0o700, 'a new data dir is 0700');
   const modes = (): Map<string, number> => {
     const out = new Map<string, number>();
