@@ -49,7 +49,7 @@ import { pushRoutes } from './admin/push-routes.js';
 import { agentBundleSource } from './push/agent-bundle-source.js';
 import { PushService } from './push/push-service.js';
 import { PUSH_REDACT, SecretBox } from './push/secret-box.js';
-import { secureDataDir } from './fs/data-dir-permissions.js';
+import { secureDataDirAtStart } from './fs/data-dir-permissions.js';
 import { PushRepository } from './repositories/push-repository.js';
 import { ConsoleAccounts, INITIAL_PASSWORD_FILE } from './console/console-accounts.js';
 import { consoleRoutes } from './console/console-routes.js';
@@ -114,10 +114,7 @@ export class SiteServer {
     const { options, logger } = this;
     const location = databaseLocation(options.dataDir, options.databaseUrl);
     const outside = location.kind === 'sqlite' && path.dirname(location.file) !== options.dataDir ? ['', '-wal', '-shm'].map((s) => `${location.file}${s}`) : [];
-    const tightened = await secureDataDir(options.dataDir, outside);
-    if (tightened.length > 0) {
-      logger.warn({ changed: tightened.map((c) => `${c.path} ${c.from} -> ${c.to}`) }, `took group and other access away from ${tightened.length} path(s) of the data dir (keys, tokens and the database are the site server's alone)`);
-    }
+    await secureDataDirAtStart(options.dataDir, outside, logger);
     const release = await acquireServerLock(options.dataDir);
     this.lifecycle.onStop(release);
     const db = await openDatabase(location);

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
 
 /** One permission change made at start: which path, and its mode before and after. */
 export interface PermissionChange {
@@ -54,4 +55,18 @@ export async function secureDataDir(dataDir: string, extraFiles: readonly string
   await walk(dataDir, 1);
   for (const file of extraFiles) await tighten(file, false, changes);
   return changes;
+}
+
+/** {@link secureDataDir} at a server's start, with one warn line listing every change it made. */
+export async function secureDataDirAtStart(
+  dataDir: string,
+  extraFiles: readonly string[],
+  logger: Logger,
+): Promise<void> {
+  const changes = await secureDataDir(dataDir, extraFiles);
+  if (changes.length === 0) return;
+  logger.warn(
+    { changed: changes.map((c) => `${c.path} ${c.from} -> ${c.to}`) },
+    `took group and other access away from ${changes.length} path(s) of the data dir (keys, tokens and the database are this server's alone)`,
+  );
 }
