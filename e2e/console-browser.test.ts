@@ -152,11 +152,19 @@ test('the seed procedure in Chromium: a port change through Port Details, impact
   await waitFor('an online device needs no wake-up', async () => (await firstRow.getByTestId('action-result').textContent()) === 'wake: awake', 30_000, 250);
   await firstRow.getByRole('button', { name: 'Port switch' }).click();
   await waitFor('the port switch is acknowledged', async () => (await firstRow.getByTestId('action-result').textContent()) === 'switch-ports: acknowledged', 30_000, 250);
+  // The device's host name is the agent's own claim: a push makes it a candidate, approved under Client push.
+  const deviceName = ((await firstRow.getByRole('cell').first().textContent()) ?? '').toLowerCase();
   await firstRow.getByRole('button', { name: 'Push install' }).click();
-  await waitFor('the push install is queued', async () => (await firstRow.getByTestId('action-result').textContent()) === 'push: queued', 30_000, 250);
-  const pushed = (await site.admin<{ hosts: { host: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts.map((h) => h.host);
-  assert.ok(pushed.includes((await firstRow.getByRole('cell').first().textContent()) ?? ''), `push inventory: ${pushed.join(', ')}`);
+  await waitFor('the push install makes a candidate', async () => (await firstRow.getByTestId('action-result').textContent()) === `push: candidate ${deviceName}, approve it under Push`, 30_000, 250);
+  const pushed = (await site.admin<{ hosts: { host: string; approval: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts;
+  assert.deepEqual(pushed.map((h) => [h.host, h.approval]), [[deviceName, 'candidate']], `push inventory: ${JSON.stringify(pushed)}`);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'devices.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Client push' }).click();
+  const pushRow = page.getByRole('table', { name: 'Push hosts' }).getByRole('row').nth(1);
+  await waitFor('Client push lists the candidate', async () => ((await pushRow.getByRole('cell').nth(2).textContent()) ?? '') === 'candidate', 30_000, 250);
+  await pushRow.getByRole('button', { name: 'Approve' }).click();
+  await waitFor('the approved host is queued', async () => /^approved: /.test((await pushRow.getByTestId('push-result').textContent()) ?? ''), 30_000, 250);
+  assert.equal((await site.admin<{ hosts: { approval: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts[0]?.approval, 'approved');
   for (const agent of fleet) assert.equal(agent.status().lastContact?.port, next, `${agent.name} talks on the new port`);
 
   await page.getByRole('link', { name: 'Audit' }).click();

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,12 +21,35 @@ export const SLAPD_ACCOUNTS = {
   outsider: { dn: 'cn=outsider,ou=accounts,dc=example,dc=test', password: 'outsider-secret' },
 } as const;
 
+/** A throwaway certificate authority and one server certificate it signed (openssl). */
+export interface TestCa {
+  /** PEM of the CA certificate. */
+  caPem: string;
+  caFile: string;
+  /** Server certificate and key files, for 127.0.0.1 and localhost. */
+  certFile: string;
+  keyFile: string;
+}
+
+/** Makes a CA and a server certificate for `IP:127.0.0.1, DNS:localhost` in `dir` (valid two days, P-256 keys). */
+export async function throwawayCa(dir: string, name: string): Promise<TestCa> {
+  const file = (ext: string): string => path.join(dir, `${name}-${ext}`);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', `/CN=${name} test CA`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', ['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  await run('openssl', ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf')]);
+  return { caPem: readFileSync(file('ca.pem'), 'utf8'), caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
+}
+
 /** A throwaway OpenLDAP server on loopback. */
 export interface TestSlapd {
   baseDn: string;
-  /** `ldap://127.0.0.1:PORT` */
+  /** `ldap://127.0.0.1:PORT` (StartTLS offered when started with `tls`) */
   url: string;
   port: number;
+  /** With `tls`: `ldaps://127.0.0.1:PORT` and the CA that signed the server certificate. */
+  tls?: { ldapsUrl: string; ca: TestCa };
   dir: string;
   /** Stops the server (SIGTERM, waits for exit). */
   stop: () => Promise<void>;
@@ -51,8 +74,9 @@ function baseLdif(): string {
   ].join('\n');
 }
 
-function slapdConf(dir: string, withSchema: boolean): string {
+function slapdConf(dir: string, withSchema: boolean, ca: TestCa | undefined): string {
   return [
+    ...(ca === undefined ? [] : [`TLSCACertificateFile ${ca.caFile}`, `TLSCertificateFile ${ca.certFile}`, `TLSCertificateKeyFile ${ca.keyFile}`]),
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
     ...(withSchema ? [`include ${SITEPORT_SCHEMA}`] : []),
@@ -112,25 +136,31 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
 /**
  * Starts the Debian `slapd` from a temp slapd.conf on a free loopback port, loaded with a base DN,
  * three accounts and the cn=System Management container. `withSchema: false` leaves out siteport's
- * schema (the "schema not extended" case). Stopped and removed after the test.
+ * schema (the "schema not extended" case). `tls: true` makes a throwaway CA and server certificate,
+ * serves `ldaps://` on a second port and offers StartTLS on `ldap://`. Stopped and removed after the test.
  */
-export async function startSlapd(t: HasAfter, options: { withSchema?: boolean } = {}): Promise<TestSlapd> {
+export async function startSlapd(t: HasAfter, options: { withSchema?: boolean; tls?: boolean } = {}): Promise<TestSlapd> {
   const dir = tempDir(t, 'siteport-slapd-');
   mkdirSync(path.join(dir, 'data'), { mode: 0o700 });
+  const ca = options.tls === true ? await throwawayCa(dir, 'slapd') : undefined;
   const conf = path.join(dir, 'slapd.conf');
-  writeFileSync(conf, slapdConf(dir, options.withSchema ?? true));
+  writeFileSync(conf, slapdConf(dir, options.withSchema ?? true, ca));
   writeFileSync(path.join(dir, 'base.ldif'), baseLdif());
   await run('/usr/sbin/slapadd', ['-f', conf, '-l', path.join(dir, 'base.ldif')]);
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const tlsPort = ca === undefined ? undefined : await freePort();
+  const ldapsUrl = tlsPort === undefined ? undefined : `ldaps://127.0.0.1:${tlsPort}`;
   let child: ChildProcess | undefined;
   let stderr = '';
   const start = async (): Promise<void> => {
     stderr = '';
-    const proc = spawn('/usr/sbin/slapd', ['-d', '0', '-f', conf, '-h', `${url}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const listen = ldapsUrl === undefined ? `${url}/` : `${url}/ ${ldapsUrl}/`;
+    const proc = spawn('/usr/sbin/slapd', ['-d', '0', '-f', conf, '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child = proc;
     await waitForPort(port, proc, () => stderr);
+    if (tlsPort !== undefined) await waitForPort(tlsPort, proc, () => stderr);
   };
   const stop = async (): Promise<void> => {
     const proc = child;
@@ -148,6 +178,7 @@ export async function startSlapd(t: HasAfter, options: { withSchema?: boolean } 
     baseDn: BASE_DN,
     url,
     port,
+    ...(ldapsUrl === undefined || ca === undefined ? {} : { tls: { ldapsUrl, ca } }),
     dir,
     stop,
     restart: start,

@@ -120,3 +120,47 @@ export async function startSshd(t: HasAfter, options: { authorizedKeys: readonly
     stop,
   };
 }
+
+/** One authentication attempt a {@link RecordingSshServer} saw. */
+export interface SshAuthAttempt {
+  method: string;
+  user: string;
+  /** The password, for `password` attempts. */
+  password?: string;
+}
+
+/** A hostile SSH server (ssh2) on loopback: completes the key exchange with its own host key, records every authentication attempt and refuses it. */
+export interface RecordingSshServer {
+  port: number;
+  hostKey: SshKeyPair;
+  /** Connections that completed the handshake up to authentication. */
+  handshakes: () => number;
+  attempts: () => readonly SshAuthAttempt[];
+}
+
+/** Starts a {@link RecordingSshServer} on 127.0.0.1 (a free port); closed after the test. */
+export async function startRecordingSshServer(t: HasAfter): Promise<RecordingSshServer> {
+  const { Server } = (await import('ssh2')).default;
+  const dir = tempDir(t, 'siteport-fake-sshd-');
+  const hostKey = sshKeyPair(dir, 'fake_host_ed25519');
+  const attempts: SshAuthAttempt[] = [];
+  let handshakes = 0;
+  const open = new Set<{ end: () => unknown }>();
+  const server = new Server({ hostKeys: [hostKey.privateKey] }, (conn) => {
+    handshakes += 1;
+    open.add(conn);
+    conn.on('close', () => open.delete(conn));
+    conn.on('authentication', (ctx) => {
+      attempts.push({ method: ctx.method, user: ctx.username, ...(ctx.method === 'password' ? { password: ctx.password } : {}) });
+      ctx.reject(['password', 'publickey']);
+    });
+    conn.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  t.after(async () => {
+    for (const conn of open) conn.end();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port, hostKey, handshakes: () => handshakes, attempts: () => attempts };
+}

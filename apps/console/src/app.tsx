@@ -3,6 +3,7 @@ import type { SessionView } from '@siteport/protocol';
 import { ApiError, api, describeError, setCsrfToken } from './api.js';
 import { AuditView } from './audit-view.js';
 import { DevicesView } from './devices-view.js';
+import { PushView } from './push-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { hrefOf, useRoute, type Route } from './route.js';
 import { SessionContext } from './session.js';
@@ -12,7 +13,13 @@ import { SitesView } from './sites-view.js';
 
 const NAV: { group: string; items: { label: string; route: Route; screens: Route['screen'][] }[] }[] = [
   { group: 'Administration', items: [{ label: 'Site Configuration → Sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
-  { group: 'Assets', items: [{ label: 'Devices', route: { screen: 'devices' }, screens: ['devices'] }] },
+  {
+    group: 'Assets',
+    items: [
+      { label: 'Devices', route: { screen: 'devices' }, screens: ['devices'] },
+      { label: 'Client push', route: { screen: 'push' }, screens: ['push'] },
+    ],
+  },
   {
     group: 'Monitoring',
     items: [
@@ -30,6 +37,8 @@ function Screen({ route }: { route: Route }) {
       return <SitePropertiesView siteCode={route.siteCode} />;
     case 'devices':
       return <DevicesView />;
+    case 'push':
+      return <PushView />;
     case 'rollouts':
       return <RolloutsView rolloutId={route.rolloutId} />;
     case 'audit':

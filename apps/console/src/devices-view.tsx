@@ -59,8 +59,10 @@ function DeviceActions({ client }: { client: ClientView }) {
     });
   const pushInstall = (): void =>
     run('push', async () => {
-      const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/install`, { hosts: [{ host: client.hostname }] });
-      return `push: ${r.hosts[0]?.status ?? 'no answer'}`;
+      // The host name is the client's own claim: the server makes it a candidate an administrator approves under Push.
+      const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/candidates`, { clientId: client.clientId });
+      const host = r.hosts[0];
+      return host === undefined ? 'push: no answer' : host.approval === 'candidate' ? `push: candidate ${host.host}, approve it under Push` : `push: ${host.status}`;
     });
   return (
     <>

@@ -5,6 +5,7 @@ export type Route =
   | { screen: 'sites' }
   | { screen: 'site-properties'; siteCode: string }
   | { screen: 'devices' }
+  | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
   | { screen: 'audit' };
 
@@ -14,6 +15,8 @@ export function parseRoute(hash: string): Route {
   switch (parts[0] ?? '') {
     case 'devices':
       return { screen: 'devices' };
+    case 'push':
+      return { screen: 'push' };
     case 'audit':
       return { screen: 'audit' };
     case 'rollouts':
@@ -35,6 +38,8 @@ export function hrefOf(route: Route): string {
       return `#/sites/${encodeURIComponent(route.siteCode)}/properties`;
     case 'devices':
       return '#/devices';
+    case 'push':
+      return '#/push';
     case 'rollouts':
       return route.rolloutId === null ? '#/rollouts' : `#/rollouts/${encodeURIComponent(route.rolloutId)}`;
     case 'audit':

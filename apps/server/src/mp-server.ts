@@ -18,6 +18,7 @@ import { PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
 import { WebSiteRepository } from './web/web-site-repository.js';
 import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
+import { secureDataDirAtStart } from './fs/data-dir-permissions.js';
 
 /** Lifecycle of an MP process: starting → running → stopping → stopped (failed start → stopped). */
 export type MpServerState = ServerState;
@@ -75,6 +76,7 @@ export class MpServer {
     const logger = this.logger.child({ mp: host });
     const location = databaseLocation(options.dataDir, options.databaseUrl);
     if (location.kind !== 'postgres') throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
+    await secureDataDirAtStart(options.dataDir, [], logger);
     const db = await openDatabase(location);
     this.db = db;
     this.lifecycle.onStop(() => db.destroy());

@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { SiteportError, isSiteportError } from '@siteport/protocol';
 import type { Kysely, SiteDatabase } from '@siteport/db';
-import { databaseLocation, openDatabase } from '@siteport/db';
+import { checkpointSqlite, databaseLocation, openDatabase } from '@siteport/db';
 import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
 import type { ServedEndpoint } from './rollouts/served-endpoints.js';
 import { AdminApi } from './admin/admin-api.js';
@@ -52,6 +51,7 @@ import { pushRoutes } from './admin/push-routes.js';
 import { agentBundleSource } from './push/agent-bundle-source.js';
 import { PushService } from './push/push-service.js';
 import { PUSH_REDACT, SecretBox } from './push/secret-box.js';
+import { secureDataDirAtStart } from './fs/data-dir-permissions.js';
 import { PushRepository } from './repositories/push-repository.js';
 import { ConsoleAccounts, INITIAL_PASSWORD_FILE } from './console/console-accounts.js';
 import { consoleRoutes } from './console/console-routes.js';
@@ -114,10 +114,11 @@ export class SiteServer {
 
   private async boot(): Promise<void> {
     const { options, logger } = this;
-    await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const location = databaseLocation(options.dataDir, options.databaseUrl);
+    const outside = location.kind === 'sqlite' && path.dirname(location.file) !== options.dataDir ? ['', '-wal', '-shm'].map((s) => `${location.file}${s}`) : [];
+    await secureDataDirAtStart(options.dataDir, outside, logger);
     const release = await acquireServerLock(options.dataDir);
     this.lifecycle.onStop(release);
-    const location = databaseLocation(options.dataDir, options.databaseUrl);
     const db = await openDatabase(location);
     this.db = db;
     this.lifecycle.onStop(() => db.destroy());
@@ -241,6 +242,7 @@ export class SiteServer {
       }
     }
     this.lifecycle.onStop(() => mp.stop());
+    const box = await SecretBox.open(options.dataDir);
     const push = new PushService({
       siteCode,
       db,
@@ -248,9 +250,10 @@ export class SiteServer {
       audit,
       ports,
       events,
-      box: await SecretBox.open(options.dataDir),
+      box,
       caFingerprint: pki.caFingerprint,
       defaultManagementPoint: options.publicHosts[0] ?? os.hostname(),
+      clientHost: (id) => clientRepo.findById(id),
       bundle: agentBundleSource(options.agentBundle, path.join(options.dataDir, 'agent-bundle')),
       logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
     });
@@ -280,7 +283,10 @@ export class SiteServer {
       managementPointHosts: options.publicHosts.length > 0 ? options.publicHosts : [os.hostname()],
       timing: options.directoryTiming,
       logger: logger.child({ component: 'directory' }),
+      box,
+      ...(location.kind === 'sqlite' ? { flushDatabase: () => checkpointSqlite(db) } : {}),
     });
+    await directory.sealPlainPasswords();
     directory.start();
     this.lifecycle.onStop(() => directory.stop());
     this.directory = directory;

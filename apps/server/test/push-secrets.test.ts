@@ -59,16 +59,23 @@ test('the push password and private key never appear in logs, API responses or a
   assert.equal(added.status, 200, JSON.stringify(added.body));
   const ids = added.body.hosts.map((h) => h.id);
   const failed = await waitForHosts(admin, site, (h) => h.status === 'failed' && h.nextAttemptAt === null, ids, 60_000);
-  for (const h of failed) {
-    assert.equal(h.errorCode, 'E_PUSH_AUTH', JSON.stringify(h));
-    assert.equal(h.hostKeySource, 'first-use', 'first-use pinning was allowed and is recorded');
-    assert.equal(h.hostKey, sshd.hostKey.fingerprint);
-  }
-  assert.match(failed.find((h) => h.host === '127.0.0.1')!.reason!, /refused the push account's password/);
+  const byKey = failed.find((h) => h.host === 'localhost')!;
+  assert.equal(byKey.errorCode, 'E_PUSH_AUTH', JSON.stringify(byKey));
+  assert.equal(byKey.hostKeySource, 'first-use', 'first-use pinning was allowed for key authentication and is recorded');
+  assert.equal(byKey.hostKey, sshd.hostKey.fingerprint);
+  // A password goes only to a confirmed key: the first connection reads the key and stops there.
+  const byPassword = failed.find((h) => h.host === '127.0.0.1')!;
+  assert.equal(byPassword.errorCode, 'E_PUSH_HOST_KEY_UNCONFIRMED', JSON.stringify(byPassword));
+  assert.equal(byPassword.presentedHostKey, sshd.hostKey.fingerprint);
+  const confirmed = await admin<PushHostView>('POST', `/sites/${site}/push/hosts/${byPassword.id}/approve`, { hostKey: byPassword.presentedHostKey });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  const [refused] = await waitForHosts(admin, site, (h) => h.status === 'failed' && h.attempts >= 2, [byPassword.id], 60_000);
+  assert.equal(refused!.errorCode, 'E_PUSH_AUTH', JSON.stringify(refused));
+  assert.match(refused!.reason!, /refused the push account's password/);
   await admin('GET', `/sites/${site}/push/settings`);
   const audit = await admin<{ entries: { action: string; newValue: unknown }[] }>('GET', '/audit?limit=100');
   const actions = audit.body.entries.map((e) => e.action);
-  for (const action of ['push-settings', 'push-install', 'push-host-key-pinned']) assert.ok(actions.includes(action), `audit has ${action}`);
+  for (const action of ['push-settings', 'push-install', 'push-host-key-pinned', 'push-host-approve']) assert.ok(actions.includes(action), `audit has ${action}`);
   assert.ok(JSON.stringify(audit.body).includes('[redacted]'), 'the audit says a secret was set, redacted');
   await server.stop();
 

@@ -1,6 +1,6 @@
 export type * from './schema.js';
 export { MIGRATIONS, migrateToLatest } from './migrate.js';
-export { openSqlite } from './sqlite/open-sqlite.js';
+export { checkpointSqlite, openSqlite } from './sqlite/open-sqlite.js';
 export { type DatabaseLocation, SQLITE_FILE, databaseLocation, openDatabase, redactedUrl } from './open-database.js';
 export { type Kysely, type Transaction, sql } from 'kysely';
 export { type TableCopy, copyDatabase } from './copy/copy-database.js';

@@ -155,6 +155,10 @@ export interface PushHostsTable {
   secret: string | null;
   host_key: string | null;
   host_key_source: 'given' | 'first-use' | null;
+  /** `approved` (entered or approved by an administrator) or `candidate` (learnt from a client or a scan): only approved hosts are connected to. */
+  approval: 'approved' | 'candidate';
+  /** The host key an unpinned host presented, waiting for an administrator to confirm it. */
+  presented_host_key: string | null;
   status: string;
   error_code: string | null;
   reason: string | null;
@@ -179,7 +183,14 @@ export interface DirectorySettingsTable {
   /** Null: read from the root DSE. */
   base_dn: string | null;
   bind_dn: string | null;
+  /** Plain text as versions before migration 0011 stored it; sealed into `bind_secret` and emptied at the next server start. */
   bind_password: string | null;
+  /** The bind password sealed with the site's secret key (AES-256-GCM, `v1:…`). */
+  bind_secret: string | null;
+  /** 1: upgrade an `ldap://` connection with StartTLS before binding. */
+  start_tls: number;
+  /** PEM of the CA certificate(s) to trust for `ldaps://`/StartTLS; null: the default store. */
+  tls_ca: string | null;
   /** JSON array of NAME=VALUE installation properties the administrator added. */
   install_properties: string;
   updated_at: string;

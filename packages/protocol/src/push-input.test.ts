@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSiteportError } from './siteport-error.js';
-import { parseHostKeyFingerprint, parsePushHostsBody, parsePushSettingsBody } from './push-input.js';
+import { parseHostKeyFingerprint, parsePushApproveBody, parsePushCandidateBody, parsePushHostsBody, parsePushSettingsBody } from './push-input.js';
 
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
 
@@ -47,4 +47,19 @@ test('every bad push field is refused with E_VALIDATION naming the field', () =>
   for (const [body, message] of settings) {
     assert.throws(() => parsePushSettingsBody(body), (e) => isSiteportError(e, 'E_VALIDATION') && message.test(e.message), JSON.stringify(body));
   }
+});
+
+test('a push candidate names a client id (never a host), an approval optionally a host key; a body cannot claim the server-only source "client"', () => {
+  assert.deepEqual(parsePushCandidateBody({ clientId: '6f1c2a9e-0000-4000-8000-000000000001' }), { clientId: '6f1c2a9e-0000-4000-8000-000000000001', port: 22 });
+  assert.deepEqual(parsePushCandidateBody({ clientId: 'c1', port: 2222 }), { clientId: 'c1', port: 2222 });
+  for (const body of [{}, { clientId: '../x' }, { clientId: 'c1', host: '127.0.0.3' }, { clientId: 'c1', port: '22' }]) {
+    assert.throws(() => parsePushCandidateBody(body), (e) => isSiteportError(e, 'E_VALIDATION'), JSON.stringify(body));
+  }
+  const fingerprint = `SHA256:${'A'.repeat(43)}`;
+  assert.deepEqual(parsePushApproveBody(undefined), {});
+  assert.deepEqual(parsePushApproveBody({ hostKey: fingerprint }), { hostKey: fingerprint });
+  assert.throws(() => parsePushApproveBody({ hostKey: 'MD5:aa' }), (e) => isSiteportError(e, 'E_VALIDATION'));
+  assert.throws(() => parsePushApproveBody({ approval: 'approved' }), (e) => isSiteportError(e, 'E_VALIDATION'));
+  assert.throws(() => parsePushHostsBody({ hosts: [{ host: 'a', source: 'client' }] }), (e) => isSiteportError(e, 'E_VALIDATION') && /source/.test(e.message));
+  assert.equal(parsePushHostsBody({ hosts: [{ host: 'a', source: 'scan' }] })[0]!.source, 'scan');
 });

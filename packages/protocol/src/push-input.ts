@@ -2,6 +2,9 @@ import { SiteportError } from './siteport-error.js';
 import { isHostName } from './host-name.js';
 import { PUSH_SOURCES, type PushSource } from './wire/push-messages.js';
 
+/** Sources a request body may name; `client` is the server's own (a client's reported host name). */
+const BODY_SOURCES = PUSH_SOURCES.filter((s) => s !== 'client');
+
 /**
  * A push secret (SSH private key or password) in memory. It prints as `[redacted]` in JSON, string
  * conversion and Node's inspector, so a log line or response that carries it by mistake shows
@@ -169,7 +172,7 @@ export function parsePushHost(value: unknown, index: number, fallbackSource: Pus
   if (dir !== undefined) spec.installDir = parseInstallDir(dir, `${what}installDir`);
   const source = text(obj, 'source', what);
   if (source !== undefined) {
-    if (!(PUSH_SOURCES as readonly string[]).includes(source)) throw bad(`${what}source`, `expected one of ${PUSH_SOURCES.join(', ')}`);
+    if (!(BODY_SOURCES as readonly string[]).includes(source)) throw bad(`${what}source`, `expected one of ${BODY_SOURCES.join(', ')}`);
     spec.source = source as PushSource;
   }
   return spec;
@@ -230,4 +233,27 @@ export function parsePushSettingsBody(value: unknown): PushSettingsChange {
   const secret = secretOf(obj, '');
   if (secret !== undefined) change.secret = secret;
   return change;
+}
+
+/** A validated `POST …/push/candidates` body: the client whose reported host name is offered, and the SSH port. */
+export interface PushCandidateInput {
+  clientId: string;
+  port: number;
+}
+
+/** Validates `{ clientId, port? }`. */
+export function parsePushCandidateBody(value: unknown): PushCandidateInput {
+  const obj = record(value, 'body');
+  onlyKeys(obj, ['clientId', 'port'], 'body');
+  const clientId = text(obj, 'clientId', '');
+  if (clientId === undefined || !/^[A-Za-z0-9-]{1,64}$/.test(clientId)) throw bad('clientId', `expected a client id, got ${JSON.stringify(clientId)}`);
+  return { clientId, port: whole(obj, 'port', 1, 65535) ?? PUSH_DEFAULTS.sshPort };
+}
+
+/** Validates a `POST …/push/hosts/{id}/approve` body: `{}` or `{ hostKey }`. */
+export function parsePushApproveBody(value: unknown): { hostKey?: string } {
+  const obj = record(value ?? {}, 'body');
+  onlyKeys(obj, ['hostKey'], 'body');
+  const hostKey = text(obj, 'hostKey', '');
+  return hostKey === undefined ? {} : { hostKey: parseHostKeyFingerprint(hostKey) };
 }

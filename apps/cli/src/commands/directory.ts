@@ -10,6 +10,8 @@ interface DirectoryOptions extends AdminConnectionOptions {
   url?: string;
   bindDn?: string;
   passwordFile?: string;
+  startTls?: boolean;
+  ldapCaFile?: string;
   property?: string[];
 }
 
@@ -26,7 +28,8 @@ export function formatDirectory(view: DirectoryView): string {
     ...(view.configured
       ? [
           `  base DN:            ${view.baseDn ?? '(from the root DSE)'}`,
-          `  bind DN:            ${view.bindDn ?? 'anonymous'}${view.passwordSet ? ' (password set)' : ''}`,
+          `  bind DN:            ${view.bindDn ?? 'anonymous'}${view.passwordSet ? ' (password set, stored encrypted)' : ''}`,
+          `  TLS:                ${view.tls === 'none' ? 'none (clear text)' : `${view.tls}, CA: ${view.tlsCa === 'custom' ? 'the configured certificate' : 'default store'}`}`,
           `  extra properties:   ${view.installProperties.join(' ') || '-'}`,
         ]
       : []),
@@ -36,6 +39,7 @@ export function formatDirectory(view: DirectoryView): string {
     `  MP entries:         ${p.managementPoints.join('; ') || '-'}`,
     `  last success:       ${p.lastSuccessAt ?? '-'}`,
   ];
+  for (const warning of view.warnings) lines.push(`  WARNING:            ${warning}`);
   if (p.lastError !== null) lines.push(`  last error:         ${p.lastError.code}: ${p.lastError.message} (${p.lastError.at}; ${p.failures} failures, next try ${p.nextRetryAt ?? '-'})`);
   return lines.join('\n');
 }
@@ -49,6 +53,14 @@ function readPassword(file: string): string {
     return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
   } catch (error) {
     throw new SiteportError('E_OPTION', `cannot read --password-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SiteportError('E_OPTION', `cannot read --ldap-ca-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
 }
 
@@ -71,17 +83,22 @@ export function register(program: Command): void {
       .description('configure publishing and publish now; a failed publish is retried and shown by directory show')
       .requiredOption('--url <url>', 'ldap://host[:port][/base DN] or ldaps://…')
       .option('--bind-dn <dn>', 'DN the site server binds as (needs write access to cn=System Management)')
-      .option('--password-file <file>', 'file whose first line is the bind password (kept when omitted)')
+      .option('--password-file <file>', 'file whose first line is the bind password (kept when omitted; stored encrypted)')
+      .option('--start-tls', 'upgrade the ldap:// connection with StartTLS before binding')
+      .option('--ldap-ca-file <pem>', "CA certificate (PEM) that signed the directory server's certificate (default: the default trust store)")
       .option('--property <NAME=VALUE>', 'extra client installation property to publish (repeatable)', collect)
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
   ).action(async (options: DirectoryOptions) => {
     const body: DirectoryConfigBody = { url: options.url ?? '', bindDn: options.bindDn ?? null, installProperties: options.property ?? [] };
     if (options.passwordFile !== undefined) body.password = readPassword(options.passwordFile);
+    if (options.startTls === true) body.startTls = true;
+    if (options.ldapCaFile !== undefined) body.caCertificate = readCa(options.ldapCaFile);
     const client = await AdminClient.connect(options);
     const view = await client.request<DirectoryView>('PUT', `/sites/${await siteOf(client, options)}/directory`, body);
     if (options.json === true) printJson(view);
     else process.stdout.write(`${formatDirectory(view)}\n`);
+    for (const warning of view.warnings) process.stderr.write(`warning: ${warning}\n`);
     const error = view.publish.lastError;
     if (error !== null) process.stderr.write(`warning: settings saved, but publishing failed and is retried: ${error.code}: ${error.message}\n`);
   });

@@ -23,6 +23,14 @@ interface PushOptions extends AdminConnectionOptions {
   file?: string;
 }
 
+/**
+ * A subcommand's options merged with `push`'s: `push` declares the same flags (--site, --json,
+ * --host-key, --data, …) and commander hands a flag to the parent that knows it, wherever it stands.
+ */
+function optionsOf(command: Command): PushOptions {
+  return command.optsWithGlobals<PushOptions>();
+}
+
 async function siteOf(client: AdminClient, options: PushOptions): Promise<string> {
   if (options.site !== undefined) return parseSiteCode(options.site, '--site');
   return (await client.request<{ siteCode: string }>('GET', '/health')).siteCode;
@@ -61,6 +69,8 @@ function describe(h: PushHostView): string {
   switch (h.status) {
     case 'registered':
       return `registered as client ${h.clientId ?? '?'} (HTTP ${h.installedPorts?.http ?? '?'}, HTTPS ${h.installedPorts?.https ?? '?'})`;
+    case 'new':
+      return h.approval === 'candidate' ? `candidate: approve it before any connection (siteport push approve ${h.host}:${h.port})` : h.status;
     case 'failed':
       return `failed: ${h.errorCode ?? ''}: ${h.reason ?? ''}${h.nextAttemptAt === null ? ' (no more retries)' : ` (next attempt ${h.nextAttemptAt})`}`;
     default:
@@ -71,7 +81,7 @@ function describe(h: PushHostView): string {
 function hostTable(hosts: readonly PushHostView[]): string {
   const rows = [['HOST', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'CLIENT', 'REASON']];
   for (const h of hosts) {
-    rows.push([`${h.host}:${h.port}`, h.status, String(h.attempts), h.nextAttemptAt ?? '-', h.clientId ?? '-', h.reason ?? '']);
+    rows.push([`${h.host}:${h.port}`, h.approval === 'candidate' ? 'candidate' : h.status, String(h.attempts), h.nextAttemptAt ?? '-', h.clientId ?? '-', h.reason ?? '']);
   }
   return table(rows);
 }
@@ -146,7 +156,8 @@ export function register(program: Command): void {
       .description('show the push host inventory with per-host status')
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
-  ).action(async (options: PushOptions) => {
+  ).action(async (_local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const client = await AdminClient.connect(options);
     const list = await client.request<PushHostList>('GET', `/sites/${await siteOf(client, options)}/push/hosts`);
     if (options.json === true) printJson(list);
@@ -161,7 +172,8 @@ export function register(program: Command): void {
         .argument('[hosts...]', 'HOST or HOST:PORT')
         .option('--file <file>', 'discovery file: one HOST[:PORT] per line, # comments'),
     ),
-  ).action(async (words: string[], options: PushOptions) => {
+  ).action(async (words: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const fromFile =
       options.file === undefined
         ? []
@@ -178,9 +190,39 @@ export function register(program: Command): void {
     else process.stdout.write(`${hostTable(list.hosts)}\n`);
   });
 
+  withConnectionOptions(
+    push
+      .command('approve')
+      .description('approve push hosts: a candidate (from a client report or a scan) becomes a target, optionally pinning the host key you checked; queues an install')
+      .argument('<hosts...>', 'HOST or HOST:PORT as the inventory lists it')
+      .option('--host-key <fingerprint>', 'pin this host key (SHA256:… as ssh-keygen -lf prints it on the host); one host only')
+      .option('--site <code>', "site code (default: the server's own site)")
+      .option('--json', 'machine-readable output'),
+  ).action(async (words: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
+    if (options.hostKey !== undefined && words.length !== 1) throw new SiteportError('E_OPTION', '--host-key pins one host; name exactly one HOST');
+    const client = await AdminClient.connect(options);
+    const code = await siteOf(client, options);
+    const { hosts } = await client.request<PushHostList>('GET', `/sites/${code}/push/hosts`);
+    const targets = words.map((w) => {
+      const { host, port } = hostArgument(w);
+      const found = hosts.filter((h) => h.host === host.toLowerCase() && (port === undefined || h.port === port));
+      if (found.length !== 1) {
+        throw new SiteportError('E_PUSH_HOST_NOT_FOUND', found.length === 0 ? `${w} is not in the push inventory; see siteport push status` : `${w} is listed on ${found.length} ports; name HOST:PORT`);
+      }
+      return found[0]!;
+    });
+    const body = options.hostKey === undefined ? {} : { hostKey: options.hostKey };
+    const approved: PushHostView[] = [];
+    for (const h of targets) approved.push(await client.request<PushHostView>('POST', `/sites/${code}/push/hosts/${h.id}/approve`, body));
+    if (options.json === true) printJson({ hosts: approved });
+    else process.stdout.write(`${hostTable(approved)}\n`);
+  });
+
   const settings = push.command('settings').description("read or change the site's push settings");
   withConnectionOptions(settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output')).action(
-    async (options: PushOptions) => {
+    async (_local: PushOptions, command: Command) => {
+      const options = optionsOf(command);
       const client = await AdminClient.connect(options);
       const view = await client.request<PushSettingsView>('GET', `/sites/${await siteOf(client, options)}/push/settings`);
       printJson(view);
@@ -193,7 +235,8 @@ export function register(program: Command): void {
         .description('KEY=VALUE with keys autoPush, retryIntervalSeconds, retryForSeconds, registrationTimeoutSeconds, acceptNewHostKeys, managementPoint, defaultInstallDir')
         .argument('[assignments...]', 'e.g. autoPush=true retryIntervalSeconds=3600'),
     ),
-  ).action(async (assignments: string[], options: PushOptions) => {
+  ).action(async (assignments: string[], _local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
     const body: Record<string, unknown> = { ...credential(options) };
     for (const word of assignments) {
       const at = word.indexOf('=');

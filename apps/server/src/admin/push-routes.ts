@@ -1,10 +1,16 @@
 import {
+  PushApproveBody,
+  PushCandidateBody,
   PushHostList,
+  PushHostView,
   PushHostsBody,
   PushSettingsBody,
   PushSettingsView,
+  parsePushApproveBody,
+  parsePushCandidateBody,
   parsePushHostsBody,
   parsePushSettingsBody,
+  SiteportError,
   parseSiteCode,
 } from '@siteport/protocol';
 import type { PushService } from '../push/push-service.js';
@@ -12,6 +18,12 @@ import type { AdminRoute, RouteContext } from './admin-routes.js';
 
 function site(ctx: RouteContext): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
+}
+
+function hostId(ctx: RouteContext): string {
+  const id = ctx.params.id ?? '';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new SiteportError('E_PUSH_HOST_NOT_FOUND', `no push host ${JSON.stringify(id.slice(0, 64))}; list them with siteport push status`);
+  return id;
 }
 
 /** Admin routes of client push installation. Credentials are write-only: no route returns them. */
@@ -64,6 +76,26 @@ export function pushRoutes(push: PushService): AdminRoute[] {
       requestBody: PushHostsBody,
       response: PushHostList,
       handle: (ctx) => push.addHosts(site(ctx), parsePushHostsBody(ctx.body), ctx.actor, true),
+    },
+    {
+      method: 'POST',
+      path: '/sites/{code}/push/candidates',
+      summary: "Offer a client's reported host name for push: it becomes a candidate that nothing connects to until approved (queued if already a target)",
+      operationId: 'addPushCandidate',
+      auth: true,
+      requestBody: PushCandidateBody,
+      response: PushHostList,
+      handle: (ctx) => push.addClientCandidate(site(ctx), parsePushCandidateBody(ctx.body), ctx.actor),
+    },
+    {
+      method: 'POST',
+      path: '/sites/{code}/push/hosts/{id}/approve',
+      summary: 'Approve a push host (a candidate becomes a target) and optionally pin its checked host key; queues an install',
+      operationId: 'approvePushHost',
+      auth: true,
+      requestBody: PushApproveBody,
+      response: PushHostView,
+      handle: (ctx) => push.approve(site(ctx), hostId(ctx), parsePushApproveBody(ctx.body), ctx.actor),
     },
   ];
 }

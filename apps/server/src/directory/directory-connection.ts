@@ -1,5 +1,7 @@
+import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
-import { directoryFailure } from '@siteport/protocol';
+import { SiteportError, directoryFailure } from '@siteport/protocol';
 
 /** Where and as whom to talk to a directory. */
 export interface DirectoryTarget {
@@ -9,11 +11,27 @@ export interface DirectoryTarget {
   baseDn: string | null;
   bindDn: string | null;
   password: string | null;
+  /** Upgrade the `ldap://` connection with StartTLS before anything else is sent. */
+  startTls: boolean;
+  /** PEM of the CA(s) that verify the directory's certificate; null: Node.js's default trust store. */
+  ca: string | null;
+}
+
+/** TLS options for `ldaps://` and StartTLS: the certificate must chain to `ca` and name the URL's host. */
+function tlsOptions(target: DirectoryTarget): ConnectionOptions {
+  const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
+  return {
+    host,
+    ...(net.isIP(host) === 0 ? { servername: host } : {}),
+    ...(target.ca === null ? {} : { ca: target.ca }),
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: true,
+  };
 }
 
 /**
- * Opens one LDAP session (connect, simple bind, base DN), runs `work` and always unbinds. Every
- * failure comes out as a SiteportError from {@link directoryFailure} naming `what`.
+ * Opens one LDAP session (connect, StartTLS when asked, simple bind, base DN), runs `work` and
+ * always unbinds. Every failure comes out as a SiteportError from {@link directoryFailure} naming `what`.
  */
 export async function withDirectory<T>(
   target: DirectoryTarget,
@@ -21,8 +39,10 @@ export async function withDirectory<T>(
   timeoutMs: number,
   work: (client: Client, baseDn: string) => Promise<T>,
 ): Promise<T> {
-  const client = new Client({ url: target.url, timeout: timeoutMs, connectTimeout: timeoutMs });
+  const tls = tlsOptions(target);
+  const client = new Client({ url: target.url, timeout: timeoutMs, connectTimeout: timeoutMs, ...(target.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}) });
   try {
+    if (target.startTls) await startTls(client, tls, target.url, what);
     if (target.bindDn !== null) await client.bind(target.bindDn, target.password ?? '');
     const baseDn = target.baseDn ?? (await namingContext(client));
     return await work(client, baseDn);
@@ -31,6 +51,20 @@ export async function withDirectory<T>(
   } finally {
     // Closing the socket can fail only when it is already gone; the session's outcome stands.
     await client.unbind().catch(() => undefined);
+  }
+}
+
+async function startTls(client: Client, tls: ConnectionOptions, url: string, what: string): Promise<void> {
+  try {
+    await client.startTLS(tls);
+  } catch (error) {
+    const failure = directoryFailure(error, what, url);
+    if (failure.code === 'E_DIRECTORY_TLS' || failure.code === 'E_DIRECTORY_UNREACHABLE') throw failure;
+    // An LDAP result to the StartTLS request itself: the server does not offer TLS.
+    throw new SiteportError('E_DIRECTORY_TLS', `${what}: the directory ${url} refused StartTLS (${failure.message}); enable TLS on the directory server or use ldaps://`, {
+      cause: error,
+      details: { url },
+    });
   }
 }
 

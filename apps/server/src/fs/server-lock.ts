@@ -34,7 +34,7 @@ export async function acquireServerLock(dataDir: string): Promise<() => Promise<
     throw new SiteportError('E_SERVER_RUNNING', `another site server (pid ${holder}) is running on ${dataDir}; stop it first, or give this one its own --data dir`);
   }
   const file = path.join(dataDir, SERVER_LOCK_FILE);
-  await fs.writeFile(file, `${process.pid}\n`, { mode: 0o644 });
+  await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600 });
   return async () => {
     const owner = await fs.readFile(file, 'utf8').catch(() => '');
     if (Number(owner.trim()) === process.pid) await fs.rm(file, { force: true });

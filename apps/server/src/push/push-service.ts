@@ -4,12 +4,17 @@ import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { AgentBundle } from '@siteport/agent/bundle';
 import {
+  PUSH_ENTERED_SOURCES,
+  type PushApproval,
+  type PushCandidateInput,
   type PushHostList,
   type PushHostSpec,
+  type PushHostView,
   type PushSettingsChange,
   type PushSettingsView,
   type Secret,
   SiteportError,
+  isHostName,
   isSiteportError,
 } from '@siteport/protocol';
 import type { AuditRepository } from '../repositories/audit-repository.js';
@@ -40,6 +45,8 @@ export interface PushServiceDeps {
   caFingerprint: string;
   /** SMSMP for pushed clients unless the push settings name one. */
   defaultManagementPoint: string;
+  /** A registered client's site and reported host name (a push candidate's source), or undefined. */
+  clientHost: (clientId: string) => Promise<{ siteCode: string; hostname: string } | undefined>;
   /** The offline agent bundle to upload (built once per process on first use). */
   bundle: () => Promise<AgentBundle>;
   logger: Logger;
@@ -147,23 +154,30 @@ export class PushService {
   }
 
   /**
-   * Adds hosts to the inventory (or updates the ones already there). With `install` (the "install
-   * client" action), or for new hosts while automatic push is on, the hosts are queued now.
+   * Adds hosts to the inventory (or updates the ones already there). Hosts an administrator entered
+   * (api, cli, file) are push targets; hosts from a scan are candidates that nothing connects to
+   * until an administrator approves them. With `install` (the "install client" action), or for new
+   * targets while automatic push is on, the targets are queued now.
    */
-  async addHosts(code: string, specs: readonly PushHostSpec[], actor: string, install: boolean): Promise<PushHostList> {
+  async addHosts(code: string, specs: readonly PushHostSpec[], actor: string, install: boolean, from?: { clientId: string }): Promise<PushHostList> {
     const settings = await this.settingsRow(code);
     const now = new Date().toISOString();
     const ids: string[] = [];
+    let candidates = 0;
     for (const spec of specs) {
       const existing = await this.deps.push.findHost(code, spec.host, spec.port);
       const id = existing?.id ?? randomUUID();
+      const approval: PushApproval = existing?.approval === 'approved' || PUSH_ENTERED_SOURCES.includes(spec.source) ? 'approved' : 'candidate';
       const own = {
+        approval,
         ...(spec.user === undefined ? {} : { user_name: spec.user }),
         ...(spec.secret === undefined ? {} : { auth_kind: spec.secret.kind, secret: this.deps.box.encrypt(spec.secret.value, `push-host:${id}`) }),
-        ...(spec.hostKey === undefined ? {} : { host_key: spec.hostKey, host_key_source: 'given' as const }),
+        ...(spec.hostKey === undefined ? {} : { host_key: spec.hostKey, host_key_source: 'given' as const, presented_host_key: null }),
         ...(spec.installDir === undefined ? {} : { install_dir: spec.installDir }),
       };
-      const queue = install || (existing === undefined && settings.auto_push === 1);
+      const newTarget = existing === undefined || existing.approval === 'candidate';
+      const queue = approval === 'approved' && (install || (newTarget && settings.auto_push === 1));
+      if (approval === 'candidate') candidates += 1;
       const queued = queue && !this.inFlight.has(id) ? { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null } : {};
       if (existing === undefined) {
         await this.deps.push.insertHost({
@@ -178,6 +192,7 @@ export class PushService {
           secret: null,
           host_key: null,
           host_key_source: null,
+          presented_host_key: null,
           status: 'new',
           error_code: null,
           reason: null,
@@ -206,13 +221,68 @@ export class PushService {
       siteCode: code,
       action: install ? 'push-install' : 'push-hosts-add',
       oldValue: null,
-      newValue: { hosts: specs.map(auditSpec) },
-      outcome: install || settings.auto_push === 1 ? 'queued' : 'added',
+      newValue: { hosts: specs.map(auditSpec), ...from },
+      outcome: candidates === specs.length ? 'candidate' : install || settings.auto_push === 1 ? 'queued' : 'added',
     });
-    this.log.info({ siteCode: code, hosts: specs.map((s) => `${s.host}:${s.port}`), install }, install ? 'install client queued' : 'hosts added to the push inventory');
+    this.log.info(
+      { siteCode: code, hosts: specs.map((s) => `${s.host}:${s.port}`), install, candidates },
+      candidates > 0 ? 'hosts added to the push inventory; candidates wait for approval' : install ? 'install client queued' : 'hosts added to the push inventory',
+    );
     if (this.stateValue === 'running') void this.tick();
     const all = await this.deps.push.hosts(code);
     return { hosts: all.filter((row) => ids.includes(row.id)).map((row) => hostView(row, settings)) };
+  }
+
+  /**
+   * The console's "push install" of a device: the host name the client reported becomes a push
+   * candidate (or, when an administrator already made that host a target, it is queued). A
+   * client chooses its own name, so nothing connects to it before an administrator approves it.
+   */
+  async addClientCandidate(code: string, input: PushCandidateInput, actor: string): Promise<PushHostList> {
+    await this.settingsRow(code);
+    const client = await this.deps.clientHost(input.clientId);
+    if (client === undefined || client.siteCode !== code) {
+      throw new SiteportError('E_CLIENT_NOT_FOUND', `site ${code} has no client ${input.clientId}; list clients with siteport client status`);
+    }
+    const host = client.hostname.toLowerCase();
+    if (!isHostName(host)) {
+      throw new SiteportError(
+        'E_VALIDATION',
+        `client ${input.clientId} reports a host name that is not a DNS name or IP address (${JSON.stringify(client.hostname.slice(0, 64))}); add the host by its real name: siteport push add HOST`,
+        { details: { field: 'clientId' } },
+      );
+    }
+    return this.addHosts(code, [{ host, port: input.port, source: 'client' }], actor, true, { clientId: input.clientId });
+  }
+
+  /**
+   * Approves a host: a candidate becomes a push target, and with `hostKey` that fingerprint is
+   * pinned (the administrator checked the key the host presented). Queues an install now.
+   */
+  async approve(code: string, id: string, change: { hostKey?: string }, actor: string): Promise<PushHostView> {
+    const settings = await this.settingsRow(code);
+    const row = await this.deps.push.host(id);
+    if (row === undefined || row.site_code !== code) {
+      throw new SiteportError('E_PUSH_HOST_NOT_FOUND', `site ${code} has no push host ${id}; list them with siteport push status`);
+    }
+    const now = new Date().toISOString();
+    const pin = change.hostKey === undefined ? {} : { host_key: change.hostKey, host_key_source: 'given' as const, presented_host_key: null };
+    const queued = this.inFlight.has(id) ? {} : { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null };
+    await this.deps.push.updateHost(id, { approval: 'approved', ...pin, ...queued, updated_at: now });
+    await this.deps.audit.append(this.deps.db, {
+      at: now,
+      actor,
+      siteCode: code,
+      action: 'push-host-approve',
+      oldValue: { host: row.host, port: row.port, approval: row.approval, hostKey: row.host_key, presentedHostKey: row.presented_host_key },
+      newValue: { host: row.host, port: row.port, approval: 'approved', hostKey: change.hostKey ?? row.host_key },
+      outcome: 'queued',
+    });
+    this.log.info({ siteCode: code, host: `${row.host}:${row.port}`, hostKey: change.hostKey }, 'push host approved');
+    this.publish(code, id, row.host, row.port, 'queued', null);
+    if (this.stateValue === 'running') void this.tick();
+    const updated = await this.deps.push.host(id);
+    return hostView(updated ?? row, settings);
   }
 
   private async tick(): Promise<void> {
@@ -269,6 +339,9 @@ export class PushService {
     };
     let settings: PushSettingsRow | undefined;
     try {
+      if (row.approval !== 'approved') {
+        throw new SiteportError('E_PUSH_NOT_APPROVED', `${where} is a push candidate; approve it first: siteport push approve ${where}`);
+      }
       settings = await this.settingsRow(code);
       const cred = this.credential(row, settings);
       const stored = await this.deps.ports.stored(code);
@@ -332,15 +405,17 @@ export class PushService {
       const now = new Date();
       const schedule = settings ?? settingsOrDefault(code, undefined, this.deps.defaultManagementPoint);
       const queuedAt = row.queued_at === null ? now : new Date(row.queued_at);
-      const { nextAttemptAt } = nextAttempt(queuedAt, now, {
-        retryIntervalSeconds: schedule.retry_interval_seconds,
-        retryForSeconds: schedule.retry_for_seconds,
-      });
+      // An unconfirmed key or an unapproved host waits for an administrator, not for the schedule.
+      const waits = failure.code === 'E_PUSH_HOST_KEY_UNCONFIRMED' || failure.code === 'E_PUSH_NOT_APPROVED';
+      const { nextAttemptAt } = waits
+        ? { nextAttemptAt: null }
+        : nextAttempt(queuedAt, now, { retryIntervalSeconds: schedule.retry_interval_seconds, retryForSeconds: schedule.retry_for_seconds });
       await step('failed', {
         attempts: row.attempts + 1,
         error_code: failure.code,
         reason: failure.message,
         next_attempt_at: nextAttemptAt === null ? null : nextAttemptAt.toISOString(),
+        ...(failure.code.startsWith('E_PUSH_HOST_KEY') && typeof presented === 'string' ? { presented_host_key: presented } : {}),
       });
       this.log.warn({ siteCode: code, host: where, code: failure.code, nextAttemptAt }, `push failed: ${failure.message}`);
     }

@@ -17,7 +17,7 @@ test('a sealed secret opens only with the same key file and the same context, an
   assert.throws(() => box.decrypt(sealed, 'push-host:b'), (e) => isSiteportError(e, 'E_SECRET_STORE'));
   const other = tempDir(t);
   const otherBox = await SecretBox.open(other);
-  assert.throws(() => otherBox.decrypt(sealed, 'push-host:a'), (e) => isSiteportError(e, 'E_SECRET_STORE') && /set the credential again/.test(e.message));
+  assert.throws(() => otherBox.decrypt(sealed, 'push-host:a'), (e) => isSiteportError(e, 'E_SECRET_STORE') && /set that secret again/.test(e.message));
   const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
   assert.throws(() => box.decrypt(tampered, 'push-host:a'), (e) => isSiteportError(e, 'E_SECRET_STORE'));
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Secret, SiteportError } from '@siteport/protocol';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file.js';
 
-/** Name of the key file in the data dir (32 random bytes, base64, mode 0600). */
+/** Name of the key file in the data dir (32 random bytes, base64, mode 0600); it seals push credentials and the directory bind password. */
 export const PUSH_KEY_FILE = 'push-secret.key';
 
 const PREFIX = 'v1';
@@ -13,10 +13,10 @@ const PREFIX = 'v1';
 export const PUSH_REDACT = ['privateKey', 'password', 'secret', '*.privateKey', '*.password', '*.secret', 'secret.value'];
 
 /**
- * Encrypts push credentials at rest with AES-256-GCM. The key lives in `<data>/push-secret.key`
- * (mode 0600), created on first use; the database holds only `v1:<iv>:<tag>:<ciphertext>` (base64),
- * bound to what it protects (site or host id) as additional authenticated data, so a ciphertext
- * copied onto another row does not decrypt.
+ * Encrypts secrets at rest (push credentials, the directory bind password) with AES-256-GCM. The
+ * key lives in `<data>/push-secret.key` (mode 0600), created on first use; the database holds only
+ * `v1:<iv>:<tag>:<ciphertext>` (base64), bound to what it protects (site or host id) as additional
+ * authenticated data, so a ciphertext copied onto another row does not decrypt.
  */
 export class SecretBox {
   private constructor(private readonly key: Buffer) {}
@@ -31,7 +31,7 @@ export class SecretBox {
     }
     const key = Buffer.from(text.trim(), 'base64');
     if (key.length !== 32) {
-      throw new SiteportError('E_SECRET_STORE', `${file} does not hold a 32-byte base64 key; restore it from backup (stored push credentials need it) or remove it and set the push credentials again`);
+      throw new SiteportError('E_SECRET_STORE', `${file} does not hold a 32-byte base64 key; restore it from backup (stored push credentials and the directory bind password need it) or remove it and set those secrets again`);
     }
     return new SecretBox(key);
   }
@@ -47,7 +47,7 @@ export class SecretBox {
   decrypt(sealed: string, context: string): Secret {
     const [prefix, iv, tag, data] = sealed.split(':');
     if (prefix !== PREFIX || iv === undefined || tag === undefined || data === undefined) {
-      throw new SiteportError('E_SECRET_STORE', `a stored push credential (${context}) is not in the expected format; set it again`);
+      throw new SiteportError('E_SECRET_STORE', `a stored secret (${context}) is not in the expected format; set it again`);
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
@@ -57,7 +57,7 @@ export class SecretBox {
     } catch (error) {
       throw new SiteportError(
         'E_SECRET_STORE',
-        `a stored push credential (${context}) does not decrypt with ${PUSH_KEY_FILE}; the key file was replaced — set the credential again`,
+        `a stored secret (${context}) does not decrypt with ${PUSH_KEY_FILE}; the key file was replaced — set that secret again`,
         { cause: error },
       );
     }

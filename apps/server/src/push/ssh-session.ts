@@ -10,7 +10,10 @@ export interface SshTarget {
   secret: { kind: 'key' | 'password'; value: Secret };
   /** The pinned host key fingerprint (`SHA256:…`); null when none is pinned yet. */
   hostKey: string | null;
-  /** With no pinned key: accept the one presented and report it for pinning (trust on first use). */
+  /**
+   * With no pinned key: accept the one presented and report it for pinning (trust on first use).
+   * Applies to key authentication only: a password is never sent to a key that is not pinned.
+   */
   acceptNewHostKey: boolean;
   connectTimeoutMs: number;
 }
@@ -61,7 +64,9 @@ export class SshSession {
       tryKeyboard: false,
       hostVerifier: (key: Buffer) => {
         presented = hostKeyFingerprint(key);
-        const ok = target.hostKey === null ? target.acceptNewHostKey : presented === target.hostKey;
+        // Key authentication proves the account without handing anything over; a password is
+        // handed to whoever answers, so it goes only to a pinned key (decision 0093).
+        const ok = target.hostKey === null ? target.acceptNewHostKey && target.secret.kind === 'key' : presented === target.hostKey;
         rejectedKey = !ok;
         return ok;
       },
@@ -172,6 +177,14 @@ function classify(
   rejectedKey: boolean,
 ): SiteportError {
   const details = { host: target.host, port: target.port, ...(presented === undefined ? {} : { presentedHostKey: presented }) };
+  if (rejectedKey && target.hostKey === null && presented !== undefined) {
+    const why = target.secret.kind === 'password' ? 'a password is sent only to a confirmed host key' : 'first-use pinning is off';
+    return new SiteportError(
+      'E_PUSH_HOST_KEY_UNCONFIRMED',
+      `${where} presented host key ${presented}, which is not pinned, and ${why}; check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm it: siteport push approve ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port} --host-key ${presented}`,
+      { cause: error, details },
+    );
+  }
   if (rejectedKey) {
     const message =
       target.hostKey === null

@@ -50,11 +50,12 @@ export class PushRepository {
     await this.db.updateTable('push_hosts').set(fields).where('id', '=', id).execute();
   }
 
-  /** Hosts whose next attempt is due: queued or failed with a retry time at or before `now`. */
+  /** Approved hosts whose next attempt is due: queued or failed with a retry time at or before `now`. Candidates never are. */
   async due(now: string, limit: number): Promise<PushHostRow[]> {
     return this.db
       .selectFrom('push_hosts')
       .selectAll()
+      .where('approval', '=', 'approved')
       .where('status', 'in', ['queued', 'failed'])
       .where('next_attempt_at', 'is not', null)
       .where('next_attempt_at', '<=', now)

@@ -21,6 +21,10 @@ export function directoryFailure(error: unknown, what: string, url: string): Sit
   const result = typeof e.code === 'number' ? e.code : null;
   const make = (code: ErrorCode, text: string): SiteportError =>
     new SiteportError(code, `${what}: ${text}`, { cause: error, details: { url, ...(result === null ? {} : { ldapResultCode: result }) } });
+  const socketCode = typeof e.code === 'string' ? e.code : '';
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(socketCode)) {
+    return make('E_DIRECTORY_TLS', `the TLS connection to ${url} failed (${socketCode}: ${message}); give the CA that signed the directory's certificate (siteport directory set --ldap-ca-file) and use the host name the certificate names`);
+  }
   if (result !== null && CREDENTIAL_CODES.has(result)) {
     return make('E_DIRECTORY_AUTH', `the directory ${url} refused the bind DN and password (${message}); check the bind DN and the password file`);
   }

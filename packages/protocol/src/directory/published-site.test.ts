@@ -4,6 +4,7 @@ import { isSiteportError } from '../siteport-error.js';
 import { type PublishedSite, parseSiteEntry, siteAttributes } from './published-site.js';
 import { parseDirectoryUrl } from './directory-url.js';
 import { directoryFailure } from './directory-failure.js';
+import { parseDirectoryConfigBody } from '../wire/directory-messages.js';
 
 const site: PublishedSite = {
   siteCode: 'PS1',
@@ -48,6 +49,28 @@ test('LDAP failures map to codes that say what to do', () => {
     [{ code: 52, message: 'unavailable' }, 'E_DIRECTORY_UNREACHABLE'],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'E_DIRECTORY_UNREACHABLE'],
     [{ code: 53, message: 'unwilling' }, 'E_DIRECTORY_FAILED'],
+    [{ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' }, 'E_DIRECTORY_TLS'],
+    [{ code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" }, 'E_DIRECTORY_TLS'],
+    [{ code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, 'E_DIRECTORY_TLS'],
   ];
   for (const [error, code] of cases) assert.equal(directoryFailure(error, 'publishing', 'ldap://dc').code, code, JSON.stringify(error));
+});
+
+test('directory settings: startTls only on ldap://, a CA certificate only with TLS and as PEM', () => {
+  const url = 'ldap://dc1/dc=corp,dc=example';
+  const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
+  assert.deepEqual(
+    [parseDirectoryConfigBody({ url }).startTls, parseDirectoryConfigBody({ url }).caCertificate],
+    [false, null],
+  );
+  assert.equal(parseDirectoryConfigBody({ url, startTls: true, caCertificate: pem }).caCertificate, pem);
+  assert.equal(parseDirectoryConfigBody({ url: 'ldaps://dc1', caCertificate: pem }).caCertificate, pem);
+  for (const body of [
+    { url: 'ldaps://dc1', startTls: true },
+    { url, startTls: 'yes' },
+    { url, caCertificate: pem },
+    { url: 'ldaps://dc1', caCertificate: 'not pem' },
+  ]) {
+    assert.throws(() => parseDirectoryConfigBody(body), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'), JSON.stringify(body));
+  }
 });

@@ -7,7 +7,13 @@ export const DirectoryConfigBody = Type.Object(
   {
     url: Type.String({ description: 'ldap://host[:port][/base DN] or ldaps://…; without a base DN it is read from the root DSE' }),
     bindDn: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'DN to bind as; null binds anonymously' })),
-    password: Type.Optional(Type.String({ description: 'bind password; write-only, kept when omitted' })),
+    password: Type.Optional(Type.String({ description: 'bind password; write-only, kept when omitted; stored encrypted' })),
+    startTls: Type.Optional(Type.Boolean({ description: 'upgrade an ldap:// connection with StartTLS before binding (not with ldaps://)' })),
+    caCertificate: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'PEM of the CA certificate(s) that signed the directory server certificate; omitted or null: the default trust store',
+      }),
+    ),
     installProperties: Type.Optional(
       Type.Array(Type.String(), { description: 'extra client installation properties to publish (NAME=VALUE); they override derived ones' }),
     ),
@@ -30,6 +36,12 @@ export const DirectoryView = Type.Object({
   baseDn: Type.Union([Type.String(), Type.Null()]),
   bindDn: Type.Union([Type.String(), Type.Null()]),
   passwordSet: Type.Boolean(),
+  /** How the connection is protected: `ldaps` (TLS from the start), `starttls`, or `none` (clear text). */
+  tls: Type.Union([Type.Literal('ldaps'), Type.Literal('starttls'), Type.Literal('none')]),
+  /** Which CAs verify the directory's certificate: the configured PEM (`custom`) or the default store. */
+  tlsCa: Type.Union([Type.Literal('custom'), Type.Literal('default')]),
+  /** What is unsafe about these settings (e.g. a bind password sent in clear text over ldap://). */
+  warnings: Type.Array(Type.String()),
   installProperties: Type.Array(Type.String()),
   publish: Type.Object({
     state: Type.Union(PUBLISH_STATES.map((s) => Type.Literal(s))),
@@ -54,6 +66,10 @@ export interface DirectoryConfigInput {
   bindDn: string | null;
   /** Undefined keeps the stored password. */
   password: string | undefined;
+  /** StartTLS on an `ldap://` URL. */
+  startTls: boolean;
+  /** PEM of the CA(s) to trust; null: the default store. */
+  caCertificate: string | null;
   installProperties: string[];
 }
 
@@ -66,7 +82,9 @@ export function parseDirectoryConfigBody(body: unknown): DirectoryConfigInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body', 'send a JSON object {"url": "ldap://…", "bindDn": "…", "password": "…"}');
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) {
-    if (!['url', 'bindDn', 'password', 'installProperties'].includes(key)) throw bad(key, `unknown field ${JSON.stringify(key)}; use url, bindDn, password, installProperties`);
+    if (!['url', 'bindDn', 'password', 'startTls', 'caCertificate', 'installProperties'].includes(key)) {
+      throw bad(key, `unknown field ${JSON.stringify(key)}; use url, bindDn, password, startTls, caCertificate, installProperties`);
+    }
   }
   const location = parseDirectoryUrl(b.url, 'url');
   const bindDn = b.bindDn ?? null;
@@ -81,5 +99,15 @@ export function parseDirectoryConfigBody(body: unknown): DirectoryConfigInput {
   if (!Array.isArray(props) || !props.every((p): p is string => typeof p === 'string') || props.length > 32) {
     throw bad('installProperties', 'installProperties must be a list of at most 32 NAME=VALUE strings');
   }
-  return { location, bindDn, password, installProperties: props };
+  const startTls = b.startTls ?? false;
+  if (typeof startTls !== 'boolean') throw bad('startTls', `startTls must be true or false, got ${JSON.stringify(startTls)}`);
+  if (startTls && location.url.startsWith('ldaps:')) throw bad('startTls', 'ldaps:// is TLS from the start; use startTls only with ldap://');
+  const ca = b.caCertificate ?? null;
+  if (ca !== null && (typeof ca !== 'string' || ca.length > 65536 || !/-----BEGIN CERTIFICATE-----/.test(ca))) {
+    throw bad('caCertificate', 'caCertificate must be PEM text (-----BEGIN CERTIFICATE-----…) of at most 64 KiB, or null for the default trust store');
+  }
+  if (ca !== null && !startTls && !location.url.startsWith('ldaps:')) {
+    throw bad('caCertificate', 'a CA certificate is used only with ldaps:// or startTls; the connection to ldap:// without StartTLS is not encrypted');
+  }
+  return { location, bindDn, password, startTls, caCertificate: ca, installProperties: props };
 }

@@ -4,9 +4,19 @@ import { type Static, Type } from '@sinclair/typebox';
 export const PUSH_STATUSES = ['new', 'queued', 'connecting', 'copying', 'installing', 'registered', 'failed'] as const;
 export type PushStatus = (typeof PUSH_STATUSES)[number];
 
-/** Where a host in the inventory came from. */
-export const PUSH_SOURCES = ['api', 'cli', 'file', 'scan'] as const;
+/** Where a host in the inventory came from; `client` is set by the server only (a client's reported host name). */
+export const PUSH_SOURCES = ['api', 'cli', 'file', 'scan', 'client'] as const;
 export type PushSource = (typeof PUSH_SOURCES)[number];
+
+/** Sources whose hosts an administrator entered: they are push targets at once. */
+export const PUSH_ENTERED_SOURCES: readonly PushSource[] = ['api', 'cli', 'file'];
+
+/**
+ * Whether a host may be connected to: `approved` (entered or approved by an administrator) or
+ * `candidate` (learnt from a client report or a scan; no SSH connection until approved).
+ */
+export const PUSH_APPROVALS = ['approved', 'candidate'] as const;
+export type PushApproval = (typeof PUSH_APPROVALS)[number];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -44,6 +54,8 @@ export const PushHostView = Type.Object({
   port: Type.Integer(),
   installDir: Type.String(),
   source: Type.String(),
+  /** `candidate`: learnt from a client or a scan; nothing connects to it until an administrator approves it. */
+  approval: Type.Union([Type.Literal('approved'), Type.Literal('candidate')]),
   status: Type.String(),
   /** Error code of the last failure (E_PUSH_…), null unless failed. */
   errorCode: Nullable(Type.String()),
@@ -55,6 +67,8 @@ export const PushHostView = Type.Object({
   nextAttemptAt: Nullable(Type.String()),
   hostKey: Nullable(Type.String()),
   hostKeySource: Type.Union([Type.Literal('given'), Type.Literal('first-use'), Type.Null()]),
+  /** The key an unpinned host presented; confirm it (approve with `hostKey`) before a password is sent. */
+  presentedHostKey: Nullable(Type.String()),
   credential: PushCredentialView,
   clientId: Nullable(Type.String()),
   registeredAt: Nullable(Type.String()),
@@ -80,6 +94,17 @@ export const PushHostInput = Type.Object({
 
 /** `POST …/push/hosts` (add to the inventory) and `POST …/push/install` (install client now). */
 export const PushHostsBody = Type.Object({ hosts: Type.Array(PushHostInput) });
+
+/** `POST …/push/candidates`: offer a client's reported host name for push; an administrator approves it before any connection. */
+export const PushCandidateBody = Type.Object({
+  clientId: Type.String(),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+});
+
+/** `POST …/push/hosts/{id}/approve`: make a host a push target, optionally pinning the host key the administrator checked. */
+export const PushApproveBody = Type.Object({
+  hostKey: Type.Optional(Type.String({ description: 'SHA256:… host key fingerprint to pin (as ssh-keygen -lf prints it)' })),
+});
 
 /** `PATCH …/push/settings`; secrets are write-only: send them, never read them back. */
 export const PushSettingsBody = Type.Object({
