@@ -56,6 +56,7 @@ import { consoleRoutes } from './console/console-routes.js';
 import { ConsoleUserRepository } from './console/console-user-repository.js';
 import { DEFAULT_CONSOLE_DIR } from './console/static-files.js';
 import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
+import { adminListenerLimits } from './net/listener-limits.js';
 
 /** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
 export type { ServerState } from './server-lifecycle.js';
@@ -206,6 +207,7 @@ export class SiteServer {
       managementPoints: () => cluster.managementPoints(),
       notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
       notifyOfflineSeconds: options.notifyOfflineSeconds,
+      connections: options.connections,
       remote: () => cluster.remote(),
       logger,
     });
@@ -306,7 +308,7 @@ export class SiteServer {
       ...consoleRoutes(accounts),
     ];
     const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR });
-    const bound = await admin.listen(options.adminHost, options.adminPort);
+    const bound = await admin.listen(options.adminHost, options.adminPort, adminListenerLimits(options.connections, logger.child({ component: 'connections' })));
     this.lifecycle.onStop(() => admin.close());
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));
 
