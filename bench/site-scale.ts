@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NotifyResult } from '@siteport/protocol';
 import { startPostgres } from '../test-support/postgres.js';
-import { cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
+import { FLEET_SOURCE_FLAGS, cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
 import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
@@ -87,7 +87,7 @@ function sumOf(pids: readonly number[], of: (pid: number) => number): number {
 function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn'],
+    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn', ...FLEET_SOURCE_FLAGS],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return waitOutput(child, /client communication mode/, 120_000).then(() => child);

@@ -130,6 +130,7 @@ export class MpServer {
       managementPoints: () => cluster.managementPoints(),
       notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
       notifyOfflineSeconds: options.notifyOfflineSeconds,
+      connections: options.connections,
       remote: () => cluster.remote(),
       logger,
     });

@@ -66,3 +66,48 @@ test('sign-in throttling defaults to 5 failures per account name, 20 per address
     assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', ...input }), (e) => isSiteportError(e, 'E_OPTION') && message.test(e.message), JSON.stringify(input));
   }
 });
+
+test('connection caps default to what fits under the open-file limit, leaving the admin listener and a reserve free', () => {
+  const at20k = parseServerOptions({ dataDir: '/tmp/x', openFileLimit: 20_000 }).connections;
+  assert.deepEqual(at20k, {
+    handshakeTimeoutMs: 10_000,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 65_000,
+    maxClientConnections: 20_000 - 128 - 512,
+    maxConnectionsPerSource: 1000,
+    maxAdminConnections: 128,
+    maxAdminConnectionsPerSource: 64,
+  });
+  const at1024 = parseServerOptions({ dataDir: '/tmp/x', openFileLimit: 1024 }).connections;
+  assert.equal(at1024.maxClientConnections, 1024 - 128 - 512);
+  assert.equal(at1024.maxConnectionsPerSource, 96, 'a quarter of the client cap under a small limit');
+  const set = parseServerOptions({
+    dataDir: '/tmp/x',
+    openFileLimit: 20_000,
+    tlsHandshakeTimeoutSeconds: '3',
+    headersTimeoutSeconds: '4',
+    requestTimeoutSeconds: '5',
+    keepAliveTimeoutSeconds: '6',
+    maxClientConnections: '300',
+    maxConnectionsPerSource: '20',
+    maxAdminConnections: '9',
+  }).connections;
+  assert.deepEqual(
+    [set.handshakeTimeoutMs, set.headersTimeoutMs, set.requestTimeoutMs, set.keepAliveTimeoutMs, set.maxClientConnections, set.maxConnectionsPerSource, set.maxAdminConnections, set.maxAdminConnectionsPerSource],
+    [3000, 4000, 5000, 6000, 300, 20, 9, 4],
+  );
+});
+
+test('connection options out of range, a header timeout past the request timeout, or caps beyond the open-file limit are refused', () => {
+  const refused = (input: Parameters<typeof parseServerOptions>[0], pattern: RegExp): void =>
+    assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', openFileLimit: 20_000, ...input }), (e) => isSiteportError(e, 'E_OPTION') && pattern.test(e.message));
+  refused({ tlsHandshakeTimeoutSeconds: '0' }, /--tls-handshake-timeout must be a whole number of seconds from 1/);
+  refused({ tlsHandshakeTimeoutSeconds: '301' }, /--tls-handshake-timeout must be from 1 to 300 seconds/);
+  refused({ headersTimeoutSeconds: '40', requestTimeoutSeconds: '30' }, /--headers-timeout \(40 s\) must not be longer than --request-timeout \(30 s\)/);
+  refused({ maxClientConnections: '0' }, /--max-client-connections must be a whole number from 1/);
+  refused({ maxConnectionsPerSource: 'many' }, /--max-connections-per-source must be a whole number/);
+  refused({ maxAdminConnections: '1' }, /--max-admin-connections must be a whole number from 2/);
+  refused({ maxClientConnections: '19500' }, /may open 20000 files; 19500 client connections \+ 128 admin connections \+ 512 .* lower --max-client-connections to 19360 or less/);
+  assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', openFileLimit: 600 }), (e) => isSiteportError(e, 'E_OPTION') && /raise the open-file limit/.test(e.message));
+});

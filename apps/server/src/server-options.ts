@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
 import type { RegistryTiming } from './cluster/mp-registry.js';
 import { type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from './admin/auth-throttle.js';
+import { openFileLimit } from './os/open-file-limit.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export interface ServerOptions {
@@ -61,7 +62,45 @@ export interface ServerOptions {
   readonly notifyOfflineSeconds: number;
   /** MP registry: heartbeat interval and the silence after which an MP process is dead. @default 5000, 15000 ms */
   readonly registryTiming: RegistryTiming;
+  /** Timeouts and connection caps of every listener (decision 0091). */
+  readonly connections: ConnectionOptions;
 }
+
+/**
+ * How long a connection may take for each step, and how many connections each kind of listener
+ * holds (decision 0091). The caps keep descriptors free under the process's open-file limit for
+ * the database, the files and the admin listener, so a flood of connections cannot starve them.
+ */
+export interface ConnectionOptions {
+  /** `--tls-handshake-timeout`: a TLS connection (HTTPS request ports, notification port, HTTPS admin) must finish its handshake within this. @default 10000 ms */
+  readonly handshakeTimeoutMs: number;
+  /** `--headers-timeout`: an HTTP request's headers must be complete this long after the connection or the request began. @default 10000 ms */
+  readonly headersTimeoutMs: number;
+  /** `--request-timeout`: a whole HTTP request (headers and body) must arrive within this. @default 30000 ms */
+  readonly requestTimeoutMs: number;
+  /** `--keep-alive-timeout`: an idle connection between two HTTP requests is closed after this. @default 65000 ms */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * `--max-client-connections`: connections open at once on the MP's request ports and notification
+   * port together (one notification connection per client, plus requests and long-polls).
+   * @default the open-file limit − {@link maxAdminConnections} − {@link RESERVED_DESCRIPTORS} (19,360 at 20,000)
+   */
+  readonly maxClientConnections: number;
+  /**
+   * `--max-connections-per-source`: connections one source address (IPv6: one /64) holds on the
+   * request ports, and again on the notification port. @default 1000, or a quarter of {@link maxClientConnections} when that is less
+   */
+  readonly maxConnectionsPerSource: number;
+  /** `--max-admin-connections`: connections the admin listener holds, its own reserve beside the client cap. @default 128 */
+  readonly maxAdminConnections: number;
+  /** Connections one source address holds on the admin listener: half of {@link maxAdminConnections}. */
+  readonly maxAdminConnectionsPerSource: number;
+}
+
+/** Descriptors kept free of every listener's cap: database, log, files, pipes, outgoing connections (LDAP, SSH, peers). */
+export const RESERVED_DESCRIPTORS = 512;
+/** Open-file limit assumed where the process's own cannot be read. */
+const ASSUMED_OPEN_FILE_LIMIT = 20_000;
 
 /** How a secondary site server reaches its primary. */
 export interface ParentOptions {
@@ -110,6 +149,15 @@ export type ServerOptionsInput = Partial<{
   role: string;
   mpHeartbeatMs: number;
   mpStaleMs: number;
+  tlsHandshakeTimeoutSeconds: number | string;
+  headersTimeoutSeconds: number | string;
+  requestTimeoutSeconds: number | string;
+  keepAliveTimeoutSeconds: number | string;
+  maxClientConnections: number | string;
+  maxConnectionsPerSource: number | string;
+  maxAdminConnections: number | string;
+  /** The process's open-file limit, instead of reading it (tests). */
+  openFileLimit: number;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -145,17 +193,10 @@ function allowHost(value: string): string {
   throw new SiteportError('E_OPTION', `--admin-allow-host must be a host name like admin.example.org or an IP address, got ${JSON.stringify(value)}`);
 }
 
-function count(name: string, value: number | string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new SiteportError('E_OPTION', `--${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
   return Object.freeze({
-    accountFailures: count('sign-in-failures', input.signInFailures, DEFAULT_AUTH_THROTTLE.accountFailures, 1000),
-    sourceFailures: count('source-failures', input.sourceFailures, DEFAULT_AUTH_THROTTLE.sourceFailures, 100_000),
+    accountFailures: count('sign-in-failures', input.signInFailures, DEFAULT_AUTH_THROTTLE.accountFailures, 1, 1000),
+    sourceFailures: count('source-failures', input.sourceFailures, DEFAULT_AUTH_THROTTLE.sourceFailures, 1, 100_000),
     lockoutSeconds: seconds('lockout', input.lockoutSeconds, DEFAULT_AUTH_THROTTLE.lockoutSeconds, 1),
   });
 }
@@ -209,6 +250,51 @@ function registryTiming(input: ServerOptionsInput): RegistryTiming {
   return Object.freeze({ heartbeatMs, staleAfterMs });
 }
 
+/** A whole-number option from `min` to `max` (a flag value may come as text). */
+function count(name: string, value: number | string | undefined, fallback: number, min: number, max = 1_000_000): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
+  const handshakeTimeoutMs = seconds('tls-handshake-timeout', input.tlsHandshakeTimeoutSeconds, 10, 1) * 1000;
+  const headersTimeoutMs = seconds('headers-timeout', input.headersTimeoutSeconds, 10, 1) * 1000;
+  const requestTimeoutMs = seconds('request-timeout', input.requestTimeoutSeconds, 30, 1) * 1000;
+  const keepAliveTimeoutMs = seconds('keep-alive-timeout', input.keepAliveTimeoutSeconds, 65, 1) * 1000;
+  for (const [name, ms] of [['tls-handshake-timeout', handshakeTimeoutMs], ['headers-timeout', headersTimeoutMs]] as const) {
+    if (ms > 300_000) throw new SiteportError('E_OPTION', `--${name} must be from 1 to 300 seconds, got ${ms / 1000}`);
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new SiteportError('E_OPTION', `--headers-timeout (${headersTimeoutMs / 1000} s) must not be longer than --request-timeout (${requestTimeoutMs / 1000} s), which covers the headers too`);
+  }
+  const limit = input.openFileLimit ?? openFileLimit() ?? ASSUMED_OPEN_FILE_LIMIT;
+  const maxAdminConnections = count('max-admin-connections', input.maxAdminConnections, 128, 2);
+  const room = limit - maxAdminConnections - RESERVED_DESCRIPTORS;
+  const maxClientConnections = count('max-client-connections', input.maxClientConnections, room, 1);
+  if (room < 1 || maxClientConnections > room) {
+    throw new SiteportError(
+      'E_OPTION',
+      `this process may open ${limit} files; ${maxClientConnections} client connections + ${maxAdminConnections} admin connections + ${RESERVED_DESCRIPTORS} kept for the database and files do not fit: ` +
+        (room >= 1 ? `lower --max-client-connections to ${room} or less, or raise the open-file limit (ulimit -n, systemd LimitNOFILE)` : 'raise the open-file limit (ulimit -n, systemd LimitNOFILE)'),
+    );
+  }
+  return Object.freeze({
+    handshakeTimeoutMs,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs,
+    maxClientConnections,
+    // One source never takes the whole budget by default, even under a small open-file limit.
+    maxConnectionsPerSource: count('max-connections-per-source', input.maxConnectionsPerSource, Math.max(1, Math.min(1000, Math.floor(maxClientConnections / 4))), 1),
+    maxAdminConnections,
+    maxAdminConnectionsPerSource: Math.max(1, Math.floor(maxAdminConnections / 2)),
+  });
+}
+
 /**
  * The host name clients use for this process's MP: the first `--public-host`, else the `--bind`
  * address when it is a specific one, else this machine's host name.
@@ -260,6 +346,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
     registryTiming: registryTiming(input),
+    connections: connectionOptions(input),
   };
   return Object.freeze(options);
 }

@@ -58,6 +58,7 @@ import { consoleRoutes } from './console/console-routes.js';
 import { ConsoleUserRepository } from './console/console-user-repository.js';
 import { DEFAULT_CONSOLE_DIR } from './console/static-files.js';
 import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
+import { adminListenerLimits } from './net/listener-limits.js';
 
 /** Lifecycle of a site server: starting → running → stopping → stopped (failed start → stopped). */
 export type { ServerState } from './server-lifecycle.js';
@@ -210,6 +211,7 @@ export class SiteServer {
       managementPoints: () => cluster.managementPoints(),
       notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
       notifyOfflineSeconds: options.notifyOfflineSeconds,
+      connections: options.connections,
       remote: () => cluster.remote(),
       logger,
     });
@@ -316,7 +318,7 @@ export class SiteServer {
     ];
     const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
     const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
-    const bound = await admin.listen(options.adminHost, options.adminPort);
+    const bound = await admin.listen(options.adminHost, options.adminPort, adminListenerLimits(options.connections, logger.child({ component: 'connections' })));
     this.lifecycle.onStop(() => admin.close());
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));
 

@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   E_NOTIFY_TOO_LARGE: { status: 413, summary: 'A notification frame exceeds the size limit.' },
   E_NOTIFY_VERSION: { status: 400, summary: 'The peer speaks another notification protocol version.' },
   E_NOTIFY_AUTH: { status: 401, summary: 'A notification connection did not authenticate with its registered key.' },
+  E_NOTIFY_RATE: { status: 429, summary: 'A notification connection sent frames faster than allowed (a ping flood) and was closed.' },
   E_MAC: { status: 400, summary: 'A MAC address or SecureOn password is invalid.' },
   E_WAKE_PACKET: { status: 400, summary: 'A Wake-on-LAN magic packet is malformed.' },
   E_FORBIDDEN: { status: 403, summary: 'The signed-in account (an analyst) may read but not change the site.' },

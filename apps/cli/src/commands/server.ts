@@ -31,6 +31,13 @@ interface ServerFlags {
   parentWait?: string;
   notifyKeepalive?: string;
   notifyOfflineAfter?: string;
+  tlsHandshakeTimeout?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  keepAliveTimeout?: string;
+  maxClientConnections?: string;
+  maxConnectionsPerSource?: string;
+  maxAdminConnections?: string;
 }
 
 /** What an MP process prints once it is up. */
@@ -105,6 +112,13 @@ export function register(program: Command): void {
     .option('--parent-wait <seconds>', 'how long the primary may hold each sync long poll (1–55)', undefined)
     .option('--notify-keepalive <seconds>', 'how often agents ping on the notification channel (default 60)')
     .option('--notify-offline-after <seconds>', 'a client silent on its channel or long-poll this long is offline (default 300)')
+    .option('--tls-handshake-timeout <seconds>', 'a TLS connection (HTTPS, notification, HTTPS admin) must finish its handshake within this (default 10)')
+    .option('--headers-timeout <seconds>', 'an HTTP request\'s headers must arrive within this (default 10)')
+    .option('--request-timeout <seconds>', 'a whole HTTP request must arrive within this (default 30)')
+    .option('--keep-alive-timeout <seconds>', 'an idle HTTP connection between requests is closed after this (default 65)')
+    .option('--max-client-connections <n>', 'connections on the request ports and notification port together (default: the open-file limit - admin cap - 512)')
+    .option('--max-connections-per-source <n>', 'connections one address (IPv6: one /64) may hold on the request ports, and on the notification port (default 1000)')
+    .option('--max-admin-connections <n>', 'connections the admin listener holds, half of them per address; kept apart from the client cap (default 128)')
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { MpServer, SiteServer } = await import('@siteport/server');
@@ -137,6 +151,13 @@ export function register(program: Command): void {
         ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
         ...(flags.notifyKeepalive === undefined ? {} : { notifyKeepAliveSeconds: flags.notifyKeepalive }),
         ...(flags.notifyOfflineAfter === undefined ? {} : { notifyOfflineSeconds: flags.notifyOfflineAfter }),
+        ...(flags.tlsHandshakeTimeout === undefined ? {} : { tlsHandshakeTimeoutSeconds: flags.tlsHandshakeTimeout }),
+        ...(flags.headersTimeout === undefined ? {} : { headersTimeoutSeconds: flags.headersTimeout }),
+        ...(flags.requestTimeout === undefined ? {} : { requestTimeoutSeconds: flags.requestTimeout }),
+        ...(flags.keepAliveTimeout === undefined ? {} : { keepAliveTimeoutSeconds: flags.keepAliveTimeout }),
+        ...(flags.maxClientConnections === undefined ? {} : { maxClientConnections: flags.maxClientConnections }),
+        ...(flags.maxConnectionsPerSource === undefined ? {} : { maxConnectionsPerSource: flags.maxConnectionsPerSource }),
+        ...(flags.maxAdminConnections === undefined ? {} : { maxAdminConnections: flags.maxAdminConnections }),
       };
       if (flags.role === 'mp') {
         const mp = await MpServer.start(input);

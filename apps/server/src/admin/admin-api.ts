@@ -9,6 +9,7 @@ import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { HostAllowList } from './host-allow-list.js';
+import { type ListenerLimits, applyHttpLimits, httpServerOptions } from '../net/listener-limits.js';
 import { openApiDocument } from './openapi.js';
 
 interface CompiledRoute {
@@ -62,12 +63,17 @@ export class AdminApi {
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
 
-  /** Listens on host:port; loopback is plain HTTP, any other address HTTPS with the site certificate. */
-  async listen(host: string, port: number): Promise<{ port: number; url: string }> {
+  /**
+   * Listens on host:port; loopback is plain HTTP, any other address HTTPS with the site certificate.
+   * `limits` gives the admin listener timeouts and a connection cap of its own (decision 0091).
+   */
+  async listen(host: string, port: number, limits: ListenerLimits): Promise<{ port: number; url: string }> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
     const secure = !isLoopback(host);
     this.secure = secure;
-    const server = secure ? https.createServer({ ...this.deps.tls }, handler) : http.createServer(handler);
+    const options = httpServerOptions(limits);
+    const server = secure ? https.createServer({ ...this.deps.tls, ...options }, handler) : http.createServer(options, handler);
+    applyHttpLimits(server, limits);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import diagnostics from 'node:diagnostics_channel';
 import { bindError } from '../os/bind-check.js';
+import { type ListenerLimits, applyHttpLimits, httpServerOptions } from '../net/listener-limits.js';
 
 export type Protocol = 'http' | 'https';
 export type ListenerState = 'listening' | 'failed';
@@ -54,6 +55,8 @@ export class ListenerSet {
       tls: { cert: string; key: string };
       handler: EndpointHandler;
       logger: Logger;
+      /** Timeouts and connection caps; one gate counts every listener of the set together (decision 0091). */
+      limits: ListenerLimits;
       /** How long closing listeners wait for requests in flight. @default 5000 */
       closeGraceMs?: number;
     },
@@ -111,10 +114,9 @@ export class ListenerSet {
   private open(spec: EndpointSpec): Promise<http.Server> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
       this.options.handler(req, res, spec.protocol, spec.port, spec.mode);
-    const server = spec.protocol === 'https' ? https.createServer({ ...this.tls }, handler) : http.createServer(handler);
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 30_000;
-    server.requestTimeout = 60_000;
+    const limits = httpServerOptions(this.options.limits);
+    const server = spec.protocol === 'https' ? https.createServer({ ...this.tls, ...limits }, handler) : http.createServer(limits, handler);
+    applyHttpLimits(server, this.options.limits);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: this.options.host, port: spec.port, exclusive: true }, () => {

@@ -3,6 +3,7 @@ import { SiteportError } from '@siteport/protocol';
 import { testBind } from '../os/bind-check.js';
 import type { PortBinder, PortSettingsService } from '../services/port-settings-service.js';
 import type { SiteEvents } from '../services/site-events.js';
+import type { ListenerLimits } from '../net/listener-limits.js';
 import { type EndpointHandler, type EndpointSpec, ListenerSet, type ListenerStatus } from './listener-set.js';
 
 /** Lifecycle of a management point. idle → starting → running → stopping → stopped. */
@@ -34,11 +35,13 @@ export class ManagementPoint implements PortBinder {
       ports: PortSettingsService;
       events: SiteEvents;
       logger: Logger;
+      /** Timeouts and connection caps of the request listeners. */
+      limits: ListenerLimits;
       /** Further listeners the site system's web host needs (the default web site on its own ports). */
       extraEndpoints?: () => Promise<EndpointSpec[]>;
     },
   ) {
-    this.listeners = new ListenerSet({ host: deps.bindHost, tls: deps.tls, handler: deps.handler, logger: deps.logger });
+    this.listeners = new ListenerSet({ host: deps.bindHost, tls: deps.tls, handler: deps.handler, logger: deps.logger, limits: deps.limits });
   }
 
   get state(): MpState {

@@ -1,5 +1,6 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
+import { clientListenerLimits } from '../net/listener-limits.js';
 import type { NotifyParts } from '../notify/notify-wiring.js';
 import { createNotifyParts } from '../notify/notify-wiring.js';
 import type { RemoteNotify } from '../notify/remote-notify.js';
@@ -8,6 +9,7 @@ import type { RolloutRepository } from '../repositories/rollout-repository.js';
 import type { SiteRepository } from '../repositories/site-repository.js';
 import { PreflightProbes } from '../rollouts/preflight-probes.js';
 import type { ClientService } from '../services/client-service.js';
+import type { ConnectionOptions } from '../server-options.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import type { SiteEvents } from '../services/site-events.js';
 import { WebApplications } from '../web/web-applications.js';
@@ -41,6 +43,8 @@ export interface MpWiringDeps {
   managementPoints: () => readonly string[];
   notifyKeepAliveSeconds: number;
   notifyOfflineSeconds: number;
+  /** Timeouts and caps of the request and notification listeners (decision 0091). */
+  connections: ConnectionOptions;
   /** Notification across MP processes, when there are several. */
   remote?: () => RemoteNotify | undefined;
   logger: Logger;
@@ -80,6 +84,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     policy.invalidate();
     await readMode();
   });
+  const limits = clientListenerLimits(deps.connections, logger.child({ component: 'connections' }));
   const nonces = new NonceCache();
   // One session store per MP process, for every client endpoint (decision 0062).
   const sessions = new ClientSessions({ nonces });
@@ -119,6 +124,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     httpsOnly: () => httpsOnly,
     keepAliveSeconds: deps.notifyKeepAliveSeconds,
     offlineAfterSeconds: deps.notifyOfflineSeconds,
+    connectionLimits: limits.notification,
     logger: logger.child({ component: 'notify' }),
     ...(deps.remote === undefined ? {} : { remote: deps.remote }),
   });
@@ -147,6 +153,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     ports,
     events,
     logger: logger.child({ component: 'mp' }),
+    limits: limits.request,
   });
   return {
     mp,

@@ -79,6 +79,16 @@ describe('NotificationHub', () => {
     assert.ok(Object.isFrozen(got[0]));
   });
 
+  it('keeps at most 32 actions for a long-polling client between its polls, dropping the oldest', () => {
+    const hub = new NotificationHub({ offlineAfterMs: 300_000 });
+    hub.poll('p', { answer: () => undefined }).detach();
+    for (let i = 0; i < 100; i += 1) void hub.deliver(['p'], { action: 'policy', payload: { n: i } }, 0);
+    const got: (readonly NotifyAction[])[] = [];
+    hub.poll('p', { answer: (actions) => got.push(actions) });
+    assert.equal(got[0]?.length, 32);
+    assert.deepEqual(got[0]?.[0]?.payload, { n: 68 }, 'the newest 32 are kept');
+  });
+
   it('logs one line per push with the number of clients and how long writing to them took', async () => {
     const lines: { fields: Record<string, unknown>; msg: string }[] = [];
     const hub = new NotificationHub({ offlineAfterMs: 300_000, logger: { info: (fields: Record<string, unknown>, msg: string) => void lines.push({ fields, msg }) } as never });

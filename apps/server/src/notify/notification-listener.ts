@@ -1,9 +1,10 @@
 import diagnostics from 'node:diagnostics_channel';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { ListenerLimits } from '../net/listener-limits.js';
 import { bindError } from '../os/bind-check.js';
 import type { SiteEvents } from '../services/site-events.js';
-import { type SessionContext, NotifySession } from './notify-session.js';
+import { type SessionContext, type SessionCounters, NotifySession } from './notify-session.js';
 
 /** Lifecycle of the notification listener. idle → starting → running → stopping → stopped. */
 export type NotificationListenerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -12,13 +13,15 @@ const RETRY_MS = 10_000;
 const listenerChannel = diagnostics.channel('siteport:notify:listener');
 
 /** Options of {@link NotificationListener}. */
-export interface NotificationListenerDeps extends Omit<SessionContext, 'onClose' | 'logger'> {
+export interface NotificationListenerDeps extends Omit<SessionContext, 'onClose' | 'logger' | 'counters'> {
   bindHost: string;
   tls: { cert: string; key: string };
   /** Ports to hold, current first: the site's notification port, plus the other side of an open rollout. */
   wantedPorts: () => Promise<number[]>;
   events: SiteEvents;
   logger: Logger;
+  /** TLS handshake timeout and the connection gate of the notification port (decision 0091). */
+  connectionLimits: Pick<ListenerLimits, 'gate' | 'handshakeTimeoutMs'>;
 }
 
 interface Bound {
@@ -43,6 +46,7 @@ export class NotificationListener {
   private sweep: NodeJS.Timeout | undefined;
   private lastError: string | null = null;
   private unsettle: (() => void) | undefined;
+  private readonly counters: SessionCounters = { notReading: 0, flooding: 0 };
 
   constructor(private readonly deps: NotificationListenerDeps) {}
 
@@ -134,11 +138,18 @@ export class NotificationListener {
       authTimeoutMs: this.deps.authTimeoutMs,
       logger: this.deps.logger,
       onClose: (session) => sessions.delete(session),
+      counters: this.counters,
+      ...(this.deps.limits === undefined ? {} : { limits: this.deps.limits }),
     };
-    const server = tls.createServer({ ...this.deps.tls, handshakeTimeout: 10_000 }, (socket) => {
+    const server = tls.createServer({ ...this.deps.tls, handshakeTimeout: this.deps.connectionLimits.handshakeTimeoutMs }, (socket) => {
       sessions.add(new NotifySession(socket, context));
     });
-    server.on('tlsClientError', (error) => this.deps.logger.debug({ err: error.message }, 'notification TLS handshake failed'));
+    this.deps.connectionLimits.gate.attach(server);
+    // A plain TLS server leaves a failed or timed-out handshake's socket open; only https.Server destroys it.
+    server.on('tlsClientError', (error, socket) => {
+      socket.destroy();
+      this.deps.logger.debug({ err: error.message }, 'notification TLS handshake failed');
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: this.deps.bindHost, port, exclusive: true }, () => {
@@ -173,6 +184,18 @@ export class NotificationListener {
     for (const bound of this.bound.values()) {
       for (const session of bound.sessions) if (session.lastFrame < limit) session.close('silent for three keep-alive intervals');
     }
+  }
+
+  /** Bytes written to every session and not yet handed to the kernel (each bounded by the session limits). */
+  pendingOutputBytes(): number {
+    let n = 0;
+    for (const bound of this.bound.values()) for (const session of bound.sessions) n += session.pendingBytes;
+    return n;
+  }
+
+  /** Sessions dropped since start: for leaving their output unread, for sending frames too fast. */
+  dropped(): Readonly<SessionCounters> {
+    return { ...this.counters };
   }
 
   /** Number of open connections (authenticated or not). */

@@ -38,6 +38,16 @@ export class NotifyService {
     },
   ) {}
 
+  /**
+   * The notification port's connections now, the bytes written to them and not yet sent, and the
+   * sessions dropped since start for not reading or for flooding (decision 0091).
+   */
+  channelStats(): { connections: number; pendingOutputBytes: number; dropped: { notReading: number; flooding: number } } {
+    const listener = this.deps.listener();
+    if (listener === undefined) return { connections: 0, pendingOutputBytes: 0, dropped: { notReading: 0, flooding: 0 } };
+    return { connections: listener.connectionCount(), pendingOutputBytes: listener.pendingOutputBytes(), dropped: listener.dropped() };
+  }
+
   /** Validates a push request, delivers the action, and reports per client. */
   async notify(body: NotifyBody): Promise<NotifyResult> {
     if ((body.clients === undefined || body.clients.length === 0) && body.all !== true) {

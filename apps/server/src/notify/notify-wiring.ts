@@ -2,6 +2,7 @@ import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
 import type { ActivityRecorder } from '../mp/activity-recorder.js';
 import type { EndpointHandler } from '../mp/listener-set.js';
+import type { ListenerLimits } from '../net/listener-limits.js';
 import type { RequestVerifier } from '../mp/request-verifier.js';
 import type { ClientRepository } from '../repositories/client-repository.js';
 import { InterfaceRepository } from '../repositories/interface-repository.js';
@@ -45,6 +46,8 @@ export function createNotifyParts(deps: {
   httpsOnly: () => boolean;
   keepAliveSeconds: number;
   offlineAfterSeconds: number;
+  /** TLS handshake timeout and connection gate of the notification port. */
+  connectionLimits: Pick<ListenerLimits, 'gate' | 'handshakeTimeoutMs'>;
   logger: Logger;
   /** The other MP processes of the site, when there are several (PostgreSQL). */
   remote?: () => RemoteNotify | undefined;
@@ -69,6 +72,7 @@ export function createNotifyParts(deps: {
     },
     events: deps.events,
     logger: deps.logger,
+    connectionLimits: deps.connectionLimits,
   });
   let notificationPort = 0;
   const handler = withNotifyEndpoints(deps.mpHandler, {
