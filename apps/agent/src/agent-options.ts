@@ -94,7 +94,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   }
   const host = options.hostname ?? hostname();
   if (!isClientHostName(host)) {
-    throw new SiteportError('E_OPTION', `the host name ${JSON.stringify(host)} is not a DNS name (letters, digits, hyphens, dots; at most 253 characters); pass --hostname NAME`);
+    throw new SiteportError('E_OPTION', `the host name ${JSON.stringify(host)} is not a DNS name (letters, digits, hyphens, dots; at most 253 characters), which the site requires; give the host a DNS name, or pass --hostname NAME to siteport-agent`);
   }
   return Object.freeze({
     stateDir: options.stateDir,
