@@ -19,6 +19,7 @@ if (existsSync(path.join(POSTGRES_BIN, 'initdb'))) {
   await import('./console-auth.test.js');
   await import('./push.test.js');
   await import('./directory-publish.test.js');
+  await import('./client-input.test.js');
 } else {
   test('the database contract suite runs on PostgreSQL', (t) => {
     requirePostgres(t);

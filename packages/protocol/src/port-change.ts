@@ -158,7 +158,8 @@ export function parsePortChangeBody(body: unknown): PortChange {
 /** A port in a JSON body: a JSON number (the API's schema says integer); "8080" as a string is refused. */
 function parseJsonPort(item: string, value: unknown): number {
   if (typeof value !== 'number') {
-    throw new SiteportError('E_PORT_RANGE', `${item} must be a JSON number from 1 to 65535, not ${typeof value === 'string' ? 'a string' : JSON.stringify(value)}; write 8080, not "8080"`, {
+    const hint = typeof value === 'string' ? ' (a string: write 8080, not "8080")' : '';
+    throw new SiteportError('E_PORT_RANGE', `${item} must be a JSON number from 1 to 65535, got ${JSON.stringify(value)}${hint}`, {
       details: { item },
     });
   }
