@@ -91,6 +91,7 @@ function abandonBody(req: IncomingMessage): void {
     if (dropped > LINGER.bytes) socket.destroy();
   });
   const timer = setTimeout(() => socket.destroy(), LINGER.ms);
+  timer.unref();
   socket.once('close', () => clearTimeout(timer));
   // Node's http server ends a `Connection: close` response with socket.destroySoon(): replaced by a half-close.
   socket.destroySoon = () => void socket.end();
