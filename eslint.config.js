@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', 'demo-data/', 'apps/cli/bin/', 'scripts/*.mjs', 'bench/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/', '**/dist/', 'demo-data/', 'apps/cli/bin/', 'scripts/*.mjs', 'bench/*.mjs', 'test-support/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

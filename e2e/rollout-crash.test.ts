@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { ClientList, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { startCli } from '../test-support/run-cli.js';
@@ -18,15 +19,23 @@ class ServerProcess {
   constructor(private readonly dataDir: string) {}
 
   /** A long active window: no rollout ends within 20 s of a (re)start, so each state is still there to crash in, however loaded the machine. */
-  async start(): Promise<void> {
+  async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
     this.current = startCli(
       ['server', '--data', this.dataDir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--policy-interval', '1', '--active-window', '20', '--log-level', 'warn'],
       /client communication mode/,
+      { env },
     );
     const banner = await this.current.started;
     this.adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
     const { readFile } = await import('node:fs/promises');
     this.token = (await readFile(`${this.dataDir}/admin-token`, 'utf8')).trim();
+  }
+
+  /** Resolves when the process exits by itself (e.g. killed by a preloaded hook), with its signal. */
+  exited(): Promise<NodeJS.Signals | null> {
+    const child = this.current!.child;
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode);
+    return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   }
 
   kill9(): Promise<void> {
@@ -104,4 +113,38 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
     const clients = await server.api<ClientList>('GET', '/sites/PS1/clients');
     assert.ok(clients.clients.every((c) => c.managed === 'managed' && c.activity === 'active'), JSON.stringify(clients.clients));
   }
+});
+
+test('kill -9 right after the first write of a port move leaves the whole move or none of it: no validated rollout is left behind', async (t) => {
+  const server = new ServerProcess(tempDir(t));
+  t.after(() => server.stop());
+  await server.start();
+  const before = await server.api<PortsView>('GET', '/sites/PS1/ports');
+
+  // The next server dies by SIGKILL the moment a rollout changes state for the first time.
+  await server.kill9();
+  await server.start({ NODE_OPTIONS: `--import ${fileURLToPath(new URL('../test-support/kill-at-first-rollout-state.mjs', import.meta.url))}` });
+  const killed = server.exited();
+  const change = { http: { default: await freePort() } };
+  await server.api('PATCH', '/sites/PS1/ports', change).catch(() => undefined);
+  assert.equal(await killed, 'SIGKILL', 'the server was killed inside the port move');
+
+  await server.start();
+  const ports = await server.api<PortsView>('GET', '/sites/PS1/ports');
+  const { rollouts } = await server.api<{ rollouts: RolloutView[] }>('GET', '/sites/PS1/rollouts');
+  assert.deepEqual(rollouts.filter((r) => r.state === 'validated').map((r) => r.id), [], 'no half-made rollout is left in validated');
+  const audit = await server.api<{ entries: { action: string; newValue: { rolloutId?: string } | null }[] }>('GET', '/audit?site=PS1');
+  if (rollouts.length === 0) {
+    assert.equal(ports.version, before.version, 'nothing of the move was stored');
+  } else {
+    const [moved] = rollouts;
+    assert.equal(rollouts.length, 1);
+    assert.equal(moved!.state, 'overlapping');
+    assert.equal(moved!.newVersion, ports.version, 'the rollout names the stored version');
+    assert.equal(ports.http.default, change.http.default);
+    assert.ok(audit.entries.some((e) => e.action === 'ports.rollout.commit' && e.newValue?.rolloutId === moved!.id), 'the audit entry was stored with it');
+  }
+  // And the site takes the next change: nothing blocks it.
+  const next = await server.api<{ rolloutId: string | null }>('PATCH', '/sites/PS1/ports', { wake: 9 });
+  assert.equal(next.rolloutId, null);
 });

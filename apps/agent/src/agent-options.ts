@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import { MAX_POLL_WAIT_SECONDS, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
+import { MAX_POLL_WAIT_SECONDS, SAFE_POLL_WAIT_SECONDS, SiteportError, isClientHostName, isStateDirPath } from '@siteport/protocol';
 import type { LogLevel } from './logger.js';
 import { DEFAULT_POLL_WAIT_SECONDS } from './notify/notification-client.js';
 
@@ -87,6 +88,14 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (typeof options.stateDir !== 'string' || options.stateDir.length === 0) {
     throw new SiteportError('E_OPTION', 'stateDir is required: pass --state DIR');
   }
+  // The site accepts only these (heartbeats report both); refusing here says why at once.
+  if (!isStateDirPath(path.resolve(options.stateDir))) {
+    throw new SiteportError('E_OPTION', 'the state directory path must be at most 1024 characters of letters, digits, space and / . _ - + @ % , : = ~ (the site refuses others); pass another --state DIR');
+  }
+  const host = options.hostname ?? hostname();
+  if (!isClientHostName(host)) {
+    throw new SiteportError('E_OPTION', `the host name ${JSON.stringify(host)} is not a DNS name (letters, digits, hyphens, dots; at most 253 characters), which the site requires; give the host a DNS name, or pass --hostname NAME to siteport-agent`);
+  }
   return Object.freeze({
     stateDir: options.stateDir,
     logLevel: options.logLevel ?? 'info',
@@ -97,7 +106,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     firstDelayMs: duration('firstDelayMs', options.firstDelayMs, 0),
     retryBaseMs: duration('retryBaseMs', options.retryBaseMs, 1000, 1),
     stopTimeoutMs: duration('stopTimeoutMs', options.stopTimeoutMs, 5000),
-    hostname: options.hostname ?? hostname(),
+    hostname: host,
     dnsServers: Object.freeze([...(options.dnsServers ?? [])]),
     lookupTimeoutMs: duration('lookupTimeoutMs', options.lookupTimeoutMs, 5000, 1),
     notify: options.notify ?? true,

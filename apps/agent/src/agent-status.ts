@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@siteport/protocol';
+import type { AgentStateName, ErrorCode } from '@siteport/protocol';
 import type { DiscoveryStatus } from './discovery/discovery-status.js';
 
 /**
@@ -8,8 +8,10 @@ import type { DiscoveryStatus } from './discovery/discovery-status.js';
  * - `registering` → `running` (registered) or `unreachable`
  * - `running` ⇄ `unreachable` (no MP answered on any endpoint / one answered again)
  * - any of the above → `stopping` (stop(), SIGTERM, SIGINT) → `stopped`
+ *
+ * The names are protocol's AGENT_STATES: heartbeats report them and the MP accepts no other.
  */
-export type AgentState = 'idle' | 'starting' | 'registering' | 'running' | 'unreachable' | 'stopping' | 'stopped';
+export type AgentState = AgentStateName;
 
 /** The endpoint that last answered, as `siteport client status` shows it (SPEC S2, §4). */
 export interface LastContact {

@@ -133,6 +133,8 @@ export class Agent {
     if (this.current !== 'idle') {
       return Promise.reject(new SiteportError('E_INTERNAL', `the agent was already started (state ${this.current})`));
     }
+    const stray = this.store.removeStrayTempFiles();
+    if (stray.length > 0) this.log.warn({ files: stray }, 'removed temporary files that interrupted writes left in the state directory');
     this.loadState();
     try {
       this.status = { ...this.store.readStatus(), lastError: null };

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { MP_PREFIX, type Policy, urlHost } from '@siteport/protocol';
+import { MP_PREFIX, type Policy, toPrintable, urlHost } from '@siteport/protocol';
 import { type ClientConfig, managementPointHosts } from './client-config.js';
 import type { IdentityKey } from './identity-key.js';
 import type { MpClient } from './mp-client.js';
@@ -18,7 +18,7 @@ function probeOne(host: string, endpoint: { protocol: 'http' | 'https'; port: nu
   const transport = endpoint.protocol === 'https' ? https : http;
   return new Promise((resolve) => {
     const done = (reachable: boolean, error?: string): void =>
-      resolve({ ...endpoint, reachable, ...(error === undefined ? {} : { error: error.slice(0, 200) }) });
+      resolve({ ...endpoint, reachable, ...(error === undefined ? {} : { error: toPrintable(error, 200) }) });
     const req = transport.get(url, { agent: false, timeout: timeoutMs, ...(caPem === undefined ? {} : { ca: caPem }) }, (res) => {
       res.resume();
       res.on('end', () => done(res.statusCode === 200, res.statusCode === 200 ? undefined : `HTTP ${res.statusCode ?? 0}`));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SiteportError } from '@siteport/protocol';
 import { writeFileAtomic } from './atomic-write.js';
@@ -107,6 +107,30 @@ export class StateStore {
   /** Removes a state file if present. */
   remove(name: keyof typeof STATE_FILES): void {
     rmSync(this.file(name), { force: true });
+  }
+
+  /**
+   * Removes the temporary files of atomic writes that never finished (`.<file>.<pid>.<hex>.tmp`,
+   * left by a crash or kill -9 between writing and renaming). A file whose writer is another live
+   * process (`siteport portswitch`, `setup`) is left alone. Returns the removed paths.
+   */
+  removeStrayTempFiles(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+      if (match === null) continue;
+      const pid = Number(match[1]);
+      if (pid !== process.pid && isProcessAlive(pid)) continue;
+      rmSync(path.join(this.dir, name), { force: true });
+      removed.push(path.join(this.dir, name));
+    }
+    return removed;
   }
 
   /** The pid recorded in agent.pid, or null when absent or unparsable. */

@@ -2,7 +2,7 @@ import type { ImpactReport, RolloutView } from '@siteport/protocol';
 import { table } from './format.js';
 
 /** An impact report as text: counts per category, clients at risk with their remediation, warnings. */
-export function formatImpact(report: ImpactReport): string {
+export function formatImpact(report: ImpactReport): string[] {
   const lines: string[] = [];
   const ep = (list: ImpactReport['added']): string => list.map((e) => `${e.protocol.toUpperCase()} ${e.port}`).join(', ') || 'none';
   lines.push(`Impact on site ${report.siteCode}: ports going away: ${ep(report.removed)}; new: ${ep(report.added)}`);
@@ -10,7 +10,7 @@ export function formatImpact(report: ImpactReport): string {
   for (const [category, c] of Object.entries(report.counts)) {
     rows.push([category, String(c.total), String(c.active), String(c.directory), String(c.policy), String(c.nothing)]);
   }
-  lines.push(table(rows));
+  lines.push(...table(rows));
   if (report.preflight !== null) {
     lines.push(`pre-flight: ${report.preflight.reported} client(s) reported`);
     for (const u of report.preflight.unreachable) lines.push(`  ${u.message}`);
@@ -21,11 +21,11 @@ export function formatImpact(report: ImpactReport): string {
     for (const command of c.remediation) lines.push(`      ${command}`);
   }
   for (const w of report.warnings) lines.push(`warning: ${w.message}`);
-  return lines.join('\n');
+  return lines;
 }
 
 /** A rollout as text, with its progress. */
-export function formatRollout(r: RolloutView): string {
+export function formatRollout(r: RolloutView): string[] {
   const ports = (p: RolloutView['from']): string =>
     `HTTP ${p.http.default}${p.http.alternate === null ? '' : `/${p.http.alternate}`}, HTTPS ${p.https.default}${p.https.alternate === null ? '' : `/${p.https.alternate}`}, notification ${p.notification}`;
   const lines = [
@@ -36,5 +36,5 @@ export function formatRollout(r: RolloutView): string {
     `  deadline ${r.deadline}; created ${r.createdAt} by ${r.createdBy}${r.committedAt === null ? '' : `; committed ${r.committedAt}`}`,
   ];
   if (r.outcome !== null) lines.push(`  ended ${r.endedAt ?? ''}: ${r.outcome.reason}, ${r.outcome.stranded.length} stranded`);
-  return lines.join('\n');
+  return lines;
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isSiteportError } from '@siteport/protocol';
 import { COMMANDS } from './commands/index.js';
+import { printErrorLine } from './format.js';
 
 /** Exit codes of every `siteport` command (SPEC §4). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -33,11 +34,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     if (isSiteportError(error)) {
-      process.stderr.write(`siteport: ${error.code}: ${error.message}\n`);
+      printErrorLine(`siteport: ${error.code}: ${error.message}`);
       return error.code === 'E_OPTION' ? EXIT.usage : EXIT.failure;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`siteport: E_INTERNAL: ${message.split('\n')[0] ?? ''}\n`);
+    printErrorLine(`siteport: E_INTERNAL: ${message.split('\n')[0] ?? ''}`);
     return EXIT.failure;
   }
 }

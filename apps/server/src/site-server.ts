@@ -33,6 +33,7 @@ import { SiteServices } from './services/site-services.js';
 import type { NotifyService } from './notify/notify-service.js';
 import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
 import { acquireServerLock } from './fs/server-lock.js';
+import { removeStrayTempFiles } from './fs/stray-temp-files.js';
 import { firewallRoutes } from './admin/firewall-routes.js';
 import { hierarchyRoutes } from './admin/hierarchy-routes.js';
 import { webSiteRoutes } from './admin/web-site-routes.js';
@@ -120,6 +121,8 @@ export class SiteServer {
     await secureDataDirAtStart(options.dataDir, outside, logger);
     const release = await acquireServerLock(options.dataDir);
     this.lifecycle.onStop(release);
+    const stray = await removeStrayTempFiles(options.dataDir);
+    if (stray.length > 0) logger.warn({ files: stray }, 'removed temporary files that interrupted writes left in the data dir');
     const db = await openDatabase(location);
     this.db = db;
     this.lifecycle.onStop(() => db.destroy());

@@ -20,6 +20,7 @@ if (existsSync(path.join(POSTGRES_BIN, 'initdb'))) {
   await import('./push.test.js');
   await import('./directory-publish.test.js');
   await import('./push-targets.test.js');
+  await import('./client-input.test.js');
 } else {
   test('the database contract suite runs on PostgreSQL', (t) => {
     requirePostgres(t);

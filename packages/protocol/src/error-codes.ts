@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   E_HIERARCHY: { status: 409, summary: 'The site hierarchy does not allow this (wrong site kind, code in use, self-reference).' },
   E_WEB_APP_CONFLICT: { status: 409, summary: 'A web application name or path is already in use on the default web site.' },
   E_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is too large.' },
+  E_CONTENT_TYPE: { status: 415, summary: 'A request body is not declared as JSON (Content-Type: application/json).' },
   E_UNAUTHORIZED: { status: 401, summary: 'The admin bearer token is missing or wrong.' },
   E_UNSIGNED: { status: 401, summary: 'A client request carries no signature.' },
   E_BAD_SIGNATURE: { status: 401, summary: 'A client request signature does not verify.' },

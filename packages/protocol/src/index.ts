@@ -23,3 +23,6 @@ export * from './firewall/firewall-rules.js';
 export * from './notify/index.js';
 export * from './wire/console-messages.js';
 export * from './wire/management-point-messages.js';
+export * from './shell-quote.js';
+export * from './wire/client-fields.js';
+export * from './wire/invalid-field.js';

@@ -136,7 +136,7 @@ export function parsePortChangeBody(body: unknown): PortChange {
         break;
       case 'notification':
       case 'wake':
-        change[key] = parsePort(key, value);
+        change[key] = parseJsonPort(key, value);
         break;
       case 'customWebSite':
         if (typeof value !== 'boolean') throw new SiteportError('E_VALIDATION', 'customWebSite must be true or false');
@@ -155,14 +155,25 @@ export function parsePortChangeBody(body: unknown): PortChange {
   return change;
 }
 
+/** A port in a JSON body: a JSON number (the API's schema says integer); "8080" as a string is refused. */
+function parseJsonPort(item: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    const hint = typeof value === 'string' ? ' (a string: write 8080, not "8080")' : '';
+    throw new SiteportError('E_PORT_RANGE', `${item} must be a JSON number from 1 to 65535, got ${JSON.stringify(value)}${hint}`, {
+      details: { item },
+    });
+  }
+  return parsePort(item, value);
+}
+
 function parsePairBody(protocol: 'http' | 'https', value: unknown): { default?: number; alternate?: number | null } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SiteportError('E_VALIDATION', `${protocol} must be an object like {"default": 8080, "alternate": null}`);
   }
   const out: { default?: number; alternate?: number | null } = {};
   for (const [key, inner] of Object.entries(value)) {
-    if (key === 'default') out.default = parsePort(protocol, inner);
-    else if (key === 'alternate') out.alternate = inner === null ? null : parsePort(`${protocol}-alternate`, inner);
+    if (key === 'default') out.default = parseJsonPort(protocol, inner);
+    else if (key === 'alternate') out.alternate = inner === null ? null : parseJsonPort(`${protocol}-alternate`, inner);
     else throw new SiteportError('E_UNKNOWN_ITEM', `${protocol}.${key} is not a setting; use default or alternate`);
   }
   return out;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { InterfaceInventory } from '@siteport/protocol';
+import { type InterfaceInventory, toPrintable } from '@siteport/protocol';
 
 /**
  * The client's IPv4 interfaces with a real MAC address, as inventory reports them for
@@ -10,7 +10,7 @@ export function collectInterfaces(source: ReturnType<typeof os.networkInterfaces
   for (const [name, addresses] of Object.entries(source)) {
     for (const a of addresses ?? []) {
       if (a.family !== 'IPv4' || a.internal || a.mac === '00:00:00:00:00:00' || a.cidr === null) continue;
-      list.push({ name: name.slice(0, 64), mac: a.mac.toLowerCase(), address: a.address, prefixLength: Number(a.cidr.split('/')[1]) });
+      list.push({ name: toPrintable(name, 64), mac: a.mac.toLowerCase(), address: a.address, prefixLength: Number(a.cidr.split('/')[1]) });
     }
   }
   return list.slice(0, 64);

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';
-import { type NotifyAck, POLL_PATH, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
+import { type NotifyAck, POLL_PATH, failedAck, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
 import type { MpResponse, MpTransport } from '../mp-transport.js';
 import type { SessionKeeper } from '../session/session-keeper.js';
@@ -249,8 +249,7 @@ export class NotificationClient {
         await this.handle(action, 'http-poll');
         this.pendingAcks.push({ id: action.id, ok: true });
       } catch (error) {
-        const code = error instanceof SiteportError ? error.code : 'E_INTERNAL';
-        this.pendingAcks.push({ id: action.id, ok: false, error: { code, message: (error instanceof Error ? error.message : String(error)).slice(0, 1024) } });
+        this.pendingAcks.push(failedAck(action.id, error));
       }
     }
   }

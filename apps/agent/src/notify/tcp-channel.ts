@@ -11,6 +11,7 @@ import {
   ReadyMessage,
   SiteportError,
   encodeFrame,
+  failedAck,
   framePayloadJson,
   isErrorCode,
   notifyAuthString,
@@ -136,8 +137,7 @@ export class TcpChannel {
       await this.options.onAction(action);
       ack = { id: action.id, ok: true };
     } catch (error) {
-      const code = error instanceof SiteportError ? error.code : 'E_INTERNAL';
-      ack = { id: action.id, ok: false, error: { code, message: (error instanceof Error ? error.message : String(error)).slice(0, 1024) } };
+      ack = failedAck(action.id, error);
     }
     if (this.state === 'ready') this.socket.write(encodeFrame('ack', ack));
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type AuditEntryView, SiteportError, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface AuditOptions extends AdminConnectionOptions {
   site?: string;
@@ -48,6 +48,6 @@ export function register(program: Command): void {
       return;
     }
     const rows = [['AT', 'ACTOR', 'SITE', 'ACTION', 'OUTCOME', 'CHANGE'], ...entries.map((e) => [e.at, e.actor, e.siteCode ?? '-', e.action, e.outcome, describeChange(e.oldValue, e.newValue)])];
-    process.stdout.write(`${entries.length === 0 ? 'no audit entries' : table(rows)}\n`);
+    printLines(entries.length === 0 ? ['no audit entries'] : table(rows));
   });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type ClientStatus, readClientStatus } from '@siteport/agent';
+import { printLines } from '../format.js';
 
 /** `siteport client status --state DIR [--json]`: the client's site, MPs, ports and last contact. */
 export function register(program: Command): void {
@@ -13,11 +14,12 @@ export function register(program: Command): void {
     .option('--json', 'print machine-readable JSON', false)
     .action((opts: { state: string; json: boolean }) => {
       const status = readClientStatus(opts.state);
-      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else printLines(formatStatus(status));
     });
 }
 
-function formatStatus(s: ClientStatus): string {
+function formatStatus(s: ClientStatus): string[] {
   const alt = (port: number | null): string => (port === null ? 'none' : String(port));
   const contact =
     s.lastContact === null ? 'never' : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp} at ${s.lastContact.at}`;
@@ -48,5 +50,5 @@ function formatStatus(s: ClientStatus): string {
     ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
 }

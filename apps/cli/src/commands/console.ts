@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ConsoleUserView, SiteportError, parseConsoleRole, parseNewPassword, parseUserName } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface Flags extends AdminConnectionOptions {
   role?: string;
@@ -41,12 +41,12 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(flags);
     const created = await client.request<ConsoleUserView>('POST', '/console/users', body);
     if (flags.json === true) printJson(created);
-    else process.stdout.write(`console account ${created.user} (${created.role}) created\n`);
+    else printLines(`console account ${created.user} (${created.role}) created`);
   });
   withConnectionOptions(consoleCommand.command('users').description('list console accounts').option('--json', 'machine-readable output')).action(async (flags: Flags) => {
     const client = await AdminClient.connect(flags);
     const { users } = await client.request<{ users: ConsoleUserView[] }>('GET', '/console/users');
     if (flags.json === true) printJson(users);
-    else process.stdout.write(`${users.map((u) => `${u.user}\t${u.role}\tcreated ${u.createdAt} by ${u.createdBy}`).join('\n')}\n`);
+    else printLines(table(users.map((u) => [u.user, u.role, `created ${u.createdAt} by ${u.createdBy}`])));
   });
 }

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type TableCopy, copyDatabase, databaseLocation, openDatabase, redactedUrl } from '@siteport/db';
-import { SiteportError } from '@siteport/protocol';
+import { SiteportError, shellCommand } from '@siteport/protocol';
 import { lockHolder } from '@siteport/server';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface MigrateFlags {
   data: string;
@@ -12,16 +12,16 @@ interface MigrateFlags {
 }
 
 /** The human report: one line per table with both counts and the checksum, then the next step. */
-function report(copies: TableCopy[], url: string, dataDir: string): string {
+function report(copies: TableCopy[], url: string, dataDir: string): string[] {
   const rows = [['TABLE', 'SOURCE ROWS', 'TARGET ROWS', 'CHECKSUM (SHA-256)', 'VERIFIED'], ...copies.map((c) => [c.table, String(c.sourceRows), String(c.targetRows), c.targetChecksum.slice(0, 16), c.verified ? 'yes' : 'NO'])];
   const total = copies.reduce((n, c) => n + c.sourceRows, 0);
   return [
-    table(rows),
+    ...table(rows),
     '',
     `copied ${total} rows in ${copies.length} tables to ${redactedUrl(url)}; counts and checksums match.`,
     `The embedded database ${path.join(dataDir, 'site.db')} is left as it was (keep it as a backup).`,
-    `Start the site on PostgreSQL with: siteport server --data ${dataDir} --db '${redactedUrl(url)}'`,
-  ].join('\n');
+    `Start the site on PostgreSQL with: ${shellCommand('siteport', 'server', '--data', dataDir, '--db', redactedUrl(url))}`,
+  ];
 }
 
 /** `siteport db migrate-to URL`: copies a site's embedded SQLite database into an empty PostgreSQL database. */
@@ -50,7 +50,7 @@ export function register(program: Command): void {
         try {
           const copies = await copyDatabase(from, to);
           if (flags.json === true) printJson({ target: redactedUrl(url), tables: copies });
-          else process.stdout.write(`${report(copies, url, dataDir)}\n`);
+          else printLines(report(copies, url, dataDir));
         } finally {
           await to.destroy();
         }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type DirectoryConfigBody, type DirectoryView, SiteportError, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson } from '../format.js';
+import { printErrorLine, printJson, printLines } from '../format.js';
 
 interface DirectoryOptions extends AdminConnectionOptions {
   site?: string;
@@ -21,7 +21,7 @@ async function siteOf(client: AdminClient, options: DirectoryOptions): Promise<s
 }
 
 /** The directory view as text. */
-export function formatDirectory(view: DirectoryView): string {
+export function formatDirectory(view: DirectoryView): string[] {
   const p = view.publish;
   const lines = [
     `Site ${view.siteCode}: directory publishing ${view.configured ? `to ${view.url ?? '-'}` : 'is off'}`,
@@ -41,7 +41,7 @@ export function formatDirectory(view: DirectoryView): string {
   ];
   for (const warning of view.warnings) lines.push(`  WARNING:            ${warning}`);
   if (p.lastError !== null) lines.push(`  last error:         ${p.lastError.code}: ${p.lastError.message} (${p.lastError.at}; ${p.failures} failures, next try ${p.nextRetryAt ?? '-'})`);
-  return lines.join('\n');
+  return lines;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -74,7 +74,7 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const view = await client.request<DirectoryView>('GET', `/sites/${await siteOf(client, options)}/directory`);
     if (options.json === true) printJson(view);
-    else process.stdout.write(`${formatDirectory(view)}\n`);
+    else printLines(formatDirectory(view));
   });
 
   withConnectionOptions(
@@ -97,10 +97,10 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const view = await client.request<DirectoryView>('PUT', `/sites/${await siteOf(client, options)}/directory`, body);
     if (options.json === true) printJson(view);
-    else process.stdout.write(`${formatDirectory(view)}\n`);
-    for (const warning of view.warnings) process.stderr.write(`warning: ${warning}\n`);
+    else printLines(formatDirectory(view));
+    for (const warning of view.warnings) printErrorLine(`warning: ${warning}`);
     const error = view.publish.lastError;
-    if (error !== null) process.stderr.write(`warning: settings saved, but publishing failed and is retried: ${error.code}: ${error.message}\n`);
+    if (error !== null) printErrorLine(`warning: settings saved, but publishing failed and is retried: ${error.code}: ${error.message}`);
   });
 
   withConnectionOptions(
@@ -109,6 +109,6 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const view = await client.request<DirectoryView>('DELETE', `/sites/${await siteOf(client, options)}/directory`);
     if (options.json === true) printJson(view);
-    else process.stdout.write(`${formatDirectory(view)}\n`);
+    else printLines(formatDirectory(view));
   });
 }

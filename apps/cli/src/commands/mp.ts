@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ManagementPointList, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface MpListOptions extends AdminConnectionOptions {
   site?: string;
@@ -30,6 +30,6 @@ export function register(program: Command): void {
       ...list.managementPoints.map((m) => [m.host, m.bindAddress, m.role, m.state, m.startedAt, m.lastSeenAt, m.id]),
     ];
     const live = list.managementPoints.filter((m) => m.state === 'running').length;
-    process.stdout.write(`Site ${list.siteCode}: ${live} running management point(s) (dead after ${list.staleAfterSeconds} s without a heartbeat)\n${table(rows)}\n`);
+    printLines(`Site ${list.siteCode}: ${live} running management point(s) (dead after ${list.staleAfterSeconds} s without a heartbeat)`, table(rows));
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type NotifyBody, type NotifyResult, NOTIFY_ACTIONS, SiteportError, isNotifyAction } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface NotifyOptions extends AdminConnectionOptions {
   action: string;
@@ -55,7 +55,7 @@ export function register(program: Command): void {
     if (options.json === true) printJson(result);
     else {
       const rows = [['CLIENT', 'OUTCOME', 'VIA', 'ERROR'], ...result.results.map((r) => [r.clientId, r.outcome, r.via ?? '-', r.error === undefined ? '' : `${r.error.code}: ${r.error.message}`])];
-      process.stdout.write(`${table(rows)}\n`);
+      printLines(table(rows));
     }
     const failed = result.results.filter((r) => r.outcome !== 'acknowledged');
     if (failed.length > 0) {

@@ -1,6 +1,6 @@
 import { type ApplyAllResult, type PortChange, SiteportError, isErrorCode } from '@siteport/protocol';
 import type { AdminClient } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 /**
  * `siteport ports set --all-primaries …`: one change for every primary site of the hierarchy.
@@ -14,7 +14,7 @@ export async function setAllPrimaries(client: AdminClient, change: PortChange, j
     for (const r of result.results) {
       rows.push([r.siteCode, r.ok ? 'applied' : 'failed', r.ports === undefined ? '-' : String(r.ports.version), r.ok ? r.url : `${r.error?.code ?? ''}: ${r.error?.message ?? ''}`]);
     }
-    process.stdout.write(`${table(rows)}\n${result.succeeded} of ${result.results.length} primary site(s) changed\n`);
+    printLines(table(rows), `${result.succeeded} of ${result.results.length} primary site(s) changed`);
   }
   if (result.failed > 0) {
     const failures = result.results.filter((r) => !r.ok);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type FirewallRules, parseFirewallFormat, parseFirewallRole, parsePortAssignments, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson } from '../format.js';
+import { printJson, printLines } from '../format.js';
 
 interface FirewallOptions extends AdminConnectionOptions {
   site?: string;
@@ -31,6 +31,6 @@ export function registerFirewall(ports: Command): void {
     for (const a of assignments) query.append('set', a);
     const rules = await client.request<FirewallRules>('GET', `/sites/${site}/firewall?${query.toString()}`);
     if (options.json === true) printJson(rules);
-    else process.stdout.write(rules.text);
+    else printLines(rules.text.replace(/\n$/, '').split('\n'));
   });
 }

@@ -8,7 +8,7 @@ import {
   parseSiteCode,
 } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 import { setAllPrimaries } from './ports-all-primaries.js';
 import { registerFirewall } from './ports-firewall.js';
 
@@ -26,7 +26,7 @@ async function siteOf(client: AdminClient, options: PortsOptions): Promise<strin
 }
 
 /** The Ports tab as text. */
-export function formatPorts(view: PortsView): string {
+export function formatPorts(view: PortsView): string[] {
   const d = view.descriptions;
   const show = (port: number | null): string => (port === null ? '-' : String(port));
   const rows = [
@@ -40,13 +40,13 @@ export function formatPorts(view: PortsView): string {
   ];
   const lines = [
     `Site ${view.siteCode}: client communication ports (version ${view.version}, changed ${view.updatedAt})`,
-    table(rows),
+    ...table(rows),
     `custom web site (SMSWeb): ${view.customWebSite ? 'yes' : 'no'}`,
     `client communication mode: ${view.communicationMode}`,
   ];
   for (const o of view.overlap) lines.push(`still serving old ${o.protocol.toUpperCase()} port ${o.port} until ${o.until}`);
   if (view.inheritedFrom !== undefined) lines.push(`inherited from primary site ${view.inheritedFrom}: read-only here, change them on ${view.inheritedFrom}`);
-  return lines.join('\n');
+  return lines;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -67,7 +67,7 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const view = await client.request<PortsView>('GET', `/sites/${await siteOf(client, options)}/ports`);
     if (options.json === true) printJson(view);
-    else process.stdout.write(`${formatPorts(view)}\n`);
+    else printLines(formatPorts(view));
   });
 
   withConnectionOptions(
@@ -95,11 +95,11 @@ export function register(program: Command): void {
       printJson(result);
       return;
     }
-    process.stdout.write(`${formatPorts(result.ports)}\n`);
-    for (const warning of result.warnings) process.stdout.write(`warning: ${warning.message}\n`);
-    if (result.rolloutId !== null) {
-      process.stdout.write(`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}\n`);
-    }
+    printLines(
+      formatPorts(result.ports),
+      result.warnings.map((warning) => `warning: ${warning.message}`),
+      result.rolloutId === null ? [] : [`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}`],
+    );
   });
 
   registerFirewall(ports);

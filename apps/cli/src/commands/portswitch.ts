@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { portSwitch } from '@siteport/agent';
+import { printLines } from '../format.js';
 
 /** `siteport portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool (SPEC S10). */
 export function register(program: Command): void {
@@ -17,7 +18,7 @@ export function register(program: Command): void {
         const agent = record.agentSignalled
           ? `running agent (pid ${String(record.agentPid)}) signalled to reload`
           : 'no agent is running; the new ports apply when it starts';
-        process.stdout.write(`HTTP port ${record.previous.http} -> ${record.httpPort}; HTTPS port ${https}; ${agent}\n`);
+        printLines(`HTTP port ${record.previous.http} -> ${record.httpPort}; HTTPS port ${https}; ${agent}`);
       }
       process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     });

@@ -8,7 +8,7 @@ import {
   parseSiteCode,
 } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface PushOptions extends AdminConnectionOptions {
   site?: string;
@@ -78,7 +78,7 @@ function describe(h: PushHostView): string {
   }
 }
 
-function hostTable(hosts: readonly PushHostView[]): string {
+function hostTable(hosts: readonly PushHostView[]): string[] {
   const rows = [['HOST', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'CLIENT', 'REASON']];
   for (const h of hosts) {
     rows.push([`${h.host}:${h.port}`, h.approval === 'candidate' ? 'candidate' : h.status, String(h.attempts), h.nextAttemptAt ?? '-', h.clientId ?? '-', h.reason ?? '']);
@@ -94,7 +94,7 @@ async function waitForHosts(client: AdminClient, code: string, ids: readonly str
     const mine = hosts.filter((h) => ids.includes(h.id));
     for (const h of mine) {
       const line = describe(h);
-      if (!json && shown.get(h.id) !== line) process.stdout.write(`${h.host}:${h.port}  ${line}\n`);
+      if (!json && shown.get(h.id) !== line) printLines(`${h.host}:${h.port}  ${line}`);
       shown.set(h.id, line);
     }
     // A failure is final for this run even when a retry is scheduled: the schedule goes on in the server.
@@ -137,7 +137,7 @@ export function register(program: Command): void {
     const queued = await client.request<PushHostList>('POST', `/sites/${code}/push/install`, { hosts });
     if (options.wait === false) {
       if (options.json === true) printJson(queued);
-      else process.stdout.write(`${hostTable(queued.hosts)}\n`);
+      else printLines(hostTable(queued.hosts));
       return;
     }
     const timeout = Number(options.timeout ?? '600');
@@ -161,7 +161,7 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const list = await client.request<PushHostList>('GET', `/sites/${await siteOf(client, options)}/push/hosts`);
     if (options.json === true) printJson(list);
-    else process.stdout.write(`${hostTable(list.hosts)}\n`);
+    else printLines(hostTable(list.hosts));
   });
 
   withConnectionOptions(
@@ -187,7 +187,7 @@ export function register(program: Command): void {
     const client = await AdminClient.connect(options);
     const list = await client.request<PushHostList>('POST', `/sites/${await siteOf(client, options)}/push/hosts`, { hosts });
     if (options.json === true) printJson(list);
-    else process.stdout.write(`${hostTable(list.hosts)}\n`);
+    else printLines(hostTable(list.hosts));
   });
 
   withConnectionOptions(
@@ -216,7 +216,7 @@ export function register(program: Command): void {
     const approved: PushHostView[] = [];
     for (const h of targets) approved.push(await client.request<PushHostView>('POST', `/sites/${code}/push/hosts/${h.id}/approve`, body));
     if (options.json === true) printJson({ hosts: approved });
-    else process.stdout.write(`${hostTable(approved)}\n`);
+    else printLines(hostTable(approved));
   });
 
   const settings = push.command('settings').description("read or change the site's push settings");

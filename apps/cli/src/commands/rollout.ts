@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ImpactReport, type RolloutView, SiteportError, isEmptyChange, parsePortAssignments, parseSiteCode } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson } from '../format.js';
+import { printJson, printLines } from '../format.js';
 import { formatImpact, formatRollout } from '../impact-format.js';
 
 interface Flags extends AdminConnectionOptions {
@@ -24,9 +24,9 @@ function changeOf(assignments: string[], flags: Flags) {
   return change;
 }
 
-function show(flags: Flags, value: unknown, text: string): void {
+function show(flags: Flags, value: unknown, lines: readonly string[]): void {
   if (flags.json === true) printJson(value);
-  else process.stdout.write(`${text}\n`);
+  else printLines(lines);
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -54,13 +54,13 @@ export function register(program: Command): void {
     const body = { change, ...(flags.preflight === true ? { preflight: true } : {}), ...(flags.deadline === undefined ? {} : { deadlineSeconds: Number(flags.deadline) }) };
     const created = await client.request<RolloutView>('POST', `/sites/${site}/rollouts`, body);
     const impact = await client.request<ImpactReport>('GET', `/rollouts/${created.id}/impact`);
-    show(flags, { rollout: created, impact }, `${formatRollout(created)}\n${formatImpact(impact)}\nnext: siteport rollout commit ${created.id}`);
+    show(flags, { rollout: created, impact }, [...formatRollout(created), ...formatImpact(impact), `next: siteport rollout commit ${created.id}`]);
   });
 
   connected(rollout.command('list').description("a site's rollouts, newest first").option('--site <code>', 'site code')).action(async (flags: Flags) => {
     const client = await AdminClient.connect(flags);
     const { rollouts } = await client.request<{ rollouts: RolloutView[] }>('GET', `/sites/${await siteOf(client, flags)}/rollouts`);
-    show(flags, { rollouts }, rollouts.map(formatRollout).join('\n') || 'no rollouts');
+    show(flags, { rollouts }, rollouts.length === 0 ? ['no rollouts'] : rollouts.flatMap(formatRollout));
   });
 
   connected(rollout.command('show').description('one rollout with its progress').argument('<id>')).action(async (id: string, flags: Flags) => {

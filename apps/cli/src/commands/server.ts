@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { MpServerInfo, ServerInfo, ServerOptionsInput } from '@siteport/server';
+import { printLines } from '../format.js';
 import { formatPorts } from './ports.js';
 
 interface ServerFlags {
@@ -41,25 +42,25 @@ interface ServerFlags {
 }
 
 /** What an MP process prints once it is up. */
-export function mpBanner(info: MpServerInfo): string {
+export function mpBanner(info: MpServerInfo): string[] {
   const listening = info.listeners.filter((l) => l.state === 'listening').map((l) => `${l.protocol.toUpperCase()} ${l.port}`);
   return [
     `siteport management point ${info.host} of site ${info.siteCode} is running (registry id ${info.registryId})`,
     `listening: ${listening.join(', ')}`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
-    formatPorts(info.ports),
-  ].join('\n');
+    ...formatPorts(info.ports),
+  ];
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
-export function banner(info: ServerInfo): string {
+export function banner(info: ServerInfo): string[] {
   return [
     `siteport site ${info.siteCode} is running`,
     `admin API: ${info.adminUrl}/api/v1  (token: ${info.adminTokenFile})`,
     `web console: ${info.consoleUrl}  (user admin, first password in ${info.consolePasswordFile})`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
-    formatPorts(info.ports),
-  ].join('\n');
+    ...formatPorts(info.ports),
+  ];
 }
 
 /** Runs a server until SIGTERM/SIGINT, then stops it gracefully. */
@@ -161,12 +162,12 @@ export function register(program: Command): void {
       };
       if (flags.role === 'mp') {
         const mp = await MpServer.start(input);
-        process.stdout.write(`${mpBanner(mp.info)}\n`);
+        printLines(mpBanner(mp.info));
         await runUntilSignal(mp);
         return;
       }
       const server = await SiteServer.start(input);
-      process.stdout.write(`${banner(server.info)}\n`);
+      printLines(banner(server.info));
       await runUntilSignal(server);
     });
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { type ClientConfig, runDirectorySetup, runSetup } from '@siteport/agent';
+import { shellCommand } from '@siteport/protocol';
+import { printLines } from '../format.js';
 
 interface SetupFlags {
   state: string;
@@ -64,8 +66,8 @@ export function register(program: Command): void {
         `  directory:          ${config.directory == null ? 'none (not directory-joined)' : `${config.directory.url} as ${config.directory.bindDn ?? 'anonymous'}`}`,
         ...(published === null ? [] : [`  published properties: ${published.join(' ')}`]),
         `  registered:         ${config.clientId === null ? 'no (the agent registers at its first start)' : config.clientId}`,
-        `start the agent with: siteport agent --state ${opts.state}`,
+        `start the agent with: ${shellCommand('siteport', 'agent', '--state', opts.state)}`,
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      printLines(lines);
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiteportError, type WakeBody, type WakeResult } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
-import { printJson, table } from '../format.js';
+import { printJson, printLines, table } from '../format.js';
 
 interface WakeOptions extends AdminConnectionOptions {
   broadcast?: boolean;
@@ -32,7 +32,7 @@ export function register(program: Command): void {
         ['CLIENT', 'OUTCOME', 'TARGET', 'PROXY', 'NOTE'],
         ...result.results.map((r) => [r.clientId, r.outcome, r.target ?? '-', r.proxy ?? '-', r.error?.message ?? r.note ?? '']),
       ];
-      process.stdout.write(`${table(rows)}\n`);
+      printLines(table(rows));
     }
     const failed = result.results.filter((r) => !GOOD.has(r.outcome));
     if (failed.length > 0) throw new SiteportError('E_MP_UNREACHABLE', `${failed.length} of ${result.results.length} clients could not be woken`);

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readClientStatus, runSetup } from '@siteport/agent';
-import type { ClientList } from '@siteport/protocol';
+import { type ClientList, shellQuote } from '@siteport/protocol';
 import { SiteServer } from '@siteport/server';
 import { AdminClient } from '../admin-client.js';
-import { table } from '../format.js';
+import { printErrorLine, printLines, table } from '../format.js';
 import { banner } from '../commands/server.js';
 import type { DemoOptions } from './demo-options.js';
 
@@ -46,7 +46,7 @@ function printClients(list: ClientList, names: Map<string, string>): void {
       c.activity,
     ]);
   }
-  process.stdout.write(`\n${new Date().toISOString().slice(11, 19)}  clients checking in:\n${table(rows)}\n`);
+  printLines('', `${new Date().toISOString().slice(11, 19)}  clients checking in:`, table(rows));
 }
 
 /**
@@ -71,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     policyIntervalSeconds: options.policyIntervalSeconds,
     logLevel: 'warn',
   });
-  process.stdout.write(`${banner(server.info)}\n`);
+  printLines(banner(server.info));
   const ports = server.info.ports;
   const agents: ChildProcess[] = [];
   const stateDirs: string[] = [];
@@ -88,8 +88,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     agents.push(startAgent(stateDir));
   }
   const admin = await AdminClient.connect({ server: server.info.adminUrl, tokenFile: server.info.adminTokenFile });
-  const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
-  process.stdout.write(
+  const rel = (p: string): string => shellQuote(path.relative(process.cwd(), p) || '.');
+  printLines(
     [
       '',
       `${options.clients} agents started (the last one is pinned to HTTP). Look at them with:`,
@@ -99,8 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       'Move the site to another HTTP port and watch the agents follow within one policy interval:',
       `  npx siteport ports set --server ${server.info.adminUrl} --data ${rel(siteDir)} http=${base + 2}`,
       'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
+    ],
   );
 
   let stopping = false;
@@ -118,11 +117,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     void admin
       .request<ClientList>('GET', '/sites/PS1/clients')
       .then((list) => printClients(list, clientNames(stateDirs)))
-      .catch((error: unknown) => process.stderr.write(`demo: ${(error as Error).message}\n`));
+      .catch((error: unknown) => printErrorLine(`demo: ${(error as Error).message}`));
   }, Math.min(options.policyIntervalSeconds, 10) * 1000);
   await done;
   clearInterval(ticker);
-  process.stdout.write('stopping agents and the site server…\n');
+  printLines('stopping agents and the site server…');
   await Promise.all(
     agents.map(
       (child) =>

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
-import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
+import { decodePath, parseJson, readBody, requestUrl, sendError, sendJson } from '../http/respond.js';
 import { type AdminRoute, type RouteContext } from './admin-routes.js';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
@@ -91,7 +91,7 @@ export class AdminApi {
     try {
       // Before anything else, also GETs and the console's files: a rebinding page may read what it gets.
       this.deps.hosts.check(req.headers.host);
-      const url = new URL(req.url ?? '/', 'http://admin');
+      const url = requestUrl(req);
       if (url.pathname === `${ADMIN_PREFIX}/openapi.json` && req.method === 'GET') {
         sendJson(res, 200, this.openApi);
         return;
@@ -115,7 +115,7 @@ export class AdminApi {
       }
       const caller = await this.authenticator.authenticate(req, match.route);
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
-      const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+      const params = Object.fromEntries(match.names.map((name, i) => [name, decodePath(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
       const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} }, source: req.socket.remoteAddress };
       const result = await match.route.handle(ctx);

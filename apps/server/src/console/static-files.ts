@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodePath } from '../http/respond.js';
 
 /** Where `npm install` (the root `prepare` script) builds the console. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));
@@ -32,7 +33,7 @@ const SECURITY_HEADERS = {
  * path under it (client-side routes). Unknown paths outside the build are never read.
  */
 export async function serveConsole(dir: string, pathname: string, res: http.ServerResponse): Promise<void> {
-  const relative = decodeURIComponent(pathname.slice(CONSOLE_PREFIX.length));
+  const relative = decodePath(pathname.slice(CONSOLE_PREFIX.length));
   const root = path.resolve(dir);
   let file = path.resolve(root, relative);
   if (!file.startsWith(root + path.sep)) file = path.join(root, 'index.html');

@@ -4,11 +4,13 @@ import path from 'node:path';
 
 /**
  * Writes a file so that a crash at any point leaves either the old or the new content: write a
- * temp file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * temp file in the same directory, fsync it, rename it over the target, fsync the directory. The
+ * temp file's name carries the writer's pid, so a start can tell a crash's leftover from a write
+ * in progress (see removeStrayTempFiles).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);

@@ -1,13 +1,24 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SiteportError, httpStatusOf } from '@siteport/protocol';
 
 /** Largest request body siteport's HTTP surfaces accept. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** After refusing a body unread: how long, and how many more bytes of it, are read and dropped before the connection closes. */
+const LINGER = { ms: 2000, bytes: 1024 * 1024 };
+
+/** Requests whose body was refused unread: their answer closes the connection. */
+const abandoned = new WeakSet<IncomingMessage>();
+
 /** Sends a JSON body (or pre-serialised JSON bytes) with its length. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': bytes.length,
+    ...(abandoned.has(res.req) ? { connection: 'close' } : {}),
+  });
   res.end(bytes);
 }
 
@@ -28,37 +39,92 @@ export function sendError(res: ServerResponse, error: unknown): void {
   sendJson(res, httpStatusOf(known.code), known.toBody());
 }
 
-/** Reads a request body up to {@link MAX_BODY_BYTES}; larger bodies are E_PAYLOAD_TOO_LARGE. */
+/**
+ * Reads a JSON request body up to {@link MAX_BODY_BYTES}. A body needs `Content-Type:
+ * application/json` (else E_CONTENT_TYPE); a larger one, declared or streamed in chunks, is
+ * E_PAYLOAD_TOO_LARGE. A refused body is left unread: its answer carries `Connection: close`
+ * and the connection closes once the client has it (see {@link abandonBody}).
+ */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
+    const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (hasBody && type !== 'application/json') {
+      abandonBody(req);
+      reject(new SiteportError('E_CONTENT_TYPE', `the request body must be JSON sent with Content-Type: application/json, not ${JSON.stringify(type || 'none')}`));
+      return;
+    }
     if (declared > limit) {
+      abandonBody(req);
       reject(new SiteportError('E_PAYLOAD_TOO_LARGE', `request body of ${declared} bytes exceeds the limit of ${limit}`));
-      req.resume();
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        req.off('data', onData);
+        abandonBody(req);
         reject(new SiteportError('E_PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-/** Parses a JSON body; a syntax error is E_BAD_REQUEST. */
+/**
+ * Gives up on a request body: its answer (sent next) closes the connection. Node closes such a
+ * connection as soon as the answer is written; a client still sending then gets a reset, and its
+ * kernel may drop the answer before the client reads it (RFC 9112 §9.6). So the connection is
+ * half-closed instead, what still arrives is dropped, and it closes when the client closes it, or
+ * after {@link LINGER} at the latest.
+ */
+function abandonBody(req: IncomingMessage): void {
+  abandoned.add(req);
+  const socket = req.socket;
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER.bytes) socket.destroy();
+  });
+  const timer = setTimeout(() => socket.destroy(), LINGER.ms);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // Node's http server ends a `Connection: close` response with socket.destroySoon(): replaced by a half-close.
+  socket.destroySoon = () => void socket.end();
+}
+
+/** Parses a JSON body; invalid UTF-8 or a syntax error is E_BAD_REQUEST. */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;
+  if (!isUtf8(body)) throw new SiteportError('E_BAD_REQUEST', 'the request body is not valid UTF-8; send JSON encoded as UTF-8');
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
     throw new SiteportError('E_BAD_REQUEST', 'the request body is not valid JSON', { cause: error });
+  }
+}
+
+/** The request's URL (path and query, %-escapes kept); a target that is no URL path is E_BAD_REQUEST. */
+export function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://request.invalid');
+  } catch (error) {
+    throw new SiteportError('E_BAD_REQUEST', `the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL path`, { cause: error });
+  }
+}
+
+/** Decodes the %-escapes of a URL path or path segment; a malformed escape is E_BAD_REQUEST, not an internal error. */
+export function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (error) {
+    throw new SiteportError('E_BAD_REQUEST', `the path ${JSON.stringify(text.slice(0, 200))} has a malformed %-escape; write a literal % as %25`, { cause: error });
   }
 }

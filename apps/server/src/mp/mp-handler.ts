@@ -12,6 +12,7 @@ import {
   RegisterRequest,
   type RegisterResponse,
   SiteportError,
+  invalidField,
 } from '@siteport/protocol';
 import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
 import { ClientService } from '../services/client-service.js';
@@ -43,10 +44,8 @@ export interface MpContext {
   onRegistered?: (client: { siteCode: string; id: string; keyFingerprint: string }) => void;
 }
 
-function invalid(what: string, errors: Iterable<{ path: string; message: string }>): SiteportError {
-  const first = [...errors][0];
-  return new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
-}
+/** A message that fails its schema: E_VALIDATION naming the field and its rule (protocol's client-fields). */
+const invalid = invalidField;
 
 /**
  * The client-facing endpoints of a management point: CA, registration, client sessions, policy,

@@ -8,6 +8,7 @@ import {
   POLL_PATH,
   PollRequest,
   SiteportError,
+  invalidField,
 } from '@siteport/protocol';
 import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
 import type { ActivityRecorder } from '../mp/activity-recorder.js';
@@ -40,10 +41,8 @@ export interface NotifyEndpointsContext {
   logger: Logger;
 }
 
-function invalid(what: string, errors: Iterable<{ path: string; message: string }>): SiteportError {
-  const first = [...errors][0];
-  return new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
-}
+/** A message that fails its schema: E_VALIDATION naming the field and its rule (protocol's client-fields). */
+const invalid = invalidField;
 
 /**
  * Adds `POST /mp/v1/notify/poll` and `POST /mp/v1/inventory` in front of the MP handler; every

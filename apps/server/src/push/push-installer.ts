@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SiteportError } from '@siteport/protocol';
+import { SiteportError, shellQuote } from '@siteport/protocol';
 import type { AgentBundle } from '@siteport/agent/bundle';
 import { RemoteStepTimeout, SshSession, type SshTarget } from './ssh-session.js';
 
@@ -27,11 +27,6 @@ export interface PushAttempt {
 export interface PushInstalled {
   presentedHostKey: string;
   keyFingerprint: string;
-}
-
-/** Single-quotes a word for the target's POSIX shell. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function lastLine(text: string): string {

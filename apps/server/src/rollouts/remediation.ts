@@ -1,4 +1,4 @@
-import type { PortSettings } from '@siteport/protocol';
+import { type PortSettings, shellCommand } from '@siteport/protocol';
 import type { ClientRecord } from '../repositories/client-repository.js';
 
 /** What the remediation commands need to know about the site. */
@@ -16,15 +16,19 @@ const DEFAULT_STATE_DIR = '/var/lib/siteport-agent';
  * or client push.
  */
 export function remediationCommands(client: ClientRecord, to: PortSettings, ctx: RemediationContext): string[] {
+  // Every word is shell-quoted: the state dir and host name were reported by the client.
   const dir = client.stateDir ?? DEFAULT_STATE_DIR;
   const internet = client.category === 'internet-only' || client.category === 'on-internet';
-  const mp = internet ? `CCMHOSTNAME=${ctx.managementPoint}${client.category === 'internet-only' ? ' CCMALWAYSINF=1' : ''}` : `SMSMP=${ctx.managementPoint}`;
-  const setup =
-    `siteport setup --state ${dir} SMSSITECODE=${ctx.siteCode} ${mp} CCMHTTPPORT=${to.http.default} ` +
-    `CCMHTTPSPORT=${to.https.default} SMSCAFINGERPRINT=${ctx.caFingerprint}`;
-  const commands = [`siteport portswitch --state ${dir} ${to.http.default} ${to.https.default}`, setup];
+  const mp = internet
+    ? [`CCMHOSTNAME=${ctx.managementPoint}`, ...(client.category === 'internet-only' ? ['CCMALWAYSINF=1'] : [])]
+    : [`SMSMP=${ctx.managementPoint}`];
+  const setup = shellCommand(
+    'siteport', 'setup', '--state', dir, `SMSSITECODE=${ctx.siteCode}`, ...mp,
+    `CCMHTTPPORT=${to.http.default}`, `CCMHTTPSPORT=${to.https.default}`, `SMSCAFINGERPRINT=${ctx.caFingerprint}`,
+  );
+  const commands = [shellCommand('siteport', 'portswitch', '--state', dir, to.http.default, to.https.default), setup];
   // The seed: clients on the internet get non-default ports only through the setup properties.
   if (internet) commands.reverse();
-  commands.push(`siteport push ${client.hostname}`);
+  commands.push(shellCommand('siteport', 'push', client.hostname));
   return commands;
 }

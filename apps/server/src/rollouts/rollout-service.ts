@@ -72,7 +72,9 @@ export class RolloutService {
 
   /**
    * `PATCH /sites/{code}/ports`: a change that moves request or notification ports becomes a
-   * rollout committed at once; any other change is stored directly.
+   * rollout committed at once; any other change is stored directly. The rollout row (already
+   * `overlapping`), the new settings version and the audit entry are one transaction: a crash
+   * leaves either the whole change or none of it, never a `validated` rollout nobody commits.
    */
   async change(code: string, change: PortChange, actor: string): Promise<PortChangeResult> {
     const prepared = await this.deps.ports.prepare(code, change);
@@ -80,8 +82,33 @@ export class RolloutService {
       await this.deps.ports.applyDirect(prepared, actor);
       return { ports: await this.deps.ports.view(code), warnings: prepared.warnings, rolloutId: null };
     }
-    const rollout = await this.propose(code, change, actor, { preflight: false, deadlineSeconds: DEFAULT_DEADLINE_SECONDS });
-    await this.commit(rollout.id, actor);
+    const now = new Date();
+    const at = now.toISOString();
+    const rollout: Rollout = {
+      id: randomUUID(),
+      siteCode: code,
+      state: 'overlapping',
+      old: { settings: prepared.current.settings, communicationMode: prepared.current.communicationMode },
+      next: prepared.next,
+      oldVersion: prepared.current.version,
+      newVersion: null,
+      rollbackVersion: null,
+      preflight: false,
+      deadline: new Date(now.getTime() + DEFAULT_DEADLINE_SECONDS * 1000).toISOString(),
+      createdAt: at,
+      createdBy: actor,
+      committedAt: at,
+      endedAt: null,
+      outcome: null,
+    };
+    const stored = await this.deps.db.transaction().execute(async (trx) => {
+      await this.assertNoneOpen(trx, code);
+      const written = await this.deps.ports.writeVersion(trx, prepared.current, rollout.next, actor, 'ports.rollout.commit', at, { rolloutId: rollout.id });
+      await this.deps.rollouts.insert(trx, { ...rollout, newVersion: written.version });
+      return written;
+    });
+    this.moved(rollout, 'committed');
+    await this.deps.ports.announce(code, stored.version);
     const clients = await this.deps.clients.records(code);
     return {
       ports: await this.deps.ports.view(code),
@@ -118,15 +145,14 @@ export class RolloutService {
       outcome: null,
     };
     await this.deps.db.transaction().execute(async (trx) => {
-      const open = await this.deps.rollouts.open(code, trx);
-      if (open.length > 0) {
-        throw new SiteportError(
-          'E_ROLLOUT_ACTIVE',
-          `site ${code} is still rolling out port change ${open[0]!.id} (${open[0]!.state}); finalize, roll back or cancel it first`,
-          { details: { rolloutId: open[0]!.id } },
-        );
-      }
+      await this.assertNoneOpen(trx, code);
       await this.deps.rollouts.insert(trx, rollout);
+      await this.deps.ports.auditEvent(trx, code, actor, 'ports.rollout.propose', rollout.createdAt, {
+        rolloutId: rollout.id,
+        preflight: rollout.preflight,
+        deadline: rollout.deadline,
+        to: { ...rollout.next.settings, communicationMode: rollout.next.communicationMode },
+      });
     });
     this.moved(rollout, 'proposed');
     if (options.preflight) await this.deps.ports.announce(code, prepared.current.version);
@@ -251,6 +277,18 @@ export class RolloutService {
     this.moved({ ...rollout, state }, outcome.reason);
     const current = await this.deps.ports.stored(rollout.siteCode);
     await this.deps.ports.announce(rollout.siteCode, current.version);
+  }
+
+  /** Inside the transaction that opens a rollout: refused while another one of the site is open. */
+  private async assertNoneOpen(trx: Parameters<RolloutRepository['insert']>[0], code: string): Promise<void> {
+    const open = await this.deps.rollouts.open(code, trx);
+    if (open.length > 0) {
+      throw new SiteportError(
+        'E_ROLLOUT_ACTIVE',
+        `site ${code} is still rolling out port change ${open[0]!.id} (${open[0]!.state}); finalize, roll back or cancel it first`,
+        { details: { rolloutId: open[0]!.id } },
+      );
+    }
   }
 
   private async transition(trx: Parameters<RolloutRepository['insert']>[0], rollout: Rollout, fields: Partial<Rollout> & { state: RolloutState }): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SiteportError, isHostName } from '@siteport/protocol';
+import { SiteportError, isHostName, shellCommand } from '@siteport/protocol';
 import type { SiteRepository } from '../repositories/site-repository.js';
 import type { WebApplicationRecord } from './web-site-repository.js';
 
@@ -70,8 +70,15 @@ export class WebApplications {
       `# siteport client installer for site ${this.deps.siteCode} (settings version ${stored.version}).`,
       '# Usage: sh ccmsetup.sh [STATE_DIR]; needs the siteport executable on PATH.',
       'set -e',
-      `siteport setup --state "\${1:-/var/lib/siteport-agent}" SMSSITECODE=${this.deps.siteCode} SMSMP=${host} ` +
-        `CCMHTTPPORT=${settings.http.default} CCMHTTPSPORT=${settings.https.default} SMSCAFINGERPRINT=${this.deps.caFingerprint}`,
+      // The state dir is left to the shell (the script's argument); every other word is quoted.
+      `siteport setup --state "\${1:-/var/lib/siteport-agent}" ` +
+        shellCommand(
+          `SMSSITECODE=${this.deps.siteCode}`,
+          `SMSMP=${host}`,
+          `CCMHTTPPORT=${settings.http.default}`,
+          `CCMHTTPSPORT=${settings.https.default}`,
+          `SMSCAFINGERPRINT=${this.deps.caFingerprint}`,
+        ),
       '',
     ].join('\n');
     return [

@@ -72,6 +72,11 @@ export function firewallPorts(input: FirewallInput): FirewallPort[] {
   return ports;
 }
 
+/** A purpose as it goes into a rule's quoted name or comment: nothing that could end the quote or the line. */
+function label(purpose: string): string {
+  return purpose.replace(/[^A-Za-z0-9 .:()+_-]/g, '_');
+}
+
 function header(input: FirewallInput, comment: string): string[] {
   const version = input.version === 'proposed' ? 'proposed settings, not applied yet' : `settings version ${input.version}`;
   const host = input.role === 'client' ? 'every client of the site' : 'every management point host of the site';
@@ -92,7 +97,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         'add table inet filter',
         'add chain inet filter input { type filter hook input priority filter ; }',
         ...ports.map(
-          (p) => `add rule inet filter input ${p.transport} dport ${p.port}${p.transport === 'tcp' ? ' ct state new' : ''} accept comment "siteport ${site} ${p.purpose}"`,
+          (p) => `add rule inet filter input ${p.transport} dport ${p.port}${p.transport === 'tcp' ? ' ct state new' : ''} accept comment "siteport ${label(site)} ${label(p.purpose)}"`,
         ),
       ];
       break;
@@ -102,7 +107,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         ...header(input, '#'),
         '# Opens the ports permanently in the default zone, then reloads firewalld.',
         'set -e',
-        ...ports.map((p) => `firewall-cmd --permanent --add-port=${p.port}/${p.transport}  # ${p.purpose}`),
+        ...ports.map((p) => `firewall-cmd --permanent --add-port=${p.port}/${p.transport}  # ${label(p.purpose)}`),
         'firewall-cmd --reload',
       ];
       break;
@@ -112,7 +117,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         'REM Run in an elevated command prompt.',
         ...ports.map(
           (p) =>
-            `netsh advfirewall firewall add rule name="siteport ${site} ${p.purpose} ${p.transport.toUpperCase()} ${p.port}" dir=in action=allow protocol=${p.transport.toUpperCase()} localport=${p.port}`,
+            `netsh advfirewall firewall add rule name="siteport ${label(site)} ${label(p.purpose)} ${p.transport.toUpperCase()} ${p.port}" dir=in action=allow protocol=${p.transport.toUpperCase()} localport=${p.port}`,
         ),
       ];
       break;

@@ -1,5 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { MP_PREFIX } from '../protocol-version.js';
+import { SiteportError } from '../siteport-error.js';
+import {
+  ErrorCodeField,
+  InterfaceName,
+  Ipv4AddressField,
+  MacAddressField,
+  PrintableText,
+  WireId,
+  toPrintable,
+} from '../wire/client-fields.js';
 
 /**
  * What the site can ask a client to do through the notification channel (or, as fallback, the
@@ -45,18 +55,25 @@ export type NotifyAction = Static<typeof NotifyAction>;
 
 /** The client's answer to one action. */
 export const NotifyAck = Type.Object({
-  id: Type.String({ maxLength: 64 }),
+  id: WireId,
   ok: Type.Boolean(),
-  error: Type.Optional(Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) })),
+  error: Type.Optional(Type.Object({ code: ErrorCodeField, message: PrintableText(1024) })),
 });
 export type NotifyAck = Static<typeof NotifyAck>;
+
+/** The ack of an action that failed: the error's code (E_INTERNAL when it has none) and its message made printable. */
+export function failedAck(id: string, error: unknown): NotifyAck {
+  const code = error instanceof SiteportError ? error.code : 'E_INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  return { id, ok: false, error: { code, message: toPrintable(message, 1024) } };
+}
 
 /** `challenge` frame: a fresh nonce the client signs. */
 export const ChallengeMessage = Type.Object({ siteCode: Type.String(), nonce: Type.String({ minLength: 16, maxLength: 128 }) });
 export type ChallengeMessage = Static<typeof ChallengeMessage>;
 
 /** `auth` frame: the client id and its Ed25519 signature over {@link notifyAuthString}, base64. */
-export const AuthMessage = Type.Object({ clientId: Type.String({ maxLength: 64 }), signature: Type.String({ maxLength: 256 }) });
+export const AuthMessage = Type.Object({ clientId: WireId, signature: Type.String({ maxLength: 256, pattern: '^[A-Za-z0-9+/=_-]+$' }) });
 export type AuthMessage = Static<typeof AuthMessage>;
 
 /** `ready` frame: how often the client pings; the server drops a connection silent for 3 intervals. */
@@ -100,9 +117,9 @@ export type PollResponse = Static<typeof PollResponse>;
 
 /** One network interface of a client, as inventory reports it (IPv4 only for Wake-on-LAN). */
 export const InterfaceInventory = Type.Object({
-  name: Type.String({ maxLength: 64 }),
-  mac: Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
-  address: Type.String({ maxLength: 15 }),
+  name: InterfaceName,
+  mac: MacAddressField,
+  address: Ipv4AddressField,
   prefixLength: Type.Integer({ minimum: 0, maximum: 32 }),
 });
 export type InterfaceInventory = Static<typeof InterfaceInventory>;

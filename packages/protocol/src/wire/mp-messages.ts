@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
+import { AgentStateField, AgentVersion, ClientHostName, IsoDateTime, PublicKeyPem, StateDirPath, WantedSiteCode } from './client-fields.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const RequestPortsSchema = Type.Object({ default: Port, alternate: Type.Union([Port, Type.Null()]) });
@@ -14,11 +15,11 @@ export type CaResponse = Static<typeof CaResponse>;
 
 /** `POST /mp/v1/register`: signed with the key being registered. */
 export const RegisterRequest = Type.Object({
-  siteCode: Type.String({ description: 'the site to join, or AUTO' }),
-  hostname: Type.String({ maxLength: 253 }),
-  publicKey: Type.String({ description: 'Ed25519 public key, SPKI PEM', maxLength: 1024 }),
+  siteCode: WantedSiteCode,
+  hostname: ClientHostName,
+  publicKey: PublicKeyPem,
   category: CLIENT_CATEGORIES,
-  agentVersion: Type.String({ maxLength: 64 }),
+  agentVersion: AgentVersion,
 });
 export type RegisterRequest = Static<typeof RegisterRequest>;
 
@@ -56,12 +57,12 @@ export type RegisterResponse = Static<typeof RegisterResponse>;
 /** `POST /mp/v1/heartbeat`: the client's status; the MP records the port and protocol it arrived on. */
 export const HeartbeatRequest = Type.Object({
   settingsVersion: Type.Integer({ minimum: 0 }),
-  agentState: Type.String({ maxLength: 32 }),
-  hostname: Type.String({ maxLength: 253 }),
+  agentState: AgentStateField,
+  hostname: ClientHostName,
   /** The client's state dir, so remediation commands can name it. */
-  stateDir: Type.Optional(Type.String({ maxLength: 1024 })),
+  stateDir: Type.Optional(StateDirPath),
   portSwitch: Type.Optional(
-    Type.Object({ at: Type.String(), httpPort: Port, httpsPort: Type.Union([Port, Type.Null()]) }),
+    Type.Object({ at: IsoDateTime, httpPort: Port, httpsPort: Type.Union([Port, Type.Null()]) }),
   ),
 });
 export type HeartbeatRequest = Static<typeof HeartbeatRequest>;

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CLIENT_CATEGORIES } from './enums.js';
+import { PrintableText, WireId } from './client-fields.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Protocol = Type.Union([Type.Literal('http'), Type.Literal('https')]);
@@ -43,7 +44,7 @@ export const ProbeResultSchema = Type.Object({
   protocol: Protocol,
   port: Port,
   reachable: Type.Boolean(),
-  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error: Type.Optional(PrintableText(200)),
 });
 
 /** One client in an impact report: how it learns the new ports, and what to run if it cannot. */
@@ -85,7 +86,7 @@ export type ImpactReport = Static<typeof ImpactReport>;
 
 /** `POST /mp/v1/probe-report`: what a client reached during a pre-flight. */
 export const ProbeReport = Type.Object({
-  rolloutId: Type.String({ maxLength: 64 }),
+  rolloutId: WireId,
   results: Type.Array(ProbeResultSchema, { maxItems: 16 }),
 });
 export type ProbeReport = Static<typeof ProbeReport>;
