@@ -21,5 +21,7 @@ export * from './wire/hierarchy-messages.js';
 export * from './wire/web-site-messages.js';
 export * from './firewall/firewall-rules.js';
 export * from './notify/index.js';
+export * from './access/index.js';
 export * from './wire/console-messages.js';
+export * from './wire/token-messages.js';
 export * from './wire/management-point-messages.js';

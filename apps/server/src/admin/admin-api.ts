@@ -6,6 +6,7 @@ import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
 import { type AdminRoute, type RouteContext } from './admin-routes.js';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
+import type { ApiTokens } from '../tokens/api-tokens.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
 import { openApiDocument } from './openapi.js';
 
@@ -42,7 +43,8 @@ export class AdminApi {
   constructor(
     private readonly deps: {
       routes: AdminRoute[];
-      token: string;
+      /** The bootstrap token and the API tokens. */
+      tokens: ApiTokens;
       logger: Logger;
       tls: { cert: string; key: string };
       /** Console accounts; without them only the bearer token authenticates. */
@@ -51,7 +53,7 @@ export class AdminApi {
       consoleDir?: string;
     },
   ) {
-    this.authenticator = new AdminAuthenticator({ token: deps.token, accounts: deps.accounts, secure: () => this.secure });
+    this.authenticator = new AdminAuthenticator({ tokens: deps.tokens, accounts: deps.accounts, secure: () => this.secure });
     this.compiled = deps.routes.map(compile);
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
@@ -104,6 +106,8 @@ export class AdminApi {
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
       const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} } };
+      const siteOf = match.route.siteOf;
+      await this.authenticator.authorizeSites(caller, match.route, params, siteOf === undefined ? undefined : () => siteOf(ctx));
       const result = await match.route.handle(ctx);
       for (const [name, value] of Object.entries(ctx.reply.headers)) res.setHeader(name, value);
       sendJson(res, 200, result);
