@@ -6,7 +6,8 @@ import type { ConsoleSession, ConsoleUser, ConsoleUserRepository } from './conso
 import { hashPassword, verifyPassword } from './password-hash.js';
 
 /** An enabled administrator with every site: the kind of account that can manage the others. */
-const isFullAdministrator = (u: Pick<ConsoleUser, 'role' | 'sites' | 'disabledAt'>): boolean => u.role === 'administrator' && u.sites === null && u.disabledAt === null;
+const isFullAdministrator = (u: Pick<ConsoleUser, 'role' | 'sites' | 'disabledAt'>): boolean =>
+  u.role === 'administrator' && u.sites === null && u.disabledAt === null;
 
 /**
  * Console user management (decision 0094): change role and site scope, disable and enable, delete,
@@ -19,7 +20,14 @@ export class ConsoleUserAdmin {
   /** Account changes run one after another, so two demotions cannot both pass the last-administrator check. */
   private serial: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: { db: Kysely<SiteDatabase>; users: ConsoleUserRepository; audit: AuditRepository; now?: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<SiteDatabase>;
+      users: ConsoleUserRepository;
+      audit: AuditRepository;
+      now?: () => Date;
+    },
+  ) {}
 
   private now(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
@@ -33,12 +41,20 @@ export class ConsoleUserAdmin {
 
   private async existing(trx: Transaction<SiteDatabase>, name: string): Promise<ConsoleUser> {
     const user = await this.deps.users.find(name, trx);
-    if (user === undefined) throw new SiteportError('E_USER_NOT_FOUND', `no console account named ${name}; see siteport console users`, { details: { user: name } });
+    if (user === undefined)
+      throw new SiteportError('E_USER_NOT_FOUND', `no console account named ${name}; see siteport console users`, {
+        details: { user: name },
+      });
     return user;
   }
 
   /** Refuses a change that takes the last enabled administrator with every site away. */
-  private async keepAnAdministrator(trx: Transaction<SiteDatabase>, before: ConsoleUser, after: ConsoleUser | undefined, what: string): Promise<void> {
+  private async keepAnAdministrator(
+    trx: Transaction<SiteDatabase>,
+    before: ConsoleUser,
+    after: ConsoleUser | undefined,
+    what: string,
+  ): Promise<void> {
     if (!isFullAdministrator(before) || (after !== undefined && isFullAdministrator(after))) return;
     if ((await this.deps.users.countFullAdministrators(trx)) > 1) return;
     throw new SiteportError(
@@ -53,13 +69,37 @@ export class ConsoleUserAdmin {
     return this.one(async (trx) => {
       const before = await this.existing(trx, name);
       const at = this.now();
-      const disabledAt = change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? at) : null;
-      const after: ConsoleUser = { ...before, role: change.role ?? before.role, sites: change.sites === undefined ? before.sites : change.sites, disabledAt };
-      await this.keepAnAdministrator(trx, before, after, disabledAt !== null ? 'disabled' : 'demoted or limited to some sites');
+      const disabledAt =
+        change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? at) : null;
+      const after: ConsoleUser = {
+        ...before,
+        role: change.role ?? before.role,
+        sites: change.sites === undefined ? before.sites : change.sites,
+        disabledAt,
+      };
+      await this.keepAnAdministrator(
+        trx,
+        before,
+        after,
+        disabledAt !== null ? 'disabled' : 'demoted or limited to some sites',
+      );
       await this.deps.users.update(trx, name, { role: after.role, sites: after.sites, disabledAt: after.disabledAt });
       if (after.disabledAt !== null) await this.deps.users.deleteSessionsOf(trx, name);
-      const shown = (u: ConsoleUser): Record<string, unknown> => ({ user: u.name, role: u.role, sites: u.sites, disabled: u.disabledAt !== null });
-      await this.deps.audit.append(trx, { at, actor, siteCode: null, action: 'console.user.update', oldValue: shown(before), newValue: shown(after), outcome: 'applied' });
+      const shown = (u: ConsoleUser): Record<string, unknown> => ({
+        user: u.name,
+        role: u.role,
+        sites: u.sites,
+        disabled: u.disabledAt !== null,
+      });
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode: null,
+        action: 'console.user.update',
+        oldValue: shown(before),
+        newValue: shown(after),
+        outcome: 'applied',
+      });
       return userView(after);
     });
   }
@@ -71,7 +111,13 @@ export class ConsoleUserAdmin {
       await this.keepAnAdministrator(trx, before, undefined, 'deleted');
       await this.deps.users.delete(trx, name);
       await this.deps.audit.append(trx, {
-        at: this.now(), actor, siteCode: null, action: 'console.user.delete', oldValue: { user: name, role: before.role, sites: before.sites }, newValue: null, outcome: 'applied',
+        at: this.now(),
+        actor,
+        siteCode: null,
+        action: 'console.user.delete',
+        oldValue: { user: name, role: before.role, sites: before.sites },
+        newValue: null,
+        outcome: 'applied',
       });
       return { deleted: name };
     });
@@ -84,7 +130,15 @@ export class ConsoleUserAdmin {
       const user = await this.existing(trx, name);
       await this.deps.users.update(trx, name, { passwordHash });
       await this.deps.users.deleteSessionsOf(trx, name);
-      await this.deps.audit.append(trx, { at: this.now(), actor, siteCode: null, action: 'console.user.password-reset', oldValue: null, newValue: { user: name }, outcome: 'applied' });
+      await this.deps.audit.append(trx, {
+        at: this.now(),
+        actor,
+        siteCode: null,
+        action: 'console.user.password-reset',
+        oldValue: null,
+        newValue: { user: name },
+        outcome: 'applied',
+      });
       return userView(user);
     });
   }
@@ -93,7 +147,10 @@ export class ConsoleUserAdmin {
   async changeOwnPassword(session: ConsoleSession, current: string, next: string): Promise<{ changed: true }> {
     const user = await this.deps.users.find(session.userName);
     if (user === undefined || !(await verifyPassword(current, user.passwordHash))) {
-      throw new SiteportError('E_CURRENT_PASSWORD', 'the current password is wrong; type the password you signed in with');
+      throw new SiteportError(
+        'E_CURRENT_PASSWORD',
+        'the current password is wrong; type the password you signed in with',
+      );
     }
     const passwordHash = await hashPassword(next);
     return this.one(async (trx) => {
@@ -101,7 +158,13 @@ export class ConsoleUserAdmin {
       await this.deps.users.update(trx, session.userName, { passwordHash });
       await this.deps.users.deleteSessionsOf(trx, session.userName, session.idHash);
       await this.deps.audit.append(trx, {
-        at: this.now(), actor: `user:${session.userName}`, siteCode: null, action: 'console.user.password-change', oldValue: null, newValue: { user: session.userName }, outcome: 'applied',
+        at: this.now(),
+        actor: `user:${session.userName}`,
+        siteCode: null,
+        action: 'console.user.password-change',
+        oldValue: null,
+        newValue: { user: session.userName },
+        outcome: 'applied',
       });
       return { changed: true as const };
     });

@@ -42,12 +42,19 @@ export class ApiTokenRepository {
 
   /** The token that is not revoked and has this name, if any. */
   async findActiveByName(trx: Db, name: string): Promise<ApiTokenRecord | undefined> {
-    const row = await trx.selectFrom('admin_tokens').selectAll().where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await trx
+      .selectFrom('admin_tokens')
+      .selectAll()
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return row && toRecord(row);
   }
 
   async list(): Promise<ApiTokenRecord[]> {
-    return (await this.db.selectFrom('admin_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id').execute()).map(toRecord);
+    return (
+      await this.db.selectFrom('admin_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id').execute()
+    ).map(toRecord);
   }
 
   async insert(trx: Db, token: ApiTokenRecord): Promise<void> {
@@ -70,7 +77,12 @@ export class ApiTokenRepository {
 
   /** Marks a token revoked; false when it was revoked already or does not exist. */
   async revoke(trx: Db, id: string, at: string, by: string): Promise<boolean> {
-    const result = await trx.updateTable('admin_tokens').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const result = await trx
+      .updateTable('admin_tokens')
+      .set({ revoked_at: at, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 }

@@ -27,7 +27,12 @@ export interface NewToken {
 }
 
 /** The identity of the bootstrap token in `<data dir>/admin-token`. */
-export const BOOTSTRAP_IDENTITY: TokenIdentity = Object.freeze({ id: 'bootstrap', name: 'admin', role: 'administrator', sites: null });
+export const BOOTSTRAP_IDENTITY: TokenIdentity = Object.freeze({
+  id: 'bootstrap',
+  name: 'admin',
+  role: 'administrator',
+  sites: null,
+});
 
 /**
  * API tokens of the admin API (decision 0094): named, with a role, an optional site scope and
@@ -37,7 +42,13 @@ export const BOOTSTRAP_IDENTITY: TokenIdentity = Object.freeze({ id: 'bootstrap'
  */
 export class ApiTokens {
   constructor(
-    private readonly deps: { db: Kysely<SiteDatabase>; repo: ApiTokenRepository; audit: AuditRepository; bootstrap: BootstrapToken; now?: () => Date },
+    private readonly deps: {
+      db: Kysely<SiteDatabase>;
+      repo: ApiTokenRepository;
+      audit: AuditRepository;
+      bootstrap: BootstrapToken;
+      now?: () => Date;
+    },
   ) {}
 
   private now(): Date {
@@ -46,8 +57,18 @@ export class ApiTokens {
 
   private view(record: ApiTokenRecord): TokenView {
     const expired = record.expiresAt !== null && Date.parse(record.expiresAt) <= this.now().getTime();
-    const { secretHash: _secret, ...rest } = record;
-    return { ...rest, state: record.revokedAt !== null ? 'revoked' : expired ? 'expired' : 'active' };
+    return {
+      id: record.id,
+      name: record.name,
+      role: record.role,
+      sites: record.sites,
+      createdAt: record.createdAt,
+      createdBy: record.createdBy,
+      expiresAt: record.expiresAt,
+      revokedAt: record.revokedAt,
+      revokedBy: record.revokedBy,
+      state: record.revokedAt !== null ? 'revoked' : expired ? 'expired' : 'active',
+    };
   }
 
   /** Creates a token (audited); a name in use by an active token is E_TOKEN_EXISTS. */
@@ -67,21 +88,47 @@ export class ApiTokens {
     const id = randomBytes(8).toString('hex');
     const secret = `spt_${id}_${randomBytes(32).toString('base64url')}`;
     const at = this.now().toISOString();
-    const record: ApiTokenRecord = { id, ...input, secretHash: sha256(secret).toString('hex'), createdAt: at, createdBy: actor, revokedAt: null, revokedBy: null };
+    const record: ApiTokenRecord = {
+      id,
+      ...input,
+      secretHash: sha256(secret).toString('hex'),
+      createdAt: at,
+      createdBy: actor,
+      revokedAt: null,
+      revokedBy: null,
+    };
     await this.deps.db.transaction().execute(async (trx) => {
       const existing = await this.deps.repo.findActiveByName(trx, input.name);
       if (existing !== undefined && !replace) {
-        throw new SiteportError('E_TOKEN_EXISTS', `an active token named ${input.name} exists already (id ${existing.id}); revoke it first or pick another name`, {
-          details: { name: input.name, id: existing.id },
-        });
+        throw new SiteportError(
+          'E_TOKEN_EXISTS',
+          `an active token named ${input.name} exists already (id ${existing.id}); revoke it first or pick another name`,
+          {
+            details: { name: input.name, id: existing.id },
+          },
+        );
       }
       if (existing !== undefined) {
         await this.deps.repo.revoke(trx, existing.id, at, actor);
-        await this.deps.audit.append(trx, { at, actor, siteCode: null, action: 'token.revoke', oldValue: this.view(existing), newValue: { replacedBy: id }, outcome: 'applied' });
+        await this.deps.audit.append(trx, {
+          at,
+          actor,
+          siteCode: null,
+          action: 'token.revoke',
+          oldValue: this.view(existing),
+          newValue: { replacedBy: id },
+          outcome: 'applied',
+        });
       }
       await this.deps.repo.insert(trx, record);
       await this.deps.audit.append(trx, {
-        at, actor, siteCode: null, action: 'token.create', oldValue: null, newValue: { id, name: input.name, role: input.role, sites: input.sites, expiresAt: input.expiresAt }, outcome: 'applied',
+        at,
+        actor,
+        siteCode: null,
+        action: 'token.create',
+        oldValue: null,
+        newValue: { id, name: input.name, role: input.role, sites: input.sites, expiresAt: input.expiresAt },
+        outcome: 'applied',
       });
     });
     return { ...this.view(record), secret };
@@ -95,11 +142,26 @@ export class ApiTokens {
   async revoke(ref: string, actor: string): Promise<TokenView> {
     const at = this.now().toISOString();
     return this.deps.db.transaction().execute(async (trx) => {
-      const record = (/^[0-9a-f]{16}$/.test(ref) ? await this.deps.repo.find(ref) : undefined) ?? (await this.deps.repo.findActiveByName(trx, ref));
-      if (record === undefined) throw new SiteportError('E_TOKEN_NOT_FOUND', `no token with id or active name ${ref}; see siteport token list`, { details: { token: ref } });
+      const record =
+        (/^[0-9a-f]{16}$/.test(ref) ? await this.deps.repo.find(ref) : undefined) ??
+        (await this.deps.repo.findActiveByName(trx, ref));
+      if (record === undefined)
+        throw new SiteportError(
+          'E_TOKEN_NOT_FOUND',
+          `no token with id or active name ${ref}; see siteport token list`,
+          { details: { token: ref } },
+        );
       if (record.revokedAt !== null) return this.view(record);
       await this.deps.repo.revoke(trx, record.id, at, actor);
-      await this.deps.audit.append(trx, { at, actor, siteCode: null, action: 'token.revoke', oldValue: this.view(record), newValue: null, outcome: 'applied' });
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode: null,
+        action: 'token.revoke',
+        oldValue: this.view(record),
+        newValue: null,
+        outcome: 'applied',
+      });
       return this.view({ ...record, revokedAt: at, revokedBy: actor });
     });
   }
@@ -108,7 +170,13 @@ export class ApiTokens {
   async rotateBootstrap(actor: string): Promise<{ file: string }> {
     await this.deps.bootstrap.rotate();
     await this.deps.audit.append(this.deps.db, {
-      at: this.now().toISOString(), actor, siteCode: null, action: 'token.rotate-bootstrap', oldValue: null, newValue: { file: this.deps.bootstrap.file }, outcome: 'applied',
+      at: this.now().toISOString(),
+      actor,
+      siteCode: null,
+      action: 'token.rotate-bootstrap',
+      oldValue: null,
+      newValue: { file: this.deps.bootstrap.file },
+      outcome: 'applied',
     });
     return { file: this.deps.bootstrap.file };
   }
@@ -120,12 +188,24 @@ export class ApiTokens {
     const record = match === null ? undefined : await this.deps.repo.find(match[1] ?? '');
     const expected = Buffer.from(record?.secretHash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, sha256(presented)) && record !== undefined;
-    if (!matches) throw new SiteportError('E_UNAUTHORIZED', 'the bearer token is not valid here; use an API token from siteport token create or the token in <data dir>/admin-token');
+    if (!matches)
+      throw new SiteportError(
+        'E_UNAUTHORIZED',
+        'the bearer token is not valid here; use an API token from siteport token create or the token in <data dir>/admin-token',
+      );
     if (record.revokedAt !== null) {
-      throw new SiteportError('E_UNAUTHORIZED', `token ${record.name} was revoked at ${record.revokedAt}; ask an administrator for a new one`, { details: { token: record.id } });
+      throw new SiteportError(
+        'E_UNAUTHORIZED',
+        `token ${record.name} was revoked at ${record.revokedAt}; ask an administrator for a new one`,
+        { details: { token: record.id } },
+      );
     }
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= this.now().getTime()) {
-      throw new SiteportError('E_UNAUTHORIZED', `token ${record.name} expired at ${record.expiresAt}; ask an administrator for a new one`, { details: { token: record.id } });
+      throw new SiteportError(
+        'E_UNAUTHORIZED',
+        `token ${record.name} expired at ${record.expiresAt}; ask an administrator for a new one`,
+        { details: { token: record.id } },
+      );
     }
     return { id: record.id, name: record.name, role: record.role, sites: record.sites };
   }

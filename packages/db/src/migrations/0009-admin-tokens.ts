@@ -19,7 +19,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_by', 'text')
     .execute();
   // One active token per name: the name is the audit actor `token:<name>`.
-  await db.schema.createIndex('admin_tokens_active_name').on('admin_tokens').column('name').unique().where(sql.ref('revoked_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('admin_tokens_active_name')
+    .on('admin_tokens')
+    .column('name')
+    .unique()
+    .where(sql.ref('revoked_at'), 'is', null)
+    .execute();
 
   await db.schema.alterTable('console_users').addColumn('sites', 'text').execute();
   await db.schema.alterTable('console_users').addColumn('disabled_at', 'text').execute();

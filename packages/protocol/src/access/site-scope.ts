@@ -12,7 +12,11 @@ export function parseSiteScope(value: unknown, what = 'sites'): string[] | null 
   if (value === null || value === 'all' || value === '*') return null;
   const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_SCOPE_SITES) {
-    throw new SiteportError('E_VALIDATION', `${what} must be null (every site) or a list of 1 to ${MAX_SCOPE_SITES} site codes like ["PS1","S01"]`, { details: { field: what } });
+    throw new SiteportError(
+      'E_VALIDATION',
+      `${what} must be null (every site) or a list of 1 to ${MAX_SCOPE_SITES} site codes like ["PS1","S01"]`,
+      { details: { field: what } },
+    );
   }
   const codes = items.map((item) => parseSiteCode(item, `a site code in ${what}`));
   return [...new Set(codes)].sort();

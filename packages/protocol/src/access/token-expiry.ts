@@ -14,7 +14,8 @@ export function parseTokenExpiry(text: string, now: Date): string | null {
   const relative = /^(\d{1,7})([mhd])$/.exec(value);
   if (relative !== null) {
     const ms = Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
-    if (ms <= 0 || ms > MAX_RELATIVE_MS) throw new SiteportError('E_VALIDATION', `--expires ${value} must be more than 0 and at most 3650d`);
+    if (ms <= 0 || ms > MAX_RELATIVE_MS)
+      throw new SiteportError('E_VALIDATION', `--expires ${value} must be more than 0 and at most 3650d`);
     return new Date(now.getTime() + ms).toISOString();
   }
   return parseExpiresAt(value, now);
@@ -22,12 +23,22 @@ export function parseTokenExpiry(text: string, now: Date): string | null {
 
 /** Checks an absolute expiry instant: ISO 8601 with a time zone, in the future. */
 export function parseExpiresAt(value: unknown, now: Date): string {
-  const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  const ms =
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+      ? Date.parse(value)
+      : NaN;
   if (Number.isNaN(ms)) {
-    throw new SiteportError('E_VALIDATION', `expiry must be never, a duration like 30d, 12h or 90m, or a date-time like 2026-01-31T18:00:00Z; got ${JSON.stringify(value)}`, {
+    throw new SiteportError(
+      'E_VALIDATION',
+      `expiry must be never, a duration like 30d, 12h or 90m, or a date-time like 2026-01-31T18:00:00Z; got ${JSON.stringify(value)}`,
+      {
+        details: { field: 'expiresAt' },
+      },
+    );
+  }
+  if (ms <= now.getTime())
+    throw new SiteportError('E_VALIDATION', `expiry ${String(value)} lies in the past; give a later time`, {
       details: { field: 'expiresAt' },
     });
-  }
-  if (ms <= now.getTime()) throw new SiteportError('E_VALIDATION', `expiry ${String(value)} lies in the past; give a later time`, { details: { field: 'expiresAt' } });
   return new Date(ms).toISOString();
 }

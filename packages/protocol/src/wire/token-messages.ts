@@ -41,7 +41,9 @@ export type CreatedToken = Static<typeof CreatedToken>;
 /** Checks a token name: 1–64 letters, digits, `.`, `_`, `@`, `-` (it is the audit actor `token:<name>`). */
 export function parseTokenName(value: unknown): string {
   if (typeof value !== 'string' || !/^[\w.@-]{1,64}$/.test(value)) {
-    throw new SiteportError('E_VALIDATION', 'token name must be 1-64 letters, digits, ".", "_", "@" or "-"', { details: { field: 'name' } });
+    throw new SiteportError('E_VALIDATION', 'token name must be 1-64 letters, digits, ".", "_", "@" or "-"', {
+      details: { field: 'name' },
+    });
   }
   return value;
 }
@@ -49,19 +51,33 @@ export function parseTokenName(value: unknown): string {
 /** Checks a token role name. */
 export function parseTokenRole(value: unknown): AdminRole {
   if (typeof value === 'string' && (TOKEN_ROLES as readonly string[]).includes(value)) return value as AdminRole;
-  throw new SiteportError('E_VALIDATION', `role must be one of ${TOKEN_ROLES.join(', ')}`, { details: { field: 'role' } });
+  throw new SiteportError('E_VALIDATION', `role must be one of ${TOKEN_ROLES.join(', ')}`, {
+    details: { field: 'role' },
+  });
 }
 
 /** Parses the body of `POST /api/v1/tokens`. */
-export function parseCreateTokenBody(body: unknown, now: Date): { name: string; role: AdminRole; sites: string[] | null; expiresAt: string | null } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SiteportError('E_BAD_REQUEST', 'the request body must be a JSON object with name, role, sites, expiresAt');
+export function parseCreateTokenBody(
+  body: unknown,
+  now: Date,
+): { name: string; role: AdminRole; sites: string[] | null; expiresAt: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new SiteportError(
+      'E_BAD_REQUEST',
+      'the request body must be a JSON object with name, role, sites, expiresAt',
+    );
   const unknown = Object.keys(body).find((k) => !['name', 'role', 'sites', 'expiresAt'].includes(k));
-  if (unknown !== undefined) throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use name, role, sites, expiresAt`);
+  if (unknown !== undefined)
+    throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use name, role, sites, expiresAt`);
   const input = body as Record<string, unknown>;
   const role = parseTokenRole(input.role);
   const sites = input.sites === undefined ? null : parseSiteScope(input.sites);
   if ((role === 'secondary' || role === 'peer') && sites === null) {
-    throw new SiteportError('E_VALIDATION', `a ${role} token must be limited to sites: the primary and the secondary (secondary) or the peer's own site (peer)`, { details: { field: 'sites' } });
+    throw new SiteportError(
+      'E_VALIDATION',
+      `a ${role} token must be limited to sites: the primary and the secondary (secondary) or the peer's own site (peer)`,
+      { details: { field: 'sites' } },
+    );
   }
   return {
     name: parseTokenName(input.name),
