@@ -13,7 +13,9 @@ interface Operation {
 }
 
 async function operations(s: TestServer): Promise<Operation[]> {
-  const doc = (await (await fetch(`${s.adminUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const doc = (await (await fetch(`${s.adminUrl}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+  };
   return Object.entries(doc.paths).flatMap(([p, methods]) =>
     Object.entries(methods).map(([method, op]) => ({
       method: method.toUpperCase(),
@@ -35,8 +37,15 @@ test('every operation of the full route table names a permission from the table,
   const ops = await operations(s);
   assert.ok(ops.length >= 50, `the whole route table is listed (${ops.length} operations)`);
   for (const op of ops) {
-    assert.ok(Object.hasOwn(PERMISSIONS, op.permission), `${op.method} ${op.path} names a known permission, got ${op.permission}`);
-    assert.equal(op.permission === 'public', Array.isArray(op.security) && op.security.length === 0, `${op.method} ${op.path}: public exactly when no credentials`);
+    assert.ok(
+      Object.hasOwn(PERMISSIONS, op.permission),
+      `${op.method} ${op.path} names a known permission, got ${op.permission}`,
+    );
+    assert.equal(
+      op.permission === 'public',
+      Array.isArray(op.security) && op.security.length === 0,
+      `${op.method} ${op.path}: public exactly when no credentials`,
+    );
   }
   assert.deepEqual(
     ops.filter((o) => o.permission === 'public').map((o) => `${o.method} ${o.path}`),
@@ -55,8 +64,17 @@ test('an analyst token, an analyst session and an administrator token limited to
   const session = await browser(s, 'ana', 'correct horse battery');
   const before = { ports: (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body, audit: await auditCount(s) };
 
-  const values: Record<string, string> = { code: 'PS1', secondary: 'S01', id: proposed.body.id, name: 'app', user: 'admin', token: 'reader' };
-  const ops = (await operations(s)).filter((op) => changes(op) && op.permission !== 'public' && op.permission !== 'session');
+  const values: Record<string, string> = {
+    code: 'PS1',
+    secondary: 'S01',
+    id: proposed.body.id,
+    name: 'app',
+    user: 'admin',
+    token: 'reader',
+  };
+  const ops = (await operations(s)).filter(
+    (op) => changes(op) && op.permission !== 'public' && op.permission !== 'session',
+  );
   assert.ok(ops.length >= 25, `${ops.length} changing operations`);
   let tried = 0;
   for (const op of ops) {
@@ -65,7 +83,10 @@ test('an analyst token, an analyst session and an administrator token limited to
       ['the PS2-limited administrator token', () => s.admin(op.method, p, {}, elsewhere)],
     ];
     if (op.permission !== 'impact.preview') {
-      attempts.push(['the analyst token', () => s.admin(op.method, p, {}, analystToken)], ['the analyst session', () => call(s, session, op.method, p, {})]);
+      attempts.push(
+        ['the analyst token', () => s.admin(op.method, p, {}, analystToken)],
+        ['the analyst session', () => call(s, session, op.method, p, {})],
+      );
     }
     for (const [who, attempt] of attempts) {
       const res = await attempt();
@@ -80,8 +101,20 @@ test('an analyst token, an analyst session and an administrator token limited to
   assert.equal((await s.admin<RolloutView>('GET', `/rollouts/${proposed.body.id}`)).body.state, proposed.body.state);
   assert.equal(await auditCount(s), before.audit, 'not one audited change');
   const tokens = (await s.admin<{ tokens: { name: string; state: string }[] }>('GET', '/tokens')).body.tokens;
-  assert.deepEqual(tokens.map((x) => [x.name, x.state]).sort(), [['ps2-admin', 'active'], ['reader', 'active']]);
-  assert.deepEqual((await s.admin<{ users: { user: string; role: string }[] }>('GET', '/console/users')).body.users.map((u) => [u.user, u.role]), [['admin', 'administrator'], ['ana', 'analyst']]);
+  assert.deepEqual(tokens.map((x) => [x.name, x.state]).sort(), [
+    ['ps2-admin', 'active'],
+    ['reader', 'active'],
+  ]);
+  assert.deepEqual(
+    (await s.admin<{ users: { user: string; role: string }[] }>('GET', '/console/users')).body.users.map((u) => [
+      u.user,
+      u.role,
+    ]),
+    [
+      ['admin', 'administrator'],
+      ['ana', 'analyst'],
+    ],
+  );
 });
 
 test("a token limited to PS1 reads PS1's clients but not PS2's: PS2 paths, a PS2 client by id and PS2's audit are refused, and lists leave PS2 out", async (t) => {
@@ -95,21 +128,42 @@ test("a token limited to PS1 reads PS1's clients but not PS2's: PS2 paths, a PS2
 
   const own = await s.admin<{ clients: { hostname: string }[] }>('GET', '/sites/PS1/clients', undefined, ps1);
   assert.equal(own.status, 200);
-  assert.deepEqual(own.body.clients.map((c) => c.hostname), ['alpha']);
+  assert.deepEqual(
+    own.body.clients.map((c) => c.hostname),
+    ['alpha'],
+  );
   assert.equal((await s.admin('GET', '/clients/client-ps1', undefined, ps1)).status, 200);
 
-  for (const p of ['/sites/PS2/clients', '/sites/PS2/ports', '/sites/PS2', '/clients/client-ps2', '/audit?site=PS2', '/sites/PS2/rollouts']) {
+  for (const p of [
+    '/sites/PS2/clients',
+    '/sites/PS2/ports',
+    '/sites/PS2',
+    '/clients/client-ps2',
+    '/audit?site=PS2',
+    '/sites/PS2/rollouts',
+  ]) {
     const res = await s.admin<any>('GET', p, undefined, ps1);
     assert.equal(res.status, 403, `${p} → ${JSON.stringify(res.body)}`);
     assert.equal(res.body.error.code, 'E_FORBIDDEN');
     assert.doesNotMatch(JSON.stringify(res.body), /bravo|ps2 secret/);
   }
-  const audit = (await s.admin<{ entries: { siteCode: string | null; actor: string }[] }>('GET', '/audit', undefined, ps1)).body.entries;
-  assert.ok(audit.length > 0 && audit.every((e) => e.siteCode === 'PS1'), 'the audit shows PS1 entries only (no PS2, no account changes)');
+  const audit = (
+    await s.admin<{ entries: { siteCode: string | null; actor: string }[] }>('GET', '/audit', undefined, ps1)
+  ).body.entries;
+  assert.ok(
+    audit.length > 0 && audit.every((e) => e.siteCode === 'PS1'),
+    'the audit shows PS1 entries only (no PS2, no account changes)',
+  );
   const all = (await s.admin<{ entries: { siteCode: string | null }[] }>('GET', '/audit')).body.entries;
-  assert.ok(all.some((e) => e.siteCode === 'PS2'), 'an unlimited caller sees PS2 entries');
+  assert.ok(
+    all.some((e) => e.siteCode === 'PS2'),
+    'an unlimited caller sees PS2 entries',
+  );
   const sites = (await s.admin<{ sites: { siteCode: string }[] }>('GET', '/sites', undefined, ps1)).body.sites;
-  assert.deepEqual(sites.map((v) => v.siteCode), ['PS1']);
+  assert.deepEqual(
+    sites.map((v) => v.siteCode),
+    ['PS1'],
+  );
 });
 
 test("a token caller sending X-Siteport-Actor: alice is audited as the token's own name", async (t) => {
@@ -125,7 +179,8 @@ test("a token caller sending X-Siteport-Actor: alice is audited as the token's o
       body: JSON.stringify({ descriptions: { wake } }),
     });
     assert.equal(res.status, 200);
-    const entry = (await s.admin<{ entries: { actor: string; newValue: any }[] }>('GET', '/audit?site=PS1&limit=1')).body.entries[0];
+    const entry = (await s.admin<{ entries: { actor: string; newValue: any }[] }>('GET', '/audit?site=PS1&limit=1'))
+      .body.entries[0];
     assert.equal(entry?.newValue.descriptions.wake, wake);
     assert.equal(entry?.actor, expected, 'the actor comes from the credential, not the header');
   }
@@ -134,10 +189,21 @@ test("a token caller sending X-Siteport-Actor: alice is audited as the token's o
 test('an operator changes ports and runs a rollout but may not add a user, create a token, or touch push or directory credentials', async (t) => {
   const s = await startTestServer(t);
   const op = await makeToken(s, 'oscar', 'operator');
-  assert.equal((await s.admin('PATCH', '/sites/PS1/ports', { descriptions: { http: 'operator was here' } }, op)).status, 200);
-  const rollout = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', { change: { http: { default: await freePort() } } }, op);
+  assert.equal(
+    (await s.admin('PATCH', '/sites/PS1/ports', { descriptions: { http: 'operator was here' } }, op)).status,
+    200,
+  );
+  const rollout = await s.admin<RolloutView>(
+    'POST',
+    '/sites/PS1/rollouts',
+    { change: { http: { default: await freePort() } } },
+    op,
+  );
   assert.equal(rollout.status, 200, JSON.stringify(rollout.body));
-  assert.equal((await s.admin<RolloutView>('POST', `/rollouts/${rollout.body.id}/cancel`, undefined, op)).body.state, 'cancelled');
+  assert.equal(
+    (await s.admin<RolloutView>('POST', `/rollouts/${rollout.body.id}/cancel`, undefined, op)).body.state,
+    'cancelled',
+  );
   const refused: [string, string, unknown][] = [
     ['POST', '/console/users', { user: 'mallory', role: 'administrator', password: 'a long enough password' }],
     ['POST', '/tokens', { name: 'escalate', role: 'administrator' }],
@@ -151,6 +217,10 @@ test('an operator changes ports and runs a rollout but may not add a user, creat
     assert.equal(res.body.error.code, 'E_FORBIDDEN');
     assert.match(res.body.error.message, /token:oscar is an operator and may not .*ask an administrator/);
   }
-  const audit = (await s.admin<{ entries: { actor: string; action: string }[] }>('GET', '/audit?site=PS1')).body.entries;
-  assert.deepEqual([...new Set(audit.filter((e) => e.actor === 'token:oscar').map((e) => e.action))].sort(), ['ports.change', 'ports.rollout.cancelled']);
+  const audit = (await s.admin<{ entries: { actor: string; action: string }[] }>('GET', '/audit?site=PS1')).body
+    .entries;
+  assert.deepEqual([...new Set(audit.filter((e) => e.actor === 'token:oscar').map((e) => e.action))].sort(), [
+    'ports.change',
+    'ports.rollout.cancelled',
+  ]);
 });

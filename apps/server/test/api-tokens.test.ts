@@ -15,13 +15,29 @@ test('a created token works at once with its role and scope; its secret is shown
   const created = await s.admin<CreatedToken>('POST', '/tokens', { name: 'ci', role: 'operator', sites: ['ps1'] });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   assert.match(created.body.secret, /^spt_[0-9a-f]{16}_[\w-]{43}$/);
-  assert.deepEqual({ ...created.body, secret: undefined, createdAt: undefined, id: undefined }, {
-    name: 'ci', role: 'operator', sites: ['PS1'], createdBy: 'token:admin', expiresAt: null, revokedAt: null, revokedBy: null, state: 'active', secret: undefined, createdAt: undefined, id: undefined,
-  });
+  assert.deepEqual(
+    { ...created.body, secret: undefined, createdAt: undefined, id: undefined },
+    {
+      name: 'ci',
+      role: 'operator',
+      sites: ['PS1'],
+      createdBy: 'token:admin',
+      expiresAt: null,
+      revokedAt: null,
+      revokedBy: null,
+      state: 'active',
+      secret: undefined,
+      createdAt: undefined,
+      id: undefined,
+    },
+  );
   const me = await who(s, created.body.secret);
   assert.equal(me.status, 200);
-  assert.deepEqual([me.body.user, me.body.role, me.body.sites, me.body.via], ['token:ci', 'operator', ['PS1'], 'token']);
-  assert.ok(!me.body.permissions.includes('accounts.manage'));
+  assert.deepEqual(
+    [me.body.user, me.body.role, me.body.sites, me.body.via],
+    ['token:ci', 'operator', ['PS1'], 'token'],
+  );
+  assert.ok(!(me.body.permissions as string[]).includes('accounts.manage'));
 
   const listed = (await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens;
   assert.equal(listed.length, 1);
@@ -31,7 +47,8 @@ test('a created token works at once with its role and scope; its secret is shown
   assert.equal(rows.length, 1);
   assert.match(rows[0]!.secret_hash, /^[0-9a-f]{64}$/);
   assert.ok(!JSON.stringify(rows).includes(secretPart), 'the database holds no secret');
-  const audit = (await s.admin<{ entries: { action: string; actor: string; newValue: unknown }[] }>('GET', '/audit')).body.entries;
+  const audit = (await s.admin<{ entries: { action: string; actor: string; newValue: unknown }[] }>('GET', '/audit'))
+    .body.entries;
   const entry = audit.find((e) => e.action === 'token.create');
   assert.equal(entry?.actor, 'token:admin');
   assert.ok(!JSON.stringify(audit).includes(secretPart), 'the audit holds no secret');
@@ -44,13 +61,21 @@ test('a revoked token is refused with 401 at its next request, without a restart
   const revoked = await s.admin<TokenView>('DELETE', '/tokens/laptop');
   assert.equal(revoked.status, 200);
   assert.deepEqual([revoked.body.state, revoked.body.revokedBy], ['revoked', 'token:admin']);
-  for (const [method, p, body] of [['GET', '/session', undefined], ['PATCH', '/sites/PS1/ports', { descriptions: { http: 'stolen token' } }], ['POST', '/tokens', { name: 'again', role: 'administrator' }]] as const) {
+  for (const [method, p, body] of [
+    ['GET', '/session', undefined],
+    ['PATCH', '/sites/PS1/ports', { descriptions: { http: 'stolen token' } }],
+    ['POST', '/tokens', { name: 'again', role: 'administrator' }],
+  ] as const) {
     const res = await s.admin<any>(method, p, body, secret);
     assert.equal(res.status, 401, `${method} ${p}`);
     assert.equal(res.body.error.code, 'E_UNAUTHORIZED');
     assert.match(res.body.error.message, /token laptop was revoked at .*; ask an administrator for a new one/);
   }
-  assert.equal((await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens.length, 1, 'the revoked token created nothing');
+  assert.equal(
+    (await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens.length,
+    1,
+    'the revoked token created nothing',
+  );
   const audit = (await s.admin<{ entries: { action: string; actor: string }[] }>('GET', '/audit')).body.entries;
   assert.ok(audit.some((e) => e.action === 'token.revoke' && e.actor === 'token:admin'));
   const forged = `${secret.slice(0, -4)}AAAA`;
@@ -74,7 +99,10 @@ test('rotating the bootstrap token refuses the old one at once, and the file hol
   const res = await s.admin<{ file: string }>('POST', '/tokens/bootstrap/rotate');
   assert.equal(res.status, 200);
   assert.equal(res.body.file, s.server.info.adminTokenFile);
-  assert.ok(!JSON.stringify(res.body).includes(readFileSync(s.server.info.adminTokenFile, 'utf8').trim()), 'the new token is not in the answer');
+  assert.ok(
+    !JSON.stringify(res.body).includes(readFileSync(s.server.info.adminTokenFile, 'utf8').trim()),
+    'the new token is not in the answer',
+  );
   assert.equal((await who(s, s.token)).status, 401);
   const fresh = readFileSync(s.server.info.adminTokenFile, 'utf8').trim();
   assert.notEqual(fresh, s.token);
@@ -103,7 +131,10 @@ test('bad token input is refused with a clear code and creates nothing', async (
     assert.equal(res.body.error?.code, code, JSON.stringify(body));
   }
   assert.equal((await s.admin<any>('DELETE', '/tokens/nothing-here')).body.error.code, 'E_TOKEN_NOT_FOUND');
-  assert.deepEqual((await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens.map((x) => x.name), ['taken']);
+  assert.deepEqual(
+    (await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens.map((x) => x.name),
+    ['taken'],
+  );
 });
 
 test('only an administrator with every site manages tokens: an analyst session, an operator and a PS1-limited administrator are refused', async (t) => {
@@ -126,6 +157,9 @@ test('only an administrator with every site manages tokens: an analyst session, 
     assert.equal(res.body.error.code, 'E_FORBIDDEN');
   }
   const names = (await s.admin<{ tokens: TokenView[] }>('GET', '/tokens')).body.tokens.map((x) => [x.name, x.state]);
-  assert.deepEqual(names.sort(), [['op', 'active'], ['ps1-admin', 'active']]);
+  assert.deepEqual(names.sort(), [
+    ['op', 'active'],
+    ['ps1-admin', 'active'],
+  ]);
   assert.equal((await who(s, s.token)).status, 200, 'the bootstrap token was not rotated');
 });

@@ -13,9 +13,14 @@ export interface Browser {
   session: SessionView;
 }
 
-export const initialPassword = (s: TestServer): string => readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim();
+export const initialPassword = (s: TestServer): string =>
+  readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim();
 
-export async function signIn(s: TestServer, user: string, password: string): Promise<{ status: number; body: any; setCookie: string | null }> {
+export async function signIn(
+  s: TestServer,
+  user: string,
+  password: string,
+): Promise<{ status: number; body: any; setCookie: string | null }> {
   const res = await fetch(`${s.adminUrl}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: s.adminUrl },
@@ -31,7 +36,13 @@ export async function browser(s: TestServer, user: string, password: string): Pr
 }
 
 /** A console request with the session cookie, Origin and CSRF token a real console page sends. */
-export async function call(s: TestServer, b: Browser, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function call(
+  s: TestServer,
+  b: Browser,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${s.adminUrl}/api/v1${p}`, {
     method,
     headers: {
@@ -45,14 +56,26 @@ export async function call(s: TestServer, b: Browser, method: string, p: string,
 }
 
 /** Creates an API token with the bootstrap token and returns its secret. */
-export async function makeToken(s: TestServer, name: string, role: string, sites: string[] | null = null, expiresAt: string | null = null): Promise<string> {
+export async function makeToken(
+  s: TestServer,
+  name: string,
+  role: string,
+  sites: string[] | null = null,
+  expiresAt: string | null = null,
+): Promise<string> {
   const res = await s.admin<CreatedToken>('POST', '/tokens', { name, role, sites, expiresAt });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.secret;
 }
 
 /** Creates a console account with the bootstrap token. */
-export async function makeUser(s: TestServer, user: string, role: string, sites: string[] | null = null, password = 'correct horse battery'): Promise<void> {
+export async function makeUser(
+  s: TestServer,
+  user: string,
+  role: string,
+  sites: string[] | null = null,
+  password = 'correct horse battery',
+): Promise<void> {
   const res = await s.admin('POST', '/console/users', { user, role, password, sites });
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
@@ -64,7 +87,15 @@ export async function addSite(s: TestServer, code: string): Promise<void> {
   assert.ok(ports !== undefined);
   const now = new Date().toISOString();
   await sites.create(
-    { code, name: `Site ${code}`, kind: 'primary', parentCode: null, policyIntervalSeconds: 60, activeWindowSeconds: 180, createdAt: now },
+    {
+      code,
+      name: `Site ${code}`,
+      kind: 'primary',
+      parentCode: null,
+      policyIntervalSeconds: 60,
+      activeWindowSeconds: 180,
+      createdAt: now,
+    },
     { settings: ports.settings, communicationMode: ports.communicationMode, updatedAt: now, updatedBy: 'test' },
   );
 }
