@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import {
   type CreatedToken,
+  SiteportError,
   type TokenView,
+  isSiteportError,
   parseSiteScope,
   parseTokenExpiry,
   parseTokenName,
@@ -15,6 +17,16 @@ interface Flags extends AdminConnectionOptions {
   sites?: string;
   expires?: string;
   json?: boolean;
+}
+
+/** A flag that does not parse is bad usage (exit 2), whatever the parser's own code. */
+function flag<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (isSiteportError(error)) throw new SiteportError('E_OPTION', `${name}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 const scopeText = (sites: string[] | null): string => (sites === null ? 'every site' : sites.join(','));
@@ -39,10 +51,10 @@ export function register(program: Command): void {
       .option('--json', 'machine-readable output (includes the secret)'),
   ).action(async (name: string, flags: Flags) => {
     const body = {
-      name: parseTokenName(name),
-      role: parseTokenRole(flags.role),
-      sites: parseSiteScope(flags.sites ?? 'all', '--sites'),
-      expiresAt: parseTokenExpiry(flags.expires ?? 'never', new Date()),
+      name: flag('<name>', () => parseTokenName(name)),
+      role: flag('--role', () => parseTokenRole(flags.role)),
+      sites: flag('--sites', () => parseSiteScope(flags.sites ?? 'all', '--sites')),
+      expiresAt: flag('--expires', () => parseTokenExpiry(flags.expires ?? 'never', new Date())),
     };
     const client = await AdminClient.connect(flags);
     const created = await client.request<CreatedToken>('POST', '/tokens', body);
