@@ -32,7 +32,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'e2e/**/*.ts', 'bench/**/*.ts', 'test-support/**/*.ts'],
+    files: ['**/*.test.ts', 'apps/*/test/support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', 'test-support/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

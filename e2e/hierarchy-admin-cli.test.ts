@@ -63,7 +63,9 @@ test('ports set --all-primaries changes every primary site server and reports a 
   }
   const audit2 = (await ps2.api<{ entries: { actor: string; action: string }[] }>('GET', '/audit?site=PS2')).body.entries[0];
   assert.equal(audit2?.action, 'ports.change');
-  assert.match(audit2?.actor ?? '', /@PS1$/, 'the peer records who asked, through which primary');
+  assert.equal(audit2?.actor, 'token:peer-PS1', "the peer records PS1's own peer token as the actor (decision 0094)");
+  const audit1 = (await ps1.api<{ entries: { actor: string; action: string }[] }>('GET', '/audit?site=PS1')).body.entries.find((e) => e.action === 'ports.change-all-primaries');
+  assert.equal(audit1?.actor, 'token:admin', 'PS1 records who asked');
 
   const text = await runCli(['ports', 'set', '--all-primaries', ...ps1.conn, 'wake=9']);
   assert.match(text.stdout, /^SITE +RESULT +VERSION +DETAIL\nPS1 +applied +3 /m);

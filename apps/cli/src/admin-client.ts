@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
@@ -64,7 +63,6 @@ export class AdminClient {
           method,
           headers: {
             authorization: `Bearer ${this.token}`,
-            'x-siteport-actor': os.userInfo().username,
             ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': payload.length }),
           },
           ...(this.ca === undefined ? {} : { ca: this.ca }),

@@ -23,7 +23,7 @@ export function setCsrfToken(token: string | null): void {
  * Calls the admin API `/api/v1` with the session cookie; every state-changing call carries the
  * CSRF token. Error bodies become {@link ApiError}.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers[CSRF_HEADER] = csrfToken;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SessionView } from '@siteport/protocol';
 import { ApiError, api, describeError, setCsrfToken } from './api.js';
 import { AuditView } from './audit-view.js';
+import { ChangePassword } from './change-password.js';
 import { DevicesView } from './devices-view.js';
 import { PushView } from './push-view.js';
 import { RolloutsView } from './rollouts-view.js';
@@ -10,8 +11,14 @@ import { SessionContext } from './session.js';
 import { SignIn } from './sign-in.js';
 import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
+import { UsersView } from './users-view.js';
 
-const NAV: { group: string; items: { label: string; route: Route; screens: Route['screen'][] }[] }[] = [
+type NavItem = { label: string; route: Route; screens: Route['screen'][] };
+
+/** Shown to callers who may manage accounts (administrators with every site). */
+const USERS_ITEM: NavItem = { label: 'Security → Users', route: { screen: 'users' }, screens: ['users'] };
+
+const NAV: { group: string; items: NavItem[] }[] = [
   { group: 'Administration', items: [{ label: 'Site Configuration → Sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
   {
     group: 'Assets',
@@ -43,6 +50,8 @@ function Screen({ route }: { route: Route }) {
       return <RolloutsView rolloutId={route.rolloutId} />;
     case 'audit':
       return <AuditView />;
+    case 'users':
+      return <UsersView />;
   }
 }
 
@@ -50,6 +59,7 @@ function Screen({ route }: { route: Route }) {
 export function App() {
   const [session, setSession] = useState<SessionView | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const [changingPassword, setChangingPassword] = useState(false);
   const route = useRoute();
 
   useEffect(() => {
@@ -82,18 +92,23 @@ export function App() {
   if (error !== null) return <p className="error" role="alert">{error}</p>;
   if (session === undefined) return <p className="loading">Loading…</p>;
   if (session === null) return <SignIn onSignedIn={signedIn} />;
+  const manageAccounts = session.permissions.includes('accounts.manage');
+  const nav = NAV.map((group) => (group.group === 'Administration' && manageAccounts ? { ...group, items: [...group.items, USERS_ITEM] } : group));
   return (
-    <SessionContext.Provider value={{ session, canChange: session.role === 'administrator' }}>
+    <SessionContext.Provider value={{ session, canChange: session.permissions.includes('ports.change') }}>
       <header className="topbar">
         <span className="brand">siteport console</span>
         <span className="who" data-testid="who">
-          {session.user} ({session.role === 'administrator' ? 'administrator' : 'read-only analyst'})
+          {session.user} ({session.role === 'analyst' ? 'read-only analyst' : session.role}
+          {session.sites === null ? '' : `, sites ${session.sites.join(', ')}`})
         </span>
+        {session.via === 'session' && <button type="button" onClick={() => setChangingPassword(true)}>Change password</button>}
         <button type="button" onClick={signOut}>Sign out</button>
       </header>
+      {changingPassword && <ChangePassword onClose={() => setChangingPassword(false)} />}
       <div className="layout">
         <nav className="nav" aria-label="Workspaces">
-          {NAV.map((group) => (
+          {nav.map((group) => (
             <div key={group.group}>
               <h2>{group.group}</h2>
               <ul>

@@ -7,7 +7,8 @@ export type Route =
   | { screen: 'devices' }
   | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
-  | { screen: 'audit' };
+  | { screen: 'audit' }
+  | { screen: 'users' };
 
 /** Parses `#/sites/PS1/properties` and friends; anything unknown is the Sites screen. */
 export function parseRoute(hash: string): Route {
@@ -19,6 +20,8 @@ export function parseRoute(hash: string): Route {
       return { screen: 'push' };
     case 'audit':
       return { screen: 'audit' };
+    case 'users':
+      return { screen: 'users' };
     case 'rollouts':
       return { screen: 'rollouts', rolloutId: parts[1] ?? null };
     case 'sites':
@@ -44,6 +47,8 @@ export function hrefOf(route: Route): string {
       return route.rolloutId === null ? '#/rollouts' : `#/rollouts/${encodeURIComponent(route.rolloutId)}`;
     case 'audit':
       return '#/audit';
+    case 'users':
+      return '#/users';
   }
 }
 

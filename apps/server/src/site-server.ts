@@ -8,7 +8,7 @@ import { adminRoutes } from './admin/admin-routes.js';
 import { AuthThrottle } from './admin/auth-throttle.js';
 import { HostAllowList } from './admin/host-allow-list.js';
 import { directoryRoutes } from './admin/directory-routes.js';
-import { loadAdminToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
+import { BootstrapToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
 import { DirectoryService } from './directory/directory-service.js';
 import { type Logger, createLogger } from './logger.js';
 import type { ManagementPoint } from './mp/management-point.js';
@@ -43,6 +43,7 @@ import { HierarchyService } from './hierarchy/hierarchy-service.js';
 import { InheritedPorts, inheritedOverlap } from './hierarchy/inherited-ports.js';
 import { ParentLink } from './hierarchy/parent-link.js';
 import { readParentTarget } from './hierarchy/parent-target.js';
+import { ParentLinkToken } from './hierarchy/parent-link-token.js';
 import { PeerTokens } from './hierarchy/peer-tokens.js';
 import { type SecondaryStart, ensureSecondarySite } from './hierarchy/secondary-bootstrap.js';
 import { WebSiteRepository } from './web/web-site-repository.js';
@@ -57,6 +58,10 @@ import { PushRepository } from './repositories/push-repository.js';
 import { ConsoleAccounts, INITIAL_PASSWORD_FILE } from './console/console-accounts.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { ConsoleUserRepository } from './console/console-user-repository.js';
+import { ConsoleUserAdmin } from './console/console-user-admin.js';
+import { ApiTokenRepository } from './tokens/api-token-repository.js';
+import { ApiTokens } from './tokens/api-tokens.js';
+import { tokenRoutes } from './tokens/token-routes.js';
 import { DEFAULT_CONSOLE_DIR } from './console/static-files.js';
 import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
 import { adminListenerLimits } from './net/listener-limits.js';
@@ -133,11 +138,13 @@ export class SiteServer {
     const audit = new AuditRepository(db);
     const events = new SiteEvents();
     const webRepo = new WebSiteRepository(db);
+    const linkTokens = new ParentLinkToken(options.dataDir);
+    const storedLinkToken = options.parent === undefined ? undefined : await linkTokens.load();
     const parentLink: ParentLink | undefined =
       options.parent === undefined
         ? undefined
         : new ParentLink(
-            { target: await readParentTarget(options.parent), siteCode: options.siteCode ?? '', waitSeconds: options.parent.waitSeconds, retryMs: 1000 },
+            { target: await readParentTarget(options.parent, storedLinkToken !== undefined), siteCode: options.siteCode ?? '', waitSeconds: options.parent.waitSeconds, retryMs: 1000 },
             {
               apply: (view, primary): Promise<boolean> => inherited.apply(view, primary),
               status: async (): Promise<SecondaryStatus> => {
@@ -146,6 +153,7 @@ export class SiteServer {
                 return { syncedVersion: version, policyIntervalSeconds: v.policyIntervalSeconds, activeWindowSeconds: v.activeWindowSeconds, clients: v.clients, listeners: v.listeners };
               },
               registration: () => ({ adminUrl: this.info.adminUrl, caFingerprint: pki.caFingerprint }),
+              linkToken: { store: linkTokens, current: storedLinkToken },
               logger: logger.child({ component: 'parent-link' }),
             },
           );
@@ -155,10 +163,11 @@ export class SiteServer {
     const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
     if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
     const pki = await loadSitePki(options.dataDir, siteCode, [...options.publicHosts, ...options.adminAllowHosts]);
-    const token = await loadAdminToken(options.dataDir);
+    const tokens = new ApiTokens({ db, repo: new ApiTokenRepository(db), audit, bootstrap: await BootstrapToken.load(options.dataDir) });
     // Before any timed part starts: hashing the first password takes a while (decision 0050).
     const throttle = new AuthThrottle({ limits: options.authThrottle, logger: logger.child({ component: 'auth-throttle' }) });
-    const accounts = new ConsoleAccounts({ db, users: new ConsoleUserRepository(db), audit, logger: logger.child({ component: 'console' }), throttle });
+    const users = new ConsoleUserRepository(db);
+    const accounts = new ConsoleAccounts({ db, users, audit, logger: logger.child({ component: 'console' }), throttle });
     await accounts.ensureInitialAdministrator(options.dataDir);
 
     const cluster = await SiteCluster.open({
@@ -304,6 +313,7 @@ export class SiteServer {
       audit,
       events,
       tokens: new PeerTokens(options.dataDir),
+      apiTokens: tokens,
       change: (code, change, actor) => rollouts.change(code, change, actor),
       ...(parentLink === undefined ? {} : { parentLink: () => parentLink.view() }),
     });
@@ -315,12 +325,13 @@ export class SiteServer {
       ...hierarchyRoutes(hierarchy, () => this.info.adminUrl),
       ...webSiteRoutes(web),
       ...firewallRoutes(new FirewallService({ ports, web: webRepo })),
-      ...notifyRoutes(notify.service),
+      ...notifyRoutes(notify.service, siteCode),
       ...managementPointRoutes(cluster, (code) => ports.site(code)),
-      ...consoleRoutes(accounts),
+      ...consoleRoutes(accounts, new ConsoleUserAdmin({ db, users, audit })),
+      ...tokenRoutes(tokens),
     ];
     const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
-    const admin = new AdminApi({ routes, token, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
+    const admin = new AdminApi({ routes, tokens, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
     const bound = await admin.listen(options.adminHost, options.adminPort, adminListenerLimits(options.connections, logger.child({ component: 'connections' })));
     this.lifecycle.onStop(() => admin.close());
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));

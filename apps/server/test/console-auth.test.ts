@@ -167,7 +167,9 @@ test('signing out ends the session on the server; the old cookie no longer works
 test('the bearer token keeps working for the CLI without Origin or CSRF, and answers /session as an administrator', async (t) => {
   const s = await startTestServer(t);
   const who = await s.admin<SessionView>('GET', '/session');
-  assert.deepEqual(who.body, { user: 'token:admin', role: 'administrator', via: 'token', csrfToken: null, expiresAt: null });
+  const { permissions, ...rest } = who.body;
+  assert.deepEqual(rest, { user: 'token:admin', role: 'administrator', sites: null, via: 'token', csrfToken: null, expiresAt: null });
+  assert.ok(permissions.includes('accounts.manage'), 'the bootstrap token holds every permission');
   const res = await s.admin<any>('PATCH', '/sites/PS1/ports', { descriptions: { wake: 'wake-up packets' } });
   assert.equal(res.status, 200);
 });

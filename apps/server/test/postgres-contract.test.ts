@@ -17,6 +17,9 @@ if (existsSync(path.join(POSTGRES_BIN, 'initdb'))) {
   await import('./wake.test.js');
   await import('./web-site-switch.test.js');
   await import('./console-auth.test.js');
+  await import('./console-users.test.js');
+  await import('./api-tokens.test.js');
+  await import('./admin-access.test.js');
   await import('./push.test.js');
   await import('./directory-publish.test.js');
   await import('./push-targets.test.js');

@@ -25,6 +25,7 @@ export interface SiteDatabase {
   console_sessions: ConsoleSessionsTable;
   management_points: ManagementPointsTable;
   site_events: SiteEventsTable;
+  admin_tokens: AdminTokensTable;
 }
 
 export interface SitesTable {
@@ -247,10 +248,29 @@ export interface WebApplicationsTable {
 /** A local account of the web console; `password_hash` is `scrypt$N$r$p$salt$hash` (base64url). */
 export interface ConsoleUsersTable {
   name: string;
-  role: 'administrator' | 'analyst';
+  role: 'administrator' | 'operator' | 'analyst';
   password_hash: string;
   created_at: string;
   created_by: string;
+  /** JSON array of the site codes the account is limited to; null for every site (decision 0094). */
+  sites: string | null;
+  /** When an administrator disabled the account; null while it may sign in. */
+  disabled_at: string | null;
+}
+
+/** An API token of the admin API (decision 0094); only the SHA-256 of its secret is stored. */
+export interface AdminTokensTable {
+  id: string;
+  name: string;
+  role: 'administrator' | 'operator' | 'analyst' | 'secondary' | 'peer';
+  /** JSON array of the site codes the token is limited to; null for every site. */
+  sites: string | null;
+  secret_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
 }
 
 /** A signed-in browser session; only the SHA-256 of the cookie value is stored. */

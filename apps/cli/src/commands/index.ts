@@ -13,6 +13,7 @@ import { register as audit } from './audit.js';
 import { register as notify } from './notify.js';
 import { register as wake } from './wake.js';
 import { register as consoleAccounts } from './console.js';
+import { register as token } from './token.js';
 import { register as mp } from './mp.js';
 import { register as db } from './db.js';
 
@@ -20,4 +21,4 @@ import { register as db } from './db.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit, notify, wake, consoleAccounts, db, mp];
+export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit, notify, wake, consoleAccounts, token, db, mp];

@@ -6,6 +6,7 @@ import { decodePath, parseJson, readBody, requestUrl, sendError, sendJson } from
 import { type AdminRoute, type RouteContext } from './admin-routes.js';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
+import type { ApiTokens } from '../tokens/api-tokens.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { HostAllowList } from './host-allow-list.js';
@@ -45,7 +46,8 @@ export class AdminApi {
   constructor(
     private readonly deps: {
       routes: AdminRoute[];
-      token: string;
+      /** The bootstrap token and the API tokens. */
+      tokens: ApiTokens;
       logger: Logger;
       tls: { cert: string; key: string };
       /** Console accounts; without them only the bearer token authenticates. */
@@ -58,7 +60,7 @@ export class AdminApi {
       throttle: AuthThrottle;
     },
   ) {
-    this.authenticator = new AdminAuthenticator({ token: deps.token, accounts: deps.accounts, secure: () => this.secure, throttle: deps.throttle });
+    this.authenticator = new AdminAuthenticator({ tokens: deps.tokens, accounts: deps.accounts, secure: () => this.secure, throttle: deps.throttle });
     this.compiled = deps.routes.map(compile);
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
@@ -118,6 +120,8 @@ export class AdminApi {
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodePath(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
       const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} }, source: req.socket.remoteAddress };
+      const siteOf = match.route.siteOf;
+      await this.authenticator.authorizeSites(caller, match.route, params, siteOf === undefined ? undefined : () => siteOf(ctx));
       const result = await match.route.handle(ctx);
       for (const [name, value] of Object.entries(ctx.reply.headers)) res.setHeader(name, value);
       sendJson(res, 200, result);

@@ -4,6 +4,7 @@ import {
   ClientList,
   ClientView,
   ErrorResponse,
+  type Permission,
   PortChangeBody,
   PortChangeResult,
   PortsView,
@@ -11,6 +12,7 @@ import {
   SiteportError,
   parsePortChangeBody,
   parseSiteCode,
+  siteInScope,
 } from '@siteport/protocol';
 import type { SiteServices } from '../services/site-services.js';
 import type { Caller } from './admin-authenticator.js';
@@ -20,8 +22,9 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** The audit actor: the authenticated caller's `token:<name>` or `user:<name>`. */
   actor: string;
-  /** The authenticated caller: role and, for the console, the session. */
+  /** The authenticated caller: role, site scope and, for the console, the session. */
   caller: Caller;
   /** Whether the listener serves HTTPS (cookies get `Secure`). */
   secure: boolean;
@@ -39,7 +42,17 @@ export interface AdminRoute {
   summary: string;
   operationId: string;
   auth: boolean;
-  /** A POST that changes nothing (an impact preview): read-only analysts may call it. */
+  /**
+   * What the caller must hold (the table in decision 0094); `public` for routes without credentials.
+   * Required: a route without one does not compile.
+   */
+  permission: Permission;
+  /**
+   * The site a route acts on when no `{code}` path parameter names it (a client's or a rollout's
+   * site), checked against the caller's site scope before the handler runs.
+   */
+  siteOf?: (ctx: RouteContext) => Promise<string>;
+  /** A POST that changes nothing (an impact preview). */
   readOnly?: boolean;
   requestBody?: TSchema;
   response: TSchema;
@@ -49,6 +62,11 @@ export interface AdminRoute {
 
 function site(ctx: RouteContext): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
+}
+
+/** Whether the caller may see a site's data (lists are filtered with it). */
+export function visibleTo(ctx: RouteContext, code: string | null): boolean {
+  return ctx.caller.sites === null || (code !== null && siteInScope(ctx.caller.sites, code));
 }
 
 function limitOf(query: URLSearchParams): number {
@@ -69,6 +87,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'Liveness and the site this server runs',
       operationId: 'health',
       auth: false,
+      permission: 'public',
       response: Type.Object({ status: Type.Literal('ok'), siteCode: Type.String() }),
       handle: () => Promise.resolve({ status: 'ok', siteCode: s.siteCode }),
     },
@@ -78,8 +97,9 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'The sites this server knows',
       operationId: 'listSites',
       auth: true,
+      permission: 'site.read',
       response: Type.Object({ sites: Type.Array(SiteView) }),
-      handle: async () => ({ sites: await s.siteViews() }),
+      handle: async (ctx) => ({ sites: (await s.siteViews()).filter((v) => visibleTo(ctx, v.siteCode)) }),
     },
     {
       method: 'GET',
@@ -87,6 +107,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'One site: kind, policy interval, CA fingerprint, clients and listeners',
       operationId: 'getSite',
       auth: true,
+      permission: 'site.read',
       response: SiteView,
       handle: (ctx) => s.siteView(site(ctx)),
     },
@@ -96,6 +117,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: "A site's port settings (the Ports tab)",
       operationId: 'getPorts',
       auth: true,
+      permission: 'ports.read',
       response: PortsView,
       handle: (ctx) => s.ports.view(site(ctx)),
     },
@@ -105,6 +127,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: "Change a site's port settings; validated, test-bound on the MP, audited; moving request ports starts a rollout",
       operationId: 'changePorts',
       auth: true,
+      permission: 'ports.change',
       requestBody: PortChangeBody,
       response: PortChangeResult,
       handle: (ctx) => s.rollouts.change(site(ctx), parsePortChangeBody(ctx.body), ctx.actor),
@@ -115,6 +138,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'Clients of a site with last contact, port and protocol used, and activity',
       operationId: 'listClients',
       auth: true,
+      permission: 'site.read',
       response: ClientList,
       handle: (ctx) => s.clientList(site(ctx)),
     },
@@ -124,6 +148,8 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'One client',
       operationId: 'getClient',
       auth: true,
+      permission: 'site.read',
+      siteOf: async (ctx) => (await s.clients.record(ctx.params.id ?? '')).siteCode,
       response: ClientView,
       handle: (ctx) => s.client(ctx.params.id ?? ''),
     },
@@ -133,11 +159,16 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       summary: 'The audit log of settings changes, newest first (?site=CODE&limit=N)',
       operationId: 'listAudit',
       auth: true,
+      permission: 'site.read',
       response: AuditList,
       handle: async (ctx) => {
-        const code = ctx.query.get('site');
+        const text = ctx.query.get('site');
+        const code = text === null ? undefined : parseSiteCode(text);
+        if (code !== undefined && !visibleTo(ctx, code)) {
+          throw new SiteportError('E_FORBIDDEN', `${ctx.actor} is limited to sites ${(ctx.caller.sites ?? []).join(', ')}; site ${code} is outside its scope`);
+        }
         return {
-          entries: await s.audit.list({ limit: limitOf(ctx.query), ...(code === null ? {} : { siteCode: parseSiteCode(code) }) }),
+          entries: await s.audit.list({ limit: limitOf(ctx.query), ...(code === undefined ? {} : { siteCode: code }), ...(ctx.caller.sites === null ? {} : { siteCodes: ctx.caller.sites }) }),
         };
       },
     },

@@ -20,3 +20,30 @@ export function tokenMatches(expected: string, presented: string): boolean {
   const b = Buffer.from(presented);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * The bootstrap administrator token in `<dataDir>/admin-token` (decision 0094): full rights, audited
+ * as `token:admin`. Rotating writes a new one to the file (atomically, 0600) and the old one stops
+ * working at once.
+ */
+export class BootstrapToken {
+  private constructor(
+    readonly file: string,
+    private value: string,
+  ) {}
+
+  static async load(dataDir: string): Promise<BootstrapToken> {
+    return new BootstrapToken(path.join(dataDir, ADMIN_TOKEN_FILE), await loadAdminToken(dataDir));
+  }
+
+  matches(presented: string): boolean {
+    return tokenMatches(this.value, presented);
+  }
+
+  /** Replaces the token: the file first, so a crash never leaves a server whose token nobody can read. */
+  async rotate(): Promise<void> {
+    const token = randomBytes(32).toString('base64url');
+    await writeFileAtomic(this.file, `${token}\n`, 0o600);
+    this.value = token;
+  }
+}

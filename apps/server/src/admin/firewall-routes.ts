@@ -21,6 +21,7 @@ export function firewallRoutes(firewall: FirewallService): AdminRoute[] {
       summary: "Firewall rules for a site's current ports, or for proposed ones (?set=http=8080&set=https=8443); format nftables, firewalld or netsh",
       operationId: 'getFirewallRules',
       auth: true,
+      permission: 'site.read',
       response: FirewallAnswer,
       handle: (ctx) =>
         firewall.rules(

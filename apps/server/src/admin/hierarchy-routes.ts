@@ -16,7 +16,7 @@ import {
 } from '@siteport/protocol';
 import type { HierarchyService } from '../hierarchy/hierarchy-service.js';
 import { parsePeerUrl } from '../hierarchy/peer-client.js';
-import type { AdminRoute, RouteContext } from './admin-routes.js';
+import { type AdminRoute, type RouteContext, visibleTo } from './admin-routes.js';
 
 const syncCheck = TypeCompiler.Compile(SecondarySyncBody);
 const site = (ctx: RouteContext, name = 'code'): string => parseSiteCode(ctx.params[name], 'site code in the path');
@@ -60,8 +60,12 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: "This site's place in the hierarchy: its primary link (secondary), its secondaries and peer primaries",
       operationId: 'getHierarchy',
       auth: true,
+      permission: 'site.read',
       response: HierarchyView,
-      handle: () => h.view(),
+      handle: async (ctx) => {
+        const view = await h.view();
+        return { ...view, secondaries: view.secondaries.filter((v) => visibleTo(ctx, v.siteCode)) };
+      },
     },
     {
       method: 'GET',
@@ -69,8 +73,9 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: 'The secondary sites attached to a primary site, with their sync state',
       operationId: 'listSecondaries',
       auth: true,
+      permission: 'site.read',
       response: Type.Object({ secondaries: Type.Array(SiteView) }),
-      handle: async (ctx) => ({ secondaries: await h.secondaryViews(site(ctx)) }),
+      handle: async (ctx) => ({ secondaries: (await h.secondaryViews(site(ctx))).filter((v) => visibleTo(ctx, v.siteCode)) }),
     },
     {
       method: 'POST',
@@ -78,9 +83,16 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: 'A secondary site server attaches itself to this primary site (siteport server --parent)',
       operationId: 'registerSecondary',
       auth: true,
+      permission: 'hierarchy.link',
       requestBody: RegisterSecondaryBody,
       response: SecondarySyncResponse,
-      handle: (ctx) => h.registerSecondary(site(ctx), parseRegistration(ctx.body), ctx.actor),
+      handle: (ctx) => {
+        const registration = parseRegistration(ctx.body);
+        if (!visibleTo(ctx, registration.siteCode)) {
+          throw new SiteportError('E_FORBIDDEN', `${ctx.actor} may attach only sites ${(ctx.caller.sites ?? []).join(', ')}, not ${registration.siteCode}`);
+        }
+        return h.registerSecondary(site(ctx), registration, ctx.caller);
+      },
     },
     {
       method: 'POST',
@@ -88,6 +100,7 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: "A secondary's long poll for its primary's port settings (returns at a change or after waitSeconds)",
       operationId: 'syncSecondary',
       auth: true,
+      permission: 'hierarchy.link',
       requestBody: SecondarySyncBody,
       response: SecondarySyncResponse,
       handle: (ctx) => {
@@ -104,6 +117,7 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: 'Peer primary sites that hierarchy-wide changes apply to (tokens are never shown)',
       operationId: 'listPeerPrimaries',
       auth: true,
+      permission: 'site.read',
       response: Type.Object({ primaries: Type.Array(PeerPrimaryView) }),
       handle: async () => ({ primaries: await h.peerViews() }),
     },
@@ -113,6 +127,7 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: "Add a peer primary site by its admin URL and token (checked against it; the token is stored in a 0600 file)",
       operationId: 'addPeerPrimary',
       auth: true,
+      permission: 'hierarchy.manage',
       requestBody: AddPeerPrimaryBody,
       response: PeerPrimaryView,
       handle: (ctx) => h.addPeer(parsePeer(ctx.body), ctx.actor),
@@ -123,6 +138,7 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: 'Forget a peer primary site and its token',
       operationId: 'removePeerPrimary',
       auth: true,
+      permission: 'hierarchy.manage',
       response: Type.Object({ removed: Type.String() }),
       handle: (ctx) => h.removePeer(site(ctx), ctx.actor),
     },
@@ -132,6 +148,7 @@ export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): Adm
       summary: 'Apply one port change to this primary site and every peer primary; one outcome per site',
       operationId: 'changePortsOfAllPrimaries',
       auth: true,
+      permission: 'ports.change',
       requestBody: PortChangeBody,
       response: ApplyAllResult,
       handle: (ctx) => h.applyToAllPrimaries(parsePortChangeBody(ctx.body), ctx.actor, selfUrl()),

@@ -11,6 +11,7 @@ export function managementPointRoutes(cluster: SiteCluster, site: (code: string)
       summary: 'The management point processes of the site: host clients use, bind address, role, running/stopped/dead, last heartbeat',
       operationId: 'listManagementPoints',
       auth: true,
+      permission: 'site.read',
       response: ManagementPointList,
       handle: async (ctx) => {
         const code = parseSiteCode(ctx.params.code, 'site code in the path');

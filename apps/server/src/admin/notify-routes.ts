@@ -15,8 +15,9 @@ function checked<T>(what: string, check: { Check(v: unknown): v is T; Errors(v: 
   throw new SiteportError('E_VALIDATION', `${what}: ${first === undefined ? 'invalid' : `${first.path || '/'} ${first.message}`}`);
 }
 
-/** Admin routes of the notification channel and Wake-on-LAN (issue 5). */
-export function notifyRoutes(notify: NotifyService): AdminRoute[] {
+/** Admin routes of the notification channel and Wake-on-LAN (issue 5); they act on this server's own site's clients. */
+export function notifyRoutes(notify: NotifyService, siteCode: string): AdminRoute[] {
+  const ownSite = (): Promise<string> => Promise.resolve(siteCode);
   return [
     {
       method: 'POST',
@@ -24,6 +25,8 @@ export function notifyRoutes(notify: NotifyService): AdminRoute[] {
       summary: 'Push an action (policy, heartbeat, switch-ports, wake-neighbour) to clients; per-client results',
       operationId: 'notifyClients',
       auth: true,
+      permission: 'notify.send',
+      siteOf: ownSite,
       requestBody: NotifyBody,
       response: NotifyResult,
       handle: (ctx) => notify.notify(checked('notify', notifyCheck, ctx.body)),
@@ -34,6 +37,8 @@ export function notifyRoutes(notify: NotifyService): AdminRoute[] {
       summary: 'Notification presence: which clients are online, over TCP or the HTTP(S) long-poll',
       operationId: 'listChannels',
       auth: true,
+      permission: 'site.read',
+      siteOf: ownSite,
       response: ChannelList,
       handle: () => Promise.resolve(notify.channels()),
     },
@@ -43,6 +48,8 @@ export function notifyRoutes(notify: NotifyService): AdminRoute[] {
       summary: 'Wake clients with magic packets to the wake-up port, directly or through a proxy client on their subnet',
       operationId: 'wakeClients',
       auth: true,
+      permission: 'notify.send',
+      siteOf: ownSite,
       requestBody: WakeBody,
       response: WakeResult,
       handle: (ctx) => notify.wakeClients(checked('wake', wakeCheck, ctx.body)),

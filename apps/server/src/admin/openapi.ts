@@ -14,6 +14,7 @@ export function openApiDocument(routes: readonly AdminRoute[]): Record<string, u
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
+      'x-siteport-permission': route.permission,
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(route.auth ? {} : { security: [] }),
       ...(route.requestBody === undefined
@@ -32,7 +33,8 @@ export function openApiDocument(routes: readonly AdminRoute[]): Record<string, u
       info: {
         title: 'siteport admin API',
         version: PROTOCOL_VERSION,
-        description: 'Reads and changes sites, their client communication ports and clients. Bearer token from <data dir>/admin-token.',
+        description:
+          'Reads and changes sites, their client communication ports and clients. Bearer token: the bootstrap token from <data dir>/admin-token or an API token (siteport token create); each operation names the permission it needs in x-siteport-permission (decision 0094).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -62,6 +62,7 @@ export class ConsoleAccounts {
     const created = await this.users.insert({
       name: INITIAL_ADMINISTRATOR,
       role: 'administrator',
+      sites: null,
       passwordHash: await hashPassword(password),
       createdAt: this.now().toISOString(),
       createdBy: 'first-start',
@@ -91,7 +92,7 @@ export class ConsoleAccounts {
       attempt.abandoned();
       throw error;
     }
-    if (user === undefined || !ok) {
+    if (user === undefined || !ok || user.disabledAt !== null) {
       const lockouts = attempt.failed();
       if (signInChannel.hasSubscribers) signInChannel.publish({ user: name, ok: false });
       this.deps.logger.warn({ user: name, source }, 'console sign-in refused');
@@ -105,6 +106,7 @@ export class ConsoleAccounts {
       idHash: sha256(cookieValue),
       userName: user.name,
       role: user.role,
+      sites: user.sites,
       csrfToken: randomBytes(32).toString('base64url'),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + SESSION_LIFETIME_MS).toISOString(),
@@ -138,15 +140,21 @@ export class ConsoleAccounts {
   /** Creates a local account (audited); a taken name is E_USER_EXISTS. */
   async createUser(input: CreateUserBody, actor: string): Promise<ConsoleUserView> {
     const createdAt = this.now().toISOString();
-    const inserted = await this.users.insert({ name: input.user, role: input.role, passwordHash: await hashPassword(input.password), createdAt, createdBy: actor });
+    const sites = input.sites ?? null;
+    const inserted = await this.users.insert({ name: input.user, role: input.role, sites, passwordHash: await hashPassword(input.password), createdAt, createdBy: actor });
     if (!inserted) throw new SiteportError('E_USER_EXISTS', `a console account named ${input.user} exists already; pick another name`, { details: { user: input.user } });
     await this.deps.audit.append(this.deps.db, {
-      at: createdAt, actor, siteCode: null, action: 'console.user.create', oldValue: null, newValue: { user: input.user, role: input.role }, outcome: 'applied',
+      at: createdAt, actor, siteCode: null, action: 'console.user.create', oldValue: null, newValue: { user: input.user, role: input.role, sites }, outcome: 'applied',
     });
-    return { user: input.user, role: input.role, createdAt, createdBy: actor };
+    return { user: input.user, role: input.role, sites, disabled: false, createdAt, createdBy: actor };
   }
 
   async list(): Promise<ConsoleUserView[]> {
-    return (await this.users.list()).map((u) => ({ user: u.name, role: u.role, createdAt: u.createdAt, createdBy: u.createdBy }));
+    return (await this.users.list()).map(userView);
   }
+}
+
+/** An account as the admin API shows it (never its password hash). */
+export function userView(u: ConsoleUser): ConsoleUserView {
+  return { user: u.name, role: u.role, sites: u.sites, disabled: u.disabledAt !== null, createdAt: u.createdAt, createdBy: u.createdBy };
 }

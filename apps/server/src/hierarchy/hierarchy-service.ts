@@ -11,12 +11,15 @@ import {
   type SecondarySyncBody,
   type SecondarySyncResponse,
   type SiteChangeOutcome,
+  type CreatedToken,
+  type SessionView,
   type SiteView,
   SiteportError,
   isEmptyChange,
   isSiteportError,
 } from '@siteport/protocol';
 import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { ApiTokens } from '../tokens/api-tokens.js';
 import type { SiteRecord, SiteRepository } from '../repositories/site-repository.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import type { SiteEvents } from '../services/site-events.js';
@@ -48,6 +51,8 @@ export class HierarchyService {
       audit: AuditRepository;
       events: SiteEvents;
       tokens: PeerTokens;
+      /** Issues the `secondary` link tokens of attached secondaries (decision 0094). */
+      apiTokens: ApiTokens;
       /** Applies a change to this server's own site (the rollout service's `PATCH /sites/{code}/ports`). */
       change: (siteCode: string, change: PortChange, actor: string) => Promise<PortChangeResult>;
       /** The secondary side's link to its primary, when this server runs a secondary site. */
@@ -63,8 +68,13 @@ export class HierarchyService {
     return site;
   }
 
-  /** Attaches (or re-attaches) a secondary site to a primary on this server. */
-  async registerSecondary(primary: string, body: RegisterSecondaryBody, actor: string): Promise<SecondarySyncResponse> {
+  /**
+   * Attaches (or re-attaches) a secondary site to a primary on this server. A secondary that called
+   * with a broader credential than its own link token gets a fresh `secondary` token limited to the
+   * primary and itself (the previous one of its name is revoked), to use from then on.
+   */
+  async registerSecondary(primary: string, body: RegisterSecondaryBody, caller: { actor: string; role: string }): Promise<SecondarySyncResponse> {
+    const { actor } = caller;
     await this.primarySite(primary);
     if (body.siteCode === primary) throw new SiteportError('E_HIERARCHY', `a secondary site cannot have its primary's code ${primary}; start it with another --site-code`);
     if ((await this.deps.sites.listCodes()).includes(body.siteCode) || (await this.peerCodes()).includes(body.siteCode)) {
@@ -93,7 +103,11 @@ export class HierarchyService {
       }
     });
     secondaryChannel.publish({ event: existing === undefined ? 'attached' : 'reattached', primary, siteCode: body.siteCode });
-    return { primary, etag: portsEtag(view), changed: true, ports: view };
+    const link =
+      caller.role === 'secondary'
+        ? undefined
+        : await this.deps.apiTokens.replace({ name: `secondary-${body.siteCode}`, role: 'secondary', sites: [primary, body.siteCode].sort(), expiresAt: null }, actor);
+    return { primary, etag: portsEtag(view), changed: true, ports: view, ...(link === undefined ? {} : { linkToken: link.secret }) };
   }
 
   /** A secondary's long poll: answers at once when its etag is stale, else at the next change or after `waitSeconds`. */
@@ -183,21 +197,36 @@ export class HierarchyService {
     return (await this.deps.repo.peers()).map((p) => ({ siteCode: p.siteCode, url: p.url, addedAt: p.addedAt, addedBy: p.addedBy }));
   }
 
-  /** Adds a peer primary after proving the URL and token work and that it runs a primary site. */
+  /**
+   * Adds a peer primary after proving the URL and token work and that it runs a primary site. An
+   * administrator token of the peer is not kept: it creates a `peer` token limited to the peer's own
+   * site on the peer (decision 0094), and only that one is stored.
+   */
   async addPeer(body: AddPeerPrimaryBody & { url: string }, actor: string): Promise<PeerPrimaryView> {
     await this.primarySite(this.deps.siteCode);
-    const target = { url: body.url, token: body.token, caCertificate: body.caCertificate ?? null };
-    const health = await callPeer<{ siteCode: string }>(target, 'GET', '/health');
+    const given = { url: body.url, token: body.token, caCertificate: body.caCertificate ?? null };
+    const health = await callPeer<{ siteCode: string }>(given, 'GET', '/health');
     if (health.siteCode === this.deps.siteCode) throw new SiteportError('E_HIERARCHY', `${body.url} is this site (${this.deps.siteCode}) itself, not a peer primary`);
-    const site = await callPeer<SiteView>(target, 'GET', `/sites/${health.siteCode}`);
-    if (site.kind !== 'primary') throw new SiteportError('E_HIERARCHY', `${body.url} runs secondary site ${site.siteCode}; only primary sites are peers (secondaries follow their primary)`);
+    const ports = await callPeer<{ inheritedFrom?: string }>(given, 'GET', `/sites/${health.siteCode}/ports`);
+    if (ports.inheritedFrom !== undefined) {
+      throw new SiteportError('E_HIERARCHY', `${body.url} runs secondary site ${health.siteCode}; only primary sites are peers (secondaries follow their primary)`);
+    }
+    const who = await callPeer<SessionView>(given, 'GET', '/session');
+    let token = body.token;
+    if (who.role === 'administrator' && who.sites === null) {
+      const name = `peer-${this.deps.siteCode}`;
+      await callPeer(given, 'DELETE', `/tokens/${name}`).catch((error: unknown) => {
+        if (!isSiteportError(error, 'E_TOKEN_NOT_FOUND')) throw error;
+      });
+      token = (await callPeer<CreatedToken>(given, 'POST', '/tokens', { name, role: 'peer', sites: [health.siteCode] })).secret;
+    }
     const at = new Date().toISOString();
-    await this.deps.tokens.set(site.siteCode, body.token);
+    await this.deps.tokens.set(health.siteCode, token);
     await this.deps.db.transaction().execute(async (trx) => {
-      await this.deps.repo.upsertPeer(trx, { siteCode: site.siteCode, url: body.url, caCertificate: body.caCertificate ?? null, addedAt: at, addedBy: actor });
-      await this.deps.audit.append(trx, { at, actor, siteCode: this.deps.siteCode, action: 'hierarchy.peer-add', oldValue: null, newValue: { siteCode: site.siteCode, url: body.url }, outcome: 'applied' });
+      await this.deps.repo.upsertPeer(trx, { siteCode: health.siteCode, url: body.url, caCertificate: body.caCertificate ?? null, addedAt: at, addedBy: actor });
+      await this.deps.audit.append(trx, { at, actor, siteCode: this.deps.siteCode, action: 'hierarchy.peer-add', oldValue: null, newValue: { siteCode: health.siteCode, url: body.url }, outcome: 'applied' });
     });
-    return { siteCode: site.siteCode, url: body.url, addedAt: at, addedBy: actor };
+    return { siteCode: health.siteCode, url: body.url, addedAt: at, addedBy: actor };
   }
 
   async removePeer(code: string, actor: string): Promise<{ removed: string }> {
@@ -220,7 +249,6 @@ export class HierarchyService {
     }
     if (isEmptyChange(change)) throw new SiteportError('E_VALIDATION', 'nothing to change: name at least one item, e.g. http=8080');
     await this.primarySite(this.deps.siteCode);
-    const forwardedActor = `${actor.replace(/^token:/, '')}@${this.deps.siteCode}`.slice(0, 64);
     const self = this.deps.change(this.deps.siteCode, change, actor).then(
       (r) => ok(this.deps.siteCode, selfUrl, r),
       (e: unknown) => failed(this.deps.siteCode, selfUrl, e),
@@ -229,8 +257,8 @@ export class HierarchyService {
       const token = await this.deps.tokens.get(peer.siteCode);
       if (token === undefined) return failed(peer.siteCode, peer.url, new SiteportError('E_HIERARCHY', `no token stored for peer ${peer.siteCode}; add it again`));
       try {
+        // The peer audits this site's peer token as the actor; who asked here is in this site's audit entry.
         const r = await callPeer<PortChangeResult>({ url: peer.url, token, caCertificate: peer.caCertificate }, 'PATCH', `/sites/${peer.siteCode}/ports`, change, {
-          actor: forwardedActor,
           timeoutMs: 30_000,
         });
         return ok(peer.siteCode, peer.url, r);

@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { type ParentLinkView, type PortsView, type SecondaryStatus, type SecondarySyncResponse, isSiteportError } from '@siteport/protocol';
+import type { ParentLinkToken } from './parent-link-token.js';
 import { type PeerTarget, callPeer } from './peer-client.js';
 import { portsEtag } from './ports-etag.js';
 
@@ -35,6 +36,8 @@ export class ParentLink {
   private registered = false;
   private abort = new AbortController();
   private loop: Promise<void> = Promise.resolve();
+  /** The `secondary` token the primary issued (decision 0094); preferred over the token file's. */
+  private linkToken: string | undefined;
 
   constructor(
     private readonly options: ParentLinkOptions,
@@ -42,9 +45,32 @@ export class ParentLink {
       apply: (view: PortsView, primary: string) => Promise<unknown>;
       status: () => Promise<SecondaryStatus>;
       registration: () => { adminUrl: string; caFingerprint: string };
+      /** Where the link token the primary issues is kept; absent: always the target's token. */
+      linkToken?: { store: ParentLinkToken; current: string | undefined };
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.linkToken = deps.linkToken?.current;
+  }
+
+  /**
+   * Calls the primary with the link token when there is one, else with the token file's. A refused
+   * link token (revoked, or a restored primary database) is dropped and the call made once more with
+   * the token file's token, if there is one; the next round registers again for a new link token.
+   */
+  private async call<T>(method: string, pathUnderApi: string, body?: unknown, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const link = this.linkToken;
+    try {
+      return await callPeer<T>(link === undefined ? this.options.target : { ...this.options.target, token: link }, method, pathUnderApi, body, options);
+    } catch (error) {
+      if (link === undefined || !isSiteportError(error, 'E_UNAUTHORIZED') || this.options.target.token === '') throw error;
+      this.deps.logger.warn({ err: error.message }, "the primary refused this secondary's link token; using the token file to attach again");
+      this.linkToken = undefined;
+      this.registered = false;
+      await this.deps.linkToken?.store.clear();
+      return callPeer<T>(this.options.target, method, pathUnderApi, body, options);
+    }
+  }
 
   private get stopped(): boolean {
     return this.stateValue === 'stopped';
@@ -68,8 +94,8 @@ export class ParentLink {
 
   /** Reads the primary's code and current ports once (used before the secondary site exists). */
   async fetchPrimary(): Promise<{ primary: string; ports: PortsView }> {
-    const { siteCode } = await callPeer<{ siteCode: string }>(this.options.target, 'GET', '/health');
-    const ports = await callPeer<PortsView>(this.options.target, 'GET', `/sites/${siteCode}/ports`);
+    const { siteCode } = await this.call<{ siteCode: string }>('GET', '/health');
+    const ports = await this.call<PortsView>('GET', `/sites/${siteCode}/ports`);
     this.primary = siteCode;
     return { primary: siteCode, ports };
   }
@@ -99,18 +125,17 @@ export class ParentLink {
     if (!this.registered) {
       if (this.primary === null) await this.fetchPrimary();
       const reg = this.deps.registration();
-      const answer = await callPeer<SecondarySyncResponse>(
-        this.options.target,
+      const answer = await this.call<SecondarySyncResponse>(
         'POST',
         `/sites/${this.primary ?? ''}/secondaries`,
         { siteCode: this.options.siteCode, ...reg },
         { signal },
       );
       this.registered = true;
+      if (answer.linkToken !== undefined) await this.keepLinkToken(answer.linkToken);
       await this.applied(answer);
     }
-    const answer = await callPeer<SecondarySyncResponse>(
-      this.options.target,
+    const answer = await this.call<SecondarySyncResponse>(
       'POST',
       `/sites/${this.primary ?? ''}/secondaries/${this.options.siteCode}/sync`,
       { knownEtag: this.etag, waitSeconds: this.options.waitSeconds, status: await this.deps.status() },
@@ -121,6 +146,14 @@ export class ParentLink {
       throw error;
     });
     await this.applied(answer);
+  }
+
+  /** Stores the link token before using it: a restart then finds it. */
+  private async keepLinkToken(token: string): Promise<void> {
+    if (this.deps.linkToken === undefined) return;
+    await this.deps.linkToken.store.save(token);
+    this.linkToken = token;
+    this.deps.logger.info({ file: this.deps.linkToken.store.file }, 'the primary issued a link token for this secondary; the token file is no longer needed');
   }
 
   private async applied(answer: SecondarySyncResponse): Promise<void> {

@@ -32,7 +32,7 @@ export function callPeer<T>(
   method: string,
   pathUnderApi: string,
   body?: unknown,
-  options: { timeoutMs?: number; signal?: AbortSignal; actor?: string } = {},
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<T> {
   const url = new URL(`${ADMIN_PREFIX}${pathUnderApi}`, target.url);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -42,7 +42,6 @@ export function callPeer<T>(
       method,
       headers: {
         authorization: `Bearer ${target.token}`,
-        ...(options.actor === undefined ? {} : { 'x-siteport-actor': options.actor }),
         ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': payload.length }),
       },
       ...(target.caCertificate ? { ca: target.caCertificate } : {}),

@@ -40,12 +40,15 @@ const id = (ctx: RouteContext): string => ctx.params.id ?? '';
 
 /** Admin routes of tracked port changes (SPEC B1–B3). */
 export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
+  const rolloutSite = async (ctx: RouteContext): Promise<string> => (await rollouts.find(id(ctx))).siteCode;
   const action = (name: string, verb: string, run: (ctx: RouteContext) => Promise<unknown>, body?: typeof FinalizeBody): AdminRoute => ({
     method: 'POST',
     path: `/rollouts/{id}/${name}`,
     summary: verb,
     operationId: `${name}Rollout`,
     auth: true,
+    permission: 'ports.change',
+    siteOf: rolloutSite,
     ...(body === undefined ? {} : { requestBody: body }),
     response: RolloutView,
     handle: run,
@@ -57,6 +60,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: 'Impact of a change before it is made: per client how it learns the new ports, who is at risk, remediation, warnings',
       operationId: 'previewImpact',
       auth: true,
+      permission: 'impact.preview',
       readOnly: true,
       requestBody: PortChangeBody,
       response: ImpactReport,
@@ -68,6 +72,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: 'Propose a port change as a rollout (optionally with pre-flight); commit it separately',
       operationId: 'proposeRollout',
       auth: true,
+      permission: 'ports.change',
       requestBody: ProposeBody,
       response: RolloutView,
       handle: (ctx) => {
@@ -81,6 +86,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: "A site's rollouts, newest first",
       operationId: 'listRollouts',
       auth: true,
+      permission: 'site.read',
       response: Type.Object({ rollouts: Type.Array(RolloutView) }),
       handle: async (ctx) => ({ rollouts: await rollouts.list(site(ctx)) }),
     },
@@ -90,6 +96,8 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: 'One rollout with its progress (moved, still on old ports, inactive)',
       operationId: 'getRollout',
       auth: true,
+      permission: 'site.read',
+      siteOf: rolloutSite,
       response: RolloutView,
       handle: (ctx) => rollouts.view(id(ctx)),
     },
@@ -99,6 +107,8 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       summary: 'Impact report of a rollout, with pre-flight results',
       operationId: 'rolloutImpact',
       auth: true,
+      permission: 'site.read',
+      siteOf: rolloutSite,
       response: ImpactReport,
       handle: async (ctx) => rollouts.impact((await rollouts.find(id(ctx))).siteCode, { rolloutId: id(ctx) }),
     },

@@ -41,6 +41,11 @@ export const SecondarySyncResponse = Type.Object({
   etag: Type.String(),
   changed: Type.Boolean(),
   ports: PortsView,
+  /**
+   * Set when a secondary registered with a broader credential: the secret of the `secondary` token the
+   * primary issued for it. The secondary keeps it and uses it from then on (decision 0094).
+   */
+  linkToken: Type.Optional(Type.String()),
 });
 export type SecondarySyncResponse = Static<typeof SecondarySyncResponse>;
 

@@ -1,0 +1,3 @@
+export * from './permissions.js';
+export * from './site-scope.js';
+export * from './token-expiry.js';

@@ -1,0 +1,59 @@
+/**
+ * Who may do what on the admin API (decision 0094). Every admin route names one permission; a
+ * role is a set of permissions. Adding a route means picking a permission from this table (or
+ * adding one here with the roles that hold it).
+ */
+
+/** Roles of console accounts: administrators manage everything, operators run the site, analysts read. */
+export const CONSOLE_ROLES = ['administrator', 'operator', 'analyst'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/**
+ * Roles of API tokens: the console roles, plus the two link roles another site server holds here:
+ * `secondary` (a secondary site mirroring this primary) and `peer` (a peer primary applying a
+ * hierarchy-wide port change).
+ */
+export const TOKEN_ROLES = [...CONSOLE_ROLES, 'secondary', 'peer'] as const;
+export type AdminRole = (typeof TOKEN_ROLES)[number];
+
+/** Every permission, with what it allows. */
+export const PERMISSIONS = {
+  public: 'no credentials needed: liveness, signing in',
+  session: 'any authenticated caller: who am I, sign out, change its own password',
+  'site.read': 'read sites, clients, rollouts, audit, push/directory/web settings, hierarchy, notification presence',
+  'ports.read': "read a site's port settings (a secondary mirrors its primary's; a peer checks its peer)",
+  'impact.preview': 'preview the impact of a port change (changes nothing)',
+  'ports.change': 'change port settings and run rollouts (propose, commit, cancel, roll back, finalize)',
+  'web.change': 'move the default web site, add and remove its web applications',
+  'push.run': 'add hosts to the push inventory and (re)install clients',
+  'push.configure': 'change push settings, including the push account credentials',
+  'notify.send': 'push actions to clients over the notification channel, send Wake-on-LAN',
+  'directory.configure': 'configure and remove directory publishing, including its bind credentials',
+  'hierarchy.link': 'attach a secondary site and long-poll its primary (the secondary link)',
+  'hierarchy.manage': 'add and remove peer primaries, change the ports of every primary',
+  'accounts.manage': 'console accounts and API tokens: create, change, disable, delete, revoke',
+} as const;
+export type Permission = keyof typeof PERMISSIONS;
+
+const READ: readonly Permission[] = ['session', 'site.read', 'ports.read', 'impact.preview'];
+const OPERATE: readonly Permission[] = [...READ, 'ports.change', 'web.change', 'push.run', 'notify.send'];
+
+/** The permissions of each role; `public` needs none. */
+export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly Permission[]>> = Object.freeze({
+  administrator: Object.keys(PERMISSIONS) as Permission[],
+  operator: OPERATE,
+  analyst: READ,
+  secondary: ['session', 'ports.read', 'hierarchy.link'],
+  peer: ['session', 'ports.read', 'ports.change'],
+});
+
+/**
+ * Permissions only a caller without a site scope may use: they reach beyond one site (accounts,
+ * tokens, the peer primaries of the hierarchy).
+ */
+export const ALL_SITES_PERMISSIONS: readonly Permission[] = ['accounts.manage', 'hierarchy.manage'];
+
+/** Whether a role holds a permission. */
+export function roleAllows(role: AdminRole, permission: Permission): boolean {
+  return permission === 'public' || ROLE_PERMISSIONS[role].includes(permission);
+}
