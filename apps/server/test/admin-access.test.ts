@@ -222,5 +222,6 @@ test('an operator changes ports and runs a rollout but may not add a user, creat
   assert.deepEqual([...new Set(audit.filter((e) => e.actor === 'token:oscar').map((e) => e.action))].sort(), [
     'ports.change',
     'ports.rollout.cancelled',
+    'ports.rollout.propose',
   ]);
 });
