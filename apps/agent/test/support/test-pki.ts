@@ -8,6 +8,8 @@ import path from 'node:path';
 export interface TestPki {
   caPem: string;
   caFingerprint: string;
+  /** The CA's private key: a scripted MP signs its answers with it (decision 0092). */
+  caKeyPem: string;
   serverKeyPem: string;
   serverCertPem: string;
 }
@@ -29,6 +31,7 @@ export function createTestPki(): TestPki {
     return {
       caPem,
       caFingerprint: new X509Certificate(caPem).fingerprint256.replace(/:/g, '').toLowerCase(),
+      caKeyPem: readFileSync(path.join(dir, 'ca.key'), 'utf8'),
       serverKeyPem: readFileSync(path.join(dir, 'server.key'), 'utf8'),
       serverCertPem: readFileSync(path.join(dir, 'server.pem'), 'utf8'),
     };
