@@ -6,6 +6,7 @@ import { type ClientSession, createRequestSigner, sessionHeaders, startClientSes
 import { CLIENT_SESSION_PATH, type ClientSessionResponse, type NotifyAck, POLL_PATH } from '@siteport/protocol';
 import type { FleetClientContext } from './fleet-client-context.js';
 import type { FleetTarget } from './fleet-plan.js';
+import { EPOCH_HEADER, epochOf, noteEpoch } from './mp-epochs.js';
 
 const RETRY_MS = 1000;
 
@@ -24,6 +25,7 @@ function post(agent: https.Agent, target: FleetTarget, path: string, body: Buffe
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
+          noteEpoch(target.host, res.headers[EPOCH_HEADER]);
           const at = Date.now();
           clearTimeout(timer);
           try {
@@ -70,8 +72,14 @@ export class FleetPollClient {
   private async openSession(): Promise<void> {
     const pending = startClientSession(this.id);
     const body = Buffer.from(JSON.stringify({ publicKey: pending.publicKey }));
-    const headers = createRequestSigner(this.id, this.key)({ method: 'POST', path: CLIENT_SESSION_PATH, body, host: this.target.host });
-    const answer = await post(this.agent, this.target, CLIENT_SESSION_PATH, body, headers, this.ctx.connectTimeoutMs);
+    const send = () => {
+      const epoch = epochOf(this.target.host);
+      const headers = createRequestSigner(this.id, this.key)({ method: 'POST', path: CLIENT_SESSION_PATH, body, host: this.target.host, ...(epoch === undefined ? {} : { epoch }) });
+      return post(this.agent, this.target, CLIENT_SESSION_PATH, body, headers, this.ctx.connectTimeoutMs);
+    };
+    let answer = await send();
+    // Bound to no or an old epoch (the MP process started since): once more with the one it named (decision 0092).
+    if ((answer.body.error as { code?: string } | undefined)?.code === 'E_MP_EPOCH') answer = await send();
     if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
     this.session = pending.finish(answer.body as unknown as ClientSessionResponse);
   }

@@ -1,8 +1,9 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import os from 'node:os';
-import { type ClientSession, sessionHeaders, startClientSession } from '@siteport/agent';
+import { type ClientSession, requestNonce, sessionHeaders, startClientSession } from '@siteport/agent';
 import {
   CLIENT_SESSION_PATH,
+  EPOCH_HEADER,
   type ClientSessionResponse,
   REGISTRATION_CLIENT_ID,
   SIGNATURE_HEADERS,
@@ -28,6 +29,8 @@ export class SimulatedClient {
   readonly publicKeyPem: string;
   id = REGISTRATION_CLIENT_ID;
   private session: ClientSession | undefined;
+  /** The epoch of the MP process this client talks to (learnt from its answers), which signed requests are bound to. */
+  epoch: string | undefined;
 
   constructor(readonly hostname: string) {
     const pair = generateKeyPairSync('ed25519');
@@ -46,9 +49,10 @@ export class SimulatedClient {
     return this.signedHeaders(method, path, body);
   }
 
-  signedHeaders(method: string, path: string, body: string): Record<string, string> {
+  /** Ed25519 signature headers, the nonce bound to `epoch` (the client's MP, or the one given) when known (decision 0092). */
+  signedHeaders(method: string, path: string, body: string, epoch = this.epoch): Record<string, string> {
     const timestamp = String(Date.now());
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = requestNonce(epoch);
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     const signature = sign(null, Buffer.from(canonicalRequest({ method, path, clientId: this.id, timestamp, nonce, bodySha256 })), this.key);
     return {
@@ -60,13 +64,13 @@ export class SimulatedClient {
   }
 
   /** Starts opening a session (whatever carries the request): the signed request, and `finish` for the answer. */
-  sessionOpening(): SessionOpening {
+  sessionOpening(epoch = this.epoch): SessionOpening {
     const pending = startClientSession(this.id);
     const body = JSON.stringify({ publicKey: pending.publicKey });
     return {
       path: CLIENT_SESSION_PATH,
       body,
-      headers: this.signedHeaders('POST', CLIENT_SESSION_PATH, body),
+      headers: this.signedHeaders('POST', CLIENT_SESSION_PATH, body, epoch),
       finish: (answer) => {
         this.session = pending.finish(answer);
       },
@@ -87,6 +91,7 @@ export class SimulatedClient {
       headers: { 'content-type': 'application/json', ...this.signedHeaders('POST', '/mp/v1/register', body) },
     });
     if (!res.ok) throw new Error(`registration failed: ${res.status} ${await res.text()}`);
+    this.epoch = res.headers.get(EPOCH_HEADER) ?? undefined;
     const reply = (await res.json()) as RegisterResponse;
     this.id = reply.clientId;
     return reply;

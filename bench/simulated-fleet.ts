@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { ClientSessionResponse, HeartbeatResponse, Policy, RegisterResponse } from '@siteport/protocol';
 import { SimulatedClient } from './fleet-signer.js';
+import { EPOCH_HEADER, epochOf, noteEpoch } from './mp-epochs.js';
 
 /** A simulated client's view of the site: its ports and settings version, as a real agent keeps them. */
 interface SimState {
@@ -38,6 +39,7 @@ function request<T>(agent: https.Agent, ca: string, host: string, port: number, 
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        noteEpoch(host, res.headers[EPOCH_HEADER]);
         const text = Buffer.concat(chunks).toString();
         if ((res.statusCode ?? 500) >= 400) reject(new MpAnswerError(`${path}: HTTP ${res.statusCode ?? 0} ${text}`, errorCode(text)));
         else resolve(JSON.parse(text) as T);
@@ -68,13 +70,15 @@ export class SimulatedFleet {
   ) {}
 
   async register(count: number, concurrency = 32): Promise<void> {
+    // Learn each MP process's epoch first: signed requests are bound to it (decision 0092).
+    for (const host of this.hosts) await request(this.agent, this.ca, host, this.httpsPort, 'GET', '/mp/v1/ca', {});
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < count) {
         const host = this.hosts[next % this.hosts.length]!;
         const client = new SimulatedClient(`sim-${next++}`);
         const body = JSON.stringify({ siteCode: 'PS1', hostname: client.hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'bench' });
-        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.signedHeaders('POST', '/mp/v1/register', body), body);
+        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.signedHeaders('POST', '/mp/v1/register', body, epochOf(host)), body);
         client.id = reply.clientId;
         this.members.push({ client, host, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
       }
@@ -111,7 +115,7 @@ export class SimulatedFleet {
   private async send<T>(m: SimState, method: 'GET' | 'POST', path: string, body?: string): Promise<T> {
     for (let attempt = 0; ; attempt += 1) {
       if (!m.client.hasSession) {
-        const opening = m.client.sessionOpening();
+        const opening = m.client.sessionOpening(epochOf(m.host));
         opening.finish(await request<ClientSessionResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', opening.path, opening.headers, opening.body));
       }
       try {

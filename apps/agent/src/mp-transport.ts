@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { SiteportError } from '@siteport/protocol';
+import { EPOCH_HEADER, EPOCH_LENGTH, SiteportError } from '@siteport/protocol';
+import { answerProblem, certificateKey } from './answer-check.js';
 import type { ClientConfig } from './client-config.js';
 import type { LastContact } from './agent-status.js';
 import { type MpEndpoint, endpointList, endpointUrl } from './endpoint-list.js';
@@ -32,7 +34,17 @@ export interface MpRequest {
   /** Path with query, e.g. `/mp/v1/policy`. */
   path: string;
   body?: unknown;
+  /**
+   * Authenticates each attempt. A request with a signer is an authenticated one, and the agent
+   * acts on its answer only when the answer is authenticated too (decision 0092): an answer that
+   * is not counts as a failed endpoint.
+   */
   signer?: RequestSigner;
+  /**
+   * The key of the client session whose MAC the attempt just sent carried, if it carried one:
+   * the answer's MAC is checked with it. Read right after each attempt.
+   */
+  sessionKey?: () => Buffer | undefined;
   /** Accept any server certificate: only for `GET /mp/v1/ca` before a CA is pinned. */
   insecureTls?: boolean;
   /** Timeout of this request instead of the transport's (a long-poll waits longer). */
@@ -51,6 +63,22 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 interface RawResponse {
   status: number;
   body: unknown;
+  /** The exact body bytes (answer MACs and signatures cover them). */
+  bytes: Buffer;
+  headers: http.IncomingHttpHeaders;
+  /** The authentication headers this attempt sent. */
+  sent: Record<string, string>;
+  /** The MP epoch the attempt's signature was bound to, if any. */
+  epoch: string | undefined;
+}
+
+/** Most MP hosts whose epoch is remembered (hosts come from client.json and policy). */
+const MAX_EPOCHS = 256;
+const EPOCH_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${EPOCH_LENGTH}}$`);
+
+function errorCode(body: unknown): string | undefined {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: { code?: unknown } }).error : undefined;
+  return typeof error?.code === 'string' ? error.code : undefined;
 }
 
 /**
@@ -59,6 +87,11 @@ interface RawResponse {
  * from the MP is thrown as its SiteportError. The endpoint that worked is tried first next time,
  * until `retryDefaultAfterMs` has passed, after which the list is tried from the top again so the
  * agent returns to the default port once it is back.
+ *
+ * Answers to authenticated requests are acted on only when they carry the session MAC or the site
+ * CA's signature bound to the request (decision 0092); one that does not is treated like an
+ * endpoint that failed. The transport also remembers the epoch each MP host announces and binds
+ * signed requests to it, resending once when an MP refuses a request for its epoch (it restarted).
  */
 export class MpTransport {
   private readonly options: MpTransportOptions;
@@ -70,6 +103,9 @@ export class MpTransport {
   private sticky: { url: string; since: number } | null = null;
   private listKey = '';
   private closed = false;
+  /** By MP host: the epoch its process announced last. */
+  private readonly epochs = new Map<string, string>();
+  private siteKey: { pem: string; key: KeyObject } | undefined;
 
   constructor(options: MpTransportOptions) {
     this.options = options;
@@ -86,17 +122,27 @@ export class MpTransport {
     const { ordered, usedSticky } = this.order(list);
     const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(request.body), 'utf8');
     const failures: string[] = [];
+    let refused = 0;
     for (const endpoint of ordered) {
       if (this.closed) throw new SiteportError('E_MP_UNREACHABLE', 'the agent is stopping');
       const url = endpointUrl(endpoint);
       let raw: RawResponse;
       try {
-        raw = await this.attempt(endpoint, request, body);
+        raw = await this.exchange(endpoint, request, body);
       } catch (error) {
         const reason = isTransportFailure(error) ? error.reason : classifyTransportError(error, this.options.timeoutMs);
         failures.push(`${url} (${reason})`);
         this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
         this.log.debug({ endpoint: url, reason }, 'endpoint failed');
+        continue;
+      }
+      const problem = this.answerProblem(endpoint, request, raw);
+      if (problem !== undefined) {
+        refused += 1;
+        const reason = `answer refused: ${problem}`;
+        failures.push(`${url} (${reason})`);
+        this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
+        this.log.warn({ endpoint: url, path: request.path, reason: problem }, 'refused a management point answer that is not authenticated; trying the next endpoint');
         continue;
       }
       if (raw.status >= 200 && raw.status < 300) {
@@ -113,6 +159,13 @@ export class MpTransport {
       // The MP answered: the endpoint works even though the request was refused.
       this.succeeded(endpoint, list, usedSticky);
       throw error;
+    }
+    if (refused > 0) {
+      throw new SiteportError(
+        'E_ANSWER_UNAUTHENTICATED',
+        `no management point gave an authenticated answer: tried ${failures.join(', ')}; the answers were altered or forged on the way (look for a proxy or interception between this client and the site) or come from a management point older than this agent (upgrade the site first); the client keeps its current policy`,
+        { details: { tried: failures } },
+      );
     }
     throw new SiteportError(
       'E_MP_UNREACHABLE',
@@ -173,11 +226,48 @@ export class MpTransport {
     if (AGENT_CHANNELS.contact.hasSubscribers) AGENT_CHANNELS.contact.publish(event);
   }
 
+  /**
+   * One request on one endpoint. A signed request that the MP process refuses because it is not
+   * bound to its epoch (it restarted since the agent learnt it) is signed again with the epoch that
+   * refusal announced and sent once more.
+   */
+  private async exchange(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
+    const raw = await this.attempt(endpoint, request, body);
+    if (errorCode(raw.body) !== 'E_MP_EPOCH' || this.epochs.get(endpoint.host) === raw.epoch) return raw;
+    this.log.info({ endpoint: endpointUrl(endpoint) }, 'the management point process has a new epoch (restarted); signing again');
+    return this.attempt(endpoint, request, body);
+  }
+
+  /** Why the answer must not be acted on (decision 0092), or undefined. Unauthenticated requests (the CA) are not checked here. */
+  private answerProblem(endpoint: MpEndpoint, request: MpRequest, raw: RawResponse): string | undefined {
+    if (request.signer === undefined) return undefined;
+    const caPem = this.options.caPem();
+    if (caPem !== undefined && this.siteKey?.pem !== caPem) this.siteKey = { pem: caPem, key: certificateKey(caPem) };
+    const code = errorCode(raw.body);
+    return answerProblem(
+      { method: request.method, path: request.path, headers: raw.sent },
+      { status: raw.status, headers: raw.headers, body: raw.bytes, ...(code === undefined ? {} : { code }) },
+      {
+        session: request.sessionKey?.(),
+        site: caPem === undefined ? undefined : this.siteKey?.key,
+        pinnedTls: endpoint.protocol === 'https' && request.insecureTls !== true && caPem !== undefined,
+      },
+    );
+  }
+
+  private noteEpoch(host: string, announced: string | string[] | undefined): void {
+    if (typeof announced !== 'string' || !EPOCH_PATTERN.test(announced) || this.epochs.get(host) === announced) return;
+    if (this.epochs.size >= MAX_EPOCHS) this.epochs.clear();
+    this.epochs.set(host, announced);
+  }
+
   private attempt(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      ...(request.signer === undefined ? {} : request.signer({ method: request.method, path: request.path, body, host: endpoint.host })),
-    };
+    const epoch = this.epochs.get(endpoint.host);
+    const sent =
+      request.signer === undefined
+        ? {}
+        : request.signer({ method: request.method, path: request.path, body, host: endpoint.host, ...(epoch === undefined ? {} : { epoch }) });
+    const headers: Record<string, string> = { accept: 'application/json', ...sent };
     if (request.method !== 'GET') {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(body.length);
@@ -213,7 +303,9 @@ export class MpTransport {
         });
         res.on('end', () => {
           finish();
-          const text = Buffer.concat(chunks).toString('utf8');
+          this.noteEpoch(endpoint.host, res.headers[EPOCH_HEADER]);
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
           let parsed: unknown;
           try {
             parsed = text.length === 0 ? undefined : (JSON.parse(text) as unknown);
@@ -225,7 +317,7 @@ export class MpTransport {
             reject(transportFailure(`HTTP ${status} without a JSON body, not a siteport management point`));
             return;
           }
-          resolve({ status, body: parsed });
+          resolve({ status, body: parsed, bytes, headers: res.headers, sent, epoch });
         });
       });
       req.end(body.length > 0 ? body : undefined);

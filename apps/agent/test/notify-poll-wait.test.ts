@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
 import { describe, it } from 'node:test';
 import { SESSION_HEADERS, SIGNATURE_HEADERS } from '@siteport/protocol';
 import { NotificationClient } from '../src/notify/notification-client.js';
 import { SessionKeeper } from '../src/session/session-keeper.js';
-import { httpOnlyClient } from './support/http-only-client.js';
+import { pinnedHttpsClient } from './support/http-only-client.js';
+import { createTestPki } from './support/test-pki.js';
+
+/** The scripted MP's TLS material; the client pins its CA (an MP older than decision 0092 is trusted over TLS only). */
+const PKI = createTestPki();
 
 interface SeenPoll {
   waitSeconds: number;
@@ -14,7 +19,7 @@ interface SeenPoll {
 }
 
 /**
- * A scripted management point on plain HTTP: opens client sessions (or answers 404 like an MP
+ * A scripted management point on HTTPS (the client pins its CA): opens client sessions (or answers 404 like an MP
  * that predates them), and treats polls by `onPoll`.
  */
 async function scriptedMp(
@@ -22,7 +27,7 @@ async function scriptedMp(
   options: { sessions: boolean; onPoll: (poll: SeenPoll, req: http.IncomingMessage, res: http.ServerResponse) => void },
 ): Promise<{ port: number; polls: SeenPoll[] }> {
   const polls: SeenPoll[] = [];
-  const server = http.createServer((req, res) => {
+  const server = https.createServer({ key: PKI.serverKeyPem, cert: PKI.serverCertPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -62,7 +67,7 @@ function answerAfter(res: http.ServerResponse, seconds: number): void {
 }
 
 function notificationClient(t: { after(fn: () => unknown): void }, port: number): NotificationClient {
-  const { key, logger, transport } = httpOnlyClient(port);
+  const { key, logger, transport } = pinnedHttpsClient(port, PKI.caPem);
   const client = new NotificationClient({
     hosts: () => ['127.0.0.1'],
     clientId: () => 'client-1',

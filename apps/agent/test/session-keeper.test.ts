@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import http from 'node:http';
+import https from 'node:https';
 import { describe, it } from 'node:test';
 import { SESSION_HEADERS, SIGNATURE_HEADERS } from '@siteport/protocol';
 import { MpClient } from '../src/mp-client.js';
 import { SessionKeeper } from '../src/session/session-keeper.js';
-import { httpOnlyClient } from './support/http-only-client.js';
+import { pinnedHttpsClient } from './support/http-only-client.js';
+import { createTestPki } from './support/test-pki.js';
+
+/** The scripted MP's TLS material; the client pins its CA (an MP older than decision 0092 is trusted over TLS only). */
+const PKI = createTestPki();
 
 interface Seen {
   path: string;
@@ -15,7 +19,7 @@ interface Seen {
 type Sessions = 'requests' | 'polls only' | 'none';
 
 /**
- * A scripted MP on plain HTTP that checks no cryptography, only how each request is
+ * A scripted MP on HTTPS (the client pins its CA) that checks no cryptography, only how each request is
  * authenticated: it opens sessions with scope `requests`, without a scope (an MP of the 0060
  * version, long-polls only), or not at all (404, an older MP). `refuseMacs` MAC'd requests are
  * answered E_SESSION_EXPIRED, as after a restart.
@@ -23,7 +27,7 @@ type Sessions = 'requests' | 'polls only' | 'none';
 async function scriptedMp(t: { after(fn: () => unknown): void }, sessions: Sessions, refuseMacs = 0): Promise<{ port: number; seen: Seen[] }> {
   const seen: Seen[] = [];
   let refused = 0;
-  const server = http.createServer((req, res) => {
+  const server = https.createServer({ key: PKI.serverKeyPem, cert: PKI.serverCertPem }, (req, res) => {
     req.resume();
     req.on('end', () => {
       const path = req.url ?? '/';
@@ -57,7 +61,7 @@ async function scriptedMp(t: { after(fn: () => unknown): void }, sessions: Sessi
 /** A client against a scripted MP of this kind; its transport is closed after the test. */
 async function client(t: { after(fn: () => unknown): void }, sessions: Sessions, refuseMacs = 0) {
   const mp = await scriptedMp(t, sessions, refuseMacs);
-  const { key, logger, transport } = httpOnlyClient(mp.port);
+  const { key, logger, transport } = pinnedHttpsClient(mp.port, PKI.caPem);
   t.after(() => transport.close());
   const keeper = new SessionKeeper({ logger });
   const beat = () => new MpClient(transport, keeper).heartbeat('client-1', key, { settingsVersion: 1, agentState: 'running', hostname: 'a' });

@@ -120,6 +120,9 @@ export class MpServer {
       tls: { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey },
       caCertificate: pki.caCertificate,
       caFingerprint: pki.caFingerprint,
+      caKey: pki.caPrivateKey,
+      // The site server started first; this process may replace one that served clients.
+      restarted: true,
       sites,
       ports,
       rollouts,

@@ -213,6 +213,8 @@ export class SiteServer {
       tls,
       caCertificate: pki.caCertificate,
       caFingerprint: pki.caFingerprint,
+      caKey: pki.caPrivateKey,
+      restarted: !isNewSite,
       sites,
       ports,
       rollouts: rolloutRepo,

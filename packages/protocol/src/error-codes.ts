@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   E_REPLAY: { status: 401, summary: 'A client request nonce was already used.' },
   E_SESSION_EXPIRED: { status: 401, summary: 'A client request names a client session this management point does not hold (expired, replaced or opened elsewhere).' },
   E_BAD_SESSION_MAC: { status: 401, summary: 'A client request MAC does not verify with its session key.' },
+  E_MP_EPOCH: { status: 401, summary: 'A signed client request is not bound to the epoch of this management point process (sent before it restarted, or meant for another process).' },
+  E_ANSWER_UNAUTHENTICATED: { status: 502, summary: 'A management point answer carries no valid MAC or site signature (it was altered or forged on the way, or comes from an MP too old to authenticate its answers).' },
   E_HTTPS_REQUIRED: { status: 403, summary: 'The site accepts client requests over HTTPS only.' },
   E_SITE_MISMATCH: { status: 403, summary: 'The client is assigned to a different site.' },
   E_NOT_FOUND: { status: 404, summary: 'No such resource.' },

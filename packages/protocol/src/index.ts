@@ -9,6 +9,7 @@ export * from './client-category.js';
 export * from './setup-properties.js';
 export * from './signing.js';
 export * from './client-session.js';
+export * from './answer-auth.js';
 export * from './protocol-version.js';
 export * from './wire/mp-messages.js';
 export * from './wire/admin-messages.js';

@@ -17,6 +17,23 @@ export const REGISTRATION_CLIENT_ID = 'register';
 /** How far a request timestamp may be from the MP's clock. */
 export const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 
+/**
+ * Every answer of a management point names the epoch of its process in this header: 16 random
+ * bytes, base64url (22 characters), new at every start of the process (decision 0092).
+ */
+export const EPOCH_HEADER = 'x-siteport-epoch';
+
+/** Length of an epoch in {@link EPOCH_HEADER}. */
+export const EPOCH_LENGTH = 22;
+
+/**
+ * Length of an epoch-bound nonce: the epoch of the MP process the request is meant for, then 16
+ * random bytes (base64url, 22 characters). Signed, like the rest of the nonce, so a request cannot
+ * be moved to another process or to a later start of the same one. A nonce of another length is
+ * not bound to an epoch (agents before decision 0092 send 22 characters).
+ */
+export const EPOCH_BOUND_NONCE_LENGTH = 2 * EPOCH_LENGTH;
+
 export interface SignedParts {
   method: string;
   path: string;

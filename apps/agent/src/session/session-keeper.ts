@@ -83,7 +83,8 @@ export class SessionKeeper {
         return fits ? sessionHeaders(session, input.method, input.path, input.body) : sign(input);
       };
       try {
-        return await transport.request({ ...build(this.offered), signer });
+        // The answer to a MAC'd attempt must carry a MAC with the same session's key (decision 0092).
+        return await transport.request({ ...build(this.offered), signer, sessionKey: () => used.session?.key });
       } catch (error) {
         if (!lostSession(error) || used.host === undefined || used.session === undefined || attempt > 0) throw error;
         this.options.logger.info({ host: used.host, code: error.code }, 'the management point dropped the client session; opening a new one');

@@ -1,12 +1,14 @@
-import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, verify } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
+  ANSWER_HEADERS,
   type Policy,
   REGISTRATION_CLIENT_ID,
   SIGNATURE_HEADERS,
   SiteportError,
+  answerPrefix,
   canonicalRequest,
   httpStatusOf,
 } from '@siteport/protocol';
@@ -30,8 +32,9 @@ interface Listener {
 
 /**
  * A scripted management point for integration tests: real HTTP and HTTPS listeners on loopback,
- * the four `/mp/v1` endpoints with signature checks, and knobs to open, close and reopen ports,
- * demand HTTPS, forget clients and publish new policy.
+ * the four `/mp/v1` endpoints with signature checks, answers signed with its CA's key as a site
+ * signs them (decision 0092), and knobs to open, close and reopen ports, demand HTTPS, forget
+ * clients and publish new policy.
  */
 export class ScriptedMp {
   readonly pki: TestPki;
@@ -116,10 +119,10 @@ export class ScriptedMp {
       this.requests.push({ protocol, port, method: req.method ?? '', path, clientId: typeof clientHeader === 'string' ? clientHeader : null, body });
       try {
         const answer = this.route(protocol, port, req, path, raw, body);
-        send(res, 200, answer);
+        this.send(req, res, 200, answer);
       } catch (error) {
         const e = error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', String(error));
-        send(res, httpStatusOf(e.code), e.toBody());
+        this.send(req, res, httpStatusOf(e.code), e.toBody());
       }
     });
   }
@@ -167,12 +170,20 @@ export class ScriptedMp {
     const ok = verify(null, Buffer.from(canonical), createPublicKey(publicKeyPem), Buffer.from(header(SIGNATURE_HEADERS.signature), 'base64'));
     if (!ok) throw new SiteportError('E_BAD_SIGNATURE', 'signature does not verify');
   }
-}
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  /** Sends an answer, signed with the CA key and bound to the request's nonce when the request was signed. */
+  private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown): void {
+    const bytes = Buffer.from(JSON.stringify(body));
+    const clientId = req.headers[SIGNATURE_HEADERS.client];
+    const nonce = req.headers[SIGNATURE_HEADERS.nonce];
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': bytes.length };
+    if (typeof clientId === 'string' && typeof nonce === 'string') {
+      const prefix = answerPrefix({ status, method: req.method ?? '', path: req.url ?? '/', clientId, sessionId: '', nonce });
+      headers[ANSWER_HEADERS.signature] = sign('sha256', Buffer.concat([Buffer.from(prefix), bytes]), createPrivateKey(this.pki.caKeyPem)).toString('base64');
+    }
+    res.writeHead(status, headers);
+    res.end(bytes);
+  }
 }
 
 /** A loopback port that nothing listens on (bound then released). */

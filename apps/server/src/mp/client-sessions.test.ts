@@ -42,7 +42,7 @@ describe('ClientSessions', () => {
     const sessions = new ClientSessions({ nonces: new NonceCache() });
     const c = clientOf(sessions, 'client-a');
     const body = Buffer.from('{"waitSeconds":50,"acks":[]}');
-    assert.equal(sessions.verify(c.headers(body), 'POST', PATH, body), 'client-a');
+    assert.equal(sessions.verify(c.headers(body), 'POST', PATH, body).clientId, 'client-a');
     assert.equal(c.answer.expiresInSeconds, 3600);
   });
 
@@ -76,7 +76,7 @@ describe('ClientSessions', () => {
     const second = clientOf(sessions, 'client-a');
     const body = Buffer.from('{}');
     assert.throws(() => sessions.verify(first.headers(body), 'POST', PATH, body), code('E_SESSION_EXPIRED'));
-    assert.equal(sessions.verify(second.headers(body), 'POST', PATH, body), 'client-a');
+    assert.equal(sessions.verify(second.headers(body), 'POST', PATH, body).clientId, 'client-a');
     now += 60_000;
     assert.throws(() => sessions.verify(second.headers(body, { timestamp: String(now) }), 'POST', PATH, body), code('E_SESSION_EXPIRED'));
     assert.equal(sessions.size, 0, 'the expired session is dropped');

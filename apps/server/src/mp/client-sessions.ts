@@ -9,6 +9,7 @@ import {
   clientSessionKeyInfo,
   sessionMacPrefix,
 } from '@siteport/protocol';
+import type { AnswerAuth } from './answer-sealer.js';
 import type { NonceCache } from './nonce-cache.js';
 
 /** Options of {@link ClientSessions}. */
@@ -102,11 +103,12 @@ export class ClientSessions {
   }
 
   /**
-   * Authenticates a request by its session MAC and returns the client id. Refuses a missing or
-   * malformed header (`E_UNSIGNED`), an unknown, replaced or expired session (`E_SESSION_EXPIRED`),
-   * a wrong MAC (`E_BAD_SESSION_MAC`), a stale timestamp and a replayed nonce.
+   * Authenticates a request by its session MAC and returns the client id and how to authenticate
+   * the answer (with the same session key, decision 0092). Refuses a missing or malformed header
+   * (`E_UNSIGNED`), an unknown, replaced or expired session (`E_SESSION_EXPIRED`), a wrong MAC
+   * (`E_BAD_SESSION_MAC`), a stale timestamp and a replayed nonce.
    */
-  verify(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer): string {
+  verify(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer): { clientId: string; answer: AnswerAuth } {
     const clientId = header(headers, SIGNATURE_HEADERS.client);
     const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
     const nonce = header(headers, SIGNATURE_HEADERS.nonce);
@@ -136,7 +138,7 @@ export class ClientSessions {
       throw new SiteportError('E_STALE_REQUEST', 'the request timestamp is more than 5 minutes from the management point clock; fix the client clock');
     }
     if (freshness === 'replay') throw new SiteportError('E_REPLAY', 'this request was already received (replayed nonce); each request needs a new nonce');
-    return clientId;
+    return { clientId, answer: { kind: 'mac', key: session.key, request: { method, path, clientId, sessionId, nonce } } };
   }
 
   /** Ends a client's session (it was replaced by a newer registration or the client is gone). */

@@ -14,9 +14,10 @@ import {
   SiteportError,
   invalidField,
 } from '@siteport/protocol';
-import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
+import { parseJson, readBody, sendJson } from '../http/respond.js';
 import { ClientService } from '../services/client-service.js';
 import type { ActivityRecorder } from './activity-recorder.js';
+import type { AnswerSealer } from './answer-sealer.js';
 import type { ListenerMode, Protocol } from './listener-set.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RequestVerifier } from './request-verifier.js';
@@ -33,6 +34,8 @@ export interface MpContext {
   caFingerprint: string;
   clients: ClientService;
   verifier: RequestVerifier;
+  /** Authenticates every answer a client acts on (decision 0092). */
+  answers: AnswerSealer;
   policy: PolicyCache;
   activity: ActivityRecorder;
   /** The site's current client communication mode (read per request; changes apply at once). */
@@ -51,6 +54,7 @@ const invalid = invalidField;
  * The client-facing endpoints of a management point: CA, registration, client sessions, policy,
  * heartbeat, pre-flight reports. Registration and opening a session are Ed25519-signed; every
  * other client request is signed or carries the MAC of the client's session (decision 0062).
+ * Every answer to such a request carries the session MAC or the site's signature (decision 0092).
  */
 export function createMpHandler(ctx: MpContext) {
   const caBody: CaResponse = { siteCode: ctx.siteCode, caCertificate: ctx.caCertificate, fingerprint: ctx.caFingerprint };
@@ -85,7 +89,7 @@ export function createMpHandler(ctx: MpContext) {
         expect('GET');
         const client = await ctx.verifier.verifyClient(req.headers, method, url);
         ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address });
-        sendJson(res, 200, (await ctx.policy.current()).bytes);
+        ctx.answers.send(res, 200, (await ctx.policy.current()).bytes, client.answer);
         return;
       }
       case `${MP_PREFIX}/heartbeat`: {
@@ -109,7 +113,7 @@ export function createMpHandler(ctx: MpContext) {
           settingsVersion: (await ctx.policy.current()).policy.settingsVersion,
           observed: { port, protocol },
         };
-        sendJson(res, 200, response);
+        ctx.answers.send(res, 200, response, client.answer);
         return;
       }
       case `${MP_PREFIX}/probe-report`: {
@@ -119,7 +123,7 @@ export function createMpHandler(ctx: MpContext) {
         const body = parseJson(raw);
         if (!probeCheck.Check(body)) throw invalid('probe report', probeCheck.Errors(body));
         await ctx.recordProbe(client.id, body);
-        sendJson(res, 200, { recorded: body.results.length });
+        ctx.answers.send(res, 200, { recorded: body.results.length }, client.answer);
         return;
       }
       case CLIENT_SESSION_PATH: {
@@ -128,7 +132,7 @@ export function createMpHandler(ctx: MpContext) {
         const client = await ctx.verifier.verifySigned(req.headers, method, url, raw);
         const body = parseJson(raw);
         if (!sessionCheck.Check(body)) throw invalid('client session', sessionCheck.Errors(body));
-        sendJson(res, 200, ctx.verifier.sessions.open(client.id, body.publicKey));
+        ctx.answers.send(res, 200, ctx.verifier.sessions.open(client.id, body.publicKey), client.answer);
         return;
       }
       case `${MP_PREFIX}/register`: {
@@ -137,7 +141,7 @@ export function createMpHandler(ctx: MpContext) {
         const body = parseJson(raw);
         if (!registerCheck.Check(body)) throw invalid('registration', registerCheck.Errors(body));
         const key = ClientService.parsePublicKey(body.publicKey);
-        ctx.verifier.verifyRegistration(req.headers, method, url, raw, key);
+        const answer = ctx.verifier.verifyRegistration(req.headers, method, url, raw, key);
         const wanted = body.siteCode.toUpperCase();
         if (wanted !== 'AUTO' && wanted !== ctx.siteCode) {
           throw new SiteportError('E_SITE_MISMATCH', `this management point serves site ${ctx.siteCode}, not ${wanted}; check SMSSITECODE or SMSMP`);
@@ -148,7 +152,7 @@ export function createMpHandler(ctx: MpContext) {
         ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port }, 'client registered');
         ctx.onRegistered?.(record);
         const response: RegisterResponse = { clientId: record.id, siteCode: ctx.siteCode, policy: (await ctx.policy.current()).policy };
-        sendJson(res, 200, response);
+        ctx.answers.send(res, 200, response, answer);
         return;
       }
       default:
@@ -157,9 +161,10 @@ export function createMpHandler(ctx: MpContext) {
   }
 
   return (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): void => {
+    ctx.answers.stamp(res);
     route(req, res, protocol, port, mode).catch((error: unknown) => {
       if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'client request failed');
-      sendError(res, error);
+      ctx.answers.sendError(req, res, error);
     });
   };
 }

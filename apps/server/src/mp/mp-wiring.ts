@@ -16,8 +16,10 @@ import { WebApplications } from '../web/web-applications.js';
 import { WebHost } from '../web/web-host.js';
 import type { WebSiteRepository } from '../web/web-site-repository.js';
 import { ActivityRecorder } from './activity-recorder.js';
+import { AnswerSealer } from './answer-sealer.js';
 import { ClientSessions } from './client-sessions.js';
 import { ManagementPoint } from './management-point.js';
+import { MpEpoch } from './mp-epoch.js';
 import { createMpHandler } from './mp-handler.js';
 import { NonceCache } from './nonce-cache.js';
 import { PolicyCache } from './policy-cache.js';
@@ -32,6 +34,14 @@ export interface MpWiringDeps {
   tls: { cert: string; key: string };
   caCertificate: string;
   caFingerprint: string;
+  /** The site CA's private key (PEM): signs answers to signed client requests (decision 0092). */
+  caKey: string;
+  /**
+   * Whether an MP process of this site may have served clients before this one started (false only
+   * for the start that created the site): signed requests not bound to this process's epoch are then
+   * held back for the signature window (decision 0092).
+   */
+  restarted: boolean;
   sites: SiteRepository;
   ports: PortSettingsService;
   rollouts: RolloutRepository;
@@ -88,7 +98,9 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const nonces = new NonceCache();
   // One session store per MP process, for every client endpoint (decision 0062).
   const sessions = new ClientSessions({ nonces });
-  const verifier = new RequestVerifier(deps.clients, nonces, sessions);
+  const epoch = new MpEpoch({ restarted: deps.restarted });
+  const verifier = new RequestVerifier(deps.clients, nonces, sessions, epoch);
+  const answers = new AnswerSealer({ caKeyPem: deps.caKey, epoch });
   const prune = setInterval(() => {
     nonces.prune();
     sessions.prune();
@@ -101,6 +113,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     caFingerprint: deps.caFingerprint,
     clients: deps.clients,
     verifier,
+    answers,
     policy,
     activity,
     httpsOnly: () => httpsOnly,
@@ -117,6 +130,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     clients: deps.clients,
     clientRepo: deps.clientRepo,
     verifier,
+    answers,
     activity,
     ports,
     events,

@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   SESSION_HEADERS,
   SIGNATURE_HEADERS,
+  SIGNATURE_WINDOW_MS,
   canonicalRequest,
   clientSessionKeyInfo,
   isSiteportError,
@@ -12,6 +13,7 @@ import {
 } from '@siteport/protocol';
 import type { KnownClient } from '../services/client-service.js';
 import { ClientSessions } from './client-sessions.js';
+import { MpEpoch } from './mp-epoch.js';
 import { NonceCache } from './nonce-cache.js';
 import { RequestVerifier } from './request-verifier.js';
 
@@ -23,12 +25,12 @@ const BEAT = Buffer.from('{"settingsVersion":1,"agentState":"running","hostname"
 type Over = { timestamp?: string; nonce?: string; sessionId?: string; clientId?: string };
 
 /** A verifier over an in-memory client list, as one MP process holds it. */
-function mp(options: { ttlMs?: number; now?: () => number } = {}) {
+function mp(options: { ttlMs?: number; now?: () => number } = {}, epoch = new MpEpoch({ restarted: false })) {
   const known = new Map<string, KnownClient>();
   const nonces = new NonceCache();
   const sessions = new ClientSessions({ nonces, ...options });
-  const verifier = new RequestVerifier({ known: (id) => Promise.resolve(known.get(id)) }, nonces, sessions);
-  return { known, sessions, verifier };
+  const verifier = new RequestVerifier({ known: (id) => Promise.resolve(known.get(id)) }, nonces, sessions, epoch);
+  return { known, sessions, verifier, epoch };
 }
 
 /**
@@ -150,5 +152,50 @@ describe('RequestVerifier', () => {
     const body = Buffer.from('{}');
     await assert.rejects(server.verifier.verifySigned(a.mac('POST', '/mp/v1/notify/session', body), 'POST', '/mp/v1/notify/session', body), code('E_UNSIGNED'));
     assert.equal((await server.verifier.verifySigned(c.signed('POST', '/mp/v1/notify/session', body), 'POST', '/mp/v1/notify/session', body)).id, 'client-a');
+  });
+
+  it('returns how to authenticate the answer: with the session key for a MAC request, with the site signature for a signed one', async () => {
+    const server = mp();
+    const c = client(server, 'client-a');
+    const headers = c.signed('GET', POLICY, NONE);
+    const signed = (await server.verifier.verifyClient(headers, 'GET', POLICY)).answer;
+    assert.deepEqual(signed, { kind: 'signature', request: { method: 'GET', path: POLICY, clientId: 'client-a', sessionId: '', nonce: headers[SIGNATURE_HEADERS.nonce] } });
+    const a = c.openSession();
+    const macHeaders = a.mac('GET', POLICY, NONE);
+    const mac = (await server.verifier.verifyClient(macHeaders, 'GET', POLICY)).answer;
+    assert.equal(mac.kind, 'mac');
+    assert.deepEqual(mac.request, { method: 'GET', path: POLICY, clientId: 'client-a', sessionId: a.sessionId, nonce: macHeaders[SIGNATURE_HEADERS.nonce] });
+  });
+
+  it("refuses a signed request bound to another process's epoch (sent before a restart, or to another MP) and accepts one bound to its own", async () => {
+    const server = mp();
+    const c = client(server, 'client-a');
+    const random = () => randomBytes(16).toString('base64url');
+    const elsewhere = new MpEpoch({ restarted: false });
+    await assert.rejects(server.verifier.verifyClient(c.signed('GET', POLICY, NONE, { nonce: `${elsewhere.id}${random()}` }), 'GET', POLICY), code('E_MP_EPOCH'));
+    assert.equal((await server.verifier.verifyClient(c.signed('GET', POLICY, NONE, { nonce: `${server.epoch.id}${random()}` }), 'GET', POLICY)).id, 'client-a');
+  });
+
+  it('after a restart, takes an unbound signed request only once its timestamp is a full window past the start; the start that created the site takes it at once', async () => {
+    const startedAt = Date.now();
+    const restarted = mp({}, new MpEpoch({ restarted: true, startedAt }));
+    const c = client(restarted, 'client-a');
+    await assert.rejects(restarted.verifier.verifyClient(c.signed('GET', POLICY, NONE, { timestamp: String(startedAt - 1000) }), 'GET', POLICY), code('E_MP_EPOCH'));
+    await assert.rejects(restarted.verifier.verifyClient(c.signed('GET', POLICY, NONE), 'GET', POLICY), code('E_MP_EPOCH'));
+    const later = mp({}, new MpEpoch({ restarted: true, startedAt: Date.now() - SIGNATURE_WINDOW_MS }));
+    assert.equal((await later.verifier.verifyClient(client(later, 'client-a').signed('GET', POLICY, NONE), 'GET', POLICY)).id, 'client-a');
+    const fresh = mp({}, new MpEpoch({ restarted: false, startedAt }));
+    assert.equal((await fresh.verifier.verifyClient(client(fresh, 'client-a').signed('GET', POLICY, NONE), 'GET', POLICY)).id, 'client-a');
+  });
+
+  it('checks the epoch of session openings too, but not of session MACs (a session ends with its process)', async () => {
+    const server = mp({}, new MpEpoch({ restarted: true }));
+    const c = client(server, 'client-a');
+    const body = Buffer.from('{}');
+    await assert.rejects(server.verifier.verifySigned(c.signed('POST', '/mp/v1/notify/session', body), 'POST', '/mp/v1/notify/session', body), code('E_MP_EPOCH'));
+    const nonce = `${server.epoch.id}${randomBytes(16).toString('base64url')}`;
+    assert.equal((await server.verifier.verifySigned(c.signed('POST', '/mp/v1/notify/session', body, { nonce }), 'POST', '/mp/v1/notify/session', body)).id, 'client-a');
+    const a = c.openSession();
+    assert.equal((await server.verifier.verifyClient(a.mac('GET', POLICY, NONE), 'GET', POLICY)).id, 'client-a');
   });
 });

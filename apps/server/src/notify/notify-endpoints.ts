@@ -10,8 +10,9 @@ import {
   SiteportError,
   invalidField,
 } from '@siteport/protocol';
-import { parseJson, readBody, sendError, sendJson } from '../http/respond.js';
+import { parseJson, readBody } from '../http/respond.js';
 import type { ActivityRecorder } from '../mp/activity-recorder.js';
+import type { AnswerSealer } from '../mp/answer-sealer.js';
 import type { EndpointHandler, Protocol } from '../mp/listener-set.js';
 import type { RequestVerifier } from '../mp/request-verifier.js';
 import type { InterfaceRepository } from '../repositories/interface-repository.js';
@@ -32,6 +33,8 @@ export interface NotifyEndpointsContext {
   hub: NotificationHub;
   /** The MP process's verifier: a poll and an inventory report are signed or carry a client session's MAC. */
   verifier: RequestVerifier;
+  /** Authenticates the answers (a poll answer carries actions the agent runs; decision 0092). */
+  answers: AnswerSealer;
   activity: ActivityRecorder;
   interfaces: InterfaceRepository;
   httpsOnly: () => boolean;
@@ -59,7 +62,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
   async function poll(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
     const url = req.url ?? POLL_PATH;
     const raw = await readBody(req);
-    const clientId = (await ctx.verifier.verifyClient(req.headers, 'POST', url, raw)).id;
+    const { id: clientId, answer: auth } = await ctx.verifier.verifyClient(req.headers, 'POST', url, raw);
     const body = parseJson(raw);
     if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
     pollActivity.seen(clientId, port, protocol, req.socket.remoteAddress ?? '');
@@ -71,7 +74,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
       if (done) return;
       done = true;
       wait.deadline?.cancel();
-      if (!res.destroyed) sendJson(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds));
+      if (!res.destroyed) ctx.answers.send(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds), auth);
     };
     const waiting = ctx.hub.poll(clientId, { answer });
     if (done) return;
@@ -101,7 +104,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     await ctx.interfaces.replace(client.id, body.interfaces, at);
     ctx.activity.record({ id: client.id, at, port, protocol, address: req.socket.remoteAddress ?? '' });
     ctx.hub.seen(client.id);
-    sendJson(res, 200, { stored: body.interfaces.length });
+    ctx.answers.send(res, 200, { stored: body.interfaces.length }, client.answer);
   }
 
   return (req, res, protocol, port, mode) => {
@@ -111,6 +114,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
       inner(req, res, protocol, port, mode);
       return;
     }
+    ctx.answers.stamp(res);
     const run = async (): Promise<void> => {
       if (protocol === 'http' && ctx.httpsOnly()) {
         throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
@@ -120,7 +124,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     };
     run().catch((error: unknown) => {
       if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'notification request failed');
-      sendError(res, error);
+      ctx.answers.sendError(req, res, error);
     });
   };
 }

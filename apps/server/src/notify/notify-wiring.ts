@@ -1,6 +1,7 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
 import type { ActivityRecorder } from '../mp/activity-recorder.js';
+import type { AnswerSealer } from '../mp/answer-sealer.js';
 import type { EndpointHandler } from '../mp/listener-set.js';
 import type { ListenerLimits } from '../net/listener-limits.js';
 import type { RequestVerifier } from '../mp/request-verifier.js';
@@ -39,6 +40,8 @@ export function createNotifyParts(deps: {
   clientRepo: ClientRepository;
   /** The MP process's verifier (with its client sessions), shared with the MP handler. */
   verifier: RequestVerifier;
+  /** The MP process's answer authentication, shared with the MP handler. */
+  answers: AnswerSealer;
   activity: ActivityRecorder;
   ports: PortSettingsService;
   events: SiteEvents;
@@ -78,6 +81,7 @@ export function createNotifyParts(deps: {
   const handler = withNotifyEndpoints(deps.mpHandler, {
     hub,
     verifier: deps.verifier,
+    answers: deps.answers,
     activity: deps.activity,
     interfaces,
     httpsOnly: deps.httpsOnly,

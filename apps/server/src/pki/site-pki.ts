@@ -20,6 +20,8 @@ const RENEW_BEFORE_DAYS = 30;
 export interface SitePki {
   caCertificate: string;
   caFingerprint: string;
+  /** The site CA's private key (PEM): management points sign answers with it (decision 0092). */
+  caPrivateKey: string;
   certificate: string;
   privateKey: string;
 }
@@ -147,7 +149,7 @@ async function withCertificate(
     certPem = issued.cert;
     keyPem = issued.key;
   }
-  return { caCertificate: caPem, caFingerprint: certificateFingerprint(caPem), certificate: certPem, privateKey: keyPem };
+  return { caCertificate: caPem, caFingerprint: certificateFingerprint(caPem), caPrivateKey: caKeyPem, certificate: certPem, privateKey: keyPem };
 }
 
 /**

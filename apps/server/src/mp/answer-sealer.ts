@@ -1,0 +1,112 @@
+import { createHmac, createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ANSWER_HEADERS,
+  type AnswerParts,
+  EPOCH_HEADER,
+  SESSION_HEADERS,
+  SIGNATURE_HEADERS,
+  SiteportError,
+  answerPrefix,
+  httpStatusOf,
+} from '@siteport/protocol';
+import type { MpEpoch } from './mp-epoch.js';
+
+/** The request an answer belongs to (everything of {@link AnswerParts} but the status). */
+export type AnswerRequest = Omit<AnswerParts, 'status'>;
+
+/**
+ * How the answer to an authenticated request is authenticated (decision 0092): with the MAC of the
+ * session the request was MAC'd with, or with the site's signature when the request was signed.
+ */
+export type AnswerAuth =
+  { kind: 'mac'; key: Buffer; request: AnswerRequest } | { kind: 'signature'; request: AnswerRequest };
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
+}
+
+/**
+ * Authenticates the answers of one management point process, so an agent can tell them from
+ * answers forged on the way (decision 0092): an HMAC with the session key of a MAC'd request (a
+ * few µs over bytes that are often cached), an ECDSA signature with the site CA's key for a signed
+ * one (registration and session opening; ~40 µs beside the ~100 µs of checking the request), and
+ * the epoch of the process on every answer.
+ */
+export class AnswerSealer {
+  private readonly siteKey: KeyObject;
+  private readonly epoch: string;
+
+  constructor(options: { caKeyPem: string; epoch: MpEpoch }) {
+    this.siteKey = createPrivateKey(options.caKeyPem);
+    this.epoch = options.epoch.id;
+  }
+
+  /** Names this process's epoch on an answer; call before anything is written. */
+  stamp(res: ServerResponse): void {
+    res.setHeader(EPOCH_HEADER, this.epoch);
+  }
+
+  /** The header that authenticates an answer of `status` with these exact body bytes. */
+  seal(auth: AnswerAuth, status: number, body: Buffer): [string, string] {
+    const prefix = answerPrefix({ ...auth.request, status });
+    if (auth.kind === 'mac') {
+      return [ANSWER_HEADERS.mac, createHmac('sha256', auth.key).update(prefix).update(body).digest('base64url')];
+    }
+    return [
+      ANSWER_HEADERS.signature,
+      sign('sha256', Buffer.concat([Buffer.from(prefix), body]), this.siteKey).toString('base64'),
+    ];
+  }
+
+  /** Sends a JSON answer (or pre-serialised JSON bytes) with its MAC or signature. */
+  send(res: ServerResponse, status: number, body: unknown, auth: AnswerAuth): void {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    const [name, value] = this.seal(auth, status, bytes);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': bytes.length,
+      [name]: value,
+    });
+    res.end(bytes);
+  }
+
+  /**
+   * Sends an error answer. `E_UNKNOWN_CLIENT` makes an agent drop its client id and register again,
+   * so it is signed (bound to the request's nonce) whenever the request named a client and a
+   * nonce; other errors only make an agent retry, and are sent as they are.
+   */
+  sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const known =
+      error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const request = known.code === 'E_UNKNOWN_CLIENT' ? answerRequestOf(req) : undefined;
+    const body = Buffer.from(JSON.stringify(known.toBody()));
+    const status = httpStatusOf(known.code);
+    const sealed = request === undefined ? undefined : this.seal({ kind: 'signature', request }, status, body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': body.length,
+      ...(sealed === undefined ? {} : { [sealed[0]]: sealed[1] }),
+    });
+    res.end(body);
+  }
+}
+
+/** The request parts an answer is bound to, read from a request's authentication headers (undefined without them). */
+export function answerRequestOf(req: IncomingMessage): AnswerRequest | undefined {
+  const clientId = header(req.headers, SIGNATURE_HEADERS.client);
+  const nonce = header(req.headers, SIGNATURE_HEADERS.nonce);
+  if (clientId === undefined || nonce === undefined) return undefined;
+  return {
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    clientId,
+    sessionId: header(req.headers, SESSION_HEADERS.session) ?? '',
+    nonce,
+  };
+}
