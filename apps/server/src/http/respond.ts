@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SiteportError, httpStatusOf } from '@siteport/protocol';
+import { type ErrorCode, SiteportError, httpStatusOf } from '@siteport/protocol';
 
 /** Largest request body siteport's HTTP surfaces accept. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -11,10 +11,11 @@ const LINGER = { ms: 2000, bytes: 1024 * 1024 };
 /** Requests whose body was refused unread: their answer closes the connection. */
 const abandoned = new WeakSet<IncomingMessage>();
 
-/** Sends a JSON body (or pre-serialised JSON bytes) with its length. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends a JSON body (or pre-serialised JSON bytes) with its length, and any extra headers. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': bytes.length,
     ...(abandoned.has(res.req) ? { connection: 'close' } : {}),
@@ -22,21 +23,39 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(bytes);
 }
 
+/** An error as it goes on the wire: its status, its `{"error":{code,message}}` bytes and its headers. */
+export interface ErrorAnswer {
+  code: ErrorCode;
+  status: number;
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
 /**
- * Sends an error as `{"error":{code,message}}` with the status from the error-code table: the one
- * place an error becomes an HTTP status. Anything that is not a SiteportError is reported as
- * E_INTERNAL (after the caller has logged it).
+ * The answer for an error, with the status from the error-code table: the one place an error
+ * becomes an HTTP status. Anything that is not a SiteportError is reported as E_INTERNAL (after
+ * the caller has logged it). A code that says "not now" (429, 503) carries how long to wait, as
+ * the Retry-After header.
  */
-export function sendError(res: ServerResponse, error: unknown): void {
+export function errorAnswer(error: unknown): ErrorAnswer {
   const known = error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
+  const retryAfter = known.details?.retryAfterSeconds;
+  return {
+    code: known.code,
+    status: httpStatusOf(known.code),
+    body: Buffer.from(JSON.stringify(known.toBody())),
+    headers: typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
+  };
+}
+
+/** Sends an error (see {@link errorAnswer}); once an answer has started, the connection is cut instead. */
+export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  // A code that says "not now" (429, 503) carries how long to wait; it becomes the Retry-After header.
-  const retryAfter = known.details?.retryAfterSeconds;
-  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
-  sendJson(res, httpStatusOf(known.code), known.toBody());
+  const answer = errorAnswer(error);
+  sendJson(res, answer.status, answer.body, answer.headers);
 }
 
 /**

@@ -6,11 +6,14 @@ import {
   EPOCH_HEADER,
   SESSION_HEADERS,
   SIGNATURE_HEADERS,
-  SiteportError,
+  type ErrorCode,
   answerPrefix,
-  httpStatusOf,
 } from '@siteport/protocol';
+import { errorAnswer, sendJson } from '../http/respond.js';
 import type { MpEpoch } from './mp-epoch.js';
+
+/** Errors that change what an agent does with its identity; their answers are signed (decision 0092). */
+export const SIGNED_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_UNKNOWN_CLIENT']);
 
 /** The request an answer belongs to (everything of {@link AnswerParts} but the status). */
 export type AnswerRequest = Omit<AnswerParts, 'status'>;
@@ -64,36 +67,24 @@ export class AnswerSealer {
   send(res: ServerResponse, status: number, body: unknown, auth: AnswerAuth): void {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     const [name, value] = this.seal(auth, status, bytes);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': bytes.length,
-      [name]: value,
-    });
-    res.end(bytes);
+    sendJson(res, status, bytes, { [name]: value });
   }
 
   /**
-   * Sends an error answer. `E_UNKNOWN_CLIENT` makes an agent drop its client id and register again,
-   * so it is signed (bound to the request's nonce) whenever the request named a client and a
-   * nonce; other errors only make an agent retry, and are sent as they are.
+   * Sends an error answer. An error that changes what an agent does with its identity
+   * ({@link SIGNED_ERRORS}: register again, wait for approval, stop as blocked or retired) is
+   * signed, bound to the request's nonce, whenever the request named a client and a nonce; other
+   * errors only make an agent retry, and are sent as they are.
    */
   sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const known =
-      error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const request = known.code === 'E_UNKNOWN_CLIENT' ? answerRequestOf(req) : undefined;
-    const body = Buffer.from(JSON.stringify(known.toBody()));
-    const status = httpStatusOf(known.code);
-    const sealed = request === undefined ? undefined : this.seal({ kind: 'signature', request }, status, body);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': body.length,
-      ...(sealed === undefined ? {} : { [sealed[0]]: sealed[1] }),
-    });
-    res.end(body);
+    const answer = errorAnswer(error);
+    const request = SIGNED_ERRORS.has(answer.code) ? answerRequestOf(req) : undefined;
+    const sealed = request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
+    sendJson(res, answer.status, answer.body, sealed === undefined ? answer.headers : { ...answer.headers, [sealed[0]]: sealed[1] });
   }
 }
 
