@@ -7,9 +7,23 @@ import type { DiscoveryStatus } from './discovery/discovery-status.js';
  * - `starting` → `registering` (no client id yet) or `running` (first cycle succeeded)
  * - `registering` → `running` (registered) or `unreachable`
  * - `running` ⇄ `unreachable` (no MP answered on any endpoint / one answered again)
+ * - `registering` → `waiting-approval` (the site keeps new clients pending until an administrator
+ *   approves them; the agent checks its registration again with its backoff) → `running`
+ * - any → `blocked` or `retired` (the site refuses this client; checked again every interval) →
+ *   `running` once unblocked
  * - any of the above → `stopping` (stop(), SIGTERM, SIGINT) → `stopped`
  */
-export type AgentState = 'idle' | 'starting' | 'registering' | 'running' | 'unreachable' | 'stopping' | 'stopped';
+export type AgentState =
+  | 'idle'
+  | 'starting'
+  | 'registering'
+  | 'waiting-approval'
+  | 'running'
+  | 'unreachable'
+  | 'blocked'
+  | 'retired'
+  | 'stopping'
+  | 'stopped';
 
 /** The endpoint that last answered, as `siteport client status` shows it (SPEC S2, §4). */
 export interface LastContact {

@@ -51,6 +51,12 @@ export interface ServerOptions {
   readonly notifyOfflineSeconds: number;
   /** MP registry: heartbeat interval and the silence after which an MP process is dead. @default 5000, 15000 ms */
   readonly registryTiming: RegistryTiming;
+  /**
+   * Per-source limits of each MP process (decision 0095): registrations and client session
+   * openings one source address (an IPv6 /64) may make a minute, in bursts of as many; 0 = no
+   * limit. @default 60 registrations, 600 session openings
+   */
+  readonly sourceLimits: { readonly registrationsPerMinute: number; readonly sessionsPerMinute: number };
 }
 
 /** How a secondary site server reaches its primary. */
@@ -96,6 +102,8 @@ export type ServerOptionsInput = Partial<{
   role: string;
   mpHeartbeatMs: number;
   mpStaleMs: number;
+  registrationsPerSource: number | string;
+  sessionsPerSource: number | string;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -137,6 +145,15 @@ function seconds(name: string, value: number | string | undefined, fallback: num
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > 86400) {
     throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function perMinute(name: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -221,6 +238,10 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
     registryTiming: registryTiming(input),
+    sourceLimits: Object.freeze({
+      registrationsPerMinute: perMinute('registrations-per-source', input.registrationsPerSource, 60),
+      sessionsPerMinute: perMinute('sessions-per-source', input.sessionsPerSource, 600),
+    }),
   };
   return Object.freeze(options);
 }

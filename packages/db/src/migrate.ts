@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-directory.js';
 import * as m0006 from './migrations/0006-hierarchy-web-sites.js';
 import * as m0007 from './migrations/0007-console-users.js';
 import * as m0008 from './migrations/0008-management-points.js';
+import * as m0010 from './migrations/0010-client-registration.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006-hierarchy-web-sites': m0006,
   '0007-console-users': m0007,
   '0008-management-points': m0008,
+  '0010-client-registration': m0010,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

@@ -82,6 +82,14 @@ export const ERROR_CODES = {
   E_SESSION: { status: 401, summary: 'The console session is missing, expired or signed out.' },
   E_USER_EXISTS: { status: 409, summary: 'A console account of that name already exists.' },
   E_PASSWORD: { status: 400, summary: 'A console password is too short or too long.' },
+  E_RATE_LIMITED: { status: 429, summary: 'Too many registrations or session openings from one source address; retry after the Retry-After seconds.' },
+  E_CLIENT_PENDING: { status: 403, summary: 'The client is registered but waits for an administrator to approve it (registration mode approve-new).' },
+  E_CLIENT_BLOCKED: { status: 403, summary: 'An administrator blocked the client: every request and its notification channel are refused until it is unblocked.' },
+  E_CLIENT_RETIRED: { status: 403, summary: 'The client was retired: its key is no longer accepted; the machine registers again only with a new identity.' },
+  E_REGISTRATION_TOKEN_REQUIRED: { status: 403, summary: 'The site registers new clients only with a registration token (SMSREGTOKEN).' },
+  E_REGISTRATION_TOKEN: { status: 403, summary: 'The registration token is unknown, expired, used up, revoked or for another site.' },
+  E_CLIENT_STATE: { status: 409, summary: 'The client is not in a state that allows this action (e.g. approving an active client).' },
+  E_TOKEN_NOT_FOUND: { status: 404, summary: 'No such registration token.' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -23,3 +23,4 @@ export * from './firewall/firewall-rules.js';
 export * from './notify/index.js';
 export * from './wire/console-messages.js';
 export * from './wire/management-point-messages.js';
+export * from './wire/registration-messages.js';

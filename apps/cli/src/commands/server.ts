@@ -27,6 +27,8 @@ interface ServerFlags {
   parentWait?: string;
   notifyKeepalive?: string;
   notifyOfflineAfter?: string;
+  registrationsPerSource?: string;
+  sessionsPerSource?: string;
 }
 
 /** What an MP process prints once it is up. */
@@ -97,6 +99,8 @@ export function register(program: Command): void {
     .option('--parent-wait <seconds>', 'how long the primary may hold each sync long poll (1–55)', undefined)
     .option('--notify-keepalive <seconds>', 'how often agents ping on the notification channel (default 60)')
     .option('--notify-offline-after <seconds>', 'a client silent on its channel or long-poll this long is offline (default 300)')
+    .option('--registrations-per-source <n>', 'registrations one source address (IPv6: /64) may make a minute at each MP, in bursts of as many; 0 = no limit (default 60)')
+    .option('--sessions-per-source <n>', 'client session openings one source address may make a minute at each MP; 0 = no limit (default 600)')
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { MpServer, SiteServer } = await import('@siteport/server');
@@ -125,6 +129,8 @@ export function register(program: Command): void {
         ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
         ...(flags.notifyKeepalive === undefined ? {} : { notifyKeepAliveSeconds: flags.notifyKeepalive }),
         ...(flags.notifyOfflineAfter === undefined ? {} : { notifyOfflineSeconds: flags.notifyOfflineAfter }),
+        ...(flags.registrationsPerSource === undefined ? {} : { registrationsPerSource: flags.registrationsPerSource }),
+        ...(flags.sessionsPerSource === undefined ? {} : { sessionsPerSource: flags.sessionsPerSource }),
       };
       if (flags.role === 'mp') {
         const mp = await MpServer.start(input);

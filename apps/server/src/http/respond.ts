@@ -22,6 +22,9 @@ export function sendError(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
+  // A rate-limited client is told when to come back (RFC 9110 §10.2.3); honest agents wait that long.
+  const retryAfter = known.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
   sendJson(res, httpStatusOf(known.code), known.toBody());
 }
 

@@ -29,4 +29,6 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'console_sessions', key: ['id_hash'] },
   { name: 'management_points', key: ['id'] },
   { name: 'site_events', key: ['seq'] },
+  { name: 'registration_settings', key: ['site_code'] },
+  { name: 'registration_tokens', key: ['id'] },
 ]);

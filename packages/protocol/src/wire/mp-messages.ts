@@ -19,6 +19,8 @@ export const RegisterRequest = Type.Object({
   publicKey: Type.String({ description: 'Ed25519 public key, SPKI PEM', maxLength: 1024 }),
   category: CLIENT_CATEGORIES,
   agentVersion: Type.String({ maxLength: 64 }),
+  /** A registration token (setup property SMSREGTOKEN), for sites that register with tokens (decision 0095). */
+  registrationToken: Type.Optional(Type.String({ maxLength: 128 })),
 });
 export type RegisterRequest = Static<typeof RegisterRequest>;
 
