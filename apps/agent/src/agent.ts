@@ -259,14 +259,13 @@ export class Agent {
   }
 
   /**
-   * How long to wait after a failed cycle: the doubling backoff capped at the interval; a whole
-   * interval when the site refuses this client (blocked, retired); at least the site's
-   * Retry-After, with up to a fifth more at random so a rate-limited crowd does not come back at
-   * once (decision 0095).
+   * How long to wait after a failed cycle: the doubling backoff capped at the interval (a
+   * pending, blocked or retired client too: it asks once an interval once the backoff is there);
+   * at least the site's Retry-After, with up to a fifth more at random so a rate-limited crowd
+   * does not come back at once (decision 0095).
    */
   private retryDelay(failure: SiteportError, failures: number): number {
     const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(failures - 1, 20), this.interval());
-    if (failure.code === 'E_CLIENT_BLOCKED' || failure.code === 'E_CLIENT_RETIRED') return this.interval();
     const retryAfter = failure.details?.retryAfterSeconds;
     if (failure.code !== 'E_RATE_LIMITED' || typeof retryAfter !== 'number' || !(retryAfter > 0)) return backoff;
     const wait = Math.min(retryAfter, 3600) * 1000;
