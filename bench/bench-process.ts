@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { NO_SOURCE_LIMITS } from './no-source-limits.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const BARE_TLS = fileURLToPath(new URL('./bare-tls-server.mjs', import.meta.url));
@@ -102,7 +103,7 @@ export interface SiteServerProcess {
 export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {
   const child = spawn(
     process.execPath,
-    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'info', ...extra],
+    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'info', ...NO_SOURCE_LIMITS, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Logs (stderr): `action sent` lines are kept, warnings and errors passed on, the rest dropped.

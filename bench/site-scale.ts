@@ -12,6 +12,7 @@ import { startPostgres } from '../test-support/postgres.js';
 import { cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
 import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
+import { NO_SOURCE_LIMITS } from './no-source-limits.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
@@ -87,7 +88,7 @@ function sumOf(pids: readonly number[], of: (pid: number) => number): number {
 function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn'],
+    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn', ...NO_SOURCE_LIMITS],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return waitOutput(child, /client communication mode/, 120_000).then(() => child);
