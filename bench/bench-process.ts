@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { FLEET_SOURCE_FLAGS } from './fleet-source-flags.js';
+export { FLEET_SOURCE_FLAGS };
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const BARE_TLS = fileURLToPath(new URL('./bare-tls-server.mjs', import.meta.url));
@@ -97,13 +99,6 @@ export interface SiteServerProcess {
   https: number;
   notification: number;
 }
-
-/**
- * A simulated fleet worker holds up to 10,000 clients on one loopback source address, where a real
- * site's clients each come from their own: the per-source connection cap is lifted for the
- * benchmarks' servers (decision 0091).
- */
-export const FLEET_SOURCE_FLAGS: readonly string[] = ['--max-connections-per-source', '20000'];
 
 /** Starts `siteport server` on free loopback ports in `dir`. */
 export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {

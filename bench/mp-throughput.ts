@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startPostgres } from '../test-support/postgres.js';
 import { SimulatedClient } from './fleet-signer.js';
+import { FLEET_SOURCE_FLAGS } from './fleet-source-flags.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
@@ -70,7 +71,7 @@ export async function mpThroughput(options: { seconds: number; connections: numb
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
   const pg = options.postgres === true ? await startPostgres() : undefined;
   const dbFlags = pg === undefined ? [] : ['--db', await pg.createDatabase('throughput')];
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...FLEET_SOURCE_FLAGS], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const children: ChildProcess[] = [server];

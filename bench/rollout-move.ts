@@ -8,6 +8,7 @@ import type { PortChangeResult, PortsView, RolloutView } from '@siteport/protoco
 import { startPostgres, type TestPostgres } from '../test-support/postgres.js';
 import { SimulatedFleet } from './simulated-fleet.js';
 import { freeLowPort, stopProcess, waitOutput } from './bench-process.js';
+import { FLEET_SOURCE_FLAGS } from './fleet-source-flags.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 
@@ -45,7 +46,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
   const portFlags = pg === undefined ? ['--http-port', '0', '--https-port', '0', '--notification-port', '0'] : ['--http-port', String(await freeLowPort()), '--https-port', String(await freeLowPort()), '--notification-port', String(await freeLowPort())];
   const server = spawn(
     process.execPath,
-    [SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', ...portFlags, '--bind', hosts[0]!, '--public-host', hosts[0]!, '--policy-interval', String(intervalSeconds), '--log-level', 'warn'],
+    [SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', ...portFlags, '--bind', hosts[0]!, '--public-host', hosts[0]!, '--policy-interval', String(intervalSeconds), '--log-level', 'warn', ...FLEET_SOURCE_FLAGS],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const others: ReturnType<typeof spawn>[] = [];
@@ -60,7 +61,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
       server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
     for (const host of hosts.slice(1)) {
-      const mp = spawn(process.execPath, [SITEPORT, 'server', '--role', 'mp', '--data', dir, ...dbFlags, '--bind', host, '--public-host', host, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const mp = spawn(process.execPath, [SITEPORT, 'server', '--role', 'mp', '--data', dir, ...dbFlags, '--bind', host, '--public-host', host, '--log-level', 'warn', ...FLEET_SOURCE_FLAGS], { stdio: ['ignore', 'pipe', 'inherit'] });
       others.push(mp);
       await waitOutput(mp, /client communication mode/);
     }

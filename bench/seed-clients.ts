@@ -56,6 +56,8 @@ export async function seedClients(
       settings_version: 0,
       agent_state: 'running',
       state_dir: null,
+      status: 'active',
+      status_changed_at: null,
     });
     // The JWK fields from the DER encodings (RFC 8410: the key bytes end both): Node 20 here hangs
     // in a futex wait after some thousands of `export({ format: 'jwk' })` calls on Ed25519 keys.

@@ -32,8 +32,8 @@ export class TestMpClient {
 /** One raw HTTP(S) request; resolves with status and parsed JSON. */
 export function call(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: string } = {},
-): Promise<{ status: number; body: any }> {
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: string; localAddress?: string } = {},
+): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -43,6 +43,7 @@ export function call(
         method: options.method ?? 'GET',
         headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
         ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         agent: false,
       },
       (res) => {
@@ -50,7 +51,7 @@ export function call(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text), headers: res.headers });
         });
       },
     );

@@ -7,6 +7,10 @@ import type { DiscoveryStatus } from './discovery/discovery-status.js';
  * - `starting` → `registering` (no client id yet) or `running` (first cycle succeeded)
  * - `registering` → `running` (registered) or `unreachable`
  * - `running` ⇄ `unreachable` (no MP answered on any endpoint / one answered again)
+ * - `registering` → `waiting-approval` (the site keeps new clients pending until an administrator
+ *   approves them; the agent checks its registration again with its backoff) → `running`
+ * - any → `blocked` or `retired` (the site refuses this client; checked again every interval) →
+ *   `running` once unblocked
  * - any of the above → `stopping` (stop(), SIGTERM, SIGINT) → `stopped`
  *
  * The names are protocol's AGENT_STATES: heartbeats report them and the MP accepts no other.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
+import { type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { initialAgentStatus } from './agent-status.js';
@@ -19,6 +19,14 @@ import { collectInterfaces } from './notify/inventory.js';
 import { reportInventory } from './notify/inventory-report.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
+
+/** The agent state that shows why the site refuses this client. */
+const REFUSED_STATES: Partial<Record<ErrorCode, AgentState>> = {
+  E_MP_UNREACHABLE: 'unreachable',
+  E_CLIENT_PENDING: 'waiting-approval',
+  E_CLIENT_BLOCKED: 'blocked',
+  E_CLIENT_RETIRED: 'retired',
+};
 
 /**
  * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
@@ -244,11 +252,26 @@ export class Agent {
           : new SiteportError('E_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
         this.recordError(failure);
         failures += 1;
-        delay = Math.min(this.options.retryBaseMs * 2 ** Math.min(failures - 1, 20), this.interval());
-        if (failure.code === 'E_MP_UNREACHABLE') this.setState('unreachable');
+        delay = this.retryDelay(failure, failures);
+        const state = REFUSED_STATES[failure.code];
+        if (state !== undefined) this.setState(state);
         this.log.warn({ code: failure.code, retryInMs: delay }, failure.message);
       }
     }
+  }
+
+  /**
+   * How long to wait after a failed cycle: the doubling backoff capped at the interval (a
+   * pending, blocked or retired client too: it asks once an interval once the backoff is there);
+   * at least the site's Retry-After, with up to a fifth more at random so a rate-limited crowd
+   * does not come back at once (decision 0095).
+   */
+  private retryDelay(failure: SiteportError, failures: number): number {
+    const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(failures - 1, 20), this.interval());
+    const retryAfter = failure.details?.retryAfterSeconds;
+    if (failure.code !== 'E_RATE_LIMITED' || typeof retryAfter !== 'number' || !(retryAfter > 0)) return backoff;
+    const wait = Math.min(retryAfter, 3600) * 1000;
+    return Math.max(backoff, Math.round(wait * (1 + Math.random() / 5)));
   }
 
   private interval(): number {
@@ -336,9 +359,11 @@ export class Agent {
   }
 
   private async register(): Promise<void> {
-    this.setState('registering');
+    // A pending client keeps showing that it waits; checking again is part of waiting.
+    if (this.current !== 'waiting-approval') this.setState('registering');
     const config = this.requireConfig();
     const key = this.requireKey();
+    const token = config.registrationToken ?? null;
     const response = await this.client.register(
       {
         siteCode: config.siteCode,
@@ -346,10 +371,12 @@ export class Agent {
         publicKey: key.publicKeyPem,
         category: config.category,
         agentVersion: AGENT_VERSION,
+        ...(token === null ? {} : { registrationToken: token }),
       },
       key,
     );
-    const registered = { ...config, clientId: response.clientId, siteCode: response.siteCode };
+    // Registered: the token is spent (or was not needed); re-registrations of this key need none.
+    const registered = { ...config, clientId: response.clientId, siteCode: response.siteCode, registrationToken: null };
     this.saveConfig(applyPolicy(registered, response.policy).config);
     this.status.lastPolicyAt = new Date().toISOString();
     this.log.info({ clientId: response.clientId, siteCode: response.siteCode }, 'registered');

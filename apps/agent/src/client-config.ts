@@ -37,6 +37,8 @@ export interface ClientConfig {
   directory?: ClientDirectory | null;
   /** DNS domain whose `_siteport-mp._tcp` SRV record names management points (last discovery step). */
   dnsDomain?: string | null;
+  /** SMSREGTOKEN: sent with the registration, removed once the site registered this client (decision 0095). */
+  registrationToken?: string | null;
 }
 
 /** The request ports of a client, as port switch and policy change them. */
@@ -89,5 +91,6 @@ export function clientConfigProblem(value: unknown): string | null {
   const directory = clientDirectoryProblem(c.directory);
   if (directory !== null) return directory;
   if (c.dnsDomain !== undefined && c.dnsDomain !== null && typeof c.dnsDomain !== 'string') return 'dnsDomain is invalid';
+  if (c.registrationToken !== undefined && c.registrationToken !== null && typeof c.registrationToken !== 'string') return 'registrationToken is invalid';
   return null;
 }

@@ -20,12 +20,15 @@ export interface SetupOptions {
   directory?: { settings: ClientDirectory; password: string | null };
   /** DNS domain for the `_siteport-mp._tcp` SRV lookup. */
   dnsDomain?: string;
+  /** Create a new identity key even if one is installed (a retired client registers anew). @default false */
+  newIdentity?: boolean;
 }
 
 /**
  * Installs or reconfigures a client (the seed's client setup, SPEC S9). Properties are validated
  * before anything is written. A reinstall keeps the identity key and client id unless the site
- * code changes; it always takes the ports from the properties and re-adopts the next site policy.
+ * code changes or `newIdentity` asks for a new one; it always takes the ports from the properties
+ * and re-adopts the next site policy.
  */
 export function runSetup(options: SetupOptions): ClientConfig {
   const props = parseSetupProperties(splitSetupProperties(options.properties));
@@ -35,7 +38,7 @@ export function runSetup(options: SetupOptions): ClientConfig {
   const store = new StateStore(options.stateDir);
   const previous = readPrevious(store);
   const siteChanged = previous !== null && props.siteCode !== 'AUTO' && props.siteCode !== previous.siteCode;
-  const keepIdentity = previous !== null && !siteChanged && store.readText('key') !== undefined;
+  const keepIdentity = previous !== null && !siteChanged && options.newIdentity !== true && store.readText('key') !== undefined;
 
   store.ensureDir();
   if (!keepIdentity) {
@@ -62,6 +65,7 @@ export function runSetup(options: SetupOptions): ClientConfig {
     policyIntervalSeconds: DEFAULT_POLICY_INTERVAL_SECONDS,
     directory: options.directory?.settings ?? null,
     dnsDomain: options.dnsDomain ?? null,
+    registrationToken: props.registrationToken,
   };
   if (options.directory?.password != null) store.writeText('directoryPassword', options.directory.password);
   else store.remove('directoryPassword');

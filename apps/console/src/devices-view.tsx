@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ClientList, ClientView, NotifyResult, PortsView, PushHostList, WakeResult } from '@siteport/protocol';
+import type { ClientAction, ClientActionResult, ClientList, ClientView, NotifyResult, PortsView, PushHostList, WakeResult } from '@siteport/protocol';
 import { api, describeError } from './api.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
@@ -57,6 +57,15 @@ function DeviceActions({ client }: { client: ClientView }) {
       const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'switch-ports', payload, waitSeconds: 10 });
       return `switch-ports: ${r.results[0]?.outcome ?? 'no answer'}`;
     });
+  // Decision 0095: the registration actions this client's status allows.
+  const registrationActions: ClientAction[] =
+    client.status === 'pending' ? ['approve', 'block'] : client.status === 'blocked' ? ['unblock', 'retire'] : client.status === 'active' ? ['block', 'retire'] : [];
+  const act = (action: ClientAction): void =>
+    run(action, async () => {
+      if (action === 'retire' && !window.confirm(`Retire ${client.hostname}? Its key will no longer be accepted.`)) return `${action}: cancelled`;
+      const r = await api<ClientActionResult>('POST', `/sites/${client.siteCode}/clients/${client.clientId}/${action}`, {});
+      return `${action}: ${r.from} → ${r.status}`;
+    });
   const pushInstall = (): void =>
     run('push', async () => {
       // The host name is the client's own claim: the server makes it a candidate an administrator approves under Push.
@@ -78,6 +87,14 @@ function DeviceActions({ client }: { client: ClientView }) {
       <button type="button" onClick={pushInstall}>
         Push install
       </button>{' '}
+      {registrationActions.map((action) => (
+        <span key={action}>
+          <button type="button" onClick={() => act(action)}>
+            {action[0]?.toUpperCase()}
+            {action.slice(1)}
+          </button>{' '}
+        </span>
+      ))}
       <span data-testid="action-result">{result}</span>
     </>
   );
@@ -101,6 +118,7 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
             <th>Last contact</th>
             <th>State</th>
             <th>Agent</th>
+            <th>Registration</th>
             {canChange && <th>Actions</th>}
           </tr>
         </thead>
@@ -115,6 +133,7 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
               <td>{c.lastContact === null ? 'never' : new Date(c.lastContact.at).toLocaleString()}</td>
               <td>{stateOf(c)}</td>
               <td>{c.agentState}</td>
+              <td data-testid="registration">{c.status === 'pending' ? 'pending approval' : c.status}</td>
               {canChange && (
                 <td>
                   <DeviceActions client={c} />

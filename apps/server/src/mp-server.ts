@@ -12,6 +12,7 @@ import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
 import { RolloutRepository } from './repositories/rollout-repository.js';
 import { SiteRepository } from './repositories/site-repository.js';
+import { RegistrationRepository } from './registration/registration-repository.js';
 import { type ServerOptions, type ServerOptionsInput, mpHost, parseServerOptions } from './server-options.js';
 import { ClientService } from './services/client-service.js';
 import { PortSettingsService } from './services/port-settings-service.js';
@@ -127,13 +128,14 @@ export class MpServer {
       ports,
       rollouts,
       clientRepo,
-      clients: new ClientService(clientRepo),
+      clients: new ClientService(clientRepo, new RegistrationRepository(db), db),
       events,
       webRepo: new WebSiteRepository(db),
       managementPoints: () => cluster.managementPoints(),
       notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
       notifyOfflineSeconds: options.notifyOfflineSeconds,
       connections: options.connections,
+      sourceLimits: options.sourceLimits,
       remote: () => cluster.remote(),
       logger,
     });

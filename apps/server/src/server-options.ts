@@ -64,6 +64,12 @@ export interface ServerOptions {
   readonly registryTiming: RegistryTiming;
   /** Timeouts and connection caps of every listener (decision 0091). */
   readonly connections: ConnectionOptions;
+  /**
+   * Per-source limits of each MP process (decision 0095): registrations and client session
+   * openings one source address (an IPv6 /64) may make a minute, in bursts of as many; 0 = no
+   * limit. @default 60 registrations, 600 session openings
+   */
+  readonly sourceLimits: { readonly registrationsPerMinute: number; readonly sessionsPerMinute: number };
 }
 
 /**
@@ -158,6 +164,8 @@ export type ServerOptionsInput = Partial<{
   maxAdminConnections: number | string;
   /** The process's open-file limit, instead of reading it (tests). */
   openFileLimit: number;
+  registrationsPerSource: number | string;
+  sessionsPerSource: number | string;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -215,6 +223,15 @@ function seconds(name: string, value: number | string | undefined, fallback: num
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > 86400) {
     throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function perMinute(name: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -347,6 +364,10 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
     registryTiming: registryTiming(input),
     connections: connectionOptions(input),
+    sourceLimits: Object.freeze({
+      registrationsPerMinute: perMinute('registrations-per-source', input.registrationsPerSource, 60),
+      sessionsPerMinute: perMinute('sessions-per-source', input.sessionsPerSource, 600),
+    }),
   };
   return Object.freeze(options);
 }

@@ -50,6 +50,10 @@ import { WebSiteRepository } from './web/web-site-repository.js';
 import { WebSiteService } from './web/web-site-service.js';
 import path from 'node:path';
 import { pushRoutes } from './admin/push-routes.js';
+import { clientActionRoutes } from './admin/client-action-routes.js';
+import { registrationRoutes } from './admin/registration-routes.js';
+import { RegistrationRepository } from './registration/registration-repository.js';
+import { RegistrationService } from './registration/registration-service.js';
 import { agentBundleSource } from './push/agent-bundle-source.js';
 import { PushService } from './push/push-service.js';
 import { PUSH_REDACT, SecretBox } from './push/secret-box.js';
@@ -204,7 +208,8 @@ export class SiteServer {
       guard: web,
       ...(parentLink === undefined ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
     });
-    const clients = new ClientService(clientRepo);
+    const registrationRepo = new RegistrationRepository(db);
+    const clients = new ClientService(clientRepo, registrationRepo, db);
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
     const parts = await createMpParts({
       db,
@@ -226,6 +231,7 @@ export class SiteServer {
       notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
       notifyOfflineSeconds: options.notifyOfflineSeconds,
       connections: options.connections,
+      sourceLimits: options.sourceLimits,
       remote: () => cluster.remote(),
       logger,
     });
@@ -259,6 +265,7 @@ export class SiteServer {
     }
     this.lifecycle.onStop(() => mp.stop());
     const box = await SecretBox.open(options.dataDir);
+    const registration = new RegistrationService({ db, repo: registrationRepo, clients: clientRepo, audit, events, site: (code) => ports.site(code) });
     const push = new PushService({
       siteCode,
       db,
@@ -271,6 +278,7 @@ export class SiteServer {
       defaultManagementPoint: options.publicHosts[0] ?? os.hostname(),
       clientHost: (id) => clientRepo.findById(id),
       bundle: agentBundleSource(options.agentBundle, path.join(options.dataDir, 'agent-bundle')),
+      registrationToken: (code, host, seconds) => registration.pushToken(code, host, seconds),
       logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
     });
     await push.start();
@@ -321,6 +329,8 @@ export class SiteServer {
     });
     const routes = [
       ...adminRoutes(services),
+      ...registrationRoutes(registration),
+      ...clientActionRoutes(registration),
       ...rolloutRoutes(rollouts),
       ...pushRoutes(push),
       ...directoryRoutes(directory),

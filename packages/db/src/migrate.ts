@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006-hierarchy-web-sites.js';
 import * as m0007 from './migrations/0007-console-users.js';
 import * as m0008 from './migrations/0008-management-points.js';
 import * as m0009 from './migrations/0009-admin-tokens.js';
+import * as m0010 from './migrations/0010-client-registration.js';
 import * as m0011 from './migrations/0011-push-approval-directory-secrets.js';
 import type { SiteDatabase } from './schema.js';
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007-console-users': m0007,
   '0008-management-points': m0008,
   '0009-admin-tokens': m0009,
+  '0010-client-registration': m0010,
   '0011-push-approval-directory-secrets': m0011,
 });
 

@@ -26,6 +26,8 @@ export interface SiteDatabase {
   management_points: ManagementPointsTable;
   site_events: SiteEventsTable;
   admin_tokens: AdminTokensTable;
+  registration_settings: RegistrationSettingsTable;
+  registration_tokens: RegistrationTokensTable;
 }
 
 export interface SitesTable {
@@ -100,6 +102,10 @@ export interface ClientsTable {
   agent_state: string;
   /** Where the client says its state dir is (for remediation commands). */
   state_dir: string | null;
+  /** Registration status: active, pending, blocked or retired (decision 0095). */
+  status: string;
+  /** When an administrator (or a token) last changed the status. */
+  status_changed_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -305,4 +311,30 @@ export interface SiteEventsTable {
   kind: string;
   payload: string;
   at: string;
+}
+
+/** A site's registration mode (decision 0095); a site without a row registers openly. */
+export interface RegistrationSettingsTable {
+  site_code: string;
+  /** `open`, `approve-new` or `token`. */
+  mode: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A registration token: only the SHA-256 of its secret is stored. */
+export interface RegistrationTokensTable {
+  id: string;
+  /** The site it is valid at; null: every site served from this database. */
+  site_code: string | null;
+  /** The site it was created at (listing, per-site administration). */
+  created_under: string;
+  token_hash: string;
+  label: string;
+  max_uses: number;
+  uses: number;
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
 }

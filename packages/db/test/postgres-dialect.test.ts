@@ -44,6 +44,8 @@ async function seedSite(db: Kysely<SiteDatabase>, clients: number): Promise<void
     settings_version: 1,
     agent_state: 'running',
     state_dir: null,
+    status: 'active',
+    status_changed_at: null,
   }));
   for (let i = 0; i < rows.length; i += 500)
     await db

@@ -96,8 +96,15 @@ export const ERROR_CODES = {
   E_CURRENT_PASSWORD: { status: 403, summary: 'Changing your own password needs your current password, and the one given is wrong.' },
   E_USER_NOT_FOUND: { status: 404, summary: 'No console account of that name.' },
   E_LAST_ADMINISTRATOR: { status: 409, summary: 'The change would leave no enabled console administrator with every site; make another one first.' },
-  E_TOKEN_NOT_FOUND: { status: 404, summary: 'No API token of that id or name.' },
+  E_TOKEN_NOT_FOUND: { status: 404, summary: 'No API token or registration token of that id or name.' },
   E_TOKEN_EXISTS: { status: 409, summary: 'An active API token of that name exists already.' },
+  E_RATE_LIMITED: { status: 429, summary: 'Too many registrations or session openings from one source address; retry after the Retry-After seconds.' },
+  E_CLIENT_PENDING: { status: 403, summary: 'The client is registered but waits for an administrator to approve it (registration mode approve-new).' },
+  E_CLIENT_BLOCKED: { status: 403, summary: 'An administrator blocked the client: every request and its notification channel are refused until it is unblocked.' },
+  E_CLIENT_RETIRED: { status: 403, summary: 'The client was retired: its key is no longer accepted; the machine registers again only with a new identity.' },
+  E_REGISTRATION_TOKEN_REQUIRED: { status: 403, summary: 'The site registers new clients only with a registration token (SMSREGTOKEN).' },
+  E_REGISTRATION_TOKEN: { status: 403, summary: 'The registration token is unknown, expired, used up, revoked or for another site.' },
+  E_CLIENT_STATE: { status: 409, summary: 'The client is not in a state that allows this action (e.g. approving an active client).' },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -29,3 +29,4 @@ export * from './wire/management-point-messages.js';
 export * from './shell-quote.js';
 export * from './wire/client-fields.js';
 export * from './wire/invalid-field.js';
+export * from './wire/registration-messages.js';

@@ -28,6 +28,7 @@ test('invalid setup properties name the property and what it accepts', () => {
     [['SMSMP=mp', 'SMSMP=mp2'], /^SMSMP: given twice/],
     [['SMSMP'], /^SMSMP: expected PROPERTY=VALUE/],
     [['SMSMP=mp', 'SMSCAFINGERPRINT=abc'], /^SMSCAFINGERPRINT: expected a SHA-256 fingerprint/],
+    [['SMSMP=mp', 'SMSREGTOKEN=secret'], /^SMSREGTOKEN: expected a registration token as printed by siteport registration token create \(sprt_ and 43 characters\)$/],
   ];
   for (const [words, expected] of table) {
     assert.throws(
@@ -36,4 +37,10 @@ test('invalid setup properties name the property and what it accepts', () => {
       words.join(' '),
     );
   }
+});
+
+test('SMSREGTOKEN carries a registration token; absent, the client registers without one', () => {
+  const token = `sprt_${'A'.repeat(43)}`;
+  assert.equal(parse('SMSMP=mp', `SMSREGTOKEN=${token}`).registrationToken, token);
+  assert.equal(parse('SMSMP=mp').registrationToken, null);
 });

@@ -3,6 +3,7 @@ import { DEFAULT_PORTS } from './port-settings.js';
 import { parsePort } from './port-rules.js';
 import { parseSiteCode } from './site-code.js';
 import { isHostName } from './host-name.js';
+import { isRegistrationTokenShape } from './wire/registration-messages.js';
 
 /** Client installation properties of `siteport setup` (SPEC §4, S9). */
 export interface SetupProperties {
@@ -18,6 +19,8 @@ export interface SetupProperties {
   alwaysInternet: boolean;
   /** Expected SHA-256 fingerprint of the site CA; without it the CA is trusted on first use. */
   caFingerprint: string | null;
+  /** `SMSREGTOKEN`: a registration token for sites that register clients with tokens (decision 0095). */
+  registrationToken: string | null;
 }
 
 export const SETUP_PROPERTY_NAMES = [
@@ -28,6 +31,7 @@ export const SETUP_PROPERTY_NAMES = [
   'CCMHOSTNAME',
   'CCMALWAYSINF',
   'SMSCAFINGERPRINT',
+  'SMSREGTOKEN',
 ] as const;
 export type SetupPropertyName = (typeof SETUP_PROPERTY_NAMES)[number];
 
@@ -83,6 +87,9 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
   const fp = get('SMSCAFINGERPRINT');
   const caFingerprint = fp === undefined ? null : normaliseFingerprint(fp);
   if (fp !== undefined && caFingerprint === null) throw bad('SMSCAFINGERPRINT', 'expected a SHA-256 fingerprint (64 hex digits)');
+  const token = get('SMSREGTOKEN');
+  // Never echoed back: the value is a secret.
+  if (token !== undefined && !isRegistrationTokenShape(token)) throw bad('SMSREGTOKEN', 'expected a registration token as printed by siteport registration token create (sprt_ and 43 characters)');
   const props: SetupProperties = {
     siteCode,
     managementPoint: mp === undefined ? null : host('SMSMP', mp),
@@ -91,6 +98,7 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
     internetManagementPoint: internetMp === undefined ? null : host('CCMHOSTNAME', internetMp),
     alwaysInternet: inf === '1',
     caFingerprint,
+    registrationToken: token ?? null,
   };
   if (props.alwaysInternet && props.internetManagementPoint === null) {
     throw bad('CCMALWAYSINF', 'an internet-only client needs CCMHOSTNAME=<internet-facing MP>');

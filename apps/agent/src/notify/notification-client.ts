@@ -169,7 +169,9 @@ export class NotificationClient {
         } catch (error) {
           if (this.stopping) return;
           failures += 1;
-          const delay = jitteredBackoff(failures - 1, this.o.reconnectBaseMs, this.o.reconnectMaxMs);
+          // A rate-limited session opening (decision 0095) is retried no sooner than the MP asked.
+          const retryAfter = error instanceof SiteportError && error.code === 'E_RATE_LIMITED' ? Number(error.details?.retryAfterSeconds ?? 0) : 0;
+          const delay = Math.max(jitteredBackoff(failures - 1, this.o.reconnectBaseMs, this.o.reconnectMaxMs), Math.min(retryAfter, 3600) * 1000);
           this.options.logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'notification long-poll failed');
           this.setState('connecting');
           await this.sleep(delay);

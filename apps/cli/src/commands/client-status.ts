@@ -19,6 +19,13 @@ export function register(program: Command): void {
     });
 }
 
+/** States whose name alone does not say what the administrator has to do (decision 0095). */
+const STATE_TEXT: Partial<Record<ClientStatus['state'], string>> = {
+  'waiting-approval': 'waiting for approval (an administrator approves it: siteport clients approve <client id>)',
+  blocked: 'blocked by the site (an administrator unblocks it: siteport clients unblock <client id>)',
+  retired: 'retired by the site (to register again: siteport setup --new-identity …)',
+};
+
 function formatStatus(s: ClientStatus): string[] {
   const alt = (port: number | null): string => (port === null ? 'none' : String(port));
   const contact =
@@ -26,7 +33,7 @@ function formatStatus(s: ClientStatus): string[] {
   const rows: Array<[string, string]> = [
     ['site code', s.siteCode],
     ['client id', s.clientId ?? '-'],
-    ['state', s.state],
+    ['state', STATE_TEXT[s.state] ?? s.state],
     ['agent', s.agentRunning ? `running (pid ${String(s.agentPid)})` : 'not running'],
     ['management points', s.managementPoints.join(', ') || '-'],
     ['internet MP', s.internetManagementPoint ?? '-'],

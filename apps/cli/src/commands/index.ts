@@ -16,9 +16,11 @@ import { register as consoleAccounts } from './console.js';
 import { register as token } from './token.js';
 import { register as mp } from './mp.js';
 import { register as db } from './db.js';
+import { register as registration } from './registration.js';
+import { register as clients } from './clients.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, push, directory, audit, notify, wake, consoleAccounts, token, db, mp];
+export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, registration, clients, push, directory, audit, notify, wake, consoleAccounts, token, db, mp];

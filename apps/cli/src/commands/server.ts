@@ -39,6 +39,8 @@ interface ServerFlags {
   maxClientConnections?: string;
   maxConnectionsPerSource?: string;
   maxAdminConnections?: string;
+  registrationsPerSource?: string;
+  sessionsPerSource?: string;
 }
 
 /** What an MP process prints once it is up. */
@@ -120,6 +122,8 @@ export function register(program: Command): void {
     .option('--max-client-connections <n>', 'connections on the request ports and notification port together (default: the open-file limit - admin cap - 512)')
     .option('--max-connections-per-source <n>', 'connections one address (IPv6: one /64) may hold on the request ports, and on the notification port (default 1000)')
     .option('--max-admin-connections <n>', 'connections the admin listener holds, half of them per address; kept apart from the client cap (default 128)')
+    .option('--registrations-per-source <n>', 'registrations one source address (IPv6: /64) may make a minute at each MP, in bursts of as many; 0 = no limit (default 60)')
+    .option('--sessions-per-source <n>', 'client session openings one source address may make a minute at each MP; 0 = no limit (default 600)')
     .action(async (flags: ServerFlags) => {
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { MpServer, SiteServer } = await import('@siteport/server');
@@ -159,6 +163,8 @@ export function register(program: Command): void {
         ...(flags.maxClientConnections === undefined ? {} : { maxClientConnections: flags.maxClientConnections }),
         ...(flags.maxConnectionsPerSource === undefined ? {} : { maxConnectionsPerSource: flags.maxConnectionsPerSource }),
         ...(flags.maxAdminConnections === undefined ? {} : { maxAdminConnections: flags.maxAdminConnections }),
+        ...(flags.registrationsPerSource === undefined ? {} : { registrationsPerSource: flags.registrationsPerSource }),
+        ...(flags.sessionsPerSource === undefined ? {} : { sessionsPerSource: flags.sessionsPerSource }),
       };
       if (flags.role === 'mp') {
         const mp = await MpServer.start(input);

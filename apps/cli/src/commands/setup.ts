@@ -11,6 +11,7 @@ interface SetupFlags {
   directoryBindDn?: string;
   directoryPasswordFile?: string;
   dnsDomain?: string;
+  newIdentity: boolean;
 }
 
 /**
@@ -29,8 +30,9 @@ export function register(program: Command): void {
     .option('--directory-bind-dn <dn>', 'DN to bind to the directory as (default: anonymous)')
     .option('--directory-password-file <file>', 'file whose first line is the bind password')
     .option('--dns-domain <domain>', 'DNS domain of the _siteport-mp._tcp SRV record (last discovery step)')
+    .option('--new-identity', 'create a new identity key even if one is installed (a retired client registers anew)', false)
     .option('--json', 'print the written configuration as JSON', false)
-    .argument('[properties...]', 'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT as NAME=VALUE')
+    .argument('[properties...]', 'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT, SMSREGTOKEN as NAME=VALUE')
     .action(async (properties: string[], opts: SetupFlags) => {
       let config: ClientConfig;
       let published: string[] | null = null;
@@ -47,10 +49,12 @@ export function register(program: Command): void {
         config = result.config;
         published = result.published;
       } else {
-        config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly, ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }) });
+        config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly, newIdentity: opts.newIdentity, ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }) });
       }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...config, publishedProperties: published }, null, 2)}\n`);
+        // The registration token is a secret: said whether there is one, never printed.
+        const { registrationToken, ...shown } = config;
+        process.stdout.write(`${JSON.stringify({ ...shown, registrationToken: registrationToken == null ? null : '[set]', publishedProperties: published }, null, 2)}\n`);
         return;
       }
       const alt = (port: number | null): string => (port === null ? '' : ` (alternate ${port})`);
@@ -65,6 +69,7 @@ export function register(program: Command): void {
         `  CA fingerprint:     ${config.caFingerprint ?? 'trusted on first use'}`,
         `  directory:          ${config.directory == null ? 'none (not directory-joined)' : `${config.directory.url} as ${config.directory.bindDn ?? 'anonymous'}`}`,
         ...(published === null ? [] : [`  published properties: ${published.join(' ')}`]),
+        `  registration token: ${config.registrationToken == null ? 'none' : 'set (sent at the first registration, then removed)'}`,
         `  registered:         ${config.clientId === null ? 'no (the agent registers at its first start)' : config.clientId}`,
         `start the agent with: ${shellCommand('siteport', 'agent', '--state', opts.state)}`,
       ];

@@ -1,4 +1,4 @@
-import type { NotifyAction, NotifyClientResult } from '@siteport/protocol';
+import type { ClientStatus, NotifyAction, NotifyClientResult } from '@siteport/protocol';
 
 /**
  * What one process of a site tells the others (issue 8). Events are facts or requests about live
@@ -11,6 +11,8 @@ export type BridgeEvent =
   | { kind: 'web-changed'; siteCode: string }
   /** A client registered at some MP of the site (push installation waits for it). */
   | { kind: 'client-registered'; siteCode: string; clientId: string; keyFingerprint: string }
+  /** An administrator approved, blocked, unblocked or retired a client: drop its cached status, sessions and channel. */
+  | { kind: 'client-status-changed'; siteCode: string; clientId: string; status: ClientStatus }
   /** Deliver an action to these clients (null: every online one) if they are connected here; answer with a notify-result. */
   | { kind: 'notify-request'; requestId: string; clients: string[] | null; action: Omit<NotifyAction, 'id'>; waitMs: number }
   /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ClientStatus } from '@siteport/protocol';
 import type { SiteEvents } from '../services/site-events.js';
 import type { BridgeEvent, EventBridge } from './event-bridge.js';
 
@@ -18,9 +19,11 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
   const ports = (siteCode: string, version: number): void => publish({ kind: 'ports-changed', siteCode, version });
   const registered = (siteCode: string, clientId: string, keyFingerprint: string): void => publish({ kind: 'client-registered', siteCode, clientId, keyFingerprint });
   const web = (siteCode: string): void => publish({ kind: 'web-changed', siteCode });
+  const status = (siteCode: string, clientId: string, next: ClientStatus): void => publish({ kind: 'client-status-changed', siteCode, clientId, status: next });
   events.on('ports-changed', ports);
   events.on('client-registered', registered);
   events.on('web-changed', web);
+  events.on('client-status-changed', status);
   const unsubscribe = bridge.subscribe(({ event }) => {
     inbound = true;
     try {
@@ -34,6 +37,9 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
           return;
         case 'web-changed':
           events.webChanged(event.siteCode);
+          return;
+        case 'client-status-changed':
+          events.clientStatusChanged(event.siteCode, event.clientId, event.status);
           return;
         case 'notify-request':
         case 'notify-result':
@@ -53,5 +59,6 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
     events.off('ports-changed', ports);
     events.off('client-registered', registered);
     events.off('web-changed', web);
+    events.off('client-status-changed', status);
   };
 }

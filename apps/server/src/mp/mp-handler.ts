@@ -21,6 +21,7 @@ import type { AnswerSealer } from './answer-sealer.js';
 import type { ListenerMode, Protocol } from './listener-set.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RequestVerifier } from './request-verifier.js';
+import type { SourceRateLimit } from './source-rate-limit.js';
 
 const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
@@ -43,8 +44,12 @@ export interface MpContext {
   /** Stores a client's pre-flight report. */
   recordProbe: (clientId: string, report: ProbeReport) => Promise<void>;
   logger: Logger;
-  /** Told of every accepted registration (push installation waits for it). */
+  /** Told of every registration the site serves at once (push installation waits for it). */
   onRegistered?: (client: { siteCode: string; id: string; keyFingerprint: string }) => void;
+  /** Told when a pending client became active by bringing a registration token (other processes drop its cached status). */
+  onActivated?: (client: { siteCode: string; id: string }) => void;
+  /** Per-source limits on registrations and session openings (decision 0095). */
+  limits: { registrations: SourceRateLimit; sessions: SourceRateLimit };
 }
 
 /** A message that fails its schema: E_VALIDATION naming the field and its rule (protocol's client-fields). */
@@ -128,6 +133,7 @@ export function createMpHandler(ctx: MpContext) {
       }
       case CLIENT_SESSION_PATH: {
         expect('POST');
+        ctx.limits.sessions.take(address);
         const raw = await readBody(req);
         const client = await ctx.verifier.verifySigned(req.headers, method, url, raw);
         const body = parseJson(raw);
@@ -137,6 +143,8 @@ export function createMpHandler(ctx: MpContext) {
       }
       case `${MP_PREFIX}/register`: {
         expect('POST');
+        // Before any parsing or crypto: a flood from one source costs a map look-up each.
+        ctx.limits.registrations.take(address);
         const raw = await readBody(req);
         const body = parseJson(raw);
         if (!registerCheck.Check(body)) throw invalid('registration', registerCheck.Errors(body));
@@ -147,9 +155,16 @@ export function createMpHandler(ctx: MpContext) {
           throw new SiteportError('E_SITE_MISMATCH', `this management point serves site ${ctx.siteCode}, not ${wanted}; check SMSSITECODE or SMSMP`);
         }
         const now = new Date();
-        const record = await ctx.clients.register(ctx.siteCode, body, key, now);
-        ctx.activity.record({ id: record.id, at: now.toISOString(), port, protocol, address, agentState: 'registering' });
-        ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port }, 'client registered');
+        const { record, status, tokenId } = await ctx.clients.register(ctx.siteCode, body, key, now);
+        ctx.activity.record({ id: record.id, at: now.toISOString(), port, protocol, address, agentState: status === 'pending' ? 'pending' : 'registering' });
+        if (status === 'pending') {
+          ctx.logger.info({ clientId: record.id, hostname: record.hostname, address }, 'client registered; waiting for approval');
+          throw new SiteportError('E_CLIENT_PENDING', `client ${record.id} is registered and waits for approval by an administrator (siteport clients approve ${record.id}); the agent checks again`, {
+            details: { clientId: record.id },
+          });
+        }
+        ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port, ...(tokenId === undefined ? {} : { tokenId }) }, 'client registered');
+        if (tokenId !== undefined) ctx.onActivated?.(record);
         ctx.onRegistered?.(record);
         const response: RegisterResponse = { clientId: record.id, siteCode: ctx.siteCode, policy: (await ctx.policy.current()).policy };
         ctx.answers.send(res, 200, response, answer);

@@ -24,6 +24,7 @@ import { createMpHandler } from './mp-handler.js';
 import { NonceCache } from './nonce-cache.js';
 import { PolicyCache } from './policy-cache.js';
 import { RequestVerifier } from './request-verifier.js';
+import { SourceRateLimit } from './source-rate-limit.js';
 
 /** What the management point part of a process needs from the process around it. */
 export interface MpWiringDeps {
@@ -55,6 +56,8 @@ export interface MpWiringDeps {
   notifyOfflineSeconds: number;
   /** Timeouts and caps of the request and notification listeners (decision 0091). */
   connections: ConnectionOptions;
+  /** Per-source limits of this MP process, per minute (0: none; decision 0095). */
+  sourceLimits: { registrationsPerMinute: number; sessionsPerMinute: number };
   /** Notification across MP processes, when there are several. */
   remote?: () => RemoteNotify | undefined;
   logger: Logger;
@@ -120,6 +123,11 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     recordProbe: (clientId, report) => probes.record(clientId, report),
     logger: logger.child({ component: 'mp' }),
     onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
+    onActivated: (c) => events.clientStatusChanged(c.siteCode, c.id, 'active'),
+    limits: {
+      registrations: new SourceRateLimit({ what: 'registrations', perMinute: deps.sourceLimits.registrationsPerMinute }),
+      sessions: new SourceRateLimit({ what: 'client session openings', perMinute: deps.sourceLimits.sessionsPerMinute }),
+    },
   });
   const notify = createNotifyParts({
     db: deps.db,
@@ -142,6 +150,16 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     logger: logger.child({ component: 'notify' }),
     ...(deps.remote === undefined ? {} : { remote: deps.remote }),
   });
+  // An administrator approved, blocked, unblocked or retired a client (here or in another process,
+  // through the event bridge): forget its cached status; a client no longer served loses its
+  // session and its notification channel at once (decision 0095).
+  const statusChanged = (_site: string, clientId: string, status: string): void => {
+    deps.clients.forget(clientId);
+    if (status === 'active') return;
+    sessions.forget(clientId);
+    notify.hub.disconnect(clientId, `the client is ${status}`);
+  };
+  events.on('client-status-changed', statusChanged);
   const apps = new WebApplications({
     siteCode,
     caCertificate: deps.caCertificate,
@@ -178,6 +196,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     dispose: () => {
       clearInterval(prune);
       unsettle();
+      events.off('client-status-changed', statusChanged);
     },
   };
 }

@@ -39,7 +39,7 @@ function mp(options: { ttlMs?: number; now?: () => number } = {}, epoch = new Mp
  */
 function client(server: ReturnType<typeof mp>, id: string) {
   const pair = generateKeyPairSync('ed25519');
-  server.known.set(id, { id, siteCode: 'PS1', key: pair.publicKey });
+  server.known.set(id, { id, siteCode: 'PS1', key: pair.publicKey, status: 'active' });
   const signed = (method: string, path: string, body: Buffer, over: Over = {}): Record<string, string> => {
     const timestamp = over.timestamp ?? String(Date.now());
     const nonce = over.nonce ?? randomBytes(16).toString('base64url');
@@ -133,7 +133,7 @@ describe('RequestVerifier', () => {
     now += 60_000;
     await assert.rejects(server.verifier.verifyClient(second.mac('GET', POLICY, NONE, { timestamp: String(now) }), 'GET', POLICY), code('E_SESSION_EXPIRED'));
     const restarted = mp();
-    restarted.known.set('client-a', { id: 'client-a', siteCode: 'PS1', key: generateKeyPairSync('ed25519').publicKey });
+    restarted.known.set('client-a', { id: 'client-a', siteCode: 'PS1', key: generateKeyPairSync('ed25519').publicKey, status: 'active' });
     await assert.rejects(restarted.verifier.verifyClient(second.mac('GET', POLICY, NONE), 'GET', POLICY), code('E_SESSION_EXPIRED'));
   });
 

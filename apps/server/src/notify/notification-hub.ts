@@ -276,6 +276,20 @@ export class NotificationHub {
     });
   }
 
+  /**
+   * Drops a client at once (an administrator blocked or retired it): its TCP session is closed, a
+   * waiting poll is answered empty, and what was queued for it is discarded. Its next connection
+   * or poll is refused by the client look-up.
+   */
+  disconnect(clientId: string, reason: string): void {
+    const p = this.presence.get(clientId);
+    if (p === undefined) return;
+    this.presence.delete(clientId);
+    p.tcp?.close(reason);
+    p.waiter?.answer([]);
+    if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: p.tcp === null ? 'http-poll' : 'tcp', event: 'detach' });
+  }
+
   /** Closes every TCP session and answers every waiting poll (server stopping). */
   closeAll(reason: string): void {
     for (const p of this.presence.values()) {

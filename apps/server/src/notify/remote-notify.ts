@@ -163,6 +163,7 @@ export class RemoteNotify {
       case 'ports-changed':
       case 'web-changed':
       case 'client-registered':
+      case 'client-status-changed':
       case 'bind-check':
       case 'bind-answer':
         // Answers come through BridgeRequests; the rest are site events (relaySiteEvents).

@@ -49,6 +49,11 @@ export interface PushServiceDeps {
   clientHost: (clientId: string) => Promise<{ siteCode: string; hostname: string } | undefined>;
   /** The offline agent bundle to upload (built once per process on first use). */
   bundle: () => Promise<AgentBundle>;
+  /**
+   * A one-time registration token for a pushed host, or null when the site registers openly
+   * (decision 0095): an admin chose the host, so its client is registered and approved at once.
+   */
+  registrationToken?: (siteCode: string, host: string, validSeconds: number) => Promise<string | null>;
   logger: Logger;
   /** How often due hosts are looked for. @default 1000 */
   tickMs?: number;
@@ -353,6 +358,9 @@ export class PushService {
         `CCMHTTPSPORT=${stored.settings.https.default}`,
         `SMSCAFINGERPRINT=${this.deps.caFingerprint}`,
       ];
+      // Valid a little longer than the push waits for the registration (copy and setup come first).
+      const token = await this.deps.registrationToken?.(code, where, settings.registration_timeout_seconds + 900);
+      if (token != null) properties.push(`SMSREGTOKEN=${token}`);
       const installDir = row.install_dir ?? settings.default_install_dir;
       const bundle = await this.deps.bundle();
       await step('connecting', { last_attempt_at: new Date(started).toISOString() });

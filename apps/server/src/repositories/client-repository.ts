@@ -1,5 +1,5 @@
-import type { Kysely, SiteDatabase } from '@siteport/db';
-import type { ClientCategory } from '@siteport/protocol';
+import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
+import type { ClientCategory, ClientStatus } from '@siteport/protocol';
 
 /** A registered client as stored. */
 export interface ClientRecord {
@@ -15,6 +15,9 @@ export interface ClientRecord {
   settingsVersion: number;
   agentState: string;
   stateDir: string | null;
+  /** Registration status (decision 0095). */
+  status: ClientStatus;
+  statusChangedAt: string | null;
 }
 
 /** What one client request tells about the client, written in batches. */
@@ -49,6 +52,8 @@ function toRecord(row: NonNullable<Row>): ClientRecord {
     settingsVersion: row.settings_version,
     agentState: row.agent_state,
     stateDir: row.state_dir,
+    status: row.status as ClientStatus,
+    statusChangedAt: row.status_changed_at,
   };
 }
 
@@ -70,8 +75,9 @@ export class ClientRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async insert(client: ClientRecord): Promise<void> {
-    await this.db
+  /** Inserts a new client; `trx` when it must commit with a registration token's use. */
+  async insert(client: ClientRecord, trx: Transaction<SiteDatabase> | Kysely<SiteDatabase> = this.db): Promise<void> {
+    await trx
       .insertInto('clients')
       .values({
         id: client.id,
@@ -89,8 +95,43 @@ export class ClientRepository {
         settings_version: client.settingsVersion,
         agent_state: client.agentState,
         state_dir: client.stateDir,
+        status: client.status,
+        status_changed_at: client.statusChangedAt,
       })
       .execute();
+  }
+
+  /**
+   * Moves a client from one of `from` to `status`; false when it was in none of them (another
+   * administrator or process changed it first). One statement, so two processes cannot both win.
+   */
+  async changeStatus(
+    id: string,
+    from: readonly ClientStatus[],
+    status: ClientStatus,
+    at: string,
+    trx: Transaction<SiteDatabase> | Kysely<SiteDatabase> = this.db,
+  ): Promise<boolean> {
+    const result = await trx
+      .updateTable('clients')
+      .set({ status, status_changed_at: at })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Number of a site's clients per registration status. */
+  async countByStatus(siteCode: string): Promise<Record<ClientStatus, number>> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('site_code', '=', siteCode)
+      .groupBy('status')
+      .execute();
+    const counts: Record<ClientStatus, number> = { active: 0, pending: 0, blocked: 0, retired: 0 };
+    for (const row of rows) if (row.status in counts) counts[row.status as ClientStatus] = Number(row.n);
+    return counts;
   }
 
   /** Updates what a re-registering client tells about itself. */

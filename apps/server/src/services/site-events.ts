@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import diagnostics from 'node:diagnostics_channel';
+import type { ClientStatus } from '@siteport/protocol';
 
 /** Events inside one site server process. */
 export interface SiteEventMap {
@@ -7,6 +8,8 @@ export interface SiteEventMap {
   'client-registered': [siteCode: string, clientId: string, keyFingerprint: string];
   /** The default web site's applications or bindings changed: MP listeners follow. */
   'web-changed': [siteCode: string];
+  /** An administrator changed a client's registration status (decision 0095). */
+  'client-status-changed': [siteCode: string, clientId: string, status: ClientStatus];
 }
 
 /** Work a ports change is not complete without (bringing listeners in line with the new settings). */
@@ -14,6 +17,7 @@ export type PortsSettler = (siteCode: string, version: number) => Promise<unknow
 
 const portsChannel = diagnostics.channel('siteport:server:ports-changed');
 const registeredChannel = diagnostics.channel('siteport:server:client-registered');
+const statusChannel = diagnostics.channel('siteport:server:client-status-changed');
 
 /**
  * In-process bus: services publish, the MP and caches subscribe. With several MP processes on
@@ -43,6 +47,12 @@ export class SiteEvents extends EventEmitter<SiteEventMap> {
   clientRegistered(siteCode: string, clientId: string, keyFingerprint: string): void {
     registeredChannel.publish({ siteCode, clientId, keyFingerprint });
     this.emit('client-registered', siteCode, clientId, keyFingerprint);
+  }
+
+  /** A client's registration status changed (approved, blocked, unblocked, retired): every process drops what it holds of it. */
+  clientStatusChanged(siteCode: string, clientId: string, status: ClientStatus): void {
+    statusChannel.publish({ siteCode, clientId, status });
+    this.emit('client-status-changed', siteCode, clientId, status);
   }
 
   webChanged(siteCode: string): void {

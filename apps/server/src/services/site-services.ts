@@ -27,7 +27,8 @@ export class SiteServices {
     await this.facts.flushActivity();
     const served = servedKeys(await this.ports.served(code));
     const now = new Date();
-    const views = (await this.clients.records(code)).map((c) => clientView(c, site.activeWindowSeconds, now, served));
+    // Retired clients are listed (their history), but not counted (siteView).
+    const views = (await this.clients.allRecords(code)).map((c) => clientView(c, site.activeWindowSeconds, now, served));
     return { views, window: site.activeWindowSeconds };
   }
 
@@ -43,7 +44,7 @@ export class SiteServices {
       policyIntervalSeconds: site.policyIntervalSeconds,
       activeWindowSeconds: site.activeWindowSeconds,
       caFingerprint: this.facts.caFingerprint,
-      clients: { total: views.length, active: views.filter((c) => c.activity === 'active').length },
+      clients: { total: views.filter((c) => c.status !== 'retired').length, active: views.filter((c) => c.status === 'active' && c.activity === 'active').length },
       listeners: code === this.siteCode ? this.facts.listeners() : [],
       parentCode: site.parentCode,
     };

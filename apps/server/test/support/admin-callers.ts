@@ -115,5 +115,7 @@ export async function addClient(s: TestServer, siteCode: string, id: string, hos
     settingsVersion: 1,
     agentState: 'running',
     stateDir: null,
+    status: 'active',
+    statusChangedAt: null,
   });
 }

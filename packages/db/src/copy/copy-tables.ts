@@ -30,4 +30,6 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'management_points', key: ['id'] },
   { name: 'site_events', key: ['seq'] },
   { name: 'admin_tokens', key: ['id'] },
+  { name: 'registration_settings', key: ['site_code'] },
+  { name: 'registration_tokens', key: ['id'] },
 ]);

@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   'push.run': 'add hosts to the push inventory and (re)install clients',
   'push.configure': 'change push settings, including the push account credentials',
   'notify.send': 'push actions to clients over the notification channel, send Wake-on-LAN',
+  'clients.manage': 'approve, block, unblock and retire clients',
+  'registration.configure': "change a site's registration mode, create and revoke registration tokens",
   'directory.configure': 'configure and remove directory publishing, including its bind credentials',
   'hierarchy.link': 'attach a secondary site and long-poll its primary (the secondary link)',
   'hierarchy.manage': 'add and remove peer primaries, change the ports of every primary',
@@ -36,7 +38,7 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 const READ: readonly Permission[] = ['session', 'site.read', 'ports.read', 'impact.preview'];
-const OPERATE: readonly Permission[] = [...READ, 'ports.change', 'web.change', 'push.run', 'notify.send'];
+const OPERATE: readonly Permission[] = [...READ, 'ports.change', 'web.change', 'push.run', 'notify.send', 'clients.manage'];
 
 /** The permissions of each role; `public` needs none. */
 export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly Permission[]>> = Object.freeze({

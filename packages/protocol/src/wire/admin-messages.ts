@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
+import { ClientStatusSchema } from './registration-messages.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const OptionalPort = Type.Union([Port, Type.Null()]);
@@ -89,6 +90,8 @@ export const ClientView = Type.Object({
   managed: Type.Union([Type.Literal('managed'), Type.Literal('unmanaged')]),
   unmanagedReason: Type.Optional(Type.String()),
   stateDir: Type.Union([Type.String(), Type.Null()]),
+  /** Registration status (decision 0095): active, pending approval, blocked or retired. */
+  status: ClientStatusSchema,
 });
 export type ClientView = Static<typeof ClientView>;
 

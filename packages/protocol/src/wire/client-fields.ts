@@ -48,8 +48,11 @@ export const AGENT_STATES = [
   'idle',
   'starting',
   'registering',
+  'waiting-approval',
   'running',
   'unreachable',
+  'blocked',
+  'retired',
   'stopping',
   'stopped',
 ] as const;

@@ -20,6 +20,8 @@ export const RegisterRequest = Type.Object({
   publicKey: PublicKeyPem,
   category: CLIENT_CATEGORIES,
   agentVersion: AgentVersion,
+  /** A registration token (setup property SMSREGTOKEN), for sites that register with tokens (decision 0095). */
+  registrationToken: Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
 });
 export type RegisterRequest = Static<typeof RegisterRequest>;
 
