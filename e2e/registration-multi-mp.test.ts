@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { StateStore } from '@siteport/agent';
-import type { PortsView, SiteView } from '@siteport/protocol';
+import { StateStore, requestNonce } from '@siteport/agent';
+import { EPOCH_HEADER, type PortsView, type SiteView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { TestMpClient, call } from '../test-support/mp-client.js';
 import { type TestPostgres, requirePostgres, startPostgres } from '../test-support/postgres.js';
@@ -43,9 +43,11 @@ describe('blocking a client reaches every management point process', () => {
     const thief = new TestMpClient();
     thief.clientId = ids[0]!;
     const key = createPrivateKey(new StateStore(victim.stateDir).readText('key') ?? '');
+    // Signed as an agent signs: bound to MP A's epoch (decision 0092), which a process that just started takes.
+    const epoch = (await fetch(`http://${MP_A}:${ports.http.default}/mp/v1/ca`)).headers.get(EPOCH_HEADER) ?? undefined;
     const policyAtA = () =>
       call(`http://${MP_A}:${ports.http.default}/mp/v1/policy`, {
-        headers: thief.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0), {}, key),
+        headers: thief.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0), { nonce: requestNonce(epoch) }, key),
       });
     assert.equal((await policyAtA()).status, 200, 'MP A serves the client (and caches it) before the block');
 
