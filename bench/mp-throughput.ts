@@ -13,9 +13,15 @@ const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
 
 export interface ThroughputRow {
   endpoint: string;
+  /** Bare node:http returning the same body, no crypto. */
   bare: number;
+  /** Bare node:http returning the same bytes with the same per-request MACs (request and answer). */
+  bareMac: number;
   mp: number;
+  /** mp / bareMac: the bar (the same bytes, with the same per-request MAC). */
   ratio: number;
+  /** mp / bare. */
+  plainRatio: number;
 }
 
 function waitFor(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
@@ -90,9 +96,13 @@ export async function mpThroughput(options: { seconds: number; connections: numb
     );
     writeFileSync(path.join(dir, 'policy.json'), policyBytes);
     writeFileSync(path.join(dir, 'heartbeat.json'), heartbeatBytes);
-    const bare = spawn(process.execPath, [BARE, path.join(dir, 'policy.json'), path.join(dir, 'heartbeat.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(bare);
-    const bareBase = `http://127.0.0.1:${(await waitFor(bare, /port (\d+)/))[1]}`;
+    const startBare = async (mode: string[]): Promise<string> => {
+      const bare = spawn(process.execPath, [BARE, path.join(dir, 'policy.json'), path.join(dir, 'heartbeat.json'), ...mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(bare);
+      return `http://127.0.0.1:${(await waitFor(bare, /port (\d+)/))[1]}`;
+    };
+    const bareBase = await startBare([]);
+    const bareMacBase = await startBare(['mac']);
 
     const rows: ThroughputRow[] = [];
     for (const [endpoint, method, urlPath, body] of [
@@ -100,8 +110,9 @@ export async function mpThroughput(options: { seconds: number; connections: numb
       ['heartbeat (POST /mp/v1/heartbeat)', 'POST', '/mp/v1/heartbeat', heartbeatBody],
     ] as const) {
       const bareRate = await load(bareBase, clients, method, urlPath, body, options.seconds, options.connections);
+      const bareMacRate = await load(bareMacBase, clients, method, urlPath, body, options.seconds, options.connections);
       const mpRate = await load(mpBase, clients, method, urlPath, body, options.seconds, options.connections);
-      rows.push({ endpoint, bare: bareRate, mp: mpRate, ratio: mpRate / bareRate });
+      rows.push({ endpoint, bare: bareRate, bareMac: bareMacRate, mp: mpRate, ratio: mpRate / bareMacRate, plainRatio: mpRate / bareRate });
     }
     return rows;
   } finally {

@@ -109,15 +109,11 @@ test('siteport server --admin-allow-host, --sign-in-failures, --source-failures 
   assert.equal(blocked.code, 1, '--source-failures 3 blocked the address');
   assert.match(
     blocked.stderr,
-    /^siteport: E_TOKEN_BLOCKED: too many wrong bearer tokens from 127\.0\.0\.1; its admin requests are refused for \d+ more seconds/,
+    /^siteport: E_TOKEN_BLOCKED: too many wrong bearer tokens from 127\.0\.0\.1; its wrong tokens are refused for \d+ more seconds/,
   );
 
   const right = await show(adminUrl, path.join(data, 'admin-token'));
-  assert.match(
-    right.stderr,
-    /^siteport: E_TOKEN_BLOCKED: /,
-    'the blocked address is refused even with the right token',
-  );
+  assert.equal(right.code, 0, `the right token still works from the blocked address: ${right.stderr}`);
 });
 
 test('siteport server refuses a malformed --admin-allow-host or an out-of-range --lockout, --sign-in-failures or --source-failures as E_OPTION', async (t) => {

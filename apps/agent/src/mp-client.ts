@@ -60,7 +60,14 @@ export class MpClient {
   async register(body: RegisterRequest, key: IdentityKey): Promise<RegisterResponse> {
     return checked(
       RegisterResponse,
-      await this.send({ method: 'POST', path: `${MP_PREFIX}/register`, body, signer: createRequestSigner(REGISTRATION_CLIENT_ID, key.privateKey) }),
+      await this.send({
+        method: 'POST',
+        path: `${MP_PREFIX}/register`,
+        body,
+        signer: createRequestSigner(REGISTRATION_CLIENT_ID, key.privateKey),
+        // A registration token is a secret: never over plain HTTP (decision 0095).
+        ...(body.registrationToken === undefined ? {} : { confidential: true }),
+      }),
     );
   }
 

@@ -45,6 +45,11 @@ export interface MpRequest {
    * the answer's MAC is checked with it. Read right after each attempt.
    */
   sessionKey?: () => Buffer | undefined;
+  /**
+   * The body holds a secret (a registration token): it goes only to HTTPS endpoints checked
+   * against the pinned site CA, never over plain HTTP where anyone on the path could read it.
+   */
+  confidential?: boolean;
   /** Accept any server certificate: only for `GET /mp/v1/ca` before a CA is pinned. */
   insecureTls?: boolean;
   /** Timeout of this request instead of the transport's (a long-poll waits longer). */
@@ -126,6 +131,10 @@ export class MpTransport {
     for (const endpoint of ordered) {
       if (this.closed) throw new SiteportError('E_MP_UNREACHABLE', 'the agent is stopping');
       const url = endpointUrl(endpoint);
+      if (request.confidential === true && (endpoint.protocol !== 'https' || request.insecureTls === true || this.options.caPem() === undefined)) {
+        failures.push(`${url} (skipped: a registration token goes only over HTTPS checked against the pinned site CA)`);
+        continue;
+      }
       let raw: RawResponse;
       try {
         raw = await this.exchange(endpoint, request, body);

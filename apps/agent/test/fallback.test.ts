@@ -142,3 +142,19 @@ describe('communication modes', () => {
   });
 });
 
+
+describe('registration tokens travel only over pinned HTTPS (decision 0095)', () => {
+  it('an HTTP-only client holding SMSREGTOKEN never sends its registration over plain HTTP, where anyone on the path could read the token, and says why', async () => {
+    mp = new ScriptedMp('PS1', pki);
+    const httpPort = await mp.listen('http');
+    const token = `sprt_${'a'.repeat(43)}`;
+    const store = prepare({ http: { default: httpPort, alternate: null }, https: { default: await refusedPort(), alternate: null } }, { clientId: null, registrationToken: token }, true);
+    agent = testAgent(store.dir);
+    await agent.start();
+    await waitFor('the CA pinned over HTTP and the registration refused by the agent itself', () =>
+      /registration token goes only over HTTPS/.test(store.readStatus().lastError?.message ?? ''),
+    );
+    assert.equal(mp.seen('/mp/v1/register').length, 0, 'no registration (and so no token) went out over HTTP');
+    assert.equal(store.readConfig().registrationToken, token, 'the token is kept for a registration over HTTPS');
+  });
+});

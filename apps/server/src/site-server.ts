@@ -278,7 +278,7 @@ export class SiteServer {
       defaultManagementPoint: options.publicHosts[0] ?? os.hostname(),
       clientHost: (id) => clientRepo.findById(id),
       bundle: agentBundleSource(options.agentBundle, path.join(options.dataDir, 'agent-bundle')),
-      registrationToken: (code, host, seconds) => registration.pushToken(code, host, seconds),
+      registrationToken: (code, host, seconds, keyConfirmed) => registration.pushToken(code, host, seconds, keyConfirmed),
       logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
     });
     await push.start();

@@ -217,6 +217,17 @@ test('an operator changes ports and runs a rollout but may not add a user, creat
     assert.equal(res.body.error.code, 'E_FORBIDDEN');
     assert.match(res.body.error.message, /token:oscar is an operator and may not .*ask an administrator/);
   }
+  // Pinning a host key decides where the push account's password goes: an operator adds hosts but pins no key (decision 0093).
+  const hostKey = `SHA256:${'A'.repeat(43)}`;
+  for (const [p, body] of [
+    ['/sites/PS1/push/install', { hosts: [{ host: '127.0.0.9', port: 22, hostKey }] }],
+    ['/sites/PS1/push/hosts', { hosts: [{ host: '127.0.0.9', port: 22, hostKey }] }],
+    ['/sites/PS1/push/hosts/some-host/approve', { hostKey }],
+  ] as const) {
+    const res = await s.admin<any>('POST', p, body, op);
+    assert.equal(res.status, 403, `${p}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.code, 'E_FORBIDDEN');
+  }
   const audit = (await s.admin<{ entries: { actor: string; action: string }[] }>('GET', '/audit?site=PS1')).body
     .entries;
   assert.deepEqual([...new Set(audit.filter((e) => e.actor === 'token:oscar').map((e) => e.action))].sort(), [

@@ -38,14 +38,6 @@ export interface AnswerParts {
  * (`siteport-v1`) and request MACs (`siteport-mac-v1`), so no request string is ever an answer string.
  */
 export function answerPrefix(parts: AnswerParts): string {
-  return [
-    'siteport-answer-v1',
-    String(parts.status),
-    parts.method.toUpperCase(),
-    parts.path,
-    parts.clientId,
-    parts.sessionId,
-    parts.nonce,
-    '',
-  ].join('\n');
+  // One template literal, not an array join: this runs for every answer an MP sends.
+  return `siteport-answer-v1\n${parts.status}\n${parts.method.toUpperCase()}\n${parts.path}\n${parts.clientId}\n${parts.sessionId}\n${parts.nonce}\n`;
 }

@@ -90,7 +90,7 @@ export const ERROR_CODES = {
   E_USER_EXISTS: { status: 409, summary: 'A console account of that name already exists.' },
   E_PASSWORD: { status: 400, summary: 'A console password is too short or too long.' },
   E_SIGN_IN_LOCKED: { status: 429, summary: 'Too many failed console sign-ins for the account name or from the address; sign-in is refused (even with the right password) until Retry-After seconds have passed.' },
-  E_TOKEN_BLOCKED: { status: 429, summary: 'Too many wrong bearer tokens came from the address; its admin requests are refused until Retry-After seconds have passed.' },
+  E_TOKEN_BLOCKED: { status: 429, summary: 'Too many wrong bearer tokens came from the address; its wrong tokens are refused until Retry-After seconds have passed (a right token still works).' },
   E_PASSWORD_BUSY: { status: 503, summary: 'Too many password checks (sign-ins, new passwords) are already running or waiting; retry after Retry-After seconds.' },
   E_ADMIN_HOST: { status: 421, summary: 'The Host header does not name this admin listener (DNS rebinding guard); add the name with --admin-allow-host.' },
   E_CURRENT_PASSWORD: { status: 403, summary: 'Changing your own password needs your current password, and the one given is wrong.' },

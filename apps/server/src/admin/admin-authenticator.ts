@@ -126,17 +126,16 @@ export class AdminAuthenticator {
   }
 
   /**
-   * Bearer attempts counted per source address (decision 0096): an address that sent too many wrong
-   * tokens gets E_TOKEN_BLOCKED (429) before its token is looked at. A success does not refill the budget.
+   * Wrong bearer tokens counted per source address (decision 0096): once an address sent too many,
+   * its wrong tokens get E_TOKEN_BLOCKED (429) instead of 401. A right token is never refused: a
+   * 256-bit token cannot be guessed, and refusing it would let anyone sharing the address (every
+   * local user, on the default loopback listener) lock the administrator out.
    */
   private async throttledBearer(header: string, req: http.IncomingMessage): Promise<Caller> {
-    const attempt = this.deps.throttle.beginToken(req.socket.remoteAddress);
     try {
-      const caller = await this.bearer(header);
-      attempt.settle('none');
-      return caller;
+      return await this.bearer(header);
     } catch (error) {
-      attempt.settle(isSiteportError(error, 'E_UNAUTHORIZED') ? 'failure' : 'none');
+      if (isSiteportError(error, 'E_UNAUTHORIZED')) this.deps.throttle.beginToken(req.socket.remoteAddress).settle('failure');
       throw error;
     }
   }

@@ -131,7 +131,7 @@ export class AuthThrottle {
     if (wait > 0) {
       throw new SiteportError(
         'E_TOKEN_BLOCKED',
-        `too many wrong bearer tokens from ${source}; its admin requests are refused for ${seconds(wait)} more seconds. Check the token (<data dir>/admin-token) before retrying`,
+        `too many wrong bearer tokens from ${source}; its wrong tokens are refused for ${seconds(wait)} more seconds. Check the token (<data dir>/admin-token) before retrying`,
         { details: { retryAfterSeconds: seconds(wait) } },
       );
     }

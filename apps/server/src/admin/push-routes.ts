@@ -2,6 +2,7 @@ import {
   PushApproveBody,
   PushCandidateBody,
   PushHostList,
+  type PushHostSpec,
   PushHostView,
   PushHostsBody,
   PushSettingsBody,
@@ -14,6 +15,7 @@ import {
   parseSiteCode,
 } from '@siteport/protocol';
 import type { PushService } from '../push/push-service.js';
+import { callerPermissions } from './admin-authenticator.js';
 import type { AdminRoute, RouteContext } from './admin-routes.js';
 
 function site(ctx: RouteContext): string {
@@ -24,6 +26,21 @@ function hostId(ctx: RouteContext): string {
   const id = ctx.params.id ?? '';
   if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new SiteportError('E_PUSH_HOST_NOT_FOUND', `no push host ${JSON.stringify(id.slice(0, 64))}; list them with siteport push status`);
   return id;
+}
+
+/**
+ * The hosts of a push request. Pinning a host key decides that the push account's password may go
+ * to that host, so only a caller who may change the push account (`push.configure`) may pin one
+ * (decision 0093); an operator adds hosts without keys.
+ */
+function hostSpecs(ctx: RouteContext): PushHostSpec[] {
+  const specs = parsePushHostsBody(ctx.body);
+  if (specs.some((spec) => spec.hostKey !== undefined) && !callerPermissions(ctx.caller).includes('push.configure')) {
+    throw new SiteportError('E_FORBIDDEN', `${ctx.caller.actor} may add push hosts but not pin their host keys (push.configure); leave hostKey out, and ask an administrator to confirm the key with siteport push approve HOST:PORT --host-key`, {
+      details: { permission: 'push.configure' },
+    });
+  }
+  return specs;
 }
 
 /** Admin routes of client push installation. Credentials are write-only: no route returns them. */
@@ -69,7 +86,7 @@ export function pushRoutes(push: PushService): AdminRoute[] {
       permission: 'push.run',
       requestBody: PushHostsBody,
       response: PushHostList,
-      handle: (ctx) => push.addHosts(site(ctx), parsePushHostsBody(ctx.body), ctx.actor, false),
+      handle: (ctx) => push.addHosts(site(ctx), hostSpecs(ctx), ctx.actor, false),
     },
     {
       method: 'POST',
@@ -80,7 +97,7 @@ export function pushRoutes(push: PushService): AdminRoute[] {
       permission: 'push.run',
       requestBody: PushHostsBody,
       response: PushHostList,
-      handle: (ctx) => push.addHosts(site(ctx), parsePushHostsBody(ctx.body), ctx.actor, true),
+      handle: (ctx) => push.addHosts(site(ctx), hostSpecs(ctx), ctx.actor, true),
     },
     {
       method: 'POST',
@@ -99,7 +116,8 @@ export function pushRoutes(push: PushService): AdminRoute[] {
       summary: 'Approve a push host (a candidate becomes a target) and optionally pin its checked host key; queues an install',
       operationId: 'approvePushHost',
       auth: true,
-      permission: 'push.run',
+      // Approving a host and confirming its key decide where the push account's secret may go (decision 0093).
+      permission: 'push.configure',
       requestBody: PushApproveBody,
       response: PushHostView,
       handle: (ctx) => push.approve(site(ctx), hostId(ctx), parsePushApproveBody(ctx.body), ctx.actor),

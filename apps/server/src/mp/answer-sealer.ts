@@ -46,9 +46,12 @@ export class AnswerSealer {
     this.epoch = options.epoch.id;
   }
 
-  /** Names this process's epoch on an answer; call before anything is written. */
-  stamp(res: ServerResponse): void {
-    res.setHeader(EPOCH_HEADER, this.epoch);
+  /**
+   * Sends a JSON answer that needs no MAC (the CA, a probe), naming this process's epoch like every
+   * answer. Headers go to `writeHead` in one object (no `setHeader` before it): Node's fast path.
+   */
+  sendPlain(res: ServerResponse, status: number, body: unknown): void {
+    sendJson(res, status, body, { [EPOCH_HEADER]: this.epoch });
   }
 
   /** The header that authenticates an answer of `status` with these exact body bytes. */
@@ -67,7 +70,7 @@ export class AnswerSealer {
   send(res: ServerResponse, status: number, body: unknown, auth: AnswerAuth): void {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     const [name, value] = this.seal(auth, status, bytes);
-    sendJson(res, status, bytes, { [name]: value });
+    sendJson(res, status, bytes, { [EPOCH_HEADER]: this.epoch, [name]: value });
   }
 
   /**
@@ -84,7 +87,9 @@ export class AnswerSealer {
     const answer = errorAnswer(error);
     const request = SIGNED_ERRORS.has(answer.code) ? answerRequestOf(req) : undefined;
     const sealed = request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
-    sendJson(res, answer.status, answer.body, sealed === undefined ? answer.headers : { ...answer.headers, [sealed[0]]: sealed[1] });
+    const headers: Record<string, string> = { ...answer.headers, [EPOCH_HEADER]: this.epoch };
+    if (sealed !== undefined) headers[sealed[0]] = sealed[1];
+    sendJson(res, answer.status, answer.body, headers);
   }
 }
 

@@ -14,7 +14,7 @@ import {
   SiteportError,
   invalidField,
 } from '@siteport/protocol';
-import { parseJson, readBody, sendJson } from '../http/respond.js';
+import { parseJson, readBody } from '../http/respond.js';
 import { ClientService } from '../services/client-service.js';
 import type { ActivityRecorder } from './activity-recorder.js';
 import type { AnswerSealer } from './answer-sealer.js';
@@ -70,7 +70,7 @@ export function createMpHandler(ctx: MpContext) {
     const path = query < 0 ? url : url.slice(0, query);
     if (path === `${MP_PREFIX}/probe`) {
       // Pre-flight: proves the client reaches this port; no auth, no state.
-      sendJson(res, 200, { siteCode: ctx.siteCode, protocol, port, mode });
+      ctx.answers.sendPlain(res, 200, { siteCode: ctx.siteCode, protocol, port, mode });
       return;
     }
     if (mode === 'probe') {
@@ -88,7 +88,7 @@ export function createMpHandler(ctx: MpContext) {
     switch (path) {
       case `${MP_PREFIX}/ca`:
         expect('GET');
-        sendJson(res, 200, caBody);
+        ctx.answers.sendPlain(res, 200, caBody);
         return;
       case `${MP_PREFIX}/policy`: {
         expect('GET');
@@ -176,7 +176,6 @@ export function createMpHandler(ctx: MpContext) {
   }
 
   return (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): void => {
-    ctx.answers.stamp(res);
     route(req, res, protocol, port, mode).catch((error: unknown) => {
       if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'client request failed');
       ctx.answers.sendError(req, res, error);

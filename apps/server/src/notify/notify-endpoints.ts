@@ -114,7 +114,6 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
       inner(req, res, protocol, port, mode);
       return;
     }
-    ctx.answers.stamp(res);
     const run = async (): Promise<void> => {
       if (protocol === 'http' && ctx.httpsOnly()) {
         throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');

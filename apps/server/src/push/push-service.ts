@@ -53,7 +53,7 @@ export interface PushServiceDeps {
    * A one-time registration token for a pushed host, or null when the site registers openly
    * (decision 0095): an admin chose the host, so its client is registered and approved at once.
    */
-  registrationToken?: (siteCode: string, host: string, validSeconds: number) => Promise<string | null>;
+  registrationToken?: (siteCode: string, host: string, validSeconds: number, keyConfirmed: boolean) => Promise<string | null>;
   logger: Logger;
   /** How often due hosts are looked for. @default 1000 */
   tickMs?: number;
@@ -359,7 +359,8 @@ export class PushService {
         `SMSCAFINGERPRINT=${this.deps.caFingerprint}`,
       ];
       // Valid a little longer than the push waits for the registration (copy and setup come first).
-      const token = await this.deps.registrationToken?.(code, where, settings.registration_timeout_seconds + 900);
+      // A token goes only to a host whose key an administrator confirmed (decision 0095): one pinned on first use could be anyone's.
+      const token = await this.deps.registrationToken?.(code, where, settings.registration_timeout_seconds + 900, row.host_key_source === 'given');
       if (token != null) properties.push(`SMSREGTOKEN=${token}`);
       const installDir = row.install_dir ?? settings.default_install_dir;
       const bundle = await this.deps.bundle();

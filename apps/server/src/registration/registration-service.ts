@@ -159,8 +159,17 @@ export class RegistrationService {
    * site registers openly: the administrator chose the host, so its client needs no approval.
    * Audited with the actor `push`.
    */
-  async pushToken(code: string, host: string, validSeconds: number): Promise<string | null> {
-    if ((await this.deps.repo.settings(code)).mode === 'open') return null;
+  async pushToken(code: string, host: string, validSeconds: number, keyConfirmed: boolean): Promise<string | null> {
+    const { mode } = await this.deps.repo.settings(code);
+    if (mode === 'open') return null;
+    if (!keyConfirmed) {
+      // approve-new: the pushed client registers without a token and waits for approval.
+      if (mode === 'approve-new') return null;
+      throw new SiteportError(
+        'E_PUSH_HOST_KEY_UNCONFIRMED',
+        `site ${code} registers clients with tokens, and a push carries one only to a host whose SSH key an administrator confirmed; confirm ${host}'s key with siteport push approve ${host} --host-key SHA256:…`,
+      );
+    }
     const expiresInSeconds = Math.min(Math.max(validSeconds, 60), MAX_TOKEN_SECONDS);
     return (await this.createToken(code, { label: `push ${host}`.slice(0, 200), uses: 1, expiresInSeconds }, 'push'))
       .token;
