@@ -35,7 +35,7 @@ describe('blocking a client reaches every management point process', () => {
       'both registered through MP A',
       () => {
         const got = fleet.map((a) => new StateStore(a.stateDir).readConfig().clientId);
-        return got.every((id) => id !== null) ? (got) : undefined;
+        return got.every((id) => id !== null) ? got : undefined;
       },
       30_000,
     );

@@ -159,7 +159,11 @@ test('a bearer-token guesser gets 429 with Retry-After after twenty wrong tokens
     assert.equal(codeOf(blocked), 'E_TOKEN_BLOCKED');
     assert.ok(retryAfter(blocked) > 0 && retryAfter(blocked) <= 900);
   }
-  assert.equal((await right('127.0.0.3')).status, 200, 'the right token is never refused: a local user cannot lock the administrator out');
+  assert.equal(
+    (await right('127.0.0.3')).status,
+    200,
+    'the right token is never refused: a local user cannot lock the administrator out',
+  );
   assert.equal(codeOf(await guess(99, '127.0.0.3')), 'E_TOKEN_BLOCKED', 'the address stays blocked for wrong tokens');
   assert.equal((await right('127.0.0.1')).status, 200, 'another address is not blocked');
 

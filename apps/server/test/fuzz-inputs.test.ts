@@ -26,7 +26,25 @@ const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
 
-const STRINGS = ['', 'a', '0', '-1', '65536', '8080', 'null', 'true', '%', '%zz', '\u0000', '\u001b[2J', '\u202e', '/x; sh #', 'é', '\ud800', 'A'.repeat(300)];
+const STRINGS = [
+  '',
+  'a',
+  '0',
+  '-1',
+  '65536',
+  '8080',
+  'null',
+  'true',
+  '%',
+  '%zz',
+  '\u0000',
+  '\u001b[2J',
+  '\u202e',
+  '/x; sh #',
+  'é',
+  '\ud800',
+  'A'.repeat(300),
+];
 /** A JSON-ish value: nested objects, arrays, numbers of every kind, hostile strings. */
 function value(depth = 0): unknown {
   switch (int(depth > 3 ? 4 : 7)) {
@@ -41,7 +59,29 @@ function value(depth = 0): unknown {
     case 4:
       return Array.from({ length: int(4) }, () => value(depth + 1));
     default: {
-      const keys = ['http', 'https', 'notification', 'wake', 'default', 'alternate', 'siteCode', 'hostname', 'publicKey', 'stateDir', 'agentState', 'settingsVersion', 'url', 'password', 'role', 'sites', '__proto__', 'constructor', 'results', 'actions', 'mode'];
+      const keys = [
+        'http',
+        'https',
+        'notification',
+        'wake',
+        'default',
+        'alternate',
+        'siteCode',
+        'hostname',
+        'publicKey',
+        'stateDir',
+        'agentState',
+        'settingsVersion',
+        'url',
+        'password',
+        'role',
+        'sites',
+        '__proto__',
+        'constructor',
+        'results',
+        'actions',
+        'mode',
+      ];
       return Object.fromEntries(Array.from({ length: 1 + int(5) }, () => [pick(keys), value(depth + 1)]));
     }
   }
@@ -66,7 +106,13 @@ function body(): Buffer {
 }
 
 /** Sends one raw request; resolves with its status (0 when the server closed the connection instead). */
-function send(port: number, method: string, path: string, headers: Record<string, string>, payload: Buffer | undefined): Promise<number> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  payload: Buffer | undefined,
+): Promise<number> {
   return new Promise((resolve) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       res.resume();
@@ -82,12 +128,28 @@ function send(port: number, method: string, path: string, headers: Record<string
 async function inBatches<T>(count: number, width: number, one: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
   for (let start = 0; start < count; start += width) {
-    results.push(...(await Promise.all(Array.from({ length: Math.min(width, count - start) }, (_, k) => one(start + k)))));
+    results.push(
+      ...(await Promise.all(Array.from({ length: Math.min(width, count - start) }, (_, k) => one(start + k)))),
+    );
   }
   return results;
 }
 
-const MP_PATHS = ['/mp/v1/register', '/mp/v1/heartbeat', '/mp/v1/policy', '/mp/v1/session', '/mp/v1/probe-report', '/mp/v1/notify/poll', '/mp/v1/inventory', '/mp/v1/ca', '/mp/v1/%zz', '/mp/v1/../admin', '//', '/mp/v1/policy?x=%', '/ccmsetup'];
+const MP_PATHS = [
+  '/mp/v1/register',
+  '/mp/v1/heartbeat',
+  '/mp/v1/policy',
+  '/mp/v1/session',
+  '/mp/v1/probe-report',
+  '/mp/v1/notify/poll',
+  '/mp/v1/inventory',
+  '/mp/v1/ca',
+  '/mp/v1/%zz',
+  '/mp/v1/../admin',
+  '//',
+  '/mp/v1/policy?x=%',
+  '/ccmsetup',
+];
 const ADMIN_ROUTES: [string, string][] = [
   ['PATCH', '/api/v1/sites/PS1/ports'],
   ['POST', '/api/v1/sites/PS1/impact'],
@@ -108,9 +170,19 @@ test(`random requests to the request ports and the admin API and random frames t
   const before = (await srv.admin<{ version: number }>('GET', '/sites/PS1/ports')).body.version;
 
   const mpStatuses = await inBatches(400, 20, () => {
-    const headers: Record<string, string> = { 'content-type': pick(['application/json', 'application/json; charset=utf-8', 'text/plain', '']) };
-    for (const name of ['x-siteport-client', 'x-siteport-timestamp', 'x-siteport-nonce', 'x-siteport-signature', 'x-siteport-session', 'x-siteport-mac']) {
-      if (random() < 0.5) headers[name] = pick([...STRINGS.filter((s) => !/[\u0000-\u001f\u007f-\uffff]/.test(s)), String(Date.now())]);
+    const headers: Record<string, string> = {
+      'content-type': pick(['application/json', 'application/json; charset=utf-8', 'text/plain', '']),
+    };
+    for (const name of [
+      'x-siteport-client',
+      'x-siteport-timestamp',
+      'x-siteport-nonce',
+      'x-siteport-signature',
+      'x-siteport-session',
+      'x-siteport-mac',
+    ]) {
+      if (random() < 0.5)
+        headers[name] = pick([...STRINGS.filter((s) => !/[\u0000-\u001f\u007f-\uffff]/.test(s)), String(Date.now())]);
     }
     const method = pick(['GET', 'POST', 'POST', 'PUT', 'DELETE']);
     return send(httpPorts.default, method, pick(MP_PATHS), headers, method === 'GET' ? undefined : body());
@@ -118,44 +190,69 @@ test(`random requests to the request ports and the admin API and random frames t
   const adminPort = new URL(srv.adminUrl).port;
   const adminStatuses = await inBatches(300, 10, () => {
     const [method, path] = pick(ADMIN_ROUTES);
-    return send(Number(adminPort), method, path, { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' }, method === 'GET' ? undefined : body());
+    return send(
+      Number(adminPort),
+      method,
+      path,
+      { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+      method === 'GET' ? undefined : body(),
+    );
   });
 
   const ca = readFileSync(path.join(srv.dataDir, 'pki', 'ca.pem'), 'utf8');
   const frameTypes = Object.keys(FRAME_TYPES) as FrameType[];
-  await inBatches(120, 20, () =>
-    new Promise<void>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: notification, ca, servername: 'localhost' });
-      const done = (): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve();
-      };
-      const timer = setTimeout(done, 2000);
-      socket.on('error', done);
-      socket.on('close', done);
-      socket.on('data', () => undefined);
-      socket.on('secureConnect', () => {
-        const parts = 1 + int(6);
-        for (let i = 0; i < parts; i++) {
-          const frame = random() < 0.5 ? bytes(1 + int(300)) : Buffer.from(encodeFrame(pick(frameTypes), value() as object));
-          if (random() < 0.3 && frame.length > 2) frame[int(frame.length)] = int(256);
-          socket.write(frame);
-        }
-        setTimeout(done, 200);
-      });
-    }),
+  await inBatches(
+    120,
+    20,
+    () =>
+      new Promise<void>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: notification, ca, servername: 'localhost' });
+        const done = (): void => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve();
+        };
+        const timer = setTimeout(done, 2000);
+        socket.on('error', done);
+        socket.on('close', done);
+        socket.on('data', () => undefined);
+        socket.on('secureConnect', () => {
+          const parts = 1 + int(6);
+          for (let i = 0; i < parts; i++) {
+            const frame =
+              random() < 0.5 ? bytes(1 + int(300)) : Buffer.from(encodeFrame(pick(frameTypes), value() as object));
+            if (random() < 0.3 && frame.length > 2) frame[int(frame.length)] = int(256);
+            socket.write(frame);
+          }
+          setTimeout(done, 200);
+        });
+      }),
   );
 
   assert.deepEqual([...new Set(mpStatuses.filter((s) => s >= 500))], [], 'no request-port answer is a server error');
   assert.deepEqual([...new Set(adminStatuses.filter((s) => s >= 500))], [], 'no admin answer is a server error');
-  assert.ok(mpStatuses.filter((s) => s >= 400 && s < 500).length > 300, 'most random client requests are refused as bad input');
+  assert.ok(
+    mpStatuses.filter((s) => s >= 400 && s < 500).length > 300,
+    'most random client requests are refused as bad input',
+  );
   assert.equal(srv.server.state, 'running');
-  assert.equal((await srv.admin<{ version: number }>('GET', '/sites/PS1/ports')).body.version, before, 'no random body changed the port settings');
+  assert.equal(
+    (await srv.admin<{ version: number }>('GET', '/sites/PS1/ports')).body.version,
+    before,
+    'no random body changed the port settings',
+  );
 
   // An honest client still gets in afterwards.
   const client = new TestMpClient();
-  const registration = Buffer.from(JSON.stringify({ siteCode: 'PS1', hostname: 'honest.example', publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: '0.1.0' }));
+  const registration = Buffer.from(
+    JSON.stringify({
+      siteCode: 'PS1',
+      hostname: 'honest.example',
+      publicKey: client.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: '0.1.0',
+    }),
+  );
   const registered = await call(`http://127.0.0.1:${httpPorts.default}/mp/v1/register`, {
     method: 'POST',
     body: registration,

@@ -96,7 +96,10 @@ test('a malformed %-escape or a target that is no URL path answers 400 E_BAD_REQ
     assert.equal(errorCode(answer), 'E_BAD_REQUEST');
     assert.doesNotMatch(answer.body, /at .*\.ts:\d+/, 'no stack trace');
   }
-  const mp = await rawRequest(ports.http.default, 'GET /mp/v1/%ZZ HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n');
+  const mp = await rawRequest(
+    ports.http.default,
+    'GET /mp/v1/%ZZ HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n',
+  );
   assert.equal(status(mp), 404, mp.head);
 });
 

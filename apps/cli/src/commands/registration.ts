@@ -159,13 +159,11 @@ export function register(program: Command): void {
       return;
     }
     const v = created.view;
-    printLines(
-      [
-        created.token,
-        `registration token ${v.id}: ${v.maxUses} use(s), expires ${v.expiresAt}, valid at ${v.siteCode === null ? 'every site of this database' : `site ${v.siteCode}`}`,
-        'shown once: pass it to setup as SMSREGTOKEN=<token>; the site keeps only its hash',
-      ],
-    );
+    printLines([
+      created.token,
+      `registration token ${v.id}: ${v.maxUses} use(s), expires ${v.expiresAt}, valid at ${v.siteCode === null ? 'every site of this database' : `site ${v.siteCode}`}`,
+      'shown once: pass it to setup as SMSREGTOKEN=<token>; the site keeps only its hash',
+    ]);
   });
 
   withConnectionOptions(
@@ -198,7 +196,6 @@ export function register(program: Command): void {
       `/sites/${await siteOf(client, options.site)}/registration/tokens/${encodeURIComponent(id)}/revoke`,
     );
     if (options.json === true) printJson(view);
-    else
-      printLines(`registration token ${view.id} is ${view.state} (used ${view.uses} of ${view.maxUses})`);
+    else printLines(`registration token ${view.id} is ${view.state} (used ${view.uses} of ${view.maxUses})`);
   });
 }

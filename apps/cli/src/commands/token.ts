@@ -97,7 +97,9 @@ export function register(program: Command): void {
     const revoked = await client.request<TokenView>('DELETE', `/tokens/${encodeURIComponent(ref)}`);
     if (flags.json === true) printJson(revoked);
     else
-      printLines(`token ${revoked.name} (id ${revoked.id}) revoked at ${revoked.revokedAt ?? '?'} by ${revoked.revokedBy ?? '?'}`);
+      printLines(
+        `token ${revoked.name} (id ${revoked.id}) revoked at ${revoked.revokedAt ?? '?'} by ${revoked.revokedBy ?? '?'}`,
+      );
   });
   withConnectionOptions(
     token

@@ -64,7 +64,10 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       handle: (ctx) => {
         const body = parseRegistrationTokenCreateBody(ctx.body);
         if (body.anySite === true && ctx.caller.sites !== null) {
-          throw new SiteportError('E_FORBIDDEN', `${ctx.caller.actor} is limited to sites ${ctx.caller.sites.join(', ')}; a token for any site needs a caller with every site`);
+          throw new SiteportError(
+            'E_FORBIDDEN',
+            `${ctx.caller.actor} is limited to sites ${ctx.caller.sites.join(', ')}; a token for any site needs a caller with every site`,
+          );
         }
         return registration.createToken(site(ctx), body, ctx.actor);
       },

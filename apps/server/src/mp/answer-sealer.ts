@@ -86,7 +86,8 @@ export class AnswerSealer {
     }
     const answer = errorAnswer(error);
     const request = SIGNED_ERRORS.has(answer.code) ? answerRequestOf(req) : undefined;
-    const sealed = request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
+    const sealed =
+      request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
     const headers: Record<string, string> = { ...answer.headers, [EPOCH_HEADER]: this.epoch };
     if (sealed !== undefined) headers[sealed[0]] = sealed[1];
     sendJson(res, answer.status, answer.body, headers);

@@ -38,7 +38,14 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 const READ: readonly Permission[] = ['session', 'site.read', 'ports.read', 'impact.preview'];
-const OPERATE: readonly Permission[] = [...READ, 'ports.change', 'web.change', 'push.run', 'notify.send', 'clients.manage'];
+const OPERATE: readonly Permission[] = [
+  ...READ,
+  'ports.change',
+  'web.change',
+  'push.run',
+  'notify.send',
+  'clients.manage',
+];
 
 /** The permissions of each role; `public` needs none. */
 export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly Permission[]>> = Object.freeze({
