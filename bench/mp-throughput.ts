@@ -62,7 +62,8 @@ async function load(
       },
     ],
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx and ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${path}: ${result.non2xx} non-2xx and ${result.errors} errors`);
   return result.requests.average;
 }
 
@@ -73,13 +74,42 @@ async function load(
  * with a fresh session MAC (timestamp, nonce, HMAC); the load generator builds the same headers
  * for the bare server, so both runs pay the same client cost.
  */
-export async function mpThroughput(options: { seconds: number; connections: number; clients: number; postgres?: boolean }): Promise<ThroughputRow[]> {
+export async function mpThroughput(options: {
+  seconds: number;
+  connections: number;
+  clients: number;
+  postgres?: boolean;
+}): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
   const pg = options.postgres === true ? await startPostgres() : undefined;
   const dbFlags = pg === undefined ? [] : ['--db', await pg.createDatabase('throughput')];
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]), SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn', ...FLEET_SOURCE_FLAGS], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]),
+      SITEPORT,
+      'server',
+      '--data',
+      dir,
+      ...dbFlags,
+      '--admin-port',
+      '0',
+      '--http-port',
+      '0',
+      '--https-port',
+      '0',
+      '--notification-port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      ...FLEET_SOURCE_FLAGS,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const children: ChildProcess[] = [server];
   try {
     const port = (await waitFor(server, /^http\s+(\d+)\s/m))[1];
@@ -89,15 +119,29 @@ export async function mpThroughput(options: { seconds: number; connections: numb
     for (const c of clients) await c.openSession(mpBase);
     const heartbeatBody = JSON.stringify({ settingsVersion: 1, agentState: 'running', hostname: 'bench' });
 
-    const policyBytes = Buffer.from(await (await fetch(`${mpBase}/mp/v1/policy`, { headers: clients[0]!.headers('GET', '/mp/v1/policy', '') })).arrayBuffer());
+    const policyBytes = Buffer.from(
+      await (
+        await fetch(`${mpBase}/mp/v1/policy`, { headers: clients[0]!.headers('GET', '/mp/v1/policy', '') })
+      ).arrayBuffer(),
+    );
     const hb = clients[0]!;
     const heartbeatBytes = Buffer.from(
-      await (await fetch(`${mpBase}/mp/v1/heartbeat`, { method: 'POST', body: heartbeatBody, headers: { 'content-type': 'application/json', ...hb.headers('POST', '/mp/v1/heartbeat', heartbeatBody) } })).arrayBuffer(),
+      await (
+        await fetch(`${mpBase}/mp/v1/heartbeat`, {
+          method: 'POST',
+          body: heartbeatBody,
+          headers: { 'content-type': 'application/json', ...hb.headers('POST', '/mp/v1/heartbeat', heartbeatBody) },
+        })
+      ).arrayBuffer(),
     );
     writeFileSync(path.join(dir, 'policy.json'), policyBytes);
     writeFileSync(path.join(dir, 'heartbeat.json'), heartbeatBytes);
     const startBare = async (mode: string[]): Promise<string> => {
-      const bare = spawn(process.execPath, [BARE, path.join(dir, 'policy.json'), path.join(dir, 'heartbeat.json'), ...mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const bare = spawn(
+        process.execPath,
+        [BARE, path.join(dir, 'policy.json'), path.join(dir, 'heartbeat.json'), ...mode],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       children.push(bare);
       return `http://127.0.0.1:${(await waitFor(bare, /port (\d+)/))[1]}`;
     };
@@ -112,7 +156,14 @@ export async function mpThroughput(options: { seconds: number; connections: numb
       const bareRate = await load(bareBase, clients, method, urlPath, body, options.seconds, options.connections);
       const bareMacRate = await load(bareMacBase, clients, method, urlPath, body, options.seconds, options.connections);
       const mpRate = await load(mpBase, clients, method, urlPath, body, options.seconds, options.connections);
-      rows.push({ endpoint, bare: bareRate, bareMac: bareMacRate, mp: mpRate, ratio: mpRate / bareMacRate, plainRatio: mpRate / bareRate });
+      rows.push({
+        endpoint,
+        bare: bareRate,
+        bareMac: bareMacRate,
+        mp: mpRate,
+        ratio: mpRate / bareMacRate,
+        plainRatio: mpRate / bareRate,
+      });
     }
     return rows;
   } finally {

@@ -18,20 +18,28 @@ import { printNotifyTable } from './notify-table.js';
 
 const only = process.env.BENCH_ONLY;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`siteport benchmarks, ${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(2) ?? '?'}`);
+console.log(
+  `siteport benchmarks, ${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(2) ?? '?'}`,
+);
 
 if (only === undefined || only === 'throughput') {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
   const clients = Number(process.env.BENCH_CLIENTS ?? 200);
   console.log(`\n## MP request throughput`);
-  console.log(`autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, each with a client session opened once, every request carrying a fresh session MAC made by the load generator (decision 0062); plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL. Baselines: bare node:http returning the same body; and the same with the per-request crypto every server of the protocol does (request MAC and answer MAC, decision 0092) and the same answer headers — the ratio's baseline.\n`);
-  console.log('| site database | endpoint | bare node:http (req/s) | bare + same MACs (req/s) | siteport MP (req/s) | ratio to bare + MACs (target ≥ 0.8) | ratio to bare |');
+  console.log(
+    `autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, each with a client session opened once, every request carrying a fresh session MAC made by the load generator (decision 0062); plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL. Baselines: bare node:http returning the same body; and the same with the per-request crypto every server of the protocol does (request MAC and answer MAC, decision 0092) and the same answer headers — the ratio's baseline.\n`,
+  );
+  console.log(
+    '| site database | endpoint | bare node:http (req/s) | bare + same MACs (req/s) | siteport MP (req/s) | ratio to bare + MACs (target ≥ 0.8) | ratio to bare |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const postgres of [false, true]) {
     const rows = await mpThroughput({ seconds, connections, clients, postgres });
     for (const r of rows) {
-      console.log(`| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.bareMac.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.plainRatio.toFixed(2)} |`);
+      console.log(
+        `| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.bareMac.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.plainRatio.toFixed(2)} |`,
+      );
     }
   }
 }
@@ -41,14 +49,20 @@ if (only === undefined || only === 'rollout') {
   const interval = Number(process.env.BENCH_ROLLOUT_INTERVAL ?? 30);
   const mpCounts = (process.env.BENCH_ROLLOUT_MPS ?? '1,4').split(',').map(Number);
   console.log(`\n## Safe port change: N online simulated clients move to a new HTTPS port`);
-  console.log(`1 MP: one siteport server process (SQLite). More: the site server and \`--role mp\` processes on 127.0.1.x sharing one PostgreSQL database, clients spread evenly over them. Simulated clients in one process over HTTPS (pinned site CA, Ed25519-signed heartbeat + policy once per policy interval, spread evenly); \`PATCH /ports\` moves HTTPS to a new port on every MP.\n`);
-  console.log('| clients | MP processes | policy interval (s) | registration (s) | all clients on the new port after (s) | rollout finalized after (s) | stranded (target 0) | failed requests |');
+  console.log(
+    `1 MP: one siteport server process (SQLite). More: the site server and \`--role mp\` processes on 127.0.1.x sharing one PostgreSQL database, clients spread evenly over them. Simulated clients in one process over HTTPS (pinned site CA, Ed25519-signed heartbeat + policy once per policy interval, spread evenly); \`PATCH /ports\` moves HTTPS to a new port on every MP.\n`,
+  );
+  console.log(
+    '| clients | MP processes | policy interval (s) | registration (s) | all clients on the new port after (s) | rollout finalized after (s) | stranded (target 0) | failed requests |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const mps of mpCounts) {
     for (const size of sizes) {
       const r = await rolloutMove(size, interval, mps);
       const n = (v: number | null): string => (v === null ? 'not reached' : v.toFixed(1));
-      console.log(`| ${r.clients} | ${r.mps} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`);
+      console.log(
+        `| ${r.clients} | ${r.mps} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`,
+      );
     }
   }
 }
@@ -56,7 +70,9 @@ if (only === undefined || only === 'rollout') {
 if (only === undefined || only === 'agent') {
   const seconds = Number(process.env.BENCH_AGENT_IDLE_SECONDS ?? 60);
   const rows = await agentIdle(seconds);
-  console.log(`\n## Agent idle cost (registered, policy interval 60 s, measured over ${seconds} s after 10 s of settling)\n`);
+  console.log(
+    `\n## Agent idle cost (registered, policy interval 60 s, measured over ${seconds} s after 10 s of settling)\n`,
+  );
   console.log('| agent | RSS (MiB, target ≤ 60) | CPU seconds per minute (target ≈ 0) |');
   console.log('|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.variant} | ${r.rssMiB.toFixed(1)} | ${r.cpuSecondsPerMinute.toFixed(3)} |`);
@@ -79,7 +95,9 @@ if (only === undefined || only === 'scale') {
       niceness: Number(process.env.SCALE_NICE ?? 0),
       scheduling: fleetScheduling(process.env.SCALE_SCHED, 'SCALE_SCHED'),
       ...(process.env.SCALE_PER_WORKER === undefined ? {} : { perWorker: Number(process.env.SCALE_PER_WORKER) }),
-      ...(process.env.SCALE_CONNECT_SECONDS === undefined ? {} : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
+      ...(process.env.SCALE_CONNECT_SECONDS === undefined
+        ? {}
+        : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
     }),
   );
 }

@@ -47,7 +47,12 @@ export const ClientSessionResponse = Type.Object({
 export type ClientSessionResponse = Static<typeof ClientSessionResponse>;
 
 /** HKDF `info` of a session key: binds it to the client, the session and both public keys. */
-export function clientSessionKeyInfo(clientId: string, sessionId: string, clientPublicKey: string, serverPublicKey: string): string {
+export function clientSessionKeyInfo(
+  clientId: string,
+  sessionId: string,
+  clientPublicKey: string,
+  serverPublicKey: string,
+): string {
   return ['siteport-session-v1', clientId, sessionId, clientPublicKey, serverPublicKey].join('\n');
 }
 
@@ -67,5 +72,14 @@ export interface SessionMacParts {
  * with them.
  */
 export function sessionMacPrefix(parts: SessionMacParts): string {
-  return ['siteport-mac-v1', parts.method.toUpperCase(), parts.path, parts.clientId, parts.sessionId, parts.timestamp, parts.nonce, ''].join('\n');
+  return [
+    'siteport-mac-v1',
+    parts.method.toUpperCase(),
+    parts.path,
+    parts.clientId,
+    parts.sessionId,
+    parts.timestamp,
+    parts.nonce,
+    '',
+  ].join('\n');
 }

@@ -12,7 +12,12 @@ const LINGER = { ms: 2000, bytes: 1024 * 1024 };
 const abandoned = new WeakSet<IncomingMessage>();
 
 /** Sends a JSON body (or pre-serialised JSON bytes) with its length, and any extra headers. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     ...headers,
@@ -38,7 +43,8 @@ export interface ErrorAnswer {
  * the Retry-After header.
  */
 export function errorAnswer(error: unknown): ErrorAnswer {
-  const known = error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
+  const known =
+    error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
   const retryAfter = known.details?.retryAfterSeconds;
   return {
     code: known.code,
@@ -71,12 +77,19 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (hasBody && type !== 'application/json') {
       abandonBody(req);
-      reject(new SiteportError('E_CONTENT_TYPE', `the request body must be JSON sent with Content-Type: application/json, not ${JSON.stringify(type || 'none')}`));
+      reject(
+        new SiteportError(
+          'E_CONTENT_TYPE',
+          `the request body must be JSON sent with Content-Type: application/json, not ${JSON.stringify(type || 'none')}`,
+        ),
+      );
       return;
     }
     if (declared > limit) {
       abandonBody(req);
-      reject(new SiteportError('E_PAYLOAD_TOO_LARGE', `request body of ${declared} bytes exceeds the limit of ${limit}`));
+      reject(
+        new SiteportError('E_PAYLOAD_TOO_LARGE', `request body of ${declared} bytes exceeds the limit of ${limit}`),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -122,7 +135,8 @@ function abandonBody(req: IncomingMessage): void {
 /** Parses a JSON body; invalid UTF-8 or a syntax error is E_BAD_REQUEST. */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  if (!isUtf8(body)) throw new SiteportError('E_BAD_REQUEST', 'the request body is not valid UTF-8; send JSON encoded as UTF-8');
+  if (!isUtf8(body))
+    throw new SiteportError('E_BAD_REQUEST', 'the request body is not valid UTF-8; send JSON encoded as UTF-8');
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
@@ -135,7 +149,11 @@ export function requestUrl(req: IncomingMessage): URL {
   try {
     return new URL(req.url ?? '/', 'http://request.invalid');
   } catch (error) {
-    throw new SiteportError('E_BAD_REQUEST', `the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL path`, { cause: error });
+    throw new SiteportError(
+      'E_BAD_REQUEST',
+      `the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL path`,
+      { cause: error },
+    );
   }
 }
 
@@ -144,6 +162,10 @@ export function decodePath(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch (error) {
-    throw new SiteportError('E_BAD_REQUEST', `the path ${JSON.stringify(text.slice(0, 200))} has a malformed %-escape; write a literal % as %25`, { cause: error });
+    throw new SiteportError(
+      'E_BAD_REQUEST',
+      `the path ${JSON.stringify(text.slice(0, 200))} has a malformed %-escape; write a literal % as %25`,
+      { cause: error },
+    );
   }
 }

@@ -62,9 +62,19 @@ const invalid = invalidField;
  * Every answer to such a request carries the session MAC or the site's signature (decision 0092).
  */
 export function createMpHandler(ctx: MpContext) {
-  const caBody: CaResponse = { siteCode: ctx.siteCode, caCertificate: ctx.caCertificate, fingerprint: ctx.caFingerprint };
+  const caBody: CaResponse = {
+    siteCode: ctx.siteCode,
+    caCertificate: ctx.caCertificate,
+    fingerprint: ctx.caFingerprint,
+  };
 
-  async function route(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    protocol: Protocol,
+    port: number,
+    mode: ListenerMode,
+  ): Promise<void> {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
@@ -74,11 +84,17 @@ export function createMpHandler(ctx: MpContext) {
       return;
     }
     if (mode === 'probe') {
-      throw new SiteportError('E_NOT_FOUND', `port ${port} is open for a pre-flight probe only; client requests go to the site's current ports`);
+      throw new SiteportError(
+        'E_NOT_FOUND',
+        `port ${port} is open for a pre-flight probe only; client requests go to the site's current ports`,
+      );
     }
     if (!path.startsWith(`${MP_PREFIX}/`)) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
     if (protocol === 'http' && ctx.httpsOnly()) {
-      throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
+      throw new SiteportError(
+        'E_HTTPS_REQUIRED',
+        'this site accepts client requests over HTTPS only; use the HTTPS port',
+      );
     }
     const method = req.method ?? 'GET';
     const expect = (wanted: string): void => {
@@ -152,21 +168,51 @@ export function createMpHandler(ctx: MpContext) {
         const answer = ctx.verifier.verifyRegistration(req.headers, method, url, raw, key);
         const wanted = body.siteCode.toUpperCase();
         if (wanted !== 'AUTO' && wanted !== ctx.siteCode) {
-          throw new SiteportError('E_SITE_MISMATCH', `this management point serves site ${ctx.siteCode}, not ${wanted}; check SMSSITECODE or SMSMP`);
+          throw new SiteportError(
+            'E_SITE_MISMATCH',
+            `this management point serves site ${ctx.siteCode}, not ${wanted}; check SMSSITECODE or SMSMP`,
+          );
         }
         const now = new Date();
         const { record, status, tokenId } = await ctx.clients.register(ctx.siteCode, body, key, now);
-        ctx.activity.record({ id: record.id, at: now.toISOString(), port, protocol, address, agentState: status === 'pending' ? 'pending' : 'registering' });
+        ctx.activity.record({
+          id: record.id,
+          at: now.toISOString(),
+          port,
+          protocol,
+          address,
+          agentState: status === 'pending' ? 'pending' : 'registering',
+        });
         if (status === 'pending') {
-          ctx.logger.info({ clientId: record.id, hostname: record.hostname, address }, 'client registered; waiting for approval');
-          throw new SiteportError('E_CLIENT_PENDING', `client ${record.id} is registered and waits for approval by an administrator (siteport clients approve ${record.id}); the agent checks again`, {
-            details: { clientId: record.id },
-          });
+          ctx.logger.info(
+            { clientId: record.id, hostname: record.hostname, address },
+            'client registered; waiting for approval',
+          );
+          throw new SiteportError(
+            'E_CLIENT_PENDING',
+            `client ${record.id} is registered and waits for approval by an administrator (siteport clients approve ${record.id}); the agent checks again`,
+            {
+              details: { clientId: record.id },
+            },
+          );
         }
-        ctx.logger.info({ clientId: record.id, hostname: record.hostname, protocol, port, ...(tokenId === undefined ? {} : { tokenId }) }, 'client registered');
+        ctx.logger.info(
+          {
+            clientId: record.id,
+            hostname: record.hostname,
+            protocol,
+            port,
+            ...(tokenId === undefined ? {} : { tokenId }),
+          },
+          'client registered',
+        );
         if (tokenId !== undefined) ctx.onActivated?.(record);
         ctx.onRegistered?.(record);
-        const response: RegisterResponse = { clientId: record.id, siteCode: ctx.siteCode, policy: (await ctx.policy.current()).policy };
+        const response: RegisterResponse = {
+          clientId: record.id,
+          siteCode: ctx.siteCode,
+          policy: (await ctx.policy.current()).policy,
+        };
         ctx.answers.send(res, 200, response, answer);
         return;
       }

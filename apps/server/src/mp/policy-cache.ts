@@ -30,7 +30,12 @@ export class PolicyCache {
     const policy: Policy = {
       siteCode: site.code,
       settingsVersion: stored.version,
-      ports: { http: { ...settings.http }, https: { ...settings.https }, notification: settings.notification, wake: settings.wake },
+      ports: {
+        http: { ...settings.http },
+        https: { ...settings.https },
+        notification: settings.notification,
+        wake: settings.wake,
+      },
       communicationMode: stored.communicationMode,
       policyIntervalSeconds: site.policyIntervalSeconds,
       managementPoints: [...this.deps.managementPoints()],

@@ -33,10 +33,16 @@ function readHeaders(headers: IncomingHttpHeaders): SignatureHeaders {
   const nonce = header(headers, SIGNATURE_HEADERS.nonce);
   const signature = header(headers, SIGNATURE_HEADERS.signature);
   if (clientId === undefined || timestamp === undefined || nonce === undefined || signature === undefined) {
-    throw new SiteportError('E_UNSIGNED', 'client requests must be signed: register first, then sign with the client key');
+    throw new SiteportError(
+      'E_UNSIGNED',
+      'client requests must be signed: register first, then sign with the client key',
+    );
   }
   if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
-    throw new SiteportError('E_UNSIGNED', 'malformed signature headers: timestamp must be epoch milliseconds, nonce base64url');
+    throw new SiteportError(
+      'E_UNSIGNED',
+      'malformed signature headers: timestamp must be epoch milliseconds, nonce base64url',
+    );
   }
   return { clientId, timestamp, nonce, signature: Buffer.from(signature, 'base64') };
 }
@@ -57,11 +63,24 @@ export class RequestVerifier {
     private readonly epoch: MpEpoch,
   ) {}
 
-  private checkSignature(h: SignatureHeaders, method: string, path: string, body: Buffer | undefined, key: KeyObject, nonceId: string): AnswerAuth {
-    const bodySha256 = body === undefined || body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
-    const data = Buffer.from(canonicalRequest({ method, path, clientId: h.clientId, timestamp: h.timestamp, nonce: h.nonce, bodySha256 }));
+  private checkSignature(
+    h: SignatureHeaders,
+    method: string,
+    path: string,
+    body: Buffer | undefined,
+    key: KeyObject,
+    nonceId: string,
+  ): AnswerAuth {
+    const bodySha256 =
+      body === undefined || body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
+    const data = Buffer.from(
+      canonicalRequest({ method, path, clientId: h.clientId, timestamp: h.timestamp, nonce: h.nonce, bodySha256 }),
+    );
     if (!verify(null, data, key, h.signature)) {
-      throw new SiteportError('E_BAD_SIGNATURE', 'the request signature does not match the registered client key; reinstall the client if its key was replaced');
+      throw new SiteportError(
+        'E_BAD_SIGNATURE',
+        'the request signature does not match the registered client key; reinstall the client if its key was replaced',
+      );
     }
     if (!this.epoch.admits(h.nonce, Number(h.timestamp))) {
       throw new SiteportError(
@@ -71,9 +90,16 @@ export class RequestVerifier {
     }
     const freshness = this.nonces.check(nonceId, Number(h.timestamp), h.nonce);
     if (freshness === 'stale') {
-      throw new SiteportError('E_STALE_REQUEST', 'the request timestamp is more than 5 minutes from the management point clock; fix the client clock');
+      throw new SiteportError(
+        'E_STALE_REQUEST',
+        'the request timestamp is more than 5 minutes from the management point clock; fix the client clock',
+      );
     }
-    if (freshness === 'replay') throw new SiteportError('E_REPLAY', 'this request was already received (replayed nonce); each request needs a new nonce');
+    if (freshness === 'replay')
+      throw new SiteportError(
+        'E_REPLAY',
+        'this request was already received (replayed nonce); each request needs a new nonce',
+      );
     return { kind: 'signature', request: { method, path, clientId: h.clientId, sessionId: '', nonce: h.nonce } };
   }
 
@@ -82,30 +108,52 @@ export class RequestVerifier {
    * carries session headers, else by its signature. A request without session headers is always
    * checked as a signed one, so agents that predate sessions keep working.
    */
-  async verifyClient(headers: IncomingHttpHeaders, method: string, path: string, body?: Buffer): Promise<AuthenticatedClient> {
+  async verifyClient(
+    headers: IncomingHttpHeaders,
+    method: string,
+    path: string,
+    body?: Buffer,
+  ): Promise<AuthenticatedClient> {
     if (!ClientSessions.carriesSession(headers)) return this.verifySigned(headers, method, path, body);
     const { clientId, answer } = this.sessions.verify(headers, method, path, body ?? EMPTY);
     const client = await this.clients.known(clientId);
     if (client === undefined) {
       // Removed from the site since it opened the session: refused like an unknown signer.
       this.sessions.forget(clientId);
-      throw new SiteportError('E_UNKNOWN_CLIENT', `client ${clientId} is not registered at this site; the agent registers again`);
+      throw new SiteportError(
+        'E_UNKNOWN_CLIENT',
+        `client ${clientId} is not registered at this site; the agent registers again`,
+      );
     }
     return { ...client, answer };
   }
 
   /** Verifies a request signed with a registered client's key (opening a session takes one) and returns the client. */
-  async verifySigned(headers: IncomingHttpHeaders, method: string, path: string, body?: Buffer): Promise<AuthenticatedClient> {
+  async verifySigned(
+    headers: IncomingHttpHeaders,
+    method: string,
+    path: string,
+    body?: Buffer,
+  ): Promise<AuthenticatedClient> {
     const h = readHeaders(headers);
     const client = await this.clients.known(h.clientId);
     if (client === undefined) {
-      throw new SiteportError('E_UNKNOWN_CLIENT', `client ${h.clientId} is not registered at this site; the agent registers again`);
+      throw new SiteportError(
+        'E_UNKNOWN_CLIENT',
+        `client ${h.clientId} is not registered at this site; the agent registers again`,
+      );
     }
     return { ...client, answer: this.checkSignature(h, method, path, body, client.key, client.id) };
   }
 
   /** Verifies a registration, signed with the key it registers; returns how to authenticate its answer. */
-  verifyRegistration(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer, key: KeyObject): AnswerAuth {
+  verifyRegistration(
+    headers: IncomingHttpHeaders,
+    method: string,
+    path: string,
+    body: Buffer,
+    key: KeyObject,
+  ): AnswerAuth {
     const h = readHeaders(headers);
     if (h.clientId !== REGISTRATION_CLIENT_ID) {
       throw new SiteportError('E_BAD_SIGNATURE', `a registration is signed with client id "${REGISTRATION_CLIENT_ID}"`);

@@ -74,7 +74,8 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
       if (done) return;
       done = true;
       wait.deadline?.cancel();
-      if (!res.destroyed) ctx.answers.send(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds), auth);
+      if (!res.destroyed)
+        ctx.answers.send(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds), auth);
     };
     const waiting = ctx.hub.poll(clientId, { answer });
     if (done) return;
@@ -116,13 +117,17 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     }
     const run = async (): Promise<void> => {
       if (protocol === 'http' && ctx.httpsOnly()) {
-        throw new SiteportError('E_HTTPS_REQUIRED', 'this site accepts client requests over HTTPS only; use the HTTPS port');
+        throw new SiteportError(
+          'E_HTTPS_REQUIRED',
+          'this site accepts client requests over HTTPS only; use the HTTPS port',
+        );
       }
       if (req.method !== 'POST') throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes POST`);
       await handler(req, res, protocol, port);
     };
     run().catch((error: unknown) => {
-      if (!(error instanceof SiteportError)) ctx.logger.error({ err: error, url: req.url }, 'notification request failed');
+      if (!(error instanceof SiteportError))
+        ctx.logger.error({ err: error, url: req.url }, 'notification request failed');
       ctx.answers.sendError(req, res, error);
     });
   };

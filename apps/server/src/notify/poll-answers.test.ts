@@ -9,7 +9,11 @@ describe('PollAnswers', () => {
     const push: readonly NotifyAction[] = [{ id: 'x', action: 'policy' }];
     const first = answers.encode(push, 10123, 60);
     assert.equal(answers.encode(push, 10123, 60), first, 'the same bytes for the same actions array');
-    assert.deepEqual(JSON.parse(first.toString()), { actions: [{ id: 'x', action: 'policy' }], notificationPort: 10123, keepAliveSeconds: 60 });
+    assert.deepEqual(JSON.parse(first.toString()), {
+      actions: [{ id: 'x', action: 'policy' }],
+      notificationPort: 10123,
+      keepAliveSeconds: 60,
+    });
     assert.notEqual(answers.encode([{ id: 'x', action: 'policy' }], 10123, 60), first, 'another array is another push');
     assert.deepEqual(JSON.parse(answers.encode(push, 10124, 60).toString()).notificationPort, 10124);
     const empty = answers.encode([], 10124, 60);

@@ -13,12 +13,17 @@ export class PollAnswers {
   encode(actions: readonly NotifyAction[], notificationPort: number, keepAliveSeconds: number): Buffer {
     if (actions.length === 0) {
       if (this.empty?.port !== notificationPort || this.empty.keepAlive !== keepAliveSeconds) {
-        this.empty = { port: notificationPort, keepAlive: keepAliveSeconds, bytes: serialise([], notificationPort, keepAliveSeconds) };
+        this.empty = {
+          port: notificationPort,
+          keepAlive: keepAliveSeconds,
+          bytes: serialise([], notificationPort, keepAliveSeconds),
+        };
       }
       return this.empty.bytes;
     }
     const last = this.last;
-    if (last?.actions === actions && last.port === notificationPort && last.keepAlive === keepAliveSeconds) return last.bytes;
+    if (last?.actions === actions && last.port === notificationPort && last.keepAlive === keepAliveSeconds)
+      return last.bytes;
     const bytes = serialise(actions, notificationPort, keepAliveSeconds);
     this.last = { actions, port: notificationPort, keepAlive: keepAliveSeconds, bytes };
     return bytes;

@@ -50,13 +50,21 @@ export function statusRefusal(client: { id: string; status: ClientStatus }): Sit
     case 'active':
       return undefined;
     case 'pending':
-      return new SiteportError('E_CLIENT_PENDING', `client ${client.id} waits for approval by an administrator (siteport clients approve ${client.id}); the agent checks its registration again`, {
-        details: { clientId: client.id },
-      });
+      return new SiteportError(
+        'E_CLIENT_PENDING',
+        `client ${client.id} waits for approval by an administrator (siteport clients approve ${client.id}); the agent checks its registration again`,
+        {
+          details: { clientId: client.id },
+        },
+      );
     case 'blocked':
-      return new SiteportError('E_CLIENT_BLOCKED', `client ${client.id} is blocked by an administrator; its requests are refused until it is unblocked (siteport clients unblock ${client.id})`, {
-        details: { clientId: client.id },
-      });
+      return new SiteportError(
+        'E_CLIENT_BLOCKED',
+        `client ${client.id} is blocked by an administrator; its requests are refused until it is unblocked (siteport clients unblock ${client.id})`,
+        {
+          details: { clientId: client.id },
+        },
+      );
     case 'retired':
       return new SiteportError(
         'E_CLIENT_RETIRED',
@@ -88,16 +96,25 @@ export class ClientService {
     try {
       key = createPublicKey({ key: pem, format: 'pem' });
     } catch (error) {
-      throw new SiteportError('E_BAD_REQUEST', 'publicKey is not a PEM public key; the agent must send its Ed25519 SPKI key', { cause: error });
+      throw new SiteportError(
+        'E_BAD_REQUEST',
+        'publicKey is not a PEM public key; the agent must send its Ed25519 SPKI key',
+        { cause: error },
+      );
     }
     if (key.asymmetricKeyType !== 'ed25519') {
-      throw new SiteportError('E_BAD_REQUEST', `publicKey must be an Ed25519 key, got ${String(key.asymmetricKeyType)}`);
+      throw new SiteportError(
+        'E_BAD_REQUEST',
+        `publicKey must be an Ed25519 key, got ${String(key.asymmetricKeyType)}`,
+      );
     }
     return key;
   }
 
   static fingerprint(key: KeyObject): string {
-    return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+    return createHash('sha256')
+      .update(key.export({ type: 'spki', format: 'der' }))
+      .digest('hex');
   }
 
   /**
@@ -109,7 +126,8 @@ export class ClientService {
    * needs none (open mode, a known active key) is not used.
    */
   async register(siteCode: string, request: RegisterRequest, key: KeyObject, now: Date): Promise<Registration> {
-    if (!isClientCategory(request.category)) throw new SiteportError('E_VALIDATION', `unknown client category ${String(request.category)}`);
+    if (!isClientCategory(request.category))
+      throw new SiteportError('E_VALIDATION', `unknown client category ${String(request.category)}`);
     if (!isHostName(request.hostname)) throw new SiteportError('E_VALIDATION', 'hostname must be a host name');
     const fingerprint = ClientService.fingerprint(key);
     const at = now.toISOString();
@@ -117,16 +135,23 @@ export class ClientService {
     const existing = await this.clients.findByKeyFingerprint(fingerprint);
     if (existing !== undefined) {
       if (existing.siteCode !== siteCode) {
-        throw new SiteportError('E_SITE_MISMATCH', `this key is registered at site ${existing.siteCode}; run setup again to join ${siteCode}`);
+        throw new SiteportError(
+          'E_SITE_MISMATCH',
+          `this key is registered at site ${existing.siteCode}; run setup again to join ${siteCode}`,
+        );
       }
-      if (existing.status === 'blocked' || existing.status === 'retired') throw statusRefusal(existing) as SiteportError;
+      if (existing.status === 'blocked' || existing.status === 'retired')
+        throw statusRefusal(existing) as SiteportError;
       let status: 'active' | 'pending' = existing.status;
       let tokenId: string | undefined;
       if (status === 'pending' && token !== undefined) {
         tokenId = await this.db.transaction().execute(async (trx) => {
           const used = await this.useToken(trx, token, siteCode, at);
           if (!(await this.clients.changeStatus(existing.id, ['pending'], 'active', at, trx))) {
-            throw new SiteportError('E_CLIENT_STATE', `client ${existing.id} changed its status meanwhile; register again`);
+            throw new SiteportError(
+              'E_CLIENT_STATE',
+              `client ${existing.id} changed its status meanwhile; register again`,
+            );
           }
           return used;
         });
@@ -135,7 +160,13 @@ export class ClientService {
       await this.clients.updateRegistration(existing.id, request);
       this.forget(existing.id);
       return {
-        record: { ...existing, hostname: request.hostname, category: request.category, agentVersion: request.agentVersion, status },
+        record: {
+          ...existing,
+          hostname: request.hostname,
+          category: request.category,
+          agentVersion: request.agentVersion,
+          status,
+        },
         status,
         ...(tokenId === undefined ? {} : { tokenId }),
       };
@@ -179,9 +210,13 @@ export class ClientService {
   private async useToken(trx: Transaction<SiteDatabase>, token: string, siteCode: string, at: string): Promise<string> {
     const used = await this.registration.use(trx, registrationTokenHash(token), siteCode, at);
     if ('refused' in used) {
-      throw new SiteportError('E_REGISTRATION_TOKEN', `the registration token ${TOKEN_REFUSALS[used.refused]}; ask an administrator for a new one (siteport registration token create) and rerun setup with SMSREGTOKEN=<token>`, {
-        details: { reason: used.refused },
-      });
+      throw new SiteportError(
+        'E_REGISTRATION_TOKEN',
+        `the registration token ${TOKEN_REFUSALS[used.refused]}; ask an administrator for a new one (siteport registration token create) and rerun setup with SMSREGTOKEN=<token>`,
+        {
+          details: { reason: used.refused },
+        },
+      );
     }
     return used.id;
   }
@@ -238,7 +273,12 @@ export function isActive(c: ClientRecord, activeWindowSeconds: number, now: Date
  * A client as the admin API shows it: active/inactive from its last contact, and unmanaged when it
  * was last seen on a port the site no longer serves (`served` holds "protocol:port" keys).
  */
-export function clientView(c: ClientRecord, activeWindowSeconds: number, now: Date, served: ReadonlySet<string>): ClientView {
+export function clientView(
+  c: ClientRecord,
+  activeWindowSeconds: number,
+  now: Date,
+  served: ReadonlySet<string>,
+): ClientView {
   const active = isActive(c, activeWindowSeconds, now);
   const lost = c.lastContact !== null && !served.has(`${c.lastContact.protocol}:${c.lastContact.port}`);
   return {

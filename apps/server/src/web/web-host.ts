@@ -44,15 +44,30 @@ export class WebHost {
     const stored = await this.deps.sites.ports(siteCode);
     if (stored === undefined) throw new SiteportError('E_INTERNAL', `site ${siteCode} has no port settings row`);
     const overlap = (await this.deps.served(siteCode)).filter((e) => e.role === 'overlap');
-    const layout = webSiteLayout(stored.settings, overlap, defaultWebSiteOf(await this.deps.repo.defaultWebSite(siteCode)));
+    const layout = webSiteLayout(
+      stored.settings,
+      overlap,
+      defaultWebSiteOf(await this.deps.repo.defaultWebSite(siteCode)),
+    );
     this.deps.apps.update(await this.deps.repo.applications(siteCode));
     this.current = layout;
-    layoutChannel.publish({ siteCode, customWebSite: layout.customWebSite, defaultWebSite: layout.defaultWebSite, smsWeb: layout.smsWeb });
+    layoutChannel.publish({
+      siteCode,
+      customWebSite: layout.customWebSite,
+      defaultWebSite: layout.defaultWebSite,
+      smsWeb: layout.smsWeb,
+    });
     return layout.extraEndpoints;
   }
 
   /** The handler every MP listener calls. */
-  readonly handler: EndpointHandler = (req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number, mode: ListenerMode): void => {
+  readonly handler: EndpointHandler = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    protocol: Protocol,
+    port: number,
+    mode: ListenerMode,
+  ): void => {
     if (mode !== 'serve') {
       this.deps.mp(req, res, protocol, port, mode);
       return;
@@ -66,8 +81,15 @@ export class WebHost {
       return;
     }
     if (isMp) {
-      const smsWeb = this.current?.smsWeb?.map((b) => `${b.protocol.toUpperCase()} ${b.port}`).join(', ') ?? 'its request ports';
-      sendError(res, new SiteportError('E_NOT_FOUND', `the management point is not on the default web site; it is on the custom web site SMSWeb (${smsWeb})`));
+      const smsWeb =
+        this.current?.smsWeb?.map((b) => `${b.protocol.toUpperCase()} ${b.port}`).join(', ') ?? 'its request ports';
+      sendError(
+        res,
+        new SiteportError(
+          'E_NOT_FOUND',
+          `the management point is not on the default web site; it is on the custom web site SMSWeb (${smsWeb})`,
+        ),
+      );
       return;
     }
     if (!roles.web) {
@@ -75,7 +97,8 @@ export class WebHost {
       return;
     }
     this.deps.apps.handle(req, res, path).catch((error: unknown) => {
-      if (!(error instanceof SiteportError)) this.deps.logger.error({ err: error, url }, 'web application request failed');
+      if (!(error instanceof SiteportError))
+        this.deps.logger.error({ err: error, url }, 'web application request failed');
       sendError(res, error);
     });
   };
