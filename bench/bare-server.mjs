@@ -8,8 +8,13 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
 const [, , policyFile, heartbeatFile, mode] = process.argv;
-const policy = readFileSync(policyFile);
-const heartbeat = readFileSync(heartbeatFile);
+// Sent as strings, as the MP sends its answers (Node joins a string body to the header block: one chunk, not two).
+const policy = readFileSync(policyFile, 'utf8');
+const heartbeat = readFileSync(heartbeatFile, 'utf8');
+const lengths = new Map([
+  [policy, Buffer.byteLength(policy)],
+  [heartbeat, Buffer.byteLength(heartbeat)],
+]);
 const key = randomBytes(32);
 const epoch = randomBytes(33).toString('base64url');
 const server = http.createServer((req, res) => {
@@ -18,7 +23,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
     if (mode !== 'mac') {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': lengths.get(body) });
       res.end(body);
       return;
     }
@@ -31,7 +36,7 @@ const server = http.createServer((req, res) => {
       'x-siteport-epoch': epoch,
       'x-siteport-answer-mac': mac,
       'content-type': 'application/json; charset=utf-8',
-      'content-length': body.length,
+      'content-length': lengths.get(body),
     });
     res.end(body);
   });

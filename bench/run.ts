@@ -1,5 +1,5 @@
 // `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown).
-// BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
+// BENCH_SECONDS (4), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
 // SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline): one full site on PostgreSQL (BENCH_ONLY=scale).
@@ -23,22 +23,24 @@ console.log(
 );
 
 if (only === undefined || only === 'throughput') {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
   const clients = Number(process.env.BENCH_CLIENTS ?? 200);
   console.log(`\n## MP request throughput`);
   console.log(
-    `autocannon, ${connections} connections, ${seconds} s per run, ${clients} registered simulated clients, each with a client session opened once, every request carrying a fresh session MAC made by the load generator (decision 0062); plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL. Baselines: bare node:http returning the same body; and the same with the per-request crypto every server of the protocol does (request MAC and answer MAC, decision 0092) and the same answer headers — the ratio's baseline.\n`,
+    `autocannon, ${connections} connections, ${seconds} s per run, the median of ${rounds} interleaved runs per server, ${clients} registered simulated clients, each with a client session opened once, every request carrying a fresh session MAC made by the load generator (decision 0062); plain HTTP on loopback. One MP process per row, on SQLite and on PostgreSQL. Where the machine has two CPUs and taskset, the load generator runs on CPU 0 and each server on CPU 1; the server's CPU time per request is read from /proc. Baselines: bare node:http returning the same body, written the same way (one string with the headers); and the same with the per-request crypto every server of the protocol does (request MAC and answer MAC, decision 0092) and the same answer headers. Requests per second of a bare server are bounded by the load generator as often as by the server; the CPU time per request is not.\n`,
   );
   console.log(
-    '| site database | endpoint | bare node:http (req/s) | bare + same MACs (req/s) | siteport MP (req/s) | ratio to bare + MACs (target ≥ 0.8) | ratio to bare |',
+    '| site database | endpoint | bare node:http (req/s) | bare + same MACs (req/s) | siteport MP (req/s) | ratio to bare (target ≥ 0.8) | ratio to bare + MACs | server CPU per request, bare / bare + MACs / MP (µs) | CPU ratio, bare / MP |',
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const postgres of [false, true]) {
-    const rows = await mpThroughput({ seconds, connections, clients, postgres });
+    const rows = await mpThroughput({ seconds, rounds, connections, clients, postgres });
     for (const r of rows) {
+      const cpu = [r.bare, r.bareMac, r.mp].map((run) => run.cpuMicros.toFixed(0)).join(' / ');
       console.log(
-        `| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.toFixed(0)} | ${r.bareMac.toFixed(0)} | ${r.mp.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.plainRatio.toFixed(2)} |`,
+        `| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.rate.toFixed(0)} | ${r.bareMac.rate.toFixed(0)} | ${r.mp.rate.toFixed(0)} | ${r.plainRatio.toFixed(2)} | ${r.ratio.toFixed(2)} | ${cpu} | ${r.cpuRatio.toFixed(2)} |`,
       );
     }
   }

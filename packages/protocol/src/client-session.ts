@@ -72,14 +72,6 @@ export interface SessionMacParts {
  * with them.
  */
 export function sessionMacPrefix(parts: SessionMacParts): string {
-  return [
-    'siteport-mac-v1',
-    parts.method.toUpperCase(),
-    parts.path,
-    parts.clientId,
-    parts.sessionId,
-    parts.timestamp,
-    parts.nonce,
-    '',
-  ].join('\n');
+  // One template literal, not an array join: this runs for every request an MP serves.
+  return `siteport-mac-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${parts.clientId}\n${parts.sessionId}\n${parts.timestamp}\n${parts.nonce}\n`;
 }

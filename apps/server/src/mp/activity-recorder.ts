@@ -22,8 +22,10 @@ export class ActivityRecorder {
   }
 
   record(update: ContactUpdate): void {
+    // The update is the caller's own object: merged in place, no copy per request.
     const previous = this.pending.get(update.id);
-    this.pending.set(update.id, previous === undefined ? update : { ...previous, ...update });
+    if (previous === undefined) this.pending.set(update.id, update);
+    else Object.assign(previous, update);
   }
 
   /** Writes what is pending; concurrent calls are serialised. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SiteportError } from '@siteport/protocol';
+import { JsonText } from '../http/respond.js';
 import { AnswerSealer, type AnswerRequest } from './answer-sealer.js';
 import { MpEpoch } from './mp-epoch.js';
 
@@ -38,7 +39,7 @@ function recorder() {
       Object.assign(out.headers, headers);
       out.headersSent = true;
     },
-    end: (bytes?: Buffer) => void (out.body = bytes),
+    end: (chunk?: string | Buffer) => void (out.body = chunk === undefined ? undefined : Buffer.from(chunk)),
     destroy: () => undefined,
   };
   return { res: res as never, out };
@@ -47,14 +48,14 @@ function recorder() {
 describe('AnswerSealer', () => {
   it('MACs an answer with the session key over status, request and the exact body bytes', () => {
     const key = randomBytes(32);
-    const [name, value] = sealer.seal({ kind: 'mac', key, request }, 200, body);
+    const [name, value] = sealer.seal({ kind: 'mac', key, request }, 200, JsonText.of(body));
     assert.equal(name, 'x-siteport-answer-mac');
     assert.equal(value, createHmac('sha256', key).update(prefix(200, request)).update(body).digest('base64url'));
   });
 
   it('signs an answer to a signed request with the site CA key, verifiable with the CA public key and bound to the nonce', () => {
     const signed = { ...request, sessionId: '' };
-    const [name, value] = sealer.seal({ kind: 'signature', request: signed }, 200, body);
+    const [name, value] = sealer.seal({ kind: 'signature', request: signed }, 200, JsonText.of(body));
     assert.equal(name, 'x-siteport-answer-signature');
     const bytes = (r: AnswerRequest) => Buffer.concat([Buffer.from(prefix(200, r)), body]);
     assert.ok(verify('sha256', bytes(signed), ca.publicKey, Buffer.from(value, 'base64')));

@@ -9,7 +9,7 @@ import {
   type ErrorCode,
   answerPrefix,
 } from '@siteport/protocol';
-import { errorAnswer, sendJson } from '../http/respond.js';
+import { JsonText, errorAnswer, sendJson, writeJson } from '../http/respond.js';
 import type { MpEpoch } from './mp-epoch.js';
 
 /** Errors that change what an agent does with its identity; their answers are signed (decision 0092). */
@@ -55,22 +55,19 @@ export class AnswerSealer {
   }
 
   /** The header that authenticates an answer of `status` with these exact body bytes. */
-  seal(auth: AnswerAuth, status: number, body: Buffer): [string, string] {
+  seal(auth: AnswerAuth, status: number, body: JsonText): [string, string] {
     const prefix = answerPrefix({ ...auth.request, status });
     if (auth.kind === 'mac') {
-      return [ANSWER_HEADERS.mac, createHmac('sha256', auth.key).update(prefix).update(body).digest('base64url')];
+      return [ANSWER_HEADERS.mac, createHmac('sha256', auth.key).update(prefix).update(body.text).digest('base64url')];
     }
-    return [
-      ANSWER_HEADERS.signature,
-      sign('sha256', Buffer.concat([Buffer.from(prefix), body]), this.siteKey).toString('base64'),
-    ];
+    return [ANSWER_HEADERS.signature, sign('sha256', Buffer.from(prefix + body.text), this.siteKey).toString('base64')];
   }
 
-  /** Sends a JSON answer (or pre-serialised JSON bytes) with its MAC or signature. */
+  /** Sends a JSON answer (a value or pre-serialised {@link JsonText}) with its MAC or signature. */
   send(res: ServerResponse, status: number, body: unknown, auth: AnswerAuth): void {
-    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    const [name, value] = this.seal(auth, status, bytes);
-    sendJson(res, status, bytes, { [EPOCH_HEADER]: this.epoch, [name]: value });
+    const json = JsonText.of(body);
+    const [name, value] = this.seal(auth, status, json);
+    writeJson(res, status, json, { [EPOCH_HEADER]: this.epoch, [name]: value });
   }
 
   /**

@@ -7,7 +7,6 @@ import {
   ClientSessionRequest,
   HeartbeatRequest,
   ProbeReport,
-  type HeartbeatResponse,
   MP_PREFIX,
   RegisterRequest,
   type RegisterResponse,
@@ -17,6 +16,8 @@ import {
 import { parseJson, readBody } from '../http/respond.js';
 import { ClientService } from '../services/client-service.js';
 import type { ActivityRecorder } from './activity-recorder.js';
+import { HeartbeatAnswers } from './heartbeat-answers.js';
+import { isoNow } from './iso-clock.js';
 import type { AnswerSealer } from './answer-sealer.js';
 import type { ListenerMode, Protocol } from './listener-set.js';
 import type { PolicyCache } from './policy-cache.js';
@@ -27,6 +28,20 @@ const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
 const probeCheck = TypeCompiler.Compile(ProbeReport);
 const sessionCheck = TypeCompiler.Compile(ClientSessionRequest);
+
+const PATH = {
+  prefix: `${MP_PREFIX}/`,
+  probe: `${MP_PREFIX}/probe`,
+  ca: `${MP_PREFIX}/ca`,
+  policy: `${MP_PREFIX}/policy`,
+  heartbeat: `${MP_PREFIX}/heartbeat`,
+  probeReport: `${MP_PREFIX}/probe-report`,
+  register: `${MP_PREFIX}/register`,
+} as const;
+
+function expectMethod(method: string, wanted: string, path: string): void {
+  if (method !== wanted) throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes ${wanted}`);
+}
 
 /** What the MP request handler needs from the site. */
 export interface MpContext {
@@ -67,6 +82,7 @@ export function createMpHandler(ctx: MpContext) {
     caCertificate: ctx.caCertificate,
     fingerprint: ctx.caFingerprint,
   };
+  const heartbeatAnswers = new HeartbeatAnswers();
 
   async function route(
     req: IncomingMessage,
@@ -78,7 +94,7 @@ export function createMpHandler(ctx: MpContext) {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    if (path === `${MP_PREFIX}/probe`) {
+    if (path === PATH.probe) {
       // Pre-flight: proves the client reaches this port; no auth, no state.
       ctx.answers.sendPlain(res, 200, { siteCode: ctx.siteCode, protocol, port, mode });
       return;
@@ -89,7 +105,7 @@ export function createMpHandler(ctx: MpContext) {
         `port ${port} is open for a pre-flight probe only; client requests go to the site's current ports`,
       );
     }
-    if (!path.startsWith(`${MP_PREFIX}/`)) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
+    if (!path.startsWith(PATH.prefix)) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
     if (protocol === 'http' && ctx.httpsOnly()) {
       throw new SiteportError(
         'E_HTTPS_REQUIRED',
@@ -97,31 +113,28 @@ export function createMpHandler(ctx: MpContext) {
       );
     }
     const method = req.method ?? 'GET';
-    const expect = (wanted: string): void => {
-      if (method !== wanted) throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes ${wanted}`);
-    };
     const address = req.socket.remoteAddress ?? '';
     switch (path) {
-      case `${MP_PREFIX}/ca`:
-        expect('GET');
+      case PATH.ca:
+        expectMethod(method, 'GET', path);
         ctx.answers.sendPlain(res, 200, caBody);
         return;
-      case `${MP_PREFIX}/policy`: {
-        expect('GET');
+      case PATH.policy: {
+        expectMethod(method, 'GET', path);
         const client = await ctx.verifier.verifyClient(req.headers, method, url);
-        ctx.activity.record({ id: client.id, at: new Date().toISOString(), port, protocol, address });
-        ctx.answers.send(res, 200, (await ctx.policy.current()).bytes, client.answer);
+        ctx.activity.record({ id: client.id, at: isoNow(), port, protocol, address });
+        ctx.answers.send(res, 200, (ctx.policy.ready ?? (await ctx.policy.current())).json, client.answer);
         return;
       }
-      case `${MP_PREFIX}/heartbeat`: {
-        expect('POST');
+      case PATH.heartbeat: {
+        expectMethod(method, 'POST', path);
         const raw = await readBody(req);
         const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
         const body = parseJson(raw);
         if (!heartbeatCheck.Check(body)) throw invalid('heartbeat', heartbeatCheck.Errors(body));
         ctx.activity.record({
           id: client.id,
-          at: new Date().toISOString(),
+          at: isoNow(),
           port,
           protocol,
           address,
@@ -130,15 +143,12 @@ export function createMpHandler(ctx: MpContext) {
           hostname: body.hostname,
           ...(body.stateDir === undefined ? {} : { stateDir: body.stateDir }),
         });
-        const response: HeartbeatResponse = {
-          settingsVersion: (await ctx.policy.current()).policy.settingsVersion,
-          observed: { port, protocol },
-        };
-        ctx.answers.send(res, 200, response, client.answer);
+        const { settingsVersion } = (ctx.policy.ready ?? (await ctx.policy.current())).policy;
+        ctx.answers.send(res, 200, heartbeatAnswers.get(settingsVersion, port, protocol), client.answer);
         return;
       }
-      case `${MP_PREFIX}/probe-report`: {
-        expect('POST');
+      case PATH.probeReport: {
+        expectMethod(method, 'POST', path);
         const raw = await readBody(req);
         const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
         const body = parseJson(raw);
@@ -148,7 +158,7 @@ export function createMpHandler(ctx: MpContext) {
         return;
       }
       case CLIENT_SESSION_PATH: {
-        expect('POST');
+        expectMethod(method, 'POST', path);
         ctx.limits.sessions.take(address);
         const raw = await readBody(req);
         const client = await ctx.verifier.verifySigned(req.headers, method, url, raw);
@@ -157,8 +167,8 @@ export function createMpHandler(ctx: MpContext) {
         ctx.answers.send(res, 200, ctx.verifier.sessions.open(client.id, body.publicKey), client.answer);
         return;
       }
-      case `${MP_PREFIX}/register`: {
-        expect('POST');
+      case PATH.register: {
+        expectMethod(method, 'POST', path);
         // Before any parsing or crypto: a flood from one source costs a map look-up each.
         ctx.limits.registrations.take(address);
         const raw = await readBody(req);

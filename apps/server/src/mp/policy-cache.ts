@@ -1,10 +1,17 @@
 import type { Policy } from '@siteport/protocol';
+import { JsonText } from '../http/respond.js';
 import type { SiteRepository } from '../repositories/site-repository.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 
+/** The policy and its JSON, as sent. */
+export interface PolicyEntry {
+  policy: Policy;
+  json: JsonText;
+}
+
 /** The site's policy, built once per settings version and served as the same bytes to every client. */
 export class PolicyCache {
-  private cached: { policy: Policy; bytes: Buffer } | undefined;
+  private cached: PolicyEntry | undefined;
 
   constructor(
     private readonly deps: {
@@ -22,7 +29,12 @@ export class PolicyCache {
     this.cached = undefined;
   }
 
-  async current(): Promise<{ policy: Policy; bytes: Buffer }> {
+  /** The policy when it is built (a request then needs no await), else undefined. */
+  get ready(): PolicyEntry | undefined {
+    return this.cached;
+  }
+
+  async current(): Promise<PolicyEntry> {
     if (this.cached !== undefined) return this.cached;
     const site = await this.deps.ports.site(this.deps.siteCode);
     const stored = await this.deps.ports.stored(this.deps.siteCode);
@@ -43,7 +55,7 @@ export class PolicyCache {
     };
     const probe = await this.deps.probe();
     if (probe !== undefined) policy.probe = probe;
-    const entry = { policy, bytes: Buffer.from(JSON.stringify(policy)) };
+    const entry = { policy, json: JsonText.of(policy) };
     this.cached = entry;
     return entry;
   }

@@ -38,7 +38,12 @@ function mp(options: { ttlMs?: number; now?: () => number } = {}, epoch = new Mp
   const known = new Map<string, KnownClient>();
   const nonces = new NonceCache();
   const sessions = new ClientSessions({ nonces, ...options });
-  const verifier = new RequestVerifier({ known: (id) => Promise.resolve(known.get(id)) }, nonces, sessions, epoch);
+  const verifier = new RequestVerifier(
+    { known: (id) => Promise.resolve(known.get(id)), knownCached: () => undefined },
+    nonces,
+    sessions,
+    epoch,
+  );
   return { known, sessions, verifier, epoch };
 }
 

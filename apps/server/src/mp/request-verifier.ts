@@ -8,7 +8,8 @@ import type { MpEpoch } from './mp-epoch.js';
 import type { NonceCache } from './nonce-cache.js';
 
 /** A client whose request verified, and how the answer to that request is authenticated (decision 0092). */
-export interface AuthenticatedClient extends KnownClient {
+export interface AuthenticatedClient {
+  id: string;
   answer: AnswerAuth;
 }
 
@@ -56,7 +57,7 @@ function readHeaders(headers: IncomingHttpHeaders): SignatureHeaders {
  */
 export class RequestVerifier {
   constructor(
-    private readonly clients: Pick<ClientService, 'known'>,
+    private readonly clients: Pick<ClientService, 'known' | 'knownCached'>,
     private readonly nonces: NonceCache,
     /** The sessions of this MP process, shared by every client endpoint. */
     readonly sessions: ClientSessions,
@@ -116,7 +117,8 @@ export class RequestVerifier {
   ): Promise<AuthenticatedClient> {
     if (!ClientSessions.carriesSession(headers)) return this.verifySigned(headers, method, path, body);
     const { clientId, answer } = this.sessions.verify(headers, method, path, body ?? EMPTY);
-    const client = await this.clients.known(clientId);
+    // Nearly always held in memory: then no promise of its own.
+    const client = this.clients.knownCached(clientId) ?? (await this.clients.known(clientId));
     if (client === undefined) {
       // Removed from the site since it opened the session: refused like an unknown signer.
       this.sessions.forget(clientId);
@@ -125,7 +127,7 @@ export class RequestVerifier {
         `client ${clientId} is not registered at this site; the agent registers again`,
       );
     }
-    return { ...client, answer };
+    return { id: client.id, answer };
   }
 
   /** Verifies a request signed with a registered client's key (opening a session takes one) and returns the client. */
@@ -143,7 +145,7 @@ export class RequestVerifier {
         `client ${h.clientId} is not registered at this site; the agent registers again`,
       );
     }
-    return { ...client, answer: this.checkSignature(h, method, path, body, client.key, client.id) };
+    return { id: client.id, answer: this.checkSignature(h, method, path, body, client.key, client.id) };
   }
 
   /** Verifies a registration, signed with the key it registers; returns how to authenticate its answer. */

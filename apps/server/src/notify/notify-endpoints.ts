@@ -109,7 +109,9 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
   }
 
   return (req, res, protocol, port, mode) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const handler = path === POLL_PATH ? poll : path === INVENTORY_PATH ? inventory : undefined;
     if (handler === undefined || mode === 'probe') {
       inner(req, res, protocol, port, mode);

@@ -1,4 +1,5 @@
 import type { NotifyAction, PollResponse } from '@siteport/protocol';
+import { JsonText } from '../http/respond.js';
 
 /**
  * Encodes long-poll answers, reusing the bytes while the same answer goes to many clients: a
@@ -6,11 +7,11 @@ import type { NotifyAction, PollResponse } from '@siteport/protocol';
  * the notification port. One JSON serialisation per push instead of one per client.
  */
 export class PollAnswers {
-  private last: { actions: readonly NotifyAction[]; port: number; keepAlive: number; bytes: Buffer } | undefined;
-  private empty: { port: number; keepAlive: number; bytes: Buffer } | undefined;
+  private last: { actions: readonly NotifyAction[]; port: number; keepAlive: number; bytes: JsonText } | undefined;
+  private empty: { port: number; keepAlive: number; bytes: JsonText } | undefined;
 
   /** The JSON bytes of a {@link PollResponse}. */
-  encode(actions: readonly NotifyAction[], notificationPort: number, keepAliveSeconds: number): Buffer {
+  encode(actions: readonly NotifyAction[], notificationPort: number, keepAliveSeconds: number): JsonText {
     if (actions.length === 0) {
       if (this.empty?.port !== notificationPort || this.empty.keepAlive !== keepAliveSeconds) {
         this.empty = {
@@ -30,7 +31,7 @@ export class PollAnswers {
   }
 }
 
-function serialise(actions: readonly NotifyAction[], notificationPort: number, keepAliveSeconds: number): Buffer {
+function serialise(actions: readonly NotifyAction[], notificationPort: number, keepAliveSeconds: number): JsonText {
   const response: PollResponse = { actions: [...actions], notificationPort, keepAliveSeconds };
-  return Buffer.from(JSON.stringify(response));
+  return JsonText.of(response);
 }

@@ -74,7 +74,8 @@ export class WebHost {
     }
     const roles = this.current?.roles.get(bindingKey(protocol, port)) ?? { mp: true, web: false };
     const url = req.url ?? '/';
-    const path = url.split('?')[0] ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const isMp = path === MP_PREFIX || path.startsWith(`${MP_PREFIX}/`);
     if (isMp && roles.mp) {
       this.deps.mp(req, res, protocol, port, mode);
