@@ -14,7 +14,10 @@ test('siteport notify and wake report per client and exit 0 only when every clie
 
   const ok = await runCli(['notify', clientId, '--action', 'policy', ...conn, '--json']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(JSON.parse(ok.stdout), { action: 'policy', results: [{ clientId, outcome: 'acknowledged', via: 'tcp' }] });
+  assert.deepEqual(JSON.parse(ok.stdout), {
+    action: 'policy',
+    results: [{ clientId, outcome: 'acknowledged', via: 'tcp' }],
+  });
 
   const mixed = await runCli(['notify', clientId, 'nobody', '--action', 'heartbeat', ...conn]);
   assert.equal(mixed.code, 1);

@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { MAX_POLL_WAIT_SECONDS, SAFE_POLL_WAIT_SECONDS, SiteportError, isClientHostName, isStateDirPath } from '@siteport/protocol';
+import {
+  MAX_POLL_WAIT_SECONDS,
+  SAFE_POLL_WAIT_SECONDS,
+  SiteportError,
+  isClientHostName,
+  isStateDirPath,
+} from '@siteport/protocol';
 import type { LogLevel } from './logger.js';
 import { DEFAULT_POLL_WAIT_SECONDS } from './notify/notification-client.js';
 
@@ -70,7 +76,10 @@ export const AGENT_VERSION = '0.1.0';
 function duration(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
-    throw new SiteportError('E_OPTION', `${name} must be a whole number of milliseconds ≥ ${min}, got ${String(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `${name} must be a whole number of milliseconds ≥ ${min}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -78,7 +87,10 @@ function duration(name: string, value: number | undefined, fallback: number, min
 function pollWait(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0 || value > MAX_POLL_WAIT_SECONDS) {
-    throw new SiteportError('E_OPTION', `${name} must be a whole number of seconds from 0 to ${MAX_POLL_WAIT_SECONDS}, got ${String(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `${name} must be a whole number of seconds from 0 to ${MAX_POLL_WAIT_SECONDS}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -90,11 +102,17 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   }
   // The site accepts only these (heartbeats report both); refusing here says why at once.
   if (!isStateDirPath(path.resolve(options.stateDir))) {
-    throw new SiteportError('E_OPTION', 'the state directory path must be at most 1024 characters of letters, digits, space and / . _ - + @ % , : = ~ (the site refuses others); pass another --state DIR');
+    throw new SiteportError(
+      'E_OPTION',
+      'the state directory path must be at most 1024 characters of letters, digits, space and / . _ - + @ % , : = ~ (the site refuses others); pass another --state DIR',
+    );
   }
   const host = options.hostname ?? hostname();
   if (!isClientHostName(host)) {
-    throw new SiteportError('E_OPTION', `the host name ${JSON.stringify(host)} is not a DNS name (letters, digits, hyphens, dots; at most 253 characters), which the site requires; give the host a DNS name, or pass --hostname NAME to siteport-agent`);
+    throw new SiteportError(
+      'E_OPTION',
+      `the host name ${JSON.stringify(host)} is not a DNS name (letters, digits, hyphens, dots; at most 253 characters), which the site requires; give the host a DNS name, or pass --hostname NAME to siteport-agent`,
+    );
   }
   return Object.freeze({
     stateDir: options.stateDir,
@@ -102,7 +120,10 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     logger: options.logger,
     requestTimeoutMs: duration('requestTimeoutMs', options.requestTimeoutMs, 5000, 1),
     retryDefaultAfterMs: duration('retryDefaultAfterMs', options.retryDefaultAfterMs, 5 * 60 * 1000),
-    intervalOverrideMs: options.intervalOverrideMs === undefined ? undefined : duration('intervalOverrideMs', options.intervalOverrideMs, 0, 1),
+    intervalOverrideMs:
+      options.intervalOverrideMs === undefined
+        ? undefined
+        : duration('intervalOverrideMs', options.intervalOverrideMs, 0, 1),
     firstDelayMs: duration('firstDelayMs', options.firstDelayMs, 0),
     retryBaseMs: duration('retryBaseMs', options.retryBaseMs, 1000, 1),
     stopTimeoutMs: duration('stopTimeoutMs', options.stopTimeoutMs, 5000),
@@ -113,6 +134,10 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     notifyRetryTcpMs: duration('notifyRetryTcpMs', options.notifyRetryTcpMs, 60_000, 1),
     notifyPollWaitSeconds: pollWait(options.notifyPollWaitSeconds, DEFAULT_POLL_WAIT_SECONDS, 'notifyPollWaitSeconds'),
     notifyReconnectBaseMs: duration('notifyReconnectBaseMs', options.notifyReconnectBaseMs, 1000, 1),
-    notifySafePollWaitSeconds: pollWait(options.notifySafePollWaitSeconds, SAFE_POLL_WAIT_SECONDS, 'notifySafePollWaitSeconds'),
+    notifySafePollWaitSeconds: pollWait(
+      options.notifySafePollWaitSeconds,
+      SAFE_POLL_WAIT_SECONDS,
+      'notifySafePollWaitSeconds',
+    ),
   });
 }

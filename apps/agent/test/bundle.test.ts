@@ -13,18 +13,40 @@ test('the agent bundle is a versioned tarball whose agent runs on a plain node w
   const unpack = tempDir(t);
   execFileSync('tar', ['-xzf', bundle.file, '-C', unpack]);
   const dir = path.join(unpack, bundle.folder);
-  assert.deepEqual(readdirSync(dir).sort(), ['VERSION', 'install.sh', 'sha256sums', 'siteport-agent.mjs', 'siteport-agent.service']);
+  assert.deepEqual(readdirSync(dir).sort(), [
+    'VERSION',
+    'install.sh',
+    'sha256sums',
+    'siteport-agent.mjs',
+    'siteport-agent.service',
+  ]);
   assert.equal(readFileSync(path.join(dir, 'VERSION'), 'utf8').trim(), bundle.version);
-  assert.match(readFileSync(path.join(dir, 'siteport-agent.service'), 'utf8'), /ExecStart=@NODE@ @ROOT@\/current\/siteport-agent\.mjs agent --state @ROOT@\/state/);
+  assert.match(
+    readFileSync(path.join(dir, 'siteport-agent.service'), 'utf8'),
+    /ExecStart=@NODE@ @ROOT@\/current\/siteport-agent\.mjs agent --state @ROOT@\/state/,
+  );
   assert.equal(spawnSync('sha256sum', ['-c', 'sha256sums'], { cwd: dir }).status, 0, 'the checksums match');
   assert.ok(!existsSync(path.join(unpack, 'node_modules')));
 
   // A plain node, cwd outside the repository, no NODE_PATH: everything must come from the one file.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(dir, 'siteport-agent.mjs'), ...args], { cwd: unpack, env, encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(dir, 'siteport-agent.mjs'), ...args], {
+      cwd: unpack,
+      env,
+      encoding: 'utf8',
+    });
   assert.equal(run('--version').stdout.trim(), bundle.version);
   const state = path.join(unpack, 'state');
-  const setup = run('setup', '--state', state, 'SMSSITECODE=PS1', 'SMSMP=127.0.0.1', 'CCMHTTPPORT=8080', 'CCMHTTPSPORT=8443');
+  const setup = run(
+    'setup',
+    '--state',
+    state,
+    'SMSSITECODE=PS1',
+    'SMSMP=127.0.0.1',
+    'CCMHTTPPORT=8080',
+    'CCMHTTPSPORT=8443',
+  );
   assert.equal(setup.status, 0, setup.stderr);
   const status = run('client', 'status', '--state', state, '--json');
   assert.equal(status.status, 0, status.stderr);

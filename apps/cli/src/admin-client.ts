@@ -28,21 +28,34 @@ export class AdminClient {
     try {
       base = new URL(serverText);
     } catch (error) {
-      throw new SiteportError('E_OPTION', `--server must be a URL like http://127.0.0.1:8440, got ${JSON.stringify(serverText)}`, { cause: error });
+      throw new SiteportError(
+        'E_OPTION',
+        `--server must be a URL like http://127.0.0.1:8440, got ${JSON.stringify(serverText)}`,
+        { cause: error },
+      );
     }
-    const tokenFile = options.tokenFile ?? (options.data === undefined ? undefined : path.join(options.data, 'admin-token'));
+    const tokenFile =
+      options.tokenFile ?? (options.data === undefined ? undefined : path.join(options.data, 'admin-token'));
     let token = process.env.SITEPORT_TOKEN;
     if (tokenFile !== undefined) {
       try {
         token = (await fs.readFile(tokenFile, 'utf8')).trim();
       } catch (error) {
-        throw new SiteportError('E_OPTION', `cannot read the admin token file ${tokenFile}: ${(error as Error).message}`, { cause: error });
+        throw new SiteportError(
+          'E_OPTION',
+          `cannot read the admin token file ${tokenFile}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
     if (token === undefined || token === '') {
-      throw new SiteportError('E_OPTION', 'no admin token: pass --token-file <data dir>/admin-token, --data <data dir>, or set SITEPORT_TOKEN');
+      throw new SiteportError(
+        'E_OPTION',
+        'no admin token: pass --token-file <data dir>/admin-token, --data <data dir>, or set SITEPORT_TOKEN',
+      );
     }
-    const caFile = options.caFile ?? (options.data === undefined ? undefined : path.join(options.data, 'pki', 'ca.pem'));
+    const caFile =
+      options.caFile ?? (options.data === undefined ? undefined : path.join(options.data, 'pki', 'ca.pem'));
     const ca = caFile === undefined ? undefined : await fs.readFile(caFile, 'utf8').catch(() => undefined);
     return new AdminClient(base, token, ca);
   }
@@ -77,10 +90,16 @@ export class AdminClient {
             try {
               parsed = JSON.parse(text);
             } catch {
-              reject(new SiteportError('E_PROTOCOL', `${url.origin} did not answer with siteport JSON (HTTP ${res.statusCode ?? 0})`));
+              reject(
+                new SiteportError(
+                  'E_PROTOCOL',
+                  `${url.origin} did not answer with siteport JSON (HTTP ${res.statusCode ?? 0})`,
+                ),
+              );
               return;
             }
-            if ((res.statusCode ?? 500) >= 400) reject(SiteportError.fromBody(parsed, `HTTP ${res.statusCode ?? 0} from ${url.origin}`));
+            if ((res.statusCode ?? 500) >= 400)
+              reject(SiteportError.fromBody(parsed, `HTTP ${res.statusCode ?? 0} from ${url.origin}`));
             else resolve(parsed as T);
           });
         },
@@ -88,9 +107,13 @@ export class AdminClient {
       req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
       req.on('error', (error) =>
         reject(
-          new SiteportError('E_SERVER_UNREACHABLE', `cannot reach the admin API at ${url.origin}: ${error.message}; is siteport server running? (--server URL)`, {
-            cause: error,
-          }),
+          new SiteportError(
+            'E_SERVER_UNREACHABLE',
+            `cannot reach the admin API at ${url.origin}: ${error.message}; is siteport server running? (--server URL)`,
+            {
+              cause: error,
+            },
+          ),
         ),
       );
       req.end(payload);

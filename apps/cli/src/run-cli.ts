@@ -9,7 +9,9 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 /** Builds the `siteport` program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('siteport')
-    .description('siteport: site server, management point and client agent with configurable client communication ports')
+    .description(
+      'siteport: site server, management point and client agent with configurable client communication ports',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -28,7 +30,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
         return EXIT.ok;
       }
       return EXIT.usage;

@@ -55,7 +55,11 @@ export function identityOf(stateDir: string): { keyFingerprint: string; clientId
   const pem = store.readText('key');
   if (pem === undefined) throw new SiteportError('E_STATE_CORRUPT', `${store.file('key')} is missing; rerun setup`);
   const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
-  return { keyFingerprint: createHash('sha256').update(der).digest('hex'), clientId: config.clientId, siteCode: config.siteCode };
+  return {
+    keyFingerprint: createHash('sha256').update(der).digest('hex'),
+    clientId: config.clientId,
+    siteCode: config.siteCode,
+  };
 }
 
 async function dispatch(argv: readonly string[]): Promise<void> {
@@ -85,15 +89,26 @@ async function dispatch(argv: readonly string[]): Promise<void> {
       const written = values.reregister === true && config.clientId !== null ? { ...config, clientId: null } : config;
       if (written !== config) new StateStore(stateDir).writeConfig(written);
       if (values.json === true) print(written);
-      else process.stdout.write(`siteport client configured in ${stateDir} (site ${written.siteCode}, HTTP ${written.ports.http.default}, HTTPS ${written.ports.https.default})\n`);
+      else
+        process.stdout.write(
+          `siteport client configured in ${stateDir} (site ${written.siteCode}, HTTP ${written.ports.http.default}, HTTPS ${written.ports.https.default})\n`,
+        );
       return;
     }
     case 'agent': {
-      const { values } = parse(rest, { state: { type: 'string' }, 'log-level': { type: 'string' }, hostname: { type: 'string' } });
+      const { values } = parse(rest, {
+        state: { type: 'string' },
+        'log-level': { type: 'string' },
+        hostname: { type: 'string' },
+      });
       const level = (values['log-level'] ?? 'info') as LogLevel;
       if (!LEVELS.includes(level)) throw usage(`--log-level must be one of ${LEVELS.join(', ')}`);
       const hostname = values.hostname;
-      await runAgentProcess({ stateDir: stateOf(values), logLevel: level, ...(typeof hostname === 'string' ? { hostname } : {}) });
+      await runAgentProcess({
+        stateDir: stateOf(values),
+        logLevel: level,
+        ...(typeof hostname === 'string' ? { hostname } : {}),
+      });
       return;
     }
     case 'portswitch': {
@@ -109,7 +124,10 @@ async function dispatch(argv: readonly string[]): Promise<void> {
       if (sub === 'status') {
         const status = readClientStatus(stateOf(values));
         if (values.json === true) print(status);
-        else process.stdout.write(`site ${status.siteCode}, state ${status.state}, HTTP ${status.ports.http.default}, HTTPS ${status.ports.https.default}\n`);
+        else
+          process.stdout.write(
+            `site ${status.siteCode}, state ${status.state}, HTTP ${status.ports.http.default}, HTTPS ${status.ports.https.default}\n`,
+          );
         return;
       }
       if (sub === 'identity') {
@@ -133,7 +151,9 @@ export async function runAgentCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`siteport-agent: ${error.code}: ${error.message}\n`);
       return error.code === 'E_OPTION' ? EXIT.usage : EXIT.failure;
     }
-    process.stderr.write(`siteport-agent: E_INTERNAL: ${(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''}\n`);
+    process.stderr.write(
+      `siteport-agent: E_INTERNAL: ${(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''}\n`,
+    );
     return EXIT.failure;
   }
 }

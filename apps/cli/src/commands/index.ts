@@ -23,4 +23,24 @@ import { register as clients } from './clients.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every `siteport` command, in the order `--help` lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [demo, server, ports, rollout, setup, agent, portswitch, clientStatus, registration, clients, push, directory, audit, notify, wake, consoleAccounts, token, db, mp];
+export const COMMANDS: readonly RegisterCommand[] = [
+  demo,
+  server,
+  ports,
+  rollout,
+  setup,
+  agent,
+  portswitch,
+  clientStatus,
+  registration,
+  clients,
+  push,
+  directory,
+  audit,
+  notify,
+  wake,
+  consoleAccounts,
+  token,
+  db,
+  mp,
+];

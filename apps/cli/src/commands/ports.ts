@@ -44,8 +44,12 @@ export function formatPorts(view: PortsView): string[] {
     `custom web site (SMSWeb): ${view.customWebSite ? 'yes' : 'no'}`,
     `client communication mode: ${view.communicationMode}`,
   ];
-  for (const o of view.overlap) lines.push(`still serving old ${o.protocol.toUpperCase()} port ${o.port} until ${o.until}`);
-  if (view.inheritedFrom !== undefined) lines.push(`inherited from primary site ${view.inheritedFrom}: read-only here, change them on ${view.inheritedFrom}`);
+  for (const o of view.overlap)
+    lines.push(`still serving old ${o.protocol.toUpperCase()} port ${o.port} until ${o.until}`);
+  if (view.inheritedFrom !== undefined)
+    lines.push(
+      `inherited from primary site ${view.inheritedFrom}: read-only here, change them on ${view.inheritedFrom}`,
+    );
   return lines;
 }
 
@@ -73,7 +77,9 @@ export function register(program: Command): void {
   withConnectionOptions(
     ports
       .command('set')
-      .description('change port settings: ITEM=VALUE with items http, http-alternate, https, https-alternate, notification, wake, custom-web-site, communication-mode')
+      .description(
+        'change port settings: ITEM=VALUE with items http, http-alternate, https, https-alternate, notification, wake, custom-web-site, communication-mode',
+      )
       .argument('[assignments...]', 'e.g. http=8080 http-alternate=none custom-web-site=true')
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--description <item=text>', 'set an item description (repeatable)', collect)
@@ -82,15 +88,21 @@ export function register(program: Command): void {
       .option('--json', 'machine-readable output'),
   ).action(async (assignments: string[], options: PortsOptions) => {
     const change = parsePortAssignments(assignments, options.description ?? []);
-    if (isEmptyChange(change)) throw new SiteportError('E_OPTION', 'name at least one ITEM=VALUE to change, e.g. siteport ports set http=8080');
+    if (isEmptyChange(change))
+      throw new SiteportError('E_OPTION', 'name at least one ITEM=VALUE to change, e.g. siteport ports set http=8080');
     if (options.allPrimaries === true) {
-      if (options.expectVersion !== undefined || options.site !== undefined) throw new SiteportError('E_OPTION', '--all-primaries cannot be combined with --expect-version or --site');
+      if (options.expectVersion !== undefined || options.site !== undefined)
+        throw new SiteportError('E_OPTION', '--all-primaries cannot be combined with --expect-version or --site');
       await setAllPrimaries(await AdminClient.connect(options), change, options.json === true);
       return;
     }
     if (options.expectVersion !== undefined) change.expectedVersion = Number(options.expectVersion);
     const client = await AdminClient.connect(options);
-    const result = await client.request<PortChangeResult>('PATCH', `/sites/${await siteOf(client, options)}/ports`, change);
+    const result = await client.request<PortChangeResult>(
+      'PATCH',
+      `/sites/${await siteOf(client, options)}/ports`,
+      change,
+    );
     if (options.json === true) {
       printJson(result);
       return;
@@ -98,7 +110,9 @@ export function register(program: Command): void {
     printLines(
       formatPorts(result.ports),
       result.warnings.map((warning) => `warning: ${warning.message}`),
-      result.rolloutId === null ? [] : [`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}`],
+      result.rolloutId === null
+        ? []
+        : [`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}`],
     );
   });
 

@@ -41,7 +41,8 @@ export function hostArgument(word: string): { host: string; port?: number } {
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(word);
   const plain = /^([^:]+)(?::(\d+))?$/.exec(word);
   const match = bracket ?? plain;
-  if (match?.[1] === undefined) throw new SiteportError('E_OPTION', `expected HOST or HOST:PORT, got ${JSON.stringify(word)}`);
+  if (match?.[1] === undefined)
+    throw new SiteportError('E_OPTION', `expected HOST or HOST:PORT, got ${JSON.stringify(word)}`);
   return { host: match[1], ...(match[2] === undefined ? {} : { port: Number(match[2]) }) };
 }
 
@@ -49,17 +50,21 @@ export function hostArgument(word: string): { host: string; port?: number } {
 function credential(options: PushOptions): Record<string, string> {
   const out: Record<string, string> = {};
   if (options.user !== undefined) out.user = options.user;
-  if (options.key !== undefined && options.passwordEnv !== undefined) throw new SiteportError('E_OPTION', 'give --key or --password-env, not both');
+  if (options.key !== undefined && options.passwordEnv !== undefined)
+    throw new SiteportError('E_OPTION', 'give --key or --password-env, not both');
   if (options.key !== undefined) {
     try {
       out.privateKey = readFileSync(options.key, 'utf8');
     } catch (error) {
-      throw new SiteportError('E_OPTION', `cannot read --key ${options.key}: ${(error as Error).message}`, { cause: error });
+      throw new SiteportError('E_OPTION', `cannot read --key ${options.key}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (options.passwordEnv !== undefined) {
     const value = process.env[options.passwordEnv];
-    if (value === undefined || value === '') throw new SiteportError('E_OPTION', `--password-env ${options.passwordEnv}: that environment variable is empty`);
+    if (value === undefined || value === '')
+      throw new SiteportError('E_OPTION', `--password-env ${options.passwordEnv}: that environment variable is empty`);
     out.password = value;
   }
   return out;
@@ -70,7 +75,9 @@ function describe(h: PushHostView): string {
     case 'registered':
       return `registered as client ${h.clientId ?? '?'} (HTTP ${h.installedPorts?.http ?? '?'}, HTTPS ${h.installedPorts?.https ?? '?'})`;
     case 'new':
-      return h.approval === 'candidate' ? `candidate: approve it before any connection (siteport push approve ${h.host}:${h.port})` : h.status;
+      return h.approval === 'candidate'
+        ? `candidate: approve it before any connection (siteport push approve ${h.host}:${h.port})`
+        : h.status;
     case 'failed':
       return `failed: ${h.errorCode ?? ''}: ${h.reason ?? ''}${h.nextAttemptAt === null ? ' (no more retries)' : ` (next attempt ${h.nextAttemptAt})`}`;
     default:
@@ -81,12 +88,25 @@ function describe(h: PushHostView): string {
 function hostTable(hosts: readonly PushHostView[]): string[] {
   const rows = [['HOST', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'CLIENT', 'REASON']];
   for (const h of hosts) {
-    rows.push([`${h.host}:${h.port}`, h.approval === 'candidate' ? 'candidate' : h.status, String(h.attempts), h.nextAttemptAt ?? '-', h.clientId ?? '-', h.reason ?? '']);
+    rows.push([
+      `${h.host}:${h.port}`,
+      h.approval === 'candidate' ? 'candidate' : h.status,
+      String(h.attempts),
+      h.nextAttemptAt ?? '-',
+      h.clientId ?? '-',
+      h.reason ?? '',
+    ]);
   }
   return table(rows);
 }
 
-async function waitForHosts(client: AdminClient, code: string, ids: readonly string[], timeoutMs: number, json: boolean): Promise<PushHostView[]> {
+async function waitForHosts(
+  client: AdminClient,
+  code: string,
+  ids: readonly string[],
+  timeoutMs: number,
+  json: boolean,
+): Promise<PushHostView[]> {
   const deadline = Date.now() + timeoutMs;
   const shown = new Map<string, string>();
   for (;;) {
@@ -100,7 +120,10 @@ async function waitForHosts(client: AdminClient, code: string, ids: readonly str
     // A failure is final for this run even when a retry is scheduled: the schedule goes on in the server.
     if (mine.every((h) => h.status === 'registered' || h.status === 'failed')) return mine;
     if (Date.now() > deadline) {
-      throw new SiteportError('E_PUSH_NOT_REGISTERED', `gave up watching after ${Math.round(timeoutMs / 1000)} s; the push goes on in the server: siteport push status`);
+      throw new SiteportError(
+        'E_PUSH_NOT_REGISTERED',
+        `gave up watching after ${Math.round(timeoutMs / 1000)} s; the push goes on in the server: siteport push status`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
@@ -123,14 +146,21 @@ export function register(program: Command): void {
     hostOptions(
       program
         .command('push')
-        .description("install the client on hosts over SSH with the site's current ports, and show progress until each registers or fails")
+        .description(
+          "install the client on hosts over SSH with the site's current ports, and show progress until each registers or fails",
+        )
         .argument('[hosts...]', 'HOST or HOST:PORT (SSH port, default 22)')
         .option('--no-wait', 'queue the installs and return at once')
         .option('--timeout <seconds>', 'how long to show progress before returning', '600'),
     ),
   ).action(async (words: string[], options: PushOptions) => {
-    if (words.length === 0) throw new SiteportError('E_OPTION', 'name at least one HOST, e.g. siteport push web1 --key ~/.ssh/push_ed25519');
-    const extra = { ...credential(options), ...(options.hostKey === undefined ? {} : { hostKey: options.hostKey }), ...(options.installDir === undefined ? {} : { installDir: options.installDir }) };
+    if (words.length === 0)
+      throw new SiteportError('E_OPTION', 'name at least one HOST, e.g. siteport push web1 --key ~/.ssh/push_ed25519');
+    const extra = {
+      ...credential(options),
+      ...(options.hostKey === undefined ? {} : { hostKey: options.hostKey }),
+      ...(options.installDir === undefined ? {} : { installDir: options.installDir }),
+    };
     const hosts = words.map((w) => ({ ...hostArgument(w), ...extra, source: 'cli' }));
     const client = await AdminClient.connect(options);
     const code = await siteOf(client, options);
@@ -141,12 +171,22 @@ export function register(program: Command): void {
       return;
     }
     const timeout = Number(options.timeout ?? '600');
-    if (!Number.isInteger(timeout) || timeout < 1) throw new SiteportError('E_OPTION', `--timeout must be a whole number of seconds, got ${options.timeout}`);
-    const done = await waitForHosts(client, code, queued.hosts.map((h) => h.id), timeout * 1000, options.json === true);
+    if (!Number.isInteger(timeout) || timeout < 1)
+      throw new SiteportError('E_OPTION', `--timeout must be a whole number of seconds, got ${options.timeout}`);
+    const done = await waitForHosts(
+      client,
+      code,
+      queued.hosts.map((h) => h.id),
+      timeout * 1000,
+      options.json === true,
+    );
     if (options.json === true) printJson({ hosts: done });
     const failed = done.filter((h) => h.status !== 'registered');
     if (failed.length > 0) {
-      throw new SiteportError('E_PUSH_INSTALL', `${failed.length} of ${done.length} hosts failed: ${failed.map((h) => `${h.host}:${h.port} (${h.errorCode ?? '?'})`).join(', ')}`);
+      throw new SiteportError(
+        'E_PUSH_INSTALL',
+        `${failed.length} of ${done.length} hosts failed: ${failed.map((h) => `${h.host}:${h.port} (${h.errorCode ?? '?'})`).join(', ')}`,
+      );
     }
   });
 
@@ -181,11 +221,20 @@ export function register(program: Command): void {
             .split('\n')
             .map((l) => l.replace(/#.*/, '').trim())
             .filter((l) => l !== '');
-    if (words.length + fromFile.length === 0) throw new SiteportError('E_OPTION', 'name at least one HOST or give --file');
-    const extra = { ...credential(options), ...(options.installDir === undefined ? {} : { installDir: options.installDir }) };
-    const hosts = [...words.map((w) => ({ ...hostArgument(w), source: 'cli' })), ...fromFile.map((w) => ({ ...hostArgument(w), source: 'file' }))].map((h) => ({ ...h, ...extra }));
+    if (words.length + fromFile.length === 0)
+      throw new SiteportError('E_OPTION', 'name at least one HOST or give --file');
+    const extra = {
+      ...credential(options),
+      ...(options.installDir === undefined ? {} : { installDir: options.installDir }),
+    };
+    const hosts = [
+      ...words.map((w) => ({ ...hostArgument(w), source: 'cli' })),
+      ...fromFile.map((w) => ({ ...hostArgument(w), source: 'file' })),
+    ].map((h) => ({ ...h, ...extra }));
     const client = await AdminClient.connect(options);
-    const list = await client.request<PushHostList>('POST', `/sites/${await siteOf(client, options)}/push/hosts`, { hosts });
+    const list = await client.request<PushHostList>('POST', `/sites/${await siteOf(client, options)}/push/hosts`, {
+      hosts,
+    });
     if (options.json === true) printJson(list);
     else printLines(hostTable(list.hosts));
   });
@@ -193,14 +242,20 @@ export function register(program: Command): void {
   withConnectionOptions(
     push
       .command('approve')
-      .description('approve push hosts: a candidate (from a client report or a scan) becomes a target, optionally pinning the host key you checked; queues an install')
+      .description(
+        'approve push hosts: a candidate (from a client report or a scan) becomes a target, optionally pinning the host key you checked; queues an install',
+      )
       .argument('<hosts...>', 'HOST or HOST:PORT as the inventory lists it')
-      .option('--host-key <fingerprint>', 'pin this host key (SHA256:… as ssh-keygen -lf prints it on the host); one host only')
+      .option(
+        '--host-key <fingerprint>',
+        'pin this host key (SHA256:… as ssh-keygen -lf prints it on the host); one host only',
+      )
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--json', 'machine-readable output'),
   ).action(async (words: string[], _local: PushOptions, command: Command) => {
     const options = optionsOf(command);
-    if (options.hostKey !== undefined && words.length !== 1) throw new SiteportError('E_OPTION', '--host-key pins one host; name exactly one HOST');
+    if (options.hostKey !== undefined && words.length !== 1)
+      throw new SiteportError('E_OPTION', '--host-key pins one host; name exactly one HOST');
     const client = await AdminClient.connect(options);
     const code = await siteOf(client, options);
     const { hosts } = await client.request<PushHostList>('GET', `/sites/${code}/push/hosts`);
@@ -208,31 +263,39 @@ export function register(program: Command): void {
       const { host, port } = hostArgument(w);
       const found = hosts.filter((h) => h.host === host.toLowerCase() && (port === undefined || h.port === port));
       if (found.length !== 1) {
-        throw new SiteportError('E_PUSH_HOST_NOT_FOUND', found.length === 0 ? `${w} is not in the push inventory; see siteport push status` : `${w} is listed on ${found.length} ports; name HOST:PORT`);
+        throw new SiteportError(
+          'E_PUSH_HOST_NOT_FOUND',
+          found.length === 0
+            ? `${w} is not in the push inventory; see siteport push status`
+            : `${w} is listed on ${found.length} ports; name HOST:PORT`,
+        );
       }
       return found[0]!;
     });
     const body = options.hostKey === undefined ? {} : { hostKey: options.hostKey };
     const approved: PushHostView[] = [];
-    for (const h of targets) approved.push(await client.request<PushHostView>('POST', `/sites/${code}/push/hosts/${h.id}/approve`, body));
+    for (const h of targets)
+      approved.push(await client.request<PushHostView>('POST', `/sites/${code}/push/hosts/${h.id}/approve`, body));
     if (options.json === true) printJson({ hosts: approved });
     else printLines(hostTable(approved));
   });
 
   const settings = push.command('settings').description("read or change the site's push settings");
-  withConnectionOptions(settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output')).action(
-    async (_local: PushOptions, command: Command) => {
-      const options = optionsOf(command);
-      const client = await AdminClient.connect(options);
-      const view = await client.request<PushSettingsView>('GET', `/sites/${await siteOf(client, options)}/push/settings`);
-      printJson(view);
-    },
-  );
+  withConnectionOptions(
+    settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output'),
+  ).action(async (_local: PushOptions, command: Command) => {
+    const options = optionsOf(command);
+    const client = await AdminClient.connect(options);
+    const view = await client.request<PushSettingsView>('GET', `/sites/${await siteOf(client, options)}/push/settings`);
+    printJson(view);
+  });
   withConnectionOptions(
     hostOptions(
       settings
         .command('set')
-        .description('KEY=VALUE with keys autoPush, retryIntervalSeconds, retryForSeconds, registrationTimeoutSeconds, acceptNewHostKeys, managementPoint, defaultInstallDir')
+        .description(
+          'KEY=VALUE with keys autoPush, retryIntervalSeconds, retryForSeconds, registrationTimeoutSeconds, acceptNewHostKeys, managementPoint, defaultInstallDir',
+        )
         .argument('[assignments...]', 'e.g. autoPush=true retryIntervalSeconds=3600'),
     ),
   ).action(async (assignments: string[], _local: PushOptions, command: Command) => {
@@ -242,10 +305,14 @@ export function register(program: Command): void {
       const at = word.indexOf('=');
       if (at < 1) throw new SiteportError('E_OPTION', `expected KEY=VALUE, got ${JSON.stringify(word)}`);
       const value = word.slice(at + 1);
-      body[word.slice(0, at)] = value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
+      body[word.slice(0, at)] =
+        value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
     }
-    if (Object.keys(body).length === 0) throw new SiteportError('E_OPTION', 'name at least one KEY=VALUE, --user or --key');
+    if (Object.keys(body).length === 0)
+      throw new SiteportError('E_OPTION', 'name at least one KEY=VALUE, --user or --key');
     const client = await AdminClient.connect(options);
-    printJson(await client.request<PushSettingsView>('PATCH', `/sites/${await siteOf(client, options)}/push/settings`, body));
+    printJson(
+      await client.request<PushSettingsView>('PATCH', `/sites/${await siteOf(client, options)}/push/settings`, body),
+    );
   });
 }

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { type ImpactReport, type RolloutView, SiteportError, isEmptyChange, parsePortAssignments, parseSiteCode } from '@siteport/protocol';
+import {
+  type ImpactReport,
+  type RolloutView,
+  SiteportError,
+  isEmptyChange,
+  parsePortAssignments,
+  parseSiteCode,
+} from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines } from '../format.js';
 import { formatImpact, formatRollout } from '../impact-format.js';
@@ -35,8 +42,11 @@ function collect(value: string, previous: string[] = []): string[] {
 
 /** `siteport rollout …` and `siteport ports impact`: tracked port changes (SPEC B1–B3). */
 export function register(program: Command): void {
-  const rollout = program.command('rollout').description('tracked port changes: propose, pre-flight, commit, watch, finalize, roll back');
-  const connected = (command: Command): Command => withConnectionOptions(command.option('--json', 'machine-readable output'));
+  const rollout = program
+    .command('rollout')
+    .description('tracked port changes: propose, pre-flight, commit, watch, finalize, roll back');
+  const connected = (command: Command): Command =>
+    withConnectionOptions(command.option('--json', 'machine-readable output'));
 
   connected(
     rollout
@@ -51,31 +61,46 @@ export function register(program: Command): void {
     const change = changeOf(assignments, flags);
     const client = await AdminClient.connect(flags);
     const site = await siteOf(client, flags);
-    const body = { change, ...(flags.preflight === true ? { preflight: true } : {}), ...(flags.deadline === undefined ? {} : { deadlineSeconds: Number(flags.deadline) }) };
+    const body = {
+      change,
+      ...(flags.preflight === true ? { preflight: true } : {}),
+      ...(flags.deadline === undefined ? {} : { deadlineSeconds: Number(flags.deadline) }),
+    };
     const created = await client.request<RolloutView>('POST', `/sites/${site}/rollouts`, body);
     const impact = await client.request<ImpactReport>('GET', `/rollouts/${created.id}/impact`);
-    show(flags, { rollout: created, impact }, [...formatRollout(created), ...formatImpact(impact), `next: siteport rollout commit ${created.id}`]);
+    show(flags, { rollout: created, impact }, [
+      ...formatRollout(created),
+      ...formatImpact(impact),
+      `next: siteport rollout commit ${created.id}`,
+    ]);
   });
 
-  connected(rollout.command('list').description("a site's rollouts, newest first").option('--site <code>', 'site code')).action(async (flags: Flags) => {
+  connected(
+    rollout.command('list').description("a site's rollouts, newest first").option('--site <code>', 'site code'),
+  ).action(async (flags: Flags) => {
     const client = await AdminClient.connect(flags);
-    const { rollouts } = await client.request<{ rollouts: RolloutView[] }>('GET', `/sites/${await siteOf(client, flags)}/rollouts`);
+    const { rollouts } = await client.request<{ rollouts: RolloutView[] }>(
+      'GET',
+      `/sites/${await siteOf(client, flags)}/rollouts`,
+    );
     show(flags, { rollouts }, rollouts.length === 0 ? ['no rollouts'] : rollouts.flatMap(formatRollout));
   });
 
-  connected(rollout.command('show').description('one rollout with its progress').argument('<id>')).action(async (id: string, flags: Flags) => {
-    const client = await AdminClient.connect(flags);
-    const view = await client.request<RolloutView>('GET', `/rollouts/${encodeURIComponent(id)}`);
-    show(flags, view, formatRollout(view));
-  });
-
-  connected(rollout.command('impact').description('impact report of a rollout, with pre-flight results').argument('<id>')).action(
+  connected(rollout.command('show').description('one rollout with its progress').argument('<id>')).action(
     async (id: string, flags: Flags) => {
       const client = await AdminClient.connect(flags);
-      const report = await client.request<ImpactReport>('GET', `/rollouts/${encodeURIComponent(id)}/impact`);
-      show(flags, report, formatImpact(report));
+      const view = await client.request<RolloutView>('GET', `/rollouts/${encodeURIComponent(id)}`);
+      show(flags, view, formatRollout(view));
     },
   );
+
+  connected(
+    rollout.command('impact').description('impact report of a rollout, with pre-flight results').argument('<id>'),
+  ).action(async (id: string, flags: Flags) => {
+    const client = await AdminClient.connect(flags);
+    const report = await client.request<ImpactReport>('GET', `/rollouts/${encodeURIComponent(id)}/impact`);
+    show(flags, report, formatImpact(report));
+  });
 
   for (const [name, what] of [
     ['commit', 'announce the new ports; the old ones stay served until every active client moved'],
@@ -97,7 +122,9 @@ export function register(program: Command): void {
       .option('--force', 'close them anyway; the clients still on them are stranded'),
   ).action(async (id: string, flags: Flags) => {
     const client = await AdminClient.connect(flags);
-    const view = await client.request<RolloutView>('POST', `/rollouts/${encodeURIComponent(id)}/finalize`, { force: flags.force === true });
+    const view = await client.request<RolloutView>('POST', `/rollouts/${encodeURIComponent(id)}/finalize`, {
+      force: flags.force === true,
+    });
     show(flags, view, formatRollout(view));
   });
 
@@ -105,12 +132,18 @@ export function register(program: Command): void {
   connected(
     ports
       .command('impact')
-      .description('impact of a port change before making it: who learns the new ports how, who is at risk, remediation')
+      .description(
+        'impact of a port change before making it: who learns the new ports how, who is at risk, remediation',
+      )
       .argument('<assignments...>', 'ITEM=VALUE, e.g. http=8080')
       .option('--site <code>', "site code (default: the server's own site)"),
   ).action(async (assignments: string[], flags: Flags) => {
     const client = await AdminClient.connect(flags);
-    const report = await client.request<ImpactReport>('POST', `/sites/${await siteOf(client, flags)}/impact`, changeOf(assignments, flags));
+    const report = await client.request<ImpactReport>(
+      'POST',
+      `/sites/${await siteOf(client, flags)}/impact`,
+      changeOf(assignments, flags),
+    );
     show(flags, report, formatImpact(report));
   });
 }

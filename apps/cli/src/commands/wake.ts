@@ -18,7 +18,10 @@ export function register(program: Command): void {
       .command('wake')
       .description("send Wake-on-LAN magic packets to clients on the site's wake-up port; per-client results")
       .argument('<clients...>', 'client ids')
-      .option('--broadcast', 'subnet-directed broadcast instead of unicast to the last known address (riskier: routers must forward directed broadcasts)')
+      .option(
+        '--broadcast',
+        'subnet-directed broadcast instead of unicast to the last known address (riskier: routers must forward directed broadcasts)',
+      )
       .option('--password <hex>', 'SecureOn password, 4 or 6 bytes like 01:02:03:04:05:06')
       .option('--json', 'machine-readable output'),
   ).action(async (clients: string[], options: WakeOptions) => {
@@ -30,11 +33,21 @@ export function register(program: Command): void {
     else {
       const rows = [
         ['CLIENT', 'OUTCOME', 'TARGET', 'PROXY', 'NOTE'],
-        ...result.results.map((r) => [r.clientId, r.outcome, r.target ?? '-', r.proxy ?? '-', r.error?.message ?? r.note ?? '']),
+        ...result.results.map((r) => [
+          r.clientId,
+          r.outcome,
+          r.target ?? '-',
+          r.proxy ?? '-',
+          r.error?.message ?? r.note ?? '',
+        ]),
       ];
       printLines(table(rows));
     }
     const failed = result.results.filter((r) => !GOOD.has(r.outcome));
-    if (failed.length > 0) throw new SiteportError('E_MP_UNREACHABLE', `${failed.length} of ${result.results.length} clients could not be woken`);
+    if (failed.length > 0)
+      throw new SiteportError(
+        'E_MP_UNREACHABLE',
+        `${failed.length} of ${result.results.length} clients could not be woken`,
+      );
   });
 }
