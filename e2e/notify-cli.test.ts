@@ -23,7 +23,15 @@ test('siteport notify and wake report per client and exit 0 only when every clie
   assert.equal(mixed.code, 1);
   assert.match(mixed.stdout, new RegExp(`${clientId}\\s+acknowledged\\s+tcp`));
   assert.match(mixed.stdout, /nobody\s+unknown-client\s+-/);
-  assert.match(mixed.stderr, /^siteport: E_MP_UNREACHABLE: 1 of 2 clients did not acknowledge heartbeat\n$/);
+  // An id the site does not know is named as such, with a lookup that works as printed.
+  const notClient =
+    /^siteport: E_CLIENT_NOT_FOUND: nobody is not a client of this site \(see (siteport clients list --server \S+ --data \S+)\)\n$/.exec(
+      mixed.stderr,
+    );
+  assert.ok(notClient, mixed.stderr);
+  const lookup = await runCli(notClient[1]!.split(' ').slice(1));
+  assert.equal(lookup.code, 0, lookup.stderr);
+  assert.match(lookup.stdout, new RegExp(clientId));
 
   const all = await runCli(['notify', '--all', '--action', 'policy', ...conn, '--json']);
   assert.equal(all.code, 0, all.stderr);
@@ -53,6 +61,16 @@ test('siteport notify and wake report per client and exit 0 only when every clie
       [clientId, 'awake'],
       [asleep, 'no-inventory'],
     ],
+  );
+  assert.match(
+    wake.stderr,
+    new RegExp(`^siteport: E_WAKE_NOT_SENT: 1 of 2 clients could not be woken: ${asleep} \\(no-inventory\\)\n$`),
+  );
+  const unknown = await runCli(['wake', 'nobody', ...conn]);
+  assert.equal(unknown.code, 1);
+  assert.match(
+    unknown.stderr,
+    /^siteport: E_CLIENT_NOT_FOUND: nobody is not a client of this site \(see siteport clients list --server /,
   );
   const badPassword = await runCli(['wake', asleep, '--password', 'xyz', ...conn]);
   assert.equal(badPassword.code, 1);

@@ -179,6 +179,17 @@ test('siteport directory set warns on ldap:// with a password, publishes with --
   const view = JSON.parse(ldaps.stdout) as DirectoryView;
   assert.deepEqual([view.tls, view.tlsCa, view.publish.state, view.warnings], ['ldaps', 'custom', 'published', []]);
 
+  // directory remove takes the site's entries out and stops publishing; show then says so.
+  const removed = await runCli(['directory', 'remove', '--json', ...conn]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal((JSON.parse(removed.stdout) as DirectoryView).configured, false);
+  const shown = await runCli(['directory', 'show', '--json', ...conn]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.deepEqual(
+    [(JSON.parse(shown.stdout) as DirectoryView).configured, (JSON.parse(shown.stdout) as DirectoryView).url],
+    [false, null],
+  );
+
   const wrong = await runCli([
     'directory',
     'set',

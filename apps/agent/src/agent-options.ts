@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   MAX_POLL_WAIT_SECONDS,
   SAFE_POLL_WAIT_SECONDS,
+  SITEPORT_VERSION,
   SiteportError,
   isClientHostName,
   isStateDirPath,
@@ -70,8 +71,8 @@ export interface ResolvedAgentOptions {
   readonly notifySafePollWaitSeconds: number;
 }
 
-/** Version the agent reports at registration. */
-export const AGENT_VERSION = '0.1.0';
+/** Version the agent reports at registration: siteport's. */
+export const AGENT_VERSION = SITEPORT_VERSION;
 
 function duration(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;

@@ -56,4 +56,17 @@ test('the agent bundle is a versioned tarball whose agent runs on a plain node w
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^siteport-agent: E_SETUP_PROPERTY: CCMHTTPPORT/);
   assert.equal(run('bogus').status, 2);
+  assert.equal(run().status, 2, 'no command: help and a usage error');
+  // The same command definitions as siteport's: setup reads the directory here too.
+  const help = run('setup', '--help');
+  assert.equal(help.status, 0);
+  for (const flag of [
+    '--directory <url>',
+    '--directory-bind-dn <dn>',
+    '--dns-domain <domain>',
+    '--reregister',
+    '--new-identity',
+  ])
+    assert.ok(help.stdout.includes(flag), flag);
+  assert.match(run('agent', '--help').stdout, /--retry-default-after <seconds>/);
 });

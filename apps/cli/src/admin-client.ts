@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
+import { ADMIN_PREFIX, SiteportError, shellCommand } from '@siteport/protocol';
 
 /** Connection options every admin command shares (`--server`, `--token-file`, `--data`, `--ca-file`). */
 export interface AdminConnectionOptions {
@@ -128,4 +128,18 @@ export function withConnectionOptions<T extends Command>(command: T): T {
     .option('--token-file <file>', 'file with the admin bearer token (or SITEPORT_TOKEN)')
     .option('--data <dir>', "the server's data dir: reads its admin-token and CA")
     .option('--ca-file <file>', 'CA certificate to trust for an HTTPS admin API');
+}
+
+/**
+ * A command to print as a next step: `siteport WORDS…` followed by the connection flags this
+ * command was given (`--server`, `--data`, `--token-file`, `--ca-file`), every word shell-quoted,
+ * so that the line works as printed.
+ */
+export function nextCommand(options: AdminConnectionOptions, ...words: readonly (string | number)[]): string {
+  const flags: string[] = [];
+  if (options.server !== undefined) flags.push('--server', options.server);
+  if (options.data !== undefined) flags.push('--data', options.data);
+  if (options.tokenFile !== undefined) flags.push('--token-file', options.tokenFile);
+  if (options.caFile !== undefined) flags.push('--ca-file', options.caFile);
+  return shellCommand('siteport', ...words, ...flags);
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isSiteportError } from '@siteport/protocol';
+import { SITEPORT_VERSION, isSiteportError } from '@siteport/protocol';
 import { COMMANDS } from './commands/index.js';
 import { printErrorLine } from './format.js';
 
@@ -12,6 +12,7 @@ export function buildProgram(): Command {
     .description(
       'siteport: site server, management point and client agent with configurable client communication ports',
     )
+    .version(SITEPORT_VERSION, '-V, --version', 'print the siteport version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -30,13 +31,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      ) {
-        return EXIT.ok;
-      }
+      // Help asked for is a success; help shown because no (sub)command was named is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return EXIT.usage;
     }
     if (isSiteportError(error)) {

@@ -131,6 +131,10 @@ export const ERROR_CODES = {
   },
   E_MAC: { status: 400, summary: 'A MAC address or SecureOn password is invalid.' },
   E_WAKE_PACKET: { status: 400, summary: 'A Wake-on-LAN magic packet is malformed.' },
+  E_WAKE_NOT_SENT: {
+    status: 502,
+    summary: 'No magic packet went out for some clients (no MAC/IPv4 inventory, or sending failed).',
+  },
   E_FORBIDDEN: {
     status: 403,
     summary:

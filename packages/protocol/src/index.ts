@@ -27,6 +27,8 @@ export * from './wire/console-messages.js';
 export * from './wire/token-messages.js';
 export * from './wire/management-point-messages.js';
 export * from './shell-quote.js';
+export * from './version.js';
+export * from './terminal-output.js';
 export * from './wire/client-fields.js';
 export * from './wire/invalid-field.js';
 export * from './wire/registration-messages.js';

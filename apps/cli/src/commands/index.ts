@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import {
+  registerAgent as agent,
+  registerClient as clientStatus,
+  registerPortswitch as portswitch,
+  registerSetup as setup,
+} from '@siteport/agent/cli';
 import { register as server } from './server.js';
 import { register as ports } from './ports.js';
-import { register as setup } from './setup.js';
-import { register as agent } from './agent.js';
-import { register as portswitch } from './portswitch.js';
-import { register as clientStatus } from './client-status.js';
 import { register as demo } from './demo.js';
 import { register as rollout } from './rollout.js';
 import { register as push } from './push.js';

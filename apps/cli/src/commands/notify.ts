@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type NotifyBody, type NotifyResult, NOTIFY_ACTIONS, SiteportError, isNotifyAction } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { refuseFailed } from '../client-outcomes.js';
 import { printJson, printLines, table } from '../format.js';
 
 interface NotifyOptions extends AdminConnectionOptions {
@@ -80,12 +81,11 @@ export function register(program: Command): void {
       ];
       printLines(table(rows));
     }
-    const failed = result.results.filter((r) => r.outcome !== 'acknowledged');
-    if (failed.length > 0) {
-      throw new SiteportError(
-        'E_MP_UNREACHABLE',
-        `${failed.length} of ${result.results.length} clients did not acknowledge ${options.action}`,
-      );
-    }
+    refuseFailed(
+      result.results,
+      (outcome) => outcome === 'acknowledged',
+      { code: 'E_MP_UNREACHABLE', verb: `did not acknowledge ${options.action}` },
+      options,
+    );
   });
 }

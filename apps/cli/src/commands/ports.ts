@@ -7,7 +7,7 @@ import {
   parsePortAssignments,
   parseSiteCode,
 } from '@siteport/protocol';
-import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { type AdminConnectionOptions, AdminClient, nextCommand, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines, table } from '../format.js';
 import { setAllPrimaries } from './ports-all-primaries.js';
 import { registerFirewall } from './ports-firewall.js';
@@ -112,7 +112,9 @@ export function register(program: Command): void {
       result.warnings.map((warning) => `warning: ${warning.message}`),
       result.rolloutId === null
         ? []
-        : [`the change is rolling out as ${result.rolloutId}: siteport rollout show ${result.rolloutId}`],
+        : [
+            `the change is rolling out as ${result.rolloutId}: ${nextCommand(options, 'rollout', 'show', result.rolloutId)}`,
+          ],
     );
   });
 

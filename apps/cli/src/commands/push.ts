@@ -7,7 +7,7 @@ import {
   SiteportError,
   parseSiteCode,
 } from '@siteport/protocol';
-import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { type AdminConnectionOptions, AdminClient, nextCommand, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines, table } from '../format.js';
 
 interface PushOptions extends AdminConnectionOptions {
@@ -70,13 +70,13 @@ function credential(options: PushOptions): Record<string, string> {
   return out;
 }
 
-function describe(h: PushHostView): string {
+function describe(h: PushHostView, options: AdminConnectionOptions): string {
   switch (h.status) {
     case 'registered':
       return `registered as client ${h.clientId ?? '?'} (HTTP ${h.installedPorts?.http ?? '?'}, HTTPS ${h.installedPorts?.https ?? '?'})`;
     case 'new':
       return h.approval === 'candidate'
-        ? `candidate: approve it before any connection (siteport push approve ${h.host}:${h.port})`
+        ? `candidate: approve it before any connection (${nextCommand(options, 'push', 'approve', `${h.host}:${h.port}`)})`
         : h.status;
     case 'failed':
       return `failed: ${h.errorCode ?? ''}: ${h.reason ?? ''}${h.nextAttemptAt === null ? ' (no more retries)' : ` (next attempt ${h.nextAttemptAt})`}`;
@@ -102,6 +102,7 @@ function hostTable(hosts: readonly PushHostView[]): string[] {
 
 async function waitForHosts(
   client: AdminClient,
+  options: AdminConnectionOptions,
   code: string,
   ids: readonly string[],
   timeoutMs: number,
@@ -113,7 +114,7 @@ async function waitForHosts(
     const { hosts } = await client.request<PushHostList>('GET', `/sites/${code}/push/hosts`);
     const mine = hosts.filter((h) => ids.includes(h.id));
     for (const h of mine) {
-      const line = describe(h);
+      const line = describe(h, options);
       if (!json && shown.get(h.id) !== line) printLines(`${h.host}:${h.port}  ${line}`);
       shown.set(h.id, line);
     }
@@ -122,7 +123,7 @@ async function waitForHosts(
     if (Date.now() > deadline) {
       throw new SiteportError(
         'E_PUSH_NOT_REGISTERED',
-        `gave up watching after ${Math.round(timeoutMs / 1000)} s; the push goes on in the server: siteport push status`,
+        `gave up watching after ${Math.round(timeoutMs / 1000)} s; the push goes on in the server: ${nextCommand(options, 'push', 'status')}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -175,6 +176,7 @@ export function register(program: Command): void {
       throw new SiteportError('E_OPTION', `--timeout must be a whole number of seconds, got ${options.timeout}`);
     const done = await waitForHosts(
       client,
+      options,
       code,
       queued.hosts.map((h) => h.id),
       timeout * 1000,
@@ -266,7 +268,7 @@ export function register(program: Command): void {
         throw new SiteportError(
           'E_PUSH_HOST_NOT_FOUND',
           found.length === 0
-            ? `${w} is not in the push inventory; see siteport push status`
+            ? `${w} is not in the push inventory; see ${nextCommand(options, 'push', 'status')}`
             : `${w} is listed on ${found.length} ports; name HOST:PORT`,
         );
       }
@@ -282,7 +284,11 @@ export function register(program: Command): void {
 
   const settings = push.command('settings').description("read or change the site's push settings");
   withConnectionOptions(
-    settings.command('show').option('--site <code>', 'site code').option('--json', 'machine-readable output'),
+    settings
+      .command('show')
+      .description("show the site's push settings (the credential's secret never)")
+      .option('--site <code>', 'site code')
+      .option('--json', 'machine-readable output'),
   ).action(async (_local: PushOptions, command: Command) => {
     const options = optionsOf(command);
     const client = await AdminClient.connect(options);

@@ -7,7 +7,7 @@ import {
   parsePortAssignments,
   parseSiteCode,
 } from '@siteport/protocol';
-import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { type AdminConnectionOptions, AdminClient, nextCommand, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines } from '../format.js';
 import { formatImpact, formatRollout } from '../impact-format.js';
 
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     show(flags, { rollout: created, impact }, [
       ...formatRollout(created),
       ...formatImpact(impact),
-      `next: siteport rollout commit ${created.id}`,
+      `next: ${nextCommand(flags, 'rollout', 'commit', created.id)}`,
     ]);
   });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { SiteportError, type WakeBody, type WakeResult } from '@siteport/protocol';
+import type { WakeBody, WakeResult } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
+import { refuseFailed } from '../client-outcomes.js';
 import { printJson, printLines, table } from '../format.js';
 
 interface WakeOptions extends AdminConnectionOptions {
@@ -43,11 +44,11 @@ export function register(program: Command): void {
       ];
       printLines(table(rows));
     }
-    const failed = result.results.filter((r) => !GOOD.has(r.outcome));
-    if (failed.length > 0)
-      throw new SiteportError(
-        'E_MP_UNREACHABLE',
-        `${failed.length} of ${result.results.length} clients could not be woken`,
-      );
+    refuseFailed(
+      result.results,
+      (outcome) => GOOD.has(outcome),
+      { code: 'E_WAKE_NOT_SENT', verb: 'could not be woken' },
+      options,
+    );
   });
 }

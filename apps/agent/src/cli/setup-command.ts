@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { type ClientConfig, runDirectorySetup, runSetup } from '@siteport/agent';
-import { shellCommand } from '@siteport/protocol';
-import { printLines } from '../format.js';
+import { printLines, shellCommand } from '@siteport/protocol';
+import type { ClientConfig } from '../client-config.js';
+import { runDirectorySetup } from '../discovery/directory-setup.js';
+import { runSetup } from '../setup.js';
+import { StateStore } from '../state-store.js';
 
 interface SetupFlags {
   state: string;
@@ -12,15 +14,16 @@ interface SetupFlags {
   directoryPasswordFile?: string;
   dnsDomain?: string;
   newIdentity: boolean;
+  reregister: boolean;
 }
 
 /**
- * `siteport setup --state DIR [--http-only] [--directory URL [--directory-bind-dn DN
+ * `setup --state DIR [--http-only] [--directory URL [--directory-bind-dn DN
  * --directory-password-file FILE]] [--dns-domain D] [PROPERTY=VALUE …]`: installs or reconfigures a
  * client (SPEC S9). With `--directory` the published installation properties are the base and
  * explicit ones win; the client becomes directory-joined.
  */
-export function register(program: Command): void {
+export function registerSetup(program: Command): void {
   program
     .command('setup')
     .description('install or reconfigure a client in a state directory with installation properties')
@@ -31,6 +34,7 @@ export function register(program: Command): void {
     .option('--directory-password-file <file>', 'file whose first line is the bind password')
     .option('--dns-domain <domain>', 'DNS domain of the _siteport-mp._tcp SRV record (last discovery step)')
     .option('--new-identity', 'create a new identity key even if one is installed (a retired client registers anew)', false)
+    .option('--reregister', 'keep the identity key but register again at the next start (a reinstall by push)', false)
     .option('--json', 'print the written configuration as JSON', false)
     .argument('[properties...]', 'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT, SMSREGTOKEN as NAME=VALUE')
     .action(async (properties: string[], opts: SetupFlags) => {
@@ -51,6 +55,12 @@ export function register(program: Command): void {
       } else {
         config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly, newIdentity: opts.newIdentity, ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }) });
       }
+      // A push reinstall keeps the key (and so the site's client id) but registers again, so the
+      // site sees the reinstalled client come up.
+      if (opts.reregister && config.clientId !== null) {
+        config = { ...config, clientId: null };
+        new StateStore(opts.state).writeConfig(config);
+      }
       if (opts.json) {
         // The registration token is a secret: said whether there is one, never printed.
         const { registrationToken, ...shown } = config;
@@ -58,7 +68,7 @@ export function register(program: Command): void {
         return;
       }
       const alt = (port: number | null): string => (port === null ? '' : ` (alternate ${port})`);
-      const lines = [
+      printLines(
         `siteport client configured in ${opts.state}`,
         `  site code:          ${config.siteCode}`,
         `  category:           ${config.category}`,
@@ -68,11 +78,10 @@ export function register(program: Command): void {
         `  HTTPS port:         ${config.httpOnly ? 'not used (--http-only)' : `${config.ports.https.default}${alt(config.ports.https.alternate)}`}`,
         `  CA fingerprint:     ${config.caFingerprint ?? 'trusted on first use'}`,
         `  directory:          ${config.directory == null ? 'none (not directory-joined)' : `${config.directory.url} as ${config.directory.bindDn ?? 'anonymous'}`}`,
-        ...(published === null ? [] : [`  published properties: ${published.join(' ')}`]),
+        published === null ? [] : [`  published properties: ${published.join(' ')}`],
         `  registration token: ${config.registrationToken == null ? 'none' : 'set (sent at the first registration, then removed)'}`,
         `  registered:         ${config.clientId === null ? 'no (the agent registers at its first start)' : config.clientId}`,
-        `start the agent with: ${shellCommand('siteport', 'agent', '--state', opts.state)}`,
-      ];
-      printLines(lines);
+        `start the agent with: ${shellCommand(program.name(), 'agent', '--state', opts.state)}`,
+      );
     });
 }

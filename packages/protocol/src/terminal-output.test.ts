@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { displayLine, table } from './format.js';
+import { displayLine, table } from './terminal-output.js';
 
 test('control characters in a line are shown as escapes, so data cannot start a line or drive the terminal', () => {
   assert.equal(displayLine('host-a'), 'host-a');

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
-import { type LogLevel, runAgentProcess } from '@siteport/agent';
 import { SiteportError } from '@siteport/protocol';
+import { runAgentProcess } from '../agent-process.js';
+import type { LogLevel } from '../logger.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -11,17 +12,27 @@ function seconds(name: string, value: string | undefined): number | undefined {
   return n * 1000;
 }
 
-/** `siteport agent --state DIR [--log-level L]`: runs the client agent daemon until SIGTERM/SIGINT. */
-export function register(program: Command): void {
+interface AgentFlags {
+  state: string;
+  logLevel: LogLevel;
+  retryDefaultAfter?: string;
+  requestTimeout?: string;
+  dnsServer?: string[];
+  hostname?: string;
+}
+
+/** `agent --state DIR [--log-level L]`: runs the client agent daemon until SIGTERM/SIGINT. */
+export function registerAgent(program: Command): void {
   program
     .command('agent')
     .description('run the client agent daemon (SIGTERM/SIGINT stop it, SIGHUP reloads client.json)')
-    .requiredOption('--state <dir>', 'client state directory written by siteport setup')
+    .requiredOption('--state <dir>', `client state directory written by ${program.name()} setup`)
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LEVELS).default('info'))
     .option('--retry-default-after <seconds>', 'after falling back to an alternate port, try the default port again after this long (default 300)')
     .option('--request-timeout <seconds>', 'connect + response timeout per endpoint (default 5)')
     .option('--dns-server <host:port>', 'DNS server for the management point SRV lookup instead of the system resolvers (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .action(async (opts: { state: string; logLevel: LogLevel; retryDefaultAfter?: string; requestTimeout?: string; dnsServer?: string[] }) => {
+    .option('--hostname <name>', "host name reported to the site (default: the machine's)")
+    .action(async (opts: AgentFlags) => {
       const retry = seconds('retry-default-after', opts.retryDefaultAfter);
       const timeout = seconds('request-timeout', opts.requestTimeout);
       await runAgentProcess({
@@ -30,6 +41,7 @@ export function register(program: Command): void {
         ...(retry === undefined ? {} : { retryDefaultAfterMs: retry }),
         ...(timeout === undefined ? {} : { requestTimeoutMs: timeout }),
         ...(opts.dnsServer === undefined ? {} : { dnsServers: opts.dnsServer }),
+        ...(opts.hostname === undefined ? {} : { hostname: opts.hostname }),
       });
     });
 }

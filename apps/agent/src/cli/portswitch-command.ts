@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { portSwitch } from '@siteport/agent';
-import { printLines } from '../format.js';
+import { printLines } from '@siteport/protocol';
+import { portSwitch } from '../port-switch.js';
 
-/** `siteport portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool (SPEC S10). */
-export function register(program: Command): void {
+/** `portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool (SPEC S10). */
+export function registerPortswitch(program: Command): void {
   program
     .command('portswitch')
     .description("reconfigure an installed client's request ports and signal its running agent")

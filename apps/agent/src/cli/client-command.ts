@@ -1,9 +1,24 @@
+import { createHash, createPublicKey } from 'node:crypto';
 import type { Command } from 'commander';
-import { type ClientStatus, readClientStatus } from '@siteport/agent';
-import { printLines } from '../format.js';
+import { SiteportError, printJson, printLines } from '@siteport/protocol';
+import { type ClientStatus, readClientStatus } from '../client-status.js';
+import { StateStore } from '../state-store.js';
 
-/** `siteport client status --state DIR [--json]`: the client's site, MPs, ports and last contact. */
-export function register(program: Command): void {
+/** The SHA-256 of the client's public key (SPKI DER), as the site stores it; the push installer matches registrations on it. */
+export function identityOf(stateDir: string): { keyFingerprint: string; clientId: string | null; siteCode: string } {
+  const store = new StateStore(stateDir);
+  const config = store.readConfig();
+  const pem = store.readText('key');
+  if (pem === undefined) throw new SiteportError('E_STATE_CORRUPT', `${store.file('key')} is missing; rerun setup`);
+  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return { keyFingerprint: createHash('sha256').update(der).digest('hex'), clientId: config.clientId, siteCode: config.siteCode };
+}
+
+/**
+ * `client status --state DIR [--json]`: the client's site, MPs, ports and last contact; `client
+ * identity --state DIR`: its key fingerprint and client id as JSON (what push installation reads).
+ */
+export function registerClient(program: Command): void {
   const client =
     program.commands.find((command) => command.name() === 'client') ??
     program.command('client').description('inspect the client installed in a state directory');
@@ -17,6 +32,11 @@ export function register(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       else printLines(formatStatus(status));
     });
+  client
+    .command('identity')
+    .description("print the client's key fingerprint, client id and site as JSON")
+    .requiredOption('--state <dir>', 'client state directory')
+    .action((opts: { state: string }) => printJson(identityOf(opts.state)));
 }
 
 /** States whose name alone does not say what the administrator has to do (decision 0095). */
