@@ -7,6 +7,7 @@ import { createFleet, type FleetAgent } from '../test-support/agent-fleet.js';
 import { type TestPostgres, requirePostgres, startPostgres } from '../test-support/postgres.js';
 import { connects, freePort } from '../test-support/ports.js';
 import { runCli } from '../test-support/run-cli.js';
+import { promSample } from '../test-support/prometheus.js';
 import { type SiteServerProcess, startMpProcess, startSiteProcess } from '../test-support/site-process.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { SITEPORT_BIN } from '../test-support/run-cli.js';
@@ -49,7 +50,9 @@ describe('several management points of one site on PostgreSQL', () => {
     assert.equal(onSqlite.code, 2);
     assert.match(onSqlite.stderr, /E_OPTION: --role mp needs --db postgres/);
 
-    await startMpProcess(t, { dataDir, dbUrl, bind: MP_A });
+    const mpA = await startMpProcess(t, { dataDir, dbUrl, bind: MP_A, extra: ['--ops-port', '0', '--ops-bind', MP_A] });
+    const ops = /^operations: (http:\/\/[\d.]+:\d+)\/metrics/m.exec(mpA.banner)?.[1];
+    assert.ok(ops?.startsWith(`http://${MP_A}:`), mpA.banner);
     const [agent] = createFleet(t, { count: 1, ports, caFingerprint: ca, mpHost: MP_A });
     await agent!.start();
     const clientId = await waitFor('registered through MP A', () => config(agent!).clientId ?? undefined, 30_000);
@@ -74,6 +77,19 @@ describe('several management points of one site on PostgreSQL', () => {
     const pushed = (await server.api<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy', waitSeconds: 10 })).body;
     assert.deepEqual(pushed.results, [{ clientId, outcome: 'acknowledged', via: 'tcp' }]);
     assert.notEqual(agent!.status().lastPolicyAt, before, 'the client ran the action');
+
+    // MP A's operations listener: ready (database, listeners, registry and event bridge), and its
+    // metrics count the client it holds, the acknowledgement it received and its database pool.
+    const ready = await fetch(`${ops}/ready`);
+    const readyBody = (await ready.json()) as { checks: { name: string; ok: boolean; detail: string }[] };
+    assert.equal(ready.status, 200, JSON.stringify(readyBody));
+    assert.match(readyBody.checks.find((c) => c.name === 'cluster')!.detail, /event bridge listening/);
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    const mpLabels = { site: 'PS1', role: 'mp' };
+    assert.equal(promSample(metrics, 'siteport_clients_online', { ...mpLabels, channel: 'tcp' }), 1);
+    assert.equal(promSample(metrics, 'siteport_notify_ack_seconds_count', { ...mpLabels, via: 'tcp' }), 1);
+    assert.equal(promSample(metrics, 'siteport_db_pool_connections', { ...mpLabels, state: 'max' }), 10);
+    assert.equal(promSample(metrics, 'siteport_mp_requests_total', { ...mpLabels, route: 'register', code: '200' }), 1);
 
     // SPEC B4 on every MP: a port another program holds on MP A's address refuses the change.
     const port = await freePort(MP_A);
@@ -138,7 +154,9 @@ describe('several management points of one site on PostgreSQL', () => {
   it('PostgreSQL restarted during operation: the MPs reconnect, no event is lost, clients keep working', async (t) => {
     if (!requirePostgres(t) || pg === undefined) return;
     const { server, dataDir, dbUrl, ports, ca } = await site(t);
-    await startMpProcess(t, { dataDir, dbUrl, bind: MP_A });
+    const mpA = await startMpProcess(t, { dataDir, dbUrl, bind: MP_A, extra: ['--ops-port', '0', '--ops-bind', MP_A] });
+    const ops = /^operations: (http:\/\/[\d.]+:\d+)\/metrics/m.exec(mpA.banner)?.[1];
+    assert.ok(ops?.startsWith(`http://${MP_A}:`), mpA.banner);
     const [agent] = createFleet(t, { count: 1, ports, caFingerprint: ca, mpHost: MP_A });
     await agent!.start();
     const clientId = await waitFor('registered through MP A', () => config(agent!).clientId ?? undefined, 30_000);

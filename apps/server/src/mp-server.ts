@@ -6,7 +6,8 @@ import { inheritedOverlap } from './hierarchy/inherited-ports.js';
 import { type Logger, createLogger } from './logger.js';
 import type { ListenerStatus } from './mp/listener-set.js';
 import type { ManagementPoint } from './mp/management-point.js';
-import { createMpParts } from './mp/mp-wiring.js';
+import { type MpParts, createMpParts } from './mp/mp-wiring.js';
+import { type OpsTargets, createOpsMetrics, listenOps } from './ops/ops-wiring.js';
 import { loadMpPki } from './pki/site-pki.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
@@ -26,6 +27,8 @@ export type MpServerState = ServerState;
 
 /** What a started MP process tells its caller. */
 export interface MpServerInfo {
+  /** The operations listener (`/metrics`, `/health`, `/ready`), when `--ops-port` was given. */
+  opsUrl: string | undefined;
   siteCode: string;
   /** Host name clients use for this MP (in every policy of the site while it runs). */
   host: string;
@@ -114,6 +117,18 @@ export class MpServer {
       binder: { checkBindable: (p) => this.mp?.checkBindable(p) ?? Promise.resolve() },
       ...(site?.parentCode == null ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
     });
+    const booted: { parts?: MpParts } = {};
+    const opsTargets: OpsTargets = {
+      siteCode,
+      role: 'mp',
+      db,
+      rollouts,
+      hub: () => booted.parts?.notify.hub,
+      listeners: () => booted.parts?.mp.listenerStatus() ?? [],
+      cluster: () => cluster,
+    };
+    const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
+    if (metrics !== undefined) this.lifecycle.onStop(() => Promise.resolve(metrics.close()));
     const parts = await createMpParts({
       db,
       siteCode,
@@ -137,8 +152,10 @@ export class MpServer {
       connections: options.connections,
       sourceLimits: options.sourceLimits,
       remote: () => cluster.remote(),
+      ...(metrics === undefined ? {} : { observe: metrics.observe }),
       logger,
     });
+    booted.parts = parts;
     this.lifecycle.onStop(() => Promise.resolve(parts.dispose()));
     const { mp, activity, notify } = parts;
     this.mp = mp;
@@ -149,10 +166,13 @@ export class MpServer {
     await notify.start();
     this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);
+    const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
+    if (ops !== undefined) this.lifecycle.onStop(() => ops.close());
 
     this.info = {
       siteCode,
       host,
+      opsUrl: ops?.url,
       registryId: cluster.registry.id,
       caFingerprint: pki.caFingerprint,
       ports: await ports.view(siteCode),

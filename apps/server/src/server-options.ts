@@ -48,8 +48,12 @@ export interface ServerOptions {
   readonly activeWindowSeconds: number | undefined;
   /** Host names clients use to reach this MP; they go into the site certificate and the policy. */
   readonly publicHosts: readonly string[];
-  /** pino level. @default 'info' */
+  /** pino level, one of {@link LOG_LEVELS}. @default 'info' */
   readonly logLevel: string;
+  /** `--ops-port`: the operations listener (`/metrics`, `/health`, `/ready`); 0 picks a free port; absent: none. */
+  readonly opsPort: number | undefined;
+  /** `--ops-bind`: its address. @default '127.0.0.1' */
+  readonly opsHost: string;
   /** A prebuilt agent bundle (`npm run bundle:agent`) for push installation; absent: built into `<data>/agent-bundle` at first push. */
   readonly agentBundle: string | undefined;
   /** Directory publishing: first retry delay (doubles per failure), longest delay, LDAP timeout. @default 2000, 60000, 5000 ms */
@@ -142,6 +146,8 @@ export type ServerOptionsInput = Partial<{
   activeWindowSeconds: number | string;
   publicHosts: readonly string[];
   logLevel: string;
+  opsPort: number | string;
+  opsHost: string;
   agentBundle: string;
   directoryRetryBaseMs: number;
   directoryRetryMaxMs: number;
@@ -207,6 +213,17 @@ function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
     sourceFailures: count('source-failures', input.sourceFailures, DEFAULT_AUTH_THROTTLE.sourceFailures, 1, 100_000),
     lockoutSeconds: seconds('lockout', input.lockoutSeconds, DEFAULT_AUTH_THROTTLE.lockoutSeconds, 1),
   });
+}
+
+/** The log levels a server takes (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevel(value: string | undefined): string {
+  if (value === undefined) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new SiteportError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function optionPort(name: string, value: number | string | undefined, fallback: number): number {
@@ -352,7 +369,9 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     activeWindowSeconds:
       input.activeWindowSeconds === undefined ? undefined : seconds('active-window', input.activeWindowSeconds, 0, 1),
     publicHosts: Object.freeze([...(input.publicHosts ?? [])]),
-    logLevel: input.logLevel ?? 'info',
+    logLevel: logLevel(input.logLevel),
+    opsPort: input.opsPort === undefined ? undefined : optionPort('ops-port', input.opsPort, 0),
+    opsHost: input.opsHost ?? '127.0.0.1',
     agentBundle: input.agentBundle === undefined ? undefined : path.resolve(input.agentBundle),
     directoryTiming: Object.freeze({
       retryBaseMs: millis('directoryRetryBaseMs', input.directoryRetryBaseMs, 2000),

@@ -12,7 +12,8 @@ import { BootstrapToken, ADMIN_TOKEN_FILE } from './admin/admin-token.js';
 import { DirectoryService } from './directory/directory-service.js';
 import { type Logger, createLogger } from './logger.js';
 import type { ManagementPoint } from './mp/management-point.js';
-import { createMpParts } from './mp/mp-wiring.js';
+import { type MpParts, createMpParts } from './mp/mp-wiring.js';
+import { type OpsTargets, createOpsMetrics, listenOps } from './ops/ops-wiring.js';
 import { SiteCluster } from './cluster/site-cluster.js';
 import { managementPointRoutes } from './admin/management-point-routes.js';
 import { notifyRoutes } from './admin/notify-routes.js';
@@ -76,6 +77,8 @@ export type { ServerState } from './server-lifecycle.js';
 /** What a started server tells its caller: where everything listens. */
 export interface ServerInfo {
   siteCode: string;
+  /** The operations listener (`/metrics`, `/health`, `/ready`), when `--ops-port` was given. */
+  opsUrl: string | undefined;
   adminUrl: string;
   adminPort: number;
   adminTokenFile: string;
@@ -211,6 +214,18 @@ export class SiteServer {
     const registrationRepo = new RegistrationRepository(db);
     const clients = new ClientService(clientRepo, registrationRepo, db);
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    const booted: { parts?: MpParts } = {};
+    const opsTargets: OpsTargets = {
+      siteCode,
+      role: 'site',
+      db,
+      rollouts: rolloutRepo,
+      hub: () => booted.parts?.notify.hub,
+      listeners: () => booted.parts?.mp.listenerStatus() ?? [],
+      cluster: () => cluster,
+    };
+    const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
+    if (metrics !== undefined) this.lifecycle.onStop(() => Promise.resolve(metrics.close()));
     const parts = await createMpParts({
       db,
       siteCode,
@@ -233,8 +248,10 @@ export class SiteServer {
       connections: options.connections,
       sourceLimits: options.sourceLimits,
       remote: () => cluster.remote(),
+      ...(metrics === undefined ? {} : { observe: metrics.observe }),
       logger,
     });
+    booted.parts = parts;
     const { mp, activity, notify } = parts;
     this.lifecycle.onStop(() => Promise.resolve(parts.dispose()));
     binding.mp = mp;
@@ -348,8 +365,12 @@ export class SiteServer {
     this.lifecycle.onStop(() => admin.close());
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));
 
+    const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
+    if (ops !== undefined) this.lifecycle.onStop(() => ops.close());
+
     this.info = {
       siteCode,
+      opsUrl: ops?.url,
       adminUrl: bound.url,
       adminPort: bound.port,
       adminTokenFile: path.join(options.dataDir, ADMIN_TOKEN_FILE),

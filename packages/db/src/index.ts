@@ -4,4 +4,4 @@ export { checkpointSqlite, openSqlite } from './sqlite/open-sqlite.js';
 export { type DatabaseLocation, SQLITE_FILE, databaseLocation, openDatabase, redactedUrl } from './open-database.js';
 export { type Kysely, type Transaction, sql } from 'kysely';
 export { type TableCopy, copyDatabase } from './copy/copy-database.js';
-export { type PostgresPoolOptions, openPostgres } from './postgres/open-postgres.js';
+export { type PostgresPoolOptions, openPostgres, poolStatsOf } from './postgres/open-postgres.js';

@@ -25,6 +25,8 @@ interface ServerFlags {
   activeWindow?: string;
   publicHost?: string[];
   logLevel?: string;
+  opsPort?: string;
+  opsBind?: string;
   agentBundle?: string;
   parent?: string;
   parentTokenFile?: string;
@@ -50,8 +52,13 @@ export function mpBanner(info: MpServerInfo): string[] {
     `siteport management point ${info.host} of site ${info.siteCode} is running (registry id ${info.registryId})`,
     `listening: ${listening.join(', ')}`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
+    ...opsLine(info.opsUrl),
     ...formatPorts(info.ports),
   ];
+}
+
+function opsLine(url: string | undefined): string[] {
+  return url === undefined ? [] : [`operations: ${url}/metrics, ${url}/health, ${url}/ready`];
 }
 
 /** What the server prints once it is up: every bound port, and how to reach the admin API. */
@@ -61,6 +68,7 @@ export function banner(info: ServerInfo): string[] {
     `admin API: ${info.adminUrl}/api/v1  (token: ${info.adminTokenFile})`,
     `web console: ${info.consoleUrl}  (user admin, first password in ${info.consolePasswordFile})`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
+    ...opsLine(info.opsUrl),
     ...formatPorts(info.ports),
   ];
 }
@@ -107,7 +115,9 @@ export function register(program: Command): void {
     .option('--policy-interval <seconds>', "a new site's policy interval", undefined)
     .option('--active-window <seconds>', 'clients silent for longer are inactive (default 3 policy intervals)')
     .option('--public-host <name>', 'host name clients use for this MP (repeatable; goes into the certificate and policy)', collect)
-    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--ops-port <n>', 'operations listener: Prometheus /metrics, /health and /ready (0 = any free port; default: none)')
+    .option('--ops-bind <addr>', 'address of the operations listener (default 127.0.0.1; it has no authentication)')
     .option('--agent-bundle <file>', 'prebuilt agent bundle for push installation (npm run bundle:agent); default: built at first push')
     .option('--parent <url>', "run a secondary site attached to the primary whose admin API is at URL; it inherits the primary's ports")
     .option('--parent-token-file <file>', "file with the primary's admin token (a copy of its <data>/admin-token)")
@@ -149,6 +159,8 @@ export function register(program: Command): void {
         ...(flags.activeWindow === undefined ? {} : { activeWindowSeconds: flags.activeWindow }),
         ...(flags.publicHost === undefined ? {} : { publicHosts: flags.publicHost }),
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+        ...(flags.opsPort === undefined ? {} : { opsPort: flags.opsPort }),
+        ...(flags.opsBind === undefined ? {} : { opsHost: flags.opsBind }),
         ...(flags.agentBundle === undefined ? {} : { agentBundle: flags.agentBundle }),
         ...(flags.parent === undefined ? {} : { parentUrl: flags.parent }),
         ...(flags.parentTokenFile === undefined ? {} : { parentTokenFile: flags.parentTokenFile }),

@@ -35,6 +35,7 @@ export class MpRegistry {
   private liveRows: { id: string; host: string }[] = [];
   private startedAt = '';
   private prunedAt = 0;
+  private lastBeatAt = 0;
 
   constructor(
     private readonly deps: {
@@ -53,6 +54,11 @@ export class MpRegistry {
 
   get state(): MpRegistryState {
     return this.stateValue;
+  }
+
+  /** Whether this entry is running and its last heartbeat (or start) reached the database recently. */
+  isFresh(now = Date.now()): boolean {
+    return this.stateValue === 'running' && now - this.lastBeatAt < this.deps.timing.staleAfterMs;
   }
 
   /** Host names of the live MPs of the site, as of the last heartbeat; this one is always among them. */
@@ -75,6 +81,7 @@ export class MpRegistry {
       state: 'running',
     });
     this.stateValue = 'running';
+    this.lastBeatAt = Date.now();
     await this.refresh();
     this.timer = setInterval(() => void this.heartbeat(), this.deps.timing.heartbeatMs);
     this.timer.unref();
@@ -90,6 +97,7 @@ export class MpRegistry {
         if (!(await this.deps.repo.touch(this.id, at))) {
           await this.deps.repo.insert({ id: this.id, siteCode: this.deps.siteCode, host: this.deps.host, bindAddress: this.deps.bindAddress, role: this.deps.role, startedAt: this.startedAt, lastSeenAt: at, state: 'running' });
         }
+        this.lastBeatAt = Date.now();
         if (this.deps.prune === true && Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
           this.prunedAt = Date.now();
           await this.deps.repo.prune(this.deps.siteCode, new Date(Date.now() - PRUNE_AFTER_MS).toISOString());

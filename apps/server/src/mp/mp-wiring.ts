@@ -1,4 +1,5 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { clientListenerLimits } from '../net/listener-limits.js';
 import type { NotifyParts } from '../notify/notify-wiring.js';
@@ -18,6 +19,7 @@ import type { WebSiteRepository } from '../web/web-site-repository.js';
 import { ActivityRecorder } from './activity-recorder.js';
 import { AnswerSealer } from './answer-sealer.js';
 import { ClientSessions } from './client-sessions.js';
+import type { EndpointHandler } from './listener-set.js';
 import { ManagementPoint } from './management-point.js';
 import { MpEpoch } from './mp-epoch.js';
 import { createMpHandler } from './mp-handler.js';
@@ -60,6 +62,8 @@ export interface MpWiringDeps {
   sourceLimits: { registrationsPerMinute: number; sessionsPerMinute: number };
   /** Notification across MP processes, when there are several. */
   remote?: () => RemoteNotify | undefined;
+  /** Sees every client request with its response (the ops metrics count them); none without an ops listener. */
+  observe?: (req: IncomingMessage, res: ServerResponse) => void;
   logger: Logger;
 }
 
@@ -180,7 +184,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     siteCode,
     bindHost: deps.bindHost,
     tls: deps.tls,
-    handler: webHost.handler,
+    handler: observed(webHost.handler, deps.observe),
     extraEndpoints: () => webHost.refresh(),
     ports,
     events,
@@ -198,5 +202,14 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
       unsettle();
       events.off('client-status-changed', statusChanged);
     },
+  };
+}
+
+/** A listener handler that first shows each request to `observe` (when there is one). */
+function observed(handler: EndpointHandler, observe: MpWiringDeps['observe']): EndpointHandler {
+  if (observe === undefined) return handler;
+  return (req, res, protocol, port, mode) => {
+    observe(req, res);
+    handler(req, res, protocol, port, mode);
   };
 }

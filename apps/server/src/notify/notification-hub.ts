@@ -35,6 +35,8 @@ interface Batch {
   waiting: Map<string, number>;
   onAnswer: ((result: NotifyClientResult) => void) | undefined;
   settle: () => void;
+  /** performance.now() when the action was sent. */
+  started: number;
 }
 
 const MAX_QUEUED = 32;
@@ -46,6 +48,8 @@ function actionFrame(action: NotifyAction): Buffer {
 }
 const deliveredChannel = diagnostics.channel('siteport:notify:delivered');
 const presenceChannel = diagnostics.channel('siteport:notify:presence');
+/** `{ via, ms }`: a client acknowledged an action `ms` after it was sent (the ops metrics' latency histogram). */
+const acknowledgedChannel = diagnostics.channel('siteport:notify:acknowledged');
 
 /**
  * The site's view of which clients can be notified and how: one TCP session or long-poll per
@@ -158,6 +162,7 @@ export class NotificationHub {
     if (result !== undefined) {
       result.outcome = ack.ok ? 'acknowledged' : 'failed';
       result.via = via;
+      if (ack.ok && acknowledgedChannel.hasSubscribers) acknowledgedChannel.publish({ via, ms: performance.now() - batch.started });
       if (!ack.ok) result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
       batch.onAnswer?.(result);
     }
@@ -190,6 +195,17 @@ export class NotificationHub {
       channel: this.channelOf(clientId),
       lastSeen: new Date(p.lastSeen).toISOString(),
     }));
+  }
+
+  /** Clients online now, by the channel they are reachable on. */
+  onlineCounts(): { tcp: number; 'http-poll': number } {
+    const counts = { tcp: 0, 'http-poll': 0 };
+    for (const [clientId, p] of this.presence) {
+      if (!this.isOnline(clientId)) continue;
+      if (p.tcp !== null) counts.tcp += 1;
+      else counts['http-poll'] += 1;
+    }
+    return counts;
   }
 
   /** Number of live TCP sessions. */
@@ -259,6 +275,7 @@ export class NotificationHub {
         results,
         waiting,
         onAnswer,
+        started,
         settle: () => {
           clearTimeout(timer);
           this.batches.delete(id);
