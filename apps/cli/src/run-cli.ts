@@ -38,7 +38,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (isSiteportError(error)) {
       printErrorLine(`siteport: ${error.code}: ${error.message}`);
-      return error.code === 'E_OPTION' ? EXIT.usage : EXIT.failure;
+      return error.code === 'E_OPTION' || error.code === 'E_CONFIG' ? EXIT.usage : EXIT.failure;
     }
     const message = error instanceof Error ? error.message : String(error);
     printErrorLine(`siteport: E_INTERNAL: ${message.split('\n')[0] ?? ''}`);

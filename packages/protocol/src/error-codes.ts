@@ -65,6 +65,10 @@ export const ERROR_CODES = {
   E_NOT_INSTALLED: { status: 400, summary: 'No siteport client is installed in the state directory.' },
   E_STATE_CORRUPT: { status: 500, summary: 'A state file cannot be read.' },
   E_OPTION: { status: 400, summary: 'A command-line option or configuration value is invalid.' },
+  E_CONFIG: {
+    status: 400,
+    summary: 'The server config file cannot be read, is not valid TOML, or holds an unknown or ill-typed setting.',
+  },
   E_SERVER_RUNNING: { status: 409, summary: 'A site server is running on the data dir.' },
   E_DATABASE_UNAVAILABLE: { status: 503, summary: 'The site database could not be reached or opened.' },
   E_DATABASE_NOT_EMPTY: { status: 409, summary: 'The target database of a migration already holds a siteport site.' },

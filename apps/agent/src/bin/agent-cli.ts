@@ -31,7 +31,7 @@ export async function runAgentCli(argv: readonly string[]): Promise<number> {
     }
     if (isSiteportError(error)) {
       printErrorLine(`siteport-agent: ${error.code}: ${error.message}`);
-      return error.code === 'E_OPTION' ? EXIT.usage : EXIT.failure;
+      return error.code === 'E_OPTION' || error.code === 'E_CONFIG' ? EXIT.usage : EXIT.failure;
     }
     printErrorLine(
       `siteport-agent: E_INTERNAL: ${(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''}`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, applyConfigFile, applyEnvironment } from '../server-config.js';
 import type { MpServerInfo, ServerInfo, ServerOptionsInput } from '@siteport/server';
 import { printLines } from '../format.js';
 import { formatPorts } from './ports.js';
@@ -25,6 +26,7 @@ interface ServerFlags {
   activeWindow?: string;
   publicHost?: string[];
   logLevel?: string;
+  config?: string;
   opsPort?: string;
   opsBind?: string;
   agentBundle?: string;
@@ -92,11 +94,11 @@ function collect(value: string, previous: string[] = []): string[] {
 
 /** `siteport server`: a site server with one management point and the admin API. */
 export function register(program: Command): void {
-  program
+  const server = program
     .command('server')
     .description('run a site server: site services, one management point, the admin API; or with --role mp an additional management point of the site')
     .option('--role <role>', 'site: the site server; mp: an additional management point sharing the site\'s PostgreSQL database (needs --db postgres://… and the site\'s pki/ in --data)', 'site')
-    .requiredOption('--data <dir>', 'data dir: embedded SQLite database, site CA and keys, admin token (--role mp: the site server\'s data dir or a copy of its pki/)')
+    .option('--data <dir>', 'data dir: embedded SQLite database, site CA and keys, admin token (--role mp: the site server\'s data dir or a copy of its pki/)')
     .option('--db <url>', 'postgres://… to use PostgreSQL instead of the embedded database')
     .option('--site-code <code>', 'site code of a new site (3 letters/digits)', undefined)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', '8440')
@@ -134,7 +136,11 @@ export function register(program: Command): void {
     .option('--max-admin-connections <n>', 'connections the admin listener holds, half of them per address; kept apart from the client cap (default 128)')
     .option('--registrations-per-source <n>', 'registrations one source address (IPv6: /64) may make a minute at each MP, in bursts of as many; 0 = no limit (default 60)')
     .option('--sessions-per-source <n>', 'client session openings one source address may make a minute at each MP; 0 = no limit (default 600)')
-    .action(async (flags: ServerFlags) => {
+    .option('--config <file>', `TOML file of these settings, keys without the dashes (default ${DEFAULT_CONFIG_FILE} when it exists); flags win, then SITEPORT_* variables (SITEPORT_ADMIN_PORT=…), then the file`);
+  server.action(async (_flags: ServerFlags, command: Command) => {
+      applyEnvironment(command);
+      applyConfigFile(command, command.opts<ServerFlags>().config);
+      const flags = command.opts<ServerFlags>();
       // Loaded here so that agent-side commands never load the server and its database driver.
       const { MpServer, SiteServer } = await import('@siteport/server');
       const input: ServerOptionsInput = {
