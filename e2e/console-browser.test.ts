@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import type { ClientList, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
@@ -14,7 +14,9 @@ import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+// Screenshots go to a temp dir, so a test run changes no committed file; SITEPORT_SCREENSHOTS=docs/screenshots
+// refreshes the ones the docs show.
+const SCREENSHOTS = process.env.SITEPORT_SCREENSHOTS === undefined ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-')) : path.resolve(process.env.SITEPORT_SCREENSHOTS);
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--headless'];
 

@@ -1,5 +1,5 @@
 // `npm run bundle:agent [OUT_DIR]`: builds dist/agent/siteport-agent-<version>.tar.gz, the offline
-// agent bundle that push installation uploads (see README, "Client push installation").
+// agent bundle that push installation uploads (see docs/push.md).
 import path from 'node:path';
 import { buildAgentBundle } from '@siteport/agent/bundle';
 
