@@ -40,7 +40,7 @@ export function register(program: Command): void {
       if (source.kind !== 'sqlite' || !existsSync(source.file)) {
         throw new SiteportError('E_OPTION', `no embedded site database in ${dataDir} (expected ${path.join(dataDir, 'site.db')}); give the --data dir of the site server`);
       }
-      const holder = lockHolder(dataDir);
+      const holder = await lockHolder(dataDir);
       if (holder !== undefined) {
         throw new SiteportError('E_SERVER_RUNNING', `the site server (pid ${holder}) is running on ${dataDir}; stop it first — changes it writes during the copy would be lost`);
       }
