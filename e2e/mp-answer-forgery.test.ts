@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -26,6 +27,19 @@ const REGISTER = '/mp/v1/register';
  * so the agent falls back to the long-poll, through the proxy too.
  */
 async function siteBehindProxy(t: T) {
+  // Registered first, so it runs first (after-hooks run in order): every agent has exited before
+  // its state dir is removed — an agent still writing its status made that removal fail.
+  const agents: ChildProcess[] = [];
+  t.after(async () => {
+    for (const child of agents) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const proxy = await HostileProxy.start(
@@ -48,9 +62,7 @@ async function siteBehindProxy(t: T) {
   const start = () => {
     const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn', '--request-timeout', '2'], /$^/);
     agent.started.catch(() => undefined);
-    t.after(() => {
-      agent.child.kill('SIGTERM');
-    });
+    agents.push(agent.child);
     return agent;
   };
   return { s, ports, proxy, stateDir, start };

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { SiteportError, defaultPortSettings, validatePortSettings, type PortSettings } from '@siteport/protocol';
@@ -5,24 +7,58 @@ import type { SiteRepository } from './repositories/site-repository.js';
 import type { ServerOptions } from './server-options.js';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 
-/** Hands out distinct free ports: each stays bound until `release`, so none is handed out twice. */
+/** The kernel's range for the source ports of outgoing connections (Linux; elsewhere the IANA dynamic range). */
+function ephemeralRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low!, high: high! };
+  } catch {
+    // Not Linux.
+  }
+  return { low: 49152, high: 65535 };
+}
+
+/** Where free ports for a new site are looked for: below the ephemeral range, from 24000 up (clear of the ports examples use). */
+const PICK_FROM = 24_000;
+const PICK_ATTEMPTS = 64;
+
+/**
+ * Distinct free ports for a new site, each held until released (so none is handed out twice). They are picked at random below the kernel's
+ * ephemeral range, so an outgoing connection of any process — which takes its source port from
+ * that range — cannot take one between the pick and the MP's bind; only if none is found there
+ * does the kernel choose (port 0).
+ */
 class FreePorts {
   private readonly held: net.Server[] = [];
+  private readonly range = ephemeralRange();
 
   constructor(private readonly host: string) {}
 
   async take(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.host, port: 0 }, () => resolve());
-    });
-    this.held.push(server);
-    return (server.address() as net.AddressInfo).port;
+    const top = Math.min(this.range.low, 65536) - 1;
+    for (let attempt = 0; attempt < PICK_ATTEMPTS && top > PICK_FROM; attempt++) {
+      const port = randomInt(PICK_FROM, top + 1);
+      const server = await this.listen(port).catch(() => undefined);
+      if (server !== undefined) return this.hold(server);
+    }
+    return this.hold(await this.listen(0));
   }
 
   async release(): Promise<void> {
     await Promise.all(this.held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+
+  private hold(server: net.Server): number {
+    this.held.push(server);
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  private listen(port: number): Promise<net.Server> {
+    const server = net.createServer();
+    return new Promise<net.Server>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.host, port, exclusive: true }, () => resolve(server));
+    });
   }
 }
 
