@@ -6,3 +6,4 @@ export { openApiDocument } from './admin/openapi.js';
 export { certificateFingerprint } from './pki/site-pki.js';
 export { MpServer, type MpServerInfo, type MpServerState } from './mp-server.js';
 export { SERVER_LOCK_FILE, lockHolder } from './fs/server-lock.js';
+export { type BackupManifest, createBackup, restoreBackup } from './fs/backup.js';

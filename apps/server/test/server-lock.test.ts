@@ -17,20 +17,34 @@ test('the data dir lock: one holder at a time, a stale pid file of another progr
   const release = await acquireServerLock(dir);
   assert.equal(readFileSync(`${dir}/${SERVER_LOCK_FILE}`, 'utf8'), `${process.pid}\n`);
   assert.equal(await lockHolder(dir), process.pid);
-  await assert.rejects(acquireServerLock(dir), (e) => isSiteportError(e, 'E_SERVER_RUNNING') && e.message.includes(`pid ${process.pid}`));
+  await assert.rejects(
+    acquireServerLock(dir),
+    (e) => isSiteportError(e, 'E_SERVER_RUNNING') && e.message.includes(`pid ${process.pid}`),
+  );
   await release();
   assert.equal(await lockHolder(dir), undefined);
 
   // Another process takes it and dies by SIGKILL: no cleanup ran, and the lock is free anyway.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', `const { acquireServerLock } = await import(${JSON.stringify(LOCK_MODULE)}); await acquireServerLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`],
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { acquireServerLock } = await import(${JSON.stringify(LOCK_MODULE)}); await acquireServerLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   t.after(() => child.kill('SIGKILL'));
-  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()),
+  );
   assert.equal(await lockHolder(dir), child.pid);
-  await assert.rejects(acquireServerLock(dir), (e) => isSiteportError(e, 'E_SERVER_RUNNING') && e.message.includes(`pid ${child.pid}`));
+  await assert.rejects(
+    acquireServerLock(dir),
+    (e) => isSiteportError(e, 'E_SERVER_RUNNING') && e.message.includes(`pid ${child.pid}`),
+  );
   const gone = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await gone;

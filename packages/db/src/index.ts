@@ -1,6 +1,7 @@
 export type * from './schema.js';
 export { MIGRATIONS, migrateToLatest } from './migrate.js';
 export { checkpointSqlite, openSqlite } from './sqlite/open-sqlite.js';
+export { backupSqlite } from './sqlite/backup-sqlite.js';
 export { type DatabaseLocation, SQLITE_FILE, databaseLocation, openDatabase, redactedUrl } from './open-database.js';
 export { type Kysely, type Transaction, sql } from 'kysely';
 export { type TableCopy, copyDatabase } from './copy/copy-database.js';

@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   E_NOT_INSTALLED: { status: 400, summary: 'No siteport client is installed in the state directory.' },
   E_STATE_CORRUPT: { status: 500, summary: 'A state file cannot be read.' },
   E_OPTION: { status: 400, summary: 'A command-line option or configuration value is invalid.' },
+  E_BACKUP_INVALID: { status: 400, summary: 'A file given to restore is not a complete, unaltered siteport backup.' },
+  E_DATA_DIR_NOT_EMPTY: { status: 409, summary: 'A restore goes only into a new or empty data dir.' },
   E_CONFIG: {
     status: 400,
     summary: 'The server config file cannot be read, is not valid TOML, or holds an unknown or ill-typed setting.',

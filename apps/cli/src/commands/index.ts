@@ -18,6 +18,7 @@ import { register as consoleAccounts } from './console.js';
 import { register as token } from './token.js';
 import { register as mp } from './mp.js';
 import { register as db } from './db.js';
+import { register as backup } from './backup.js';
 import { register as registration } from './registration.js';
 import { register as clients } from './clients.js';
 
@@ -44,5 +45,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   consoleAccounts,
   token,
   db,
+  backup,
   mp,
 ];

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { ClientList, PortsView } from '@siteport/protocol';
+import { createFleet } from '../test-support/agent-fleet.js';
+import { runCli, startCli } from '../test-support/run-cli.js';
+import { tempDir } from '../test-support/temp-dir.js';
+import { waitFor } from '../test-support/wait-for.js';
+
+const PORT_FLAGS = [
+  '--admin-port',
+  '0',
+  '--http-port',
+  '0',
+  '--https-port',
+  '0',
+  '--notification-port',
+  '0',
+  '--bind',
+  '127.0.0.1',
+  '--policy-interval',
+  '2',
+];
+
+/** `siteport server` on `data`; resolves with the admin URL, the CA fingerprint and a stop function. */
+async function startServer(t: Parameters<typeof tempDir>[0], data: string, flags: string[]) {
+  const server = startCli(['server', '--data', data, ...flags, '--log-level', 'warn'], /client communication mode/);
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  const stop = async (): Promise<void> => {
+    if (server.child.exitCode === null) server.child.kill('SIGTERM');
+    await exited;
+  };
+  t.after(stop);
+  const banner = await server.started;
+  return {
+    adminUrl: /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!,
+    ca: /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!,
+    stop,
+  };
+}
+
+test('siteport backup of a running site and siteport restore onto a fresh data dir: the site comes back with its keys, tokens and clients, and its agent reconnects', async (t) => {
+  const dir = tempDir(t);
+  const a = path.join(dir, 'a');
+  const first = await startServer(t, a, PORT_FLAGS);
+  const conn = (data: string, url: string) => ['--server', url, '--data', data];
+  const ports = JSON.parse((await runCli(['ports', 'show', '--json', ...conn(a, first.adminUrl)])).stdout) as PortsView;
+  const [agent] = createFleet(t, { count: 1, ports, caFingerprint: first.ca });
+  await agent!.start();
+  t.after(() => agent!.stop());
+  const clientId = await waitFor('the agent registered', () => agent!.status().clientId ?? undefined, 30_000);
+
+  const file = path.join(dir, 'site.backup');
+  const saved = await runCli(['backup', '--data', a, '--out', file]);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stdout, /^backup written to .*site\.backup: \d+ files, with the site database/m);
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'it holds the site keys');
+  const twice = await runCli(['backup', '--data', a, '--out', file]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /E_OPTION: .*exists; a backup never overwrites a file/);
+  await first.stop();
+
+  // Refused: a data dir in use, and an archive whose file does not match its manifest.
+  const busy = path.join(dir, 'busy');
+  mkdirSync(busy);
+  writeFileSync(path.join(busy, 'x'), '');
+  const intoBusy = await runCli(['restore', file, '--data', busy]);
+  assert.equal(intoBusy.code, 1);
+  assert.match(intoBusy.stderr, /E_DATA_DIR_NOT_EMPTY/);
+  const unpacked = path.join(dir, 'unpacked');
+  mkdirSync(unpacked);
+  execFileSync('tar', ['-xzf', file, '-C', unpacked]);
+  writeFileSync(path.join(unpacked, 'admin-token'), 'forged\n');
+  const forged = path.join(dir, 'forged.backup');
+  execFileSync('tar', ['-czf', forged, '-C', unpacked, '.']);
+  const fromForged = await runCli(['restore', forged, '--data', path.join(dir, 'f')]);
+  assert.equal(fromForged.code, 1);
+  assert.match(fromForged.stderr, /E_BACKUP_INVALID: .*admin-token does not match its checksum/);
+  // A hostile archive: a symbolic link where a key should be, pointing outside the data dir.
+  writeFileSync(path.join(unpacked, 'admin-token'), readFileSync(path.join(a, 'admin-token')));
+  rmSync(path.join(unpacked, 'push-secret.key'));
+  symlinkSync('/etc/passwd', path.join(unpacked, 'push-secret.key'));
+  const linked = path.join(dir, 'linked.backup');
+  execFileSync('tar', ['-czf', linked, '-C', unpacked, '.']);
+  const fromLinked = await runCli(['restore', linked, '--data', path.join(dir, 'h')]);
+  assert.equal(fromLinked.code, 1);
+  assert.match(fromLinked.stderr, /E_BACKUP_INVALID: .*push-secret\.key is not a regular file/);
+  assert.ok(!existsSync(path.join(dir, 'h')), 'nothing restored');
+  const notBackup = await runCli(['restore', path.join(dir, 'busy', 'x'), '--data', path.join(dir, 'g')]);
+  assert.equal(notBackup.code, 1);
+  assert.match(notBackup.stderr, /E_BACKUP_INVALID/);
+
+  const b = path.join(dir, 'b');
+  const restored = await runCli(['restore', file, '--data', b, '--json']);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.equal((JSON.parse(restored.stdout) as { database: string }).database, 'sqlite');
+  assert.equal(statSync(b).mode & 0o777, 0o700);
+  assert.equal(readFileSync(path.join(b, 'admin-token'), 'utf8'), readFileSync(path.join(a, 'admin-token'), 'utf8'));
+
+  // The restored site serves on its own ports again; the agent, which knew nothing of this, comes back.
+  const second = await startServer(t, b, ['--admin-port', '0', '--bind', '127.0.0.1']);
+  assert.equal(second.ca, first.ca, 'the same site CA');
+  const restartedAt = new Date().toISOString();
+  await waitFor(
+    'the agent talks to the restored site',
+    () => (agent!.status().lastContact?.at ?? '') > restartedAt,
+    60_000,
+  );
+  assert.equal(agent!.status().clientId, clientId, 'the same client id');
+  const list = await runCli(['clients', 'list', '--json', ...conn(b, second.adminUrl)]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.ok((JSON.parse(list.stdout) as ClientList).clients.some((c) => c.clientId === clientId));
+});
