@@ -103,4 +103,9 @@ test('siteport server refuses an unknown --log-level or --ops-port as bad usage,
   const port = await runCli(['server', '--data', data, ...PORT_FLAGS, '--ops-port', 'x']);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /--ops-port must be a whole number/);
+  for (const flag of ['--audit-retention-days', '--rollout-retention-days', '--retired-client-retention-days']) {
+    const days = await runCli(['server', '--data', data, ...PORT_FLAGS, flag, '-1']);
+    assert.equal(days.code, 2, days.stderr);
+    assert.match(days.stderr, new RegExp(`${flag} must be a whole number of days from 0 \\(keep forever\\) to 36500`));
+  }
 });

@@ -40,6 +40,9 @@ test('siteport server --config reads a TOML file; SITEPORT_* variables win over 
       'public-host = ["127.0.0.1", "localhost"]',
       'ops-port = 0',
       'log-level = "warn"',
+      'audit-retention-days = 400',
+      'rollout-retention-days = 30',
+      'retired-client-retention-days = 0',
       '',
     ].join('\n'),
   );

@@ -54,6 +54,8 @@ export interface ServerOptions {
   readonly opsPort: number | undefined;
   /** `--ops-bind`: its address. @default '127.0.0.1' */
   readonly opsHost: string;
+  /** Days finished records are kept (0: forever): audit entries, finished rollouts, retired clients. @default 365, 90, 90 */
+  readonly retention: { readonly auditDays: number; readonly rolloutDays: number; readonly retiredClientDays: number };
   /** A prebuilt agent bundle (`npm run bundle:agent`) for push installation; absent: built into `<data>/agent-bundle` at first push. */
   readonly agentBundle: string | undefined;
   /** Directory publishing: first retry delay (doubles per failure), longest delay, LDAP timeout. @default 2000, 60000, 5000 ms */
@@ -148,6 +150,9 @@ export type ServerOptionsInput = Partial<{
   logLevel: string;
   opsPort: number | string;
   opsHost: string;
+  auditRetentionDays: number | string;
+  rolloutRetentionDays: number | string;
+  retiredClientRetentionDays: number | string;
   agentBundle: string;
   directoryRetryBaseMs: number;
   directoryRetryMaxMs: number;
@@ -240,6 +245,15 @@ function seconds(name: string, value: number | string | undefined, fallback: num
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > 86400) {
     throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function days(name: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 36_500) {
+    throw new SiteportError('E_OPTION', `--${name} must be a whole number of days from 0 (keep forever) to 36500, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -372,6 +386,11 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     logLevel: logLevel(input.logLevel),
     opsPort: input.opsPort === undefined ? undefined : optionPort('ops-port', input.opsPort, 0),
     opsHost: input.opsHost ?? '127.0.0.1',
+    retention: Object.freeze({
+      auditDays: days('audit-retention-days', input.auditRetentionDays, 365),
+      rolloutDays: days('rollout-retention-days', input.rolloutRetentionDays, 90),
+      retiredClientDays: days('retired-client-retention-days', input.retiredClientRetentionDays, 90),
+    }),
     agentBundle: input.agentBundle === undefined ? undefined : path.resolve(input.agentBundle),
     directoryTiming: Object.freeze({
       retryBaseMs: millis('directoryRetryBaseMs', input.directoryRetryBaseMs, 2000),

@@ -14,6 +14,7 @@ import { type Logger, createLogger } from './logger.js';
 import type { ManagementPoint } from './mp/management-point.js';
 import { type MpParts, createMpParts } from './mp/mp-wiring.js';
 import { type OpsTargets, createOpsMetrics, listenOps } from './ops/ops-wiring.js';
+import { DataRetention } from './retention/data-retention.js';
 import { SiteCluster } from './cluster/site-cluster.js';
 import { managementPointRoutes } from './admin/management-point-routes.js';
 import { notifyRoutes } from './admin/notify-routes.js';
@@ -302,6 +303,9 @@ export class SiteServer {
     this.lifecycle.onStop(() => push.stop());
     await rollouts.start();
     this.lifecycle.onStop(() => rollouts.stop());
+    const retention = new DataRetention({ db, policy: options.retention, logger: logger.child({ component: 'retention' }) });
+    retention.start();
+    this.lifecycle.onStop(() => retention.stop());
     await notify.start();
     this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);

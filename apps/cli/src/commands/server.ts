@@ -28,6 +28,9 @@ interface ServerFlags {
   logLevel?: string;
   config?: string;
   opsPort?: string;
+  auditRetentionDays?: string;
+  rolloutRetentionDays?: string;
+  retiredClientRetentionDays?: string;
   opsBind?: string;
   agentBundle?: string;
   parent?: string;
@@ -119,6 +122,9 @@ export function register(program: Command): void {
     .option('--public-host <name>', 'host name clients use for this MP (repeatable; goes into the certificate and policy)', collect)
     .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--ops-port <n>', 'operations listener: Prometheus /metrics, /health and /ready (0 = any free port; default: none)')
+    .option('--audit-retention-days <days>', 'audit entries older than this are removed (0 = keep forever; default 365)')
+    .option('--rollout-retention-days <days>', 'finished rollouts older than this are removed with their pre-flight reports (0 = forever; default 90)')
+    .option('--retired-client-retention-days <days>', 'clients retired longer ago than this are removed (0 = forever; default 90)')
     .option('--ops-bind <addr>', 'address of the operations listener (default 127.0.0.1; it has no authentication)')
     .option('--agent-bundle <file>', 'prebuilt agent bundle for push installation (npm run bundle:agent); default: built at first push')
     .option('--parent <url>', "run a secondary site attached to the primary whose admin API is at URL; it inherits the primary's ports")
@@ -167,6 +173,9 @@ export function register(program: Command): void {
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
         ...(flags.opsPort === undefined ? {} : { opsPort: flags.opsPort }),
         ...(flags.opsBind === undefined ? {} : { opsHost: flags.opsBind }),
+        ...(flags.auditRetentionDays === undefined ? {} : { auditRetentionDays: flags.auditRetentionDays }),
+        ...(flags.rolloutRetentionDays === undefined ? {} : { rolloutRetentionDays: flags.rolloutRetentionDays }),
+        ...(flags.retiredClientRetentionDays === undefined ? {} : { retiredClientRetentionDays: flags.retiredClientRetentionDays }),
         ...(flags.agentBundle === undefined ? {} : { agentBundle: flags.agentBundle }),
         ...(flags.parent === undefined ? {} : { parentUrl: flags.parent }),
         ...(flags.parentTokenFile === undefined ? {} : { parentTokenFile: flags.parentTokenFile }),
