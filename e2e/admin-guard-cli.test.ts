@@ -5,19 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = [
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-];
 
 /** A GET or POST with any Host header, as a DNS-rebinding page or a hostile script sends it. */
 function call(
@@ -66,7 +55,7 @@ test('siteport server --admin-allow-host, --sign-in-failures, --source-failures 
     '60',
   ];
   const server = startCli(
-    ['server', '--data', data, ...PORT_FLAGS, ...flags, '--log-level', 'warn'],
+    ['server', '--data', data, ...LOOPBACK_PORT_FLAGS, ...flags, '--log-level', 'warn'],
     /client communication mode/,
   );
   t.after(() => server.child.kill('SIGTERM'));
@@ -127,7 +116,7 @@ test('siteport server refuses a malformed --admin-allow-host or an out-of-range 
     [['--source-failures', '0'], /E_OPTION: --source-failures must be a whole number from 1 to 100000/],
   ];
   for (const [extra, message] of cases) {
-    const res = await runCli(['server', '--data', tempDir(t), ...PORT_FLAGS, ...extra]);
+    const res = await runCli(['server', '--data', tempDir(t), ...LOOPBACK_PORT_FLAGS, ...extra]);
     assert.equal(res.code, 2, `${extra.join(' ')}: a bad option is a usage error`);
     assert.match(res.stderr, message, extra.join(' '));
   }

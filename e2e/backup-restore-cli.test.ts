@@ -8,21 +8,9 @@ import { createFleet } from '../test-support/agent-fleet.js';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = [
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-  '--policy-interval',
-  '2',
-];
+const PORT_FLAGS = [...LOOPBACK_PORT_FLAGS, '--policy-interval', '2'];
 
 /** `siteport server` on `data`; resolves with the admin URL, the CA fingerprint and a stop function. */
 async function startServer(t: Parameters<typeof tempDir>[0], data: string, flags: string[]) {

@@ -10,8 +10,8 @@ import { SITEPORT_BIN, runCli, startCli } from '../test-support/run-cli.js';
 import { SLAPD_ACCOUNTS, startSlapd } from '../test-support/slapd.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = ['--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1'];
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -52,7 +52,7 @@ async function cliStatus(state: string): Promise<any> {
 async function startPublishingSite(t: Parameters<typeof tempDir>[0]) {
   const ldap = await startSlapd(t);
   const data = tempDir(t);
-  const server = startCli(['server', '--data', data, ...PORT_FLAGS, '--policy-interval', '1', '--public-host', '127.0.0.1', '--log-level', 'warn'], /client communication mode/);
+  const server = startCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--policy-interval', '1', '--public-host', '127.0.0.1', '--log-level', 'warn'], /client communication mode/);
   t.after(() => server.child.kill('SIGTERM'));
   const banner = await server.started;
   const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)?.[1];

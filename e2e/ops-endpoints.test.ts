@@ -4,24 +4,12 @@ import { SimulatedClient } from '../bench/fleet-signer.js';
 import { promSample } from '../test-support/prometheus.js';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
-
-const PORT_FLAGS = [
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-];
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 test('siteport server --ops-port serves Prometheus /metrics, /health and /ready on loopback, counting real client requests', async (t) => {
   const data = tempDir(t);
   const server = startCli(
-    ['server', '--data', data, ...PORT_FLAGS, '--ops-port', '0', '--log-level', 'warn'],
+    ['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--ops-port', '0', '--log-level', 'warn'],
     /client communication mode/,
   );
   t.after(() => server.child.kill('SIGTERM'));
@@ -94,17 +82,17 @@ test('siteport server --ops-port serves Prometheus /metrics, /health and /ready 
 
 test('siteport server refuses an unknown --log-level or --ops-port as bad usage, before opening anything', async (t) => {
   const data = tempDir(t);
-  const level = await runCli(['server', '--data', data, ...PORT_FLAGS, '--log-level', 'loud']);
+  const level = await runCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--log-level', 'loud']);
   assert.equal(level.code, 2);
   assert.match(
     level.stderr,
     /^siteport: E_OPTION: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n$/,
   );
-  const port = await runCli(['server', '--data', data, ...PORT_FLAGS, '--ops-port', 'x']);
+  const port = await runCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--ops-port', 'x']);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /--ops-port must be a whole number/);
   for (const flag of ['--audit-retention-days', '--rollout-retention-days', '--retired-client-retention-days']) {
-    const days = await runCli(['server', '--data', data, ...PORT_FLAGS, flag, '-1']);
+    const days = await runCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, flag, '-1']);
     assert.equal(days.code, 2, days.stderr);
     assert.match(days.stderr, new RegExp(`${flag} must be a whole number of days from 0 \\(keep forever\\) to 36500`));
   }

@@ -9,25 +9,14 @@ import { SLAPD_ACCOUNTS, startSlapd, throwawayCa } from '../test-support/slapd.j
 import { startRecordingSshServer } from '../test-support/sshd.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = [
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-];
 
 /** `siteport server` in a temp data dir; returns the CLI connection flags and an admin call. */
 async function startServer(t: Parameters<typeof tempDir>[0]) {
   const data = tempDir(t);
   const server = startCli(
-    ['server', '--data', data, ...PORT_FLAGS, '--public-host', '127.0.0.1', '--log-level', 'warn'],
+    ['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--public-host', '127.0.0.1', '--log-level', 'warn'],
     /client communication mode/,
   );
   t.after(async () => {

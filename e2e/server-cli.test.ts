@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import { requireTool } from '../test-support/require-tool.js';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = ['--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1'];
 
 test('siteport server prints the ports it bound, and ports show/set work against it with exit codes 0, 1 and 2', async (t) => {
   const data = tempDir(t);
-  const server = startCli(['server', '--data', data, ...PORT_FLAGS, '--log-level', 'warn'], /client communication mode/);
+  const server = startCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'], /client communication mode/);
   t.after(() => server.child.kill('SIGTERM'));
   const banner = await server.started;
   const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)?.[1];

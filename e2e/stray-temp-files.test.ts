@@ -7,19 +7,8 @@ import { runSetup } from '@siteport/agent';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = [
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-];
 
 /** The pid of a process that has exited: what a kill -9 during an atomic write leaves in a temp file's name. */
 function deadPid(): number {
@@ -45,7 +34,7 @@ test('a site server removes the temp files of interrupted atomic writes from its
   ];
   const live = plant(path.join(data, 'pki'), `.mp-other.pem.${process.pid}.0123456789ab.tmp`);
   const server = startCli(
-    ['server', '--data', data, ...PORT_FLAGS, '--log-level', 'warn'],
+    ['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'],
     /client communication mode/,
   );
   t.after(() => server.child.kill('SIGTERM'));
