@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SITEPORT_VERSION } from '@siteport/protocol';
+import { freePort } from '../test-support/ports.js';
 import { SITEPORT_BIN, runCli } from '../test-support/run-cli.js';
 import { startTestServer } from '../test-support/test-server.js';
 import { tempDir } from '../test-support/temp-dir.js';
-
-/** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('siteport --version, help, and no command: version and help exit 0, a missing command is a usage error (2)', async () => {
   for (const flag of ['--version', '-V']) {

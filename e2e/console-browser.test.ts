@@ -83,7 +83,7 @@ async function openPortsTab(page: Page): Promise<void> {
   await page.getByRole('tabpanel', { name: 'Ports' }).waitFor();
 }
 
-test('the seed procedure in Chromium: a port change through Port Details, impact preview and confirmation rolls out to real agents, and Devices shows them on the new port', async (t) => {
+test('the port-change procedure in Chromium: a port change through Port Details, impact preview and confirmation rolls out to real agents, and Devices shows them on the new port', async (t) => {
   const browser = await openBrowser(t);
   if (browser === undefined) return;
   const site = await startSite(t);

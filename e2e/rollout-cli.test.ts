@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import type { ImpactReport, RolloutView } from '@siteport/protocol';
+import { freePort } from '../test-support/ports.js';
 import { runCli } from '../test-support/run-cli.js';
 import { startTestServer } from '../test-support/test-server.js';
-
-/** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('siteport rollout propose, list, show, impact, commit, finalize, cancel and rollback drive tracked changes through the real CLI', async (t) => {
   const srv = await startTestServer(t);

@@ -8,7 +8,7 @@ import { freePort, connects } from '../../../test-support/ports.js';
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
-test('a fresh site starts with the seed defaults except the ports given on the command line', async (t) => {
+test('a fresh site starts with the default ports except the ports given on the command line', async (t) => {
   const s = await startTestServer(t, { wakePort: 0 });
   const { status, body } = await s.admin<PortsView>('GET', '/sites/PS1/ports');
   assert.equal(status, 200);

@@ -84,61 +84,78 @@ export class DataRetention {
     return result;
   }
 
-  private async audit(before: string | undefined): Promise<number> {
-    if (before === undefined) return 0;
-    let removed = 0;
-    for (;;) {
-      const seqs = (
-        await this.deps.db.selectFrom('audit_log').select('seq').where('at', '<', before).limit(BATCH).execute()
-      ).map((r) => r.seq);
-      if (seqs.length === 0) return removed;
-      await this.deps.db.deleteFrom('audit_log').where('seq', 'in', seqs).execute();
-      removed += seqs.length;
-    }
+  private audit(before: string | undefined): Promise<number> {
+    const { db } = this.deps;
+    return inSlices(
+      before,
+      async (cutoff) =>
+        (await db.selectFrom('audit_log').select('seq').where('at', '<', cutoff).limit(BATCH).execute()).map(
+          (r) => r.seq,
+        ),
+      async (seqs) => {
+        await db.deleteFrom('audit_log').where('seq', 'in', seqs).execute();
+      },
+    );
   }
 
-  private async rollouts(before: string | undefined): Promise<number> {
-    if (before === undefined) return 0;
-    let removed = 0;
-    for (;;) {
-      const ids = (
-        await this.deps.db
-          .selectFrom('rollouts')
-          .select('id')
-          .where('state', 'in', FINISHED_ROLLOUTS)
-          .where((eb) => eb(eb.fn.coalesce('ended_at', 'created_at'), '<', before))
-          .limit(BATCH)
-          .execute()
-      ).map((r) => r.id);
-      if (ids.length === 0) return removed;
-      await this.deps.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('probe_reports').where('rollout_id', 'in', ids).execute();
-        await trx.deleteFrom('rollouts').where('id', 'in', ids).execute();
-      });
-      removed += ids.length;
-    }
+  private rollouts(before: string | undefined): Promise<number> {
+    const { db } = this.deps;
+    return inSlices(
+      before,
+      async (cutoff) =>
+        (
+          await db
+            .selectFrom('rollouts')
+            .select('id')
+            .where('state', 'in', FINISHED_ROLLOUTS)
+            .where((eb) => eb(eb.fn.coalesce('ended_at', 'created_at'), '<', cutoff))
+            .limit(BATCH)
+            .execute()
+        ).map((r) => r.id),
+      (ids) =>
+        db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('probe_reports').where('rollout_id', 'in', ids).execute();
+          await trx.deleteFrom('rollouts').where('id', 'in', ids).execute();
+        }),
+    );
   }
 
-  private async clients(before: string | undefined): Promise<number> {
-    if (before === undefined) return 0;
-    let removed = 0;
-    for (;;) {
-      const ids = (
-        await this.deps.db
-          .selectFrom('clients')
-          .select('id')
-          .where('status', '=', 'retired')
-          .where('status_changed_at', '<', before)
-          .limit(BATCH)
-          .execute()
-      ).map((r) => r.id);
-      if (ids.length === 0) return removed;
-      await this.deps.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('probe_reports').where('client_id', 'in', ids).execute();
-        await trx.deleteFrom('client_interfaces').where('client_id', 'in', ids).execute();
-        await trx.deleteFrom('clients').where('id', 'in', ids).execute();
-      });
-      removed += ids.length;
-    }
+  private clients(before: string | undefined): Promise<number> {
+    const { db } = this.deps;
+    return inSlices(
+      before,
+      async (cutoff) =>
+        (
+          await db
+            .selectFrom('clients')
+            .select('id')
+            .where('status', '=', 'retired')
+            .where('status_changed_at', '<', cutoff)
+            .limit(BATCH)
+            .execute()
+        ).map((r) => r.id),
+      (ids) =>
+        db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('probe_reports').where('client_id', 'in', ids).execute();
+          await trx.deleteFrom('client_interfaces').where('client_id', 'in', ids).execute();
+          await trx.deleteFrom('clients').where('id', 'in', ids).execute();
+        }),
+    );
+  }
+}
+
+/** Finds up to {@link BATCH} keys older than the cutoff and removes them, until none is left; returns how many went. No cutoff: nothing. */
+async function inSlices<K>(
+  cutoff: string | undefined,
+  find: (cutoff: string) => Promise<K[]>,
+  remove: (keys: K[]) => Promise<void>,
+): Promise<number> {
+  if (cutoff === undefined) return 0;
+  let removed = 0;
+  for (;;) {
+    const keys = await find(cutoff);
+    if (keys.length === 0) return removed;
+    await remove(keys);
+    removed += keys.length;
   }
 }
