@@ -12,7 +12,7 @@ import { waitFor } from '../test-support/wait-for.js';
 type T = Parameters<typeof tempDir>[0];
 
 /** A spawned `siteport server` with small per-source limits, and a JSON admin call. */
-async function limitedServer(t: T, registrations: number, sessions: number) {
+async function limitedServer(t: T, registrations: number, sessions: number, extra: string[] = []) {
   const dataDir = tempDir(t, 'siteport-limits-');
   const run = startCli(
     [
@@ -37,6 +37,7 @@ async function limitedServer(t: T, registrations: number, sessions: number) {
       String(registrations),
       '--sessions-per-source',
       String(sessions),
+      ...extra,
     ],
     /client communication mode/,
   );
@@ -51,8 +52,14 @@ async function limitedServer(t: T, registrations: number, sessions: number) {
   const fingerprint = /SMSCAFINGERPRINT\): ([0-9a-f]{64})/.exec(banner)?.[1] ?? '';
   const { readFile } = await import('node:fs/promises');
   const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-  const admin = async <B>(p: string): Promise<B> =>
-    (await (await fetch(`${adminUrl}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as B;
+  const admin = async <B>(p: string, method = 'GET', body?: unknown): Promise<B> =>
+    (await (
+      await fetch(`${adminUrl}/api/v1${p}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    ).json()) as B;
   const ports = await admin<PortsView>('/sites/PS1/ports');
   return { dataDir, admin, ports, fingerprint, http: `http://127.0.0.1:${ports.http.default}` };
 }
@@ -173,4 +180,33 @@ test('one source opening client sessions in a loop gets 429 after its budget; th
     headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)),
   });
   assert.equal(policy.status, 200, 'policy and heartbeat are not limited');
+});
+
+test('keys from many source addresses cannot grow the approval queue past --max-pending-clients; once an administrator retires one, the next registers', async (t) => {
+  const site = await limitedServer(t, 0, 600, ['--max-pending-clients', '5']);
+  await site.admin('/sites/PS1/registration', 'PATCH', { mode: 'approve-new' });
+  const codes: string[] = [];
+  let refusal: { code?: string; message?: string } = {};
+  // Each fake client from its own loopback address, so no per-source limit is what stops them.
+  for (let i = 0; i < 12; i += 1) {
+    const { res } = await registerFresh(site.http, i, `127.0.3.${i + 1}`);
+    codes.push(`${res.status} ${String(res.body.error?.code)}`);
+    if (res.status === 503) refusal = res.body.error;
+  }
+  // A registered pending key is told to wait for approval (403); past the cap nothing is stored (503).
+  assert.deepEqual(codes, [
+    ...Array<string>(5).fill('403 E_CLIENT_PENDING'),
+    ...Array<string>(7).fill('503 E_PENDING_FULL'),
+  ]);
+  assert.match(refusal.message ?? '', /--max-pending-clients/);
+  const list = await site.admin<ClientList>('/sites/PS1/clients');
+  assert.equal(list.clients.filter((c) => c.status === 'pending').length, 5, 'the queue holds five');
+
+  const first = list.clients[0]?.clientId ?? '';
+  await site.admin(`/sites/PS1/clients/${first}/retire`, 'POST', {});
+  const next = await registerFresh(site.http, 100, '127.0.3.100');
+  assert.equal(`${next.res.status} ${String(next.res.body.error?.code)}`, '403 E_CLIENT_PENDING');
+  const after = await site.admin<ClientList>('/sites/PS1/clients');
+  assert.equal(after.clients.filter((c) => c.status === 'pending').length, 5);
+  assert.ok(after.clients.some((c) => c.hostname === 'fake-100'), 'the new key waits for approval');
 });

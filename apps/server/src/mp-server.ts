@@ -143,7 +143,7 @@ export class MpServer {
       ports,
       rollouts,
       clientRepo,
-      clients: new ClientService(clientRepo, new RegistrationRepository(db), db),
+      clients: new ClientService(clientRepo, new RegistrationRepository(db), db, options.maxPendingClients),
       events,
       webRepo: new WebSiteRepository(db),
       managementPoints: () => cluster.managementPoints(),

@@ -111,3 +111,15 @@ test('connection options out of range, a header timeout past the request timeout
   refused({ maxClientConnections: '19500' }, /may open 20000 files; 19500 client connections \+ 128 admin connections \+ 512 .* lower --max-client-connections to 19360 or less/);
   assert.throws(() => parseServerOptions({ dataDir: '/tmp/x', openFileLimit: 600 }), (e) => isSiteportError(e, 'E_OPTION') && /raise the open-file limit/.test(e.message));
 });
+
+test('the approval queue holds 10000 clients by default; 0 lifts the cap; anything but a whole number is E_OPTION', () => {
+  assert.equal(parseServerOptions({ dataDir: '/tmp/x' }).maxPendingClients, 10_000);
+  assert.equal(parseServerOptions({ dataDir: '/tmp/x', maxPendingClients: '0' }).maxPendingClients, 0);
+  assert.equal(parseServerOptions({ dataDir: '/tmp/x', maxPendingClients: 250 }).maxPendingClients, 250);
+  for (const bad of ['-1', '1e3', 'many', '10000001', 2.5]) {
+    assert.throws(
+      () => parseServerOptions({ dataDir: '/tmp/x', maxPendingClients: bad }),
+      (e) => isSiteportError(e, 'E_OPTION') && /--max-pending-clients must be a whole number/.test(e.message),
+    );
+  }
+});

@@ -76,6 +76,12 @@ export interface ServerOptions {
    * limit. @default 60 registrations, 600 session openings
    */
   readonly sourceLimits: { readonly registrationsPerMinute: number; readonly sessionsPerMinute: number };
+  /**
+   * Clients a site holds waiting for approval (registration mode approve-new); a new key beyond it
+   * is refused with E_PENDING_FULL until an administrator approves, blocks or retires some; 0 = no cap.
+   * @default 10000
+   */
+  readonly maxPendingClients: number;
 }
 
 /**
@@ -177,6 +183,7 @@ export type ServerOptionsInput = Partial<{
   openFileLimit: number;
   registrationsPerSource: number | string;
   sessionsPerSource: number | string;
+  maxPendingClients: number | string;
 }>;
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
@@ -263,6 +270,15 @@ function perMinute(name: string, value: number | string | undefined, fallback: n
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
     throw new SiteportError('E_OPTION', `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function pendingCap(value: number | string | undefined): number {
+  if (value === undefined) return 10_000;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 10_000_000) {
+    throw new SiteportError('E_OPTION', `--max-pending-clients must be a whole number from 0 (no cap) to 10000000, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -406,6 +422,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
       registrationsPerMinute: perMinute('registrations-per-source', input.registrationsPerSource, 60),
       sessionsPerMinute: perMinute('sessions-per-source', input.sessionsPerSource, 600),
     }),
+    maxPendingClients: pendingCap(input.maxPendingClients),
   };
   return Object.freeze(options);
 }

@@ -213,7 +213,7 @@ export class SiteServer {
       ...(parentLink === undefined ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
     });
     const registrationRepo = new RegistrationRepository(db);
-    const clients = new ClientService(clientRepo, registrationRepo, db);
+    const clients = new ClientService(clientRepo, registrationRepo, db, options.maxPendingClients);
     const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
     const booted: { parts?: MpParts } = {};
     const opsTargets: OpsTargets = {

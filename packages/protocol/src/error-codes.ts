@@ -6,6 +6,10 @@
 export const ERROR_CODES = {
   E_BAD_REQUEST: { status: 400, summary: 'The request is malformed.' },
   E_VALIDATION: { status: 400, summary: 'A field has an invalid value.' },
+  E_CURSOR_INVALID: {
+    status: 400,
+    summary: 'A paging cursor is not one this server handed out for this listing; start again without a cursor.',
+  },
   E_PORT_RANGE: { status: 400, summary: 'A port number is not a whole number from 1 to 65535.' },
   E_PORT_CONFLICT: { status: 400, summary: 'Two port items that must differ share a port.' },
   E_UNKNOWN_ITEM: { status: 400, summary: 'An unknown port item or setting was named.' },
@@ -203,6 +207,11 @@ export const ERROR_CODES = {
     status: 403,
     summary:
       'The client was retired: its key is no longer accepted; the machine registers again only with a new identity.',
+  },
+  E_PENDING_FULL: {
+    status: 503,
+    summary:
+      'The site holds as many clients waiting for approval as it may (--max-pending-clients); an administrator approves, blocks or retires some first.',
   },
   E_REGISTRATION_TOKEN_REQUIRED: {
     status: 403,

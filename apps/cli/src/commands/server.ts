@@ -47,6 +47,7 @@ interface ServerFlags {
   maxConnectionsPerSource?: string;
   maxAdminConnections?: string;
   registrationsPerSource?: string;
+  maxPendingClients?: string;
   sessionsPerSource?: string;
 }
 
@@ -141,6 +142,7 @@ export function register(program: Command): void {
     .option('--max-connections-per-source <n>', 'connections one address (IPv6: one /64) may hold on the request ports, and on the notification port (default 1000)')
     .option('--max-admin-connections <n>', 'connections the admin listener holds, half of them per address; kept apart from the client cap (default 128)')
     .option('--registrations-per-source <n>', 'registrations one source address (IPv6: /64) may make a minute at each MP, in bursts of as many; 0 = no limit (default 60)')
+    .option('--max-pending-clients <n>', 'clients a site holds waiting for approval (registration mode approve-new); a new client beyond it is refused until some are approved, blocked or retired; 0 = no cap (default 10000)')
     .option('--sessions-per-source <n>', 'client session openings one source address may make a minute at each MP; 0 = no limit (default 600)')
     .option('--config <file>', `TOML file of these settings, keys without the dashes (default ${DEFAULT_CONFIG_FILE} when it exists); flags win, then SITEPORT_* variables (SITEPORT_ADMIN_PORT=…), then the file`);
   server.action(async (_flags: ServerFlags, command: Command) => {
@@ -192,6 +194,7 @@ export function register(program: Command): void {
         ...(flags.maxAdminConnections === undefined ? {} : { maxAdminConnections: flags.maxAdminConnections }),
         ...(flags.registrationsPerSource === undefined ? {} : { registrationsPerSource: flags.registrationsPerSource }),
         ...(flags.sessionsPerSource === undefined ? {} : { sessionsPerSource: flags.sessionsPerSource }),
+        ...(flags.maxPendingClients === undefined ? {} : { maxPendingClients: flags.maxPendingClients }),
       };
       if (flags.role === 'mp') {
         const mp = await MpServer.start(input);

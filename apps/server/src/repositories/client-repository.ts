@@ -134,6 +134,23 @@ export class ClientRepository {
     return counts;
   }
 
+  /** Number of a site's pending clients, counted up to `upTo` (so a full queue costs a bounded read). */
+  async countPending(siteCode: string, upTo: number): Promise<number> {
+    const row = await this.db
+      .selectFrom((db) =>
+        db
+          .selectFrom('clients')
+          .select('id')
+          .where('site_code', '=', siteCode)
+          .where('status', '=', 'pending')
+          .limit(upTo)
+          .as('p'),
+      )
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Updates what a re-registering client tells about itself. */
   async updateRegistration(id: string, fields: { hostname: string; category: ClientCategory; agentVersion: string }): Promise<void> {
     await this.db

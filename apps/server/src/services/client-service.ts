@@ -88,6 +88,8 @@ export class ClientService {
     private readonly clients: ClientRepository,
     private readonly registration: Pick<RegistrationRepository, 'settings' | 'use'>,
     private readonly db: Kysely<SiteDatabase>,
+    /** Clients a site holds waiting for approval; 0 = no cap (ServerOptions.maxPendingClients). */
+    private readonly maxPendingClients = 10_000,
   ) {}
 
   /** Parses a registration's public key; only Ed25519 SPKI PEM keys are accepted. */
@@ -194,6 +196,7 @@ export class ClientService {
       status: mode === 'open' ? 'active' : 'pending',
       statusChangedAt: null,
     };
+    if (mode === 'approve-new' && token === undefined) await this.assertPendingRoom(siteCode);
     if (mode === 'open' || token === undefined) {
       await this.clients.insert(record);
       return { record, status: mode === 'open' ? 'active' : 'pending' };
@@ -205,6 +208,21 @@ export class ClientService {
       return used;
     });
     return { record: active, status: 'active', tokenId };
+  }
+
+  /**
+   * A new pending client needs room under the site's cap, so keys from many addresses cannot grow the
+   * approval queue without end. Concurrent registrations may pass the check together: the cap holds
+   * within the number of registrations in flight.
+   */
+  private async assertPendingRoom(siteCode: string): Promise<void> {
+    if (this.maxPendingClients === 0) return;
+    const pending = await this.clients.countPending(siteCode, this.maxPendingClients);
+    if (pending < this.maxPendingClients) return;
+    throw new SiteportError(
+      'E_PENDING_FULL',
+      `site ${siteCode} holds ${pending} clients waiting for approval, the most it keeps; an administrator approves, blocks or retires some (siteport clients list --status pending) or raises siteport server --max-pending-clients`,
+    );
   }
 
   private async useToken(trx: Transaction<SiteDatabase>, token: string, siteCode: string, at: string): Promise<string> {
