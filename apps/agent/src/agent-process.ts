@@ -1,14 +1,16 @@
 import { SiteportError } from '@siteport/protocol';
 import { Agent } from './agent.js';
 import type { AgentOptions } from './agent-options.js';
+import { listenForReloads } from './reload-requests.js';
 import { StateStore } from './state-store.js';
 
 /**
  * Runs the agent as this process's daemon (`siteport agent`): refuses to start when no client is
  * installed or another live agent holds the state directory, wires SIGTERM/SIGINT to a graceful
- * stop and SIGHUP to a reload, and resolves once the agent has stopped.
+ * stop and SIGHUP (or, on every platform, a reload request file: see {@link listenForReloads}) to a
+ * reload, and resolves once the agent has stopped.
  */
-export async function runAgentProcess(options: AgentOptions): Promise<void> {
+export async function runAgentProcess(options: AgentOptions, platform: NodeJS.Platform = process.platform): Promise<void> {
   const store = new StateStore(options.stateDir);
   if (!store.isInstalled()) {
     throw new SiteportError(
@@ -31,16 +33,15 @@ export async function runAgentProcess(options: AgentOptions): Promise<void> {
       agent.stop().then(resolve, reject);
     };
   });
-  const onHangup = (): void => agent.reload();
   process.once('SIGTERM', onStop);
   process.once('SIGINT', onStop);
-  process.on('SIGHUP', onHangup);
+  const stopListening = listenForReloads({ store, platform, onReload: () => agent.reload() });
   try {
     await agent.start();
     await stopped;
   } finally {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
-    process.off('SIGHUP', onHangup);
+    stopListening();
   }
 }

@@ -21,6 +21,7 @@ export { MpClient, caFingerprint } from './mp-client.js';
 export { MpTransport, type MpRequest, type MpResponse, type MpTransportOptions } from './mp-transport.js';
 export { type PortSwitchOptions, portSwitch, switchedPorts } from './port-switch.js';
 export { type PortSwitchRecord } from './port-switch-record.js';
+export { type ReloadDelivery, listenForReloads, reloadDeliveryFor, requestReload } from './reload-requests.js';
 export { type RequestSigner, createRequestSigner, requestNonce, sha256Hex } from './request-signer.js';
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';

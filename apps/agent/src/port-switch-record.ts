@@ -8,7 +8,7 @@ export interface PortSwitchRecord {
   /** Default ports before the switch. */
   previous: { http: number; https: number };
   result: 'applied';
-  /** Whether a running agent was sent SIGHUP to pick the change up now. */
+  /** Whether a running agent was told (SIGHUP, or a reload request file on Windows) to pick the change up now. */
   agentSignalled: boolean;
   agentPid: number | null;
 }

@@ -1,6 +1,7 @@
 import { SiteportError, parsePort } from '@siteport/protocol';
 import type { ClientPorts } from './client-config.js';
 import type { PortSwitchRecord } from './port-switch-record.js';
+import { requestReload } from './reload-requests.js';
 import { StateStore } from './state-store.js';
 
 /** Arguments of {@link portSwitch}, as typed on the command line. */
@@ -10,11 +11,17 @@ export interface PortSwitchOptions {
   httpPort: string;
   /** The new HTTPS request port, 1–65535; omitted → HTTPS unchanged. */
   httpsPort?: string;
+  /**
+   * Decides how the running agent is told to reload (SIGHUP, or a request file on Windows).
+   * @default process.platform
+   */
+  platform?: NodeJS.Platform;
 }
 
 /**
  * The port switch tool (SPEC S10, the seed's PORTSWITCH.VBS): reconfigures an installed client's
- * request ports in place, signals a running agent (SIGHUP) to pick them up now, and leaves a
+ * request ports in place, tells a running agent to pick them up now (SIGHUP; on Windows a reload
+ * request file, see {@link requestReload}), and leaves a
  * status record in portswitch.json. Without a running agent the change applies at its next start.
  */
 export function portSwitch(options: PortSwitchOptions): PortSwitchRecord {
@@ -42,15 +49,11 @@ export function portSwitch(options: PortSwitchOptions): PortSwitchRecord {
   };
   store.writePortSwitch(record);
   if (pid === null) return record;
-  try {
-    process.kill(pid, 'SIGHUP');
-    return record;
-  } catch {
-    // The agent exited between the check and the signal: it reads the new ports when it starts.
-    const unsignalled = { ...record, agentSignalled: false };
-    store.writePortSwitch(unsignalled);
-    return unsignalled;
-  }
+  if (requestReload(store, pid, options.platform)) return record;
+  // The agent exited between the check and the signal: it reads the new ports when it starts.
+  const unsignalled = { ...record, agentSignalled: false };
+  store.writePortSwitch(unsignalled);
+  return unsignalled;
 }
 
 /**

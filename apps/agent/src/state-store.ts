@@ -14,6 +14,7 @@ export const STATE_FILES = {
   status: 'status.json',
   portSwitch: 'portswitch.json',
   pid: 'agent.pid',
+  reloadRequest: 'reload.request',
   directoryPassword: 'directory-password',
 } as const;
 
