@@ -171,6 +171,45 @@ test('a real agent behind a hostile HTTP proxy keeps its policy and ports when t
   assert.deepEqual(recovered.ports, installed.ports);
 });
 
+test('a real agent behind a hostile HTTP proxy does not show itself blocked, retired or waiting for approval on a forged refusal, and does on the site\'s signed one', async (t) => {
+  const { s, ports, proxy, stateDir, start } = await siteBehindProxy(t);
+  start();
+  const installed = await waitFor('the agent registered and checks in through the proxy', () => {
+    const status = readClientStatus(stateDir);
+    return status.state === 'running' && status.clientId !== null && status.lastContact?.port === ports.http.default
+      ? status
+      : undefined;
+  });
+  const clientId = installed.clientId!;
+  const refusals = [
+    ['E_CLIENT_BLOCKED', 'blocked'],
+    ['E_CLIENT_RETIRED', 'retired'],
+    ['E_CLIENT_PENDING', 'waiting-approval'],
+  ] as const;
+  for (const [code] of refusals) {
+    const before = proxy.count(proxy.forged, HEARTBEAT);
+    // Every heartbeat is refused by the proxy in the site's words, with the auth headers of a genuine answer.
+    proxy.forge = (path, genuineHeaders) =>
+      path === HEARTBEAT
+        ? {
+            status: 403,
+            headers: authHeadersOf(genuineHeaders),
+            body: { error: { code, message: `client ${clientId} is refused` } },
+          }
+        : undefined;
+    await waitFor(`forged ${code} answers reached the agent`, () => proxy.count(proxy.forged, HEARTBEAT) >= before + 2);
+    const status = readClientStatus(stateDir);
+    assert.equal(status.state, 'running', `a forged ${code} does not change the agent's state`);
+    assert.equal(status.lastError?.code, 'E_ANSWER_UNAUTHENTICATED', `the agent reports the forged ${code} as refused`);
+  }
+  proxy.forge = undefined;
+  // The site blocks the client for real: its signed refusal crosses the same proxy and is believed.
+  const blocked = await s.admin('POST', `/sites/PS1/clients/${clientId}/block`, {});
+  assert.equal(blocked.status, 200, JSON.stringify(blocked.body));
+  await waitFor('the agent shows the genuine block', () => readClientStatus(stateDir).state === 'blocked');
+  assert.equal(readClientStatus(stateDir).lastError?.code, 'E_CLIENT_BLOCKED');
+});
+
 test('a real agent registering through a hostile HTTP proxy refuses a registration answer with a forged policy, then registers once the answers are genuine', async (t) => {
   const { ports, proxy, stateDir, start } = await siteBehindProxy(t);
   const attacker = await freePort();

@@ -8,7 +8,7 @@ export type Rewrite = (path: string, body: unknown) => { body: unknown; keepAuth
 export type Forge = (
   path: string,
   genuineHeaders: http.IncomingHttpHeaders | undefined,
-) => { body: unknown; headers: Record<string, string> } | undefined;
+) => { body: unknown; headers: Record<string, string>; status?: number } | undefined;
 
 const AUTH_HEADERS = ['x-siteport-answer-mac', 'x-siteport-answer-signature'];
 
@@ -62,7 +62,7 @@ export class HostileProxy {
       const forged = this.forge?.(entry.path, this.genuine.get(entry.path));
       if (forged === undefined) continue;
       this.pending.delete(entry);
-      this.send(entry.path, entry.res, 200, forged.headers, forged.body);
+      this.send(entry.path, entry.res, forged.status ?? 200, forged.headers, forged.body);
     }
   }
 
@@ -78,7 +78,7 @@ export class HostileProxy {
     req.on('end', () => {
       const forged = this.forge?.(path, this.genuine.get(path));
       if (forged !== undefined) {
-        this.send(path, res, 200, forged.headers, forged.body);
+        this.send(path, res, forged.status ?? 200, forged.headers, forged.body);
         return;
       }
       const entry = { path, res };

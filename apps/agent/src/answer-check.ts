@@ -1,6 +1,6 @@
 import { type KeyObject, X509Certificate, createHmac, timingSafeEqual, verify } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ANSWER_HEADERS, SESSION_HEADERS, SIGNATURE_HEADERS, answerPrefix } from '@siteport/protocol';
+import { ANSWER_HEADERS, SESSION_HEADERS, SIGNATURE_HEADERS, SIGNED_ERROR_CODES, answerPrefix } from '@siteport/protocol';
 
 /** The request as this attempt sent it: what its answer must be bound to. */
 export interface SentRequest {
@@ -47,13 +47,14 @@ export function certificateKey(pem: string): KeyObject {
 
 /**
  * Whether the agent may act on an answer (decision 0092); returns why not, or undefined. Every
- * success answer to an authenticated request, and every `E_UNKNOWN_CLIENT` (it makes the agent
- * register again), must carry the MAC of the session the request used or the site CA's signature
- * over the answer bound to the request's nonce. Other error answers only make the agent retry.
+ * success answer to an authenticated request must carry the MAC of the session the request used or
+ * the site CA's signature over the answer bound to the request's nonce; every error of
+ * {@link SIGNED_ERROR_CODES} (register again, waiting for approval, blocked, retired) the site
+ * CA's signature. Other error answers only make the agent retry.
  */
 export function answerProblem(sent: SentRequest, answer: ReceivedAnswer, keys: AnswerKeys): string | undefined {
-  const unknownClient = answer.code === 'E_UNKNOWN_CLIENT';
-  if (!(answer.status >= 200 && answer.status < 300) && !unknownClient) return undefined;
+  const signedError = answer.code !== undefined && SIGNED_ERROR_CODES.has(answer.code);
+  if (!(answer.status >= 200 && answer.status < 300) && !signedError) return undefined;
   const clientId = sent.headers[SIGNATURE_HEADERS.client] ?? '';
   const nonce = sent.headers[SIGNATURE_HEADERS.nonce] ?? '';
   const sessionId = sent.headers[SESSION_HEADERS.session] ?? '';
@@ -70,7 +71,7 @@ export function answerProblem(sent: SentRequest, answer: ReceivedAnswer, keys: A
     sessionId,
     nonce,
   });
-  if (sessionId === '' || unknownClient) {
+  if (sessionId === '' || signedError) {
     if (signature === undefined) return 'the answer to a signed request carries no site signature';
     if (keys.site === undefined) return 'no site CA is pinned to check the answer signature with';
     const signed = Buffer.concat([Buffer.from(prefix), answer.body]);

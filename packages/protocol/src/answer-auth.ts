@@ -6,13 +6,26 @@
  * - an answer to a request carrying a client session's MAC carries `x-siteport-answer-mac`:
  *   base64url HMAC-SHA256 with the session key over {@link answerPrefix} and the raw body;
  * - an answer to an Ed25519-signed request (registration, opening a session, a request sent
- *   without a session) and every `E_UNKNOWN_CLIENT` answer carry `x-siteport-answer-signature`:
+ *   without a session) and every answer of {@link SIGNED_ERROR_CODES} carry `x-siteport-answer-signature`:
  *   base64 ECDSA P-256 / SHA-256 (DER) signature with the site CA's key over the same bytes; the
  *   agent checks it with the CA it pinned.
  *
  * Both cover the request's nonce, so an answer cannot be replayed to another request, and the
  * status, so an error cannot be turned into a success or back.
  */
+/**
+ * The error answers that change what an agent does or shows about its identity (register again,
+ * wait for approval, stop as blocked or retired): the site signs them, bound to the request's
+ * nonce, and an agent acts on them only when the signature verifies. Every other error only makes
+ * an agent retry and is sent as it is.
+ */
+export const SIGNED_ERROR_CODES: ReadonlySet<string> = new Set([
+  'E_UNKNOWN_CLIENT',
+  'E_CLIENT_PENDING',
+  'E_CLIENT_BLOCKED',
+  'E_CLIENT_RETIRED',
+]);
+
 export const ANSWER_HEADERS = {
   mac: 'x-siteport-answer-mac',
   signature: 'x-siteport-answer-signature',

@@ -6,14 +6,11 @@ import {
   EPOCH_HEADER,
   SESSION_HEADERS,
   SIGNATURE_HEADERS,
-  type ErrorCode,
+  SIGNED_ERROR_CODES,
   answerPrefix,
 } from '@siteport/protocol';
 import { JsonText, errorAnswer, sendJson, writeJson } from '../http/respond.js';
 import type { MpEpoch } from './mp-epoch.js';
-
-/** Errors that change what an agent does with its identity; their answers are signed (decision 0092). */
-export const SIGNED_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_UNKNOWN_CLIENT']);
 
 /** The request an answer belongs to (everything of {@link AnswerParts} but the status). */
 export type AnswerRequest = Omit<AnswerParts, 'status'>;
@@ -72,7 +69,7 @@ export class AnswerSealer {
 
   /**
    * Sends an error answer. An error that changes what an agent does with its identity
-   * ({@link SIGNED_ERRORS}: register again, wait for approval, stop as blocked or retired) is
+   * ({@link SIGNED_ERROR_CODES}: register again, wait for approval, stop as blocked or retired) is
    * signed, bound to the request's nonce, whenever the request named a client and a nonce; other
    * errors only make an agent retry, and are sent as they are.
    */
@@ -82,7 +79,7 @@ export class AnswerSealer {
       return;
     }
     const answer = errorAnswer(error);
-    const request = SIGNED_ERRORS.has(answer.code) ? answerRequestOf(req) : undefined;
+    const request = SIGNED_ERROR_CODES.has(answer.code) ? answerRequestOf(req) : undefined;
     const sealed =
       request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
     const headers: Record<string, string> = { ...answer.headers, [EPOCH_HEADER]: this.epoch };
