@@ -32,6 +32,7 @@ import { ClientService } from './services/client-service.js';
 import { type PortBinder, PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
+import { ClientPageRepository, hubPresence } from './client-list/index.js';
 import type { NotifyService } from './notify/notify-service.js';
 import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
 import { acquireServerLock } from './fs/server-lock.js';
@@ -315,6 +316,8 @@ export class SiteServer {
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
       secondaries: (): Promise<SiteView[]> => hierarchy.secondaryViews(siteCode),
+      clientPages: new ClientPageRepository(db),
+      presence: hubPresence(() => notify.hub, () => cluster.remote()),
     });
     const directory = new DirectoryService({
       siteCode,

@@ -24,6 +24,7 @@ if (existsSync(path.join(POSTGRES_BIN, 'initdb'))) {
   await import('./directory-publish.test.js');
   await import('./push-targets.test.js');
   await import('./client-input.test.js');
+  await import('./client-list.test.js');
 } else {
   test('the database contract suite runs on PostgreSQL', (t) => {
     requirePostgres(t);

@@ -32,3 +32,4 @@ export * from './terminal-output.js';
 export * from './wire/client-fields.js';
 export * from './wire/invalid-field.js';
 export * from './wire/registration-messages.js';
+export * from './wire/client-list-messages.js';

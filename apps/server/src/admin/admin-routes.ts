@@ -1,7 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import {
   AuditList,
-  ClientList,
   ClientView,
   ErrorResponse,
   type Permission,
@@ -16,6 +15,7 @@ import {
 } from '@siteport/protocol';
 import type { SiteServices } from '../services/site-services.js';
 import type { Caller } from './admin-authenticator.js';
+import { clientListRoutes } from '../client-list/client-list-routes.js';
 
 /** What a route handler gets: path parameters, query, parsed JSON body and the caller. */
 export interface RouteContext {
@@ -32,6 +32,13 @@ export interface RouteContext {
   reply: { headers: Record<string, string> };
   /** The peer address of the connection (never X-Forwarded-For, which a client can forge); sign-in is throttled by it. */
   source: string | undefined;
+}
+
+/** A query parameter a route takes, as its OpenAPI operation lists it (the handler validates it). */
+export interface QueryParameter {
+  name: string;
+  description: string;
+  schema: TSchema;
 }
 
 /** One admin API route: its OpenAPI facts and its handler. */
@@ -55,6 +62,8 @@ export interface AdminRoute {
   /** A POST that changes nothing (an impact preview). */
   readOnly?: boolean;
   requestBody?: TSchema;
+  /** The query parameters it takes (documentation; the handler validates them). */
+  query?: readonly QueryParameter[];
   response: TSchema;
   handle: (ctx: RouteContext) => Promise<unknown>;
 }
@@ -132,16 +141,7 @@ export function adminRoutes(s: SiteServices): AdminRoute[] {
       response: PortChangeResult,
       handle: (ctx) => s.rollouts.change(site(ctx), parsePortChangeBody(ctx.body), ctx.actor),
     },
-    {
-      method: 'GET',
-      path: '/sites/{code}/clients',
-      summary: 'Clients of a site with last contact, port and protocol used, and activity',
-      operationId: 'listClients',
-      auth: true,
-      permission: 'site.read',
-      response: ClientList,
-      handle: (ctx) => s.clientList(site(ctx)),
-    },
+    ...clientListRoutes(s.list),
     {
       method: 'GET',
       path: '/clients/{id}',

@@ -5,12 +5,13 @@ import { type AdminRoute, ErrorResponse } from './admin-routes.js';
 export function openApiDocument(routes: readonly AdminRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    const params: Record<string, unknown>[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,
       schema: { type: 'string' },
     }));
+    for (const q of route.query ?? []) params.push({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema });
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,

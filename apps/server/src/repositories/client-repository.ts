@@ -35,7 +35,8 @@ export interface ContactUpdate {
 
 type Row = Awaited<ReturnType<ClientRepository['rowById']>>;
 
-function toRecord(row: NonNullable<Row>): ClientRecord {
+/** A clients row as a record (the clients list reads rows of its own). */
+export function toRecord(row: NonNullable<Row>): ClientRecord {
   return {
     id: row.id,
     siteCode: row.site_code,

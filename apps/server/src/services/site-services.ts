@@ -1,4 +1,7 @@
-import type { ClientList, ClientView, SiteView } from '@siteport/protocol';
+import type { ClientView, SiteView } from '@siteport/protocol';
+import { ClientListService } from '../client-list/client-list-service.js';
+import type { ClientPageRepository } from '../client-list/client-page-repository.js';
+import { type ClientPresence, NO_PRESENCE } from '../client-list/client-presence.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { RolloutService } from '../rollouts/rollout-service.js';
 import { servedKeys } from '../rollouts/served-endpoints.js';
@@ -7,6 +10,9 @@ import type { PortSettingsService } from './port-settings-service.js';
 
 /** What the admin API reads and changes: one object so routes stay thin. */
 export class SiteServices {
+  /** The paged clients list and the client counts. */
+  readonly list: ClientListService;
+
   constructor(
     readonly siteCode: string,
     readonly ports: PortSettingsService,
@@ -19,24 +25,21 @@ export class SiteServices {
       flushActivity: () => Promise<void>;
       /** Secondary sites attached to this server's primary site (SPEC S7). */
       secondaries?: () => Promise<SiteView[]>;
+      /** Reads clients a page at a time and counts them. */
+      clientPages: ClientPageRepository;
+      /** Notification presence of the site's clients (the channel filter and counts). */
+      presence?: ClientPresence;
     },
-  ) {}
-
-  private async clientViews(code: string): Promise<{ views: ClientView[]; window: number }> {
-    const site = await this.ports.site(code);
-    await this.facts.flushActivity();
-    const served = servedKeys(await this.ports.served(code));
-    const now = new Date();
-    // Retired clients are listed (their history), but not counted (siteView).
-    const views = (await this.clients.allRecords(code)).map((c) => clientView(c, site.activeWindowSeconds, now, served));
-    return { views, window: site.activeWindowSeconds };
+  ) {
+    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ports, presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
   }
 
   async siteView(code: string): Promise<SiteView> {
     const secondary = code === this.siteCode ? undefined : (await this.facts.secondaries?.())?.find((v) => v.siteCode === code);
     if (secondary !== undefined) return secondary;
     const site = await this.ports.site(code);
-    const { views } = await this.clientViews(code);
+    // Counted in the database: a site of 100,000 clients is not read whole for two numbers. Retired clients are not counted.
+    const counts = await this.list.siteTotals(code);
     return {
       siteCode: site.code,
       name: site.name,
@@ -44,7 +47,7 @@ export class SiteServices {
       policyIntervalSeconds: site.policyIntervalSeconds,
       activeWindowSeconds: site.activeWindowSeconds,
       caFingerprint: this.facts.caFingerprint,
-      clients: { total: views.filter((c) => c.status !== 'retired').length, active: views.filter((c) => c.status === 'active' && c.activity === 'active').length },
+      clients: counts,
       listeners: code === this.siteCode ? this.facts.listeners() : [],
       parentCode: site.parentCode,
     };
@@ -54,16 +57,11 @@ export class SiteServices {
     return [await this.siteView(this.siteCode), ...((await this.facts.secondaries?.()) ?? [])];
   }
 
-  async clientList(code: string): Promise<ClientList> {
-    const { views, window } = await this.clientViews(code);
-    return { clients: views, activeWindowSeconds: window };
-  }
-
   async client(id: string): Promise<ClientView> {
+    await this.facts.flushActivity();
     const record = await this.clients.record(id);
-    const { views } = await this.clientViews(record.siteCode);
-    const view = views.find((v) => v.clientId === id);
-    if (view === undefined) throw new Error(`client ${id} vanished while being read`);
-    return view;
+    const site = await this.ports.site(record.siteCode);
+    const served = servedKeys(await this.ports.served(record.siteCode));
+    return clientView(record, site.activeWindowSeconds, new Date(), served);
   }
 }

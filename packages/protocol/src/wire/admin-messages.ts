@@ -95,7 +95,12 @@ export const ClientView = Type.Object({
 });
 export type ClientView = Static<typeof ClientView>;
 
-export const ClientList = Type.Object({ clients: Type.Array(ClientView), activeWindowSeconds: Type.Integer() });
+/** One page of a site's clients in client id order; `nextCursor` (absent on the last page) asks for the next one. */
+export const ClientList = Type.Object({
+  clients: Type.Array(ClientView),
+  activeWindowSeconds: Type.Integer(),
+  nextCursor: Type.Optional(Type.String()),
+});
 export type ClientList = Static<typeof ClientList>;
 
 export const SiteView = Type.Object({

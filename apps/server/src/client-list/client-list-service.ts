@@ -1,0 +1,141 @@
+import type { ClientCounts, ClientList, ClientView } from '@siteport/protocol';
+import type { ClientRecord } from '../repositories/client-repository.js';
+import { servedKeys } from '../rollouts/served-endpoints.js';
+import { clientView } from '../services/client-service.js';
+import type { PortSettingsService } from '../services/port-settings-service.js';
+import { checkCursor, encodeCursor } from './client-cursor.js';
+import type { ClientListQuery } from './client-list-query.js';
+import type { ClientPageRepository, StoredCounts, StoredFilters } from './client-page-repository.js';
+import { type ClientPresence, NO_PRESENCE } from './client-presence.js';
+
+/**
+ * Rows one page with a channel filter reads at most: presence is in memory, so those rows are read
+ * in id order and filtered here; past this budget the page ends early and `nextCursor` goes on
+ * from the last row read, so no request scans a whole large site.
+ */
+export const CHANNEL_SCAN_BUDGET = 5000;
+const CHANNEL_BATCH = 1000;
+
+/** The clients list and counts of the admin API (decision 0100). */
+export class ClientListService {
+  constructor(
+    private readonly deps: {
+      /** This server's own site: only its clients have notification presence here. */
+      siteCode: string;
+      pages: ClientPageRepository;
+      ports: Pick<PortSettingsService, 'site' | 'served'>;
+      presence: ClientPresence;
+      /** Writes the batched client activity first, so a listing shows the latest contacts. */
+      flushActivity: () => Promise<void>;
+      now?: () => Date;
+    },
+  ) {}
+
+  private presence(code: string): ClientPresence {
+    return code === this.deps.siteCode ? this.deps.presence : NO_PRESENCE;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** One page of a site's clients; `nextCursor` is set while more may follow. */
+  async page(code: string, query: ClientListQuery): Promise<ClientList> {
+    const site = await this.deps.ports.site(code);
+    if (query.cursor !== undefined) checkCursor(query.cursor, code, query.filterKey);
+    await this.deps.flushActivity();
+    const now = this.now();
+    const { channel, ...rest } = query.filters;
+    const stored: StoredFilters = {
+      ...rest,
+      activeSince: new Date(now.getTime() - site.activeWindowSeconds * 1000).toISOString(),
+    };
+    const after = query.cursor?.afterId;
+    const { records, last } =
+      channel === undefined
+        ? await this.plainPage(code, stored, after, query.limit)
+        : await this.channelPage(code, stored, after, query.limit, channel);
+    const served = servedKeys(await this.deps.ports.served(code));
+    const clients: ClientView[] = records.map((c) => clientView(c, site.activeWindowSeconds, now, served));
+    return {
+      clients,
+      activeWindowSeconds: site.activeWindowSeconds,
+      ...(last === undefined
+        ? {}
+        : { nextCursor: encodeCursor({ siteCode: code, filters: query.filterKey, afterId: last }) }),
+    };
+  }
+
+  /** One query of `limit + 1` rows: the extra row only tells whether another page follows. */
+  private async plainPage(
+    code: string,
+    filters: StoredFilters,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ records: ClientRecord[]; last?: string }> {
+    const rows = await this.deps.pages.page(code, filters, after, limit + 1);
+    if (rows.length <= limit) return { records: rows };
+    const records = rows.slice(0, limit);
+    const last = records[records.length - 1];
+    return last === undefined ? { records } : { records, last: last.id };
+  }
+
+  private async channelPage(
+    code: string,
+    filters: StoredFilters,
+    after: string | undefined,
+    limit: number,
+    channel: 'tcp' | 'http-poll' | 'none',
+  ): Promise<{ records: ClientRecord[]; last?: string }> {
+    const presence = this.presence(code);
+    const records: ClientRecord[] = [];
+    let position = after;
+    let scanned = 0;
+    for (;;) {
+      const batch = await this.deps.pages.page(code, filters, position, CHANNEL_BATCH);
+      for (const row of batch) {
+        scanned += 1;
+        position = row.id;
+        if ((presence.channelOf(row.id) ?? 'none') === channel) records.push(row);
+        // Full, or over budget: more may follow unless this was the last row of a short batch.
+        if (records.length === limit || scanned >= CHANNEL_SCAN_BUDGET) {
+          const more = batch.length === CHANNEL_BATCH || row !== batch[batch.length - 1];
+          return more ? { records, last: position } : { records };
+        }
+      }
+      if (batch.length < CHANNEL_BATCH) return { records };
+    }
+  }
+
+  private async stored(code: string): Promise<{ stored: StoredCounts; activeWindowSeconds: number }> {
+    const site = await this.deps.ports.site(code);
+    await this.deps.flushActivity();
+    const since = new Date(this.now().getTime() - site.activeWindowSeconds * 1000).toISOString();
+    return { stored: await this.deps.pages.counts(code, since), activeWindowSeconds: site.activeWindowSeconds };
+  }
+
+  /** What the site view shows: clients not retired, and active ones seen within the active window. */
+  async siteTotals(code: string): Promise<{ total: number; active: number }> {
+    const { stored } = await this.stored(code);
+    const total = Object.values(stored.byStatus).reduce((a, b) => a + b, 0);
+    return { total: total - stored.byStatus.retired, active: stored.activeServed };
+  }
+
+  /** How many clients a site has: in all, by status, activity, channel and last request port. */
+  async counts(code: string): Promise<ClientCounts> {
+    const { stored, activeWindowSeconds } = await this.stored(code);
+    const total = Object.values(stored.byStatus).reduce((a, b) => a + b, 0);
+    const online = this.presence(code).counts();
+    const tcp = Math.min(online.tcp, total);
+    const poll = Math.min(online['http-poll'], total - tcp);
+    return {
+      siteCode: code,
+      total,
+      byStatus: stored.byStatus,
+      byActivity: { active: stored.active, inactive: total - stored.active, never: stored.never },
+      byChannel: { tcp, 'http-poll': poll, none: total - tcp - poll },
+      byPort: stored.byPort,
+      activeWindowSeconds,
+    };
+  }
+}
