@@ -6,3 +6,4 @@ export { type DatabaseLocation, SQLITE_FILE, databaseLocation, openDatabase, red
 export { type Kysely, type Transaction, sql } from 'kysely';
 export { type TableCopy, copyDatabase } from './copy/copy-database.js';
 export { type PostgresPoolOptions, openPostgres, poolStatsOf } from './postgres/open-postgres.js';
+export { postgresTables } from './postgres/postgres-tables.js';

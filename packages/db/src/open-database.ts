@@ -53,7 +53,7 @@ export function redactedUrl(url: string): string {
 }
 
 /** A connection failure becomes an error that says where siteport tried to connect and what to check. */
-function unreachable(url: string, error: unknown): Error {
+export function unreachable(url: string, error: unknown): Error {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|28P01|28000|3D000)$/.test(code)) {

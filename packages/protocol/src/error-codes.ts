@@ -77,7 +77,15 @@ export const ERROR_CODES = {
   },
   E_SERVER_RUNNING: { status: 409, summary: 'A site server is running on the data dir.' },
   E_DATABASE_UNAVAILABLE: { status: 503, summary: 'The site database could not be reached or opened.' },
-  E_DATABASE_NOT_EMPTY: { status: 409, summary: 'The target database of a migration already holds a siteport site.' },
+  E_DATABASE_NOT_EMPTY: {
+    status: 409,
+    summary: 'The target database of a migration or a restore already holds tables; use a new, empty database.',
+  },
+  E_PG_TOOL_FAILED: {
+    status: 500,
+    summary: 'pg_dump or pg_restore was not found or failed; its message follows (never the password).',
+  },
+  E_PG_TOOL_TIMEOUT: { status: 504, summary: 'pg_dump or pg_restore ran past --pg-timeout and was stopped.' },
   E_MIGRATION_VERIFY: {
     status: 500,
     summary: 'A copied site database does not match its source (row counts or checksums differ).',

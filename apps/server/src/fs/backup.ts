@@ -1,11 +1,19 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { SITEPORT_VERSION, SiteportError } from '@siteport/protocol';
 import { SQLITE_FILE, backupSqlite, databaseLocation } from '@siteport/db';
+import type { PgToolOptions } from './pg-tool.js';
+import {
+  POSTGRES_DUMP,
+  checkPostgresDump,
+  dumpPostgres,
+  requireEmptyPostgres,
+  restorePostgres,
+} from './postgres-dump.js';
 import { SERVER_LOCK_FILE } from './server-lock.js';
 
 const run = promisify(execFile);
@@ -15,8 +23,10 @@ export interface BackupManifest {
   format: 'siteport-backup-v1';
   version: string;
   createdAt: string;
-  /** `sqlite`: the database is in the backup; `postgres`: it is not (back it up with pg_dump). */
+  /** The site database's dialect: `sqlite` (its snapshot is the file `site.db`) or `postgres`. */
   database: 'sqlite' | 'postgres';
+  /** `postgres` only: the archive's pg_dump of the site database. Absent in a files-only backup of a PostgreSQL site. */
+  databaseDump?: typeof POSTGRES_DUMP;
   /** SHA-256 of every file, by its path inside the data dir. */
   files: Record<string, string>;
 }
@@ -33,9 +43,9 @@ const SKIPPED = new Set([
 ]);
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await fs.readFile(file))
-    .digest('hex');
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
 }
 
 /** Regular files under `dir` (relative paths), refusing anything else (a symlink, a device). */
@@ -60,15 +70,18 @@ async function filesUnder(
 
 /**
  * Writes a backup of a site server's data dir to `out` (a new file, mode 0600: it holds the site's
- * keys): a consistent snapshot of the embedded database taken with SQLite's online backup (the
- * server may keep running), the CA and certificates, tokens and the secrets key, and a manifest
- * with every file's SHA-256. With a PostgreSQL site database, the files only.
+ * keys): a consistent snapshot of the site database — SQLite's online backup of the embedded file,
+ * or pg_dump of a PostgreSQL one (the server may keep running either way) — the CA and
+ * certificates, tokens and the secrets key, and a manifest with every file's SHA-256. Everything
+ * is staged beside `out` and renamed into place only when complete: a failure leaves no file.
  */
-export async function createBackup(options: {
-  dataDir: string;
-  out: string;
-  databaseUrl?: string;
-}): Promise<BackupManifest> {
+export async function createBackup(
+  options: {
+    dataDir: string;
+    out: string;
+    databaseUrl?: string;
+  } & PgToolOptions,
+): Promise<BackupManifest> {
   const dataDir = path.resolve(options.dataDir);
   const out = path.resolve(options.out);
   const location = databaseLocation(dataDir, options.databaseUrl);
@@ -92,7 +105,9 @@ export async function createBackup(options: {
       `no site database in ${dataDir} (expected ${location.file}); give the --data dir of a site server, or --db for a PostgreSQL site`,
     );
   }
-  const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'siteport-backup-'));
+  const stage = await fs.mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.stage-`));
+  const partial = `${out}.partial`;
+  let partialCreated = false;
   try {
     await fs.chmod(stage, 0o700);
     const files = await filesUnder(
@@ -118,10 +133,25 @@ export async function createBackup(options: {
     if (location.kind === 'sqlite') {
       await backupSqlite(location.file, path.join(stage, SQLITE_FILE));
       files.push(SQLITE_FILE);
+    } else {
+      await dumpPostgres(location.url, path.join(stage, POSTGRES_DUMP), options);
+      files.push(POSTGRES_DUMP);
+      manifest.databaseDump = POSTGRES_DUMP;
     }
     for (const rel of files.sort()) manifest.files[rel] = await sha256(path.join(stage, rel));
     await fs.writeFile(path.join(stage, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    const partial = `${out}.partial`;
+    // Created empty with mode 0600 first, so the keys are never readable by others, even half-written.
+    try {
+      await (await fs.open(partial, 'wx', 0o600)).close();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      throw new SiteportError(
+        'E_OPTION',
+        `${partial} exists (a backup in progress, or one that was killed); remove it or name another --out`,
+        { cause: error },
+      );
+    }
+    partialCreated = true;
     await run('tar', [
       '--sort=name',
       '--owner=0',
@@ -136,8 +166,10 @@ export async function createBackup(options: {
     ]);
     await fs.chmod(partial, 0o600);
     await fs.rename(partial, out);
+    partialCreated = false;
     return manifest;
   } finally {
+    if (partialCreated) await fs.rm(partial, { force: true });
     await fs.rm(stage, { recursive: true, force: true });
   }
 }
@@ -146,15 +178,29 @@ function invalid(file: string, why: string): SiteportError {
   return new SiteportError('E_BACKUP_INVALID', `${file} is not a usable siteport backup: ${why}`);
 }
 
+/** Where a restore puts a PostgreSQL site database; `fromSettings` when it came from the environment or a config file rather than `--db`. */
+export interface RestoreTarget {
+  url: string;
+  fromSettings?: boolean;
+}
+
 /**
  * Restores a backup into `dataDir`, which must not exist or be empty: the archive is unpacked
  * beside it, checked against its manifest (format, every file's SHA-256, nothing extra, nothing
- * but regular files), and only then moved into place with mode 0700/0600. A site server started
- * on it has the site's keys, tokens and database as they were; its agents reconnect.
+ * but regular files), and only then moved into place with mode 0700/0600. A backup of a
+ * PostgreSQL site is restored into `database`, which must hold no table yet, with pg_restore in one
+ * transaction, after the checks and before the files move. A site server started on it has the
+ * site's keys, tokens and database as they were; its agents reconnect.
  */
-export async function restoreBackup(options: { file: string; dataDir: string }): Promise<BackupManifest> {
+export async function restoreBackup(
+  options: { file: string; dataDir: string; database?: RestoreTarget } & PgToolOptions,
+): Promise<BackupManifest> {
   const file = path.resolve(options.file);
   const dataDir = path.resolve(options.dataDir);
+  const target = options.database;
+  if (target !== undefined && databaseLocation(dataDir, target.url).kind !== 'postgres') {
+    throw new SiteportError('E_OPTION', `the database to restore into must be a postgres://… URL`);
+  }
   const existing = await fs.readdir(dataDir).catch(() => undefined);
   if (existing !== undefined && existing.length > 0) {
     throw new SiteportError('E_DATA_DIR_NOT_EMPTY', `${dataDir} is not empty; restore into a new or empty data dir`);
@@ -193,12 +239,36 @@ export async function restoreBackup(options: { file: string; dataDir: string }):
           .concat(listed.filter((f) => !found.includes(f)))
           .join(', ')})`,
       );
+    if (
+      manifest.databaseDump !== undefined &&
+      (manifest.databaseDump !== POSTGRES_DUMP || manifest.database !== 'postgres' || !found.includes(POSTGRES_DUMP))
+    )
+      throw invalid(file, 'its manifest names a database dump that is not there');
+    if (manifest.databaseDump === undefined && found.includes(POSTGRES_DUMP))
+      throw invalid(file, `it holds ${POSTGRES_DUMP} but its manifest does not name it`);
     for (const rel of found) {
       if ((await sha256(path.join(stage, rel))) !== manifest.files[rel])
         throw invalid(file, `${rel} does not match its checksum`);
       await fs.chmod(path.join(stage, rel), 0o600);
     }
     await fs.rm(path.join(stage, MANIFEST));
+    if (manifest.databaseDump !== undefined) {
+      if (target === undefined)
+        throw new SiteportError(
+          'E_OPTION',
+          `${file} holds a PostgreSQL site database; name the new, empty database to restore it into with --db postgres://user@host/db (or the db setting of --config) — nothing was changed`,
+        );
+      const dump = path.join(stage, POSTGRES_DUMP);
+      await checkPostgresDump(dump, options);
+      await requireEmptyPostgres(target.url);
+      await restorePostgres(target.url, dump, options);
+      await fs.rm(dump);
+    } else if (target !== undefined && target.fromSettings !== true) {
+      throw new SiteportError(
+        'E_OPTION',
+        `${file} holds no PostgreSQL database dump (${manifest.database === 'sqlite' ? 'its database is the embedded SQLite file' : 'a files-only backup'}); restore it without --db — nothing was changed`,
+      );
+    }
     if (existing !== undefined) await fs.rmdir(dataDir);
     await fs.rename(stage, dataDir);
     return manifest;
