@@ -1,4 +1,5 @@
 import { CSRF_HEADER } from '@siteport/protocol';
+import { errorWithCode } from './i18n/index.js';
 
 /** An error answer of the admin API, with its stable code. */
 export class ApiError extends Error {
@@ -6,6 +7,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -36,14 +38,14 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   const text = await res.text();
   const data: unknown = text === '' ? undefined : JSON.parse(text);
   if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(error?.code ?? 'E_INTERNAL', error?.message ?? `HTTP ${res.status}`, res.status);
+    const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+    throw new ApiError(error?.code ?? 'E_INTERNAL', error?.message ?? `HTTP ${res.status}`, res.status, error?.details);
   }
   return data as T;
 }
 
-/** A readable line for any error. */
+/** A readable line for any error, in the console's language (API errors by their code). */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return `${error.message} (${error.code})`;
+  if (error instanceof ApiError) return errorWithCode(error);
   return error instanceof Error ? error.message : String(error);
 }

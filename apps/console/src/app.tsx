@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { SessionView } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { ApiError, api, describeError, setCsrfToken } from './api.js';
 import { AuditView } from './audit-view.js';
 import { ChangePassword } from './change-password.js';
 import { DevicesView } from './devices-view.js';
+import { LanguageSwitch } from './i18n/index.js';
 import { PushView } from './push-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { hrefOf, useRoute, type Route } from './route.js';
@@ -13,25 +15,26 @@ import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
 import { UsersView } from './users-view.js';
 
-type NavItem = { label: string; route: Route; screens: Route['screen'][] };
+type NavKey = 'sites' | 'users' | 'devices' | 'push' | 'rollouts' | 'audit';
+type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 
 /** Shown to callers who may manage accounts (administrators with every site). */
-const USERS_ITEM: NavItem = { label: 'Security → Users', route: { screen: 'users' }, screens: ['users'] };
+const USERS_ITEM: NavItem = { key: 'users', route: { screen: 'users' }, screens: ['users'] };
 
-const NAV: { group: string; items: NavItem[] }[] = [
-  { group: 'Administration', items: [{ label: 'Site Configuration → Sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
+const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[] }[] = [
+  { group: 'administration', items: [{ key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
   {
-    group: 'Assets',
+    group: 'assets',
     items: [
-      { label: 'Devices', route: { screen: 'devices' }, screens: ['devices'] },
-      { label: 'Client push', route: { screen: 'push' }, screens: ['push'] },
+      { key: 'devices', route: { screen: 'devices' }, screens: ['devices'] },
+      { key: 'push', route: { screen: 'push' }, screens: ['push'] },
     ],
   },
   {
-    group: 'Monitoring',
+    group: 'monitoring',
     items: [
-      { label: 'Port change rollouts', route: { screen: 'rollouts', rolloutId: null }, screens: ['rollouts'] },
-      { label: 'Audit', route: { screen: 'audit' }, screens: ['audit'] },
+      { key: 'rollouts', route: { screen: 'rollouts', rolloutId: null }, screens: ['rollouts'] },
+      { key: 'audit', route: { screen: 'audit' }, screens: ['audit'] },
     ],
   },
 ];
@@ -57,6 +60,7 @@ function Screen({ route }: { route: Route }) {
 
 /** The console: sign-in, then the navigation tree and one screen. */
 export function App() {
+  const { t } = useTranslation();
   const [session, setSession] = useState<SessionView | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [changingPassword, setChangingPassword] = useState(false);
@@ -90,32 +94,33 @@ export function App() {
   };
 
   if (error !== null) return <p className="error" role="alert">{error}</p>;
-  if (session === undefined) return <p className="loading">Loading…</p>;
+  if (session === undefined) return <p className="loading">{t('common.loading')}</p>;
   if (session === null) return <SignIn onSignedIn={signedIn} />;
+  const role = session.role === 'analyst' ? t('roles.readOnlyAnalyst') : t(`roles.${session.role}`);
   const manageAccounts = session.permissions.includes('accounts.manage');
-  const nav = NAV.map((group) => (group.group === 'Administration' && manageAccounts ? { ...group, items: [...group.items, USERS_ITEM] } : group));
+  const nav = NAV.map((group) => (group.group === 'administration' && manageAccounts ? { ...group, items: [...group.items, USERS_ITEM] } : group));
   return (
     <SessionContext.Provider value={{ session, canChange: session.permissions.includes('ports.change') }}>
       <header className="topbar">
-        <span className="brand">siteport console</span>
+        <span className="brand">{t('common.brand')}</span>
         <span className="who" data-testid="who">
-          {session.user} ({session.role === 'analyst' ? 'read-only analyst' : session.role}
-          {session.sites === null ? '' : `, sites ${session.sites.join(', ')}`})
+          {session.sites === null ? t('header.who', { user: session.user, role }) : t('header.whoScoped', { user: session.user, role, sites: session.sites.join(', ') })}
         </span>
-        {session.via === 'session' && <button type="button" onClick={() => setChangingPassword(true)}>Change password</button>}
-        <button type="button" onClick={signOut}>Sign out</button>
+        <LanguageSwitch />
+        {session.via === 'session' && <button type="button" onClick={() => setChangingPassword(true)}>{t('header.changePassword')}</button>}
+        <button type="button" onClick={signOut}>{t('header.signOut')}</button>
       </header>
       {changingPassword && <ChangePassword onClose={() => setChangingPassword(false)} />}
       <div className="layout">
-        <nav className="nav" aria-label="Workspaces">
+        <nav className="nav" aria-label={t('nav.label')}>
           {nav.map((group) => (
             <div key={group.group}>
-              <h2>{group.group}</h2>
+              <h2>{t(`nav.${group.group}`)}</h2>
               <ul>
                 {group.items.map((item) => (
-                  <li key={item.label}>
+                  <li key={item.key}>
                     <a href={hrefOf(item.route)} className={item.screens.includes(route.screen) ? 'current' : undefined}>
-                      {item.label}
+                      {t(`nav.${item.key}`)}
                     </a>
                   </li>
                 ))}

@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { PASSWORD_LENGTH } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
 
 /** Change own password: needs the current one; the server signs the user's other sessions out. */
 export function ChangePassword({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
@@ -14,11 +16,11 @@ export function ChangePassword({ onClose }: { onClose: () => void }) {
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     if (next !== again) {
-      setError('the new passwords differ; type the same one twice');
+      setError(t('changePassword.differ'));
       return;
     }
     if (next.length < PASSWORD_LENGTH.min) {
-      setError(`the new password must be at least ${PASSWORD_LENGTH.min} characters long`);
+      setError(t('changePassword.tooShort', { min: PASSWORD_LENGTH.min }));
       return;
     }
     setBusy(true);
@@ -44,15 +46,15 @@ export function ChangePassword({ onClose }: { onClose: () => void }) {
         aria-labelledby="change-password-title"
         onSubmit={submit}
       >
-        <h2 id="change-password-title">Change password</h2>
+        <h2 id="change-password-title">{t('changePassword.title')}</h2>
         {done ? (
           <p className="ok-text" role="status">
-            Password changed. Your other sessions were signed out.
+            {t('changePassword.done')}
           </p>
         ) : (
           <>
             <label>
-              Current password
+              {t('changePassword.current')}
               <input
                 type="password"
                 autoComplete="current-password"
@@ -62,7 +64,7 @@ export function ChangePassword({ onClose }: { onClose: () => void }) {
               />
             </label>
             <label>
-              New password
+              {t('common.newPassword')}
               <input
                 type="password"
                 autoComplete="new-password"
@@ -72,7 +74,7 @@ export function ChangePassword({ onClose }: { onClose: () => void }) {
               />
             </label>
             <label>
-              New password again
+              {t('changePassword.again')}
               <input
                 type="password"
                 autoComplete="new-password"
@@ -91,11 +93,11 @@ export function ChangePassword({ onClose }: { onClose: () => void }) {
         <div className="buttons">
           {!done && (
             <button type="submit" className="primary" disabled={busy}>
-              Change
+              {t('changePassword.submit')}
             </button>
           )}
           <button type="button" onClick={onClose}>
-            {done ? 'Close' : 'Cancel'}
+            {done ? t('common.close') : t('common.cancel')}
           </button>
         </div>
       </form>

@@ -1,26 +1,30 @@
 import { useState } from 'react';
 import type { ClientAction, ClientActionResult, ClientList, ClientView, NotifyResult, PortsView, PushHostList, WakeResult } from '@siteport/protocol';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { useFormat, valueText } from './i18n/index.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
 import type { HierarchySite } from './sites-view.js';
 
-function stateOf(c: ClientView): string {
-  if (c.managed === 'unmanaged') return `unmanaged: ${c.unmanagedReason ?? 'no reason given'}`;
-  return c.activity;
+function stateOf(c: ClientView, t: TFunction): string {
+  if (c.managed === 'unmanaged') return t('devices.unmanaged', { reason: c.unmanagedReason ?? t('devices.noReason') });
+  return valueText(c.activity);
 }
 
 /** Assets → Devices: the clients of every site with their ports in use, last contact and state. Agent-reported text is rendered as text. */
 export function DevicesView() {
+  const { t } = useTranslation();
   const sites = useApi<{ sites: HierarchySite[] }>('/sites').data?.sites ?? [];
   const [filter, setFilter] = useState('');
   return (
     <section aria-labelledby="devices-title">
-      <h1 id="devices-title">Devices</h1>
-      <p className="breadcrumb">Assets › Devices</p>
+      <h1 id="devices-title">{t('devices.title')}</h1>
+      <p className="breadcrumb">{t('devices.breadcrumb')}</p>
       <label className="filter">
-        Filter
-        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name, category, state" />
+        {t('common.filter')}
+        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder={t('devices.filterPlaceholder')} />
       </label>
       {sites.map((s) => (
         <SiteDevices key={s.siteCode} siteCode={s.siteCode} filter={filter.toLowerCase()} />
@@ -34,64 +38,71 @@ export function DevicesView() {
  * channel), wake up (magic packet), push install (client push with the site's current ports).
  */
 function DeviceActions({ client }: { client: ClientView }) {
+  const { t } = useTranslation();
   const [result, setResult] = useState('');
   const run = (what: string, call: () => Promise<string>): void => {
-    setResult(`${what}…`);
-    call().then(setResult, (error: unknown) => setResult(`${what}: ${describeError(error)}`));
+    setResult(t('devices.running', { action: what }));
+    call().then(setResult, (error: unknown) => setResult(t('devices.failed', { action: what, error: describeError(error) })));
   };
   const policyNow = (): void =>
-    run('policy', async () => {
+    run(t('devices.actionNames.policy'), async () => {
       const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'policy', waitSeconds: 10 });
       const one = r.results[0];
-      return `policy: ${one?.outcome ?? 'no answer'}${one?.via ? ` via ${one.via}` : ''}`;
+      const outcome = one === undefined ? t('common.noAnswer') : valueText(one.outcome);
+      const action = t('devices.actionNames.policy');
+      return one?.via ? t('devices.resultVia', { action, outcome, via: one.via }) : t('devices.result', { action, outcome });
     });
   const wake = (): void =>
-    run('wake', async () => {
+    run(t('devices.actionNames.wake'), async () => {
       const r = await api<WakeResult>('POST', '/wake', { clients: [client.clientId] });
-      return `wake: ${r.results[0]?.outcome ?? 'no answer'}`;
+      const outcome = r.results[0]?.outcome;
+      return t('devices.result', { action: t('devices.actionNames.wake'), outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome) });
     });
   const portSwitch = (): void =>
-    run('switch-ports', async () => {
+    run(t('devices.actionNames.switch-ports'), async () => {
       const ports = await api<PortsView>('GET', `/sites/${client.siteCode}/ports`);
       const payload = { http: ports.http, https: ports.https, notification: ports.notification };
       const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'switch-ports', payload, waitSeconds: 10 });
-      return `switch-ports: ${r.results[0]?.outcome ?? 'no answer'}`;
+      const outcome = r.results[0]?.outcome;
+      return t('devices.result', { action: t('devices.actionNames.switch-ports'), outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome) });
     });
   // Decision 0095: the registration actions this client's status allows.
   const registrationActions: ClientAction[] =
     client.status === 'pending' ? ['approve', 'block'] : client.status === 'blocked' ? ['unblock', 'retire'] : client.status === 'active' ? ['block', 'retire'] : [];
   const act = (action: ClientAction): void =>
-    run(action, async () => {
-      if (action === 'retire' && !window.confirm(`Retire ${client.hostname}? Its key will no longer be accepted.`)) return `${action}: cancelled`;
+    run(t(`devices.actionNames.${action}`), async () => {
+      const name = t(`devices.actionNames.${action}`);
+      if (action === 'retire' && !window.confirm(t('devices.retireQuestion', { host: client.hostname }))) return t('devices.cancelled', { action: name });
       const r = await api<ClientActionResult>('POST', `/sites/${client.siteCode}/clients/${client.clientId}/${action}`, {});
-      return `${action}: ${r.from} → ${r.status}`;
+      return t('devices.statusChange', { action: name, from: valueText(r.from), to: valueText(r.status) });
     });
   const pushInstall = (): void =>
-    run('push', async () => {
+    run(t('devices.actionNames.push'), async () => {
       // The host name is the client's own claim: the server makes it a candidate an administrator approves under Push.
       const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/candidates`, { clientId: client.clientId });
       const host = r.hosts[0];
-      return host === undefined ? 'push: no answer' : host.approval === 'candidate' ? `push: candidate ${host.host}, approve it under Push` : `push: ${host.status}`;
+      const action = t('devices.actionNames.push');
+      if (host === undefined) return t('devices.result', { action, outcome: t('common.noAnswer') });
+      return host.approval === 'candidate' ? t('devices.pushCandidate', { host: host.host }) : t('devices.result', { action, outcome: valueText(host.status) });
     });
   return (
     <>
       <button type="button" onClick={policyNow}>
-        Download policy now
+        {t('devices.policyNow')}
       </button>{' '}
       <button type="button" onClick={wake}>
-        Wake up
+        {t('devices.wake')}
       </button>{' '}
       <button type="button" onClick={portSwitch}>
-        Port switch
+        {t('devices.portSwitch')}
       </button>{' '}
       <button type="button" onClick={pushInstall}>
-        Push install
+        {t('devices.pushInstall')}
       </button>{' '}
       {registrationActions.map((action) => (
         <span key={action}>
           <button type="button" onClick={() => act(action)}>
-            {action[0]?.toUpperCase()}
-            {action.slice(1)}
+            {t(`devices.actionButtons.${action}`)}
           </button>{' '}
         </span>
       ))}
@@ -101,25 +112,27 @@ function DeviceActions({ client }: { client: ClientView }) {
 }
 
 function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string }) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const { canChange } = useSession();
   const { data, error } = useApi<ClientList>(`/sites/${siteCode}/clients`, 3000);
-  const clients = (data?.clients ?? []).filter((c) => filter === '' || [c.hostname, c.category, stateOf(c), c.clientId].some((v) => v.toLowerCase().includes(filter)));
+  const clients = (data?.clients ?? []).filter((c) => filter === '' || [c.hostname, valueText(c.category), stateOf(c, t), c.clientId].some((v) => v.toLowerCase().includes(filter)));
   return (
     <>
       {error !== null && <p className="error" role="alert">{error}</p>}
-      <table className="grid" aria-label={`Devices of ${siteCode}`}>
+      <table className="grid" aria-label={t('devices.table', { site: siteCode })}>
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Site</th>
-            <th>Category</th>
-            <th>Online</th>
-            <th>Port and protocol in use</th>
-            <th>Last contact</th>
-            <th>State</th>
-            <th>Agent</th>
-            <th>Registration</th>
-            {canChange && <th>Actions</th>}
+            <th>{t('devices.name')}</th>
+            <th>{t('common.site')}</th>
+            <th>{t('common.category')}</th>
+            <th>{t('devices.online')}</th>
+            <th>{t('devices.portInUse')}</th>
+            <th>{t('devices.lastContact')}</th>
+            <th>{t('common.state')}</th>
+            <th>{t('devices.agent')}</th>
+            <th>{t('devices.registration')}</th>
+            {canChange && <th>{t('common.actions')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -127,13 +140,13 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
             <tr key={c.clientId} data-client={c.clientId} className={c.managed === 'unmanaged' ? 'unmanaged' : undefined}>
               <td title={c.clientId}>{c.hostname}</td>
               <td>{c.siteCode}</td>
-              <td>{c.category}</td>
-              <td>{c.activity === 'active' ? 'online' : 'offline'}</td>
+              <td>{valueText(c.category)}</td>
+              <td>{c.activity === 'active' ? t('devices.isOnline') : t('devices.isOffline')}</td>
               <td data-testid="port-in-use">{c.lastContact === null ? '—' : `${c.lastContact.protocol.toUpperCase()} ${c.lastContact.port}`}</td>
-              <td>{c.lastContact === null ? 'never' : new Date(c.lastContact.at).toLocaleString()}</td>
-              <td>{stateOf(c)}</td>
-              <td>{c.agentState}</td>
-              <td data-testid="registration">{c.status === 'pending' ? 'pending approval' : c.status}</td>
+              <td>{c.lastContact === null ? t('common.never') : format.dateTime(c.lastContact.at)}</td>
+              <td>{stateOf(c, t)}</td>
+              <td>{valueText(c.agentState)}</td>
+              <td data-testid="registration">{c.status === 'pending' ? t('devices.pendingApproval') : valueText(c.status)}</td>
               {canChange && (
                 <td>
                   <DeviceActions client={c} />
@@ -143,7 +156,11 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
           ))}
         </tbody>
       </table>
-      {data !== undefined && <p className="muted">Site {siteCode}: {clients.length} of {data.clients.length} client(s) shown; inactive after {data.activeWindowSeconds} s without contact.</p>}
+      {data !== undefined && (
+        <p className="muted">
+          {t('devices.summary', { site: siteCode, shown: format.count(clients.length), total: format.count(data.clients.length), seconds: format.count(data.activeWindowSeconds) })}
+        </p>
+      )}
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import type { PortChange, PortItem, PortSettings } from '@siteport/protocol';
+import type { PortChange, PortItem, PortSettings, SiteportError } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from './i18n/index.js';
 import { PORT_ROWS, portOf, validateItem } from './port-items.js';
 
 /** The seed's Port Details dialog: port number and description, OK/Cancel, validated inline with the API's rules. */
@@ -11,17 +13,18 @@ export function PortDetails(props: {
   onOk: (port: number | null, description: string) => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const row = PORT_ROWS.find((r) => r.item === props.item)!;
   const current = portOf(props.shown, props.item);
   const [port, setPort] = useState(current === null ? '' : String(current));
   const [description, setDescription] = useState(props.shown.descriptions[props.item]);
-  const [error, setError] = useState<{ field: 'port' | 'description'; message: string } | null>(null);
+  const [error, setError] = useState<{ field: 'port' | 'description'; error: SiteportError } | null>(null);
 
   const ok = (event: FormEvent): void => {
     event.preventDefault();
     const result = validateItem(props.saved, props.pending, props.item, port, description, row.optional);
     if (!result.ok) {
-      setError({ field: result.field, message: result.message });
+      setError({ field: result.field, error: result.error });
       return;
     }
     props.onOk(result.port, result.description);
@@ -30,17 +33,17 @@ export function PortDetails(props: {
   return (
     <div className="backdrop">
       <form className="dialog small" role="dialog" aria-modal="true" aria-labelledby="port-details-title" onSubmit={ok} noValidate>
-        <h2 id="port-details-title">Port Details</h2>
-        <p className="muted">{row.label}</p>
+        <h2 id="port-details-title">{t('portDetails.title')}</h2>
+        <p className="muted">{t(`ports.items.${row.item}`)}</p>
         <label>
-          Port number
+          {t('portDetails.portNumber')}
           <input
             name="port"
             inputMode="numeric"
             value={port}
             aria-invalid={error?.field === 'port'}
             aria-describedby={error === null ? undefined : 'port-details-error'}
-            placeholder={row.optional ? 'none' : undefined}
+            placeholder={row.optional ? t('common.none') : undefined}
             onChange={(e) => {
               setPort(e.target.value);
               setError(null);
@@ -49,7 +52,7 @@ export function PortDetails(props: {
           />
         </label>
         <label>
-          Description
+          {t('ports.description')}
           <input
             name="description"
             value={description}
@@ -60,15 +63,17 @@ export function PortDetails(props: {
             }}
           />
         </label>
-        {row.optional && <p className="muted">Leave the port number empty to remove the alternate port.</p>}
+        {row.optional && <p className="muted">{t('portDetails.removeAlternate')}</p>}
         {error !== null && (
           <p className="error" role="alert" id="port-details-error">
-            {error.message}
+            {errorMessage(error.error)}
           </p>
         )}
         <div className="buttons">
-          <button type="submit">OK</button>
-          <button type="button" onClick={props.onCancel}>Cancel</button>
+          <button type="submit">{t('common.ok')}</button>
+          <button type="button" onClick={props.onCancel}>
+            {t('common.cancel')}
+          </button>
         </div>
       </form>
     </div>

@@ -10,14 +10,14 @@ import {
   portOfItem,
 } from '@siteport/protocol';
 
-/** The rows of the Ports tab, in the seed's order, with the seed's names. */
-export const PORT_ROWS: { item: PortItem; label: string; optional: boolean }[] = [
-  { item: 'http', label: 'Client request HTTP port', optional: false },
-  { item: 'http-alternate', label: 'Client request HTTP alternate port', optional: true },
-  { item: 'https', label: 'Client request HTTPS port', optional: false },
-  { item: 'https-alternate', label: 'Client request HTTPS alternate port', optional: true },
-  { item: 'notification', label: 'Client notification port (TCP)', optional: false },
-  { item: 'wake', label: 'Wake-up packet port (UDP)', optional: false },
+/** The rows of the Ports tab, in the seed's order; each row's name is `ports.items.<item>` in the catalogues. */
+export const PORT_ROWS: { item: PortItem; optional: boolean }[] = [
+  { item: 'http', optional: false },
+  { item: 'http-alternate', optional: true },
+  { item: 'https', optional: false },
+  { item: 'https-alternate', optional: true },
+  { item: 'notification', optional: false },
+  { item: 'wake', optional: false },
 ];
 
 /** Settings as the protocol's rules take them, from what the API shows. */
@@ -52,7 +52,7 @@ export function withItem(change: PortChange, item: PortItem, port: number | null
 
 /**
  * Validates the Port Details dialog with the same rules the API applies (range, distinct TCP
- * items, description); returns the error message for the dialog, or the accepted values.
+ * items, description); returns the error for the dialog (shown in the console's language), or the accepted values.
  */
 export function validateItem(
   saved: PortSettings,
@@ -61,14 +61,14 @@ export function validateItem(
   portText: string,
   description: string,
   optional: boolean,
-): { ok: true; port: number | null; description: string; settings: PortSettings } | { ok: false; field: 'port' | 'description'; message: string } {
+): { ok: true; port: number | null; description: string; settings: PortSettings } | { ok: false; field: 'port' | 'description'; error: SiteportError } {
   try {
     const port = optional && portText.trim() === '' ? null : parsePort(item, portText.trim());
     const text = checkDescription(item, description);
     const change = withItem(pending, item, port, text);
     return { ok: true, port, description: text, settings: applyPortChange(saved, change) };
   } catch (error) {
-    if (error instanceof SiteportError) return { ok: false, field: error.code === 'E_DESCRIPTION' ? 'description' : 'port', message: error.message };
+    if (error instanceof SiteportError) return { ok: false, field: error.code === 'E_DESCRIPTION' ? 'description' : 'port', error };
     throw error;
   }
 }

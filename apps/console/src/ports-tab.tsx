@@ -1,4 +1,5 @@
 import type { PortItem, PortSettings } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { PORT_ROWS, portOf } from './port-items.js';
 
 /** The Ports tab: the port items with number and description, Properties, and the custom web site option. */
@@ -11,15 +12,16 @@ export function PortsTab(props: {
   onProperties: () => void;
   onCustomWebSite: (value: boolean) => void;
 }) {
+  const { t } = useTranslation();
   const { shown, saved } = props;
   return (
-    <div role="tabpanel" aria-label="Ports">
-      <table className="grid" aria-label="Port items">
+    <div role="tabpanel" aria-label={t('ports.tab')}>
+      <table className="grid" aria-label={t('ports.table')}>
         <thead>
           <tr>
-            <th>Item</th>
-            <th>Port</th>
-            <th>Description</th>
+            <th>{t('ports.item')}</th>
+            <th>{t('ports.port')}</th>
+            <th>{t('ports.description')}</th>
           </tr>
         </thead>
         <tbody>
@@ -35,8 +37,8 @@ export function PortsTab(props: {
                 onClick={() => props.onSelect(row.item)}
                 onDoubleClick={() => props.editable && props.onProperties()}
               >
-                <td>{row.label}</td>
-                <td>{port ?? 'none'}</td>
+                <td>{t(`ports.items.${row.item}`)}</td>
+                <td>{port ?? t('common.none')}</td>
                 <td>{shown.descriptions[row.item]}</td>
               </tr>
             );
@@ -46,18 +48,15 @@ export function PortsTab(props: {
       {props.editable && (
         <div className="toolbar">
           <button type="button" disabled={props.selected === null} onClick={props.onProperties}>
-            Properties
+            {t('common.properties')}
           </button>
         </div>
       )}
       <label className="check">
         <input type="checkbox" checked={shown.customWebSite} disabled={!props.editable} onChange={(e) => props.onCustomWebSite(e.target.checked)} />
-        Use custom web site (SMSWeb)
+        {t('ports.customWebSite')}
       </label>
-      <p className="muted">
-        With the custom web site the management points get a dedicated web site; on the default web site, changing request ports moves every other
-        application that shares it.
-      </p>
+      <p className="muted">{t('ports.customWebSiteHint')}</p>
     </div>
   );
 }

@@ -1,3 +1,6 @@
+import { useTranslation } from 'react-i18next';
+import { useFormat } from './i18n/index.js';
+
 /** One sample of a rollout's progress, taken while the view is open. */
 export interface ProgressSample {
   at: number;
@@ -6,14 +9,17 @@ export interface ProgressSample {
   inactive: number;
 }
 
-const SERIES: { key: 'moved' | 'onOldPorts' | 'inactive'; label: string; className: string }[] = [
-  { key: 'moved', label: 'moved to the new ports', className: 'line-moved' },
-  { key: 'onOldPorts', label: 'still on old ports', className: 'line-old' },
-  { key: 'inactive', label: 'unreachable (inactive)', className: 'line-inactive' },
+/** The chart's lines; each one's legend is `chart.<key>` in the catalogues. */
+const SERIES: { key: 'moved' | 'onOldPorts' | 'inactive'; className: string }[] = [
+  { key: 'moved', className: 'line-moved' },
+  { key: 'onOldPorts', className: 'line-old' },
+  { key: 'inactive', className: 'line-inactive' },
 ];
 
 /** Clients moved / still on old ports / unreachable over time, as an SVG line chart. */
 export function ProgressChart({ samples, total }: { samples: ProgressSample[]; total: number }) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const width = 560;
   const height = 160;
   const first = samples[0]?.at ?? 0;
@@ -23,10 +29,12 @@ export function ProgressChart({ samples, total }: { samples: ProgressSample[]; t
   const y = (n: number): number => height - 20 - (n / top) * (height - 30);
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Rollout progress over time">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={t('chart.label')}>
         <line x1="30" y1={y(0)} x2={width - 10} y2={y(0)} className="axis" />
         <line x1="30" y1={y(top)} x2="30" y2={y(0)} className="axis" />
-        <text x="4" y={y(top) + 4} className="tick">{top}</text>
+        <text x="4" y={y(top) + 4} className="tick">
+          {format.count(top)}
+        </text>
         <text x="4" y={y(0) + 4} className="tick">0</text>
         {SERIES.map((s) => (
           <g key={s.key} className={s.className}>
@@ -38,10 +46,10 @@ export function ProgressChart({ samples, total }: { samples: ProgressSample[]; t
       <figcaption>
         {SERIES.map((s) => (
           <span key={s.key} className={`legend ${s.className}`}>
-            {s.label}
+            {t(`chart.${s.key}`)}
           </span>
         ))}
-        <span className="muted"> — sampled every 2 s while this view is open</span>
+        <span className="muted">{t('chart.sampled')}</span>
       </figcaption>
     </figure>
   );

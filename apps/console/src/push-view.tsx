@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { PushHostList, PushHostView } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { RichText, valueText } from './i18n/index.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
 
@@ -10,6 +12,7 @@ import { useApi } from './use-api.js';
  * presented an unpinned key gets a password only after its fingerprint is confirmed here.
  */
 export function PushView() {
+  const { t } = useTranslation();
   const health = useApi<{ siteCode: string }>('/health');
   const siteCode = health.data?.siteCode;
   const { data, error, reload } = useApi<PushHostList>(
@@ -18,26 +21,25 @@ export function PushView() {
   );
   return (
     <section aria-labelledby="push-title">
-      <h1 id="push-title">Client push</h1>
-      <p className="breadcrumb">Assets › Client push</p>
+      <h1 id="push-title">{t('push.title')}</h1>
+      <p className="breadcrumb">{t('push.breadcrumb')}</p>
       <p className="muted">
-        A candidate came from a client&apos;s own report or a scan: check the name before approving it. Confirm a host
-        key only after comparing it with <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> on the host.
+        <RichText text={t('push.hint')} parts={{ command: <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> }} />
       </p>
       {error !== null && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      <table className="grid" aria-label="Push hosts">
+      <table className="grid" aria-label={t('push.table')}>
         <thead>
           <tr>
-            <th>Host</th>
-            <th>Source</th>
-            <th>Status</th>
-            <th>Host key</th>
-            <th>Reason</th>
-            <th>Actions</th>
+            <th>{t('push.host')}</th>
+            <th>{t('push.source')}</th>
+            <th>{t('push.status')}</th>
+            <th>{t('push.hostKey')}</th>
+            <th>{t('push.reason')}</th>
+            <th>{t('common.actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -51,17 +53,18 @@ export function PushView() {
 }
 
 function PushRow({ host, siteCode, onChange }: { host: PushHostView; siteCode: string; onChange: () => void }) {
+  const { t } = useTranslation();
   const { canChange } = useSession();
   const [result, setResult] = useState('');
   const approve = (hostKey?: string): void => {
-    setResult('approving…');
+    setResult(t('push.approving'));
     api<PushHostView>(
       'POST',
       `/sites/${siteCode}/push/hosts/${host.id}/approve`,
       hostKey === undefined ? {} : { hostKey },
     ).then(
       (h) => {
-        setResult(`approved: ${h.status}`);
+        setResult(t('push.approved', { status: valueText(h.status) }));
         onChange();
       },
       (e: unknown) => setResult(describeError(e)),
@@ -74,18 +77,18 @@ function PushRow({ host, siteCode, onChange }: { host: PushHostView; siteCode: s
         {host.host}:{host.port}
       </td>
       <td>{host.source}</td>
-      <td>{host.approval === 'candidate' ? 'candidate' : host.status}</td>
-      <td>{host.hostKey ?? (unconfirmed === null ? '—' : `presented ${unconfirmed} (not confirmed)`)}</td>
+      <td>{host.approval === 'candidate' ? valueText('candidate') : valueText(host.status)}</td>
+      <td>{host.hostKey ?? (unconfirmed === null ? '—' : t('push.presented', { key: unconfirmed }))}</td>
       <td>{host.reason ?? ''}</td>
       <td>
         {canChange && host.approval === 'candidate' && (
           <button type="button" onClick={() => approve()}>
-            Approve
+            {t('push.approve')}
           </button>
         )}{' '}
         {canChange && unconfirmed !== null && (
           <button type="button" onClick={() => approve(unconfirmed)}>
-            Confirm key and push
+            {t('push.confirmKey')}
           </button>
         )}{' '}
         <span data-testid="push-result">{result}</span>

@@ -1,23 +1,31 @@
 import { useEffect, useState } from 'react';
 import type { RolloutView } from '@siteport/protocol';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { useFormat, valueText } from './i18n/index.js';
 import { ProgressChart, type ProgressSample } from './progress-chart.js';
 import { navigate } from './route.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
 import type { HierarchySite } from './sites-view.js';
 
-const ports = (p: RolloutView['from']): string =>
-  `HTTP ${p.http.default}${p.http.alternate === null ? '' : `/${p.http.alternate}`}, HTTPS ${p.https.default}${p.https.alternate === null ? '' : `/${p.https.alternate}`}, notification ${p.notification}`;
+const ports = (p: RolloutView['from'], t: TFunction): string =>
+  t('rollouts.ports', {
+    http: `${p.http.default}${p.http.alternate === null ? '' : `/${p.http.alternate}`}`,
+    https: `${p.https.default}${p.https.alternate === null ? '' : `/${p.https.alternate}`}`,
+    notification: p.notification,
+  });
 
 const OPEN_STATES = new Set(['validated', 'preflight', 'overlapping', 'rolling-back']);
 
 /** Monitoring → Port change rollouts: the list, and one rollout's progress with its actions. */
 export function RolloutsView({ rolloutId }: { rolloutId: string | null }) {
+  const { t } = useTranslation();
   const sites = useApi<{ sites: HierarchySite[] }>('/sites').data?.sites ?? [];
   return (
     <section aria-labelledby="rollouts-title">
-      <h1 id="rollouts-title">Port change rollouts</h1>
+      <h1 id="rollouts-title">{t('rollouts.title')}</h1>
       {rolloutId !== null && <RolloutDetail key={rolloutId} id={rolloutId} />}
       {sites.map((s) => (
         <RolloutList key={s.siteCode} siteCode={s.siteCode} current={rolloutId} />
@@ -27,36 +35,36 @@ export function RolloutsView({ rolloutId }: { rolloutId: string | null }) {
 }
 
 function RolloutList({ siteCode, current }: { siteCode: string; current: string | null }) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const { data } = useApi<{ rollouts: RolloutView[] }>(`/sites/${siteCode}/rollouts`, 5000);
   const list = data?.rollouts ?? [];
   return (
     <>
-      <h2>Site {siteCode}</h2>
+      <h2>{t('rollouts.site', { site: siteCode })}</h2>
       {list.length === 0 ? (
-        <p className="muted">No port changes yet.</p>
+        <p className="muted">{t('rollouts.none')}</p>
       ) : (
-        <table className="grid" aria-label={`Rollouts of ${siteCode}`}>
+        <table className="grid" aria-label={t('rollouts.table', { site: siteCode })}>
           <thead>
             <tr>
-              <th>Started</th>
-              <th>By</th>
-              <th>From</th>
-              <th>To</th>
-              <th>State</th>
-              <th>Moved / old / inactive</th>
+              <th>{t('rollouts.started')}</th>
+              <th>{t('rollouts.by')}</th>
+              <th>{t('rollouts.from')}</th>
+              <th>{t('rollouts.to')}</th>
+              <th>{t('common.state')}</th>
+              <th>{t('rollouts.counts')}</th>
             </tr>
           </thead>
           <tbody>
             {list.map((r) => (
               <tr key={r.id} className={r.id === current ? 'selected' : undefined} onClick={() => navigate({ screen: 'rollouts', rolloutId: r.id })}>
-                <td>{new Date(r.createdAt).toLocaleString()}</td>
+                <td>{format.dateTime(r.createdAt)}</td>
                 <td>{r.createdBy}</td>
-                <td>{ports(r.from)}</td>
-                <td>{ports(r.to)}</td>
-                <td>{r.state}</td>
-                <td>
-                  {r.progress.moved} / {r.progress.onOldPorts} / {r.progress.inactive}
-                </td>
+                <td>{ports(r.from, t)}</td>
+                <td>{ports(r.to, t)}</td>
+                <td>{valueText(r.state)}</td>
+                <td>{[r.progress.moved, r.progress.onOldPorts, r.progress.inactive].map(format.count).join(' / ')}</td>
               </tr>
             ))}
           </tbody>
@@ -67,6 +75,8 @@ function RolloutList({ siteCode, current }: { siteCode: string; current: string 
 }
 
 function RolloutDetail({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const { canChange } = useSession();
   const { data: rollout, error: loadError, reload } = useApi<RolloutView>(`/rollouts/${encodeURIComponent(id)}`, 2000);
   const [samples, setSamples] = useState<ProgressSample[]>([]);
@@ -78,7 +88,7 @@ function RolloutDetail({ id }: { id: string }) {
     setSamples((s) => [...s.slice(-300), { at: Date.now(), ...rollout.progress }]);
   }, [rollout]);
 
-  if (rollout === undefined) return loadError === null ? <p className="loading">Loading…</p> : <p className="error" role="alert">{loadError}</p>;
+  if (rollout === undefined) return loadError === null ? <p className="loading">{t('common.loading')}</p> : <p className="error" role="alert">{loadError}</p>;
   const act = (action: 'commit' | 'cancel' | 'rollback' | 'finalize', body?: unknown, question?: string): void => {
     if (question !== undefined && !window.confirm(question)) return;
     setBusy(true);
@@ -98,24 +108,25 @@ function RolloutDetail({ id }: { id: string }) {
   const { progress } = rollout;
 
   return (
-    <div className="panel" aria-label="Rollout">
+    <div className="panel" aria-label={t('rollouts.panel')}>
       <h2>
-        {rollout.siteCode}: {ports(rollout.from)} → {ports(rollout.to)}
+        {rollout.siteCode}: {ports(rollout.from, t)} → {ports(rollout.to, t)}
       </h2>
       <p>
-        State: <strong data-testid="rollout-state">{rollout.state}</strong>
-        {rollout.outcome !== null && ` (${rollout.outcome.reason}${rollout.outcome.stranded.length > 0 ? `, ${rollout.outcome.stranded.length} stranded` : ''})`}.
-        {open && ` Old ports close at the latest ${new Date(rollout.deadline).toLocaleString()}.`}
+        {t('rollouts.stateLabel')} <strong data-testid="rollout-state">{valueText(rollout.state)}</strong>
+        {rollout.outcome !== null &&
+          ` (${rollout.outcome.reason}${rollout.outcome.stranded.length > 0 ? `, ${t('rollouts.stranded', { n: format.count(rollout.outcome.stranded.length) })}` : ''})`}
+        .{open && ` ${t('rollouts.closesAt', { deadline: format.dateTime(rollout.deadline) })}`}
       </p>
       <dl className="counts">
-        <dt>Moved</dt>
-        <dd data-testid="moved">{progress.moved}</dd>
-        <dt>Still on old ports</dt>
-        <dd data-testid="on-old-ports">{progress.onOldPorts}</dd>
-        <dt>Unreachable (inactive)</dt>
-        <dd data-testid="inactive">{progress.inactive}</dd>
-        <dt>Clients</dt>
-        <dd>{progress.total}</dd>
+        <dt>{t('rollouts.moved')}</dt>
+        <dd data-testid="moved">{format.count(progress.moved)}</dd>
+        <dt>{t('rollouts.onOldPorts')}</dt>
+        <dd data-testid="on-old-ports">{format.count(progress.onOldPorts)}</dd>
+        <dt>{t('rollouts.inactive')}</dt>
+        <dd data-testid="inactive">{format.count(progress.inactive)}</dd>
+        <dt>{t('rollouts.clients')}</dt>
+        <dd>{format.count(progress.total)}</dd>
       </dl>
       <ProgressChart samples={samples} total={progress.total} />
       {error !== null && <p className="error" role="alert">{error}</p>}
@@ -123,32 +134,42 @@ function RolloutDetail({ id }: { id: string }) {
         <div className="buttons">
           {(rollout.state === 'validated' || rollout.state === 'preflight') && (
             <>
-              <button type="button" className="primary" disabled={busy} onClick={() => act('commit')}>Commit</button>
-              <button type="button" disabled={busy} onClick={() => act('cancel')}>Cancel rollout</button>
+              <button type="button" className="primary" disabled={busy} onClick={() => act('commit')}>
+                {t('rollouts.commit')}
+              </button>
+              <button type="button" disabled={busy} onClick={() => act('cancel')}>
+                {t('rollouts.cancel')}
+              </button>
             </>
           )}
           {rollout.state === 'overlapping' && (
             <>
-              <button type="button" disabled={busy} onClick={() => act('finalize', { force: false })}>Finalize</button>
+              <button type="button" disabled={busy} onClick={() => act('finalize', { force: false })}>
+                {t('rollouts.finalize')}
+              </button>
               <button
                 type="button"
                 disabled={busy}
-                onClick={() => act('finalize', { force: true }, `Close the old ports now? ${progress.onOldPorts} active client(s) still on them will become unmanaged.`)}
+                onClick={() => act('finalize', { force: true }, t('rollouts.forceFinalizeQuestion', { n: format.count(progress.onOldPorts) }))}
               >
-                Force finalize
+                {t('rollouts.forceFinalize')}
               </button>
-              <button type="button" disabled={busy} onClick={() => act('rollback', undefined, 'Roll back to the old ports?')}>Roll back</button>
+              <button type="button" disabled={busy} onClick={() => act('rollback', undefined, t('rollouts.rollBackQuestion'))}>
+                {t('rollouts.rollBack')}
+              </button>
             </>
           )}
           {rollout.state === 'rolling-back' && (
             <>
-              <button type="button" disabled={busy} onClick={() => act('finalize', { force: false })}>Finish rollback</button>
+              <button type="button" disabled={busy} onClick={() => act('finalize', { force: false })}>
+                {t('rollouts.finishRollback')}
+              </button>
               <button
                 type="button"
                 disabled={busy}
-                onClick={() => act('finalize', { force: true }, `Close the new ports now? ${progress.onOldPorts} active client(s) still on them will become unmanaged.`)}
+                onClick={() => act('finalize', { force: true }, t('rollouts.forceFinishQuestion', { n: format.count(progress.onOldPorts) }))}
               >
-                Force finish rollback
+                {t('rollouts.forceFinishRollback')}
               </button>
             </>
           )}

@@ -1,9 +1,12 @@
 import { type FormEvent, useState } from 'react';
 import type { SessionView } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { LanguageSwitch, RichText } from './i18n/index.js';
 
 /** The sign-in form: a local console account. */
 export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionView) => void }) {
+  const { t } = useTranslation();
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -20,19 +23,26 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionView) => v
   };
 
   return (
-    <form className="sign-in" onSubmit={submit} aria-label="Sign in">
-      <h1>siteport console</h1>
-      <p className="hint">The first administrator is <code>admin</code>; its password is in <code>&lt;data dir&gt;/console-initial-password</code>.</p>
+    <form className="sign-in" onSubmit={submit} aria-label={t('signIn.form')}>
+      <div className="sign-in-language">
+        <LanguageSwitch />
+      </div>
+      <h1>{t('common.brand')}</h1>
+      <p className="hint">
+        <RichText text={t('signIn.hint')} parts={{ admin: <code>admin</code>, file: <code>{t('signIn.passwordFile')}</code> }} />
+      </p>
       <label>
-        User name
+        {t('signIn.user')}
         <input name="user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} required />
       </label>
       <label>
-        Password
+        {t('common.password')}
         <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
       </label>
       {error !== null && <p className="error" role="alert">{error}</p>}
-      <button type="submit" disabled={busy}>Sign in</button>
+      <button type="submit" disabled={busy}>
+        {t('signIn.submit')}
+      </button>
     </form>
   );
 }

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { ImpactReport, PortChange, PortChangeResult, PortItem, PortsView, RolloutView } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { RichText } from './i18n/index.js';
 import { ImpactPreview } from './impact-preview.js';
 import { PortDetails } from './port-details.js';
 import { movesRequestPorts, settingsOf, withItem } from './port-items.js';
@@ -23,6 +25,7 @@ const isEmpty = (change: PortChange): boolean => Object.keys(change).length === 
 
 /** Site Properties (Ports tab) with OK/Apply/Cancel; every change goes through the impact preview. */
 export function SitePropertiesView({ siteCode }: { siteCode: string }) {
+  const { t } = useTranslation();
   const { canChange } = useSession();
   const { data: view, error: loadError, reload } = useApi<PortsWithInheritance>(`/sites/${encodeURIComponent(siteCode)}/ports`);
   const [pending, setPending] = useState<PortChange>({});
@@ -31,7 +34,7 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  if (view === undefined) return loadError === null ? <p className="loading">Loading…</p> : <p className="error" role="alert">{loadError}</p>;
+  if (view === undefined) return loadError === null ? <p className="loading">{t('common.loading')}</p> : <p className="error" role="alert">{loadError}</p>;
   const inheritedFrom = view.inheritedFrom ?? null;
   const editable = canChange && inheritedFrom === null;
   const saved = settingsOf(view);
@@ -78,16 +81,18 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
 
   return (
     <section className="dialog page" role="dialog" aria-labelledby="site-properties-title">
-      <h1 id="site-properties-title">{siteCode} Properties</h1>
+      <h1 id="site-properties-title">{t('siteProperties.title', { site: siteCode })}</h1>
       <div role="tablist" className="tabs">
-        <button type="button" role="tab" aria-selected="true">Ports</button>
+        <button type="button" role="tab" aria-selected="true">
+          {t('ports.tab')}
+        </button>
       </div>
       {inheritedFrom !== null && (
         <p className="notice" data-testid="inherited">
-          This secondary site inherits its port settings from primary site {inheritedFrom}; change them there.
+          {t('siteProperties.inherited', { primary: inheritedFrom })}
         </p>
       )}
-      {!canChange && <p className="notice">You are signed in as a read-only analyst: settings are shown, not changed.</p>}
+      {!canChange && <p className="notice">{t('siteProperties.readOnly')}</p>}
       <PortsTab
         shown={shown}
         saved={saved}
@@ -101,12 +106,20 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
       <div className="buttons">
         {editable ? (
           <>
-            <button type="button" className="primary" disabled={busy} onClick={() => preview(true)}>OK</button>
-            <button type="button" disabled={busy || isEmpty(pending)} onClick={() => preview(false)}>Apply</button>
-            <button type="button" onClick={close}>Cancel</button>
+            <button type="button" className="primary" disabled={busy} onClick={() => preview(true)}>
+              {t('common.ok')}
+            </button>
+            <button type="button" disabled={busy || isEmpty(pending)} onClick={() => preview(false)}>
+              {t('common.apply')}
+            </button>
+            <button type="button" onClick={close}>
+              {t('common.cancel')}
+            </button>
           </>
         ) : (
-          <button type="button" onClick={close}>Close</button>
+          <button type="button" onClick={close}>
+            {t('common.close')}
+          </button>
         )}
       </div>
       {step.kind === 'details' && (
@@ -138,11 +151,11 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
       {step.kind === 'done' && (
         <div className="backdrop">
           <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="done-title">
-            <h2 id="done-title">Change applied</h2>
-            <p>The settings of {siteCode} are now at version {step.result.ports.version}.</p>
+            <h2 id="done-title">{t('siteProperties.doneTitle')}</h2>
+            <p>{t('siteProperties.doneVersion', { site: siteCode, version: step.result.ports.version })}</p>
             {step.result.rolloutId !== null && (
               <p>
-                The new request ports roll out to the clients: <a href={`#/rollouts/${step.result.rolloutId}`}>follow the rollout</a>.
+                <RichText text={t('siteProperties.doneRollout')} parts={{ link: (inner) => <a href={`#/rollouts/${step.result.rolloutId}`}>{inner}</a> }} />
               </p>
             )}
             <ul className="warnings">
@@ -153,7 +166,9 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
               ))}
             </ul>
             <div className="buttons">
-              <button type="button" className="primary" onClick={() => (step.close ? close() : setStep({ kind: 'edit' }))}>OK</button>
+              <button type="button" className="primary" onClick={() => (step.close ? close() : setStep({ kind: 'edit' }))}>
+                {t('common.ok')}
+              </button>
             </div>
           </div>
         </div>

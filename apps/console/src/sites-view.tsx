@@ -1,5 +1,8 @@
 import { useState } from 'react';
 import type { SiteView } from '@siteport/protocol';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { type Format, useFormat, valueText } from './i18n/index.js';
 import { navigate } from './route.js';
 import { useApi } from './use-api.js';
 
@@ -8,13 +11,17 @@ export type HierarchySite = SiteView & { parent?: string | null; parentCode?: st
 
 export const parentOf = (site: HierarchySite): string | null => site.parent ?? site.parentCode ?? null;
 
-function listenerSummary(site: SiteView): string {
-  if (site.listeners.length === 0) return 'no listeners';
-  return site.listeners.map((l) => `${l.protocol.toUpperCase()} ${l.port} ${l.state}`).join(', ');
+function listenerSummary(site: SiteView, t: TFunction): string {
+  if (site.listeners.length === 0) return t('sites.noListeners');
+  return site.listeners.map((l) => t('sites.listener', { protocol: l.protocol.toUpperCase(), port: l.port, state: valueText(l.state) })).join(', ');
 }
+
+const clientCounts = (site: SiteView, format: Format): string => `${format.count(site.clients.active)} / ${format.count(site.clients.total)}`;
 
 /** Administration → Site Configuration → Sites: the hierarchy with codes, MPs and their status. */
 export function SitesView() {
+  const { t } = useTranslation();
+  const format = useFormat();
   const { data, error } = useApi<{ sites: HierarchySite[] }>('/sites', 5000);
   const [selected, setSelected] = useState<string | null>(null);
   const sites = data?.sites ?? [];
@@ -26,22 +33,22 @@ export function SitesView() {
 
   return (
     <section aria-labelledby="sites-title">
-      <h1 id="sites-title">Sites</h1>
-      <p className="breadcrumb">Administration › Site Configuration › Sites</p>
+      <h1 id="sites-title">{t('sites.title')}</h1>
+      <p className="breadcrumb">{t('sites.breadcrumb')}</p>
       {error !== null && <p className="error" role="alert">{error}</p>}
       <div className="toolbar">
         <button type="button" disabled={selected === null} onClick={() => selected !== null && navigate({ screen: 'site-properties', siteCode: selected })}>
-          Properties
+          {t('common.properties')}
         </button>
       </div>
-      <table className="grid" aria-label="Sites">
+      <table className="grid" aria-label={t('sites.title')}>
         <thead>
           <tr>
-            <th>Site</th>
-            <th>Code</th>
-            <th>Type</th>
-            <th>Management point</th>
-            <th>Clients (active / total)</th>
+            <th>{t('common.site')}</th>
+            <th>{t('sites.code')}</th>
+            <th>{t('sites.type')}</th>
+            <th>{t('sites.managementPoint')}</th>
+            <th>{t('sites.clients')}</th>
           </tr>
         </thead>
         <tbody>
@@ -55,11 +62,9 @@ export function SitesView() {
             >
               <td className={depth === 1 ? 'indent' : undefined}>{site.name}</td>
               <td>{site.siteCode}</td>
-              <td>{site.kind === 'primary' ? 'Primary site' : `Secondary site of ${parentOf(site) ?? '?'}`}</td>
-              <td>{listenerSummary(site)}</td>
-              <td>
-                {site.clients.active} / {site.clients.total}
-              </td>
+              <td>{site.kind === 'primary' ? t('sites.primary') : t('sites.secondaryOf', { parent: parentOf(site) ?? '?' })}</td>
+              <td>{listenerSummary(site, t)}</td>
+              <td>{clientCounts(site, format)}</td>
             </tr>
           ))}
         </tbody>

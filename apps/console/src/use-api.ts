@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
 
-/** The state of one GET: data, error text, and a reload function; optional polling. */
+/** The state of one GET: data, error text (in the current language), and a reload function; optional polling. */
 export function useApi<T>(path: string | null, pollMs?: number): { data: T | undefined; error: string | null; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ failure: unknown } | null>(null);
+  useTranslation(); // re-renders on a language switch, so the error text follows it
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
 
@@ -17,7 +19,7 @@ export function useApi<T>(path: string | null, pollMs?: number): { data: T | und
         setData(value);
         setError(null);
       },
-      (e: unknown) => live && setError(describeError(e)),
+      (e: unknown) => live && setError({ failure: e }),
     );
     const timer = pollMs === undefined ? undefined : setTimeout(reload, pollMs);
     return () => {
@@ -26,5 +28,5 @@ export function useApi<T>(path: string | null, pollMs?: number): { data: T | und
     };
   }, [path, tick, pollMs, reload]);
 
-  return { data, error, reload };
+  return { data, error: error === null ? null : describeError(error.failure), reload };
 }

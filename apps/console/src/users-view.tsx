@@ -1,9 +1,12 @@
 import { type FormEvent, useState } from 'react';
 import { CONSOLE_ROLES, type ConsoleRole, type ConsoleUserView } from '@siteport/protocol';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
+import { useFormat } from './i18n/index.js';
 import { useApi } from './use-api.js';
 
-const scopeText = (sites: string[] | null): string => (sites === null ? 'every site' : sites.join(', '));
+const scopeText = (sites: string[] | null, t: TFunction): string => (sites === null ? t('users.everySite') : sites.join(', '));
 /** The sites field: empty means every site, else comma-separated codes (the API checks them). */
 const scopeOf = (text: string): string[] | null =>
   text.trim() === '' ? null : text.split(',').map((s) => s.trim().toUpperCase());
@@ -20,6 +23,7 @@ function UserDialog({
   onDone: () => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const { user, kind } = editing;
   const [role, setRole] = useState<ConsoleRole>(user.role);
   const [sites, setSites] = useState(user.sites === null ? '' : user.sites.join(','));
@@ -37,10 +41,10 @@ function UserDialog({
   };
   const title =
     kind === 'edit'
-      ? `Edit ${user.user}`
+      ? t('users.editTitle', { user: user.user })
       : kind === 'password'
-        ? `New password for ${user.user}`
-        : `Delete ${user.user}?`;
+        ? t('users.passwordTitle', { user: user.user })
+        : t('users.deleteTitle', { user: user.user });
   return (
     <div className="backdrop">
       <form
@@ -54,22 +58,24 @@ function UserDialog({
         {kind === 'edit' && (
           <>
             <label>
-              Role
+              {t('common.role')}
               <select value={role} onChange={(e) => setRole(e.target.value as ConsoleRole)}>
                 {CONSOLE_ROLES.map((r) => (
-                  <option key={r}>{r}</option>
+                  <option key={r} value={r}>
+                    {t(`roles.${r}`)}
+                  </option>
                 ))}
               </select>
             </label>
             <label>
-              Sites (comma-separated; empty for every site)
-              <input value={sites} onChange={(e) => setSites(e.target.value)} placeholder="every site" />
+              {t('users.sitesField')}
+              <input value={sites} onChange={(e) => setSites(e.target.value)} placeholder={t('users.everySite')} />
             </label>
           </>
         )}
         {kind === 'password' && (
           <label>
-            New password
+            {t('common.newPassword')}
             <input
               type="password"
               autoComplete="new-password"
@@ -79,8 +85,8 @@ function UserDialog({
             />
           </label>
         )}
-        {kind === 'delete' && <p>The account is deleted and its sessions end at once.</p>}
-        {kind === 'password' && <p className="muted">The account&apos;s sessions end at once.</p>}
+        {kind === 'delete' && <p>{t('users.deleteHint')}</p>}
+        {kind === 'password' && <p className="muted">{t('users.passwordHint')}</p>}
         {error !== null && (
           <p className="error" role="alert">
             {error}
@@ -88,10 +94,10 @@ function UserDialog({
         )}
         <div className="buttons">
           <button type="submit" className="primary">
-            {kind === 'delete' ? 'Delete' : 'Save'}
+            {kind === 'delete' ? t('common.delete') : t('common.save')}
           </button>
           <button type="button" onClick={onCancel}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -101,6 +107,8 @@ function UserDialog({
 
 /** Administration → Users: console accounts (administrators only; the API refuses everyone else). */
 export function UsersView() {
+  const { t } = useTranslation();
+  const format = useFormat();
   const { data, error, reload } = useApi<{ users: ConsoleUserView[] }>('/console/users');
   const [editing, setEditing] = useState<Editing>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -131,8 +139,8 @@ export function UsersView() {
 
   return (
     <section aria-labelledby="users-title">
-      <h1 id="users-title">Users</h1>
-      <p className="breadcrumb">Administration › Users</p>
+      <h1 id="users-title">{t('users.title')}</h1>
+      <p className="breadcrumb">{t('users.breadcrumb')}</p>
       {error !== null && (
         <p className="error" role="alert">
           {error}
@@ -143,64 +151,64 @@ export function UsersView() {
           {actionError}
         </p>
       )}
-      <table className="grid" aria-label="Users">
+      <table className="grid" aria-label={t('users.table')}>
         <thead>
           <tr>
-            <th>User</th>
-            <th>Role</th>
-            <th>Sites</th>
-            <th>State</th>
-            <th>Created</th>
-            <th>Actions</th>
+            <th>{t('users.user')}</th>
+            <th>{t('common.role')}</th>
+            <th>{t('common.sites')}</th>
+            <th>{t('common.state')}</th>
+            <th>{t('users.created')}</th>
+            <th>{t('common.actions')}</th>
           </tr>
         </thead>
         <tbody>
           {(data?.users ?? []).map((u) => (
             <tr key={u.user}>
               <td>{u.user}</td>
-              <td>{u.role}</td>
-              <td>{scopeText(u.sites)}</td>
-              <td>{u.disabled ? 'disabled' : 'enabled'}</td>
-              <td>
-                {new Date(u.createdAt).toLocaleString()} by {u.createdBy}
-              </td>
+              <td>{t(`roles.${u.role}`)}</td>
+              <td>{scopeText(u.sites, t)}</td>
+              <td>{u.disabled ? t('users.disabled') : t('users.enabled')}</td>
+              <td>{t('users.createdBy', { at: format.dateTime(u.createdAt), by: u.createdBy })}</td>
               <td className="actions">
                 <button type="button" onClick={() => setEditing({ user: u, kind: 'edit' })}>
-                  Edit
+                  {t('users.edit')}
                 </button>
                 <button type="button" onClick={() => setDisabled(u, !u.disabled)}>
-                  {u.disabled ? 'Enable' : 'Disable'}
+                  {u.disabled ? t('users.enable') : t('users.disable')}
                 </button>
                 <button type="button" onClick={() => setEditing({ user: u, kind: 'password' })}>
-                  Reset password
+                  {t('users.resetPassword')}
                 </button>
                 <button type="button" onClick={() => setEditing({ user: u, kind: 'delete' })}>
-                  Delete
+                  {t('common.delete')}
                 </button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form className="toolbar" onSubmit={add} aria-label="Add user">
+      <form className="toolbar" onSubmit={add} aria-label={t('users.addForm')}>
         <label>
-          New user
+          {t('users.newUser')}
           <input value={name} onChange={(e) => setName(e.target.value)} required />
         </label>
         <label>
-          Role
+          {t('common.role')}
           <select value={role} onChange={(e) => setRole(e.target.value as ConsoleRole)}>
             {CONSOLE_ROLES.map((r) => (
-              <option key={r}>{r}</option>
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
             ))}
           </select>
         </label>
         <label>
-          Sites
-          <input value={sites} onChange={(e) => setSites(e.target.value)} placeholder="every site" />
+          {t('common.sites')}
+          <input value={sites} onChange={(e) => setSites(e.target.value)} placeholder={t('users.everySite')} />
         </label>
         <label>
-          Password
+          {t('common.password')}
           <input
             type="password"
             autoComplete="new-password"
@@ -210,7 +218,7 @@ export function UsersView() {
           />
         </label>
         <button type="submit" className="primary">
-          Add user
+          {t('users.add')}
         </button>
       </form>
       {editing !== null && (
