@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readClientStatus, runSetup } from '@siteport/agent';
-import { type ClientList, shellQuote } from '@siteport/protocol';
+import { CLIENT_PAGE_MAX_LIMIT, type ClientList, shellQuote } from '@siteport/protocol';
 import { SiteServer } from '@siteport/server';
 import { AdminClient } from '../admin-client.js';
 import { printErrorLine, printLines, table } from '../format.js';
@@ -115,7 +115,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
   const ticker = setInterval(() => {
     void admin
-      .request<ClientList>('GET', '/sites/PS1/clients')
+      .request<ClientList>('GET', `/sites/PS1/clients?limit=${CLIENT_PAGE_MAX_LIMIT}`)
       .then((list) => printClients(list, clientNames(stateDirs)))
       .catch((error: unknown) => printErrorLine(`demo: ${(error as Error).message}`));
   }, Math.min(options.policyIntervalSeconds, 10) * 1000);
