@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test tier with node's built-in runner: unit tests beside the code, integration
 // tests under apps/*/test, end-to-end tests under e2e/. Node 20 takes no globs, so the files are
-// listed here. Extra arguments filter files by substring: `npm test -- portswitch`.
+// listed here. Extra arguments filter files by substring: `npm test -- portswitch`. The compiled
+// CLI is rebuilt first, so the end-to-end tests never run a stale build (docs/cli.md).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,8 @@ if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+const build = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],

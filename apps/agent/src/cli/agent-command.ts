@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import { SiteportError } from '@siteport/protocol';
-import { runAgentProcess } from '../agent-process.js';
 import type { LogLevel } from '../logger.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -35,6 +34,7 @@ export function registerAgent(program: Command): void {
     .action(async (opts: AgentFlags) => {
       const retry = seconds('retry-default-after', opts.retryDefaultAfter);
       const timeout = seconds('request-timeout', opts.requestTimeout);
+      const { runAgentProcess } = await import('../agent-process.js');
       await runAgentProcess({
         stateDir: opts.state,
         logLevel: opts.logLevel,

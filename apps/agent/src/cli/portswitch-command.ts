@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { printLines } from '@siteport/protocol';
-import { portSwitch } from '../port-switch.js';
 
 /** `portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool (SPEC S10). */
 export function registerPortswitch(program: Command): void {
@@ -11,7 +10,8 @@ export function registerPortswitch(program: Command): void {
     .option('--json', 'print the status record as JSON only', false)
     .argument('<httpPort>', 'new HTTP request port (1-65535)')
     .argument('[httpsPort]', 'new HTTPS request port (1-65535), different from the HTTP port')
-    .action((httpPort: string, httpsPort: string | undefined, opts: { state: string; json: boolean }) => {
+    .action(async (httpPort: string, httpsPort: string | undefined, opts: { state: string; json: boolean }) => {
+      const { portSwitch } = await import('../port-switch.js');
       const record = portSwitch({ stateDir: opts.state, httpPort, ...(httpsPort === undefined ? {} : { httpsPort }) });
       if (!opts.json) {
         const https = record.httpsPort === null ? `unchanged (${record.previous.https})` : `${record.previous.https} -> ${record.httpsPort}`;

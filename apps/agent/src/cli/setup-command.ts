@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { printLines, shellCommand } from '@siteport/protocol';
 import type { ClientConfig } from '../client-config.js';
-import { runDirectorySetup } from '../discovery/directory-setup.js';
-import { runSetup } from '../setup.js';
-import { StateStore } from '../state-store.js';
 
 interface SetupFlags {
   state: string;
@@ -40,6 +37,12 @@ export function registerSetup(program: Command): void {
     .action(async (properties: string[], opts: SetupFlags) => {
       let config: ClientConfig;
       let published: string[] | null = null;
+      // Loaded per run: the directory client (ldapts) and key generation stay out of `--help`.
+      const [{ runDirectorySetup }, { runSetup }, { StateStore }] = await Promise.all([
+        import('../discovery/directory-setup.js'),
+        import('../setup.js'),
+        import('../state-store.js'),
+      ]);
       if (opts.directory !== undefined) {
         const result = await runDirectorySetup({
           stateDir: opts.state,

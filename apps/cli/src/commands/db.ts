@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type TableCopy, copyDatabase, databaseLocation, openDatabase, redactedUrl } from '@siteport/db';
+import type { TableCopy } from '@siteport/db';
 import { SiteportError, shellCommand } from '@siteport/protocol';
-import { lockHolder } from '@siteport/server';
 import { printJson, printLines, table } from '../format.js';
 
 interface MigrateFlags {
@@ -12,15 +11,15 @@ interface MigrateFlags {
 }
 
 /** The human report: one line per table with both counts and the checksum, then the next step. */
-function report(copies: TableCopy[], url: string, dataDir: string): string[] {
+function report(copies: TableCopy[], redactedUrl: string, dataDir: string): string[] {
   const rows = [['TABLE', 'SOURCE ROWS', 'TARGET ROWS', 'CHECKSUM (SHA-256)', 'VERIFIED'], ...copies.map((c) => [c.table, String(c.sourceRows), String(c.targetRows), c.targetChecksum.slice(0, 16), c.verified ? 'yes' : 'NO'])];
   const total = copies.reduce((n, c) => n + c.sourceRows, 0);
   return [
     ...table(rows),
     '',
-    `copied ${total} rows in ${copies.length} tables to ${redactedUrl(url)}; counts and checksums match.`,
+    `copied ${total} rows in ${copies.length} tables to ${redactedUrl}; counts and checksums match.`,
     `The embedded database ${path.join(dataDir, 'site.db')} is left as it was (keep it as a backup).`,
-    `Start the site on PostgreSQL with: ${shellCommand('siteport', 'server', '--data', dataDir, '--db', redactedUrl(url))}`,
+    `Start the site on PostgreSQL with: ${shellCommand('siteport', 'server', '--data', dataDir, '--db', redactedUrl)}`,
   ];
 }
 
@@ -33,6 +32,7 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', "the site server's data dir (holds site.db)")
     .option('--json', 'machine-readable output')
     .action(async (url: string, flags: MigrateFlags) => {
+      const [{ copyDatabase, databaseLocation, openDatabase, redactedUrl }, { lockHolder }] = await Promise.all([import('@siteport/db'), import('@siteport/server')]);
       const dataDir = path.resolve(flags.data);
       const target = databaseLocation(dataDir, url);
       if (target.kind !== 'postgres') throw new SiteportError('E_OPTION', `the target must be a postgres://… URL, got ${JSON.stringify(url)}`);
@@ -50,7 +50,7 @@ export function register(program: Command): void {
         try {
           const copies = await copyDatabase(from, to);
           if (flags.json === true) printJson({ target: redactedUrl(url), tables: copies });
-          else printLines(report(copies, url, dataDir));
+          else printLines(report(copies, redactedUrl(url), dataDir));
         } finally {
           await to.destroy();
         }
