@@ -15,11 +15,12 @@ function storedLanguage(): string | null {
   }
 }
 
-/** Starts i18next before the first render, in the stored or the browser's language; `<html lang>` follows it. */
+/** Starts i18next before the first render, in the stored or the browser's language; `<html lang>` and the page title follow it. */
 export function startI18n(): void {
   const lng = initialLanguage(storedLanguage(), window.navigator.language);
   i18next.on('languageChanged', (language: string) => {
     document.documentElement.lang = language;
+    document.title = i18next.t('common.brand');
   });
   void i18next.use(initReactI18next).init({
     resources: { en: { translation: CATALOGUES.en }, ko: { translation: CATALOGUES.ko } },
@@ -31,6 +32,7 @@ export function startI18n(): void {
     returnNull: false,
   });
   document.documentElement.lang = lng;
+  document.title = i18next.t('common.brand');
 }
 
 /** Switches the console's language and remembers the choice in this browser. */
