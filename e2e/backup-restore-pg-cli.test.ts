@@ -331,6 +331,32 @@ test('siteport backup of a PostgreSQL site that fails or runs past --pg-timeout 
   assert.ok(Date.now() - started < 20_000, 'stopped at the deadline');
   assert.deepEqual(left(), [], 'no backup, partial or stage file');
 
+  const noData = await runCli([
+    'backup',
+    '--data',
+    path.join(dir, 'nowhere'),
+    '--out',
+    path.join(dir, 'w.backup'),
+    '--db',
+    source.url,
+  ]);
+  assert.equal(noData.code, 2);
+  assert.match(noData.stderr, /E_OPTION: .*nowhere is not a directory; give the --data dir of a site server/);
+  const noOutDir = await runCli([
+    'backup',
+    '--data',
+    data,
+    '--out',
+    path.join(dir, 'missing', 'w.backup'),
+    '--db',
+    source.url,
+  ]);
+  assert.equal(noOutDir.code, 2);
+  assert.match(
+    noOutDir.stderr,
+    /E_OPTION: cannot write beside .*w\.backup \(ENOENT\); name a file in an existing, writable directory/,
+  );
+
   const badTimeout = await runCli([
     'backup',
     '--data',

@@ -105,7 +105,23 @@ export async function createBackup(
       `no site database in ${dataDir} (expected ${location.file}); give the --data dir of a site server, or --db for a PostgreSQL site`,
     );
   }
-  const stage = await fs.mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.stage-`));
+  if (
+    !(await fs.stat(dataDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new SiteportError('E_OPTION', `${dataDir} is not a directory; give the --data dir of a site server`);
+  }
+  const stage = await fs
+    .mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.stage-`))
+    .catch((error: unknown) => {
+      throw new SiteportError(
+        'E_OPTION',
+        `cannot write beside ${out} (${(error as NodeJS.ErrnoException).code ?? String(error)}); name a file in an existing, writable directory`,
+        { cause: error },
+      );
+    });
   const partial = `${out}.partial`;
   let partialCreated = false;
   try {
