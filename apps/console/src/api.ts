@@ -1,4 +1,4 @@
-import { CSRF_HEADER } from '@siteport/protocol';
+import { CSRF_HEADER, type ClientChannel, type ClientStatus } from '@siteport/protocol';
 import { errorWithCode } from './i18n/index.js';
 
 /** An error answer of the admin API, with its stable code. */
@@ -48,4 +48,23 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) return errorWithCode(error);
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What the Devices view asks of the clients list: a page size, where the page starts, and the filters. */
+export interface ClientPageQuery {
+  limit: number;
+  cursor?: string | undefined;
+  status?: ClientStatus | undefined;
+  channel?: ClientChannel | undefined;
+  port?: number | undefined;
+}
+
+/** `GET /sites/{code}/clients` for one page: the admin API serves a site's clients a page at a time. */
+export function clientPagePath(siteCode: string, query: ClientPageQuery): string {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.status !== undefined) params.set('status', query.status);
+  if (query.channel !== undefined) params.set('channel', query.channel);
+  if (query.port !== undefined) params.set('port', String(query.port));
+  if (query.cursor !== undefined) params.set('cursor', query.cursor);
+  return `/sites/${encodeURIComponent(siteCode)}/clients?${params.toString()}`;
 }

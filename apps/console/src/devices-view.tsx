@@ -1,8 +1,22 @@
 import { useState } from 'react';
-import type { ClientAction, ClientActionResult, ClientList, ClientView, NotifyResult, PortsView, PushHostList, WakeResult } from '@siteport/protocol';
+import {
+  CLIENT_CHANNELS,
+  CLIENT_STATUSES,
+  type ClientAction,
+  type ClientActionResult,
+  type ClientChannel,
+  type ClientCounts,
+  type ClientList,
+  type ClientStatus,
+  type ClientView,
+  type NotifyResult,
+  type PortsView,
+  type PushHostList,
+  type WakeResult,
+} from '@siteport/protocol';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { api, describeError } from './api.js';
+import { api, clientPagePath, describeError } from './api.js';
 import { useFormat, valueText } from './i18n/index.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
@@ -13,21 +27,86 @@ function stateOf(c: ClientView, t: TFunction): string {
   return valueText(c.activity);
 }
 
-/** Assets → Devices: the clients of every site with their ports in use, last contact and state. Agent-reported text is rendered as text. */
+/** The filters of the Devices view, sent to the server with each page. */
+interface DeviceFilters {
+  status: ClientStatus | undefined;
+  channel: ClientChannel | undefined;
+  port: number | undefined;
+}
+
+/** Devices per page: a screenful, whatever the size of the site. */
+const PAGE_SIZE = 50;
+
+/**
+ * Assets → Devices: the clients of every site a page at a time, with their ports in use, last
+ * contact and state; filtered by status, channel and port on the server, the total from the
+ * counts endpoint. Agent-reported text is rendered as text.
+ */
 export function DevicesView() {
   const { t } = useTranslation();
   const sites = useApi<{ sites: HierarchySite[] }>('/sites').data?.sites ?? [];
   const [filter, setFilter] = useState('');
+  const [status, setStatus] = useState('');
+  const [channel, setChannel] = useState('');
+  const [port, setPort] = useState('');
+  const portNumber = /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined;
+  const filters: DeviceFilters = {
+    status: (CLIENT_STATUSES as readonly string[]).includes(status) ? (status as ClientStatus) : undefined,
+    channel: (CLIENT_CHANNELS as readonly string[]).includes(channel) ? (channel as ClientChannel) : undefined,
+    port: portNumber,
+  };
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">{t('devices.title')}</h1>
       <p className="breadcrumb">{t('devices.breadcrumb')}</p>
       <label className="filter">
+        {t('devices.statusFilter')}
+        <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">{t('devices.any')}</option>
+          {CLIENT_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {valueText(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        {t('devices.channelFilter')}
+        <select value={channel} onChange={(e) => setChannel(e.target.value)}>
+          <option value="">{t('devices.any')}</option>
+          {CLIENT_CHANNELS.map((c) => (
+            <option key={c} value={c}>
+              {t(`devices.channels.${c}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        {t('devices.portFilter')}
+        <input
+          value={port}
+          onChange={(e) => setPort(e.target.value)}
+          inputMode="numeric"
+          size={6}
+          aria-invalid={port !== '' && portNumber === undefined}
+        />
+      </label>
+      <label className="filter">
         {t('common.filter')}
-        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder={t('devices.filterPlaceholder')} />
+        <input
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          placeholder={t('devices.filterPlaceholder')}
+        />
       </label>
       {sites.map((s) => (
-        <SiteDevices key={s.siteCode} siteCode={s.siteCode} filter={filter.toLowerCase()} />
+        // A new filter starts at the first page again.
+        <SiteDevices
+          key={`${s.siteCode} ${status} ${channel} ${portNumber ?? ''}`}
+          siteCode={s.siteCode}
+          filters={filters}
+          filter={filter.toLowerCase()}
+        />
       ))}
     </section>
   );
@@ -111,12 +190,22 @@ function DeviceActions({ client }: { client: ClientView }) {
   );
 }
 
-function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string }) {
+function SiteDevices({ siteCode, filters, filter }: { siteCode: string; filters: DeviceFilters; filter: string }) {
   const { t } = useTranslation();
   const format = useFormat();
   const { canChange } = useSession();
-  const { data, error } = useApi<ClientList>(`/sites/${siteCode}/clients`, 3000);
-  const clients = (data?.clients ?? []).filter((c) => filter === '' || [c.hostname, valueText(c.category), stateOf(c, t), c.clientId].some((v) => v.toLowerCase().includes(filter)));
+  // The cursors of the pages before this one (the first page has none): Previous goes back one.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  // One page and the counts are polled, never the whole site.
+  const { data, error } = useApi<ClientList>(clientPagePath(siteCode, { limit: PAGE_SIZE, cursor, ...filters }), 5000);
+  const counts = useApi<ClientCounts>(`/sites/${encodeURIComponent(siteCode)}/clients/counts`, 10_000).data;
+  const next = data?.nextCursor;
+  const clients = (data?.clients ?? []).filter(
+    (c) =>
+      filter === '' ||
+      [c.hostname, valueText(c.category), stateOf(c, t), c.clientId].some((v) => v.toLowerCase().includes(filter)),
+  );
   return (
     <>
       {error !== null && <p className="error" role="alert">{error}</p>}
@@ -156,9 +245,42 @@ function SiteDevices({ siteCode, filter }: { siteCode: string; filter: string })
           ))}
         </tbody>
       </table>
-      {data !== undefined && (
-        <p className="muted">
-          {t('devices.summary', { site: siteCode, shown: format.count(clients.length), total: format.count(data.clients.length), seconds: format.count(data.activeWindowSeconds) })}
+      <p className="pager">
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => {
+            setCursor(cursors[cursors.length - 1]);
+            setCursors(cursors.slice(0, -1));
+          }}
+        >
+          {t('devices.previous')}
+        </button>{' '}
+        <span data-testid="page-number">{t('devices.page', { page: format.count(cursors.length + 1) })}</span>{' '}
+        <button
+          type="button"
+          disabled={next === undefined}
+          onClick={() => {
+            setCursors([...cursors, cursor]);
+            setCursor(next);
+          }}
+        >
+          {t('devices.next')}
+        </button>
+      </p>
+      {data !== undefined && counts !== undefined && (
+        <p className="muted" data-testid="devices-summary">
+          {t('devices.summary', {
+            site: siteCode,
+            shown: format.count(clients.length),
+            total: format.count(counts.total),
+            seconds: format.count(data.activeWindowSeconds),
+          })}{' '}
+          {t('devices.reach', {
+            tcp: format.count(counts.byChannel.tcp),
+            poll: format.count(counts.byChannel['http-poll']),
+            none: format.count(counts.byChannel.none),
+          })}
         </p>
       )}
     </>
