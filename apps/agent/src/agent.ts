@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
+import { type CaResponse, type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { initialAgentStatus } from './agent-status.js';
@@ -11,7 +11,7 @@ import { type IdentityKey, loadIdentityKey } from './identity-key.js';
 import { createAgentLogger } from './logger.js';
 import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
-import { fetchSiteCa } from './pin-ca.js';
+import { fetchSiteCa, siteTrustAnchors } from './pin-ca.js';
 import { reportPreflight } from './probe.js';
 import { StateStore } from './state-store.js';
 import { createAgentNotifier } from './notify/agent-notifier.js';
@@ -51,6 +51,9 @@ export class Agent {
   private config: ClientConfig | undefined;
   private key: IdentityKey | undefined;
   private caPem: string | undefined;
+  /** Further TLS trust anchors the site signed (decision 0101), and when they were last fetched. */
+  private trustPem: string | undefined;
+  private trustFetchedAt = 0;
   private status: AgentStatus = initialAgentStatus();
   private loopDone: Promise<void> | undefined;
   private stopDone: Promise<void> | undefined;
@@ -72,6 +75,8 @@ export class Agent {
     this.transport = new MpTransport({
       config: () => this.discovery?.effective(this.requireConfig()) ?? this.requireConfig(),
       caPem: () => this.caPem,
+      tlsCa: () => this.tlsCa(),
+      onUntrustedCertificate: () => this.refreshTrust(),
       timeoutMs: this.options.requestTimeoutMs,
       retryDefaultAfterMs: this.options.retryDefaultAfterMs,
       onContact: (contact) => this.contacted(contact),
@@ -94,7 +99,7 @@ export class Agent {
       config: () => this.requireConfig(),
       clientId: () => this.config?.clientId ?? null,
       key: () => this.requireKey(),
-      caPem: () => this.caPem,
+      caPem: () => this.tlsCa(),
       sessions: this.sessions,
       onContact: (contact) => this.contacted(contact),
       cycleNow: () => this.cycleNow(),
@@ -221,6 +226,7 @@ export class Agent {
     }
     this.config = config;
     this.caPem = this.store.readText('ca');
+    this.trustPem = this.store.readText('trust');
     this.discovery = new Discovery(
       { store: this.store, dnsServers: this.options.dnsServers, timeoutMs: this.options.lookupTimeoutMs, logger: this.log },
       config,
@@ -355,7 +361,45 @@ export class Agent {
     const ca = await fetchSiteCa(this.client, this.requireConfig().caFingerprint);
     this.store.writeText('ca', ca.caCertificate);
     this.caPem = ca.caCertificate;
+    this.adoptTrust(ca);
     this.log.info({ siteCode: ca.siteCode, fingerprint: ca.fingerprint }, 'pinned the site CA');
+  }
+
+  /** The pinned CA and the further anchors the site signed: what HTTPS and the notification channel verify with. */
+  private tlsCa(): string | undefined {
+    return this.caPem === undefined || this.trustPem === undefined ? this.caPem : `${this.caPem.trim()}\n${this.trustPem}`;
+  }
+
+  /** Takes the further anchors a CA answer names once they verify with the pinned CA; true when they changed. */
+  private adoptTrust(ca: CaResponse): boolean {
+    if (this.caPem === undefined) return false;
+    let anchors: string | undefined;
+    try {
+      anchors = siteTrustAnchors(ca, this.caPem);
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'ignored trust anchors that are not the site\'s');
+      return false;
+    }
+    if (anchors === undefined || anchors === this.trustPem) return false;
+    this.store.writeText('trust', anchors);
+    this.trustPem = anchors;
+    this.log.info('trusting the certificate chain the site imported for its management points');
+    return true;
+  }
+
+  /**
+   * A management point's HTTPS certificate did not verify with what the agent trusts: the site may
+   * serve an imported certificate (decision 0101). Fetches the anchors the site signed, at most once a minute.
+   */
+  private async refreshTrust(): Promise<boolean> {
+    if (this.caPem === undefined || Date.now() - this.trustFetchedAt < 60_000) return false;
+    this.trustFetchedAt = Date.now();
+    try {
+      return this.adoptTrust(await this.client.fetchCa(true));
+    } catch (error) {
+      this.log.debug({ err: (error as Error).message }, 'cannot fetch the site\'s trust anchors');
+      return false;
+    }
   }
 
   private async register(): Promise<void> {
@@ -427,7 +471,7 @@ export class Agent {
 
   /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */
   private async preflight(clientId: string, key: IdentityKey, probe: NonNullable<Policy['probe']>): Promise<void> {
-    const results = await reportPreflight(this.client, { clientId, key, probe, config: this.requireConfig(), caPem: this.caPem, timeoutMs: this.options.requestTimeoutMs });
+    const results = await reportPreflight(this.client, { clientId, key, probe, config: this.requireConfig(), caPem: this.tlsCa(), timeoutMs: this.options.requestTimeoutMs });
     if (results === null) return;
     this.probed.add(probe.rolloutId);
     this.log.info({ rolloutId: probe.rolloutId, results }, 'reported a pre-flight');

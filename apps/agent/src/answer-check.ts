@@ -40,6 +40,34 @@ function single(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 512 ? value : undefined;
 }
 
+/** Most MP signer certificates whose check is remembered (one per MP process and renewal). */
+const MAX_SIGNERS = 32;
+const signers = new Map<string, { site: KeyObject; key: KeyObject; until: number }>();
+
+/**
+ * The public key of the MP certificate an answer names (decision 0101), once it is shown to be
+ * issued by the pinned site CA and valid now; else why not.
+ */
+function signerKey(header: string | string[] | undefined, site: KeyObject): KeyObject | string {
+  if (typeof header !== 'string' || header.length === 0 || header.length > 8192) return 'the answer names no management point certificate';
+  const now = Date.now();
+  const known = signers.get(header);
+  if (known !== undefined && known.site === site && now < known.until) return known.key;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(Buffer.from(header, 'base64'));
+  } catch {
+    return 'the management point certificate the answer names cannot be read';
+  }
+  if (!cert.verify(site)) return 'the management point certificate the answer names was not issued by the pinned site CA';
+  if (cert.ca) return 'the certificate the answer names is a CA certificate, not a management point certificate';
+  const until = Date.parse(cert.validTo);
+  if (Date.parse(cert.validFrom) > now || until <= now) return 'the management point certificate the answer names is not valid now';
+  if (signers.size >= MAX_SIGNERS) signers.clear();
+  signers.set(header, { site, key: cert.publicKey, until });
+  return cert.publicKey;
+}
+
 /** The public key of a PEM certificate (the pinned site CA). */
 export function certificateKey(pem: string): KeyObject {
   return new X509Certificate(pem).publicKey;
@@ -60,7 +88,8 @@ export function answerProblem(sent: SentRequest, answer: ReceivedAnswer, keys: A
   const sessionId = sent.headers[SESSION_HEADERS.session] ?? '';
   const mac = single(answer.headers[ANSWER_HEADERS.mac]);
   const signature = single(answer.headers[ANSWER_HEADERS.signature]);
-  if (mac === undefined && signature === undefined) {
+  const mpSignature = single(answer.headers[ANSWER_HEADERS.mpSignature]);
+  if (mac === undefined && signature === undefined && mpSignature === undefined) {
     return keys.pinnedTls ? undefined : 'the answer carries neither a session MAC nor a site signature';
   }
   const prefix = answerPrefix({
@@ -72,10 +101,17 @@ export function answerProblem(sent: SentRequest, answer: ReceivedAnswer, keys: A
     nonce,
   });
   if (sessionId === '' || signedError) {
-    if (signature === undefined) return 'the answer to a signed request carries no site signature';
+    if (signature === undefined && mpSignature === undefined) return 'the answer to a signed request carries no site signature';
     if (keys.site === undefined) return 'no site CA is pinned to check the answer signature with';
     const signed = Buffer.concat([Buffer.from(prefix), answer.body]);
-    return verify('sha256', signed, keys.site, Buffer.from(signature, 'base64'))
+    if (signature === undefined && mpSignature !== undefined) {
+      const signer = signerKey(answer.headers[ANSWER_HEADERS.signer], keys.site);
+      if (typeof signer === 'string') return signer;
+      return verify('sha256', signed, signer, Buffer.from(mpSignature, 'base64'))
+        ? undefined
+        : 'the answer signature does not verify with the management point certificate it names';
+    }
+    return verify('sha256', signed, keys.site, Buffer.from(signature ?? '', 'base64'))
       ? undefined
       : 'the answer signature does not verify with the pinned site CA';
   }

@@ -17,6 +17,13 @@ export interface MpTransportOptions {
   config: () => ClientConfig;
   /** The pinned site CA (PEM), or undefined before the first registration. */
   caPem: () => string | undefined;
+  /** What HTTPS is verified with: the pinned CA and the further anchors the site signed (decision 0101). @default caPem */
+  tlsCa?: () => string | undefined;
+  /**
+   * An HTTPS endpoint's certificate did not verify: may fetch further trust anchors the site
+   * signed; resolves true when they changed, and the endpoint is tried once more.
+   */
+  onUntrustedCertificate?: () => Promise<boolean>;
   /** Connect + response timeout of one attempt. @default 5000 */
   timeoutMs: number;
   /** How long a non-first endpoint stays sticky before the list is tried from the top again. @default 300000 */
@@ -76,6 +83,16 @@ interface RawResponse {
   /** The MP epoch the attempt's signature was bound to, if any. */
   epoch: string | undefined;
 }
+
+/** TLS errors of a server certificate that does not chain to what the agent trusts. */
+const UNTRUSTED_CERTIFICATE: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+]);
 
 /** Most MP hosts whose epoch is remembered (hosts come from client.json and policy). */
 const MAX_EPOCHS = 256;
@@ -137,7 +154,7 @@ export class MpTransport {
       }
       let raw: RawResponse;
       try {
-        raw = await this.exchange(endpoint, request, body);
+        raw = await this.exchangeTrusting(endpoint, request, body);
       } catch (error) {
         const reason = isTransportFailure(error) ? error.reason : classifyTransportError(error, this.options.timeoutMs);
         failures.push(`${url} (${reason})`);
@@ -247,6 +264,18 @@ export class MpTransport {
     return this.attempt(endpoint, request, body);
   }
 
+  /** {@link exchange}, once more after the site's further trust anchors changed, when HTTPS did not verify. */
+  private async exchangeTrusting(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
+    try {
+      return await this.exchange(endpoint, request, body);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const untrusted = endpoint.protocol === 'https' && request.insecureTls !== true && typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code);
+      if (!untrusted || this.options.onUntrustedCertificate === undefined || !(await this.options.onUntrustedCertificate())) throw error;
+      return this.exchange(endpoint, request, body);
+    }
+  }
+
   /** Why the answer must not be acted on (decision 0092), or undefined. Unauthenticated requests (the CA) are not checked here. */
   private answerProblem(endpoint: MpEndpoint, request: MpRequest, raw: RawResponse): string | undefined {
     if (request.signer === undefined) return undefined;
@@ -336,7 +365,7 @@ export class MpTransport {
   private tlsOptions(insecure: boolean): https.RequestOptions {
     // Trust on first use: the CA is downloaded unverified once, checked against SMSCAFINGERPRINT, then pinned.
     if (insecure) return { rejectUnauthorized: false, agent: false };
-    const ca = this.options.caPem();
+    const ca = (this.options.tlsCa ?? this.options.caPem)();
     if (ca === undefined) return { agent: false };
     if (this.httpsAgent?.ca !== ca) {
       this.httpsAgent?.agent.destroy();

@@ -11,6 +11,8 @@ export const STATE_FILES = {
   config: 'client.json',
   key: 'key.pem',
   ca: 'ca.pem',
+  /** Further TLS trust anchors the site signed (an imported MP certificate's root, decision 0101). */
+  trust: 'trust.pem',
   status: 'status.json',
   portSwitch: 'portswitch.json',
   pid: 'agent.pid',
@@ -91,7 +93,7 @@ export class StateStore {
   }
 
   /** Reads a text file (key, CA), or undefined when it does not exist. */
-  readText(name: 'key' | 'ca' | 'directoryPassword'): string | undefined {
+  readText(name: 'key' | 'ca' | 'trust' | 'directoryPassword'): string | undefined {
     try {
       return readFileSync(this.file(name), 'utf8');
     } catch (error) {
@@ -101,7 +103,7 @@ export class StateStore {
   }
 
   /** Writes a text file atomically with mode 0600. */
-  writeText(name: 'key' | 'ca' | 'directoryPassword', text: string): void {
+  writeText(name: 'key' | 'ca' | 'trust' | 'directoryPassword', text: string): void {
     writeFileAtomic(this.file(name), text, 0o600);
   }
 

@@ -8,7 +8,7 @@ import type { ListenerStatus } from './mp/listener-set.js';
 import type { ManagementPoint } from './mp/management-point.js';
 import { type MpParts, createMpParts } from './mp/mp-wiring.js';
 import { type OpsTargets, createOpsMetrics, listenOps } from './ops/ops-wiring.js';
-import { loadMpPki } from './pki/site-pki.js';
+import { openMpCertificate } from './pki/mp-certificate.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
 import { RolloutRepository } from './repositories/rollout-repository.js';
@@ -87,7 +87,6 @@ export class MpServer {
     const sites = new SiteRepository(db);
     const siteCode = await siteOf(sites, options);
     const site = await sites.find(siteCode);
-    const pki = await loadMpPki(options.dataDir, siteCode, [...new Set([host, ...options.publicHosts])]);
 
     const events = new SiteEvents();
     const cluster = await SiteCluster.open({
@@ -105,6 +104,18 @@ export class MpServer {
     });
     this.lifecycle.onStop(() => cluster.stop());
     this.cluster = cluster;
+    if (cluster.bridge === undefined) throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
+    // Its own key pair; the site server signs its certificate over the bridge and keeps the CA key (decision 0101).
+    const pki = await openMpCertificate({
+      dataDir: options.dataDir,
+      host,
+      hosts: [...new Set([host, ...options.publicHosts])],
+      bridge: cluster.bridge,
+      checkMs: options.mpCertificate.checkMs,
+      logger: logger.child({ component: 'pki' }),
+    });
+    const certificate = pki.served;
+    const signerOf = (tls: { cert: string; key: string }) => ({ mpKeyPem: tls.key, mpCertificatePem: tls.cert });
     const rollouts = new RolloutRepository(db);
     const clientRepo = new ClientRepository(db);
     const ports = new PortSettingsService({
@@ -133,10 +144,10 @@ export class MpServer {
       db,
       siteCode,
       bindHost: options.bindHost,
-      tls: { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey },
+      tls: certificate.served,
       caCertificate: pki.caCertificate,
       caFingerprint: pki.caFingerprint,
-      caKey: pki.caPrivateKey,
+      signer: signerOf(certificate.served),
       // The site server started first; this process may replace one that served clients.
       restarted: true,
       sites,
@@ -166,6 +177,9 @@ export class MpServer {
     await notify.start();
     this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);
+    certificate.onChange((served) => parts.setTls(served, signerOf(served)));
+    certificate.start();
+    this.lifecycle.onStop(() => Promise.resolve(certificate.stop()));
     const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
     if (ops !== undefined) this.lifecycle.onStop(() => ops.close());
 

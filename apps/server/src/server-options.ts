@@ -68,6 +68,11 @@ export interface ServerOptions {
   readonly notifyOfflineSeconds: number;
   /** MP registry: heartbeat interval and the silence after which an MP process is dead. @default 5000, 15000 ms */
   readonly registryTiming: RegistryTiming;
+  /**
+   * The MP certificate the site CA issues (decision 0101): its lifetime, and how often the renewal
+   * timer looks whether a third of it is left. Programmatic only (tests use seconds). @default 397 days, 1 hour
+   */
+  readonly mpCertificate: { readonly lifetimeMs: number; readonly checkMs: number };
   /** Timeouts and connection caps of every listener (decision 0091). */
   readonly connections: ConnectionOptions;
   /**
@@ -172,6 +177,8 @@ export type ServerOptionsInput = Partial<{
   role: string;
   mpHeartbeatMs: number;
   mpStaleMs: number;
+  mpCertificateLifetimeMs: number;
+  mpCertificateCheckMs: number;
   tlsHandshakeTimeoutSeconds: number | string;
   headersTimeoutSeconds: number | string;
   requestTimeoutSeconds: number | string;
@@ -307,6 +314,14 @@ function parseRole(input: ServerOptionsInput): MpRole {
   return 'mp';
 }
 
+function mpCertificate(input: ServerOptionsInput): ServerOptions['mpCertificate'] {
+  const lifetimeMs = input.mpCertificateLifetimeMs ?? 397 * 24 * 3_600_000;
+  if (!Number.isInteger(lifetimeMs) || lifetimeMs < 3000 || lifetimeMs > 825 * 24 * 3_600_000) {
+    throw new SiteportError('E_OPTION', `mpCertificateLifetimeMs must be a whole number of milliseconds from 3000 to 825 days, got ${String(lifetimeMs)}`);
+  }
+  return Object.freeze({ lifetimeMs, checkMs: millis('mpCertificateCheckMs', input.mpCertificateCheckMs, 3_600_000) });
+}
+
 function registryTiming(input: ServerOptionsInput): RegistryTiming {
   const heartbeatMs = millis('mpHeartbeatMs', input.mpHeartbeatMs, 5000);
   const staleAfterMs = millis('mpStaleMs', input.mpStaleMs, heartbeatMs * 3);
@@ -417,6 +432,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
     registryTiming: registryTiming(input),
+    mpCertificate: mpCertificate(input),
     connections: connectionOptions(input),
     sourceLimits: Object.freeze({
       registrationsPerMinute: perMinute('registrations-per-source', input.registrationsPerSource, 60),

@@ -18,7 +18,11 @@ import { DataRetention } from './retention/data-retention.js';
 import { SiteCluster } from './cluster/site-cluster.js';
 import { managementPointRoutes } from './admin/management-point-routes.js';
 import { notifyRoutes } from './admin/notify-routes.js';
-import { loadSitePki, siteCertificateNames } from './pki/site-pki.js';
+import { loadSiteCa, siteCertificateNames } from './pki/site-pki.js';
+import { openSiteCertificate, trustBundle } from './pki/site-certificate.js';
+import { CertificateService } from './pki/certificate-service.js';
+import { certificateRoutes } from './admin/certificate-routes.js';
+import { answerCertificateRequests } from './cluster/certificate-requests.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { ClientRepository } from './repositories/client-repository.js';
 import { RolloutRepository } from './repositories/rollout-repository.js';
@@ -171,7 +175,10 @@ export class SiteServer {
     const siteCode: string = secondary?.siteCode ?? (await ensureSite(sites, options, logger));
     const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
     if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
-    const pki = await loadSitePki(options.dataDir, siteCode, [...options.publicHosts, ...options.adminAllowHosts]);
+    const ca = await loadSiteCa(options.dataDir, siteCode);
+    const pki = { caCertificate: ca.certificate, caFingerprint: ca.fingerprint };
+    const clientNames = [...new Set([mpHost(options), ...options.publicHosts])];
+    const certificate = await openSiteCertificate({ dataDir: options.dataDir, siteCode, ca, publicHosts: [...options.publicHosts, ...options.adminAllowHosts], clientNames, ...options.mpCertificate, logger: logger.child({ component: 'pki' }) });
     const tokens = new ApiTokens({ db, repo: new ApiTokenRepository(db), audit, bootstrap: await BootstrapToken.load(options.dataDir) });
     // Before any timed part starts: hashing the first password takes a while (decision 0050).
     const throttle = new AuthThrottle({ limits: options.authThrottle, logger: logger.child({ component: 'auth-throttle' }) });
@@ -194,6 +201,11 @@ export class SiteServer {
     });
     this.lifecycle.onStop(() => cluster.stop());
     this.cluster = cluster;
+    if (cluster.bridge !== undefined) {
+      // MP processes of this site get their certificates here: the CA key stays in this process (decision 0101).
+      const stopAnswering = answerCertificateRequests(cluster.bridge, { siteCode, ca, lifetimeMs: options.mpCertificate.lifetimeMs, logger: logger.child({ component: 'pki' }) });
+      this.lifecycle.onStop(() => Promise.resolve(stopAnswering()));
+    }
     const binding: { binder?: PortBinder; mp?: ManagementPoint } = {};
     const binder: PortBinder = { checkBindable: (p) => binding.binder?.checkBindable(p) ?? Promise.resolve() };
     const served = (code: string): Promise<ServedEndpoint[]> => ports.served(code);
@@ -215,7 +227,7 @@ export class SiteServer {
     });
     const registrationRepo = new RegistrationRepository(db);
     const clients = new ClientService(clientRepo, registrationRepo, db, options.maxPendingClients);
-    const tls = { cert: `${pki.certificate.trim()}\n${pki.caCertificate.trim()}\n`, key: pki.privateKey };
+    const tls = certificate.served;
     const booted: { parts?: MpParts } = {};
     const opsTargets: OpsTargets = {
       siteCode,
@@ -235,7 +247,8 @@ export class SiteServer {
       tls,
       caCertificate: pki.caCertificate,
       caFingerprint: pki.caFingerprint,
-      caKey: pki.caPrivateKey,
+      signer: { caKeyPem: ca.privateKey },
+      caTrust: trustBundle(certificate, siteCode, ca),
       restarted: !isNewSite,
       sites,
       ports,
@@ -365,11 +378,17 @@ export class SiteServer {
       ...managementPointRoutes(cluster, (code) => ports.site(code)),
       ...consoleRoutes(accounts, new ConsoleUserAdmin({ db, users, audit })),
       ...tokenRoutes(tokens),
+      ...certificateRoutes(new CertificateService({ siteCode, db, audit, served: certificate, names: { required: clientNames, optional: siteCertificateNames(options.publicHosts) } })),
     ];
     const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
-    const admin = new AdminApi({ routes, tokens, logger: logger.child({ component: 'admin' }), tls, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
+    const admin = new AdminApi({ routes, tokens, logger: logger.child({ component: 'admin' }), tls: certificate.siteIssued, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
     const bound = await admin.listen(options.adminHost, options.adminPort, adminListenerLimits(options.connections, logger.child({ component: 'connections' })));
     this.lifecycle.onStop(() => admin.close());
+    // Renewed or imported certificates reach the running listeners; open connections keep theirs (decision 0101).
+    certificate.onChange((served) => parts.setTls(served));
+    certificate.onChange((issued) => admin.setTls(issued), 'site');
+    certificate.start();
+    this.lifecycle.onStop(() => Promise.resolve(certificate.stop()));
     this.lifecycle.onStop(() => Promise.resolve(hierarchy.releaseWaiters()));
 
     const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));

@@ -29,6 +29,13 @@ export const SIGNED_ERROR_CODES: ReadonlySet<string> = new Set([
 export const ANSWER_HEADERS = {
   mac: 'x-siteport-answer-mac',
   signature: 'x-siteport-answer-signature',
+  /**
+   * Decision 0101: an MP process that does not hold the site CA's key signs with its own key instead
+   * (same bytes, same algorithm) and names its certificate, which the site CA issued, in `signer`
+   * (base64 DER); the agent checks that certificate against the pinned CA, then the signature.
+   */
+  mpSignature: 'x-siteport-answer-mp-signature',
+  signer: 'x-siteport-answer-signer',
 } as const;
 
 /** The request an answer belongs to, as the client sent it, and the answer's HTTP status. */

@@ -97,6 +97,19 @@ export const ERROR_CODES = {
     summary: 'Another site server (primary or peer primary) could not be reached or refused the call.',
   },
   E_CA_MISMATCH: { status: 502, summary: 'The site CA does not match the expected fingerprint.' },
+  E_CERTIFICATE_INVALID: {
+    status: 400,
+    summary:
+      'A certificate to import is unusable: its key does not match, it is expired, its chain does not end in a root, it lacks server authentication or a name clients use.',
+  },
+  E_CERTIFICATE_IMPORTED: {
+    status: 409,
+    summary: 'The management point serves an imported certificate, which the site CA does not renew.',
+  },
+  E_CERTIFICATE_REQUEST: {
+    status: 503,
+    summary: "An MP process's certificate request was refused or not answered by the site server.",
+  },
   E_PROTOCOL: { status: 502, summary: 'A peer answered with something that is not siteport protocol.' },
   E_PUSH_HOST_NOT_FOUND: { status: 404, summary: 'No such host in the push inventory.' },
   E_PUSH_HOST_KEY: {

@@ -26,6 +26,7 @@ export * from './access/index.js';
 export * from './wire/console-messages.js';
 export * from './wire/token-messages.js';
 export * from './wire/management-point-messages.js';
+export * from './wire/certificate-messages.js';
 export * from './shell-quote.js';
 export * from './version.js';
 export * from './terminal-output.js';

@@ -21,6 +21,7 @@ import { register as db } from './db.js';
 import { register as backup } from './backup.js';
 import { register as registration } from './registration.js';
 import { register as clients } from './clients.js';
+import { register as cert } from './cert.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -47,4 +48,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   db,
   backup,
   mp,
+  cert,
 ];

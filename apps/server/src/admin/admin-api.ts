@@ -65,6 +65,12 @@ export class AdminApi {
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
 
+  /** Serves a new certificate on an HTTPS admin listener without closing it (decision 0101). */
+  setTls(tls: { cert: string; key: string }): void {
+    this.deps.tls = tls;
+    if (this.secure && this.server instanceof https.Server) this.server.setSecureContext(tls);
+  }
+
   /**
    * Listens on host:port; loopback is plain HTTP, any other address HTTPS with the site certificate.
    * `limits` gives the admin listener timeouts and a connection cap of its own (decision 0091).

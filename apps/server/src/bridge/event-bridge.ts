@@ -31,7 +31,11 @@ export type BridgeEvent =
   /** Test-bind these ports before a change is accepted (SPEC B4); answer with a bind-answer. */
   | { kind: 'bind-check'; requestId: string; ports: { item: string; port: number }[] }
   /** One MP's answer to a bind-check: null when every port binds there. */
-  | { kind: 'bind-answer'; requestId: string; to: string; host: string; error: { code: string; message: string } | null };
+  | { kind: 'bind-answer'; requestId: string; to: string; host: string; error: { code: string; message: string } | null }
+  /** An MP process asks the site server (which alone holds the site CA key) to sign its certificate request (decision 0101). */
+  | { kind: 'certificate-request'; requestId: string; csr: string; names: string[] }
+  /** The site server's answer: the certificate and the site CA, or why it refused. */
+  | { kind: 'certificate-issued'; requestId: string; to: string; certificate: string | null; caCertificate: string | null; error: { code: string; message: string } | null };
 
 export type BridgeEventKind = BridgeEvent['kind'];
 

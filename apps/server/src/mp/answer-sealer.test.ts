@@ -9,7 +9,7 @@ import { MpEpoch } from './mp-epoch.js';
 // The agent half is written here from the protocol text alone (answer-auth.ts), not with the agent's code.
 const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const sealer = new AnswerSealer({
-  caKeyPem: ca.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  signer: { caKeyPem: ca.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
   epoch: new MpEpoch({ restarted: false }),
 });
 const request: AnswerRequest = {

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import { X509Certificate, createHmac, createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   ANSWER_HEADERS,
@@ -22,6 +22,26 @@ export type AnswerRequest = Omit<AnswerParts, 'status'>;
 export type AnswerAuth =
   { kind: 'mac'; key: Buffer; request: AnswerRequest } | { kind: 'signature'; request: AnswerRequest };
 
+/**
+ * Who signs answers to signed requests: the site CA's key (the site server, and MP processes of
+ * sites set up before decision 0101), or the MP's own key with the certificate the site CA issued
+ * for it, which the answer carries so the agent can check it against the pinned CA.
+ */
+export type AnswerSigner = { caKeyPem: string } | { mpKeyPem: string; mpCertificatePem: string };
+
+interface SigningKey {
+  key: KeyObject;
+  header: string;
+  /** Extra headers (the signer certificate) every signed answer carries. */
+  extra: Record<string, string>;
+}
+
+function signingKey(signer: AnswerSigner): SigningKey {
+  if ('caKeyPem' in signer) return { key: createPrivateKey(signer.caKeyPem), header: ANSWER_HEADERS.signature, extra: {} };
+  const der = new X509Certificate(signer.mpCertificatePem).raw.toString('base64');
+  return { key: createPrivateKey(signer.mpKeyPem), header: ANSWER_HEADERS.mpSignature, extra: { [ANSWER_HEADERS.signer]: der } };
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
@@ -35,12 +55,17 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  * the epoch of the process on every answer.
  */
 export class AnswerSealer {
-  private readonly siteKey: KeyObject;
+  private signer: SigningKey;
   private readonly epoch: string;
 
-  constructor(options: { caKeyPem: string; epoch: MpEpoch }) {
-    this.siteKey = createPrivateKey(options.caKeyPem);
+  constructor(options: { signer: AnswerSigner; epoch: MpEpoch }) {
+    this.signer = signingKey(options.signer);
     this.epoch = options.epoch.id;
+  }
+
+  /** Signs with a new key from now on (the MP's certificate was renewed). */
+  setSigner(signer: AnswerSigner): void {
+    this.signer = signingKey(signer);
   }
 
   /**
@@ -57,14 +82,19 @@ export class AnswerSealer {
     if (auth.kind === 'mac') {
       return [ANSWER_HEADERS.mac, createHmac('sha256', auth.key).update(prefix).update(body.text).digest('base64url')];
     }
-    return [ANSWER_HEADERS.signature, sign('sha256', Buffer.from(prefix + body.text), this.siteKey).toString('base64')];
+    return [this.signer.header, sign('sha256', Buffer.from(prefix + body.text), this.signer.key).toString('base64')];
+  }
+
+  /** Headers a signed answer carries besides its signature (the MP signer's certificate, if any). */
+  private signedExtra(auth: AnswerAuth): Record<string, string> {
+    return auth.kind === 'signature' ? this.signer.extra : {};
   }
 
   /** Sends a JSON answer (a value or pre-serialised {@link JsonText}) with its MAC or signature. */
   send(res: ServerResponse, status: number, body: unknown, auth: AnswerAuth): void {
     const json = JsonText.of(body);
     const [name, value] = this.seal(auth, status, json);
-    writeJson(res, status, json, { [EPOCH_HEADER]: this.epoch, [name]: value });
+    writeJson(res, status, json, { [EPOCH_HEADER]: this.epoch, [name]: value, ...this.signedExtra(auth) });
   }
 
   /**
@@ -83,7 +113,7 @@ export class AnswerSealer {
     const sealed =
       request === undefined ? undefined : this.seal({ kind: 'signature', request }, answer.status, answer.body);
     const headers: Record<string, string> = { ...answer.headers, [EPOCH_HEADER]: this.epoch };
-    if (sealed !== undefined) headers[sealed[0]] = sealed[1];
+    if (sealed !== undefined) Object.assign(headers, { [sealed[0]]: sealed[1] }, this.signer.extra);
     sendJson(res, answer.status, answer.body, headers);
   }
 }

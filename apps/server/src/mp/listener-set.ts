@@ -64,6 +64,17 @@ export class ListenerSet {
     this.tls = options.tls;
   }
 
+  /**
+   * Serves `tls` from now on: every open HTTPS listener gets it for new connections
+   * (`setSecureContext`), connections already open go on with theirs; listeners opened later use it.
+   */
+  setTls(tls: { cert: string; key: string }): void {
+    this.tls = tls;
+    for (const entry of this.entries.values()) {
+      if (entry.spec.protocol === 'https' && entry.server instanceof https.Server) entry.server.setSecureContext(tls);
+    }
+  }
+
   /** Whether this set listens on a TCP port now (any protocol). */
   holds(port: number): boolean {
     for (const entry of this.entries.values()) if (entry.spec.port === port && entry.state === 'listening') return true;

@@ -48,6 +48,11 @@ export class ManagementPoint implements PortBinder {
     return this.stateValue;
   }
 
+  /** Serves a new certificate on the HTTPS listeners without closing them (decision 0101). */
+  setTls(tls: { cert: string; key: string }): void {
+    this.listeners.setTls(tls);
+  }
+
   listenerStatus(): ListenerStatus[] {
     return this.listeners.status();
   }

@@ -48,6 +48,8 @@ export interface MpContext {
   siteCode: string;
   caCertificate: string;
   caFingerprint: string;
+  /** Further TLS trust anchors for agents, signed by the site CA, while an imported certificate is served (decision 0101). */
+  caTrust?: () => CaResponse['trust'];
   clients: ClientService;
   verifier: RequestVerifier;
   /** Authenticates every answer a client acts on (decision 0092). */
@@ -117,7 +119,10 @@ export function createMpHandler(ctx: MpContext) {
     switch (path) {
       case PATH.ca:
         expectMethod(method, 'GET', path);
-        ctx.answers.sendPlain(res, 200, caBody);
+        {
+          const trust = ctx.caTrust?.();
+          ctx.answers.sendPlain(res, 200, trust === undefined ? caBody : { ...caBody, trust });
+        }
         return;
       case PATH.policy: {
         expectMethod(method, 'GET', path);

@@ -1,6 +1,7 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { CaResponse } from '@siteport/protocol';
 import { clientListenerLimits } from '../net/listener-limits.js';
 import type { NotifyParts } from '../notify/notify-wiring.js';
 import { createNotifyParts } from '../notify/notify-wiring.js';
@@ -17,7 +18,7 @@ import { WebApplications } from '../web/web-applications.js';
 import { WebHost } from '../web/web-host.js';
 import type { WebSiteRepository } from '../web/web-site-repository.js';
 import { ActivityRecorder } from './activity-recorder.js';
-import { AnswerSealer } from './answer-sealer.js';
+import { AnswerSealer, type AnswerSigner } from './answer-sealer.js';
 import { ClientSessions } from './client-sessions.js';
 import type { EndpointHandler } from './listener-set.js';
 import { ManagementPoint } from './management-point.js';
@@ -37,8 +38,10 @@ export interface MpWiringDeps {
   tls: { cert: string; key: string };
   caCertificate: string;
   caFingerprint: string;
-  /** The site CA's private key (PEM): signs answers to signed client requests (decision 0092). */
-  caKey: string;
+  /** Signs answers to signed client requests: the site CA's key, or the MP's own certificate (decisions 0092, 0101). */
+  signer: AnswerSigner;
+  /** Further TLS trust anchors `GET /mp/v1/ca` names, signed by the site CA (decision 0101). */
+  caTrust?: () => CaResponse['trust'];
   /**
    * Whether an MP process of this site may have served clients before this one started (false only
    * for the start that created the site): signed requests not bound to this process's epoch are then
@@ -76,6 +79,11 @@ export interface MpParts {
   probes: PreflightProbes;
   /** Stops the timers this wiring started (the caller stops mp, notify and activity in its own order). */
   dispose: () => void;
+  /**
+   * Serves a new certificate on the HTTPS and notification listeners without closing them; with
+   * `signer`, answers to signed requests are signed with it from now on (decision 0101).
+   */
+  setTls: (tls: { cert: string; key: string }, signer?: AnswerSigner) => void;
 }
 
 /**
@@ -107,7 +115,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const sessions = new ClientSessions({ nonces });
   const epoch = new MpEpoch({ restarted: deps.restarted });
   const verifier = new RequestVerifier(deps.clients, nonces, sessions, epoch);
-  const answers = new AnswerSealer({ caKeyPem: deps.caKey, epoch });
+  const answers = new AnswerSealer({ signer: deps.signer, epoch });
   const prune = setInterval(() => {
     nonces.prune();
     sessions.prune();
@@ -118,6 +126,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     siteCode,
     caCertificate: deps.caCertificate,
     caFingerprint: deps.caFingerprint,
+    ...(deps.caTrust === undefined ? {} : { caTrust: deps.caTrust }),
     clients: deps.clients,
     verifier,
     answers,
@@ -197,6 +206,11 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     policy,
     notify,
     probes,
+    setTls: (tls, signer) => {
+      mp.setTls(tls);
+      notify.setTls(tls);
+      if (signer !== undefined) answers.setSigner(signer);
+    },
     dispose: () => {
       clearInterval(prune);
       unsettle();

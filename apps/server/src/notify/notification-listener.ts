@@ -15,6 +15,7 @@ const listenerChannel = diagnostics.channel('siteport:notify:listener');
 /** Options of {@link NotificationListener}. */
 export interface NotificationListenerDeps extends Omit<SessionContext, 'onClose' | 'logger' | 'counters'> {
   bindHost: string;
+  /** Replaced by {@link NotificationListener.setTls}. */
   tls: { cert: string; key: string };
   /** Ports to hold, current first: the site's notification port, plus the other side of an open rollout. */
   wantedPorts: () => Promise<number[]>;
@@ -52,6 +53,12 @@ export class NotificationListener {
 
   get state(): NotificationListenerState {
     return this.stateValue;
+  }
+
+  /** Serves a new certificate: new connections get it, open sessions go on (decision 0101). */
+  setTls(tls: { cert: string; key: string }): void {
+    this.deps.tls = tls;
+    for (const bound of this.bound.values()) bound.server.setSecureContext(tls);
   }
 
   /** The site's current notification port when it is held, or null. */

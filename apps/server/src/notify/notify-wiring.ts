@@ -27,6 +27,8 @@ export interface NotifyParts {
   /** Opens the TLS notification port; call after the MP started. */
   start: () => Promise<void>;
   stop: () => Promise<void>;
+  /** Serves a new certificate on the notification port without dropping sessions (decision 0101). */
+  setTls: (tls: { cert: string; key: string }) => void;
 }
 
 /** Builds the notification parts from what the site server already has. */
@@ -120,5 +122,6 @@ export function createNotifyParts(deps: {
       hub.closeAll('the server is stopping');
       await listener.stop();
     },
+    setTls: (tls) => listener.setTls(tls),
   };
 }

@@ -5,33 +5,43 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { SiteportError } from '@siteport/protocol';
 import { writeFileAtomic, readFileIfExists } from '../fs/atomic-file.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+export const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 const CA_LIFETIME_DAYS = 3650;
-const SITE_CERT_LIFETIME_DAYS = 397;
-const RENEW_BEFORE_DAYS = 30;
+/** Lifetime of a management point certificate the site CA issues. @default 397 days */
+export const MP_CERT_LIFETIME_MS = 397 * DAY_MS;
 
 /** The site's TLS material: the CA clients pin and the certificate the MP serves. */
 export interface SitePki {
   caCertificate: string;
   caFingerprint: string;
-  /** The site CA's private key (PEM): management points sign answers with it (decision 0092). */
+  /** The site CA's private key (PEM): the site server signs answers and MP certificates with it (decisions 0092, 0101). */
   caPrivateKey: string;
   certificate: string;
   privateKey: string;
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const body = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+/** The site CA only (what `<data>/pki/ca.pem` and `ca-key.pem` hold). */
+export interface SiteCa {
+  certificate: string;
+  fingerprint: string;
+  privateKey: string;
+}
+
+export function pem(label: string, der: ArrayBuffer | Uint8Array): string {
+  const body = Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der))
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
-function derOf(pemText: string): Buffer {
+export function derOf(pemText: string): Buffer {
   return Buffer.from(pemText.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
@@ -41,7 +51,9 @@ export function certificateFingerprint(certificatePem: string): string {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 /** Host names and addresses the site certificate names: loopback, this host, and configured ones. */
@@ -69,57 +81,94 @@ async function createCa(siteCode: string): Promise<{ cert: string; key: string }
   return { cert: `${cert.toString('pem').trim()}\n`, key: pem('PRIVATE KEY', key) };
 }
 
-async function issueSiteCertificate(
-  siteCode: string,
-  names: readonly string[],
-  caPem: string,
-  caKeyPem: string,
-): Promise<{ cert: string; key: string }> {
-  const caKey = await webcrypto.subtle.importKey('pkcs8', derOf(caKeyPem), ALGORITHM, false, ['sign']);
-  const ca = new x509.X509Certificate(caPem);
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+/**
+ * Issues a management point certificate from the site CA for `publicKey`: a leaf (no CA), server
+ * authentication only, naming exactly `names`. The subject and extensions are the site's, never a
+ * requester's, so a request cannot obtain a CA or a client certificate. Backdated by at most an
+ * hour (clock skew), so that a third of its lifetime is a third of what was asked for.
+ */
+export async function issueMpCertificate(input: {
+  siteCode: string;
+  names: readonly string[];
+  publicKey: webcrypto.CryptoKey;
+  ca: SiteCa;
+  lifetimeMs: number;
+}): Promise<string> {
+  const caKey = await webcrypto.subtle.importKey('pkcs8', derOf(input.ca.privateKey), ALGORITHM, false, ['sign']);
+  const ca = new x509.X509Certificate(input.ca.certificate);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: `CN=siteport site ${siteCode} management point`,
+    subject: `CN=siteport site ${input.siteCode} management point`,
     issuer: ca.subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + SITE_CERT_LIFETIME_DAYS * DAY_MS),
+    notBefore: new Date(now - Math.min(HOUR_MS, input.lifetimeMs)),
+    notAfter: new Date(now + input.lifetimeMs),
     signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey,
+    publicKey: input.publicKey,
     signingKey: caKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(
-        names.map((name) => (isIP(name) !== 0 ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name })),
+        input.names.map((name) =>
+          isIP(name) !== 0 ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name },
+        ),
       ),
     ],
   });
-  const key = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { cert: `${cert.toString('pem').trim()}\n`, key: pem('PRIVATE KEY', key) };
+  return `${cert.toString('pem').trim()}\n`;
 }
 
-function needsRenewal(certPem: string, names: readonly string[]): boolean {
-  const cert = new NodeX509(certPem);
-  if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_DAYS * DAY_MS) return true;
-  return names.some((name) => (isIP(name) === 0 ? cert.checkHost(name) : cert.checkIP(name)) === undefined);
+/** A new P-256 key pair for an MP certificate; the private key as PKCS#8 PEM. */
+export async function newMpKey(): Promise<{ keys: webcrypto.CryptoKeyPair; keyPem: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  return { keys, keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) };
+}
+
+/** Issues a certificate and key for this process from the site CA it holds (the site server). */
+export async function issueLocally(
+  siteCode: string,
+  names: readonly string[],
+  ca: SiteCa,
+  lifetimeMs: number,
+): Promise<{ cert: string; key: string }> {
+  const { keys, keyPem } = await newMpKey();
+  return {
+    cert: await issueMpCertificate({ siteCode, names, publicKey: keys.publicKey, ca, lifetimeMs }),
+    key: keyPem,
+  };
 }
 
 /**
- * Loads the site CA and the MP certificate from `<dataDir>/pki`, creating the CA on first start
- * and (re)issuing the site certificate when it is missing, expiring, or lacks a configured name.
+ * Why a certificate the site CA issued must be renewed now, or undefined: less than a third of its
+ * lifetime left, or a name this MP serves is missing.
  */
-export async function loadSitePki(dataDir: string, siteCode: string, publicHosts: readonly string[]): Promise<SitePki> {
+export function renewalReason(
+  certPem: string,
+  names: readonly string[],
+  now = Date.now(),
+): 'expiring' | 'names' | undefined {
+  const cert = new NodeX509(certPem);
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
+  if (to - now < (to - from) / 3) return 'expiring';
+  return names.some((name) => (isIP(name) === 0 ? cert.checkHost(name) : cert.checkIP(name)) === undefined)
+    ? 'names'
+    : undefined;
+}
+
+/** The files of `<dataDir>/pki` (the directory is created mode 0700). */
+export async function pkiDir(dataDir: string): Promise<string> {
   const dir = path.join(dataDir, 'pki');
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const files = {
-    ca: path.join(dir, 'ca.pem'),
-    caKey: path.join(dir, 'ca-key.pem'),
-    cert: path.join(dir, 'site.pem'),
-    key: path.join(dir, 'site-key.pem'),
-  };
+  return dir;
+}
+
+/** Loads the site CA from `<dataDir>/pki`, creating it on the first start of the site server. */
+export async function loadSiteCa(dataDir: string, siteCode: string): Promise<SiteCa> {
+  const dir = await pkiDir(dataDir);
+  const files = { ca: path.join(dir, 'ca.pem'), caKey: path.join(dir, 'ca-key.pem') };
   let caPem = await readFileIfExists(files.ca);
   let caKeyPem = await readFileIfExists(files.caKey);
   if (caPem === undefined || caKeyPem === undefined) {
@@ -129,45 +178,54 @@ export async function loadSitePki(dataDir: string, siteCode: string, publicHosts
     caPem = created.cert;
     caKeyPem = created.key;
   }
-  return withCertificate(siteCode, { cert: files.cert, key: files.key }, siteCertificateNames(publicHosts), caPem, caKeyPem);
+  return { certificate: caPem, fingerprint: certificateFingerprint(caPem), privateKey: caKeyPem };
 }
 
-/** Keeps the MP certificate in `files` valid for `names`, (re)issuing it from the site CA when needed. */
-async function withCertificate(
-  siteCode: string,
-  files: { cert: string; key: string },
-  names: readonly string[],
-  caPem: string,
-  caKeyPem: string,
-): Promise<SitePki> {
-  let certPem = await readFileIfExists(files.cert);
-  let keyPem = await readFileIfExists(files.key);
-  if (certPem === undefined || keyPem === undefined || needsRenewal(certPem, names)) {
-    const issued = await issueSiteCertificate(siteCode, names, caPem, caKeyPem);
-    await writeFileAtomic(files.key, issued.key, 0o600);
-    await writeFileAtomic(files.cert, issued.cert);
-    certPem = issued.cert;
-    keyPem = issued.key;
-  }
-  return { caCertificate: caPem, caFingerprint: certificateFingerprint(caPem), caPrivateKey: caKeyPem, certificate: certPem, privateKey: keyPem };
+/** Where a certificate and its private key are kept. */
+export interface CertificateFiles {
+  cert: string;
+  key: string;
 }
 
 /**
- * The TLS material of an additional MP process (`siteport server --role mp`): the site CA from
- * `<dataDir>/pki` (written by the site server; the same dir on the same machine, or a copy), and a
- * certificate of its own for the names clients use for it, in `pki/mp-<host>.pem`, issued from the
- * site CA so that clients that pinned it trust this MP too. Refuses with E_OPTION when the CA is missing.
+ * The certificate and key in `files` while they are valid for `names` with more than a third of
+ * their lifetime left; else a new pair from `issue`, written first (key mode 0600).
  */
-export async function loadMpPki(dataDir: string, siteCode: string, hosts: readonly string[]): Promise<SitePki> {
-  const dir = path.join(dataDir, 'pki');
-  const caPem = await readFileIfExists(path.join(dir, 'ca.pem'));
-  const caKeyPem = await readFileIfExists(path.join(dir, 'ca-key.pem'));
-  if (caPem === undefined || caKeyPem === undefined) {
-    throw new SiteportError(
-      'E_OPTION',
-      `no site CA in ${dir}: an MP process needs the site's pki/ca.pem and pki/ca-key.pem, which the site server writes at its first start; give --data the site server's data dir on the same machine, or a copy of its pki/ directory (mode 0700)`,
-    );
-  }
-  const name = (hosts[0] ?? os.hostname()).replace(/[^A-Za-z0-9.-]/g, '_');
-  return withCertificate(siteCode, { cert: path.join(dir, `mp-${name}.pem`), key: path.join(dir, `mp-${name}-key.pem`) }, siteCertificateNames(hosts), caPem, caKeyPem);
+export async function storedOrIssued(
+  files: CertificateFiles,
+  names: readonly string[],
+  issue: () => Promise<{ cert: string; key: string }>,
+): Promise<{ cert: string; key: string; issued: boolean }> {
+  const cert = await readFileIfExists(files.cert);
+  const key = await readFileIfExists(files.key);
+  if (cert !== undefined && key !== undefined && renewalReason(cert, names) === undefined)
+    return { cert, key, issued: false };
+  const fresh = await issue();
+  await writeCertificate(files, fresh);
+  return { ...fresh, issued: true };
+}
+
+/** Writes a certificate and its key (key first, mode 0600), each atomically. */
+export async function writeCertificate(files: CertificateFiles, pair: { cert: string; key: string }): Promise<void> {
+  await writeFileAtomic(files.key, pair.key, 0o600);
+  await writeFileAtomic(files.cert, pair.cert);
+}
+
+/** The site CA and this site server's MP certificate (issued from the CA when missing or due), without a renewal timer. */
+export async function loadSitePki(dataDir: string, siteCode: string, publicHosts: readonly string[]): Promise<SitePki> {
+  const ca = await loadSiteCa(dataDir, siteCode);
+  const dir = await pkiDir(dataDir);
+  const names = siteCertificateNames(publicHosts);
+  const { cert, key } = await storedOrIssued(
+    { cert: path.join(dir, 'site.pem'), key: path.join(dir, 'site-key.pem') },
+    names,
+    () => issueLocally(siteCode, names, ca, MP_CERT_LIFETIME_MS),
+  );
+  return {
+    caCertificate: ca.certificate,
+    caFingerprint: ca.fingerprint,
+    caPrivateKey: ca.privateKey,
+    certificate: cert,
+    privateKey: key,
+  };
 }

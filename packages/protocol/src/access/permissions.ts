@@ -34,6 +34,7 @@ export const PERMISSIONS = {
   'hierarchy.link': 'attach a secondary site and long-poll its primary (the secondary link)',
   'hierarchy.manage': 'add and remove peer primaries, change the ports of every primary',
   'accounts.manage': 'console accounts and API tokens: create, change, disable, delete, revoke',
+  'certificates.manage': "import and renew the management point's TLS certificate",
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -10,6 +10,11 @@ export const CaResponse = Type.Object({
   siteCode: Type.String(),
   caCertificate: Type.String({ description: 'PEM' }),
   fingerprint: Type.String({ description: 'SHA-256 of the DER certificate, lower-case hex' }),
+  /**
+   * CA certificates agents trust for TLS beside the site CA while the MP serves an imported
+   * certificate (decision 0101), signed with the site CA's key over {@link trustBundleBytes}.
+   */
+  trust: Type.Optional(Type.Object({ certificates: Type.String({ maxLength: 65536, description: 'PEM' }), signature: Type.String({ maxLength: 512, description: 'base64 ECDSA P-256 / SHA-256' }) })),
 });
 export type CaResponse = Static<typeof CaResponse>;
 
