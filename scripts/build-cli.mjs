@@ -2,7 +2,7 @@
 // `npm run build:cli` (also run by `npm install` and `npm test`): compiles the `siteport` CLI and
 // the workspace code it imports to JavaScript in apps/cli/dist, one ESM chunk per lazily imported
 // part, so a command loads only what it runs. Packages from node_modules stay external but for a
-// few pure-ESM ones on the start-up path (native ones like better-sqlite3, ssh2 and cpu-features
+// few pure-JavaScript ones on the start-up path (native ones like better-sqlite3, ssh2 and cpu-features
 // cannot be bundled). apps/cli/dist/build.json, written last, lists the sources that went in and when the
 // build started; apps/cli/bin/siteport.js runs the build only while no source is newer (docs/cli.md).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,11 +87,14 @@ const sourceUrls = {
 };
 
 /**
- * Compiled in: the workspace packages, and the pure-ESM packages every command loads at start
- * (TypeBox alone is some 250 files; one chunk loads faster). Every other package is loaded from
+ * Compiled in: the workspace packages, and the pure-JavaScript packages every command loads at
+ * start (TypeBox alone is some 250 files; one chunk loads faster). Every other package is loaded from
  * node_modules as it is from the sources.
  */
-const COMPILED_IN = ['@siteport/', '@sinclair/typebox', 'smol-toml'];
+const COMPILED_IN = ['@siteport/', '@sinclair/typebox', 'smol-toml', 'commander'];
+/** commander is CommonJS: its require() of Node built-ins needs a require in the ESM chunks. */
+const REQUIRE_BANNER =
+  "import { createRequire as __siteportRequire } from 'node:module';\nconst require = __siteportRequire(import.meta.url);";
 
 const externalPackages = {
   name: 'external-packages',
@@ -127,6 +130,7 @@ try {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    banner: { js: REQUIRE_BANNER },
     plugins: [externalPackages, sourceUrls],
   });
   const inputs = [
