@@ -13,7 +13,7 @@ export interface ServerOptions {
    * additional management point of a site whose server shares the same PostgreSQL database. @default 'site'
    */
   readonly role: MpRole;
-  /** Data dir: embedded database, site CA and keys, admin token (an MP process needs only `pki/`). */
+  /** Data dir: embedded database, site CA and keys, admin token (an MP process keeps only its own certificate in `pki/`, decision 0101). */
   readonly dataDir: string;
   /** `--db`: a postgres:// URL; absent for the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
