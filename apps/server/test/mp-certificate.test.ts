@@ -159,14 +159,21 @@ test('an imported enterprise certificate is served without a restart, an agent t
   const trusted = readFileSync(path.join(agent.stateDir, 'trust.pem'), 'utf8');
   assert.equal(new X509Certificate(trusted).subject, 'CN=Example Corp Test Root');
 
-  const refused = await s.admin<{ error: { code: string; message: string } }>(
+  // A restarted server serves the imported certificate again.
+  await s.stop();
+  const restarted = await startTestServer(t, { dataDir: s.dataDir, policyIntervalSeconds: 1 });
+  assert.equal((await restarted.admin<CertificateView>('GET', '/sites/PS1/certificate')).body.source, 'imported');
+  assert.ok(sameSerial(await servedSerial(ports.https.default, corp.root.cert), leaf.serial));
+
+  const refused = await restarted.admin<{ error: { code: string; message: string } }>(
     'POST',
     '/sites/PS1/certificate/renew',
     {},
   );
   assert.equal(refused.status, 409);
   assert.equal(refused.body.error.code, 'E_CERTIFICATE_IMPORTED');
-  const back = (await s.admin<CertificateChange>('POST', '/sites/PS1/certificate/renew', { siteCa: true })).body;
+  const back = (await restarted.admin<CertificateChange>('POST', '/sites/PS1/certificate/renew', { siteCa: true }))
+    .body;
   assert.equal(back.certificate.source, 'site-ca');
   assert.equal(await servedSerial(ports.https.default, ca), back.certificate.serial);
   assert.equal(existsSync(keyFile), false, 'the imported key is removed');
