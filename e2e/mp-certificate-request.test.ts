@@ -93,5 +93,26 @@ describe('an additional MP process gets its certificate from the site server', (
         30_000,
       );
     }
+
+    // siteport cert renew on the site server renews the MP process's certificate too, without a restart.
+    await site.api('POST', '/sites/PS1/certificate/renew', {});
+    const renewed = await waitFor(
+      'the MP serves a renewed certificate',
+      async () => {
+        const now = await served(MP_A, ports.https.default, siteCa);
+        return now.serialNumber !== cert.serialNumber ? now : undefined;
+      },
+      20_000,
+    );
+    assert.ok(renewed.verify(new X509Certificate(siteCa).publicKey));
+    const since = Date.now();
+    await waitFor(
+      'the agent over HTTP still checks in at the MP',
+      () => {
+        const contact = overHttp!.status().lastContact;
+        return contact?.mp === MP_A && contact.protocol === 'http' && Date.parse(contact.at) > since + 1500;
+      },
+      20_000,
+    );
   });
 });

@@ -180,6 +180,12 @@ export class MpServer {
     certificate.onChange((served) => parts.setTls(served, signerOf(served)));
     certificate.start();
     this.lifecycle.onStop(() => Promise.resolve(certificate.stop()));
+    // `siteport cert renew` on the site server renews every MP process's certificate too.
+    const stopFollowing = cluster.bridge.subscribe(({ event }) => {
+      if (event.kind !== 'certificates-renew') return;
+      certificate.renew(false).catch((error: unknown) => logger.error({ err: error }, 'cannot renew the management point certificate on request'));
+    });
+    this.lifecycle.onStop(() => Promise.resolve(stopFollowing()));
     const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
     if (ops !== undefined) this.lifecycle.onStop(() => ops.close());
 

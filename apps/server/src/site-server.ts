@@ -378,7 +378,16 @@ export class SiteServer {
       ...managementPointRoutes(cluster, (code) => ports.site(code)),
       ...consoleRoutes(accounts, new ConsoleUserAdmin({ db, users, audit })),
       ...tokenRoutes(tokens),
-      ...certificateRoutes(new CertificateService({ siteCode, db, audit, served: certificate, names: { required: clientNames, optional: siteCertificateNames(options.publicHosts) } })),
+      ...certificateRoutes(
+        new CertificateService({
+          siteCode,
+          db,
+          audit,
+          served: certificate,
+          names: { required: clientNames, optional: siteCertificateNames(options.publicHosts) },
+          ...(cluster.bridge === undefined ? {} : { renewOthers: () => cluster.bridge!.publish({ kind: 'certificates-renew' }) }),
+        }),
+      ),
     ];
     const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
     const admin = new AdminApi({ routes, tokens, logger: logger.child({ component: 'admin' }), tls: certificate.siteIssued, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });

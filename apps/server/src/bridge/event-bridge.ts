@@ -34,6 +34,8 @@ export type BridgeEvent =
   | { kind: 'bind-answer'; requestId: string; to: string; host: string; error: { code: string; message: string } | null }
   /** An MP process asks the site server (which alone holds the site CA key) to sign its certificate request (decision 0101). */
   | { kind: 'certificate-request'; requestId: string; csr: string; names: string[] }
+  /** An administrator renewed the site server's certificate: every MP process renews its own too. */
+  | { kind: 'certificates-renew' }
   /** The site server's answer: the certificate and the site CA, or why it refused. */
   | { kind: 'certificate-issued'; requestId: string; to: string; certificate: string | null; caCertificate: string | null; error: { code: string; message: string } | null };
 

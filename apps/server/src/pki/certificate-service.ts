@@ -34,6 +34,8 @@ export class CertificateService {
       audit: AuditRepository;
       served: ServedCertificate;
       names: ServedNames;
+      /** Asks every MP process of the site to renew its certificate too (PostgreSQL sites). */
+      renewOthers?: () => Promise<void>;
     },
   ) {}
 
@@ -69,6 +71,7 @@ export class CertificateService {
     this.site(code);
     const { previous, current } = await this.deps.served.renew(siteCa);
     await this.record(actor, 'certificate.renew', previous, current);
+    await this.deps.renewOthers?.();
     return { certificate: current, previousSerial: previous.serial };
   }
 
