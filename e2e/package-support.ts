@@ -11,12 +11,12 @@ export interface PackagedProcess {
   stop: () => Promise<number | null>;
 }
 
-/** Spawns `command` and resolves once its stdout matches `ready` (rejects if it exits first or after `timeoutMs`). */
+/** Spawns `command` and resolves once its stdout matches `ready`, if given (rejects if it exits first or after `timeoutMs`). */
 export async function startPackaged(
   t: HasAfter,
   command: string,
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string; ready: RegExp; timeoutMs?: number },
+  options: { env: NodeJS.ProcessEnv; cwd: string; ready?: RegExp; timeoutMs?: number },
 ): Promise<PackagedProcess> {
   const child = spawn(command, [...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -34,14 +34,15 @@ export async function startPackaged(
     await stop();
     clearTimeout(timer);
   });
+  const ready = options.ready;
+  if (ready === undefined) return { child, output, stop };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () =>
-        reject(new Error(`${command} ${args.join(' ')} did not print ${String(options.ready)} in time:\n${output()}`)),
+      () => reject(new Error(`${command} ${args.join(' ')} did not print ${String(ready)} in time:\n${output()}`)),
       options.timeoutMs ?? 60_000,
     );
     const check = (): void => {
-      if (options.ready.test(stdout)) {
+      if (ready.test(stdout)) {
         clearTimeout(timer);
         resolve();
       }

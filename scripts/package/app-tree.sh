@@ -23,10 +23,12 @@ fi
 
 mkdir -p "$lib" "$dest/usr/bin"
 cd "$repo"
-# Where the CLI can be compiled ahead of time (build:cli), ship the build; tar keeps the sources'
-# times, so the wrapper sees the build as current.
-if node -e "process.exit(require('./package.json').scripts?.['build:cli'] ? 0 : 1)" && [ ! -f apps/cli/dist/build.json ]; then
-  npm run --silent build:cli
+# The CLI compiled ahead of time (build:cli, decision 0099; npm ci and npm test build it). It is
+# built here only when missing: rebuilding swaps apps/cli/dist under CLI processes that may be
+# running from it. tar keeps the sources' times, so the installed wrapper runs the build while it
+# is current and the sources through tsx otherwise, as in the repository.
+if [ ! -f apps/cli/dist/build.json ] && node -e "process.exit(require('./package.json').scripts?.['build:cli'] ? 0 : 1)"; then
+  npm run --silent build:cli >&2
 fi
 
 # Workspace sources, without tests: the CLI runs them through tsx (decision 0001).
@@ -40,24 +42,23 @@ cp package.json "$lib/package.json"
 [ -f LICENSE ] && cp LICENSE "$lib/LICENSE"
 
 # Production dependencies only, as npm resolves them from the lockfile (offline: it reads node_modules).
-# Workspace links are made again; a nested node_modules comes with the package that holds it.
+# Workspace links (node_modules/@siteport/*, node_modules/siteport) stay relative links into the
+# tree; a nested node_modules comes with the package that holds it.
 npm ls --omit=dev --all --parseable --prefix "$repo" | sed -n "s|^$repo/||p" | grep '^node_modules/' | sort -u | while read -r pkg; do
-  case "$pkg" in
-    node_modules/@siteport/*) continue ;;
-  esac
   mkdir -p "$lib/$(dirname "$pkg")"
-  [ -e "$lib/$pkg" ] || cp -RH "$pkg" "$lib/$pkg"
+  if [ -L "$pkg" ]; then
+    cp -P "$pkg" "$lib/$pkg"
+  elif [ ! -e "$lib/$pkg" ]; then
+    cp -RH "$pkg" "$lib/$pkg"
+  fi
 done
-mkdir -p "$lib/node_modules/@siteport"
-ln -sfn ../../apps/agent "$lib/node_modules/@siteport/agent"
-ln -sfn ../../apps/console "$lib/node_modules/@siteport/console"
-ln -sfn ../../apps/server "$lib/node_modules/@siteport/server"
-ln -sfn ../../packages/db "$lib/node_modules/@siteport/db"
-ln -sfn ../../packages/protocol "$lib/node_modules/@siteport/protocol"
 rm -rf "$lib/node_modules/.bin"
-# The native SQLite addon is all better-sqlite3 needs at run time; its sources and objects are not.
+# Native addons need only their built .node file at run time: no compiler objects, and the
+# shared objects are not executables.
+find "$lib/node_modules" -type d \( -name obj.target -o -name obj -o -name .deps \) -path '*/build/*' -prune -exec rm -rf {} +
+find "$lib/node_modules" -type f -name '*.node' -exec chmod 0644 {} +
 bs="$lib/node_modules/better-sqlite3"
-if [ -d "$bs/build" ]; then
+if [ -d "$bs/build/Release" ]; then
   rm -rf "$bs/deps" "$bs/src"
   find "$bs/build" -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
   find "$bs/build/Release" -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
@@ -82,5 +83,5 @@ fi
 exec "$node" "$lib/apps/cli/bin/siteport.js" "$@"
 WRAPPER
 chmod 0755 "$dest/usr/bin/siteport"
-# Files are world-readable; only the wrapper, node and native addons are executable.
+# Everything is world-readable and writable only by its owner.
 chmod -R u+rwX,go+rX,go-w "$lib"
