@@ -4,7 +4,7 @@
 #           SITEPORT_DATA (default /var/lib/siteport). With SITEPORT_PUBLISH_CA=FILE it copies the
 #           site CA certificate (public; never the key) there once the server has made it, for agents.
 #   mp      siteport server --role mp: an additional management point. Needs SITEPORT_DB (PostgreSQL)
-#           and the site's pki/ in SITEPORT_DATA (share the site server's data volume).
+#           and a running site server, which signs its certificate; its own SITEPORT_DATA (empty is fine).
 #   agent   siteport agent on SITEPORT_AGENT_STATE (default /var/lib/siteport-agent). At its first start
 #           it runs siteport setup with SMSMP=$SITEPORT_AGENT_MP, SMSSITECODE=$SITEPORT_AGENT_SITE_CODE
 #           (default AUTO), CCMHTTPPORT/CCMHTTPSPORT from SITEPORT_AGENT_HTTP_PORT/SITEPORT_AGENT_HTTPS_PORT
