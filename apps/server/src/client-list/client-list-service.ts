@@ -88,22 +88,24 @@ export class ClientListService {
     channel: 'tcp' | 'http-poll' | 'none',
   ): Promise<{ records: ClientRecord[]; last?: string }> {
     const presence = this.presence(code);
-    const records: ClientRecord[] = [];
+    const matched: string[] = [];
     let position = after;
     let scanned = 0;
+    // Ids first (an index-only scan), whole rows only for the page.
+    const page = (): Promise<ClientRecord[]> => this.deps.pages.byIds(code, matched);
     for (;;) {
-      const batch = await this.deps.pages.page(code, filters, position, CHANNEL_BATCH);
-      for (const row of batch) {
+      const batch = await this.deps.pages.pageIds(code, filters, position, CHANNEL_BATCH);
+      for (const id of batch) {
         scanned += 1;
-        position = row.id;
-        if ((presence.channelOf(row.id) ?? 'none') === channel) records.push(row);
-        // Full, or over budget: more may follow unless this was the last row of a short batch.
-        if (records.length === limit || scanned >= CHANNEL_SCAN_BUDGET) {
-          const more = batch.length === CHANNEL_BATCH || row !== batch[batch.length - 1];
-          return more ? { records, last: position } : { records };
+        position = id;
+        if ((presence.channelOf(id) ?? 'none') === channel) matched.push(id);
+        // Full, or over budget: more may follow unless this was the last id of a short batch.
+        if (matched.length === limit || scanned >= CHANNEL_SCAN_BUDGET) {
+          const more = batch.length === CHANNEL_BATCH || id !== batch[batch.length - 1];
+          return more ? { records: await page(), last: position } : { records: await page() };
         }
       }
-      if (batch.length < CHANNEL_BATCH) return { records };
+      if (batch.length < CHANNEL_BATCH) return { records: await page() };
     }
   }
 

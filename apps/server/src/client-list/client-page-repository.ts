@@ -1,4 +1,4 @@
-import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { Expression, ExpressionBuilder, Kysely, SiteDatabase, SqlBool } from '@siteport/db';
 import type { ClientStatus } from '@siteport/protocol';
 import { type ClientRecord, toRecord } from '../repositories/client-repository.js';
 import type { ClientFilters } from './client-list-query.js';
@@ -22,6 +22,23 @@ export interface StoredCounts {
   byPort: { protocol: 'http' | 'https'; port: number; clients: number }[];
 }
 
+/** The WHERE of a page: the site, after the cursor's id, and the filters the database evaluates. */
+function conditions(siteCode: string, filters: StoredFilters, afterId: string | undefined) {
+  return (eb: ExpressionBuilder<SiteDatabase, 'clients'>): Expression<SqlBool> => {
+    const all: Expression<SqlBool>[] = [eb('site_code', '=', siteCode)];
+    if (afterId !== undefined) all.push(eb('id', '>', afterId));
+    if (filters.status !== undefined) all.push(eb('status', '=', filters.status));
+    if (filters.port !== undefined) all.push(eb('last_port', '=', filters.port));
+    if (filters.lastSeenBefore !== undefined) all.push(eb('last_contact_at', '<', filters.lastSeenBefore));
+    if (filters.lastSeenAfter !== undefined) all.push(eb('last_contact_at', '>=', filters.lastSeenAfter));
+    const since = filters.activeSince;
+    if (filters.activity === 'active' && since !== undefined) all.push(eb('last_contact_at', '>=', since));
+    if (filters.activity === 'inactive' && since !== undefined)
+      all.push(eb.or([eb('last_contact_at', 'is', null), eb('last_contact_at', '<', since)]));
+    return eb.and(all);
+  };
+}
+
 /**
  * Reads a site's clients a page at a time, in client id order (keyset paging: `id > afterId`), with
  * the filters in the query so the indexes of migration 0012 serve them.
@@ -36,18 +53,43 @@ export class ClientPageRepository {
     afterId: string | undefined,
     count: number,
   ): Promise<ClientRecord[]> {
-    let q = this.db.selectFrom('clients').selectAll().where('site_code', '=', siteCode);
-    if (afterId !== undefined) q = q.where('id', '>', afterId);
-    if (filters.status !== undefined) q = q.where('status', '=', filters.status);
-    if (filters.port !== undefined) q = q.where('last_port', '=', filters.port);
-    if (filters.lastSeenBefore !== undefined) q = q.where('last_contact_at', '<', filters.lastSeenBefore);
-    if (filters.lastSeenAfter !== undefined) q = q.where('last_contact_at', '>=', filters.lastSeenAfter);
-    const since = filters.activeSince;
-    if (filters.activity === 'active' && since !== undefined) q = q.where('last_contact_at', '>=', since);
-    if (filters.activity === 'inactive' && since !== undefined) {
-      q = q.where((eb) => eb.or([eb('last_contact_at', 'is', null), eb('last_contact_at', '<', since)]));
-    }
-    const rows = await q.orderBy('id').limit(count).execute();
+    const rows = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where(conditions(siteCode, filters, afterId))
+      .orderBy('id')
+      .limit(count)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Only the ids of {@link page}: what a filter held in memory scans before it reads whole rows. */
+  async pageIds(
+    siteCode: string,
+    filters: StoredFilters,
+    afterId: string | undefined,
+    count: number,
+  ): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .select('id')
+      .where(conditions(siteCode, filters, afterId))
+      .orderBy('id')
+      .limit(count)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** These clients of a site, in id order. */
+  async byIds(siteCode: string, ids: readonly string[]): Promise<ClientRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .where('id', 'in', [...ids])
+      .orderBy('id')
+      .execute();
     return rows.map(toRecord);
   }
 
