@@ -91,7 +91,7 @@ export class ServedCertificate {
     return chain.length > 1 ? [chain[chain.length - 1]!] : [];
   }
 
-  /** Calls `listener` with every new served chain (`site: true`: with every new site-issued one). */
+  /** Calls `listener` with every new served chain, or with `'site'` every new site-issued one (the admin listener's). */
   onChange(listener: (tls: TlsPair) => void, which: 'served' | 'site' = 'served'): void {
     (which === 'served' ? this.servedListeners : this.siteListeners).push(listener);
   }

@@ -13,8 +13,8 @@ export function trustBundleBytes(siteCode: string, certificates: string): string
   return `siteport-trust-v1\n${siteCode}\n${certificates}`;
 }
 
-/** Largest PEM text or PKCS#12 file (base64) an import takes. */
-export const MAX_CERTIFICATE_INPUT = 64 * 1024;
+/** Largest PEM text or PKCS#12 file (base64) an import takes: three of them fit the admin API's 64 KiB body limit. */
+export const MAX_CERTIFICATE_INPUT = 20 * 1024;
 
 /** `GET /sites/{code}/certificate`: the certificate this site's management point serves. */
 export const CertificateView = Type.Object({
