@@ -92,7 +92,18 @@ try {
   console.log('| command | median wall (ms) | ratio to `node -e 0` | median CPU (ms) | peak RSS (MiB) | target |');
   console.log('|---|---:|---:|---:|---:|---|');
   const base = median(runs[0]!.map((r) => r.wallMs));
-  const stamp = JSON.parse(readFileSync(path.join(ROOT, 'apps/cli/dist/build.json'), 'utf8')) as { inputs: string[] };
+  const stamp = JSON.parse(readFileSync(path.join(ROOT, 'apps/cli/dist/build.json'), 'utf8')) as {
+    startedAt: number;
+    inputs: string[];
+  };
+  // A source edited during the run sends the bin to the tsx path: those rows would not be the build's.
+  const changed = stamp.inputs.find(
+    (file) => (statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) > stamp.startedAt,
+  );
+  if (changed !== undefined)
+    throw new Error(
+      `${changed} changed during the run, so the bin ran the sources; run the bench on a tree nobody edits`,
+    );
   const checks: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = process.hrtime.bigint();
