@@ -5,7 +5,8 @@
 // SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
-// BENCH_ONLY ("throughput", "rollout", "agent" or "notify") runs one part.
+// CLIENTS_PAGE_CLIENTS (100000), CLIENTS_PAGE_MP_RATE (500), CLIENTS_PAGE_MP_SECONDS (10), CLIENTS_PAGE_ROUNDS (3): the clients list at scale.
+// BENCH_ONLY ("throughput", "rollout", "agent", "notify", "scale" or "clients-page") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { fleetScheduling } from './notify-bench-env.js';
@@ -15,6 +16,7 @@ import { agentIdle } from './agent-idle.js';
 import { notifyBench } from './notify-bench.js';
 import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
 import { printNotifyTable } from './notify-table.js';
+import { clientsPage, printClientsPage } from './clients-page.js';
 
 const only = process.env.BENCH_ONLY;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -100,6 +102,19 @@ if (only === undefined || only === 'scale') {
       ...(process.env.SCALE_CONNECT_SECONDS === undefined
         ? {}
         : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
+    }),
+  );
+}
+
+// The clients list at scale (decision 0100): one page, the filters and counts at 100,000 clients,
+// and the MP's latency while a console polls; BENCH_ONLY=clients-page runs only this part.
+if (only === undefined || only === 'clients-page') {
+  printClientsPage(
+    await clientsPage({
+      clients: Number(process.env.CLIENTS_PAGE_CLIENTS ?? 100_000),
+      mpRate: Number(process.env.CLIENTS_PAGE_MP_RATE ?? 500),
+      mpSeconds: Number(process.env.CLIENTS_PAGE_MP_SECONDS ?? 10),
+      rounds: Number(process.env.CLIENTS_PAGE_ROUNDS ?? 3),
     }),
   );
 }

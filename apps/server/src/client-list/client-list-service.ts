@@ -118,9 +118,12 @@ export class ClientListService {
 
   /** What the site view shows: clients not retired, and active ones seen within the active window. */
   async siteTotals(code: string): Promise<{ total: number; active: number }> {
-    const { stored } = await this.stored(code);
-    const total = Object.values(stored.byStatus).reduce((a, b) => a + b, 0);
-    return { total: total - stored.byStatus.retired, active: stored.activeServed };
+    const site = await this.deps.ports.site(code);
+    await this.deps.flushActivity();
+    const since = new Date(this.now().getTime() - site.activeWindowSeconds * 1000).toISOString();
+    const { byStatus, activeServed } = await this.deps.pages.siteTotals(code, since);
+    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+    return { total: total - byStatus.retired, active: activeServed };
   }
 
   /** How many clients a site has: in all, by status, activity, channel and last request port. */

@@ -17,8 +17,6 @@ export interface StoredCounts {
   /** Seen at or after the start of the active window. */
   active: number;
   never: number;
-  /** Status active and seen since the start of the active window (the site view's active clients). */
-  activeServed: number;
   byPort: { protocol: 'http' | 'https'; port: number; clients: number }[];
 }
 
@@ -95,51 +93,58 @@ export class ClientPageRepository {
 
   /** A site's clients by status, seen since `activeSince`, never seen, and by last request port. */
   async counts(siteCode: string, activeSince: string): Promise<StoredCounts> {
-    const site = this.db.selectFrom('clients').where('site_code', '=', siteCode);
-    const [statuses, seen, ports] = await Promise.all([
-      site
-        .select(['status', (eb) => eb.fn.countAll<Count>().as('n')])
-        .groupBy('status')
-        .execute(),
-      site
-        .select((eb) => [
-          eb.fn
-            .sum<Count | null>(eb.case().when('last_contact_at', '>=', activeSince).then(1).else(0).end())
-            .as('active'),
-          eb.fn.sum<Count | null>(eb.case().when('last_contact_at', 'is', null).then(1).else(0).end()).as('never'),
-          eb.fn
-            .sum<Count | null>(
-              eb
-                .case()
-                .when(eb.and([eb('status', '=', 'active'), eb('last_contact_at', '>=', activeSince)]))
-                .then(1)
-                .else(0)
-                .end(),
-            )
-            .as('served'),
-        ])
-        .executeTakeFirstOrThrow(),
-      site
-        .select(['last_protocol', 'last_port', (eb) => eb.fn.countAll<Count>().as('n')])
-        .where('last_port', 'is not', null)
-        .groupBy(['last_protocol', 'last_port'])
-        .execute(),
-    ]);
+    const byStatus = await this.byStatus(siteCode);
+    // One pass over the site's rows, grouped by the last request port: the never-seen clients are
+    // the group without one (a contact sets port, protocol and time together).
+    const groups = await this.db
+      .selectFrom('clients')
+      .where('site_code', '=', siteCode)
+      .select((eb) => [
+        'last_protocol',
+        'last_port',
+        eb.fn.countAll<Count>().as('n'),
+        eb.fn
+          .sum<Count | null>(eb.case().when('last_contact_at', '>=', activeSince).then(1).else(0).end())
+          .as('active'),
+      ])
+      .groupBy(['last_protocol', 'last_port'])
+      .execute();
+    const counts: StoredCounts = { byStatus, active: 0, never: 0, byPort: [] };
+    for (const g of groups) {
+      counts.active += Number(g.active ?? 0);
+      if (g.last_port === null || g.last_protocol === null) counts.never += Number(g.n);
+      else counts.byPort.push({ protocol: g.last_protocol, port: g.last_port, clients: Number(g.n) });
+    }
+    counts.byPort.sort((a, b) => b.clients - a.clients || a.port - b.port || a.protocol.localeCompare(b.protocol));
+    return counts;
+  }
+
+  /** What the site view shows: clients per status, and those active and seen since `activeSince`. */
+  async siteTotals(
+    siteCode: string,
+    activeSince: string,
+  ): Promise<{ byStatus: Record<ClientStatus, number>; activeServed: number }> {
+    const byStatus = await this.byStatus(siteCode);
+    const row = await this.db
+      .selectFrom('clients')
+      .where('site_code', '=', siteCode)
+      .where('status', '=', 'active')
+      .where('last_contact_at', '>=', activeSince)
+      .select((eb) => eb.fn.countAll<Count>().as('n'))
+      .executeTakeFirstOrThrow();
+    return { byStatus, activeServed: Number(row.n) };
+  }
+
+  /** Clients per registration status (an index-only count). */
+  private async byStatus(siteCode: string): Promise<Record<ClientStatus, number>> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .where('site_code', '=', siteCode)
+      .select(['status', (eb) => eb.fn.countAll<Count>().as('n')])
+      .groupBy('status')
+      .execute();
     const byStatus: Record<ClientStatus, number> = { active: 0, pending: 0, blocked: 0, retired: 0 };
-    for (const row of statuses) if (row.status in byStatus) byStatus[row.status as ClientStatus] = Number(row.n);
-    return {
-      byStatus,
-      active: Number(seen.active ?? 0),
-      never: Number(seen.never ?? 0),
-      activeServed: Number(seen.served ?? 0),
-      byPort: ports
-        .filter((r) => r.last_port !== null && r.last_protocol !== null)
-        .map((r) => ({
-          protocol: r.last_protocol as 'http' | 'https',
-          port: r.last_port as number,
-          clients: Number(r.n),
-        }))
-        .sort((a, b) => b.clients - a.clients || a.port - b.port || a.protocol.localeCompare(b.protocol)),
-    };
+    for (const row of rows) if (row.status in byStatus) byStatus[row.status as ClientStatus] = Number(row.n);
+    return byStatus;
   }
 }

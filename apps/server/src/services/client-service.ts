@@ -283,11 +283,6 @@ export class ClientService {
     return (await this.clients.listBySite(siteCode)).filter((c) => c.status === 'active');
   }
 
-  /** Every client record of a site, retired ones included (the admin list keeps their history). */
-  async allRecords(siteCode: string): Promise<ClientRecord[]> {
-    return this.clients.listBySite(siteCode);
-  }
-
   async record(id: string): Promise<ClientRecord> {
     const record = await this.clients.findById(id);
     if (record === undefined) throw new SiteportError('E_CLIENT_NOT_FOUND', `no client ${id} is registered here`);
