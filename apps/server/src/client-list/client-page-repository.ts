@@ -11,11 +11,12 @@ export type StoredFilters = Omit<ClientFilters, 'channel'> & {
 
 type Count = number | string | bigint;
 
-/** What the counts endpoint reads from the database. */
-export interface StoredCounts {
-  byStatus: Record<ClientStatus, number>;
+/** What one pass over a site's rows tells: activity, never seen, and the last request ports. */
+export interface ActivityCounts {
   /** Seen at or after the start of the active window. */
   active: number;
+  /** Status active and seen since then (the site view's active clients). */
+  activeServed: number;
   never: number;
   byPort: { protocol: 'http' | 'https'; port: number; clients: number }[];
 }
@@ -91,9 +92,8 @@ export class ClientPageRepository {
     return rows.map(toRecord);
   }
 
-  /** A site's clients by status, seen since `activeSince`, never seen, and by last request port. */
-  async counts(siteCode: string, activeSince: string): Promise<StoredCounts> {
-    const byStatus = await this.byStatus(siteCode);
+  /** A site's clients seen since `activeSince`, never seen, and by last request port. */
+  async activity(siteCode: string, activeSince: string): Promise<ActivityCounts> {
     // One pass over the site's rows, grouped by the last request port: the never-seen clients are
     // the group without one (a contact sets port, protocol and time together).
     const groups = await this.db
@@ -106,12 +106,23 @@ export class ClientPageRepository {
         eb.fn
           .sum<Count | null>(eb.case().when('last_contact_at', '>=', activeSince).then(1).else(0).end())
           .as('active'),
+        eb.fn
+          .sum<Count | null>(
+            eb
+              .case()
+              .when(eb.and([eb('status', '=', 'active'), eb('last_contact_at', '>=', activeSince)]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('served'),
       ])
       .groupBy(['last_protocol', 'last_port'])
       .execute();
-    const counts: StoredCounts = { byStatus, active: 0, never: 0, byPort: [] };
+    const counts: ActivityCounts = { active: 0, activeServed: 0, never: 0, byPort: [] };
     for (const g of groups) {
       counts.active += Number(g.active ?? 0);
+      counts.activeServed += Number(g.served ?? 0);
       if (g.last_port === null || g.last_protocol === null) counts.never += Number(g.n);
       else counts.byPort.push({ protocol: g.last_protocol, port: g.last_port, clients: Number(g.n) });
     }
@@ -119,24 +130,8 @@ export class ClientPageRepository {
     return counts;
   }
 
-  /** What the site view shows: clients per status, and those active and seen since `activeSince`. */
-  async siteTotals(
-    siteCode: string,
-    activeSince: string,
-  ): Promise<{ byStatus: Record<ClientStatus, number>; activeServed: number }> {
-    const byStatus = await this.byStatus(siteCode);
-    const row = await this.db
-      .selectFrom('clients')
-      .where('site_code', '=', siteCode)
-      .where('status', '=', 'active')
-      .where('last_contact_at', '>=', activeSince)
-      .select((eb) => eb.fn.countAll<Count>().as('n'))
-      .executeTakeFirstOrThrow();
-    return { byStatus, activeServed: Number(row.n) };
-  }
-
   /** Clients per registration status (an index-only count). */
-  private async byStatus(siteCode: string): Promise<Record<ClientStatus, number>> {
+  async byStatus(siteCode: string): Promise<Record<ClientStatus, number>> {
     const rows = await this.db
       .selectFrom('clients')
       .where('site_code', '=', siteCode)
