@@ -47,7 +47,10 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
         case 'presence-query':
         case 'bind-check':
         case 'bind-answer':
-          // Not site events: the notification and bind-check relays handle them.
+        case 'certificate-request':
+        case 'certificate-issued':
+        case 'certificates-renew':
+          // Not site events: the notification, bind-check and certificate relays handle them.
           return;
       }
     } finally {

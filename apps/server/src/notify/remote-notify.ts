@@ -166,7 +166,10 @@ export class RemoteNotify {
       case 'client-status-changed':
       case 'bind-check':
       case 'bind-answer':
-        // Answers come through BridgeRequests; the rest are site events (relaySiteEvents).
+      case 'certificate-request':
+      case 'certificate-issued':
+      case 'certificates-renew':
+        // Answers come through BridgeRequests; the rest are site events (relaySiteEvents) or the certificate relay's.
         return;
     }
   }
