@@ -5,6 +5,7 @@ import { sql } from '@siteport/db';
 import { testDatabaseDialect } from '../../../test-support/postgres.js';
 import { startNotifyAgent, until } from '../../../test-support/notify-fixture.js';
 import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
+import { ACTIVITY_SLICE, ClientPageRepository } from '../src/client-list/client-page-repository.js';
 
 const NOW = Date.now();
 const minutesAgo = (m: number): string => new Date(NOW - m * 60_000).toISOString();
@@ -254,4 +255,67 @@ test('the counts endpoint counts in all, by status, activity, channel and port; 
   const extra = await s.admin<ErrorBody>('GET', '/sites/PS1/clients/counts?status=active');
   assert.equal(extra.status, 400);
   assert.equal(extra.body.error.code, 'E_VALIDATION');
+});
+
+test('the activity pass over more rows than one slice counts what one pass over every row counts, and lets timers run between slices', async (t) => {
+  const s = await startTestServer(t);
+  const n = ACTIVITY_SLICE * 2 + 345;
+  const since = minutesAgo(30);
+  const expected = { active: 0, activeServed: 0, never: 0, ports: new Map<string, number>() };
+  const values = [];
+  for (let i = 0; i < n; i += 1) {
+    const seen = i % 11 === 0 ? null : minutesAgo(i % 60);
+    const port = seen === null ? null : 8000 + (i % 4);
+    const protocol = i % 2 === 0 ? 'http' : 'https';
+    const status = STATUSES[i % STATUSES.length]!;
+    if (seen === null) expected.never += 1;
+    else {
+      const key = `${protocol} ${String(port)}`;
+      expected.ports.set(key, (expected.ports.get(key) ?? 0) + 1);
+      if (seen >= since) {
+        expected.active += 1;
+        if (status === 'active') expected.activeServed += 1;
+      }
+    }
+    values.push({
+      id: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`,
+      site_code: 'PS1',
+      hostname: `bulk-${i}`,
+      public_key: 'k',
+      key_fingerprint: `bulk-${i}`,
+      category: 'workgroup',
+      agent_version: '0.1.0',
+      registered_at: minutesAgo(10_000),
+      last_contact_at: seen,
+      last_port: port,
+      last_protocol: seen === null ? null : protocol,
+      last_address: seen === null ? null : '127.0.0.1',
+      settings_version: 1,
+      agent_state: 'idle',
+      state_dir: null,
+      status,
+      status_changed_at: null,
+    });
+  }
+  for (let i = 0; i < values.length; i += 500)
+    await s.server.db
+      .insertInto('clients')
+      .values(values.slice(i, i + 500))
+      .execute();
+  // Counts turns of the event loop while the pass runs: each is a moment other requests are served in.
+  let ticks = 0;
+  let running = true;
+  const tick = (): void => {
+    ticks += 1;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const counts = await new ClientPageRepository(s.server.db).activity('PS1', since);
+  running = false;
+  assert.equal(counts.active, expected.active);
+  assert.equal(counts.activeServed, expected.activeServed);
+  assert.equal(counts.never, expected.never);
+  assert.deepEqual(new Map(counts.byPort.map((p) => [`${p.protocol} ${p.port}`, p.clients])), expected.ports);
+  assert.equal(counts.byPort.reduce((a, p) => a + p.clients, 0) + counts.never, n);
+  assert.ok(ticks >= 2, `the event loop turned between the slices (${ticks} turns)`);
 });
