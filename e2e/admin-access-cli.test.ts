@@ -5,30 +5,12 @@ import { type TestContext, test } from 'node:test';
 import type { TokenView } from '@siteport/protocol';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 /** A real `siteport server` process; returns its admin URL and data dir. */
 async function startServer(t: TestContext): Promise<{ server: string; dataDir: string; connect: string[] }> {
   const dataDir = tempDir(t, 'siteport-access-cli-');
-  const run = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    /web console: /,
-  );
+  const run = startCli(['server', '--data', dataDir, ...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'], /web console: /);
   t.after(async () => {
     if (run.child.exitCode !== null) return;
     const exited = new Promise((r) => run.child.once('exit', r));

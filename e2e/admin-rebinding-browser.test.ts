@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 import { requireTool } from '../test-support/require-tool.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /**
@@ -51,18 +52,7 @@ async function attack(password: string): Promise<AttackResult> {
 
 async function startSite(t: TestContext): Promise<{ adminUrl: string; dataDir: string; token: string }> {
   const dataDir = tempDir(t, 'siteport-rebinding-');
-  const flags = [
-    '--admin-port',
-    '0',
-    '--http-port',
-    '0',
-    '--https-port',
-    '0',
-    '--notification-port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-  ];
+  const flags = [...LOOPBACK_PORT_FLAGS];
   const run = startCli(
     ['server', '--data', dataDir, ...flags, '--admin-allow-host', 'admin.siteport.test', '--log-level', 'warn'],
     /web console: /,

@@ -5,34 +5,17 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ClientList, PortsView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
+import { runCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
+import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 
 const PORT_FLAGS = [...LOOPBACK_PORT_FLAGS, '--policy-interval', '2'];
-
-/** `siteport server` on `data`; resolves with the admin URL, the CA fingerprint and a stop function. */
-async function startServer(t: Parameters<typeof tempDir>[0], data: string, flags: string[]) {
-  const server = startCli(['server', '--data', data, ...flags, '--log-level', 'warn'], /client communication mode/);
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  const stop = async (): Promise<void> => {
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await exited;
-  };
-  t.after(stop);
-  const banner = await server.started;
-  return {
-    adminUrl: /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!,
-    ca: /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!,
-    stop,
-  };
-}
 
 test('siteport backup of a running site and siteport restore onto a fresh data dir: the site comes back with its keys, tokens and clients, and its agent reconnects', async (t) => {
   const dir = tempDir(t);
   const a = path.join(dir, 'a');
-  const first = await startServer(t, a, PORT_FLAGS);
+  const first = await startCliServer(t, a, PORT_FLAGS);
   const conn = (data: string, url: string) => ['--server', url, '--data', data];
   const ports = JSON.parse((await runCli(['ports', 'show', '--json', ...conn(a, first.adminUrl)])).stdout) as PortsView;
   const [agent] = createFleet(t, { count: 1, ports, caFingerprint: first.ca });
@@ -88,7 +71,7 @@ test('siteport backup of a running site and siteport restore onto a fresh data d
   assert.equal(readFileSync(path.join(b, 'admin-token'), 'utf8'), readFileSync(path.join(a, 'admin-token'), 'utf8'));
 
   // The restored site serves on its own ports again; the agent, which knew nothing of this, comes back.
-  const second = await startServer(t, b, ['--admin-port', '0', '--bind', '127.0.0.1']);
+  const second = await startCliServer(t, b, ['--admin-port', '0', '--bind', '127.0.0.1']);
   assert.equal(second.ca, first.ca, 'the same site CA');
   const restartedAt = new Date().toISOString();
   await waitFor(

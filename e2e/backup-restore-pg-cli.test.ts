@@ -7,8 +7,8 @@ import { postgresTables } from '@siteport/db';
 import type { ClientList, PortsView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { POSTGRES_BIN, type TestPostgres, requirePostgres, startPostgres } from '../test-support/postgres.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
-import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
+import { runCli } from '../test-support/run-cli.js';
+import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
@@ -70,22 +70,6 @@ function recordingPgBin(dir: string): string {
   return bin;
 }
 
-async function startServer(t: Parameters<typeof tempDir>[0], data: string, flags: string[]) {
-  const server = startCli(['server', '--data', data, ...flags, '--log-level', 'warn'], /client communication mode/);
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  const stop = async (): Promise<void> => {
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await exited;
-  };
-  t.after(stop);
-  const banner = await server.started;
-  return {
-    adminUrl: /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!,
-    ca: /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!,
-    stop,
-  };
-}
-
 function unpack(file: string, into: string): string {
   mkdirSync(into);
   execFileSync('tar', ['-xzf', file, '-C', into]);
@@ -99,7 +83,7 @@ test('siteport backup of a running PostgreSQL site takes a pg_dump snapshot into
   const config = path.join(dir, 'server.toml');
   writeFileSync(config, `db = ${JSON.stringify(source.url)}\n`, { mode: 0o600 });
   const a = path.join(dir, 'a');
-  const first = await startServer(t, a, ['--config', config, ...LOOPBACK_PORT_FLAGS, '--policy-interval', '2']);
+  const first = await startCliServer(t, a, ['--config', config, ...LOOPBACK_PORT_FLAGS, '--policy-interval', '2']);
   const conn = (data: string, url: string) => ['--server', url, '--data', data];
   const ports = JSON.parse((await runCli(['ports', 'show', '--json', ...conn(a, first.adminUrl)])).stdout) as PortsView;
   const [agent] = createFleet(t, { count: 1, ports, caFingerprint: first.ca });
@@ -207,7 +191,7 @@ test('siteport backup of a running PostgreSQL site takes a pg_dump snapshot into
   // The restored site on the new database serves on its ports again; the agent, which knew nothing of this, comes back.
   const config2 = path.join(dir, 'server-b.toml');
   writeFileSync(config2, `db = ${JSON.stringify(target.url)}\n`, { mode: 0o600 });
-  const second = await startServer(t, b, ['--config', config2, '--admin-port', '0', '--bind', '127.0.0.1']);
+  const second = await startCliServer(t, b, ['--config', config2, '--admin-port', '0', '--bind', '127.0.0.1']);
   assert.equal(second.ca, first.ca, 'the same site CA');
   const restartedAt = new Date().toISOString();
   await waitFor(
@@ -226,7 +210,7 @@ test('siteport restore refuses a PostgreSQL site backup whose dump was altered, 
   const dir = tempDir(t);
   const source = await siteDatabase();
   const a = path.join(dir, 'a');
-  const first = await startServer(t, a, ['--db', source.url, ...LOOPBACK_PORT_FLAGS]);
+  const first = await startCliServer(t, a, ['--db', source.url, ...LOOPBACK_PORT_FLAGS]);
   await first.stop();
   const file = path.join(dir, 'site.backup');
   const saved = await runCli(['backup', '--data', a, '--out', file], { env: { SITEPORT_DB: source.url } });

@@ -8,6 +8,7 @@ import { requireTool } from '../test-support/require-tool.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -23,20 +24,7 @@ async function startSite(
   t: TestContext,
 ): Promise<{ adminUrl: string; dataDir: string; users: () => Promise<ConsoleUserView[]> }> {
   const dataDir = tempDir(t, 'siteport-users-browser-');
-  const flags = [
-    '--admin-port',
-    '0',
-    '--http-port',
-    '0',
-    '--https-port',
-    '0',
-    '--notification-port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-  ];
+  const flags = [...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'];
   const run = startCli(['server', '--data', dataDir, ...flags], /web console: /);
   t.after(async () => {
     if (run.child.exitCode !== null) return;

@@ -8,6 +8,7 @@ import { TestMpClient, call } from '../test-support/mp-client.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 type T = Parameters<typeof tempDir>[0];
 
@@ -19,16 +20,7 @@ async function limitedServer(t: T, registrations: number, sessions: number, extr
       'server',
       '--data',
       dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
+      ...LOOPBACK_PORT_FLAGS,
       '--policy-interval',
       '1',
       '--log-level',

@@ -266,7 +266,7 @@ test('the activity pass over more rows than one slice counts what one pass over 
   for (let i = 0; i < n; i += 1) {
     const seen = i % 11 === 0 ? null : minutesAgo(i % 60);
     const port = seen === null ? null : 8000 + (i % 4);
-    const protocol = i % 2 === 0 ? 'http' : 'https';
+    const protocol: 'http' | 'https' = i % 2 === 0 ? 'http' : 'https';
     const status = STATUSES[i % STATUSES.length]!;
     if (seen === null) expected.never += 1;
     else {
