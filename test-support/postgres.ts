@@ -69,7 +69,11 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
     await asPostgres('pg_ctl', ['-D', data, '-l', log, '-o', settings, '-w', '-t', '60', 'start']);
   };
   const stop = async (): Promise<void> => {
-    await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']).catch(() => undefined);
+    // A fast stop that fails or times out (a loaded machine) falls back to an immediate one, so no
+    // server is left writing into the data dir that destroy() removes next.
+    await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']).catch(() =>
+      asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']).catch(() => undefined),
+    );
   };
   await start();
   const url = (database = 'postgres'): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
@@ -95,7 +99,7 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
     start,
     async destroy() {
       await stop();
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 });
     },
   };
 }
