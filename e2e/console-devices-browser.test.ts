@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { requireTool } from '../test-support/require-tool.js';
 import { type TestServer, startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
 
-const SCREENSHOTS =
-  process.env.SITEPORT_SCREENSHOTS === undefined
-    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
-    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--headless',
-];
+const SCREENSHOTS = screenshotDir();
+const FLAGS = chromiumFlags();
 
 interface Seeded {
   id: string;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -12,21 +11,10 @@ import { startCli } from '../test-support/run-cli.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
 
-// Screenshots go to a temp dir unless SITEPORT_SCREENSHOTS names one (docs/screenshots refreshes the docs' pictures).
-const SCREENSHOTS =
-  process.env.SITEPORT_SCREENSHOTS === undefined
-    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
-    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--headless',
-];
+const SCREENSHOTS = screenshotDir();
+const FLAGS = chromiumFlags();
 
 interface Site {
   adminUrl: string;

@@ -9,16 +9,9 @@ import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
+import { CHROMIUM, chromiumFlags } from '../test-support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--headless',
-];
+const FLAGS = chromiumFlags();
 
 async function startSite(
   t: TestContext,
