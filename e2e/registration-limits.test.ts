@@ -200,5 +200,8 @@ test('keys from many source addresses cannot grow the approval queue past --max-
   assert.equal(`${next.res.status} ${String(next.res.body.error?.code)}`, '403 E_CLIENT_PENDING');
   const after = await site.admin<ClientList>('/sites/PS1/clients');
   assert.equal(after.clients.filter((c) => c.status === 'pending').length, 5);
-  assert.ok(after.clients.some((c) => c.hostname === 'fake-100'), 'the new key waits for approval');
+  assert.ok(
+    after.clients.some((c) => c.hostname === 'fake-100'),
+    'the new key waits for approval',
+  );
 });

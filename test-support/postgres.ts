@@ -41,7 +41,10 @@ export function requirePostgres(t: TestContext): boolean {
 /** Runs a PostgreSQL binary as the `postgres` user (the server refuses to run as root). */
 function asPostgres(binary: string, args: string[]): Promise<{ stdout: string }> {
   const command = path.join(POSTGRES_BIN, binary);
-  if (process.getuid?.() === 0) return run('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', command, ...args], { cwd: '/' });
+  if (process.getuid?.() === 0)
+    return run('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', command, ...args], {
+      cwd: '/',
+    });
   return run(command, args, { cwd: '/' });
 }
 
@@ -51,7 +54,12 @@ function asPostgres(binary: string, args: string[]): Promise<{ stdout: string }>
  */
 export async function startPostgres(options: { maxConnections?: number } = {}): Promise<TestPostgres> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-pg-'));
-  if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  if (process.getuid?.() === 0)
+    chownSync(
+      dir,
+      Number(execFileSync('id', ['-u', 'postgres']).toString()),
+      Number(execFileSync('id', ['-g', 'postgres']).toString()),
+    );
   const data = path.join(dir, 'data');
   await asPostgres('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
   const port = await freePort();
@@ -78,7 +86,22 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
   await start();
   const url = (database = 'postgres'): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const psql = async (database: string, sql: string): Promise<string> =>
-    (await asPostgres('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atc', sql])).stdout;
+    (
+      await asPostgres('psql', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        database,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-Atc',
+        sql,
+      ])
+    ).stdout;
   let counter = 0;
   return {
     port,
@@ -116,8 +139,20 @@ export async function sharedPostgresDatabase(): Promise<string> {
     const cluster = await shared;
     process.once('exit', () => {
       try {
-        const args = [path.join(POSTGRES_BIN, 'pg_ctl'), '-D', path.join(cluster.dir, 'data'), '-m', 'immediate', '-w', 'stop'];
-        if (process.getuid?.() === 0) execFileSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', ...args], { stdio: 'ignore', cwd: '/' });
+        const args = [
+          path.join(POSTGRES_BIN, 'pg_ctl'),
+          '-D',
+          path.join(cluster.dir, 'data'),
+          '-m',
+          'immediate',
+          '-w',
+          'stop',
+        ];
+        if (process.getuid?.() === 0)
+          execFileSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', ...args], {
+            stdio: 'ignore',
+            cwd: '/',
+          });
         else execFileSync(args[0]!, args.slice(1), { stdio: 'ignore', cwd: '/' });
       } catch {
         // Already stopped.

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose for now: the agent daemon's one state machine (cycle, backoff, reload, stop) reads best in one file; splitting it is part of the apps/server-style feature reshape still open.
 import type { Logger } from 'pino';
 import { type CaResponse, type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';

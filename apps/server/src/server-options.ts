@@ -1,3 +1,4 @@
+// Over 400 lines: the one place every server option is declared, defaulted and validated once (a long but flat list).
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// Over 400 lines for now: the site server's start/stop wiring; one ordered component list shared with MpServer is the planned split.
 import { SiteportError, isSiteportError } from '@siteport/protocol';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { checkpointSqlite, databaseLocation, openDatabase } from '@siteport/db';

@@ -1,3 +1,4 @@
+// Over 400 lines for now: push attempts, approval and secrets share one transaction flow; the split into feature files is part of the open architecture reshape.
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
