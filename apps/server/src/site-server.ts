@@ -37,7 +37,7 @@ import { ClientService } from './services/client-service.js';
 import { type PortBinder, PortSettingsService } from './services/port-settings-service.js';
 import { SiteEvents } from './services/site-events.js';
 import { SiteServices } from './services/site-services.js';
-import { ClientPageRepository, hubPresence } from './client-list/index.js';
+import { ClientPageRepository, SqliteClientCounts, hubPresence } from './client-list/index.js';
 import type { NotifyService } from './notify/notify-service.js';
 import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
 import { acquireServerLock } from './fs/server-lock.js';
@@ -325,12 +325,16 @@ export class SiteServer {
     this.lifecycle.onStop(() => notify.stop());
     await cluster.join(mp, notify.hub);
 
+    // On SQLite the counts' pass over every row runs on a read worker, off the MP's thread.
+    const clientCounts = location.kind === 'sqlite' ? new SqliteClientCounts(location.file) : undefined;
+    if (clientCounts !== undefined) this.lifecycle.onStop(() => clientCounts.close());
     const services = new SiteServices(siteCode, ports, clients, rollouts, audit, {
       caFingerprint: pki.caFingerprint,
       listeners: () => mp.listenerStatus(),
       flushActivity: () => activity.flush(),
       secondaries: (): Promise<SiteView[]> => hierarchy.secondaryViews(siteCode),
       clientPages: new ClientPageRepository(db),
+      ...(clientCounts === undefined ? {} : { clientCounts }),
       presence: hubPresence(() => notify.hub, () => cluster.remote()),
     });
     const directory = new DirectoryService({

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { ClientCounts, ClientList, CreatedToken, ErrorBody, SiteView } from '@siteport/protocol';
-import { sql } from '@siteport/db';
+import { SQLITE_FILE, sql } from '@siteport/db';
 import { testDatabaseDialect } from '../../../test-support/postgres.js';
 import { startNotifyAgent, until } from '../../../test-support/notify-fixture.js';
 import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
 import { ACTIVITY_SLICE, ClientPageRepository } from '../src/client-list/client-page-repository.js';
+import { SqliteClientCounts } from '../src/client-list/sqlite-client-counts.js';
 
 const NOW = Date.now();
 const minutesAgo = (m: number): string => new Date(NOW - m * 60_000).toISOString();
@@ -318,4 +320,15 @@ test('the activity pass over more rows than one slice counts what one pass over 
   assert.deepEqual(new Map(counts.byPort.map((p) => [`${p.protocol} ${p.port}`, p.clients])), expected.ports);
   assert.equal(counts.byPort.reduce((a, p) => a + p.clients, 0) + counts.never, n);
   assert.ok(ticks >= 2, `the event loop turned between the slices (${ticks} turns)`);
+
+  // On SQLite the site server reads the counts on a worker thread: the same numbers, in one pass.
+  if (testDatabaseDialect() === 'sqlite') {
+    const worker = new SqliteClientCounts(path.join(s.dataDir, SQLITE_FILE));
+    t.after(() => worker.close());
+    assert.deepEqual(await worker.activity('PS1', since), counts);
+    assert.deepEqual(await worker.byStatus('PS1'), await new ClientPageRepository(s.server.db).byStatus('PS1'));
+    // A read waits for what the main connection committed before it.
+    await s.server.db.updateTable('clients').set({ status: 'blocked' }).where('site_code', '=', 'PS1').execute();
+    assert.deepEqual(await worker.byStatus('PS1'), { active: 0, pending: 0, blocked: n, retired: 0 });
+  }
 });

@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   },
   E_SERVER_RUNNING: { status: 409, summary: 'A site server is running on the data dir.' },
   E_DATABASE_UNAVAILABLE: { status: 503, summary: 'The site database could not be reached or opened.' },
+  E_DATABASE_BUSY: {
+    status: 503,
+    summary: 'Too many long reads of the embedded site database (client counts) are already waiting; retry in a moment.',
+  },
   E_DATABASE_NOT_EMPTY: {
     status: 409,
     summary: 'The target database of a migration or a restore already holds tables; use a new, empty database.',

@@ -5,7 +5,12 @@ import { clientView } from '../services/client-service.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import { checkCursor, encodeCursor } from './client-cursor.js';
 import type { ClientListQuery } from './client-list-query.js';
-import type { ActivityCounts, ClientPageRepository, StoredFilters } from './client-page-repository.js';
+import type {
+  ActivityCounts,
+  ClientCountReader,
+  ClientPageRepository,
+  StoredFilters,
+} from './client-page-repository.js';
 import { type ClientPresence, NO_PRESENCE } from './client-presence.js';
 
 /**
@@ -27,6 +32,8 @@ export class ClientListService {
       /** This server's own site: only its clients have notification presence here. */
       siteCode: string;
       pages: ClientPageRepository;
+      /** Where the counts are read; `pages` unless given (on SQLite: a read worker). */
+      counts?: ClientCountReader;
       ports: Pick<PortSettingsService, 'site' | 'served'>;
       presence: ClientPresence;
       /** Writes the batched client activity first, so a listing shows the latest contacts. */
@@ -34,6 +41,10 @@ export class ClientListService {
       now?: () => Date;
     },
   ) {}
+
+  private get counter(): ClientCountReader {
+    return this.deps.counts ?? this.deps.pages;
+  }
 
   private presence(code: string): ClientPresence {
     return code === this.deps.siteCode ? this.deps.presence : NO_PRESENCE;
@@ -114,16 +125,17 @@ export class ClientListService {
   }
 
   /**
-   * The activity part of the counts: one pass over the site's rows, which blocks SQLite's one
-   * thread for about 0.1 s at 100,000 clients. Kept for {@link ACTIVITY_TTL_MS} per site, so
-   * consoles polling counts and site views share one pass; the counts per status are read fresh.
+   * The activity part of the counts: one pass over the site's rows, about 0.1 s of SQLite at
+   * 100,000 clients (on a read worker, see SqliteClientCounts). Kept for {@link ACTIVITY_TTL_MS}
+   * per site, so consoles polling counts and site views share one pass; the counts per status are
+   * read fresh.
    */
   private activity(code: string, activeWindowSeconds: number): Promise<ActivityCounts> {
     const now = this.now().getTime();
     const kept = this.activityCache.get(code);
     if (kept !== undefined && now - kept.at < ACTIVITY_TTL_MS && kept.window === activeWindowSeconds) return kept.value;
     const since = new Date(now - activeWindowSeconds * 1000).toISOString();
-    const value = this.deps.pages.activity(code, since);
+    const value = this.counter.activity(code, since);
     this.activityCache.set(code, { at: now, window: activeWindowSeconds, value });
     value.catch(() => this.activityCache.delete(code));
     return value;
@@ -133,7 +145,7 @@ export class ClientListService {
   async siteTotals(code: string): Promise<{ total: number; active: number }> {
     const site = await this.deps.ports.site(code);
     await this.deps.flushActivity();
-    const byStatus = await this.deps.pages.byStatus(code);
+    const byStatus = await this.counter.byStatus(code);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     return {
       total: total - byStatus.retired,
@@ -145,7 +157,7 @@ export class ClientListService {
   async counts(code: string): Promise<ClientCounts> {
     const site = await this.deps.ports.site(code);
     await this.deps.flushActivity();
-    const byStatus = await this.deps.pages.byStatus(code);
+    const byStatus = await this.counter.byStatus(code);
     const activity = await this.activity(code, site.activeWindowSeconds);
     const activeWindowSeconds = site.activeWindowSeconds;
     const stored = { byStatus, ...activity };

@@ -24,6 +24,47 @@ export interface ActivityCounts {
   byPort: { protocol: 'http' | 'https'; port: number; clients: number }[];
 }
 
+/** One group of the activity pass: clients with the same last request port (null: never seen). */
+export interface ActivityGroup {
+  last_protocol: 'http' | 'https' | null;
+  last_port: number | null;
+  n: Count;
+  active: Count | null;
+  served: Count | null;
+}
+
+/** What the site's counts read from the database: {@link ClientPageRepository} or, on SQLite, a read worker. */
+export type ClientCountReader = Pick<ClientPageRepository, 'activity' | 'byStatus'>;
+
+/** Sums groups of the activity pass (groups of the same port from several slices add up). */
+export function activityOf(groups: Iterable<ActivityGroup>): ActivityCounts {
+  const counts: ActivityCounts = { active: 0, activeServed: 0, never: 0, byPort: [] };
+  const ports = new Map<string, { protocol: 'http' | 'https'; port: number; clients: number }>();
+  for (const g of groups) {
+    counts.active += Number(g.active ?? 0);
+    counts.activeServed += Number(g.served ?? 0);
+    if (g.last_port === null || g.last_protocol === null) {
+      counts.never += Number(g.n);
+      continue;
+    }
+    const key = `${g.last_protocol} ${g.last_port}`;
+    const entry = ports.get(key) ?? { protocol: g.last_protocol, port: g.last_port, clients: 0 };
+    entry.clients += Number(g.n);
+    ports.set(key, entry);
+  }
+  counts.byPort = [...ports.values()].sort(
+    (a, b) => b.clients - a.clients || a.port - b.port || a.protocol.localeCompare(b.protocol),
+  );
+  return counts;
+}
+
+/** Counts per registration status from `(status, n)` rows. */
+export function byStatusOf(rows: Iterable<{ status: string; n: Count }>): Record<ClientStatus, number> {
+  const byStatus: Record<ClientStatus, number> = { active: 0, pending: 0, blocked: 0, retired: 0 };
+  for (const row of rows) if (row.status in byStatus) byStatus[row.status as ClientStatus] = Number(row.n);
+  return byStatus;
+}
+
 /** The WHERE of a page: the site, after the cursor's id, and the filters the database evaluates. */
 function conditions(siteCode: string, filters: StoredFilters, afterId: string | undefined) {
   return (eb: ExpressionBuilder<SiteDatabase, 'clients'>): Expression<SqlBool> => {
@@ -103,33 +144,20 @@ export class ClientPageRepository {
    * the requests in between (decision 0100).
    */
   async activity(siteCode: string, activeSince: string): Promise<ActivityCounts> {
-    const counts: ActivityCounts = { active: 0, activeServed: 0, never: 0, byPort: [] };
-    const ports = new Map<string, { protocol: 'http' | 'https'; port: number; clients: number }>();
+    const groups: ActivityGroup[] = [];
     let afterId: string | undefined;
     for (;;) {
       const slice = await this.activitySlice(siteCode, activeSince, afterId);
       let rows = 0;
       for (const g of slice) {
         rows += Number(g.n);
-        counts.active += Number(g.active ?? 0);
-        counts.activeServed += Number(g.served ?? 0);
+        groups.push(g);
         if (afterId === undefined || (g.last_id !== null && g.last_id > afterId)) afterId = g.last_id ?? afterId;
-        if (g.last_port === null || g.last_protocol === null) {
-          counts.never += Number(g.n);
-          continue;
-        }
-        const key = `${g.last_protocol} ${g.last_port}`;
-        const entry = ports.get(key) ?? { protocol: g.last_protocol, port: g.last_port, clients: 0 };
-        entry.clients += Number(g.n);
-        ports.set(key, entry);
       }
       if (rows < ACTIVITY_SLICE) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    counts.byPort = [...ports.values()].sort(
-      (a, b) => b.clients - a.clients || a.port - b.port || a.protocol.localeCompare(b.protocol),
-    );
-    return counts;
+    return activityOf(groups);
   }
 
   /** One slice of {@link activity}: the next rows after `afterId`, grouped by the last request port, with the last id of each group. */
@@ -176,8 +204,6 @@ export class ClientPageRepository {
       .select(['status', (eb) => eb.fn.countAll<Count>().as('n')])
       .groupBy('status')
       .execute();
-    const byStatus: Record<ClientStatus, number> = { active: 0, pending: 0, blocked: 0, retired: 0 };
-    for (const row of rows) if (row.status in byStatus) byStatus[row.status as ClientStatus] = Number(row.n);
-    return byStatus;
+    return byStatusOf(rows);
   }
 }

@@ -1,6 +1,6 @@
 import type { ClientView, SiteView } from '@siteport/protocol';
 import { ClientListService } from '../client-list/client-list-service.js';
-import type { ClientPageRepository } from '../client-list/client-page-repository.js';
+import type { ClientCountReader, ClientPageRepository } from '../client-list/client-page-repository.js';
 import { type ClientPresence, NO_PRESENCE } from '../client-list/client-presence.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { RolloutService } from '../rollouts/rollout-service.js';
@@ -27,11 +27,13 @@ export class SiteServices {
       secondaries?: () => Promise<SiteView[]>;
       /** Reads clients a page at a time and counts them. */
       clientPages: ClientPageRepository;
+      /** Where the counts are read, if not from `clientPages` (the SQLite read worker). */
+      clientCounts?: ClientCountReader;
       /** Notification presence of the site's clients (the channel filter and counts). */
       presence?: ClientPresence;
     },
   ) {
-    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ports, presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
+    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ...(facts.clientCounts === undefined ? {} : { counts: facts.clientCounts }), ports, presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
   }
 
   async siteView(code: string): Promise<SiteView> {
