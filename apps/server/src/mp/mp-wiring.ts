@@ -182,7 +182,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const served = (code: string): ReturnType<PortSettingsService['served']> => ports.served(code);
   const webHost = new WebHost({
     siteCode,
-    sites: deps.sites,
+    stored: (code) => ports.stored(code),
     served,
     repo: deps.webRepo,
     apps,

@@ -79,8 +79,8 @@ export class RolloutService {
   async change(code: string, change: PortChange, actor: string): Promise<PortChangeResult> {
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
-      await this.deps.ports.applyDirect(prepared, actor);
-      return { ports: await this.deps.ports.view(code), warnings: prepared.warnings, rolloutId: null };
+      const stored = await this.deps.ports.applyDirect(prepared, actor);
+      return { ports: await this.deps.ports.view(code, { site: prepared.site, stored }), warnings: prepared.warnings, rolloutId: null };
     }
     const now = new Date();
     const at = now.toISOString();
@@ -108,10 +108,10 @@ export class RolloutService {
       return written;
     });
     this.moved(rollout, 'committed');
-    await this.deps.ports.announce(code, stored.version);
+    await this.deps.ports.announce(stored);
     const clients = await this.deps.clients.records(code);
     return {
-      ports: await this.deps.ports.view(code),
+      ports: await this.deps.ports.view(code, { site: prepared.site, stored }),
       warnings: [...changeWarnings(prepared.current.settings, prepared.next.settings, clients), ...prepared.warnings],
       rolloutId: rollout.id,
     };
@@ -155,7 +155,7 @@ export class RolloutService {
       });
     });
     this.moved(rollout, 'proposed');
-    if (options.preflight) await this.deps.ports.announce(code, prepared.current.version);
+    if (options.preflight) await this.deps.ports.announce(prepared.current);
     return this.view(rollout.id);
   }
 
@@ -178,7 +178,7 @@ export class RolloutService {
       return written;
     });
     this.moved({ ...rollout, state: 'overlapping' }, 'committed');
-    await this.deps.ports.announce(rollout.siteCode, stored.version);
+    await this.deps.ports.announce(stored);
     return this.view(id);
   }
 
@@ -202,7 +202,7 @@ export class RolloutService {
       return written;
     });
     this.moved({ ...rollout, state: 'rolling-back' }, 'rolling back');
-    await this.deps.ports.announce(rollout.siteCode, stored.version);
+    await this.deps.ports.announce(stored);
     return this.view(id);
   }
 
@@ -276,7 +276,7 @@ export class RolloutService {
     });
     this.moved({ ...rollout, state }, outcome.reason);
     const current = await this.deps.ports.stored(rollout.siteCode);
-    await this.deps.ports.announce(rollout.siteCode, current.version);
+    await this.deps.ports.announce(current);
   }
 
   /** Inside the transaction that opens a rollout: refused while another one of the site is open. */

@@ -39,6 +39,13 @@ export interface PreparedChange {
  * ports go through the rollout service, which uses {@link prepare} and {@link writeVersion}.
  */
 export class PortSettingsService {
+  /**
+   * The settings of a change while it is announced: the listeners settling it read them from here
+   * instead of the database. A stored version never changes, so this is the row as stored; an
+   * announcement of another version drops it.
+   */
+  private readonly announced = new Map<string, StoredPorts>();
+
   constructor(
     private readonly deps: {
       db: Kysely<SiteDatabase>;
@@ -52,7 +59,11 @@ export class PortSettingsService {
       /** Endpoints served besides the site's own rollouts (a secondary's inherited overlap). */
       extraServed?: (code: string) => Promise<ServedEndpoint[]>;
     },
-  ) {}
+  ) {
+    deps.events.on('ports-changed', (code, version) => {
+      if (this.announced.get(code)?.version !== version) this.announced.delete(code);
+    });
+  }
 
   async site(code: string): Promise<SiteRecord> {
     const site = await this.deps.sites.find(code);
@@ -65,31 +76,39 @@ export class PortSettingsService {
     return site;
   }
 
+  /** A site's stored port settings: one read (the site row only to explain a miss). */
   async stored(code: string, db: Kysely<SiteDatabase> | Transaction<SiteDatabase> = this.deps.db): Promise<StoredPorts> {
-    await this.site(code);
+    const announced = db === this.deps.db ? this.announced.get(code) : undefined;
+    if (announced !== undefined) return announced;
     const stored = await this.deps.sites.ports(code, db);
-    if (stored === undefined) throw new SiteportError('E_INTERNAL', `site ${code} has no port settings row`);
-    return stored;
+    if (stored !== undefined) return stored;
+    await this.site(code);
+    throw new SiteportError('E_INTERNAL', `site ${code} has no port settings row`);
   }
 
   /** Every endpoint the site's MPs serve now: current ports, overlapping old ones, probe ports. */
-  async served(code: string): Promise<ServedEndpoint[]> {
-    const served = servedEndpoints((await this.stored(code)).settings, await this.deps.rollouts.open(code));
+  async served(code: string, stored?: StoredPorts): Promise<ServedEndpoint[]> {
+    const served = servedEndpoints((stored ?? (await this.stored(code))).settings, await this.deps.rollouts.open(code));
     const taken = new Set(served.map((e) => e.port));
     return [...served, ...((await this.deps.extraServed?.(code)) ?? []).filter((e) => !taken.has(e.port))];
   }
 
-  async view(code: string): Promise<PortsView> {
-    const served = await this.served(code);
-    const { parentCode } = await this.site(code);
+  /** The Ports tab; a caller that holds the site row and the stored settings passes them (no read again). */
+  async view(code: string, known?: { site: SiteRecord; stored: StoredPorts }): Promise<PortsView> {
+    const stored = known?.stored ?? (await this.stored(code));
+    const served = await this.served(code, stored);
+    const { parentCode } = known?.site ?? (await this.site(code));
     const view = portsView(
-      await this.stored(code),
+      stored,
       served.filter((e) => e.role === 'overlap').map((e) => ({ protocol: e.protocol, port: e.port, until: e.until ?? '' })),
     );
     return parentCode === null ? view : { ...view, inheritedFrom: parentCode };
   }
 
-  /** Validates a change as a whole and test-binds the TCP ports it adds; stores nothing. */
+  /**
+   * Validates a change as a whole and test-binds the TCP ports it adds; stores nothing. Reads the
+   * site row and its settings once each; whoever applies the change passes the result along.
+   */
   async prepare(code: string, change: PortChange): Promise<PreparedChange> {
     const site = await this.site(code);
     assertOwnPorts(site);
@@ -137,7 +156,7 @@ export class PortSettingsService {
   async applyDirect(prepared: PreparedChange, actor: string): Promise<StoredPorts> {
     const at = new Date().toISOString();
     const stored = await this.deps.db.transaction().execute((trx) => this.writeVersion(trx, prepared.current, prepared.next, actor, 'ports.change', at));
-    await this.deps.events.portsChanged(stored.siteCode, stored.version);
+    await this.announce(stored);
     return stored;
   }
 
@@ -146,9 +165,17 @@ export class PortSettingsService {
     await this.deps.audit.append(trx, { at, actor, siteCode, action, oldValue: null, newValue: value, outcome: 'applied' });
   }
 
-  /** Announces a stored change (listeners, policy cache, subscribers); resolves once the listeners follow it. */
-  announce(code: string, version: number): Promise<void> {
-    return this.deps.events.portsChanged(code, version);
+  /**
+   * Announces stored settings (listeners, policy cache, subscribers); resolves once the listeners
+   * follow them. While they settle, they read these settings without going to the database.
+   */
+  async announce(stored: StoredPorts): Promise<void> {
+    this.announced.set(stored.siteCode, stored);
+    try {
+      await this.deps.events.portsChanged(stored.siteCode, stored.version);
+    } finally {
+      if (this.announced.get(stored.siteCode) === stored) this.announced.delete(stored.siteCode);
+    }
   }
 }
 

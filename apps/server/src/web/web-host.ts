@@ -5,7 +5,7 @@ import { MP_PREFIX, SiteportError } from '@siteport/protocol';
 import { sendError } from '../http/respond.js';
 import type { EndpointHandler, EndpointSpec, ListenerMode, Protocol } from '../mp/listener-set.js';
 import type { ServedEndpoint } from '../rollouts/served-endpoints.js';
-import type { SiteRepository } from '../repositories/site-repository.js';
+import type { StoredPorts } from '../repositories/site-repository.js';
 import type { WebApplications } from './web-applications.js';
 import { defaultWebSiteOf } from './web-site-change.js';
 import { type WebSiteLayout, bindingKey, webSiteLayout } from './web-site-layout.js';
@@ -24,7 +24,8 @@ export class WebHost {
   constructor(
     private readonly deps: {
       siteCode: string;
-      sites: SiteRepository;
+      /** The site's stored port settings (shared with the other listeners settling a change). */
+      stored: (siteCode: string) => Promise<StoredPorts>;
       served: (siteCode: string) => Promise<ServedEndpoint[]>;
       repo: WebSiteRepository;
       apps: WebApplications;
@@ -41,8 +42,7 @@ export class WebHost {
   /** Recomputes the layout from the database; returns the default web site listeners the MP must also hold. */
   async refresh(): Promise<EndpointSpec[]> {
     const { siteCode } = this.deps;
-    const stored = await this.deps.sites.ports(siteCode);
-    if (stored === undefined) throw new SiteportError('E_INTERNAL', `site ${siteCode} has no port settings row`);
+    const stored = await this.deps.stored(siteCode);
     const overlap = (await this.deps.served(siteCode)).filter((e) => e.role === 'overlap');
     const layout = webSiteLayout(
       stored.settings,
