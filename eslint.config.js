@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', 'demo-data/', 'apps/cli/bin/', 'scripts/*.mjs', 'bench/*.mjs', 'test-support/*.mjs', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      '**/dist/',
+      'demo-data/',
+      'apps/cli/bin/',
+      'scripts/*.mjs',
+      'bench/*.mjs',
+      'test-support/*.mjs',
+      'eslint.config.js',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -19,16 +30,40 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['node:*'] }] },
   },
   {
+    // The small shared packages stand below server and agent: protocol at most.
+    files: ['packages/wol/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@siteport/db', '@siteport/server', '@siteport/agent', 'siteport'] },
+      ],
+    },
+  },
+  {
     // The agent never reaches into the site database.
     files: ['apps/agent/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['@siteport/db', '@siteport/server', 'better-sqlite3', 'kysely'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@siteport/db', '@siteport/server', 'better-sqlite3', 'kysely'] },
+      ],
+    },
   },
   {
     // The console talks to the admin API only: protocol and the browser, nothing else of ours; agent text is never HTML.
     files: ['apps/console/src/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', '@siteport/db', '@siteport/server', '@siteport/agent', '@siteport/cli'] }],
-      'no-restricted-syntax': ['error', { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'render agent-reported text as text' }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', '@siteport/db', '@siteport/server', '@siteport/agent', '@siteport/cli'] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'render agent-reported text as text',
+        },
+      ],
     },
   },
   {

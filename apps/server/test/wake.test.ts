@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { describe, it } from 'node:test';
-import { type WakeResult, parseMagicPacket } from '@siteport/protocol';
+import type { WakeResult } from '@siteport/protocol';
+import { parseMagicPacket } from '@siteport/wol';
 import { startNotifyAgent, until } from '../../../test-support/notify-fixture.js';
 import { requireTool } from '../../../test-support/require-tool.js';
 import { sleepingClient } from '../../../test-support/sleeping-client.js';
@@ -26,14 +27,20 @@ async function receiver(t: { after(fn: () => unknown): void }, srv: TestServer) 
 /** The format written out independently of the builder: 6 × 0xFF, then the MAC 16 times, then the password. */
 function expectedPacket(mac: string, password?: string): Buffer {
   const macBytes = Buffer.from(mac.replace(/:/g, ''), 'hex');
-  return Buffer.concat([Buffer.alloc(6, 0xff), ...Array.from({ length: 16 }, () => macBytes), password === undefined ? Buffer.alloc(0) : Buffer.from(password.replace(/:/g, ''), 'hex')]);
+  return Buffer.concat([
+    Buffer.alloc(6, 0xff),
+    ...Array.from({ length: 16 }, () => macBytes),
+    password === undefined ? Buffer.alloc(0) : Buffer.from(password.replace(/:/g, ''), 'hex'),
+  ]);
 }
 
 describe('Wake-on-LAN', () => {
   it('sends a byte-correct magic packet to the configured wake-up port at the last known address', async (t) => {
     const srv = await startTestServer(t);
     const rx = await receiver(t, srv);
-    const id = await sleepingClient(srv, 'sleeper', [{ name: 'eth0', mac: MAC, address: '127.0.0.1', prefixLength: 8 }]);
+    const id = await sleepingClient(srv, 'sleeper', [
+      { name: 'eth0', mac: MAC, address: '127.0.0.1', prefixLength: 8 },
+    ]);
     const res = await srv.admin<WakeResult>('POST', '/wake', { clients: [id] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body, {
@@ -79,7 +86,10 @@ describe('Wake-on-LAN', () => {
         ['nobody', 'unknown-client'],
       ],
     );
-    const bad = await srv.admin<{ error: { code: string } }>('POST', '/wake', { clients: [bare], password: '01:02:03' });
+    const bad = await srv.admin<{ error: { code: string } }>('POST', '/wake', {
+      clients: [bare],
+      password: '01:02:03',
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'E_MAC');
     const empty = await srv.admin<{ error: { code: string } }>('POST', '/wake', { clients: [] });

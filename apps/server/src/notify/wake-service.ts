@@ -1,6 +1,4 @@
 import type { Logger } from 'pino';
-// The sender alone, not the agent's whole entry (which loads the agent daemon and its LDAP client).
-import { sendMagicPackets } from '@siteport/agent/magic-packets';
 import {
   type NotifyClientResult,
   type WakeClientResult,
@@ -9,8 +7,8 @@ import {
   type WakeResult,
   ipv4Broadcast,
   ipv4ToNumber,
-  parseSecureOnPassword,
 } from '@siteport/protocol';
+import { parseSecureOnPassword, sendMagicPackets } from '@siteport/wol';
 import type { ClientRepository } from '../repositories/client-repository.js';
 import type { ClientInterface, InterfaceRepository } from '../repositories/interface-repository.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
@@ -58,32 +56,64 @@ export class WakeService {
     return { mode, port, results };
   }
 
-  private async wakeOne(clientId: string, mode: WakeMode, port: number, password: Uint8Array | undefined, passwordText: string | undefined): Promise<WakeClientResult> {
+  private async wakeOne(
+    clientId: string,
+    mode: WakeMode,
+    port: number,
+    password: Uint8Array | undefined,
+    passwordText: string | undefined,
+  ): Promise<WakeClientResult> {
     const base = { clientId, macs: [] as string[], target: null, proxy: null };
     const record = await this.deps.clients.findById(clientId);
     if (record === undefined || record.siteCode !== this.deps.siteCode) return { ...base, outcome: 'unknown-client' };
-    if (this.deps.hub.isOnline(clientId)) return { ...base, outcome: 'awake', note: 'the client is connected; nothing was sent' };
+    if (this.deps.hub.isOnline(clientId))
+      return { ...base, outcome: 'awake', note: 'the client is connected; nothing was sent' };
     if (this.deps.remote?.()?.isOnline(clientId) === true) {
-      return { ...base, outcome: 'awake', note: 'the client is connected to another management point of the site; nothing was sent' };
+      return {
+        ...base,
+        outcome: 'awake',
+        note: 'the client is connected to another management point of the site; nothing was sent',
+      };
     }
     const nic = pickInterface(await this.deps.interfaces.ofClient(clientId), record.lastContact?.address ?? null);
     if (nic === undefined) {
-      return { ...base, outcome: 'no-inventory', note: 'the client never reported a MAC with an IPv4 address; it must run once with a current agent' };
+      return {
+        ...base,
+        outcome: 'no-inventory',
+        note: 'the client never reported a MAC with an IPv4 address; it must run once with a current agent',
+      };
     }
-    const macs = [...new Set((await this.deps.interfaces.ofClient(clientId)).filter((i) => i.network === nic.network).map((i) => i.mac))];
+    const macs = [
+      ...new Set(
+        (await this.deps.interfaces.ofClient(clientId)).filter((i) => i.network === nic.network).map((i) => i.mac),
+      ),
+    ];
     const broadcast = mode === 'broadcast';
     const address = broadcast ? ipv4Broadcast(nic.address, nic.prefixLength) : nic.address;
     const target = `${address}:${port}`;
     const onLink = this.deps.onLink ?? ((a: string) => isOnLink(a));
     if (!onLink(nic.address)) {
-      const viaProxy = await this.viaProxy(clientId, nic, { macs, address, port, broadcast, ...(passwordText === undefined ? {} : { password: passwordText }) });
+      const viaProxy = await this.viaProxy(clientId, nic, {
+        macs,
+        address,
+        port,
+        broadcast,
+        ...(passwordText === undefined ? {} : { password: passwordText }),
+      });
       if (viaProxy !== null) return { clientId, macs, target, ...viaProxy };
     }
     try {
       await sendMagicPackets({ macs, address, port, broadcast, ...(password === undefined ? {} : { password }) });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return { clientId, macs, target, proxy: null, outcome: 'failed', error: { code: 'E_INTERNAL', message: `sending to ${target} failed: ${message}` } };
+      return {
+        clientId,
+        macs,
+        target,
+        proxy: null,
+        outcome: 'failed',
+        error: { code: 'E_INTERNAL', message: `sending to ${target} failed: ${message}` },
+      };
     }
     this.deps.logger.info({ clientId, target, macs, broadcast }, 'sent magic packets');
     return {
@@ -92,7 +122,11 @@ export class WakeService {
       target,
       proxy: null,
       outcome: 'sent',
-      ...(onLink(nic.address) ? {} : { note: `no interface of this server and no awake client is on ${nic.network}; sent through the router, which may drop it` }),
+      ...(onLink(nic.address)
+        ? {}
+        : {
+            note: `no interface of this server and no awake client is on ${nic.network}; sent through the router, which may drop it`,
+          }),
     };
   }
 
@@ -118,8 +152,15 @@ export class WakeService {
     let last: NotifyClientResult | undefined;
     for (const { id: proxy, here } of candidates) {
       const action = { action: 'wake-neighbour' as const, payload };
-      const results = here || remote === undefined ? await hub.deliver([proxy], action, this.deps.proxyWaitMs) : await remote.deliver([proxy], action, this.deps.proxyWaitMs);
-      const result = mergeResults(results).find((r) => r.clientId === proxy) ?? { clientId: proxy, outcome: 'timeout' as const, via: null };
+      const results =
+        here || remote === undefined
+          ? await hub.deliver([proxy], action, this.deps.proxyWaitMs)
+          : await remote.deliver([proxy], action, this.deps.proxyWaitMs);
+      const result = mergeResults(results).find((r) => r.clientId === proxy) ?? {
+        clientId: proxy,
+        outcome: 'timeout' as const,
+        via: null,
+      };
       last = result;
       if (result.outcome === 'acknowledged') {
         this.deps.logger.info({ sleeper, proxy, network: nic.network }, 'magic packets sent by a wake-up proxy');
@@ -130,7 +171,10 @@ export class WakeService {
     return {
       proxy: last.clientId,
       outcome: 'failed',
-      error: last.error ?? { code: 'E_MP_UNREACHABLE', message: `no wake-up proxy on ${nic.network} acknowledged (last: ${last.outcome})` },
+      error: last.error ?? {
+        code: 'E_MP_UNREACHABLE',
+        message: `no wake-up proxy on ${nic.network} acknowledged (last: ${last.outcome})`,
+      },
     };
   }
 }
@@ -145,4 +189,3 @@ function pickInterface(interfaces: ClientInterface[], lastAddress: string | null
   const last = lastAddress?.replace(/^::ffff:/, '') ?? null;
   return ipv4.find((i) => i.address === last) ?? ipv4[0];
 }
-
