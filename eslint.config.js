@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The small shared packages stand below server and agent: protocol at most.
-    files: ['packages/wol/src/**/*.ts'],
+    files: ['packages/{wol,fs-atomic}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -16,9 +16,15 @@ const outFlag = process.argv.indexOf('--out');
 const OUT = outFlag === -1 ? path.join(ROOT, 'apps/cli/dist') : path.resolve(process.argv[outFlag + 1] ?? '.');
 const STAMP_NAME = 'build.json';
 /** Workspace manifests: their `exports` decide which source a package name resolves to. */
-const MANIFESTS = ['packages/protocol', 'packages/db', 'packages/wol', 'apps/server', 'apps/agent', 'apps/cli'].map(
-  (dir) => `${dir}/package.json`,
-);
+const MANIFESTS = [
+  'packages/protocol',
+  'packages/db',
+  'packages/wol',
+  'packages/fs-atomic',
+  'apps/server',
+  'apps/agent',
+  'apps/cli',
+].map((dir) => `${dir}/package.json`);
 
 const TOKEN = 'import.meta.url';
 const IDENTIFIER_CHAR = /[\w$]/;

@@ -3,9 +3,14 @@ export { Agent } from './agent.js';
 export { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 export { runAgentProcess } from './agent-process.js';
 export { type AgentState, type AgentStatus, type LastContact, type LastError } from './agent-status.js';
-export { type AnswerKeys, type ReceivedAnswer, type SentRequest, answerProblem, certificateKey } from './answer-check.js';
+export {
+  type AnswerKeys,
+  type ReceivedAnswer,
+  type SentRequest,
+  answerProblem,
+  certificateKey,
+} from './answer-check.js';
 export { applyPolicy } from './apply-policy.js';
-export { writeFileAtomic } from './atomic-write.js';
 export { type ClientConfig, type ClientPorts, managementPointHosts } from './client-config.js';
 export { type ClientStatus, readClientStatus } from './client-status.js';
 export { applyDirectory } from './discovery/apply-directory.js';
@@ -26,6 +31,17 @@ export { type RequestSigner, createRequestSigner, requestNonce, sha256Hex } from
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
 export { jitteredBackoff } from './notify/backoff.js';
-export { DEFAULT_POLL_WAIT_SECONDS, NotificationClient, type NotificationClientState, type NotifyEvent } from './notify/notification-client.js';
+export {
+  DEFAULT_POLL_WAIT_SECONDS,
+  NotificationClient,
+  type NotificationClientState,
+  type NotifyEvent,
+} from './notify/notification-client.js';
 export { type ClientSession, openClientSession, sessionHeaders, startClientSession } from './session/client-session.js';
-export { type ClientIdentity, SessionKeeper, type SessionKeeperOptions, type SessionRequest, type SessionRequestOptions } from './session/session-keeper.js';
+export {
+  type ClientIdentity,
+  SessionKeeper,
+  type SessionKeeperOptions,
+  type SessionRequest,
+  type SessionRequestOptions,
+} from './session/session-keeper.js';

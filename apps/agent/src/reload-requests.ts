@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '@siteport/fs-atomic';
 import type { StateStore } from './state-store.js';
 
 /**
@@ -76,7 +76,7 @@ export function requestReload(
   kill: Kill = process.kill.bind(process),
 ): boolean {
   if (reloadDeliveryFor(platform) === 'request-file') {
-    writeFileAtomic(
+    writeFileAtomicSync(
       store.file('reloadRequest'),
       `${JSON.stringify({ at: new Date().toISOString(), by: process.pid })}\n`,
       0o600,

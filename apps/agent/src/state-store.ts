@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@siteport/fs-atomic';
 import { SiteportError } from '@siteport/protocol';
-import { writeFileAtomic } from './atomic-write.js';
 import { type ClientConfig, clientConfigProblem } from './client-config.js';
 import { type AgentStatus, initialAgentStatus } from './agent-status.js';
 import type { PortSwitchRecord } from './port-switch-record.js';
@@ -21,7 +21,7 @@ export const STATE_FILES = {
 } as const;
 
 /**
- * The client state directory. Every write is atomic (see {@link writeFileAtomic}); every read of
+ * The client state directory. Every write is atomic (see {@link writeFileAtomicSync}); every read of
  * a torn or invalid file is E_STATE_CORRUPT naming the file.
  */
 export class StateStore {
@@ -104,7 +104,7 @@ export class StateStore {
 
   /** Writes a text file atomically with mode 0600. */
   writeText(name: 'key' | 'ca' | 'trust' | 'directoryPassword', text: string): void {
-    writeFileAtomic(this.file(name), text, 0o600);
+    writeFileAtomicSync(this.file(name), text, 0o600);
   }
 
   /** Removes a state file if present. */
@@ -149,7 +149,7 @@ export class StateStore {
   }
 
   writePid(pid: number): void {
-    writeFileAtomic(this.file('pid'), `${pid}\n`, 0o644);
+    writeFileAtomicSync(this.file('pid'), `${pid}\n`, 0o644);
   }
 
   /** The pid of a live agent process holding this directory, or null. */
@@ -174,7 +174,7 @@ export class StateStore {
   }
 
   private writeJson(name: keyof typeof STATE_FILES, value: unknown): void {
-    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`, 0o600);
+    writeFileAtomicSync(this.file(name), `${JSON.stringify(value, null, 2)}\n`, 0o600);
   }
 
   private corrupt(name: keyof typeof STATE_FILES, why: string, cause?: unknown): SiteportError {

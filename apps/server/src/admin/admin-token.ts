@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@siteport/fs-atomic';
+import { readFileIfExists } from '../fs/read-file-if-exists.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 

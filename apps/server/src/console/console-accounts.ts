@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { type ConsoleUserView, type CreateUserBody, SiteportError } from '@siteport/protocol';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@siteport/fs-atomic';
 import type { AuthThrottle, SignInLockout } from '../admin/auth-throttle.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { ConsoleSession, ConsoleUser, ConsoleUserRepository } from './console-user-repository.js';
@@ -69,10 +69,18 @@ export class ConsoleAccounts {
     });
     if (!created) return undefined;
     await this.deps.audit.append(this.deps.db, {
-      at: this.now().toISOString(), actor: 'first-start', siteCode: null, action: 'console.user.create',
-      oldValue: null, newValue: { user: INITIAL_ADMINISTRATOR, role: 'administrator' }, outcome: 'applied',
+      at: this.now().toISOString(),
+      actor: 'first-start',
+      siteCode: null,
+      action: 'console.user.create',
+      oldValue: null,
+      newValue: { user: INITIAL_ADMINISTRATOR, role: 'administrator' },
+      outcome: 'applied',
     });
-    this.deps.logger.info({ user: INITIAL_ADMINISTRATOR, file }, 'console administrator created; its password is in the file');
+    this.deps.logger.info(
+      { user: INITIAL_ADMINISTRATOR, file },
+      'console administrator created; its password is in the file',
+    );
     return file;
   }
 
@@ -97,7 +105,10 @@ export class ConsoleAccounts {
       if (signInChannel.hasSubscribers) signInChannel.publish({ user: name, ok: false });
       this.deps.logger.warn({ user: name, source }, 'console sign-in refused');
       await this.auditLockouts(name, source, lockouts);
-      throw new SiteportError('E_SIGN_IN', 'wrong user name or password; the first administrator is "admin" with the password in <data dir>/console-initial-password');
+      throw new SiteportError(
+        'E_SIGN_IN',
+        'wrong user name or password; the first administrator is "admin" with the password in <data dir>/console-initial-password',
+      );
     }
     attempt.succeeded();
     const now = this.now();
@@ -122,8 +133,13 @@ export class ConsoleAccounts {
   private async auditLockouts(name: string, source: string | undefined, lockouts: SignInLockout[]): Promise<void> {
     for (const lock of lockouts.filter((l) => l.scope === 'account')) {
       await this.deps.audit.append(this.deps.db, {
-        at: this.now().toISOString(), actor: 'anonymous', siteCode: null, action: 'console.sign-in.lockout',
-        oldValue: null, newValue: { user: name, source: source ?? null, failures: lock.failures, until: lock.until.toISOString() }, outcome: 'locked',
+        at: this.now().toISOString(),
+        actor: 'anonymous',
+        siteCode: null,
+        action: 'console.sign-in.lockout',
+        oldValue: null,
+        newValue: { user: name, source: source ?? null, failures: lock.failures, until: lock.until.toISOString() },
+        outcome: 'locked',
       });
     }
   }
@@ -141,10 +157,28 @@ export class ConsoleAccounts {
   async createUser(input: CreateUserBody, actor: string): Promise<ConsoleUserView> {
     const createdAt = this.now().toISOString();
     const sites = input.sites ?? null;
-    const inserted = await this.users.insert({ name: input.user, role: input.role, sites, passwordHash: await hashPassword(input.password), createdAt, createdBy: actor });
-    if (!inserted) throw new SiteportError('E_USER_EXISTS', `a console account named ${input.user} exists already; pick another name`, { details: { user: input.user } });
+    const inserted = await this.users.insert({
+      name: input.user,
+      role: input.role,
+      sites,
+      passwordHash: await hashPassword(input.password),
+      createdAt,
+      createdBy: actor,
+    });
+    if (!inserted)
+      throw new SiteportError(
+        'E_USER_EXISTS',
+        `a console account named ${input.user} exists already; pick another name`,
+        { details: { user: input.user } },
+      );
     await this.deps.audit.append(this.deps.db, {
-      at: createdAt, actor, siteCode: null, action: 'console.user.create', oldValue: null, newValue: { user: input.user, role: input.role, sites }, outcome: 'applied',
+      at: createdAt,
+      actor,
+      siteCode: null,
+      action: 'console.user.create',
+      oldValue: null,
+      newValue: { user: input.user, role: input.role, sites },
+      outcome: 'applied',
     });
     return { user: input.user, role: input.role, sites, disabled: false, createdAt, createdBy: actor };
   }
@@ -156,5 +190,12 @@ export class ConsoleAccounts {
 
 /** An account as the admin API shows it (never its password hash). */
 export function userView(u: ConsoleUser): ConsoleUserView {
-  return { user: u.name, role: u.role, sites: u.sites, disabled: u.disabledAt !== null, createdAt: u.createdAt, createdBy: u.createdBy };
+  return {
+    user: u.name,
+    role: u.role,
+    sites: u.sites,
+    disabled: u.disabledAt !== null,
+    createdAt: u.createdAt,
+    createdBy: u.createdBy,
+  };
 }

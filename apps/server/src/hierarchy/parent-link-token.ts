@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@siteport/fs-atomic';
+import { readFileIfExists } from '../fs/read-file-if-exists.js';
 
 /** File in a secondary's data dir that holds the link token its primary issued (mode 0600). */
 export const PARENT_LINK_TOKEN_FILE = 'parent-link-token';

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { type CertificateSource, type CertificateView, SiteportError } from '@siteport/protocol';
-import { readFileIfExists } from '../fs/atomic-file.js';
+import { readFileIfExists } from '../fs/read-file-if-exists.js';
 import type { ValidatedImport } from './certificate-import.js';
 import { pemCertificates } from './certificate-import.js';
 import {

@@ -5,7 +5,8 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { writeFileAtomic, readFileIfExists } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@siteport/fs-atomic';
+import { readFileIfExists } from '../fs/read-file-if-exists.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

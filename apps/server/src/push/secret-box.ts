@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Secret, SiteportError } from '@siteport/protocol';
-import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@siteport/fs-atomic';
+import { readFileIfExists } from '../fs/read-file-if-exists.js';
 
 /** Name of the key file in the data dir (32 random bytes, base64, mode 0600); it seals push credentials and the directory bind password. */
 export const PUSH_KEY_FILE = 'push-secret.key';
@@ -10,7 +11,15 @@ export const PUSH_KEY_FILE = 'push-secret.key';
 const PREFIX = 'v1';
 
 /** pino redaction paths of the push logger: credentials are never logged, even by mistake. */
-export const PUSH_REDACT = ['privateKey', 'password', 'secret', '*.privateKey', '*.password', '*.secret', 'secret.value'];
+export const PUSH_REDACT = [
+  'privateKey',
+  'password',
+  'secret',
+  '*.privateKey',
+  '*.password',
+  '*.secret',
+  'secret.value',
+];
 
 /**
  * Encrypts secrets at rest (push credentials, the directory bind password) with AES-256-GCM. The
@@ -31,7 +40,10 @@ export class SecretBox {
     }
     const key = Buffer.from(text.trim(), 'base64');
     if (key.length !== 32) {
-      throw new SiteportError('E_SECRET_STORE', `${file} does not hold a 32-byte base64 key; restore it from backup (stored push credentials and the directory bind password need it) or remove it and set those secrets again`);
+      throw new SiteportError(
+        'E_SECRET_STORE',
+        `${file} does not hold a 32-byte base64 key; restore it from backup (stored push credentials and the directory bind password need it) or remove it and set those secrets again`,
+      );
     }
     return new SecretBox(key);
   }
@@ -47,13 +59,18 @@ export class SecretBox {
   decrypt(sealed: string, context: string): Secret {
     const [prefix, iv, tag, data] = sealed.split(':');
     if (prefix !== PREFIX || iv === undefined || tag === undefined || data === undefined) {
-      throw new SiteportError('E_SECRET_STORE', `a stored secret (${context}) is not in the expected format; set it again`);
+      throw new SiteportError(
+        'E_SECRET_STORE',
+        `a stored secret (${context}) is not in the expected format; set it again`,
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
       decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      return new Secret(Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8'));
+      return new Secret(
+        Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8'),
+      );
     } catch (error) {
       throw new SiteportError(
         'E_SECRET_STORE',
