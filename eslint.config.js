@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The small shared packages stand below server and agent: protocol at most.
-    files: ['packages/{wol,fs-atomic}/src/**/*.ts'],
+    files: ['packages/{wol,fs-atomic,backoff}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

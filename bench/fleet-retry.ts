@@ -1,4 +1,4 @@
-import { jitteredBackoff } from '@siteport/agent';
+import { backoffDelay } from '@siteport/backoff';
 
 /** The reason given for a client the fleet never tried because its connect deadline had passed. */
 export const NOT_TRIED = 'not tried: the connect deadline passed';
@@ -9,7 +9,7 @@ export interface RetryPolicy {
   attempts: number;
   /** Epoch ms after which no attempt starts. */
   deadline: number;
-  /** First backoff; doubles per failure, with jitter (the agent's `jitteredBackoff`). */
+  /** Ceiling of the first backoff; doubles per failure, with full jitter (`backoffDelay`, as the agent). */
   baseMs: number;
   maxMs: number;
   now?: () => number;
@@ -17,16 +17,19 @@ export interface RetryPolicy {
 }
 
 /**
- * Opens one simulated client, retrying a failed attempt after the agent's jittered backoff: a real
+ * Opens one simulated client, retrying a failed attempt after the agent's backoff: a real
  * agent whose connection timed out on a saturated MP reconnects, it does not give up. Resolves with
  * null once connected, or with the reason of the last failure.
  */
-export async function connectWithRetries(open: () => Promise<string | null>, policy: RetryPolicy): Promise<string | null> {
+export async function connectWithRetries(
+  open: () => Promise<string | null>,
+  policy: RetryPolicy,
+): Promise<string | null> {
   const now = policy.now ?? Date.now;
   const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let reason: string | null = NOT_TRIED;
   for (let attempt = 0; attempt < policy.attempts; attempt += 1) {
-    if (attempt > 0) await sleep(jitteredBackoff(attempt - 1, policy.baseMs, policy.maxMs));
+    if (attempt > 0) await sleep(backoffDelay(attempt - 1, { baseMs: policy.baseMs, capMs: policy.maxMs }));
     if (now() > policy.deadline) return attempt === 0 ? NOT_TRIED : reason;
     reason = await open();
     if (reason === null) return null;

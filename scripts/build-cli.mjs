@@ -21,6 +21,7 @@ const MANIFESTS = [
   'packages/db',
   'packages/wol',
   'packages/fs-atomic',
+  'packages/backoff',
   'apps/server',
   'apps/agent',
   'apps/cli',

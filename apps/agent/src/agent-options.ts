@@ -28,7 +28,7 @@ export interface AgentOptions {
   intervalOverrideMs?: number;
   /** Delay before the first cycle. @default 0 */
   firstDelayMs?: number;
-  /** First retry delay after an unreachable cycle; doubles up to the cycle interval. @default 1000 */
+  /** Ceiling of the first retry delay after an unreachable cycle (full jitter); doubles up to the cycle interval. @default 1000 */
   retryBaseMs?: number;
   /** How long stop() waits for the request in flight before closing its socket. @default 5000 */
   stopTimeoutMs?: number;
@@ -44,7 +44,7 @@ export interface AgentOptions {
   notifyRetryTcpMs?: number;
   /** How long one long-poll waits on the MP, in seconds (0–300); a poll cut on the way falls back to 50 s. @default 110 */
   notifyPollWaitSeconds?: number;
-  /** First reconnect delay of the notification channel (jittered, doubling). @default 1000 */
+  /** Ceiling of the first reconnect delay of the notification channel (full jitter, doubling). @default 1000 */
   notifyReconnectBaseMs?: number;
   /** The poll wait the agent falls back to after a long-poll was cut on the way, in seconds. @default 50 */
   notifySafePollWaitSeconds?: number;

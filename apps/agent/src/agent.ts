@@ -1,6 +1,14 @@
 // Over 400 lines on purpose for now: the agent daemon's one state machine (cycle, backoff, reload, stop) reads best in one file; splitting it is part of the apps/server-style feature reshape still open.
 import type { Logger } from 'pino';
-import { type CaResponse, type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
+import { backoffDelay, spreadEarlier, spreadLater } from '@siteport/backoff';
+import {
+  type CaResponse,
+  type ErrorCode,
+  type HeartbeatRequest,
+  type Policy,
+  SiteportError,
+  isSiteportError,
+} from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { initialAgentStatus } from './agent-status.js';
@@ -21,6 +29,15 @@ import { reportInventory } from './notify/inventory-report.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
 
+/**
+ * How much of the policy interval a cycle may start early, at random, so that a fleet started
+ * together (a site restart, a mass install) drifts apart instead of polling in step; a cycle never
+ * starts later than the interval, so a rollout still sees every client within one.
+ */
+const INTERVAL_SPREAD = 0.1;
+/** Up to this much more than the site's Retry-After, at random (decision 0095). */
+const RETRY_AFTER_SPREAD = 0.2;
+
 /** The agent state that shows why the site refuses this client. */
 const REFUSED_STATES: Partial<Record<ErrorCode, AgentState>> = {
   E_MP_UNREACHABLE: 'unreachable',
@@ -31,8 +48,9 @@ const REFUSED_STATES: Partial<Record<ErrorCode, AgentState>> = {
 
 /**
  * The client agent daemon. Each cycle makes sure the site CA is pinned and the client is
- * registered, then sends a heartbeat and downloads policy; cycles run every policy interval, and
- * after an unreachable cycle sooner, with a backoff capped at the interval. See {@link AgentState}
+ * registered, then sends a heartbeat and downloads policy; cycles run every policy interval (less
+ * up to a tenth at random), and after an unreachable cycle sooner, with a backoff capped at the
+ * interval. See {@link AgentState}
  * for the lifecycle.
  *
  * Longer than most files on purpose: what is left here is the daemon's state machine, and every
@@ -148,7 +166,8 @@ export class Agent {
       return Promise.reject(new SiteportError('E_INTERNAL', `the agent was already started (state ${this.current})`));
     }
     const stray = this.store.removeStrayTempFiles();
-    if (stray.length > 0) this.log.warn({ files: stray }, 'removed temporary files that interrupted writes left in the state directory');
+    if (stray.length > 0)
+      this.log.warn({ files: stray }, 'removed temporary files that interrupted writes left in the state directory');
     this.loadState();
     try {
       this.status = { ...this.store.readStatus(), lastError: null };
@@ -194,7 +213,8 @@ export class Agent {
     clearTimeout(timer);
     this.transport.close();
     await this.loopDone;
-    for (const w of this.cycleWaiters.splice(0)) w.reject(new SiteportError('E_INTERNAL', 'the agent stopped before the cycle ran'));
+    for (const w of this.cycleWaiters.splice(0))
+      w.reject(new SiteportError('E_INTERNAL', 'the agent stopped before the cycle ran'));
     this.setState('stopped');
     if (this.store.readPid() === process.pid) this.store.remove('pid');
     this.log.info('agent stopped');
@@ -221,15 +241,24 @@ export class Agent {
     try {
       this.key = loadIdentityKey(keyPem);
     } catch (error) {
-      throw new SiteportError('E_STATE_CORRUPT', `${this.store.file('key')} is not a valid key; rerun siteport setup --state ${this.store.dir}`, {
-        cause: error,
-      });
+      throw new SiteportError(
+        'E_STATE_CORRUPT',
+        `${this.store.file('key')} is not a valid key; rerun siteport setup --state ${this.store.dir}`,
+        {
+          cause: error,
+        },
+      );
     }
     this.config = config;
     this.caPem = this.store.readText('ca');
     this.trustPem = this.store.readText('trust');
     this.discovery = new Discovery(
-      { store: this.store, dnsServers: this.options.dnsServers, timeoutMs: this.options.lookupTimeoutMs, logger: this.log },
+      {
+        store: this.store,
+        dnsServers: this.options.dnsServers,
+        timeoutMs: this.options.lookupTimeoutMs,
+        logger: this.log,
+      },
       config,
     );
     this.status.discovery = this.discovery.status();
@@ -250,7 +279,7 @@ export class Agent {
         failures = 0;
         if (this.stopping) return;
         this.setState('running');
-        delay = this.interval();
+        delay = spreadEarlier(this.interval(), INTERVAL_SPREAD);
       } catch (error) {
         for (const w of waiters) w.reject(error);
         if (this.stopping) return;
@@ -268,17 +297,16 @@ export class Agent {
   }
 
   /**
-   * How long to wait after a failed cycle: the doubling backoff capped at the interval (a
-   * pending, blocked or retired client too: it asks once an interval once the backoff is there);
-   * at least the site's Retry-After, with up to a fifth more at random so a rate-limited crowd
-   * does not come back at once (decision 0095).
+   * How long to wait after a failed cycle: the backoff with full jitter, its ceiling doubling from
+   * `retryBaseMs` up to the interval (a pending, blocked or retired client too: it asks about once
+   * an interval once the ceiling is there); at least the site's Retry-After, with up to a fifth
+   * more at random so a rate-limited crowd does not come back at once (decision 0095).
    */
   private retryDelay(failure: SiteportError, failures: number): number {
-    const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(failures - 1, 20), this.interval());
+    const backoff = backoffDelay(failures - 1, { baseMs: this.options.retryBaseMs, capMs: this.interval() });
     const retryAfter = failure.details?.retryAfterSeconds;
     if (failure.code !== 'E_RATE_LIMITED' || typeof retryAfter !== 'number' || !(retryAfter > 0)) return backoff;
-    const wait = Math.min(retryAfter, 3600) * 1000;
-    return Math.max(backoff, Math.round(wait * (1 + Math.random() / 5)));
+    return Math.max(backoff, spreadLater(Math.min(retryAfter, 3600) * 1000, RETRY_AFTER_SPREAD));
   }
 
   private interval(): number {
@@ -334,7 +362,10 @@ export class Agent {
     this.status.discovery = this.requireDiscovery().status();
     if (adopted) {
       this.saveConfig(config);
-      this.log.info({ settingsVersion: config.settingsVersion, ports: config.ports }, 'adopted site settings from the directory');
+      this.log.info(
+        { settingsVersion: config.settingsVersion, ports: config.ports },
+        'adopted site settings from the directory',
+      );
     }
     this.flushStatus();
   }
@@ -368,7 +399,9 @@ export class Agent {
 
   /** The pinned CA and the further anchors the site signed: what HTTPS and the notification channel verify with. */
   private tlsCa(): string | undefined {
-    return this.caPem === undefined || this.trustPem === undefined ? this.caPem : `${this.caPem.trim()}\n${this.trustPem}`;
+    return this.caPem === undefined || this.trustPem === undefined
+      ? this.caPem
+      : `${this.caPem.trim()}\n${this.trustPem}`;
   }
 
   /** Takes the further anchors a CA answer names once they verify with the pinned CA; true when they changed. */
@@ -378,7 +411,7 @@ export class Agent {
     try {
       anchors = siteTrustAnchors(ca, this.caPem);
     } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'ignored trust anchors that are not the site\'s');
+      this.log.warn({ err: (error as Error).message }, "ignored trust anchors that are not the site's");
       return false;
     }
     if (anchors === undefined || anchors === this.trustPem) return false;
@@ -398,7 +431,7 @@ export class Agent {
     try {
       return this.adoptTrust(await this.client.fetchCa(true));
     } catch (error) {
-      this.log.debug({ err: (error as Error).message }, 'cannot fetch the site\'s trust anchors');
+      this.log.debug({ err: (error as Error).message }, "cannot fetch the site's trust anchors");
       return false;
     }
   }
@@ -441,7 +474,8 @@ export class Agent {
     const record = this.readPortSwitch();
     if (record !== null) body.portSwitch = { at: record.at, httpPort: record.httpPort, httpsPort: record.httpsPort };
     const beat = await this.client.heartbeat(clientId, key, body);
-    if (beat.settingsVersion > config.settingsVersion) this.log.info({ settingsVersion: beat.settingsVersion }, 'newer settings announced');
+    if (beat.settingsVersion > config.settingsVersion)
+      this.log.info({ settingsVersion: beat.settingsVersion }, 'newer settings announced');
     const policy = await this.client.policy(clientId, key);
     // Applied and saved with no await in between: a reload (SIGHUP after a port switch) during a
     // later await must not be overwritten with a configuration derived from the one it replaced.
@@ -455,15 +489,20 @@ export class Agent {
     if (this.notifier !== undefined) {
       this.notifier.setPort(policy.ports.notification);
       // Inventory is a report: a failure is logged and retried next cycle, not a failed check-in.
-      await this.sendInventory(false).catch((error: unknown) => this.log.warn({ err: error }, 'inventory not reported; retrying next cycle'));
+      await this.sendInventory(false).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'inventory not reported; retrying next cycle'),
+      );
       this.notifier.start();
     }
     // Confirm on the new ports at once, so a rollout sees this client move within one interval.
     if (adopted) await this.client.heartbeat(clientId, key, { ...body, settingsVersion: next.settingsVersion });
-    if (AGENT_CHANNELS.policy.hasSubscribers) AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
+    if (AGENT_CHANNELS.policy.hasSubscribers)
+      AGENT_CHANNELS.policy.publish({ settingsVersion: policy.settingsVersion, adopted });
     if (policy.probe !== undefined && !this.probed.has(policy.probe.rolloutId)) {
       // A failed pre-flight report must not fail the check-in; it is retried next cycle.
-      await this.preflight(clientId, key, policy.probe).catch((error: unknown) => this.log.warn({ err: error }, 'pre-flight report failed'));
+      await this.preflight(clientId, key, policy.probe).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'pre-flight report failed'),
+      );
     }
     this.status.lastPolicyAt = new Date().toISOString();
     this.status.lastError = null;
@@ -472,7 +511,14 @@ export class Agent {
 
   /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */
   private async preflight(clientId: string, key: IdentityKey, probe: NonNullable<Policy['probe']>): Promise<void> {
-    const results = await reportPreflight(this.client, { clientId, key, probe, config: this.requireConfig(), caPem: this.tlsCa(), timeoutMs: this.options.requestTimeoutMs });
+    const results = await reportPreflight(this.client, {
+      clientId,
+      key,
+      probe,
+      config: this.requireConfig(),
+      caPem: this.tlsCa(),
+      timeoutMs: this.options.requestTimeoutMs,
+    });
     if (results === null) return;
     this.probed.add(probe.rolloutId);
     this.log.info({ rolloutId: probe.rolloutId, results }, 'reported a pre-flight');

@@ -30,7 +30,6 @@ export { type ReloadDelivery, listenForReloads, reloadDeliveryFor, requestReload
 export { type RequestSigner, createRequestSigner, requestNonce, sha256Hex } from './request-signer.js';
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
-export { jitteredBackoff } from './notify/backoff.js';
 export {
   DEFAULT_POLL_WAIT_SECONDS,
   NotificationClient,

@@ -25,7 +25,13 @@ describe('PostgreSQL event bridge', () => {
     return { db, url };
   }
 
-  function bridge(t: { after(fn: () => unknown): void }, db: Kysely<SiteDatabase>, url: string, origin: string, extra: { reconnectBaseMs?: number } = {}) {
+  function bridge(
+    t: { after(fn: () => unknown): void },
+    db: Kysely<SiteDatabase>,
+    url: string,
+    origin: string,
+    extra: { reconnectBaseMs?: number; random?: () => number } = {},
+  ) {
     const b = new PostgresEventBridge({ db, url, origin, logger, pollMs: 60_000, gapTimeoutMs: 2000, ...extra });
     const seen: ReceivedEvent[] = [];
     b.subscribe((e) => seen.push(e));
@@ -40,10 +46,14 @@ describe('PostgreSQL event bridge', () => {
     const b = bridge(t, db, url, 'mp-b');
     const c = bridge(t, db, url, 'mp-c');
     await Promise.all([a.bridge.start(), b.bridge.start(), c.bridge.start()]);
-    for (let version = 2; version <= 6; version += 1) await a.bridge.publish({ kind: 'ports-changed', siteCode: 'PS1', version });
+    for (let version = 2; version <= 6; version += 1)
+      await a.bridge.publish({ kind: 'ports-changed', siteCode: 'PS1', version });
     await waitFor('both others received five events', () => b.seen.length === 5 && c.seen.length === 5, 10_000);
     for (const { seen } of [b, c]) {
-      assert.deepEqual(seen.map((e) => (e.event.kind === 'ports-changed' ? e.event.version : 0)), [2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        seen.map((e) => (e.event.kind === 'ports-changed' ? e.event.version : 0)),
+        [2, 3, 4, 5, 6],
+      );
       assert.ok(seen.every((e) => e.origin === 'mp-a'));
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -55,10 +65,12 @@ describe('PostgreSQL event bridge', () => {
     if (!requirePostgres(t)) return;
     const { db, url } = await database(t);
     const a = bridge(t, db, url, 'mp-a');
-    // A slow first reconnect, so the event is surely published while B is not listening.
-    const b = bridge(t, db, url, 'mp-b', { reconnectBaseMs: 1500 });
+    // A slow first reconnect (the jitter pinned to the top of its range), so the event is surely published while B is not listening.
+    const b = bridge(t, db, url, 'mp-b', { reconnectBaseMs: 1500, random: () => 0.999 });
     await Promise.all([a.bridge.start(), b.bridge.start()]);
-    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'siteport-events' and datname = current_database()`.execute(db);
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'siteport-events' and datname = current_database()`.execute(
+      db,
+    );
     await waitFor('B noticed the lost connection', () => b.bridge.state === 'reconnecting', 5000, 10);
     // A's LISTEN connection was cut too; its publishing uses the pool and is unaffected.
     await a.bridge.publish({ kind: 'web-changed', siteCode: 'PS1' });
@@ -79,7 +91,14 @@ describe('PostgreSQL event bridge', () => {
     // Published right after the restart: the outbox retries until the database answers again.
     await a.bridge.publish({ kind: 'ports-changed', siteCode: 'PS1', version: 3 });
     await a.bridge.publish({ kind: 'ports-changed', siteCode: 'PS1', version: 4 });
-    await waitFor('B listening again with every event', () => b.bridge.state === 'listening' && b.seen.length === 3, 20_000);
-    assert.deepEqual(b.seen.map((e) => (e.event.kind === 'ports-changed' ? e.event.version : 0)), [2, 3, 4]);
+    await waitFor(
+      'B listening again with every event',
+      () => b.bridge.state === 'listening' && b.seen.length === 3,
+      20_000,
+    );
+    assert.deepEqual(
+      b.seen.map((e) => (e.event.kind === 'ports-changed' ? e.event.version : 0)),
+      [2, 3, 4],
+    );
   });
 });

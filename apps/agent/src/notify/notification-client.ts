@@ -1,11 +1,19 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';
-import { type NotifyAck, POLL_PATH, failedAck, type NotifyAction, PollResponse, SAFE_POLL_WAIT_SECONDS, SiteportError } from '@siteport/protocol';
+import { type BackoffPolicy, backoffDelay, spreadLater } from '@siteport/backoff';
+import {
+  type NotifyAck,
+  POLL_PATH,
+  failedAck,
+  type NotifyAction,
+  PollResponse,
+  SAFE_POLL_WAIT_SECONDS,
+  SiteportError,
+} from '@siteport/protocol';
 import type { IdentityKey } from '../identity-key.js';
 import type { MpResponse, MpTransport } from '../mp-transport.js';
 import type { SessionKeeper } from '../session/session-keeper.js';
-import { jitteredBackoff } from './backoff.js';
 import { TcpChannel } from './tcp-channel.js';
 
 /**
@@ -39,7 +47,7 @@ export interface NotificationClientOptions {
   safePollWaitSeconds?: number;
   /** While on the long-poll, how often the TCP channel is tried again (at the end of the poll running then). @default 60000 */
   retryTcpMs?: number;
-  /** First reconnect delay; doubles up to `reconnectMaxMs`, with jitter. @default 1000 */
+  /** Ceiling of the first reconnect delay; doubles up to `reconnectMaxMs`, with full jitter. @default 1000 */
   reconnectBaseMs?: number;
   /** @default 60000 */
   reconnectMaxMs?: number;
@@ -76,8 +84,13 @@ export class NotificationClient {
   private portChanged = false;
   /** How long polls wait now: the configured wait, or the safe one after a poll was cut on the way. */
   private pollWait: number;
+  /** Delays between connection attempts. */
+  private readonly retryBackoff: BackoffPolicy;
   private readonly o: Required<
-    Omit<NotificationClientOptions, 'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'sessions' | 'onAction' | 'logger'>
+    Omit<
+      NotificationClientOptions,
+      'hosts' | 'clientId' | 'siteCode' | 'key' | 'caPem' | 'transport' | 'sessions' | 'onAction' | 'logger'
+    >
   >;
 
   constructor(private readonly options: NotificationClientOptions) {
@@ -90,6 +103,7 @@ export class NotificationClient {
       reconnectMaxMs: options.reconnectMaxMs ?? 60_000,
     };
     this.pollWait = this.o.pollWaitSeconds;
+    this.retryBackoff = { baseMs: this.o.reconnectBaseMs, capMs: this.o.reconnectMaxMs };
   }
 
   get state(): NotificationClientState {
@@ -153,7 +167,7 @@ export class NotificationClient {
     while (!this.stopping) {
       if (await this.runTcp()) {
         failures = 0;
-        if (!this.stopping) await this.sleep(jitteredBackoff(0, this.o.reconnectBaseMs, this.o.reconnectMaxMs));
+        if (!this.stopping) await this.sleep(backoffDelay(0, this.retryBackoff));
         continue;
       }
       if (this.stopping) return;
@@ -169,10 +183,19 @@ export class NotificationClient {
         } catch (error) {
           if (this.stopping) return;
           failures += 1;
-          // A rate-limited session opening (decision 0095) is retried no sooner than the MP asked.
-          const retryAfter = error instanceof SiteportError && error.code === 'E_RATE_LIMITED' ? Number(error.details?.retryAfterSeconds ?? 0) : 0;
-          const delay = Math.max(jitteredBackoff(failures - 1, this.o.reconnectBaseMs, this.o.reconnectMaxMs), Math.min(retryAfter, 3600) * 1000);
-          this.options.logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'notification long-poll failed');
+          // A rate-limited session opening (decision 0095) is retried no sooner than the MP asked, with up to a fifth more at random.
+          const retryAfter =
+            error instanceof SiteportError && error.code === 'E_RATE_LIMITED'
+              ? Number(error.details?.retryAfterSeconds ?? 0)
+              : 0;
+          const delay = Math.max(
+            backoffDelay(failures - 1, this.retryBackoff),
+            spreadLater(Math.min(retryAfter, 3600) * 1000, 0.2),
+          );
+          this.options.logger.warn(
+            { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+            'notification long-poll failed',
+          );
           this.setState('connecting');
           await this.sleep(delay);
           break;
@@ -225,7 +248,10 @@ export class NotificationClient {
       return channel;
     } catch (error) {
       this.channel = undefined;
-      this.options.logger.info({ host, port, reason: error instanceof Error ? error.message : String(error) }, 'notification port unreachable on this MP');
+      this.options.logger.info(
+        { host, port, reason: error instanceof Error ? error.message : String(error) },
+        'notification port unreachable on this MP',
+      );
       return undefined;
     }
   }
@@ -243,7 +269,8 @@ export class NotificationClient {
       this.noticeCutPoll(error, Date.now() - started);
       throw error;
     }
-    if (!Value.Check(PollResponse, response.body)) throw new SiteportError('E_PROTOCOL', 'the long-poll answer is not siteport protocol');
+    if (!Value.Check(PollResponse, response.body))
+      throw new SiteportError('E_PROTOCOL', 'the long-poll answer is not siteport protocol');
     const answer = response.body;
     if (answer.notificationPort !== this.port) this.port = answer.notificationPort;
     for (const action of answer.actions) {
@@ -293,7 +320,8 @@ export class NotificationClient {
 
   private handle(action: NotifyAction, via: 'tcp' | 'http-poll'): Promise<void> {
     this.options.logger.info({ action: action.action, via }, 'notification action');
-    if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'action', action: action.action, via } satisfies NotifyEvent);
+    if (notifyChannel.hasSubscribers)
+      notifyChannel.publish({ event: 'action', action: action.action, via } satisfies NotifyEvent);
     this.inFlight += 1;
     return this.options.onAction(action).finally(() => {
       this.inFlight -= 1;

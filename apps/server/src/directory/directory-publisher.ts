@@ -1,14 +1,15 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
+import { backoffDelay } from '@siteport/backoff';
 import { type PublishState, SiteportError, isSiteportError } from '@siteport/protocol';
 import { type PublishJob, type PublishOutcome, publishSite, unpublishSite } from './publish-job.js';
 import type { DirectoryTarget } from './directory-connection.js';
 
 /** Timing of a {@link DirectoryPublisher}. */
 export interface PublisherTiming {
-  /** First retry delay after a failed publish; doubles per failure. */
+  /** Ceiling of the first retry delay after a failed publish (full jitter); doubles per failure. */
   retryBaseMs: number;
-  /** Longest retry delay. */
+  /** The ceiling never grows past this. */
   retryMaxMs: number;
   /** Timeout of one LDAP connect or operation. */
   timeoutMs: number;
@@ -37,7 +38,7 @@ const channels = {
  * Keeps one site's directory entries up to date. Transitions:
  * - `off` (no directory configured) → `publishing` on {@link request}
  * - `publishing` → `published`, or `retrying` (the error is kept in the status; a timer with
- *   exponential backoff requests the next attempt), or `off` when the settings were removed
+ *   exponential backoff and full jitter requests the next attempt), or `off` when the settings were removed
  * - `published` | `retrying` → `publishing` on the next {@link request} (ports changed, config changed)
  * - any → `unpublishing` → `off` ({@link unpublish}, which throws if the directory refuses)
  * - any → `stopped` ({@link stop}); a publish in flight is awaited, no retry is scheduled after it.
@@ -60,7 +61,12 @@ export class DirectoryPublisher {
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { siteCode: string; load: () => Promise<PublishJob | null>; timing: PublisherTiming; logger: Logger },
+    private readonly deps: {
+      siteCode: string;
+      load: () => Promise<PublishJob | null>;
+      timing: PublisherTiming;
+      logger: Logger;
+    },
   ) {}
 
   /** A copy of the current status. */
@@ -92,7 +98,16 @@ export class DirectoryPublisher {
     this.setState('unpublishing');
     try {
       const removed = await unpublishSite(target, this.deps.siteCode, this.deps.timing.timeoutMs);
-      this.current = { ...this.current, state: 'off', publishedVersion: null, siteDn: null, managementPoints: [], nextRetryAt: null, failures: 0, lastError: null };
+      this.current = {
+        ...this.current,
+        state: 'off',
+        publishedVersion: null,
+        siteDn: null,
+        managementPoints: [],
+        nextRetryAt: null,
+        failures: 0,
+        lastError: null,
+      };
       if (channels.unpublished.hasSubscribers) channels.unpublished.publish({ siteCode: this.deps.siteCode, removed });
       this.deps.logger.info({ removed }, 'unpublished the site from the directory');
       return removed;
@@ -145,15 +160,19 @@ export class DirectoryPublisher {
       failures: 0,
       lastError: null,
     };
-    if (channels.published.hasSubscribers) channels.published.publish({ siteCode: job.site.siteCode, version: job.site.settingsVersion, ...outcome });
-    this.deps.logger.info({ siteDn: outcome.siteDn, version: job.site.settingsVersion, removed: outcome.removedDns }, 'published the site to the directory');
+    if (channels.published.hasSubscribers)
+      channels.published.publish({ siteCode: job.site.siteCode, version: job.site.settingsVersion, ...outcome });
+    this.deps.logger.info(
+      { siteDn: outcome.siteDn, version: job.site.settingsVersion, removed: outcome.removedDns },
+      'published the site to the directory',
+    );
   }
 
   private failed(error: unknown, at: string): void {
     const failure = isSiteportError(error) ? error : new SiteportError('E_INTERNAL', String(error), { cause: error });
     const failures = this.current.failures + 1;
     const { retryBaseMs, retryMaxMs } = this.deps.timing;
-    const delay = Math.min(retryBaseMs * 2 ** Math.min(failures - 1, 20), retryMaxMs);
+    const delay = backoffDelay(failures - 1, { baseMs: retryBaseMs, capMs: retryMaxMs });
     this.current = {
       ...this.current,
       failures,
@@ -162,7 +181,8 @@ export class DirectoryPublisher {
     };
     if (this.isStopped()) return;
     this.setState('retrying');
-    if (channels.failed.hasSubscribers) channels.failed.publish({ siteCode: this.deps.siteCode, code: failure.code, failures, retryInMs: delay });
+    if (channels.failed.hasSubscribers)
+      channels.failed.publish({ siteCode: this.deps.siteCode, code: failure.code, failures, retryInMs: delay });
     this.deps.logger.warn({ code: failure.code, failures, retryInMs: delay }, failure.message);
     if (!this.dirty) {
       this.retryTimer = setTimeout(() => this.request('retry'), delay);

@@ -1,6 +1,13 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
-import { type ParentLinkView, type PortsView, type SecondaryStatus, type SecondarySyncResponse, isSiteportError } from '@siteport/protocol';
+import { backoffDelay } from '@siteport/backoff';
+import {
+  type ParentLinkView,
+  type PortsView,
+  type SecondaryStatus,
+  type SecondarySyncResponse,
+  isSiteportError,
+} from '@siteport/protocol';
 import type { ParentLinkToken } from './parent-link-token.js';
 import { type PeerTarget, callPeer } from './peer-client.js';
 import { portsEtag } from './ports-etag.js';
@@ -16,7 +23,7 @@ export interface ParentLinkOptions {
   siteCode: string;
   /** How long the primary may hold each sync call when nothing changes. @default 25 */
   waitSeconds: number;
-  /** Pause after a failed call; doubles up to 8× while the primary stays unreachable. @default 1000 */
+  /** Ceiling of the pause after a failed call (full jitter); doubles up to 8× while the primary stays unreachable. @default 1000 */
   retryMs: number;
 }
 
@@ -58,13 +65,28 @@ export class ParentLink {
    * link token (revoked, or a restored primary database) is dropped and the call made once more with
    * the token file's token, if there is one; the next round registers again for a new link token.
    */
-  private async call<T>(method: string, pathUnderApi: string, body?: unknown, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    pathUnderApi: string,
+    body?: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const link = this.linkToken;
     try {
-      return await callPeer<T>(link === undefined ? this.options.target : { ...this.options.target, token: link }, method, pathUnderApi, body, options);
+      return await callPeer<T>(
+        link === undefined ? this.options.target : { ...this.options.target, token: link },
+        method,
+        pathUnderApi,
+        body,
+        options,
+      );
     } catch (error) {
-      if (link === undefined || !isSiteportError(error, 'E_UNAUTHORIZED') || this.options.target.token === '') throw error;
-      this.deps.logger.warn({ err: error.message }, "the primary refused this secondary's link token; using the token file to attach again");
+      if (link === undefined || !isSiteportError(error, 'E_UNAUTHORIZED') || this.options.target.token === '')
+        throw error;
+      this.deps.logger.warn(
+        { err: error.message },
+        "the primary refused this secondary's link token; using the token file to attach again",
+      );
       this.linkToken = undefined;
       this.registered = false;
       await this.deps.linkToken?.store.clear();
@@ -115,7 +137,7 @@ export class ParentLink {
         if (this.stopped) return;
         failures += 1;
         this.markUnreachable(error);
-        await this.sleep(this.options.retryMs * Math.min(8, 2 ** (failures - 1)));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: this.options.retryMs, capMs: this.options.retryMs * 8 }));
       }
     }
   }
@@ -153,7 +175,10 @@ export class ParentLink {
     if (this.deps.linkToken === undefined) return;
     await this.deps.linkToken.store.save(token);
     this.linkToken = token;
-    this.deps.logger.info({ file: this.deps.linkToken.store.file }, 'the primary issued a link token for this secondary; the token file is no longer needed');
+    this.deps.logger.info(
+      { file: this.deps.linkToken.store.file },
+      'the primary issued a link token for this secondary; the token file is no longer needed',
+    );
   }
 
   private async applied(answer: SecondarySyncResponse): Promise<void> {
@@ -163,7 +188,11 @@ export class ParentLink {
     this.syncedVersion = answer.ports.version;
     this.lastSyncAt = new Date().toISOString();
     if (this.stateValue !== 'in-sync' && this.stateValue !== 'stopped') {
-      if (this.unreachableSince !== null) this.deps.logger.info({ primary: answer.primary, since: this.unreachableSince }, 'primary site reachable again');
+      if (this.unreachableSince !== null)
+        this.deps.logger.info(
+          { primary: answer.primary, since: this.unreachableSince },
+          'primary site reachable again',
+        );
       this.stateValue = 'in-sync';
       this.unreachableSince = null;
       this.lastError = null;
@@ -178,7 +207,10 @@ export class ParentLink {
     this.stateValue = 'primary-unreachable';
     this.unreachableSince = new Date().toISOString();
     syncChannel.publish({ state: 'primary-unreachable', url: this.options.target.url, error: message });
-    this.deps.logger.warn({ url: this.options.target.url, err: message }, 'primary site unreachable; serving the last known port settings');
+    this.deps.logger.warn(
+      { url: this.options.target.url, err: message },
+      'primary site unreachable; serving the last known port settings',
+    );
   }
 
   private sleep(ms: number): Promise<void> {

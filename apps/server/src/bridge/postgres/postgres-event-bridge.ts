@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { backoffDelay } from '@siteport/backoff';
 import { type Kysely, type SiteDatabase, sql } from '@siteport/db';
 import type { BridgeEvent, BridgeState, EventBridge, ReceivedEvent } from '../event-bridge.js';
 import { EventCursor } from '../event-cursor.js';
@@ -16,10 +17,15 @@ export interface PostgresEventBridgeOptions {
   /** Registry id of this process. */
   origin: string;
   logger: Logger;
-  /** First delay before reconnecting the LISTEN connection; doubles up to `reconnectMaxMs`. @default 250 */
+  /**
+   * Ceiling of the first delay before reconnecting the LISTEN connection, or before sending an
+   * event again; doubles up to `reconnectMaxMs`, with full jitter. @default 250
+   */
   reconnectBaseMs?: number;
   /** @default 10000 */
   reconnectMaxMs?: number;
+  /** Where those delays draw their jitter, a number in [0, 1) (tests pin it). @default Math.random */
+  random?: () => number;
   /** How long a missing seq is waited for (an insert still committing). @default 5000 */
   gapTimeoutMs?: number;
   /** Events are also read this often, in case a NOTIFY was lost. @default 10000 */
@@ -75,6 +81,7 @@ export class PostgresEventBridge implements EventBridge {
     this.o = {
       reconnectBaseMs: 250,
       reconnectMaxMs: 10_000,
+      random: Math.random,
       gapTimeoutMs: 5000,
       pollMs: 10_000,
       ...options,
@@ -99,7 +106,10 @@ export class PostgresEventBridge implements EventBridge {
   async start(): Promise<void> {
     if (this.stateValue !== 'idle') throw new Error(`the event bridge cannot start from ${this.stateValue}`);
     this.setState('connecting');
-    const newest = await this.o.db.selectFrom('site_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const newest = await this.o.db
+      .selectFrom('site_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     this.cursor = new EventCursor(Number(newest?.seq ?? 0), this.o.gapTimeoutMs);
     await this.connect();
     this.schedulePoll();
@@ -120,7 +130,8 @@ export class PostgresEventBridge implements EventBridge {
     clearInterval(this.pruneTimer);
     for (const wake of this.wakers) wake();
     await this.draining;
-    for (const item of this.outbox.splice(0)) item.reject(new Error('the event bridge stopped before the event was stored'));
+    for (const item of this.outbox.splice(0))
+      item.reject(new Error('the event bridge stopped before the event was stored'));
     await this.reading;
     const client = this.client;
     this.client = undefined;
@@ -131,7 +142,11 @@ export class PostgresEventBridge implements EventBridge {
     if (this.stateValue === 'stopped') return Promise.reject(new Error('the event bridge is stopped'));
     return new Promise((resolve, reject) => {
       if (this.outbox.length >= MAX_OUTBOX) {
-        this.outbox.shift()?.reject(new Error('the event bridge dropped the oldest unsent event: the database has been unreachable too long'));
+        this.outbox
+          .shift()
+          ?.reject(
+            new Error('the event bridge dropped the oldest unsent event: the database has been unreachable too long'),
+          );
       }
       this.outbox.push({ event, at: new Date().toISOString(), resolve, reject });
       if (this.sending) return;
@@ -159,14 +174,22 @@ export class PostgresEventBridge implements EventBridge {
         failures = 0;
       } catch (error) {
         failures += 1;
-        if (failures === 1) this.o.logger.warn({ err: (error as Error).message, pending: this.outbox.length }, 'cannot publish a site event; retrying');
+        if (failures === 1)
+          this.o.logger.warn(
+            { err: (error as Error).message, pending: this.outbox.length },
+            'cannot publish a site event; retrying',
+          );
         await this.pause(this.backoff(failures));
       }
     }
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.url, keepAlive: true, application_name: 'siteport-events' });
+    const client = new pg.Client({
+      connectionString: this.o.url,
+      keepAlive: true,
+      application_name: 'siteport-events',
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('the connection ended')));
     client.on('notification', () => void this.catchUp());
@@ -241,7 +264,13 @@ export class PostgresEventBridge implements EventBridge {
       this.deliver(rows);
     }
     for (;;) {
-      const rows = await db.selectFrom('site_events').selectAll().where('seq', '>', this.cursor.highest).orderBy('seq').limit(READ_BATCH).execute();
+      const rows = await db
+        .selectFrom('site_events')
+        .selectAll()
+        .where('seq', '>', this.cursor.highest)
+        .orderBy('seq')
+        .limit(READ_BATCH)
+        .execute();
       this.deliver(rows);
       if (rows.length < READ_BATCH) break;
     }
@@ -249,7 +278,10 @@ export class PostgresEventBridge implements EventBridge {
   }
 
   private deliver(raw: readonly Row[]): void {
-    const fresh = this.cursor.accept(raw.map((r) => ({ ...r, seq: Number(r.seq) })), Date.now());
+    const fresh = this.cursor.accept(
+      raw.map((r) => ({ ...r, seq: Number(r.seq) })),
+      Date.now(),
+    );
     for (const row of fresh) {
       if (row.origin === this.o.origin) continue;
       let event: BridgeEvent;
@@ -260,7 +292,8 @@ export class PostgresEventBridge implements EventBridge {
         continue;
       }
       const received: ReceivedEvent = { seq: row.seq, origin: row.origin, at: row.at, event };
-      if (eventChannel.hasSubscribers) eventChannel.publish({ origin: this.o.origin, seq: row.seq, kind: row.kind, from: row.origin });
+      if (eventChannel.hasSubscribers)
+        eventChannel.publish({ origin: this.o.origin, seq: row.seq, kind: row.kind, from: row.origin });
       for (const handler of this.handlers) {
         try {
           handler(received);
@@ -291,8 +324,9 @@ export class PostgresEventBridge implements EventBridge {
     }
   }
 
+  /** The delay before retry `attempt` (1 for the first), with full jitter. */
   private backoff(attempt: number): number {
-    return Math.min(this.o.reconnectMaxMs, this.o.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
+    return backoffDelay(attempt - 1, { baseMs: this.o.reconnectBaseMs, capMs: this.o.reconnectMaxMs }, this.o.random);
   }
 
   private pause(ms: number): Promise<void> {
