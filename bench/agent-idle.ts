@@ -28,7 +28,7 @@ function rssKiB(pid: number): number {
 
 /** The offline agent bundle (built by `npm run bundle:agent` if missing), unpacked. */
 function bundledAgent(dir: string): string {
-  const dist = path.join(ROOT, 'dist', 'agent');
+  const dist = path.join(ROOT, 'apps', 'agent', 'dist');
   if (!existsSync(dist) || !readdirSync(dist).some((f) => f.endsWith('.tar.gz'))) {
     execFileSync('npm', ['run', '--silent', 'bundle:agent'], { cwd: ROOT, stdio: 'ignore' });
   }
@@ -46,7 +46,15 @@ function bundledAgent(dir: string): string {
 export async function agentIdle(idleSeconds: number): Promise<AgentIdleRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-agent-'));
   const server = await SiteServer.start(
-    { dataDir: path.join(dir, 'site'), adminPort: 0, httpPort: 0, httpsPort: 0, notificationPort: 0, bindHost: '127.0.0.1', policyIntervalSeconds: 60 },
+    {
+      dataDir: path.join(dir, 'site'),
+      adminPort: 0,
+      httpPort: 0,
+      httpsPort: 0,
+      notificationPort: 0,
+      bindHost: '127.0.0.1',
+      policyIntervalSeconds: 60,
+    },
     pino({ level: 'silent' }),
   );
   const rows: AgentIdleRow[] = [];
@@ -69,13 +77,20 @@ export async function agentIdle(idleSeconds: number): Promise<AgentIdleRow[]> {
         `CCMHTTPSPORT=${ports.https.default}`,
         `SMSCAFINGERPRINT=${server.info.caFingerprint}`,
       ]);
-      const child = spawn(process.execPath, [...entry, 'agent', '--state', state, '--log-level', 'warn'], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [...entry, 'agent', '--state', state, '--log-level', 'warn'], {
+        stdio: 'ignore',
+      });
       // Let it start, register and settle before measuring.
       await new Promise((r) => setTimeout(r, 10_000));
       const before = cpuTicks(child.pid!);
       await new Promise((r) => setTimeout(r, idleSeconds * 1000));
       const used = (cpuTicks(child.pid!) - before) / TICKS_PER_SECOND;
-      rows.push({ variant, rssMiB: rssKiB(child.pid!) / 1024, cpuSecondsPerMinute: (used / idleSeconds) * 60, idleSeconds });
+      rows.push({
+        variant,
+        rssMiB: rssKiB(child.pid!) / 1024,
+        cpuSecondsPerMinute: (used / idleSeconds) * 60,
+        idleSeconds,
+      });
       child.kill('SIGTERM');
     }
   } finally {

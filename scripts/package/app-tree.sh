@@ -1,6 +1,7 @@
 #!/bin/sh
 # Assembles siteport's installed file tree under DEST, the one layout every package uses:
-#   DEST/usr/lib/siteport/   the workspaces' sources (no tests), the built console, production node_modules
+#   DEST/usr/lib/siteport/   the workspaces' sources (no tests), the built console and agent bundle,
+#                            production node_modules
 #   DEST/usr/bin/siteport    a wrapper that runs the CLI with the Node.js next to it, else `node` on PATH
 # With --with-node, the Node.js binary running npm (or $SITEPORT_NODE) is copied to
 # DEST/usr/lib/siteport/node/bin/node: the Debian package ships it, the container image has its own.
@@ -29,6 +30,14 @@ cd "$repo"
 # is current and the sources through tsx otherwise, as in the repository.
 if [ ! -f apps/cli/dist/build.json ] && node -e "process.exit(require('./package.json').scripts?.['build:cli'] ? 0 : 1)"; then
   npm run --silent build:cli >&2
+fi
+
+# The offline agent bundle push installation uploads (npm ci and npm test build it into
+# apps/agent/dist, which goes in with the agent's workspace below): built here when missing, as
+# the installed tree has no esbuild to build it with.
+version=$(node -p "require('./package.json').version")
+if [ ! -f "apps/agent/dist/siteport-agent-$version.tar.gz" ]; then
+  node --import tsx scripts/build-agent-bundle.ts --quiet >&2
 fi
 
 # Workspace sources, without tests: the CLI runs them through tsx (decision 0001).

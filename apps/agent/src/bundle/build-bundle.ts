@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { writeFileAtomicSync } from '@siteport/fs-atomic';
 import { SiteportError } from '@siteport/protocol';
 import { AGENT_VERSION } from '../agent-options.js';
 
@@ -26,6 +27,13 @@ export interface AgentBundle {
 
 /** Name of the bundled agent script inside the bundle. */
 export const BUNDLE_SCRIPT = 'siteport-agent.mjs';
+
+/**
+ * Where the build step puts the bundle (`npm run bundle:agent`, run by `npm install` and before
+ * `npm test`): the agent workspace's `dist/`, which a site server serves from and the package
+ * trees copy with the workspace.
+ */
+export const AGENT_BUNDLE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 const ENTRY = fileURLToPath(new URL('../bin/agent-main.ts', import.meta.url));
 const FILES_DIR = fileURLToPath(new URL('../../bundle-files/', import.meta.url));
@@ -68,9 +76,12 @@ export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
       legalComments: 'none',
       logLevel: 'silent',
       // pino and its helpers are CommonJS and require() Node built-ins; give the ESM bundle a require.
-      banner: { js: "#!/usr/bin/env node\nimport { createRequire as __siteportRequire } from 'node:module';\nconst require = __siteportRequire(import.meta.url);" },
+      banner: {
+        js: "#!/usr/bin/env node\nimport { createRequire as __siteportRequire } from 'node:module';\nconst require = __siteportRequire(import.meta.url);",
+      },
     });
-    for (const name of ['install.sh', 'siteport-agent.service']) copyFileSync(path.join(FILES_DIR, name), path.join(dir, name));
+    for (const name of ['install.sh', 'siteport-agent.service'])
+      copyFileSync(path.join(FILES_DIR, name), path.join(dir, name));
     writeFileSync(path.join(dir, 'VERSION'), `${AGENT_VERSION}\n`);
     const sums = [BUNDLE_SCRIPT, 'install.sh', 'siteport-agent.service', 'VERSION']
       .map((name) => `${sha256(readFileSync(path.join(dir, name)))}  ${name}`)
@@ -78,14 +89,22 @@ export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
     writeFileSync(path.join(dir, 'sha256sums'), `${sums}\n`);
     mkdirSync(outDir, { recursive: true });
     const file = path.resolve(outDir, `${folder}.tar.gz`);
-    const partial = `${file}.partial`;
-    // Fixed order, owner and time: the same sources give the same tarball.
-    await run('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-czf', partial, '-C', work, folder]);
-    renameSync(partial, file);
-    const data = readFileSync(file);
-    return { file, version: AGENT_VERSION, folder, sha256: sha256(data), bytes: statSync(file).size };
+    // Fixed order, owner and time: the same sources give the same tarball. Replaced atomically: a
+    // server pushing meanwhile reads the old bundle or the new one, never half of one.
+    const tar = await run(
+      'tar',
+      ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-czf', '-', '-C', work, folder],
+      {
+        encoding: 'buffer',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    writeFileAtomicSync(file, tar.stdout, 0o644);
+    return { file, version: AGENT_VERSION, folder, sha256: sha256(tar.stdout), bytes: tar.stdout.length };
   } catch (error) {
-    throw new SiteportError('E_INTERNAL', `building the agent bundle failed: ${(error as Error).message}`, { cause: error });
+    throw new SiteportError('E_INTERNAL', `building the agent bundle failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

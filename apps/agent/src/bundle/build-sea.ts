@@ -1,22 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { writeFileAtomicSync } from '@siteport/fs-atomic';
 import { SiteportError } from '@siteport/protocol';
 import { AGENT_VERSION } from '../agent-options.js';
 
@@ -124,14 +115,13 @@ export async function buildAgentSea(options: AgentSeaOptions): Promise<AgentSea>
     const file = path.resolve(options.outDir, name);
     const keptScript = path.resolve(options.outDir, 'siteport-agent.cjs');
     copyFileSync(script, keptScript);
-    copyFileSync(exe, `${file}.partial`);
-    renameSync(`${file}.partial`, file);
-    const data = readFileSync(file);
+    const data = readFileSync(exe);
+    writeFileAtomicSync(file, data, 0o755);
     return {
       file,
       version: AGENT_VERSION,
       sha256: createHash('sha256').update(data).digest('hex'),
-      bytes: statSync(file).size,
+      bytes: data.length,
       script: keptScript,
     };
   } catch (error) {
