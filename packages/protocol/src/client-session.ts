@@ -21,7 +21,10 @@ export const SESSION_HEADERS = {
 } as const;
 
 /** A raw 32-byte X25519 public key, base64url without padding. */
-const RawKey = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+const RawKey = Type.String({
+  pattern: '^[A-Za-z0-9_-]{43}$',
+  description: 'a raw X25519 public key: 43 base64url characters',
+});
 
 /** `POST /mp/v1/notify/session` (Ed25519-signed): the client's ephemeral X25519 public key. */
 export const ClientSessionRequest = Type.Object({ publicKey: RawKey });

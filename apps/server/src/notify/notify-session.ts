@@ -12,6 +12,7 @@ import {
   SiteportError,
   encodeFrame,
   framePayloadJson,
+  invalidField,
   notifyAuthString,
 } from '@siteport/protocol';
 import type { ClientService } from '../services/client-service.js';
@@ -175,7 +176,7 @@ export class NotifySession implements TcpPeer {
         if (frame.type === 'ping') return true;
         if (frame.type === 'ack') {
           const ack = framePayloadJson(frame);
-          if (!ackCheck.Check(ack)) throw new SiteportError('E_NOTIFY_FRAME', 'an ack frame needs {id, ok, error?}');
+          if (!ackCheck.Check(ack)) throw invalidField('ack frame', ackCheck.Errors(ack), 'E_NOTIFY_FRAME');
           if (this.clientId !== null) this.ctx.hub.acknowledge(this.clientId, ack, 'tcp');
           return false;
         }
@@ -186,7 +187,7 @@ export class NotifySession implements TcpPeer {
   }
 
   private async authenticate(message: Record<string, unknown>): Promise<void> {
-    if (!authCheck.Check(message)) throw new SiteportError('E_NOTIFY_AUTH', 'an auth frame needs {clientId, signature}');
+    if (!authCheck.Check(message)) throw invalidField('auth frame', authCheck.Errors(message), 'E_NOTIFY_AUTH');
     const nonce = this.nonce;
     if (nonce === null) throw new SiteportError('E_NOTIFY_AUTH', 'this connection already used its challenge');
     this.nonce = null;

@@ -69,11 +69,21 @@ export function failedAck(id: string, error: unknown): NotifyAck {
 }
 
 /** `challenge` frame: a fresh nonce the client signs. */
-export const ChallengeMessage = Type.Object({ siteCode: Type.String(), nonce: Type.String({ minLength: 16, maxLength: 128 }) });
+export const ChallengeMessage = Type.Object({
+  siteCode: Type.String(),
+  nonce: Type.String({ minLength: 16, maxLength: 128 }),
+});
 export type ChallengeMessage = Static<typeof ChallengeMessage>;
 
 /** `auth` frame: the client id and its Ed25519 signature over {@link notifyAuthString}, base64. */
-export const AuthMessage = Type.Object({ clientId: WireId, signature: Type.String({ maxLength: 256, pattern: '^[A-Za-z0-9+/=_-]+$' }) });
+export const AuthMessage = Type.Object({
+  clientId: WireId,
+  signature: Type.String({
+    maxLength: 256,
+    pattern: '^[A-Za-z0-9+/=_-]+$',
+    description: 'an Ed25519 signature in base64',
+  }),
+});
 export type AuthMessage = Static<typeof AuthMessage>;
 
 /** `ready` frame: how often the client pings; the server drops a connection silent for 3 intervals. */

@@ -1,6 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
-import { AgentStateField, AgentVersion, ClientHostName, IsoDateTime, PublicKeyPem, StateDirPath, WantedSiteCode } from './client-fields.js';
+import {
+  AgentStateField,
+  AgentVersion,
+  ClientHostName,
+  IsoDateTime,
+  PublicKeyPem,
+  StateDirPath,
+  WantedSiteCode,
+} from './client-fields.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const RequestPortsSchema = Type.Object({ default: Port, alternate: Type.Union([Port, Type.Null()]) });
@@ -14,7 +22,12 @@ export const CaResponse = Type.Object({
    * CA certificates agents trust for TLS beside the site CA while the MP serves an imported
    * certificate (decision 0101), signed with the site CA's key over {@link trustBundleBytes}.
    */
-  trust: Type.Optional(Type.Object({ certificates: Type.String({ maxLength: 65536, description: 'PEM' }), signature: Type.String({ maxLength: 512, description: 'base64 ECDSA P-256 / SHA-256' }) })),
+  trust: Type.Optional(
+    Type.Object({
+      certificates: Type.String({ maxLength: 65536, description: 'PEM' }),
+      signature: Type.String({ maxLength: 512, description: 'base64 ECDSA P-256 / SHA-256' }),
+    }),
+  ),
 });
 export type CaResponse = Static<typeof CaResponse>;
 
@@ -26,7 +39,13 @@ export const RegisterRequest = Type.Object({
   category: CLIENT_CATEGORIES,
   agentVersion: AgentVersion,
   /** A registration token (setup property SMSREGTOKEN), for sites that register with tokens (decision 0095). */
-  registrationToken: Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
+  registrationToken: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'a registration token (letters, digits, _ and -)',
+    }),
+  ),
 });
 export type RegisterRequest = Static<typeof RegisterRequest>;
 
@@ -48,7 +67,9 @@ export const Policy = Type.Object({
   probe: Type.Optional(
     Type.Object({
       rolloutId: Type.String(),
-      endpoints: Type.Array(Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port })),
+      endpoints: Type.Array(
+        Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port }),
+      ),
     }),
   ),
 });
