@@ -6,6 +6,7 @@ import type { PortsView, SecondaryStatus, SiteView } from '@siteport/protocol';
 import type { ServedEndpoint } from './rollouts/served-endpoints.js';
 import { AdminApi } from './admin/admin-api.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import type { AdminRoute } from './admin/admin-route.js';
 import { AuthThrottle } from './admin/auth-throttle.js';
 import { HostAllowList } from './admin/host-allow-list.js';
 import { directoryRoutes } from './admin/directory-routes.js';
@@ -123,6 +124,8 @@ export class SiteServer {
   notify!: NotifyService;
   /** This server's part in the site's set of MP processes: registry entry, event bridge (issue 8). */
   cluster!: SiteCluster;
+  /** The admin API's route table: what the API serves and checks, and what its OpenAPI document lists. */
+  routes!: readonly AdminRoute[];
 
   /** Starts a site server; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
@@ -395,6 +398,7 @@ export class SiteServer {
       ),
     ];
     const hosts = new HostAllowList([...siteCertificateNames([...options.publicHosts, ...options.adminAllowHosts]), options.adminHost]);
+    this.routes = routes;
     const admin = new AdminApi({ routes, tokens, logger: logger.child({ component: 'admin' }), tls: certificate.siteIssued, accounts, consoleDir: DEFAULT_CONSOLE_DIR, hosts, throttle });
     const bound = await admin.listen(options.adminHost, options.adminPort, adminListenerLimits(options.connections, logger.child({ component: 'connections' })));
     this.lifecycle.onStop(() => admin.close());

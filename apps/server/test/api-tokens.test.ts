@@ -117,7 +117,8 @@ test('bad token input is refused with a clear code and creates nothing', async (
   const cases: [unknown, string][] = [
     [{ name: 'x', role: 'root' }, 'E_VALIDATION'],
     [{ name: 'has space', role: 'analyst' }, 'E_VALIDATION'],
-    [{ name: 'x', role: 'analyst', sites: ['TOOLONG'] }, 'E_SITE_CODE'],
+    [{ name: 'x', role: 'analyst', sites: ['TOOLONG'] }, 'E_VALIDATION'],
+    [{ name: 'x', role: 'analyst', sites: 'PS1' }, 'E_VALIDATION'],
     [{ name: 'x', role: 'analyst', sites: [] }, 'E_VALIDATION'],
     [{ name: 'x', role: 'analyst', expiresAt: '2000-01-01T00:00:00Z' }, 'E_VALIDATION'],
     [{ name: 'x', role: 'analyst', expiresAt: 'tomorrow' }, 'E_VALIDATION'],

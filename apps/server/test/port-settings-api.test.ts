@@ -71,22 +71,26 @@ test('invalid changes are refused with a stable code and a message, and nothing 
   const s = await startTestServer(t);
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const cases: [unknown, string, RegExp][] = [
-    [{ http: { default: 0 } }, 'E_PORT_RANGE', /http must be a whole number from 1 to 65535, got 0/],
-    [{ http: { default: 65536 } }, 'E_PORT_RANGE', /65536/],
-    [{ https: { default: -1 } }, 'E_PORT_RANGE', /https/],
-    [{ https: { default: 'abc' } }, 'E_PORT_RANGE', /"abc"/],
-    [{ http: { default: 80.5 } }, 'E_PORT_RANGE', /80.5/],
-    [{ notification: null }, 'E_PORT_RANGE', /notification/],
-    [{ wake: 70000 }, 'E_PORT_RANGE', /wake/],
-    [{ http: { alternate: before.http.default } }, 'E_PORT_CONFLICT', /http-alternate and http would both use TCP port/],
+    [{ http: { default: 0 } }, 'E_VALIDATION', /^http\.default must be a whole number from 1 to 65535, got 0$/],
+    [{ http: { default: 65536 } }, 'E_VALIDATION', /got 65536/],
+    [{ https: { default: -1 } }, 'E_VALIDATION', /^https\.default /],
+    [{ https: { default: 'abc' } }, 'E_VALIDATION', /^https\.default .*got a string/],
+    [{ http: { default: 80.5 } }, 'E_VALIDATION', /got 80.5/],
+    [{ notification: null }, 'E_VALIDATION', /^notification .*got null/],
+    [{ wake: 70000 }, 'E_VALIDATION', /^wake /],
+    [
+      { http: { alternate: before.http.default } },
+      'E_PORT_CONFLICT',
+      /http-alternate and http would both use TCP port/,
+    ],
     [{ https: { default: before.http.default } }, 'E_PORT_CONFLICT', /https and http would both use/],
     [{ notification: before.https.default }, 'E_PORT_CONFLICT', /notification and https/],
-    [{ gopher: 70 }, 'E_UNKNOWN_ITEM', /unknown item 'gopher'/],
-    [{ http: { primary: 80 } }, 'E_UNKNOWN_ITEM', /http.primary/],
+    [{ gopher: 70 }, 'E_VALIDATION', /^gopher is not a field here; use expectedVersion, http, https/],
+    [{ http: { primary: 80 } }, 'E_VALIDATION', /^http\.primary is not a field here; use default, alternate$/],
     [{ customWebSite: 'yes' }, 'E_VALIDATION', /true or false/],
-    [{ communicationMode: 'http-only' }, 'E_VALIDATION', /communication-mode must be one of/],
-    [{ descriptions: { http: 'x'.repeat(300) } }, 'E_DESCRIPTION', /256/],
-    [{ descriptions: { http: 'a\u0007b' } }, 'E_DESCRIPTION', /control characters/],
+    [{ communicationMode: 'http-only' }, 'E_VALIDATION', /communicationMode must be one of https-or-http, https-only/],
+    [{ descriptions: { http: 'x'.repeat(300) } }, 'E_VALIDATION', /at most 256 characters/],
+    [{ descriptions: { http: 'a\u0007b' } }, 'E_VALIDATION', /no control characters/],
     [{}, 'E_VALIDATION', /nothing to change/],
     [[1, 2], 'E_BAD_REQUEST', /JSON object/],
     ['{not json', 'E_BAD_REQUEST', /not valid JSON/],
@@ -111,7 +115,10 @@ test('a port held by another program is refused with that program named, and not
   const res = await s.admin<ErrorBody>('PATCH', '/sites/PS1/ports', { https: { alternate: port } });
   assert.equal(res.status, 409);
   assert.equal(res.body.error.code, 'E_PORT_IN_USE');
-  assert.match(res.body.error.message, new RegExp(`https-alternate port ${port} is already in use by node \\(pid ${process.pid}\\)`));
+  assert.match(
+    res.body.error.message,
+    new RegExp(`https-alternate port ${port} is already in use by node \\(pid ${process.pid}\\)`),
+  );
   const after = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   assert.equal(after.version, 1);
 });
@@ -131,7 +138,10 @@ test('every settings change is in the audit log with actor and old and new value
   const s = await startTestServer(t);
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   await s.admin('PATCH', '/sites/PS1/ports', { wake: 7 });
-  const { body } = await s.admin<{ entries: { action: string; actor: string; oldValue: any; newValue: any }[] }>('GET', '/audit?site=PS1');
+  const { body } = await s.admin<{ entries: { action: string; actor: string; oldValue: any; newValue: any }[] }>(
+    'GET',
+    '/audit?site=PS1',
+  );
   assert.equal(body.entries.length, 1);
   const entry = body.entries[0]!;
   assert.equal(entry.action, 'ports.change');
@@ -147,5 +157,3 @@ test('the OpenAPI document is served and matches the committed docs/openapi.json
   const committed = JSON.parse(await readFile(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'));
   assert.deepEqual(served, committed, 'run npm run openapi to refresh docs/openapi.json');
 });
-
-

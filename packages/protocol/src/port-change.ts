@@ -10,7 +10,8 @@ import { checkDescription, parsePort, validatePortSettings } from './port-rules.
 
 /**
  * A requested change of a site's port settings: only the named fields change. `null` for an
- * alternate removes it. This is the body of `PATCH /api/v1/sites/{code}/ports`.
+ * alternate removes it. This is the body of `PATCH /api/v1/sites/{code}/ports`, checked against
+ * its schema `PortChangeBody` by the admin API.
  */
 export interface PortChange {
   expectedVersion?: number;
@@ -46,8 +47,8 @@ function parseBoolean(item: string, value: string): boolean {
   });
 }
 
-function parseMode(value: unknown): CommunicationMode {
-  if (typeof value === 'string' && (COMMUNICATION_MODES as readonly string[]).includes(value)) {
+function parseMode(value: string): CommunicationMode {
+  if ((COMMUNICATION_MODES as readonly string[]).includes(value)) {
     return value as CommunicationMode;
   }
   throw new SiteportError(
@@ -111,85 +112,6 @@ export function parsePortAssignments(assignments: readonly string[], description
     change.descriptions = { ...change.descriptions, [name]: checkDescription(name, text) };
   }
   return change;
-}
-
-/**
- * Checks an untrusted JSON body as a {@link PortChange}: unknown keys, wrong types and bad ports
- * are refused with the same codes and messages as the CLI gives.
- */
-export function parsePortChangeBody(body: unknown): PortChange {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SiteportError('E_BAD_REQUEST', 'the request body must be a JSON object of the settings to change');
-  }
-  const change: PortChange = {};
-  for (const [key, value] of Object.entries(body)) {
-    switch (key) {
-      case 'expectedVersion':
-        if (!Number.isInteger(value) || (value as number) < 1) {
-          throw new SiteportError('E_VALIDATION', 'expectedVersion must be a positive integer (the version you read)');
-        }
-        change.expectedVersion = value as number;
-        break;
-      case 'http':
-      case 'https':
-        change[key] = parsePairBody(key, value);
-        break;
-      case 'notification':
-      case 'wake':
-        change[key] = parseJsonPort(key, value);
-        break;
-      case 'customWebSite':
-        if (typeof value !== 'boolean') throw new SiteportError('E_VALIDATION', 'customWebSite must be true or false');
-        change.customWebSite = value;
-        break;
-      case 'communicationMode':
-        change.communicationMode = parseMode(value);
-        break;
-      case 'descriptions':
-        change.descriptions = parseDescriptionsBody(value);
-        break;
-      default:
-        throw unknownItem(key);
-    }
-  }
-  return change;
-}
-
-/** A port in a JSON body: a JSON number (the API's schema says integer); "8080" as a string is refused. */
-function parseJsonPort(item: string, value: unknown): number {
-  if (typeof value !== 'number') {
-    const hint = typeof value === 'string' ? ' (a string: write 8080, not "8080")' : '';
-    throw new SiteportError('E_PORT_RANGE', `${item} must be a JSON number from 1 to 65535, got ${JSON.stringify(value)}${hint}`, {
-      details: { item },
-    });
-  }
-  return parsePort(item, value);
-}
-
-function parsePairBody(protocol: 'http' | 'https', value: unknown): { default?: number; alternate?: number | null } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SiteportError('E_VALIDATION', `${protocol} must be an object like {"default": 8080, "alternate": null}`);
-  }
-  const out: { default?: number; alternate?: number | null } = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === 'default') out.default = parseJsonPort(protocol, inner);
-    else if (key === 'alternate') out.alternate = inner === null ? null : parseJsonPort(`${protocol}-alternate`, inner);
-    else throw new SiteportError('E_UNKNOWN_ITEM', `${protocol}.${key} is not a setting; use default or alternate`);
-  }
-  return out;
-}
-
-function parseDescriptionsBody(value: unknown): Partial<Record<PortItem, string>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SiteportError('E_VALIDATION', 'descriptions must be an object of item → text');
-  }
-  const out: Partial<Record<PortItem, string>> = {};
-  for (const [key, text] of Object.entries(value)) {
-    if (!isPortItem(key)) throw unknownItem(key);
-    if (typeof text !== 'string') throw new SiteportError('E_DESCRIPTION', `the description of ${key} must be text`);
-    out[key] = checkDescription(key, text);
-  }
-  return out;
 }
 
 /** Applies a change to settings and validates the result as a whole; the input is not modified. */

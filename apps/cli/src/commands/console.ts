@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type ConsoleUserView, SiteportError, parseConsoleRole, parseNewPassword, parseSiteScope, parseUserName } from '@siteport/protocol';
+import { type ConsoleUserView, SiteportError, checkNewPassword, parseConsoleRole, parseSiteScope, parseUserName } from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines, table } from '../format.js';
 
@@ -20,9 +20,9 @@ async function readStdin(): Promise<string> {
 }
 
 async function passwordOf(flags: Flags): Promise<string> {
-  if (flags.passwordStdin === true) return parseNewPassword(await readStdin());
+  if (flags.passwordStdin === true) return checkNewPassword(await readStdin());
   const fromEnv = process.env[PASSWORD_ENV];
-  if (fromEnv !== undefined) return parseNewPassword(fromEnv);
+  if (fromEnv !== undefined) return checkNewPassword(fromEnv);
   throw new SiteportError('E_OPTION', `give the password on standard input with --password-stdin, or in ${PASSWORD_ENV}`);
 }
 

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import { ADMIN_PREFIX, SiteportError } from '@siteport/protocol';
 import { decodePath, parseJson, readBody, requestUrl, sendError, sendJson } from '../http/respond.js';
-import { type AdminRoute, type RouteContext } from './admin-routes.js';
+import type { AdminRoute, RouteContext } from './admin-route.js';
 import type { ConsoleAccounts } from '../console/console-accounts.js';
 import { CONSOLE_PREFIX, serveConsole } from '../console/static-files.js';
 import type { ApiTokens } from '../tokens/api-tokens.js';
@@ -12,11 +12,13 @@ import type { AuthThrottle } from './auth-throttle.js';
 import type { HostAllowList } from './host-allow-list.js';
 import { type ListenerLimits, applyHttpLimits, httpServerOptions } from '../net/listener-limits.js';
 import { openApiDocument } from './openapi.js';
+import { RouteInput } from './route-input.js';
 
 interface CompiledRoute {
   route: AdminRoute;
   pattern: RegExp;
   names: string[];
+  input: RouteInput;
 }
 
 function compile(route: AdminRoute): CompiledRoute {
@@ -25,7 +27,7 @@ function compile(route: AdminRoute): CompiledRoute {
     names.push(name);
     return '([^/]+)';
   });
-  return { route, pattern: new RegExp(`^${ADMIN_PREFIX}${source}$`), names };
+  return { route, pattern: new RegExp(`^${ADMIN_PREFIX}${source}$`), names, input: new RouteInput(route) };
 }
 
 function isLoopback(host: string): boolean {
@@ -60,7 +62,12 @@ export class AdminApi {
       throttle: AuthThrottle;
     },
   ) {
-    this.authenticator = new AdminAuthenticator({ tokens: deps.tokens, accounts: deps.accounts, secure: () => this.secure, throttle: deps.throttle });
+    this.authenticator = new AdminAuthenticator({
+      tokens: deps.tokens,
+      accounts: deps.accounts,
+      secure: () => this.secure,
+      throttle: deps.throttle,
+    });
     this.compiled = deps.routes.map(compile);
     this.openApi = Buffer.from(JSON.stringify(openApiDocument(deps.routes), null, 2));
   }
@@ -80,7 +87,9 @@ export class AdminApi {
     const secure = !isLoopback(host);
     this.secure = secure;
     const options = httpServerOptions(limits);
-    const server = secure ? https.createServer({ ...this.deps.tls, ...options }, handler) : http.createServer(options, handler);
+    const server = secure
+      ? https.createServer({ ...this.deps.tls, ...options }, handler)
+      : http.createServer(options, handler);
     applyHttpLimits(server, limits);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -116,23 +125,45 @@ export class AdminApi {
         }
       }
       const matches = this.compiled.filter((c) => c.pattern.test(url.pathname));
-      if (matches.length === 0) throw new SiteportError('E_NOT_FOUND', `no admin endpoint ${url.pathname}; see ${ADMIN_PREFIX}/openapi.json`);
+      if (matches.length === 0)
+        throw new SiteportError('E_NOT_FOUND', `no admin endpoint ${url.pathname}; see ${ADMIN_PREFIX}/openapi.json`);
       const match = matches.find((c) => c.route.method === req.method);
       if (match === undefined) {
-        throw new SiteportError('E_METHOD_NOT_ALLOWED', `${url.pathname} takes ${matches.map((c) => c.route.method).join(', ')}`);
+        throw new SiteportError(
+          'E_METHOD_NOT_ALLOWED',
+          `${url.pathname} takes ${matches.map((c) => c.route.method).join(', ')}`,
+        );
       }
       const caller = await this.authenticator.authenticate(req, match.route);
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodePath(values[i] ?? '')]));
-      const body = req.method === 'GET' ? undefined : parseJson(await readBody(req));
-      const ctx: RouteContext = { params, query: url.searchParams, body, actor: caller.actor, caller, secure: this.secure, reply: { headers: {} }, source: req.socket.remoteAddress };
+      const raw = req.method === 'GET' ? undefined : parseJson(await readBody(req));
       const siteOf = match.route.siteOf;
-      await this.authenticator.authorizeSites(caller, match.route, params, siteOf === undefined ? undefined : () => siteOf(ctx));
+      await this.authenticator.authorizeSites(
+        caller,
+        match.route,
+        params,
+        siteOf === undefined ? undefined : () => siteOf(params),
+      );
+      // After authorization (a caller without rights learns nothing from a check), before the handler.
+      const query = match.input.query(url.searchParams);
+      const body = match.input.body(raw);
+      const ctx: RouteContext = {
+        params,
+        query,
+        body,
+        actor: caller.actor,
+        caller,
+        secure: this.secure,
+        reply: { headers: {} },
+        source: req.socket.remoteAddress,
+      };
       const result = await match.route.handle(ctx);
       for (const [name, value] of Object.entries(ctx.reply.headers)) res.setHeader(name, value);
       sendJson(res, 200, result);
     } catch (error) {
-      if (!(error instanceof SiteportError)) this.deps.logger.error({ err: error, url: req.url }, 'admin request failed');
+      if (!(error instanceof SiteportError))
+        this.deps.logger.error({ err: error, url: req.url }, 'admin request failed');
       sendError(res, error);
     }
   }

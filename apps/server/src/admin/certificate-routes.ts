@@ -3,28 +3,14 @@ import {
   CertificateImportBody,
   CertificateRenewBody,
   CertificateView,
-  SiteportError,
-  parseCertificateImportBody,
+  checkCertificateImport,
   parseSiteCode,
 } from '@siteport/protocol';
 import type { CertificateService } from '../pki/certificate-service.js';
-import type { AdminRoute, RouteContext } from './admin-routes.js';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 
-function site(ctx: RouteContext): string {
+function site(ctx: Pick<RouteContext, 'params'>): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
-}
-
-function renewBody(body: unknown): boolean {
-  if (body === undefined) return false;
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new SiteportError('E_BAD_REQUEST', 'the request body must be a JSON object with siteCa');
-  const unknown = Object.keys(body).find((k) => k !== 'siteCa');
-  if (unknown !== undefined)
-    throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use siteCa`, { details: { field: unknown } });
-  const { siteCa } = body as { siteCa?: unknown };
-  if (siteCa !== undefined && typeof siteCa !== 'boolean')
-    throw new SiteportError('E_VALIDATION', 'siteCa must be true or false', { details: { field: 'siteCa' } });
-  return siteCa === true;
 }
 
 /** Admin routes of the management point certificate (decision 0101): show, import, renew. */
@@ -41,7 +27,7 @@ export function certificateRoutes(certificates: CertificateService): AdminRoute[
       response: CertificateView,
       handle: (ctx) => Promise.resolve(certificates.view(site(ctx))),
     },
-    {
+    route({
       method: 'POST',
       path: '/sites/{code}/certificate/import',
       summary:
@@ -51,9 +37,9 @@ export function certificateRoutes(certificates: CertificateService): AdminRoute[
       permission: 'certificates.manage',
       requestBody: CertificateImportBody,
       response: CertificateChange,
-      handle: (ctx) => certificates.import(site(ctx), parseCertificateImportBody(ctx.body), ctx.actor),
-    },
-    {
+      handle: (ctx) => certificates.import(site(ctx), checkCertificateImport(ctx.body), ctx.actor),
+    }),
+    route({
       method: 'POST',
       path: '/sites/{code}/certificate/renew',
       summary:
@@ -63,7 +49,7 @@ export function certificateRoutes(certificates: CertificateService): AdminRoute[
       permission: 'certificates.manage',
       requestBody: CertificateRenewBody,
       response: CertificateChange,
-      handle: (ctx) => certificates.renew(site(ctx), renewBody(ctx.body), ctx.actor),
-    },
+      handle: (ctx) => certificates.renew(site(ctx), ctx.body.siteCa === true, ctx.actor),
+    }),
   ];
 }

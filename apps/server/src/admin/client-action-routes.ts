@@ -3,11 +3,10 @@ import {
   ClientActionBody,
   ClientActionResult,
   type ClientAction,
-  parseClientActionBody,
   parseSiteCode,
 } from '@siteport/protocol';
 import type { RegistrationService } from '../registration/registration-service.js';
-import type { AdminRoute } from './admin-routes.js';
+import { type AdminRoute, route } from './admin-route.js';
 
 const SUMMARIES: Record<ClientAction, string> = {
   approve: 'Approve a pending client: it gets policy at its next check; audited',
@@ -19,22 +18,24 @@ const SUMMARIES: Record<ClientAction, string> = {
 
 /** Admin routes of the client actions (decision 0095), one per action, under the client's site. */
 export function clientActionRoutes(registration: RegistrationService): AdminRoute[] {
-  return CLIENT_ACTIONS.map((action): AdminRoute => ({
-    method: 'POST',
-    path: `/sites/{code}/clients/{id}/${action}`,
-    summary: SUMMARIES[action],
-    operationId: `${action}Client`,
-    auth: true,
-    permission: 'clients.manage',
-    requestBody: ClientActionBody,
-    response: ClientActionResult,
-    handle: (ctx) =>
-      registration.act(
-        parseSiteCode(ctx.params.code, 'site code in the path'),
-        ctx.params.id ?? '',
-        action,
-        parseClientActionBody(ctx.body),
-        ctx.actor,
-      ),
-  }));
+  return CLIENT_ACTIONS.map((action) =>
+    route({
+      method: 'POST',
+      path: `/sites/{code}/clients/{id}/${action}`,
+      summary: SUMMARIES[action],
+      operationId: `${action}Client`,
+      auth: true,
+      permission: 'clients.manage',
+      requestBody: ClientActionBody,
+      response: ClientActionResult,
+      handle: (ctx) =>
+        registration.act(
+          parseSiteCode(ctx.params.code, 'site code in the path'),
+          ctx.params.id ?? '',
+          action,
+          ctx.body,
+          ctx.actor,
+        ),
+    }),
+  );
 }

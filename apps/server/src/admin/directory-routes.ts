@@ -1,8 +1,8 @@
-import { DirectoryConfigBody, DirectoryView, parseDirectoryConfigBody, parseSiteCode } from '@siteport/protocol';
+import { DirectoryConfigBody, DirectoryView, checkDirectoryConfig, parseSiteCode } from '@siteport/protocol';
 import type { DirectoryService } from '../directory/directory-service.js';
-import type { AdminRoute, RouteContext } from './admin-routes.js';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 
-function site(ctx: RouteContext): string {
+function site(ctx: Pick<RouteContext, 'params'>): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
 }
 
@@ -19,7 +19,7 @@ export function directoryRoutes(directory: DirectoryService): AdminRoute[] {
       response: DirectoryView,
       handle: (ctx) => directory.view(site(ctx)),
     },
-    {
+    route({
       method: 'PUT',
       path: '/sites/{code}/directory',
       summary: 'Configure directory publishing; publishes at once and returns the outcome (failures are retried)',
@@ -28,8 +28,8 @@ export function directoryRoutes(directory: DirectoryService): AdminRoute[] {
       permission: 'directory.configure',
       requestBody: DirectoryConfigBody,
       response: DirectoryView,
-      handle: (ctx) => directory.configure(site(ctx), parseDirectoryConfigBody(ctx.body), ctx.actor),
-    },
+      handle: (ctx) => directory.configure(site(ctx), checkDirectoryConfig(ctx.body), ctx.actor),
+    }),
     {
       method: 'DELETE',
       path: '/sites/{code}/directory',

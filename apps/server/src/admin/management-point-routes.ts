@@ -1,6 +1,6 @@
 import { ManagementPointList, parseSiteCode } from '@siteport/protocol';
 import type { SiteCluster } from '../cluster/site-cluster.js';
-import type { AdminRoute } from './admin-routes.js';
+import type { AdminRoute } from './admin-route.js';
 
 /** Admin routes of the MP registry (issue 8): which management point processes serve the site. */
 export function managementPointRoutes(cluster: SiteCluster, site: (code: string) => Promise<unknown>): AdminRoute[] {
@@ -8,7 +8,8 @@ export function managementPointRoutes(cluster: SiteCluster, site: (code: string)
     {
       method: 'GET',
       path: '/sites/{code}/management-points',
-      summary: 'The management point processes of the site: host clients use, bind address, role, running/stopped/dead, last heartbeat',
+      summary:
+        'The management point processes of the site: host clients use, bind address, role, running/stopped/dead, last heartbeat',
       operationId: 'listManagementPoints',
       auth: true,
       permission: 'site.read',

@@ -1,5 +1,7 @@
-import { ADMIN_PREFIX, PROTOCOL_VERSION } from '@siteport/protocol';
-import { type AdminRoute, ErrorResponse } from './admin-routes.js';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ADMIN_PREFIX, ErrorResponse, PROTOCOL_VERSION } from '@siteport/protocol';
+import type { AdminRoute } from './admin-route.js';
 
 /** Builds the OpenAPI 3.1 document of the admin API from the route table (typebox schemas are JSON Schema). */
 export function openApiDocument(routes: readonly AdminRoute[]): Record<string, unknown> {
@@ -11,7 +13,17 @@ export function openApiDocument(routes: readonly AdminRoute[]): Record<string, u
       required: true,
       schema: { type: 'string' },
     }));
-    for (const q of route.query ?? []) params.push({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema });
+    const query = route.query;
+    for (const [name, schema] of Object.entries<TSchema>(query?.properties ?? {})) {
+      const required = query?.required?.includes(name) === true;
+      params.push({
+        name,
+        in: 'query',
+        required,
+        ...(schema.description === undefined ? {} : { description: schema.description }),
+        schema,
+      });
+    }
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
@@ -20,13 +32,25 @@ export function openApiDocument(routes: readonly AdminRoute[]): Record<string, u
       ...(route.auth ? {} : { security: [] }),
       ...(route.requestBody === undefined
         ? {}
-        : { requestBody: { required: true, content: { 'application/json': { schema: route.requestBody } } } }),
+        : // A body whose fields are all optional may be left out: the API takes it as {}.
+          {
+            requestBody: {
+              required: !Value.Check(route.requestBody, {}),
+              content: { 'application/json': { schema: route.requestBody } },
+            },
+          }),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: route.response } } },
-        default: { description: 'Error with a stable code', content: { 'application/json': { schema: ErrorResponse } } },
+        default: {
+          description: 'Error with a stable code',
+          content: { 'application/json': { schema: ErrorResponse } },
+        },
       },
     };
-    paths[`${ADMIN_PREFIX}${route.path}`] = { ...paths[`${ADMIN_PREFIX}${route.path}`], [route.method.toLowerCase()]: operation };
+    paths[`${ADMIN_PREFIX}${route.path}`] = {
+      ...paths[`${ADMIN_PREFIX}${route.path}`],
+      [route.method.toLowerCase()]: operation,
+    };
   }
   return JSON.parse(
     JSON.stringify({

@@ -6,14 +6,12 @@ import {
   RegistrationTokenList,
   RegistrationTokenView,
   SiteportError,
-  parseRegistrationChangeBody,
   parseSiteCode,
-  parseRegistrationTokenCreateBody,
 } from '@siteport/protocol';
 import type { RegistrationService } from '../registration/registration-service.js';
-import type { AdminRoute, RouteContext } from './admin-routes.js';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 
-function site(ctx: RouteContext): string {
+function site(ctx: Pick<RouteContext, 'params'>): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
 }
 
@@ -30,7 +28,7 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       response: RegistrationView,
       handle: (ctx) => registration.view(site(ctx)),
     },
-    {
+    route({
       method: 'PATCH',
       path: '/sites/{code}/registration',
       summary: "Change a site's registration mode; applies to the next registration at every MP; audited",
@@ -39,8 +37,8 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       permission: 'registration.configure',
       requestBody: RegistrationChangeBody,
       response: RegistrationView,
-      handle: (ctx) => registration.change(site(ctx), parseRegistrationChangeBody(ctx.body), ctx.actor),
-    },
+      handle: (ctx) => registration.change(site(ctx), ctx.body, ctx.actor),
+    }),
     {
       method: 'GET',
       path: '/sites/{code}/registration/tokens',
@@ -51,7 +49,7 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       response: RegistrationTokenList,
       handle: (ctx) => registration.tokens(site(ctx)),
     },
-    {
+    route({
       method: 'POST',
       path: '/sites/{code}/registration/tokens',
       summary:
@@ -62,7 +60,7 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       requestBody: RegistrationTokenCreateBody,
       response: RegistrationTokenCreated,
       handle: (ctx) => {
-        const body = parseRegistrationTokenCreateBody(ctx.body);
+        const body = ctx.body;
         if (body.anySite === true && ctx.caller.sites !== null) {
           throw new SiteportError(
             'E_FORBIDDEN',
@@ -71,7 +69,7 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
         }
         return registration.createToken(site(ctx), body, ctx.actor);
       },
-    },
+    }),
     {
       method: 'POST',
       path: '/sites/{code}/registration/tokens/{id}/revoke',
@@ -79,6 +77,7 @@ export function registrationRoutes(registration: RegistrationService): AdminRout
       operationId: 'revokeRegistrationToken',
       auth: true,
       permission: 'registration.configure',
+      noBody: true,
       response: RegistrationTokenView,
       handle: (ctx) => registration.revokeToken(site(ctx), ctx.params.id ?? '', ctx.actor),
     },

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { ChangeWarning, DefaultWebSiteBody, WebApplicationBody, WebSitesView, parseSiteCode } from '@siteport/protocol';
-import { parseDefaultWebSiteBody, parseWebApplicationBody } from '../web/parse-web-input.js';
+import { checkWebApplication } from '../web/check-web-application.js';
 import type { WebSiteService } from '../web/web-site-service.js';
-import type { AdminRoute, RouteContext } from './admin-routes.js';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 
-const site = (ctx: RouteContext): string => parseSiteCode(ctx.params.code, 'site code in the path');
+const site = (ctx: Pick<RouteContext, 'params'>): string => parseSiteCode(ctx.params.code, 'site code in the path');
 
 /** The default web site, SMSWeb and the default web site's applications (SPEC S5). */
 export function webSiteRoutes(web: WebSiteService): AdminRoute[] {
@@ -12,14 +12,15 @@ export function webSiteRoutes(web: WebSiteService): AdminRoute[] {
     {
       method: 'GET',
       path: '/sites/{code}/web-sites',
-      summary: 'Where the default web site and the custom web site SMSWeb listen, and which applications the default web site carries',
+      summary:
+        'Where the default web site and the custom web site SMSWeb listen, and which applications the default web site carries',
       operationId: 'getWebSites',
       auth: true,
       permission: 'site.read',
       response: WebSitesView,
       handle: (ctx) => web.view(site(ctx)),
     },
-    {
+    route({
       method: 'PATCH',
       path: '/sites/{code}/web-sites/default',
       summary: 'Move the default web site (only while the MP is on SMSWeb); lists the applications that move',
@@ -28,9 +29,9 @@ export function webSiteRoutes(web: WebSiteService): AdminRoute[] {
       permission: 'web.change',
       requestBody: DefaultWebSiteBody,
       response: Type.Object({ webSites: WebSitesView, warnings: Type.Array(ChangeWarning) }),
-      handle: (ctx) => web.moveDefaultWebSite(site(ctx), parseDefaultWebSiteBody(ctx.body), ctx.actor),
-    },
-    {
+      handle: (ctx) => web.moveDefaultWebSite(site(ctx), ctx.body, ctx.actor),
+    }),
+    route({
       method: 'POST',
       path: '/sites/{code}/web-applications',
       summary: 'Register a web application served on the default web site',
@@ -39,8 +40,8 @@ export function webSiteRoutes(web: WebSiteService): AdminRoute[] {
       permission: 'web.change',
       requestBody: WebApplicationBody,
       response: WebSitesView,
-      handle: (ctx) => web.addApplication(site(ctx), parseWebApplicationBody(ctx.body), ctx.actor),
-    },
+      handle: (ctx) => web.addApplication(site(ctx), checkWebApplication(ctx.body), ctx.actor),
+    }),
     {
       method: 'DELETE',
       path: '/sites/{code}/web-applications/{name}',

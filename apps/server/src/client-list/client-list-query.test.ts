@@ -2,22 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSiteportError } from '@siteport/protocol';
 import { checkCursor, decodeCursor, encodeCursor, filterKey } from './client-cursor.js';
-import { parseClientListQuery } from './client-list-query.js';
+import { checkClientListQuery } from './client-list-query.js';
 
 test('a query is normalized: default limit, timestamps as UTC instants, the same filters give the same key', () => {
-  const q = parseClientListQuery(
-    new URLSearchParams('status=active&lastSeenAfter=2026-01-31T10:00:00%2B02:00&port=8530'),
-  );
+  const q = checkClientListQuery({ status: 'active', lastSeenAfter: '2026-01-31T10:00:00+02:00', port: 8530 });
   assert.equal(q.limit, 100);
   assert.equal(q.cursor, undefined);
   assert.deepEqual(q.filters, { status: 'active', port: 8530, lastSeenAfter: '2026-01-31T08:00:00.000Z' });
-  const same = parseClientListQuery(
-    new URLSearchParams('port=8530&lastSeenAfter=2026-01-31T08:00:00Z&status=active&limit=5'),
-  );
+  const same = checkClientListQuery({ port: 8530, lastSeenAfter: '2026-01-31T08:00:00Z', status: 'active', limit: 5 });
   assert.equal(same.filterKey, q.filterKey);
-  assert.notEqual(parseClientListQuery(new URLSearchParams('status=blocked')).filterKey, q.filterKey);
+  assert.notEqual(checkClientListQuery({ status: 'blocked' }).filterKey, q.filterKey);
   assert.equal(
-    parseClientListQuery(new URLSearchParams('lastSeenBefore=2026-02-01')).filters.lastSeenBefore,
+    checkClientListQuery({ lastSeenBefore: '2026-02-01' }).filters.lastSeenBefore,
     '2026-02-01T00:00:00.000Z',
   );
 });

@@ -1,12 +1,13 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import {
   CLIENT_ACTIVITIES,
   CLIENT_CHANNELS,
-  CLIENT_LIST_QUERY,
   CLIENT_PAGE_DEFAULT_LIMIT,
   CLIENT_PAGE_MAX_LIMIT,
   CLIENT_STATUSES,
   type ClientActivity,
   type ClientChannel,
+  type ClientListQueryName,
   type ClientStatus,
   SiteportError,
 } from '@siteport/protocol';
@@ -35,74 +36,86 @@ export interface ClientListQuery {
 }
 
 /** ISO 8601 date, or date and time with `Z` or an offset (a time without a zone would be ambiguous). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-const WHOLE = /^\d{1,7}$/;
+const ISO_8601 = '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|[+-]\\d{2}:\\d{2}))?$';
+/** A last-seen bound; never-seen clients match neither bound. */
+const Instant = Type.String({
+  maxLength: 40,
+  pattern: ISO_8601,
+  description: 'an ISO 8601 date or date-time with a zone, e.g. 2026-01-31 or 2026-01-31T08:00:00Z',
+});
+
+/** The query of `GET /sites/{code}/clients`: the admin API checks it before {@link checkClientListQuery}. */
+export const ClientListParams = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: CLIENT_PAGE_MAX_LIMIT,
+        default: CLIENT_PAGE_DEFAULT_LIMIT,
+        description: `Clients per page, 1 to ${CLIENT_PAGE_MAX_LIMIT}; follow nextCursor for more`,
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ description: 'The nextCursor of the previous page (same filters); absent for the first page' }),
+    ),
+    status: Type.Optional(
+      Type.Union(
+        CLIENT_STATUSES.map((s) => Type.Literal(s)),
+        { description: 'Only clients in this registration status' },
+      ),
+    ),
+    activity: Type.Optional(
+      Type.Union(
+        CLIENT_ACTIVITIES.map((s) => Type.Literal(s)),
+        {
+          description:
+            "Only clients seen within the site's active window (active) or not (inactive, never seen included)",
+        },
+      ),
+    ),
+    channel: Type.Optional(
+      Type.Union(
+        CLIENT_CHANNELS.map((s) => Type.Literal(s)),
+        {
+          description:
+            'Only clients reachable now over the notification TCP channel, the HTTP(S) long-poll, or neither',
+        },
+      ),
+    ),
+    port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, description: 'Only clients whose last request came in on this port' }),
+    ),
+    lastSeenBefore: Type.Optional(Instant),
+    lastSeenAfter: Type.Optional(Instant),
+  } satisfies Record<ClientListQueryName, TSchema>,
+  { additionalProperties: false },
+);
+export type ClientListParams = Static<typeof ClientListParams>;
 
 function bad(field: string, message: string): SiteportError {
   return new SiteportError('E_VALIDATION', message, { details: { field } });
 }
 
-function oneOf<T extends string>(field: string, text: string, values: readonly T[]): T {
-  if ((values as readonly string[]).includes(text)) return text as T;
-  throw bad(field, `${field} must be one of ${values.join(', ')}`);
-}
-
+/** A checked ISO 8601 text as the UTC instant it names; a day that does not exist (2026-13-01) is refused. */
 function instant(field: string, text: string): string {
-  const ms = ISO_8601.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) {
-    throw bad(
-      field,
-      `${field} must be an ISO 8601 date or date-time with a zone, e.g. 2026-01-31 or 2026-01-31T08:00:00Z`,
-    );
-  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw bad(field, `${field} names no existing day or time; give a date like 2026-01-31`);
   return new Date(ms).toISOString();
 }
 
-function limitOf(text: string | undefined): number {
-  if (text === undefined) return CLIENT_PAGE_DEFAULT_LIMIT;
-  const limit = WHOLE.test(text) ? Number(text) : NaN;
-  if (!(limit >= 1 && limit <= CLIENT_PAGE_MAX_LIMIT)) {
-    throw bad(
-      'limit',
-      `limit must be a whole number from 1 to ${CLIENT_PAGE_MAX_LIMIT}; follow nextCursor for more clients`,
-    );
-  }
-  return limit;
-}
-
 /**
- * Validates the query of `GET /sites/{code}/clients`: every parameter once, known names only, each
- * value checked; E_VALIDATION names the parameter (`details.field`), E_CURSOR_INVALID a bad cursor.
+ * The rules of the clients list query its schema cannot state: timestamps are days that exist and
+ * are normalized to UTC, `lastSeenAfter` lies before `lastSeenBefore`, and the cursor decodes
+ * (E_CURSOR_INVALID otherwise). E_VALIDATION names the parameter (`details.field`).
  */
-export function parseClientListQuery(query: URLSearchParams): ClientListQuery {
-  const values = new Map<string, string>();
-  for (const [name, value] of query) {
-    if (!(CLIENT_LIST_QUERY as readonly string[]).includes(name)) {
-      throw bad(
-        name.slice(0, 64),
-        `unknown query parameter ${JSON.stringify(name.slice(0, 64))}; the clients list takes ${CLIENT_LIST_QUERY.join(', ')}`,
-      );
-    }
-    if (values.has(name)) throw bad(name, `${name} is given more than once; give it once`);
-    values.set(name, value);
-  }
+export function checkClientListQuery(params: ClientListParams): ClientListQuery {
   const filters: ClientFilters = {};
-  const status = values.get('status');
-  if (status !== undefined) filters.status = oneOf('status', status, CLIENT_STATUSES);
-  const activity = values.get('activity');
-  if (activity !== undefined) filters.activity = oneOf('activity', activity, CLIENT_ACTIVITIES);
-  const channel = values.get('channel');
-  if (channel !== undefined) filters.channel = oneOf('channel', channel, CLIENT_CHANNELS);
-  const port = values.get('port');
-  if (port !== undefined) {
-    const n = WHOLE.test(port) ? Number(port) : NaN;
-    if (!(n >= 1 && n <= 65535)) throw bad('port', 'port must be a port number from 1 to 65535');
-    filters.port = n;
-  }
-  const before = values.get('lastSeenBefore');
-  if (before !== undefined) filters.lastSeenBefore = instant('lastSeenBefore', before);
-  const after = values.get('lastSeenAfter');
-  if (after !== undefined) filters.lastSeenAfter = instant('lastSeenAfter', after);
+  if (params.status !== undefined) filters.status = params.status;
+  if (params.activity !== undefined) filters.activity = params.activity;
+  if (params.channel !== undefined) filters.channel = params.channel;
+  if (params.port !== undefined) filters.port = params.port;
+  if (params.lastSeenBefore !== undefined) filters.lastSeenBefore = instant('lastSeenBefore', params.lastSeenBefore);
+  if (params.lastSeenAfter !== undefined) filters.lastSeenAfter = instant('lastSeenAfter', params.lastSeenAfter);
   if (
     filters.lastSeenBefore !== undefined &&
     filters.lastSeenAfter !== undefined &&
@@ -110,10 +123,9 @@ export function parseClientListQuery(query: URLSearchParams): ClientListQuery {
   ) {
     throw bad('lastSeenAfter', 'lastSeenAfter must be earlier than lastSeenBefore, else no client can match');
   }
-  const cursorText = values.get('cursor');
   return {
-    limit: limitOf(values.get('limit')),
-    cursor: cursorText === undefined ? undefined : decodeCursor(cursorText),
+    limit: params.limit ?? CLIENT_PAGE_DEFAULT_LIMIT,
+    cursor: params.cursor === undefined ? undefined : decodeCursor(params.cursor),
     filters,
     filterKey: filterKey({ ...filters }),
   };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ClientRecord } from '../repositories/client-repository.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import { decodeCursor } from './client-cursor.js';
-import { parseClientListQuery } from './client-list-query.js';
+import { checkClientListQuery } from './client-list-query.js';
 import { CHANNEL_SCAN_BUDGET, ClientListService } from './client-list-service.js';
 import type { ClientPageRepository } from './client-page-repository.js';
 
@@ -59,28 +59,19 @@ function service(online: (id: string) => boolean): { list: ClientListService; sc
 test('a channel page that finds too few matches within the scan budget ends early and goes on from the last id read', async () => {
   // Only the last ten clients hold a TCP channel.
   const { list, scanned } = service((id) => id >= 'id-011990');
-  const first = await list.page('PS1', parseClientListQuery(new URLSearchParams('channel=tcp&limit=5')));
+  const first = await list.page('PS1', checkClientListQuery({ channel: 'tcp', limit: 5 }));
   assert.deepEqual(first.clients, []);
   assert.ok(first.nextCursor !== undefined);
   assert.equal(decodeCursor(first.nextCursor).afterId, ids[CHANNEL_SCAN_BUDGET - 1]);
   assert.ok(scanned() <= CHANNEL_SCAN_BUDGET + 1000, `${scanned()} ids read`);
-  const second = await list.page(
-    'PS1',
-    parseClientListQuery(new URLSearchParams(`channel=tcp&limit=5&cursor=${first.nextCursor}`)),
-  );
+  const second = await list.page('PS1', checkClientListQuery({ channel: 'tcp', limit: 5, cursor: first.nextCursor }));
   assert.deepEqual(second.clients, []);
-  const third = await list.page(
-    'PS1',
-    parseClientListQuery(new URLSearchParams(`channel=tcp&limit=5&cursor=${second.nextCursor}`)),
-  );
+  const third = await list.page('PS1', checkClientListQuery({ channel: 'tcp', limit: 5, cursor: second.nextCursor! }));
   assert.deepEqual(
     third.clients.map((c) => c.clientId),
     ids.slice(11_990, 11_995),
   );
-  const last = await list.page(
-    'PS1',
-    parseClientListQuery(new URLSearchParams(`channel=tcp&limit=5&cursor=${third.nextCursor}`)),
-  );
+  const last = await list.page('PS1', checkClientListQuery({ channel: 'tcp', limit: 5, cursor: third.nextCursor! }));
   assert.deepEqual(
     last.clients.map((c) => c.clientId),
     ids.slice(11_995),
@@ -90,12 +81,12 @@ test('a channel page that finds too few matches within the scan budget ends earl
 
 test('a plain page reads limit + 1 rows and has no cursor when it ends exactly at the last client', async () => {
   const { list } = service(() => false);
-  const page = await list.page('PS1', parseClientListQuery(new URLSearchParams('limit=1000')));
+  const page = await list.page('PS1', checkClientListQuery({ limit: 1000 }));
   assert.equal(page.clients.length, 1000);
   let cursor = page.nextCursor;
   let n = 1000;
   while (cursor !== undefined) {
-    const next = await list.page('PS1', parseClientListQuery(new URLSearchParams(`limit=1000&cursor=${cursor}`)));
+    const next = await list.page('PS1', checkClientListQuery({ limit: 1000, cursor }));
     n += next.clients.length;
     cursor = next.nextCursor;
   }

@@ -3,4 +3,4 @@ export { ClientListService, CHANNEL_SCAN_BUDGET } from './client-list-service.js
 export { ClientPageRepository } from './client-page-repository.js';
 export { SqliteClientCounts } from './sqlite-client-counts.js';
 export { type ClientPresence, NO_PRESENCE, hubPresence } from './client-presence.js';
-export { parseClientListQuery, type ClientListQuery } from './client-list-query.js';
+export { ClientListParams, checkClientListQuery, type ClientListQuery } from './client-list-query.js';

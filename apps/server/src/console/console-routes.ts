@@ -9,21 +9,26 @@ import {
   SignInBody,
   SiteportError,
   UpdateUserBody,
-  parseChangePasswordBody,
-  parseCreateUserBody,
-  parseResetPasswordBody,
-  parseSignInBody,
-  parseUpdateUserBody,
+  checkCreateUser,
+  checkNewPassword,
+  checkUpdateUser,
   parseUserName,
 } from '@siteport/protocol';
 import { callerPermissions } from '../admin/admin-authenticator.js';
-import type { AdminRoute, RouteContext } from '../admin/admin-routes.js';
+import { type AdminRoute, type RouteContext, route } from '../admin/admin-route.js';
 import { type ConsoleAccounts, SESSION_LIFETIME_MS } from './console-accounts.js';
 import type { ConsoleUserAdmin } from './console-user-admin.js';
 
 /** The session cookie: HttpOnly, SameSite=Strict, Secure on HTTPS, scoped to the whole listener. */
 function sessionCookie(value: string, secure: boolean, maxAgeSeconds: number): string {
-  return [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${value}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${maxAgeSeconds}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 function viewOf(ctx: RouteContext): SessionView {
@@ -40,24 +45,29 @@ function viewOf(ctx: RouteContext): SessionView {
   };
 }
 
-const userParam = (ctx: RouteContext): string => parseUserName(ctx.params.user);
+const userParam = (ctx: Pick<RouteContext, 'params'>): string => parseUserName(ctx.params.user);
 
 /** Admin routes of the web console: sign-in, the current session, sign-out, own password, local accounts. */
 export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin): AdminRoute[] {
   return [
-    {
+    route({
       method: 'POST',
       path: '/session',
-      summary: 'Sign in to the console with a local account; sets the HttpOnly session cookie and returns the CSRF token',
+      summary:
+        'Sign in to the console with a local account; sets the HttpOnly session cookie and returns the CSRF token',
       operationId: 'signIn',
       auth: false,
       permission: 'public',
       requestBody: SignInBody,
       response: SessionView,
       handle: async (ctx) => {
-        const { user, password } = parseSignInBody(ctx.body);
+        const { user, password } = ctx.body;
         const { cookieValue, session } = await accounts.signIn(user, password, ctx.source);
-        ctx.reply.headers['set-cookie'] = sessionCookie(cookieValue, ctx.secure, Math.floor(SESSION_LIFETIME_MS / 1000));
+        ctx.reply.headers['set-cookie'] = sessionCookie(
+          cookieValue,
+          ctx.secure,
+          Math.floor(SESSION_LIFETIME_MS / 1000),
+        );
         ctx.reply.headers['cache-control'] = 'no-store';
         const caller = { role: session.role, sites: session.sites };
         return {
@@ -69,7 +79,7 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
           expiresAt: session.expiresAt,
         } satisfies SessionView;
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/session',
@@ -109,18 +119,19 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
       response: Type.Object({ users: Type.Array(ConsoleUserView) }),
       handle: async () => ({ users: await accounts.list() }),
     },
-    {
+    route({
       method: 'POST',
       path: '/console/users',
-      summary: 'Create a local console account (administrator, operator or read-only analyst, optionally limited to sites); audited',
+      summary:
+        'Create a local console account (administrator, operator or read-only analyst, optionally limited to sites); audited',
       operationId: 'createConsoleUser',
       auth: true,
       permission: 'accounts.manage',
       requestBody: CreateUserBody,
       response: ConsoleUserView,
-      handle: (ctx) => accounts.createUser(parseCreateUserBody(ctx.body), ctx.actor),
-    },
-    {
+      handle: (ctx) => accounts.createUser(checkCreateUser(ctx.body), ctx.actor),
+    }),
+    route({
       method: 'PATCH',
       path: '/console/users/{user}',
       summary: "Change an account's role, site scope or disabled mark; disabling ends its sessions at once; audited",
@@ -129,8 +140,8 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
       permission: 'accounts.manage',
       requestBody: UpdateUserBody,
       response: ConsoleUserView,
-      handle: (ctx) => users.updateUser(userParam(ctx), parseUpdateUserBody(ctx.body), ctx.actor),
-    },
+      handle: (ctx) => users.updateUser(userParam(ctx), checkUpdateUser(ctx.body), ctx.actor),
+    }),
     {
       method: 'DELETE',
       path: '/console/users/{user}',
@@ -141,7 +152,7 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
       response: Type.Object({ deleted: Type.String() }),
       handle: (ctx) => users.deleteUser(userParam(ctx), ctx.actor),
     },
-    {
+    route({
       method: 'POST',
       path: '/console/users/{user}/password',
       summary: "Set a new password for an account (administrators); ends the account's sessions; audited",
@@ -150,12 +161,13 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
       permission: 'accounts.manage',
       requestBody: ResetPasswordBody,
       response: ConsoleUserView,
-      handle: (ctx) => users.resetPassword(userParam(ctx), parseResetPasswordBody(ctx.body).password, ctx.actor),
-    },
-    {
+      handle: (ctx) => users.resetPassword(userParam(ctx), checkNewPassword(ctx.body.password), ctx.actor),
+    }),
+    route({
       method: 'PUT',
       path: '/session/password',
-      summary: "Change the signed-in user's own password (needs the current one); the user's other sessions end; audited",
+      summary:
+        "Change the signed-in user's own password (needs the current one); the user's other sessions end; audited",
       operationId: 'changeOwnPassword',
       auth: true,
       permission: 'session',
@@ -163,10 +175,13 @@ export function consoleRoutes(accounts: ConsoleAccounts, users: ConsoleUserAdmin
       response: Type.Object({ changed: Type.Boolean() }),
       handle: (ctx) => {
         const session = ctx.caller.session;
-        if (session === undefined) throw new SiteportError('E_VALIDATION', 'an API token has no password; sign in to the console to change your password');
-        const { currentPassword, newPassword } = parseChangePasswordBody(ctx.body);
-        return users.changeOwnPassword(session, currentPassword, newPassword);
+        if (session === undefined)
+          throw new SiteportError(
+            'E_VALIDATION',
+            'an API token has no password; sign in to the console to change your password',
+          );
+        return users.changeOwnPassword(session, ctx.body.currentPassword, checkNewPassword(ctx.body.newPassword));
       },
-    },
+    }),
   ];
 }

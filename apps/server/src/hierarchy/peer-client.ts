@@ -9,16 +9,26 @@ export interface PeerTarget {
   caCertificate?: string | null;
 }
 
-/** Checks an admin API base URL (http or https, no path beyond /). */
-export function parsePeerUrl(value: unknown, what: string): string {
+/** Checks an admin API base URL (http or https, no path beyond /) and returns its origin. */
+export function checkPeerUrl(text: string, what: string): string {
   let url: URL | undefined;
   try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
+    url = new URL(text);
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new SiteportError('E_VALIDATION', `${what} must be an admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(value)}`);
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
+    throw new SiteportError(
+      'E_VALIDATION',
+      `${what} must be an admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(text)}`,
+      {
+        details: { field: what },
+      },
+    );
   }
   return url.origin;
 }
@@ -57,10 +67,17 @@ export function callPeer<T>(
         try {
           parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch (error) {
-          reject(new SiteportError('E_PEER_UNREACHABLE', `${url.origin} did not answer with siteport JSON (HTTP ${res.statusCode ?? 0}); is it a siteport server?`, { cause: error }));
+          reject(
+            new SiteportError(
+              'E_PEER_UNREACHABLE',
+              `${url.origin} did not answer with siteport JSON (HTTP ${res.statusCode ?? 0}); is it a siteport server?`,
+              { cause: error },
+            ),
+          );
           return;
         }
-        if ((res.statusCode ?? 500) >= 400) reject(SiteportError.fromBody(parsed, `HTTP ${res.statusCode ?? 0} from ${url.origin}`));
+        if ((res.statusCode ?? 500) >= 400)
+          reject(SiteportError.fromBody(parsed, `HTTP ${res.statusCode ?? 0} from ${url.origin}`));
         else resolve(parsed as T);
       });
     });
@@ -71,8 +88,12 @@ export function callPeer<T>(
 }
 
 function unreachable(url: URL, error: Error): SiteportError {
-  return new SiteportError('E_PEER_UNREACHABLE', `cannot reach the site server at ${url.origin}: ${error.message}; check that it runs and the URL`, {
-    cause: error,
-    details: { url: url.origin },
-  });
+  return new SiteportError(
+    'E_PEER_UNREACHABLE',
+    `cannot reach the site server at ${url.origin}: ${error.message}; check that it runs and the URL`,
+    {
+      cause: error,
+      details: { url: url.origin },
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { CreateTokenBody, CreatedToken, TokenView, parseCreateTokenBody } from '@siteport/protocol';
-import type { AdminRoute } from '../admin/admin-routes.js';
+import { CreateTokenBody, CreatedToken, TokenView, checkCreateToken } from '@siteport/protocol';
+import { type AdminRoute, route } from '../admin/admin-route.js';
 import type { ApiTokens } from './api-tokens.js';
 
 /** Admin routes of API tokens (decision 0094): administrators with every site only, every change audited. */
@@ -16,7 +16,7 @@ export function tokenRoutes(tokens: ApiTokens): AdminRoute[] {
       response: Type.Object({ tokens: Type.Array(TokenView) }),
       handle: async () => ({ tokens: await tokens.list() }),
     },
-    {
+    route({
       method: 'POST',
       path: '/tokens',
       summary: 'Create an API token; the answer carries its secret, shown this once; audited',
@@ -25,8 +25,8 @@ export function tokenRoutes(tokens: ApiTokens): AdminRoute[] {
       permission: 'accounts.manage',
       requestBody: CreateTokenBody,
       response: CreatedToken,
-      handle: (ctx) => tokens.create(parseCreateTokenBody(ctx.body, new Date()), ctx.actor),
-    },
+      handle: (ctx) => tokens.create(checkCreateToken(ctx.body, new Date()), ctx.actor),
+    }),
     {
       method: 'DELETE',
       path: '/tokens/{token}',
@@ -44,6 +44,7 @@ export function tokenRoutes(tokens: ApiTokens): AdminRoute[] {
       operationId: 'rotateBootstrapToken',
       auth: true,
       permission: 'accounts.manage',
+      noBody: true,
       response: Type.Object({ file: Type.String() }),
       handle: (ctx) => tokens.rotateBootstrap(ctx.actor),
     },

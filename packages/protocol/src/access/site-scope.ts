@@ -18,8 +18,12 @@ export function parseSiteScope(value: unknown, what = 'sites'): string[] | null 
       { details: { field: what } },
     );
   }
-  const codes = items.map((item) => parseSiteCode(item, `a site code in ${what}`));
-  return [...new Set(codes)].sort();
+  return normalizeSiteScope(items.map((item) => parseSiteCode(item, `a site code in ${what}`)));
+}
+
+/** A site scope as it is stored: null for every site, else its codes upper-case, each once, sorted. */
+export function normalizeSiteScope(codes: readonly string[] | null): string[] | null {
+  return codes === null ? null : [...new Set(codes.map((code) => code.toUpperCase()))].sort();
 }
 
 /** Whether a caller limited to `sites` (null: every site) may act on site `code`. */

@@ -21,12 +21,11 @@ export function parseTokenExpiry(text: string, now: Date): string | null {
   return parseExpiresAt(value, now);
 }
 
-/** Checks an absolute expiry instant: ISO 8601 with a time zone, in the future. */
-export function parseExpiresAt(value: unknown, now: Date): string {
-  const ms =
-    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
-      ? Date.parse(value)
-      : NaN;
+/** Checks an absolute expiry instant: ISO 8601 with a time zone, a time that exists, in the future. */
+export function parseExpiresAt(value: string, now: Date): string {
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+    ? Date.parse(value)
+    : NaN;
   if (Number.isNaN(ms)) {
     throw new SiteportError(
       'E_VALIDATION',

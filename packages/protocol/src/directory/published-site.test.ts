@@ -4,7 +4,8 @@ import { isSiteportError } from '../siteport-error.js';
 import { type PublishedSite, parseSiteEntry, siteAttributes } from './published-site.js';
 import { parseDirectoryUrl } from './directory-url.js';
 import { directoryFailure } from './directory-failure.js';
-import { parseDirectoryConfigBody } from '../wire/directory-messages.js';
+import { Value } from '@sinclair/typebox/value';
+import { DirectoryConfigBody, checkDirectoryConfig } from '../wire/directory-messages.js';
 
 const site: PublishedSite = {
   siteCode: 'PS1',
@@ -20,22 +21,42 @@ const site: PublishedSite = {
 
 test('a site entry reads back to the site it was written from', () => {
   const attrs = siteAttributes(site);
-  const entry = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v.length > 0).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+  const entry = Object.fromEntries(
+    Object.entries(attrs)
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+  );
   assert.deepEqual(parseSiteEntry('cn=x', entry), site);
 });
 
 test('a malformed site entry is E_DIRECTORY_ENTRY naming the entry and the attribute', () => {
   const attrs = Object.fromEntries(Object.entries(siteAttributes(site)).map(([k, v]) => [k, v]));
-  for (const [name, value] of [['siteportHttpPort', ['0']], ['siteportSettingsVersion', ['x']], ['siteportCommunicationMode', ['carrier-pigeon']], ['siteportSiteCode', []]] as const) {
-    assert.throws(() => parseSiteEntry('cn=bad', { ...attrs, [name]: value }), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_ENTRY') && e.message.includes('cn=bad') && e.message.includes(name));
+  for (const [name, value] of [
+    ['siteportHttpPort', ['0']],
+    ['siteportSettingsVersion', ['x']],
+    ['siteportCommunicationMode', ['carrier-pigeon']],
+    ['siteportSiteCode', []],
+  ] as const) {
+    assert.throws(
+      () => parseSiteEntry('cn=bad', { ...attrs, [name]: value }),
+      (e: unknown) =>
+        isSiteportError(e, 'E_DIRECTORY_ENTRY') && e.message.includes('cn=bad') && e.message.includes(name),
+    );
   }
 });
 
 test('directory URLs: base DN from the path, everything else refused with E_DIRECTORY_CONFIG', () => {
-  assert.deepEqual(parseDirectoryUrl('ldap://dc1.corp.example:389/dc=corp,dc=example'), { url: 'ldap://dc1.corp.example:389', baseDn: 'dc=corp,dc=example' });
+  assert.deepEqual(parseDirectoryUrl('ldap://dc1.corp.example:389/dc=corp,dc=example'), {
+    url: 'ldap://dc1.corp.example:389',
+    baseDn: 'dc=corp,dc=example',
+  });
   assert.deepEqual(parseDirectoryUrl('ldaps://dc1'), { url: 'ldaps://dc1', baseDn: null });
   for (const bad of ['', 'http://dc1', 'ldap://', 'ldap://u:p@dc1', 'ldap://dc1/?x', 'ldap://dc1/nodn', 42]) {
-    assert.throws(() => parseDirectoryUrl(bad), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'), String(bad));
+    assert.throws(
+      () => parseDirectoryUrl(bad),
+      (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'),
+      String(bad),
+    );
   }
 });
 
@@ -50,27 +71,43 @@ test('LDAP failures map to codes that say what to do', () => {
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'E_DIRECTORY_UNREACHABLE'],
     [{ code: 53, message: 'unwilling' }, 'E_DIRECTORY_FAILED'],
     [{ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' }, 'E_DIRECTORY_TLS'],
-    [{ code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" }, 'E_DIRECTORY_TLS'],
+    [
+      { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" },
+      'E_DIRECTORY_TLS',
+    ],
     [{ code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, 'E_DIRECTORY_TLS'],
   ];
-  for (const [error, code] of cases) assert.equal(directoryFailure(error, 'publishing', 'ldap://dc').code, code, JSON.stringify(error));
+  for (const [error, code] of cases)
+    assert.equal(directoryFailure(error, 'publishing', 'ldap://dc').code, code, JSON.stringify(error));
 });
 
 test('directory settings: startTls only on ldap://, a CA certificate only with TLS and as PEM', () => {
   const url = 'ldap://dc1/dc=corp,dc=example';
   const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
   assert.deepEqual(
-    [parseDirectoryConfigBody({ url }).startTls, parseDirectoryConfigBody({ url }).caCertificate],
+    [checkDirectoryConfig({ url }).startTls, checkDirectoryConfig({ url }).caCertificate],
     [false, null],
   );
-  assert.equal(parseDirectoryConfigBody({ url, startTls: true, caCertificate: pem }).caCertificate, pem);
-  assert.equal(parseDirectoryConfigBody({ url: 'ldaps://dc1', caCertificate: pem }).caCertificate, pem);
+  assert.equal(checkDirectoryConfig({ url, startTls: true, caCertificate: pem }).caCertificate, pem);
+  assert.equal(checkDirectoryConfig({ url: 'ldaps://dc1', caCertificate: pem }).caCertificate, pem);
   for (const body of [
     { url: 'ldaps://dc1', startTls: true },
-    { url, startTls: 'yes' },
     { url, caCertificate: pem },
     { url: 'ldaps://dc1', caCertificate: 'not pem' },
   ]) {
-    assert.throws(() => parseDirectoryConfigBody(body), (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'), JSON.stringify(body));
+    assert.ok(Value.Check(DirectoryConfigBody, body), JSON.stringify(body));
+    assert.throws(
+      () => checkDirectoryConfig(body),
+      (e: unknown) => isSiteportError(e, 'E_DIRECTORY_CONFIG'),
+      JSON.stringify(body),
+    );
+  }
+  for (const body of [
+    { url, startTls: 'yes' },
+    { url, password: 'a\nb' },
+    { url, colour: 'red' },
+    { url, installProperties: 'A=1' },
+  ]) {
+    assert.ok(!Value.Check(DirectoryConfigBody, body), `the schema refuses ${JSON.stringify(body)}`);
   }
 });

@@ -7,14 +7,18 @@ export type NotifyChannelKind = (typeof NOTIFY_CHANNELS)[number];
 const Channel = Type.Union(NOTIFY_CHANNELS.map((c) => Type.Literal(c)));
 
 /** `POST /api/v1/notify`: push an action to clients (by id, or every online client with `all`). */
-export const NotifyBody = Type.Object({
-  clients: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200_000 })),
-  all: Type.Optional(Type.Boolean()),
-  action: Type.Union(NOTIFY_ACTIONS.map((a) => Type.Literal(a))),
-  payload: Type.Optional(Type.Unknown()),
-  /** How long to wait for each client's acknowledgement. */
-  waitSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 60 })),
-});
+export const NotifyBody = Type.Object(
+  {
+    clients: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200_000 })),
+    all: Type.Optional(Type.Boolean()),
+    action: Type.Union(NOTIFY_ACTIONS.map((a) => Type.Literal(a))),
+    /** The action's payload, checked against the action's own schema (switch-ports, wake-neighbour). */
+    payload: Type.Optional(Type.Unknown()),
+    /** How long to wait for each client's acknowledgement. */
+    waitSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 60 })),
+  },
+  { additionalProperties: false },
+);
 export type NotifyBody = Static<typeof NotifyBody>;
 
 /**
@@ -61,11 +65,14 @@ export const WAKE_MODES = ['unicast', 'broadcast'] as const;
 export type WakeMode = (typeof WAKE_MODES)[number];
 
 /** `POST /api/v1/wake`: wake clients by id. */
-export const WakeBody = Type.Object({
-  clients: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 10_000 }),
-  mode: Type.Optional(Type.Union(WAKE_MODES.map((m) => Type.Literal(m)))),
-  password: Type.Optional(Type.String({ maxLength: 17 })),
-});
+export const WakeBody = Type.Object(
+  {
+    clients: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 10_000 }),
+    mode: Type.Optional(Type.Union(WAKE_MODES.map((m) => Type.Literal(m)))),
+    password: Type.Optional(Type.String({ maxLength: 17 })),
+  },
+  { additionalProperties: false },
+);
 export type WakeBody = Static<typeof WakeBody>;
 
 /**
@@ -87,5 +94,9 @@ export const WakeClientResult = Type.Object({
 });
 export type WakeClientResult = Static<typeof WakeClientResult>;
 
-export const WakeResult = Type.Object({ mode: Type.String(), port: Type.Integer(), results: Type.Array(WakeClientResult) });
+export const WakeResult = Type.Object({
+  mode: Type.String(),
+  port: Type.Integer(),
+  results: Type.Array(WakeClientResult),
+});
 export type WakeResult = Static<typeof WakeResult>;

@@ -1,4 +1,6 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TOptional, Type } from '@sinclair/typebox';
+import { MAX_DESCRIPTION_LENGTH } from '../port-rules.js';
+import { PORT_ITEMS, type PortItem } from '../port-settings.js';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
 import { ClientStatusSchema } from './registration-messages.js';
 
@@ -28,27 +30,58 @@ export const PortsView = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
   /** Ports MPs still serve beside the current ones so that polling clients can move. */
   overlap: Type.Array(
-    Type.Object({ protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port, until: Type.String() }),
+    Type.Object({
+      protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]),
+      port: Port,
+      until: Type.String(),
+    }),
   ),
   /** Set on a secondary site: the primary whose settings it mirrors (read-only here). */
   inheritedFrom: Type.Optional(Type.String()),
 });
 export type PortsView = Static<typeof PortsView>;
 
+/** A port item's description as a change sets it: the rule of `checkDescription`, which the CLI applies. */
+const DescriptionText = Type.String({
+  maxLength: MAX_DESCRIPTION_LENGTH,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+  description: `plain text on one line of at most ${MAX_DESCRIPTION_LENGTH} characters (no control characters)`,
+});
+const PairChange = Type.Object(
+  { default: Type.Optional(Port), alternate: Type.Optional(OptionalPort) },
+  { additionalProperties: false },
+);
+
 /** `PATCH /api/v1/sites/{code}/ports`: only the named fields change. */
 export const PortChangeBody = Type.Object(
   {
-    expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
-    http: Type.Optional(Type.Object({ default: Type.Optional(Port), alternate: Type.Optional(OptionalPort) })),
-    https: Type.Optional(Type.Object({ default: Type.Optional(Port), alternate: Type.Optional(OptionalPort) })),
+    expectedVersion: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'the version you read; the change is refused if the settings changed since',
+      }),
+    ),
+    http: Type.Optional(PairChange),
+    https: Type.Optional(PairChange),
     notification: Type.Optional(Port),
     wake: Type.Optional(Port),
     customWebSite: Type.Optional(Type.Boolean()),
     communicationMode: Type.Optional(COMMUNICATION_MODES_SCHEMA),
-    descriptions: Type.Optional(Type.Partial(Descriptions)),
+    descriptions: Type.Optional(
+      Type.Object(
+        Object.fromEntries(PORT_ITEMS.map((item) => [item, Type.Optional(DescriptionText)])) as Record<
+          PortItem,
+          TOptional<typeof DescriptionText>
+        >,
+        {
+          additionalProperties: false,
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+export type PortChangeBody = Static<typeof PortChangeBody>;
 
 /** A warning attached to a change (SPEC S6, B4), with the concrete facts. */
 export const ChangeWarning = Type.Object({
@@ -128,7 +161,11 @@ export const SiteView = Type.Object({
 export type SiteView = Static<typeof SiteView>;
 
 export const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
 });
 
 /** One audit record as the admin API returns it (`GET /api/v1/audit`). */

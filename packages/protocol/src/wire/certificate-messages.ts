@@ -40,93 +40,73 @@ export type CertificateView = Static<typeof CertificateView>;
  * `POST /sites/{code}/certificate/import`: PEM (`certificate` + `key`, optional `chain`) or
  * PKCS#12 (`pkcs12` base64 + `password`).
  */
-export const CertificateImportBody = Type.Object({
-  certificate: Type.Optional(
-    Type.String({
-      maxLength: MAX_CERTIFICATE_INPUT,
-      description: 'PEM: the server certificate, optionally followed by its chain',
-    }),
-  ),
-  key: Type.Optional(
-    Type.String({
-      maxLength: MAX_CERTIFICATE_INPUT,
-      description: 'PEM private key (PKCS#8, PKCS#1 or SEC1), unencrypted',
-    }),
-  ),
-  chain: Type.Optional(
-    Type.String({ maxLength: MAX_CERTIFICATE_INPUT, description: 'PEM: intermediate CAs and the root' }),
-  ),
-  pkcs12: Type.Optional(
-    Type.String({
-      maxLength: MAX_CERTIFICATE_INPUT,
-      description: 'base64 PKCS#12 file holding the key, certificate and chain',
-    }),
-  ),
-  password: Type.Optional(Type.String({ maxLength: 1024 })),
-});
+export const CertificateImportBody = Type.Object(
+  {
+    certificate: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_CERTIFICATE_INPUT,
+        description: 'PEM: the server certificate, optionally followed by its chain',
+      }),
+    ),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_CERTIFICATE_INPUT,
+        description: 'PEM private key (PKCS#8, PKCS#1 or SEC1), unencrypted',
+      }),
+    ),
+    chain: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_CERTIFICATE_INPUT,
+        description: 'PEM: intermediate CAs and the root',
+      }),
+    ),
+    pkcs12: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_CERTIFICATE_INPUT,
+        description: 'base64 PKCS#12 file holding the key, certificate and chain',
+      }),
+    ),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
 export type CertificateImportBody = Static<typeof CertificateImportBody>;
 
 /** `POST /sites/{code}/certificate/renew`. */
-export const CertificateRenewBody = Type.Object({
-  siteCa: Type.Optional(
-    Type.Boolean({ description: 'drop an imported certificate and serve a new one from the site CA' }),
-  ),
-});
+export const CertificateRenewBody = Type.Object(
+  {
+    siteCa: Type.Optional(
+      Type.Boolean({ description: 'drop an imported certificate and serve a new one from the site CA' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type CertificateRenewBody = Static<typeof CertificateRenewBody>;
 
 /** What an import or renewal answers: the certificate served from now on. */
 export const CertificateChange = Type.Object({ certificate: CertificateView, previousSerial: Type.String() });
 export type CertificateChange = Static<typeof CertificateChange>;
 
-const IMPORT_FIELDS = ['certificate', 'key', 'chain', 'pkcs12', 'password'] as const;
-
-function text(raw: Record<string, unknown>, field: string): string | undefined {
-  const value = raw[field];
-  if (value === undefined) return undefined;
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > (field === 'password' ? 1024 : MAX_CERTIFICATE_INPUT)
-  ) {
-    throw new SiteportError(
-      'E_VALIDATION',
-      `${field} must be a non-empty string of at most ${field === 'password' ? 1024 : MAX_CERTIFICATE_INPUT} characters`,
-      { details: { field } },
-    );
-  }
-  return value;
-}
-
-/** Parses `POST /sites/{code}/certificate/import`: PEM certificate + key, or PKCS#12, never both. */
-export function parseCertificateImportBody(body: unknown): CertificateImportBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SiteportError('E_BAD_REQUEST', `the request body must be a JSON object with ${IMPORT_FIELDS.join(', ')}`);
-  }
-  const raw = body as Record<string, unknown>;
-  const unknown = Object.keys(raw).find((k) => !(IMPORT_FIELDS as readonly string[]).includes(k));
-  if (unknown !== undefined)
-    throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use ${IMPORT_FIELDS.join(', ')}`, {
-      details: { field: unknown },
-    });
-  const parsed: CertificateImportBody = {};
-  for (const field of IMPORT_FIELDS) {
-    const value = text(raw, field);
-    if (value !== undefined) parsed[field] = value;
-  }
-  const pemGiven = parsed.certificate !== undefined || parsed.key !== undefined || parsed.chain !== undefined;
-  if (parsed.pkcs12 !== undefined && pemGiven) {
+/** The rules of an import its schema cannot state: PEM certificate + key, or PKCS#12, never both; a password only with PKCS#12. */
+export function checkCertificateImport(body: CertificateImportBody): CertificateImportBody {
+  const pemGiven = body.certificate !== undefined || body.key !== undefined || body.chain !== undefined;
+  if (body.pkcs12 !== undefined && pemGiven) {
     throw new SiteportError('E_VALIDATION', 'give either certificate and key (PEM) or pkcs12, not both');
   }
-  if (parsed.pkcs12 === undefined && (parsed.certificate === undefined || parsed.key === undefined)) {
+  if (body.pkcs12 === undefined && (body.certificate === undefined || body.key === undefined)) {
     throw new SiteportError(
       'E_VALIDATION',
       'give certificate and key (PEM, with chain when the certificate file lacks it), or pkcs12 with its password',
     );
   }
-  if (parsed.pkcs12 === undefined && parsed.password !== undefined) {
+  if (body.pkcs12 === undefined && body.password !== undefined) {
     throw new SiteportError('E_VALIDATION', 'password goes with pkcs12 only; PEM keys are imported unencrypted', {
       details: { field: 'password' },
     });
   }
-  return parsed;
+  return body;
 }

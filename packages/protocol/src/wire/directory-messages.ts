@@ -5,24 +5,49 @@ import { type DirectoryLocation, isDistinguishedName, parseDirectoryUrl } from '
 /** `PUT /api/v1/sites/{code}/directory`: where and as whom the site publishes itself. */
 export const DirectoryConfigBody = Type.Object(
   {
-    url: Type.String({ description: 'ldap://host[:port][/base DN] or ldaps://…; without a base DN it is read from the root DSE' }),
-    bindDn: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'DN to bind as; null binds anonymously' })),
-    password: Type.Optional(Type.String({ description: 'bind password; write-only, kept when omitted; stored encrypted' })),
-    startTls: Type.Optional(Type.Boolean({ description: 'upgrade an ldap:// connection with StartTLS before binding (not with ldaps://)' })),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'ldap://host[:port][/base DN] or ldaps://…; without a base DN it is read from the root DSE',
+    }),
+    bindDn: Type.Optional(
+      Type.Union([Type.String({ maxLength: 1024 }), Type.Null()], {
+        description: 'DN to bind as; null binds anonymously',
+      }),
+    ),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        pattern: '^[^\\r\\n\\u0000]+$',
+        description:
+          'the bind password: 1 to 1024 characters without line breaks; write-only, kept when omitted; stored encrypted',
+      }),
+    ),
+    startTls: Type.Optional(
+      Type.Boolean({ description: 'upgrade an ldap:// connection with StartTLS before binding (not with ldaps://)' }),
+    ),
     caCertificate: Type.Optional(
-      Type.Union([Type.String(), Type.Null()], {
-        description: 'PEM of the CA certificate(s) that signed the directory server certificate; omitted or null: the default trust store',
+      Type.Union([Type.String({ maxLength: 65536 }), Type.Null()], {
+        description:
+          'PEM of the CA certificate(s) that signed the directory server certificate; omitted or null: the default trust store',
       }),
     ),
     installProperties: Type.Optional(
-      Type.Array(Type.String(), { description: 'extra client installation properties to publish (NAME=VALUE); they override derived ones' }),
+      Type.Array(Type.String({ maxLength: 1024 }), {
+        maxItems: 32,
+        description: 'extra client installation properties to publish (NAME=VALUE); they override derived ones',
+      }),
     ),
   },
   { additionalProperties: false },
 );
 export type DirectoryConfigBody = Static<typeof DirectoryConfigBody>;
 
-const DirectoryError = Type.Union([Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() }), Type.Null()]);
+const DirectoryError = Type.Union([
+  Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() }),
+  Type.Null(),
+]);
 
 /** States of a site's directory publisher. */
 export const PUBLISH_STATES = ['off', 'publishing', 'published', 'retrying', 'unpublishing', 'stopped'] as const;
@@ -77,37 +102,41 @@ function bad(field: string, message: string): SiteportError {
   return new SiteportError('E_DIRECTORY_CONFIG', message, { details: { field } });
 }
 
-/** Validates a `PUT …/directory` body: every field checked, unknown fields refused. */
-export function parseDirectoryConfigBody(body: unknown): DirectoryConfigInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body', 'send a JSON object {"url": "ldap://…", "bindDn": "…", "password": "…"}');
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
-    if (!['url', 'bindDn', 'password', 'startTls', 'caCertificate', 'installProperties'].includes(key)) {
-      throw bad(key, `unknown field ${JSON.stringify(key)}; use url, bindDn, password, startTls, caCertificate, installProperties`);
-    }
+/**
+ * The rules of a `PUT …/directory` body its schema cannot state (E_DIRECTORY_CONFIG naming the
+ * field): the URL and DNs, StartTLS only with ldap://, a CA certificate only where TLS is used.
+ */
+export function checkDirectoryConfig(body: DirectoryConfigBody): DirectoryConfigInput {
+  const location = parseDirectoryUrl(body.url, 'url');
+  const bindDn = body.bindDn ?? null;
+  if (bindDn !== null && !isDistinguishedName(bindDn)) {
+    throw bad(
+      'bindDn',
+      `bindDn must be a DN such as cn=siteport,dc=example,dc=com or null, got ${JSON.stringify(bindDn)}`,
+    );
   }
-  const location = parseDirectoryUrl(b.url, 'url');
-  const bindDn = b.bindDn ?? null;
-  if (bindDn !== null && (typeof bindDn !== 'string' || !isDistinguishedName(bindDn))) {
-    throw bad('bindDn', `bindDn must be a DN such as cn=siteport,dc=example,dc=com or null, got ${JSON.stringify(bindDn)}`);
-  }
-  const password = b.password;
-  if (password !== undefined && (typeof password !== 'string' || password.length === 0 || password.length > 1024 || /[\r\n\0]/.test(password))) {
-    throw bad('password', 'password must be a non-empty string of at most 1024 characters without line breaks');
-  }
-  const props = b.installProperties ?? [];
-  if (!Array.isArray(props) || !props.every((p): p is string => typeof p === 'string') || props.length > 32) {
-    throw bad('installProperties', 'installProperties must be a list of at most 32 NAME=VALUE strings');
-  }
-  const startTls = b.startTls ?? false;
-  if (typeof startTls !== 'boolean') throw bad('startTls', `startTls must be true or false, got ${JSON.stringify(startTls)}`);
-  if (startTls && location.url.startsWith('ldaps:')) throw bad('startTls', 'ldaps:// is TLS from the start; use startTls only with ldap://');
-  const ca = b.caCertificate ?? null;
-  if (ca !== null && (typeof ca !== 'string' || ca.length > 65536 || !/-----BEGIN CERTIFICATE-----/.test(ca))) {
-    throw bad('caCertificate', 'caCertificate must be PEM text (-----BEGIN CERTIFICATE-----…) of at most 64 KiB, or null for the default trust store');
+  const startTls = body.startTls ?? false;
+  if (startTls && location.url.startsWith('ldaps:'))
+    throw bad('startTls', 'ldaps:// is TLS from the start; use startTls only with ldap://');
+  const ca = body.caCertificate ?? null;
+  if (ca !== null && !/-----BEGIN CERTIFICATE-----/.test(ca)) {
+    throw bad(
+      'caCertificate',
+      'caCertificate must be PEM text (-----BEGIN CERTIFICATE-----…), or null for the default trust store',
+    );
   }
   if (ca !== null && !startTls && !location.url.startsWith('ldaps:')) {
-    throw bad('caCertificate', 'a CA certificate is used only with ldaps:// or startTls; the connection to ldap:// without StartTLS is not encrypted');
+    throw bad(
+      'caCertificate',
+      'a CA certificate is used only with ldaps:// or startTls; the connection to ldap:// without StartTLS is not encrypted',
+    );
   }
-  return { location, bindDn, password, startTls, caCertificate: ca, installProperties: props };
+  return {
+    location,
+    bindDn,
+    password: body.password,
+    startTls,
+    caCertificate: ca,
+    installProperties: body.installProperties ?? [],
+  };
 }

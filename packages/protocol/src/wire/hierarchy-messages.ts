@@ -1,25 +1,53 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { SiteCodeField } from '../site-code.js';
 import { PortsView, SiteView } from './admin-messages.js';
+
+/** An admin API base URL as a request names it; the server checks it is http(s) without a path. */
+const AdminUrlField = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description: 'an admin API URL like http://10.0.0.5:8440',
+});
 
 /** `POST /api/v1/sites/{primary}/secondaries`: a secondary site server attaches itself. */
 export const RegisterSecondaryBody = Type.Object(
   {
-    siteCode: Type.String(),
-    adminUrl: Type.String(),
-    caFingerprint: Type.String(),
+    siteCode: SiteCodeField,
+    adminUrl: AdminUrlField,
+    caFingerprint: Type.String({
+      maxLength: 200,
+      pattern: '^[0-9A-Fa-f:]{32,}$',
+      description: 'the hex SHA-256 fingerprint of the secondary site CA',
+    }),
   },
   { additionalProperties: false },
 );
 export type RegisterSecondaryBody = Static<typeof RegisterSecondaryBody>;
 
 /** What a secondary reports about itself on every sync, shown by its primary. */
-export const SecondaryStatus = Type.Object({
-  syncedVersion: Type.Integer(),
-  policyIntervalSeconds: Type.Integer(),
-  activeWindowSeconds: Type.Integer(),
-  clients: Type.Object({ total: Type.Integer(), active: Type.Integer() }),
-  listeners: Type.Array(Type.Object({ protocol: Type.String(), port: Type.Integer(), state: Type.String() })),
-});
+export const SecondaryStatus = Type.Object(
+  {
+    syncedVersion: Type.Integer(),
+    policyIntervalSeconds: Type.Integer(),
+    activeWindowSeconds: Type.Integer(),
+    clients: Type.Object({ total: Type.Integer(), active: Type.Integer() }, { additionalProperties: false }),
+    /** The secondary's listeners as its MP reports them (`mode` and `error` too, which the primary does not show). */
+    listeners: Type.Array(
+      Type.Object(
+        {
+          protocol: Type.String({ maxLength: 16 }),
+          port: Type.Integer(),
+          state: Type.String({ maxLength: 64 }),
+          mode: Type.Optional(Type.String({ maxLength: 64 })),
+          error: Type.Optional(Type.String({ maxLength: 4096 })),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 256 },
+    ),
+  },
+  { additionalProperties: false },
+);
 export type SecondaryStatus = Static<typeof SecondaryStatus>;
 
 /** `POST /api/v1/sites/{primary}/secondaries/{code}/sync`: a long poll for the primary's ports. */
@@ -61,10 +89,10 @@ export type PeerPrimaryView = Static<typeof PeerPrimaryView>;
 /** `POST /api/v1/hierarchy/primaries`. */
 export const AddPeerPrimaryBody = Type.Object(
   {
-    url: Type.String(),
-    token: Type.String(),
+    url: AdminUrlField,
+    token: Type.String({ minLength: 1, maxLength: 512 }),
     /** PEM CA certificate of the peer's HTTPS admin API (not needed for http:// URLs). */
-    caCertificate: Type.Optional(Type.String()),
+    caCertificate: Type.Optional(Type.String({ minLength: 1, maxLength: 16384 })),
   },
   { additionalProperties: false },
 );
@@ -74,7 +102,12 @@ export type AddPeerPrimaryBody = Static<typeof AddPeerPrimaryBody>;
 export const ParentLinkView = Type.Object({
   siteCode: Type.Union([Type.String(), Type.Null()]),
   url: Type.String(),
-  state: Type.Union([Type.Literal('connecting'), Type.Literal('in-sync'), Type.Literal('primary-unreachable'), Type.Literal('stopped')]),
+  state: Type.Union([
+    Type.Literal('connecting'),
+    Type.Literal('in-sync'),
+    Type.Literal('primary-unreachable'),
+    Type.Literal('stopped'),
+  ]),
   syncedVersion: Type.Union([Type.Integer(), Type.Null()]),
   lastSyncAt: Type.Union([Type.String(), Type.Null()]),
   unreachableSince: Type.Union([Type.String(), Type.Null()]),

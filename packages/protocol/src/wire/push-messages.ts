@@ -73,49 +73,93 @@ export const PushHostView = Type.Object({
   clientId: Nullable(Type.String()),
   registeredAt: Nullable(Type.String()),
   /** The request ports the last successful install configured. */
-  installedPorts: Type.Union([Type.Object({ http: Type.Integer(), https: Type.Integer(), settingsVersion: Type.Integer() }), Type.Null()]),
+  installedPorts: Type.Union([
+    Type.Object({ http: Type.Integer(), https: Type.Integer(), settingsVersion: Type.Integer() }),
+    Type.Null(),
+  ]),
 });
 export type PushHostView = Static<typeof PushHostView>;
 
 export const PushHostList = Type.Object({ hosts: Type.Array(PushHostView) });
 export type PushHostList = Static<typeof PushHostList>;
 
-/** One host as the API and CLI add it; credentials are write-only. */
-export const PushHostInput = Type.Object({
-  host: Type.String(),
-  port: Type.Optional(Type.Integer()),
-  user: Type.Optional(Type.String()),
-  privateKey: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-  hostKey: Type.Optional(Type.String()),
-  installDir: Type.Optional(Type.String()),
-  source: Type.Optional(Type.String()),
+const SshPort = Type.Integer({ minimum: 1, maximum: 65535 });
+const HostText = Type.String({ minLength: 1, maxLength: 253, description: 'a host name or IP address' });
+const PushUser = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,31}$',
+  description: 'an account name of letters, digits, _ . - (at most 32)',
 });
+const PrivateKey = Type.String({
+  maxLength: 16384,
+  pattern: '-----BEGIN [A-Z ]*PRIVATE KEY-----',
+  description: 'an SSH private key in PEM or OpenSSH format (-----BEGIN … PRIVATE KEY-----), at most 16 KiB',
+});
+const PushPassword = Type.String({ minLength: 1, maxLength: 1024 });
+const HostKey = Type.String({
+  maxLength: 100,
+  pattern: '^\\s*(?:[Ss][Hh][Aa]256:)?[A-Za-z0-9+/]{43}=*\\s*$',
+  description: 'a SHA-256 host key fingerprint as ssh-keygen -lf prints it (SHA256:<43 base64 characters>)',
+});
+const InstallDir = Type.String({
+  maxLength: 300,
+  pattern: '^/[A-Za-z0-9._/-]+$',
+  description: 'an absolute path of letters, digits and . _ - / (no ..)',
+});
+
+/** Sources a request body may name; `client` is the server's own (a client's reported host name). */
+export const PUSH_BODY_SOURCES = ['api', 'cli', 'file', 'scan'] as const satisfies readonly PushSource[];
+
+/** One host as the API and CLI add it; credentials are write-only. */
+export const PushHostInput = Type.Object(
+  {
+    host: HostText,
+    port: Type.Optional(SshPort),
+    user: Type.Optional(PushUser),
+    privateKey: Type.Optional(PrivateKey),
+    password: Type.Optional(PushPassword),
+    hostKey: Type.Optional(HostKey),
+    installDir: Type.Optional(InstallDir),
+    source: Type.Optional(Type.Union(PUSH_BODY_SOURCES.map((s) => Type.Literal(s)))),
+  },
+  { additionalProperties: false },
+);
+export type PushHostInput = Static<typeof PushHostInput>;
 
 /** `POST …/push/hosts` (add to the inventory) and `POST …/push/install` (install client now). */
-export const PushHostsBody = Type.Object({ hosts: Type.Array(PushHostInput) });
+export const PushHostsBody = Type.Object(
+  { hosts: Type.Array(PushHostInput, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+export type PushHostsBody = Static<typeof PushHostsBody>;
 
 /** `POST …/push/candidates`: offer a client's reported host name for push; an administrator approves it before any connection. */
-export const PushCandidateBody = Type.Object({
-  clientId: Type.String(),
-  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-});
+export const PushCandidateBody = Type.Object(
+  {
+    clientId: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'a client id (letters, digits and -)' }),
+    port: Type.Optional(SshPort),
+  },
+  { additionalProperties: false },
+);
+export type PushCandidateBody = Static<typeof PushCandidateBody>;
 
 /** `POST …/push/hosts/{id}/approve`: make a host a push target, optionally pinning the host key the administrator checked. */
-export const PushApproveBody = Type.Object({
-  hostKey: Type.Optional(Type.String({ description: 'SHA256:… host key fingerprint to pin (as ssh-keygen -lf prints it)' })),
-});
+export const PushApproveBody = Type.Object({ hostKey: Type.Optional(HostKey) }, { additionalProperties: false });
+export type PushApproveBody = Static<typeof PushApproveBody>;
 
 /** `PATCH …/push/settings`; secrets are write-only: send them, never read them back. */
-export const PushSettingsBody = Type.Object({
-  autoPush: Type.Optional(Type.Boolean()),
-  retryIntervalSeconds: Type.Optional(Type.Integer()),
-  retryForSeconds: Type.Optional(Type.Integer()),
-  registrationTimeoutSeconds: Type.Optional(Type.Integer()),
-  acceptNewHostKeys: Type.Optional(Type.Boolean()),
-  managementPoint: Type.Optional(Type.String()),
-  defaultInstallDir: Type.Optional(Type.String()),
-  user: Type.Optional(Type.String()),
-  privateKey: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-});
+export const PushSettingsBody = Type.Object(
+  {
+    autoPush: Type.Optional(Type.Boolean()),
+    retryIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
+    retryForSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 * 24 * 3600 })),
+    registrationTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    acceptNewHostKeys: Type.Optional(Type.Boolean()),
+    managementPoint: Type.Optional(HostText),
+    defaultInstallDir: Type.Optional(InstallDir),
+    user: Type.Optional(PushUser),
+    privateKey: Type.Optional(PrivateKey),
+    password: Type.Optional(PushPassword),
+  },
+  { additionalProperties: false },
+);
+export type PushSettingsBody = Static<typeof PushSettingsBody>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { SiteportError } from '../siteport-error.js';
+import { PrintableText } from './client-fields.js';
 
 /**
  * Who may become a client of a site (decision 0095): `open` registers every client at once,
@@ -56,7 +56,7 @@ export type RegistrationChangeBody = Static<typeof RegistrationChangeBody>;
 /** `POST /api/v1/sites/{code}/registration/tokens`. */
 export const RegistrationTokenCreateBody = Type.Object(
   {
-    label: Type.Optional(Type.String({ maxLength: 200 })),
+    label: Type.Optional(PrintableText(200)),
     uses: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -103,7 +103,7 @@ export type RegistrationTokenCreated = Static<typeof RegistrationTokenCreated>;
 
 /** `POST /api/v1/sites/{code}/clients/{id}/{action}`: an optional reason for the audit log. */
 export const ClientActionBody = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { reason: Type.Optional(PrintableText(500)) },
   { additionalProperties: false },
 );
 export type ClientActionBody = Static<typeof ClientActionBody>;
@@ -116,42 +116,6 @@ export const ClientActionResult = Type.Object({
   status: ClientStatusSchema,
 });
 export type ClientActionResult = Static<typeof ClientActionResult>;
-
-function object(body: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SiteportError('E_BAD_REQUEST', `the request body must be a JSON object with ${keys.join(', ')}`);
-  }
-  const unknown = Object.keys(body).find((k) => !keys.includes(k));
-  if (unknown !== undefined)
-    throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use ${keys.join(', ')}`, {
-      details: { field: unknown },
-    });
-  return body as Record<string, unknown>;
-}
-
-function text(field: string, value: unknown, max: number): string | undefined {
-  if (value === undefined) return undefined;
-  // Shown in the console, the CLI and the audit log: printable text only.
-  if (typeof value !== 'string' || value.length > max || /\p{Cc}/u.test(value)) {
-    throw new SiteportError(
-      'E_VALIDATION',
-      `${field} must be text of at most ${max} characters without control characters`,
-      { details: { field } },
-    );
-  }
-  return value;
-}
-
-function integer(field: string, value: unknown, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SiteportError('E_VALIDATION', `${field} must be a whole number from ${min} to ${max}`, {
-      details: { field },
-    });
-  }
-  return value;
-}
 
 /** Whether a string is a registration mode. */
 export function isRegistrationMode(value: unknown): value is RegistrationMode {
@@ -166,38 +130,4 @@ export function isClientAction(value: unknown): value is ClientAction {
 /** Whether a string has the shape of a registration token (not whether the site knows it). */
 export function isRegistrationTokenShape(value: string): boolean {
   return TOKEN_PATTERN.test(value);
-}
-
-/** Parses `PATCH /sites/{code}/registration`. */
-export function parseRegistrationChangeBody(body: unknown): RegistrationChangeBody {
-  const { mode } = object(body, ['mode']);
-  if (!isRegistrationMode(mode)) {
-    throw new SiteportError('E_VALIDATION', `mode must be one of ${REGISTRATION_MODES.join(', ')}`, {
-      details: { field: 'mode' },
-    });
-  }
-  return { mode };
-}
-
-/** Parses `POST /sites/{code}/registration/tokens`. */
-export function parseRegistrationTokenCreateBody(body: unknown): RegistrationTokenCreateBody {
-  const raw = object(body, ['label', 'uses', 'expiresInSeconds', 'anySite']);
-  if (raw.anySite !== undefined && typeof raw.anySite !== 'boolean') {
-    throw new SiteportError('E_VALIDATION', 'anySite must be true or false', { details: { field: 'anySite' } });
-  }
-  const label = text('label', raw.label, 200);
-  const uses = integer('uses', raw.uses, 1, MAX_TOKEN_USES);
-  const expiresInSeconds = integer('expiresInSeconds', raw.expiresInSeconds, 60, MAX_TOKEN_SECONDS);
-  return {
-    ...(label === undefined ? {} : { label }),
-    ...(uses === undefined ? {} : { uses }),
-    ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
-    ...(raw.anySite === undefined ? {} : { anySite: raw.anySite }),
-  };
-}
-
-/** Parses the optional body of a client action. */
-export function parseClientActionBody(body: unknown): ClientActionBody {
-  const reason = text('reason', object(body, ['reason']).reason, 500);
-  return reason === undefined ? {} : { reason };
 }

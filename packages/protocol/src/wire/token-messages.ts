@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TOKEN_ROLES, type AdminRole } from '../access/permissions.js';
-import { parseSiteScope } from '../access/site-scope.js';
+import { normalizeSiteScope } from '../access/site-scope.js';
 import { parseExpiresAt } from '../access/token-expiry.js';
 import { SiteportError } from '../siteport-error.js';
-import { SiteScope } from './console-messages.js';
+import { AccountName, SiteScope, SiteScopeField } from './console-messages.js';
 
 const TokenRole = Type.Union(TOKEN_ROLES.map((r) => Type.Literal(r)));
 
@@ -25,10 +25,19 @@ export type TokenView = Static<typeof TokenView>;
 /** `POST /api/v1/tokens`: a new token; `expiresAt` null or left out means it never expires. */
 export const CreateTokenBody = Type.Object(
   {
-    name: Type.String(),
+    name: AccountName,
     role: TokenRole,
-    sites: Type.Optional(SiteScope),
-    expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+    sites: Type.Optional(SiteScopeField),
+    expiresAt: Type.Optional(
+      Type.Union([
+        Type.String({
+          maxLength: 40,
+          pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$',
+          description: 'an ISO 8601 date-time with a zone, e.g. 2026-01-31T18:00:00Z',
+        }),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -56,33 +65,26 @@ export function parseTokenRole(value: unknown): AdminRole {
   });
 }
 
-/** Parses the body of `POST /api/v1/tokens`. */
-export function parseCreateTokenBody(
-  body: unknown,
+/**
+ * The rules of a new token its schema cannot state: a secondary or peer token is limited to sites,
+ * an expiry lies in the future (normalized to UTC), the site scope is normalized.
+ */
+export function checkCreateToken(
+  body: CreateTokenBody,
   now: Date,
 ): { name: string; role: AdminRole; sites: string[] | null; expiresAt: string | null } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new SiteportError(
-      'E_BAD_REQUEST',
-      'the request body must be a JSON object with name, role, sites, expiresAt',
-    );
-  const unknown = Object.keys(body).find((k) => !['name', 'role', 'sites', 'expiresAt'].includes(k));
-  if (unknown !== undefined)
-    throw new SiteportError('E_VALIDATION', `unknown field '${unknown}'; use name, role, sites, expiresAt`);
-  const input = body as Record<string, unknown>;
-  const role = parseTokenRole(input.role);
-  const sites = input.sites === undefined ? null : parseSiteScope(input.sites);
-  if ((role === 'secondary' || role === 'peer') && sites === null) {
+  const sites = normalizeSiteScope(body.sites ?? null);
+  if ((body.role === 'secondary' || body.role === 'peer') && sites === null) {
     throw new SiteportError(
       'E_VALIDATION',
-      `a ${role} token must be limited to sites: the primary and the secondary (secondary) or the peer's own site (peer)`,
+      `a ${body.role} token must be limited to sites: the primary and the secondary (secondary) or the peer's own site (peer)`,
       { details: { field: 'sites' } },
     );
   }
   return {
-    name: parseTokenName(input.name),
-    role,
+    name: body.name,
+    role: body.role,
     sites,
-    expiresAt: input.expiresAt === undefined || input.expiresAt === null ? null : parseExpiresAt(input.expiresAt, now),
+    expiresAt: body.expiresAt === undefined || body.expiresAt === null ? null : parseExpiresAt(body.expiresAt, now),
   };
 }

@@ -5,8 +5,16 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 /** `POST /api/v1/sites/{code}/web-applications`: an application served on the default web site. */
 export const WebApplicationBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 64 }),
-    path: Type.String({ minLength: 2, maxLength: 128 }),
+    name: Type.String({
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9][\\w .-]{0,63}$',
+      description: "1-64 letters, digits, spaces, '.', '_' or '-'",
+    }),
+    path: Type.String({
+      maxLength: 128,
+      pattern: '^(/[A-Za-z0-9._~-]+)+$',
+      description: 'a path like /reports or /apps/reports (letters, digits, . _ ~ -)',
+    }),
     /** Plain-text body the application answers with. @default a JSON page naming the application */
     content: Type.Optional(Type.String({ maxLength: 16384 })),
   },
@@ -33,13 +41,16 @@ export const WebSitesView = Type.Object({
     hostsManagementPoint: Type.Boolean(),
     applications: Type.Array(WebApplicationView),
   }),
-  smsWeb: Type.Union([Type.Object({ bindings: Type.Array(Binding), hostsManagementPoint: Type.Literal(true) }), Type.Null()]),
+  smsWeb: Type.Union([
+    Type.Object({ bindings: Type.Array(Binding), hostsManagementPoint: Type.Literal(true) }),
+    Type.Null(),
+  ]),
 });
 export type WebSitesView = Static<typeof WebSitesView>;
 
 /** `PATCH /api/v1/sites/{code}/web-sites/default`: move the default web site (only while the MP is on SMSWeb). */
 export const DefaultWebSiteBody = Type.Object(
   { http: Type.Optional(Port), https: Type.Optional(Port) },
-  { additionalProperties: false },
+  { additionalProperties: false, minProperties: 1 },
 );
 export type DefaultWebSiteBody = Static<typeof DefaultWebSiteBody>;
