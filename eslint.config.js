@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // The server does not run the agent's code: what they share is in the small packages.
+    files: ['apps/server/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@siteport/agent', '@siteport/agent/*', 'siteport'] }] },
+  },
+  {
     // The agent never reaches into the site database.
     files: ['apps/agent/src/**/*.ts'],
     rules: {

@@ -6,6 +6,7 @@ import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } fr
 import type { RegistryTiming } from './cluster/mp-registry.js';
 import { type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from './admin/auth-throttle.js';
 import { openFileLimit } from './os/open-file-limit.js';
+import { DEFAULT_AGENT_BUNDLE } from './push/agent-bundle-source.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export interface ServerOptions {
@@ -57,8 +58,8 @@ export interface ServerOptions {
   readonly opsHost: string;
   /** Days finished records are kept (0: forever): audit entries, finished rollouts, retired clients. @default 365, 90, 90 */
   readonly retention: { readonly auditDays: number; readonly rolloutDays: number; readonly retiredClientDays: number };
-  /** A prebuilt agent bundle (`npm run bundle:agent`) for push installation; absent: built into `<data>/agent-bundle` at first push. */
-  readonly agentBundle: string | undefined;
+  /** `--agent-bundle`: the agent bundle push installation uploads. @default {@link DEFAULT_AGENT_BUNDLE}, built by `npm run bundle:agent` */
+  readonly agentBundle: string;
   /** Directory publishing: first retry delay (doubles per failure), longest delay, LDAP timeout. @default 2000, 60000, 5000 ms */
   readonly directoryTiming: { readonly retryBaseMs: number; readonly retryMaxMs: number; readonly timeoutMs: number };
   /** `--parent`: the primary's admin API URL; set, this server runs a secondary site. */
@@ -196,21 +197,37 @@ export type ServerOptionsInput = Partial<{
 
 function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
   if (input.parentUrl === undefined) {
-    if (input.parentTokenFile !== undefined) throw new SiteportError('E_OPTION', '--parent-token-file needs --parent URL (the primary site server\'s admin API)');
+    if (input.parentTokenFile !== undefined)
+      throw new SiteportError(
+        'E_OPTION',
+        "--parent-token-file needs --parent URL (the primary site server's admin API)",
+      );
     return undefined;
   }
   let url: URL;
   try {
     url = new URL(input.parentUrl);
   } catch (error) {
-    throw new SiteportError('E_OPTION', `--parent must be the primary's admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(input.parentUrl)}`, { cause: error });
+    throw new SiteportError(
+      'E_OPTION',
+      `--parent must be the primary's admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(input.parentUrl)}`,
+      { cause: error },
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SiteportError('E_OPTION', `--parent must be an http:// or https:// URL, got ${JSON.stringify(input.parentUrl)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new SiteportError(
+      'E_OPTION',
+      `--parent must be an http:// or https:// URL, got ${JSON.stringify(input.parentUrl)}`,
+    );
   if (input.parentTokenFile === undefined || input.parentTokenFile === '') {
-    throw new SiteportError('E_OPTION', "--parent needs --parent-token-file FILE: a copy of the primary's <data dir>/admin-token");
+    throw new SiteportError(
+      'E_OPTION',
+      "--parent needs --parent-token-file FILE: a copy of the primary's <data dir>/admin-token",
+    );
   }
   const waitSeconds = seconds('parent-wait', input.parentWaitSeconds, 25, 1);
-  if (waitSeconds > 55) throw new SiteportError('E_OPTION', `--parent-wait must be from 1 to 55 seconds, got ${waitSeconds}`);
+  if (waitSeconds > 55)
+    throw new SiteportError('E_OPTION', `--parent-wait must be from 1 to 55 seconds, got ${waitSeconds}`);
   return Object.freeze({
     url: url.origin,
     tokenFile: path.resolve(input.parentTokenFile),
@@ -224,7 +241,10 @@ function allowHost(value: string): string {
   const name = value.trim().toLowerCase().replace(/\.$/, '');
   const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
   if (isIP(name) !== 0 || (name.length <= 253 && name.split('.').every((part) => label.test(part)))) return name;
-  throw new SiteportError('E_OPTION', `--admin-allow-host must be a host name like admin.example.org or an IP address, got ${JSON.stringify(value)}`);
+  throw new SiteportError(
+    'E_OPTION',
+    `--admin-allow-host must be a host name like admin.example.org or an IP address, got ${JSON.stringify(value)}`,
+  );
 }
 
 function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
@@ -241,7 +261,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 function logLevel(value: string | undefined): string {
   if (value === undefined) return 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new SiteportError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -250,7 +273,10 @@ function optionPort(name: string, value: number | string | undefined, fallback: 
   if (value === undefined) return fallback;
   const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number from 0 (pick a free port) to 65535, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number from 0 (pick a free port) to 65535, got ${JSON.stringify(value)}`,
+    );
   }
   return port;
 }
@@ -259,7 +285,10 @@ function seconds(name: string, value: number | string | undefined, fallback: num
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > 86400) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -268,7 +297,10 @@ function days(name: string, value: number | string | undefined, fallback: number
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 36_500) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number of days from 0 (keep forever) to 36500, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number of days from 0 (keep forever) to 36500, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -277,7 +309,10 @@ function perMinute(name: string, value: number | string | undefined, fallback: n
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -286,7 +321,10 @@ function pendingCap(value: number | string | undefined): number {
   if (value === undefined) return 10_000;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 10_000_000) {
-    throw new SiteportError('E_OPTION', `--max-pending-clients must be a whole number from 0 (no cap) to 10000000, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--max-pending-clients must be a whole number from 0 (no cap) to 10000000, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -294,14 +332,18 @@ function pendingCap(value: number | string | undefined): number {
 function millis(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 10 || value > 3_600_000) {
-    throw new SiteportError('E_OPTION', `${name} must be a whole number of milliseconds from 10 to 3600000, got ${String(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `${name} must be a whole number of milliseconds from 10 to 3600000, got ${String(value)}`,
+    );
   }
   return value;
 }
 
 function parseRole(input: ServerOptionsInput): MpRole {
   const role = input.role ?? 'site';
-  if (!(MP_ROLES as readonly string[]).includes(role)) throw new SiteportError('E_OPTION', `--role must be site or mp, got ${JSON.stringify(role)}`);
+  if (!(MP_ROLES as readonly string[]).includes(role))
+    throw new SiteportError('E_OPTION', `--role must be site or mp, got ${JSON.stringify(role)}`);
   if (role === 'site') return 'site';
   if (input.databaseUrl === undefined || !/^postgres(ql)?:\/\//.test(input.databaseUrl)) {
     throw new SiteportError(
@@ -310,7 +352,10 @@ function parseRole(input: ServerOptionsInput): MpRole {
     );
   }
   if (input.parentUrl !== undefined) {
-    throw new SiteportError('E_OPTION', '--role mp takes no --parent: an MP process follows its site through the shared database; give --parent to the site server');
+    throw new SiteportError(
+      'E_OPTION',
+      '--role mp takes no --parent: an MP process follows its site through the shared database; give --parent to the site server',
+    );
   }
   return 'mp';
 }
@@ -318,7 +363,10 @@ function parseRole(input: ServerOptionsInput): MpRole {
 function mpCertificate(input: ServerOptionsInput): ServerOptions['mpCertificate'] {
   const lifetimeMs = input.mpCertificateLifetimeMs ?? 397 * 24 * 3_600_000;
   if (!Number.isInteger(lifetimeMs) || lifetimeMs < 3000 || lifetimeMs > 825 * 24 * 3_600_000) {
-    throw new SiteportError('E_OPTION', `mpCertificateLifetimeMs must be a whole number of milliseconds from 3000 to 825 days, got ${String(lifetimeMs)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `mpCertificateLifetimeMs must be a whole number of milliseconds from 3000 to 825 days, got ${String(lifetimeMs)}`,
+    );
   }
   return Object.freeze({ lifetimeMs, checkMs: millis('mpCertificateCheckMs', input.mpCertificateCheckMs, 3_600_000) });
 }
@@ -326,16 +374,29 @@ function mpCertificate(input: ServerOptionsInput): ServerOptions['mpCertificate'
 function registryTiming(input: ServerOptionsInput): RegistryTiming {
   const heartbeatMs = millis('mpHeartbeatMs', input.mpHeartbeatMs, 5000);
   const staleAfterMs = millis('mpStaleMs', input.mpStaleMs, heartbeatMs * 3);
-  if (staleAfterMs <= heartbeatMs) throw new SiteportError('E_OPTION', `mpStaleMs (${staleAfterMs}) must be longer than mpHeartbeatMs (${heartbeatMs})`);
+  if (staleAfterMs <= heartbeatMs)
+    throw new SiteportError(
+      'E_OPTION',
+      `mpStaleMs (${staleAfterMs}) must be longer than mpHeartbeatMs (${heartbeatMs})`,
+    );
   return Object.freeze({ heartbeatMs, staleAfterMs });
 }
 
 /** A whole-number option from `min` to `max` (a flag value may come as text). */
-function count(name: string, value: number | string | undefined, fallback: number, min: number, max = 1_000_000): number {
+function count(
+  name: string,
+  value: number | string | undefined,
+  fallback: number,
+  min: number,
+  max = 1_000_000,
+): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -345,11 +406,17 @@ function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
   const headersTimeoutMs = seconds('headers-timeout', input.headersTimeoutSeconds, 10, 1) * 1000;
   const requestTimeoutMs = seconds('request-timeout', input.requestTimeoutSeconds, 30, 1) * 1000;
   const keepAliveTimeoutMs = seconds('keep-alive-timeout', input.keepAliveTimeoutSeconds, 65, 1) * 1000;
-  for (const [name, ms] of [['tls-handshake-timeout', handshakeTimeoutMs], ['headers-timeout', headersTimeoutMs]] as const) {
+  for (const [name, ms] of [
+    ['tls-handshake-timeout', handshakeTimeoutMs],
+    ['headers-timeout', headersTimeoutMs],
+  ] as const) {
     if (ms > 300_000) throw new SiteportError('E_OPTION', `--${name} must be from 1 to 300 seconds, got ${ms / 1000}`);
   }
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new SiteportError('E_OPTION', `--headers-timeout (${headersTimeoutMs / 1000} s) must not be longer than --request-timeout (${requestTimeoutMs / 1000} s), which covers the headers too`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--headers-timeout (${headersTimeoutMs / 1000} s) must not be longer than --request-timeout (${requestTimeoutMs / 1000} s), which covers the headers too`,
+    );
   }
   const limit = input.openFileLimit ?? openFileLimit() ?? ASSUMED_OPEN_FILE_LIMIT;
   const maxAdminConnections = count('max-admin-connections', input.maxAdminConnections, 128, 2);
@@ -359,7 +426,9 @@ function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
     throw new SiteportError(
       'E_OPTION',
       `this process may open ${limit} files; ${maxClientConnections} client connections + ${maxAdminConnections} admin connections + ${RESERVED_DESCRIPTORS} kept for the database and files do not fit: ` +
-        (room >= 1 ? `lower --max-client-connections to ${room} or less, or raise the open-file limit (ulimit -n, systemd LimitNOFILE)` : 'raise the open-file limit (ulimit -n, systemd LimitNOFILE)'),
+        (room >= 1
+          ? `lower --max-client-connections to ${room} or less, or raise the open-file limit (ulimit -n, systemd LimitNOFILE)`
+          : 'raise the open-file limit (ulimit -n, systemd LimitNOFILE)'),
     );
   }
   return Object.freeze({
@@ -369,7 +438,12 @@ function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
     keepAliveTimeoutMs,
     maxClientConnections,
     // One source never takes the whole budget by default, even under a small open-file limit.
-    maxConnectionsPerSource: count('max-connections-per-source', input.maxConnectionsPerSource, Math.max(1, Math.min(1000, Math.floor(maxClientConnections / 4))), 1),
+    maxConnectionsPerSource: count(
+      'max-connections-per-source',
+      input.maxConnectionsPerSource,
+      Math.max(1, Math.min(1000, Math.floor(maxClientConnections / 4))),
+      1,
+    ),
     maxAdminConnections,
     maxAdminConnectionsPerSource: Math.max(1, Math.floor(maxAdminConnections / 2)),
   });
@@ -388,7 +462,10 @@ export function mpHost(options: Pick<ServerOptions, 'publicHosts' | 'bindHost'>)
 /** Validates raw options, applies defaults in this one place, and freezes the result. */
 export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
   if (input.dataDir === undefined || input.dataDir === '') {
-    throw new SiteportError('E_OPTION', '--data DIR is required: the directory for the site database, keys and admin token');
+    throw new SiteportError(
+      'E_OPTION',
+      '--data DIR is required: the directory for the site database, keys and admin token',
+    );
   }
   const role = parseRole(input);
   const alternate = (name: string, value: number | string | undefined): number | null =>
@@ -423,7 +500,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
       rolloutDays: days('rollout-retention-days', input.rolloutRetentionDays, 90),
       retiredClientDays: days('retired-client-retention-days', input.retiredClientRetentionDays, 90),
     }),
-    agentBundle: input.agentBundle === undefined ? undefined : path.resolve(input.agentBundle),
+    agentBundle: input.agentBundle === undefined ? DEFAULT_AGENT_BUNDLE : path.resolve(input.agentBundle),
     directoryTiming: Object.freeze({
       retryBaseMs: millis('directoryRetryBaseMs', input.directoryRetryBaseMs, 2000),
       retryMaxMs: millis('directoryRetryMaxMs', input.directoryRetryMaxMs, 60_000),

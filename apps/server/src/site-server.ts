@@ -313,7 +313,7 @@ export class SiteServer {
       caFingerprint: pki.caFingerprint,
       defaultManagementPoint: options.publicHosts[0] ?? os.hostname(),
       clientHost: (id) => clientRepo.findById(id),
-      bundle: agentBundleSource(options.agentBundle, path.join(options.dataDir, 'agent-bundle')),
+      bundle: agentBundleSource(options.agentBundle),
       registrationToken: (code, host, seconds, keyConfirmed) => registration.pushToken(code, host, seconds, keyConfirmed),
       logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
     });

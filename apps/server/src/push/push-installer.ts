@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SiteportError, shellQuote } from '@siteport/protocol';
-import type { AgentBundle } from '@siteport/agent/bundle';
+import type { AgentBundle } from './agent-bundle-source.js';
 import { RemoteStepTimeout, SshSession, type SshTarget } from './ssh-session.js';
 
 /** The steps of one push attempt that the host's status shows. */
@@ -34,9 +34,16 @@ function lastLine(text: string): string {
 }
 
 /** A timed-out remote step as the attempt's failure; other errors pass through. */
-function timedOut(error: unknown, code: 'E_PUSH_COPY' | 'E_PUSH_INSTALL', what: string, hint = 'check the host'): unknown {
+function timedOut(
+  error: unknown,
+  code: 'E_PUSH_COPY' | 'E_PUSH_INSTALL',
+  what: string,
+  hint = 'check the host',
+): unknown {
   if (!(error instanceof RemoteStepTimeout)) return error;
-  return new SiteportError(code, `${what} ${error.message}; ${hint}, then the next attempt retries it`, { cause: error });
+  return new SiteportError(code, `${what} ${error.message}; ${hint}, then the next attempt retries it`, {
+    cause: error,
+  });
 }
 
 /**
@@ -53,11 +60,16 @@ export async function runPushAttempt(attempt: PushAttempt): Promise<PushInstalle
   const incoming = `${attempt.installDir}/incoming`;
   try {
     attempt.onStep('copying');
-    const prepared = await session.exec(`mkdir -p ${shellQuote(incoming)} && rm -rf ${shellQuote(incoming)}/*`, attempt.commandTimeoutMs).catch((error: unknown) => {
-      throw timedOut(error, 'E_PUSH_COPY', `preparing ${incoming} on ${where}`);
-    });
+    const prepared = await session
+      .exec(`mkdir -p ${shellQuote(incoming)} && rm -rf ${shellQuote(incoming)}/*`, attempt.commandTimeoutMs)
+      .catch((error: unknown) => {
+        throw timedOut(error, 'E_PUSH_COPY', `preparing ${incoming} on ${where}`);
+      });
     if (prepared.code !== 0) {
-      throw new SiteportError('E_PUSH_COPY', `cannot create ${incoming} on ${where}: ${lastLine(prepared.stderr) || `exit code ${String(prepared.code)}`}`);
+      throw new SiteportError(
+        'E_PUSH_COPY',
+        `cannot create ${incoming} on ${where}: ${lastLine(prepared.stderr) || `exit code ${String(prepared.code)}`}`,
+      );
     }
     const remoteTar = `${incoming}/${path.basename(attempt.bundle.file)}`;
     try {
@@ -65,14 +77,23 @@ export async function runPushAttempt(attempt: PushAttempt): Promise<PushInstalle
     } catch (error) {
       if (error instanceof RemoteStepTimeout) {
         // The session is closed; the next attempt clears the upload folder before it copies.
-        throw timedOut(error, 'E_PUSH_COPY', `copying the agent bundle to ${where}:${remoteTar}`, 'check the disk and the link to the host');
+        throw timedOut(
+          error,
+          'E_PUSH_COPY',
+          `copying the agent bundle to ${where}:${remoteTar}`,
+          'check the disk and the link to the host',
+        );
       }
       await session.exec(`rm -rf ${shellQuote(incoming)}`, attempt.commandTimeoutMs).catch(() => undefined);
       const why = (error as Error).message;
       const full = /no space|quota|failure/i.test(why) ? `${why} (is the disk of ${attempt.installDir} full?)` : why;
-      throw new SiteportError('E_PUSH_COPY', `copying the agent bundle to ${where}:${remoteTar} failed: ${full}; free space there or choose another install dir`, {
-        cause: error,
-      });
+      throw new SiteportError(
+        'E_PUSH_COPY',
+        `copying the agent bundle to ${where}:${remoteTar} failed: ${full}; free space there or choose another install dir`,
+        {
+          cause: error,
+        },
+      );
     }
 
     attempt.onStep('installing');
@@ -84,7 +105,12 @@ export async function runPushAttempt(attempt: PushAttempt): Promise<PushInstalle
       `cd /; rm -rf ${shellQuote(incoming)}; exit $rc`,
     ].join('; ');
     const result = await session.exec(command, attempt.commandTimeoutMs).catch((error: unknown) => {
-      throw timedOut(error, 'E_PUSH_INSTALL', `installing the client on ${where}`, 'the setup keeps the previous client active until it succeeds');
+      throw timedOut(
+        error,
+        'E_PUSH_INSTALL',
+        `installing the client on ${where}`,
+        'the setup keeps the previous client active until it succeeds',
+      );
     });
     const installed = /SITEPORT-INSTALLED: version=\S+ fingerprint=([0-9a-f]{64})/.exec(result.stdout);
     if (result.code !== 0 || installed?.[1] === undefined) {

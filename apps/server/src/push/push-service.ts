@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
-import type { AgentBundle } from '@siteport/agent/bundle';
 import {
   PUSH_ENTERED_SOURCES,
   type PushApproval,
@@ -22,6 +21,7 @@ import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { PushHostRow, PushRepository, PushSettingsRow } from '../repositories/push-repository.js';
 import type { PortSettingsService } from '../services/port-settings-service.js';
 import type { SiteEvents } from '../services/site-events.js';
+import type { AgentBundle } from './agent-bundle-source.js';
 import { type PushStep, runPushAttempt } from './push-installer.js';
 import { auditSpec, hostView, settingsOrDefault, settingsView } from './push-views.js';
 import { RegistrationWaiter } from './registration-waiter.js';
@@ -48,13 +48,18 @@ export interface PushServiceDeps {
   defaultManagementPoint: string;
   /** A registered client's site and reported host name (a push candidate's source), or undefined. */
   clientHost: (clientId: string) => Promise<{ siteCode: string; hostname: string } | undefined>;
-  /** The offline agent bundle to upload (built once per process on first use). */
+  /** The offline agent bundle to upload (the prebuilt file, read at each push). */
   bundle: () => Promise<AgentBundle>;
   /**
    * A one-time registration token for a pushed host, or null when the site registers openly
    * (decision 0095): an admin chose the host, so its client is registered and approved at once.
    */
-  registrationToken?: (siteCode: string, host: string, validSeconds: number, keyConfirmed: boolean) => Promise<string | null>;
+  registrationToken?: (
+    siteCode: string,
+    host: string,
+    validSeconds: number,
+    keyConfirmed: boolean,
+  ) => Promise<string | null>;
   logger: Logger;
   /** How often due hosts are looked for. @default 1000 */
   tickMs?: number;
@@ -84,7 +89,9 @@ export class PushService {
 
   constructor(private readonly deps: PushServiceDeps) {
     this.log = deps.logger;
-    deps.events.on('client-registered', (_site, clientId, keyFingerprint) => this.waiter.registered(keyFingerprint, clientId));
+    deps.events.on('client-registered', (_site, clientId, keyFingerprint) =>
+      this.waiter.registered(keyFingerprint, clientId),
+    );
   }
 
   get state(): PushServiceState {
@@ -128,14 +135,19 @@ export class PushService {
       ...(change.autoPush === undefined ? {} : { auto_push: change.autoPush ? 1 : 0 }),
       ...(change.retryIntervalSeconds === undefined ? {} : { retry_interval_seconds: change.retryIntervalSeconds }),
       ...(change.retryForSeconds === undefined ? {} : { retry_for_seconds: change.retryForSeconds }),
-      ...(change.registrationTimeoutSeconds === undefined ? {} : { registration_timeout_seconds: change.registrationTimeoutSeconds }),
+      ...(change.registrationTimeoutSeconds === undefined
+        ? {}
+        : { registration_timeout_seconds: change.registrationTimeoutSeconds }),
       ...(change.acceptNewHostKeys === undefined ? {} : { accept_new_host_keys: change.acceptNewHostKeys ? 1 : 0 }),
       ...(change.managementPoint === undefined ? {} : { management_point: change.managementPoint }),
       ...(change.defaultInstallDir === undefined ? {} : { default_install_dir: change.defaultInstallDir }),
       ...(change.user === undefined ? {} : { user_name: change.user }),
       ...(change.secret === undefined
         ? {}
-        : { auth_kind: change.secret.kind, secret: this.deps.box.encrypt(change.secret.value, `push-settings:${code}`) }),
+        : {
+            auth_kind: change.secret.kind,
+            secret: this.deps.box.encrypt(change.secret.value, `push-settings:${code}`),
+          }),
       updated_at: now,
     };
     await this.deps.push.saveSettings(next);
@@ -150,7 +162,10 @@ export class PushService {
       newValue: { ...newView, ...(change.secret === undefined ? {} : { secret: '[redacted]' }) },
       outcome: 'applied',
     });
-    this.log.info({ siteCode: code, autoPush: newView.autoPush, secretChanged: change.secret !== undefined }, 'push settings changed');
+    this.log.info(
+      { siteCode: code, autoPush: newView.autoPush, secretChanged: change.secret !== undefined },
+      'push settings changed',
+    );
     return newView;
   }
 
@@ -165,7 +180,13 @@ export class PushService {
    * until an administrator approves them. With `install` (the "install client" action), or for new
    * targets while automatic push is on, the targets are queued now.
    */
-  async addHosts(code: string, specs: readonly PushHostSpec[], actor: string, install: boolean, from?: { clientId: string }): Promise<PushHostList> {
+  async addHosts(
+    code: string,
+    specs: readonly PushHostSpec[],
+    actor: string,
+    install: boolean,
+    from?: { clientId: string },
+  ): Promise<PushHostList> {
     const settings = await this.settingsRow(code);
     const now = new Date().toISOString();
     const ids: string[] = [];
@@ -173,18 +194,26 @@ export class PushService {
     for (const spec of specs) {
       const existing = await this.deps.push.findHost(code, spec.host, spec.port);
       const id = existing?.id ?? randomUUID();
-      const approval: PushApproval = existing?.approval === 'approved' || PUSH_ENTERED_SOURCES.includes(spec.source) ? 'approved' : 'candidate';
+      const approval: PushApproval =
+        existing?.approval === 'approved' || PUSH_ENTERED_SOURCES.includes(spec.source) ? 'approved' : 'candidate';
       const own = {
         approval,
         ...(spec.user === undefined ? {} : { user_name: spec.user }),
-        ...(spec.secret === undefined ? {} : { auth_kind: spec.secret.kind, secret: this.deps.box.encrypt(spec.secret.value, `push-host:${id}`) }),
-        ...(spec.hostKey === undefined ? {} : { host_key: spec.hostKey, host_key_source: 'given' as const, presented_host_key: null }),
+        ...(spec.secret === undefined
+          ? {}
+          : { auth_kind: spec.secret.kind, secret: this.deps.box.encrypt(spec.secret.value, `push-host:${id}`) }),
+        ...(spec.hostKey === undefined
+          ? {}
+          : { host_key: spec.hostKey, host_key_source: 'given' as const, presented_host_key: null }),
         ...(spec.installDir === undefined ? {} : { install_dir: spec.installDir }),
       };
       const newTarget = existing === undefined || existing.approval === 'candidate';
       const queue = approval === 'approved' && (install || (newTarget && settings.auto_push === 1));
       if (approval === 'candidate') candidates += 1;
-      const queued = queue && !this.inFlight.has(id) ? { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null } : {};
+      const queued =
+        queue && !this.inFlight.has(id)
+          ? { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null }
+          : {};
       if (existing === undefined) {
         await this.deps.push.insertHost({
           id,
@@ -232,7 +261,11 @@ export class PushService {
     });
     this.log.info(
       { siteCode: code, hosts: specs.map((s) => `${s.host}:${s.port}`), install, candidates },
-      candidates > 0 ? 'hosts added to the push inventory; candidates wait for approval' : install ? 'install client queued' : 'hosts added to the push inventory',
+      candidates > 0
+        ? 'hosts added to the push inventory; candidates wait for approval'
+        : install
+          ? 'install client queued'
+          : 'hosts added to the push inventory',
     );
     if (this.stateValue === 'running') void this.tick();
     const all = await this.deps.push.hosts(code);
@@ -248,7 +281,10 @@ export class PushService {
     await this.settingsRow(code);
     const client = await this.deps.clientHost(input.clientId);
     if (client === undefined || client.siteCode !== code) {
-      throw new SiteportError('E_CLIENT_NOT_FOUND', `site ${code} has no client ${input.clientId}; list clients with siteport client status`);
+      throw new SiteportError(
+        'E_CLIENT_NOT_FOUND',
+        `site ${code} has no client ${input.clientId}; list clients with siteport client status`,
+      );
     }
     const host = client.hostname.toLowerCase();
     if (!isHostName(host)) {
@@ -258,7 +294,9 @@ export class PushService {
         { details: { field: 'clientId' } },
       );
     }
-    return this.addHosts(code, [{ host, port: input.port, source: 'client' }], actor, true, { clientId: input.clientId });
+    return this.addHosts(code, [{ host, port: input.port, source: 'client' }], actor, true, {
+      clientId: input.clientId,
+    });
   }
 
   /**
@@ -269,18 +307,32 @@ export class PushService {
     const settings = await this.settingsRow(code);
     const row = await this.deps.push.host(id);
     if (row === undefined || row.site_code !== code) {
-      throw new SiteportError('E_PUSH_HOST_NOT_FOUND', `site ${code} has no push host ${id}; list them with siteport push status`);
+      throw new SiteportError(
+        'E_PUSH_HOST_NOT_FOUND',
+        `site ${code} has no push host ${id}; list them with siteport push status`,
+      );
     }
     const now = new Date().toISOString();
-    const pin = change.hostKey === undefined ? {} : { host_key: change.hostKey, host_key_source: 'given' as const, presented_host_key: null };
-    const queued = this.inFlight.has(id) ? {} : { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null };
+    const pin =
+      change.hostKey === undefined
+        ? {}
+        : { host_key: change.hostKey, host_key_source: 'given' as const, presented_host_key: null };
+    const queued = this.inFlight.has(id)
+      ? {}
+      : { status: 'queued', queued_at: now, next_attempt_at: now, error_code: null, reason: null };
     await this.deps.push.updateHost(id, { approval: 'approved', ...pin, ...queued, updated_at: now });
     await this.deps.audit.append(this.deps.db, {
       at: now,
       actor,
       siteCode: code,
       action: 'push-host-approve',
-      oldValue: { host: row.host, port: row.port, approval: row.approval, hostKey: row.host_key, presentedHostKey: row.presented_host_key },
+      oldValue: {
+        host: row.host,
+        port: row.port,
+        approval: row.approval,
+        hostKey: row.host_key,
+        presentedHostKey: row.presented_host_key,
+      },
       newValue: { host: row.host, port: row.port, approval: 'approved', hostKey: change.hostKey ?? row.host_key },
       outcome: 'queued',
     });
@@ -310,11 +362,22 @@ export class PushService {
     }
   }
 
-  private publish(siteCode: string, hostId: string, host: string, port: number, status: string, errorCode: string | null): void {
-    if (PUSH_STATUS_CHANNEL.hasSubscribers) PUSH_STATUS_CHANNEL.publish({ siteCode, hostId, host, port, status, errorCode });
+  private publish(
+    siteCode: string,
+    hostId: string,
+    host: string,
+    port: number,
+    status: string,
+    errorCode: string | null,
+  ): void {
+    if (PUSH_STATUS_CHANNEL.hasSubscribers)
+      PUSH_STATUS_CHANNEL.publish({ siteCode, hostId, host, port, status, errorCode });
   }
 
-  private credential(row: PushHostRow, settings: PushSettingsRow): { user: string; secret: { kind: 'key' | 'password'; value: Secret } } {
+  private credential(
+    row: PushHostRow,
+    settings: PushSettingsRow,
+  ): { user: string; secret: { kind: 'key' | 'password'; value: Secret } } {
     const sealed = row.secret ?? settings.secret;
     const kind = row.secret === null ? settings.auth_kind : row.auth_kind;
     const user = row.user_name ?? settings.user_name ?? 'root';
@@ -346,7 +409,10 @@ export class PushService {
     let settings: PushSettingsRow | undefined;
     try {
       if (row.approval !== 'approved') {
-        throw new SiteportError('E_PUSH_NOT_APPROVED', `${where} is a push candidate; approve it first: siteport push approve ${where}`);
+        throw new SiteportError(
+          'E_PUSH_NOT_APPROVED',
+          `${where} is a push candidate; approve it first: siteport push approve ${where}`,
+        );
       }
       settings = await this.settingsRow(code);
       const cred = this.credential(row, settings);
@@ -361,7 +427,12 @@ export class PushService {
       ];
       // Valid a little longer than the push waits for the registration (copy and setup come first).
       // A token goes only to a host whose key an administrator confirmed (decision 0095): one pinned on first use could be anyone's.
-      const token = await this.deps.registrationToken?.(code, where, settings.registration_timeout_seconds + 900, row.host_key_source === 'given');
+      const token = await this.deps.registrationToken?.(
+        code,
+        where,
+        settings.registration_timeout_seconds + 900,
+        row.host_key_source === 'given',
+      );
       if (token != null) properties.push(`SMSREGTOKEN=${token}`);
       const installDir = row.install_dir ?? settings.default_install_dir;
       const bundle = await this.deps.bundle();
@@ -382,7 +453,10 @@ export class PushService {
         signal: this.abort.signal,
         commandTimeoutMs: this.deps.commandTimeoutMs ?? 600_000,
         uploadStallMs: this.deps.uploadStallMs ?? 60_000,
-        onStep: (s) => void step(s).catch((error: unknown) => this.log.warn({ err: error, host: where }, 'recording a push step failed')),
+        onStep: (s) =>
+          void step(s).catch((error: unknown) =>
+            this.log.warn({ err: error, host: where }, 'recording a push step failed'),
+          ),
         onConnected: (hostKey) => {
           if (row.host_key === null) void this.pinFirstUse(row, hostKey);
         },
@@ -394,22 +468,42 @@ export class PushService {
         client_id: clientId,
         key_fingerprint: installed.keyFingerprint,
         registered_at: new Date().toISOString(),
-        installed_ports: JSON.stringify({ http: stored.settings.http.default, https: stored.settings.https.default, settingsVersion: stored.version }),
+        installed_ports: JSON.stringify({
+          http: stored.settings.http.default,
+          https: stored.settings.https.default,
+          settingsVersion: stored.version,
+        }),
         error_code: null,
         reason: null,
         next_attempt_at: null,
       });
-      this.log.info({ siteCode: code, host: where, clientId, http: stored.settings.http.default, https: stored.settings.https.default }, 'client pushed and registered');
+      this.log.info(
+        {
+          siteCode: code,
+          host: where,
+          clientId,
+          http: stored.settings.http.default,
+          https: stored.settings.https.default,
+        },
+        'client pushed and registered',
+      );
     } catch (error) {
       if (this.stateValue !== 'running') {
         // Cancelled by shutdown: queued again at the next start, not counted as a failure.
         await step('queued' as PushStep, { next_attempt_at: new Date().toISOString() });
         return;
       }
-      const failure = isSiteportError(error) ? error : new SiteportError('E_INTERNAL', (error as Error).message, { cause: error });
+      const failure = isSiteportError(error)
+        ? error
+        : new SiteportError('E_INTERNAL', (error as Error).message, { cause: error });
       // The handshake accepted a new host key before authentication failed: pin it as well.
       const presented = failure.details?.presentedHostKey;
-      if (row.host_key === null && settings?.accept_new_host_keys === 1 && failure.code === 'E_PUSH_AUTH' && typeof presented === 'string') {
+      if (
+        row.host_key === null &&
+        settings?.accept_new_host_keys === 1 &&
+        failure.code === 'E_PUSH_AUTH' &&
+        typeof presented === 'string'
+      ) {
         await this.pinFirstUse(row, presented);
       }
       const now = new Date();
@@ -419,15 +513,23 @@ export class PushService {
       const waits = failure.code === 'E_PUSH_HOST_KEY_UNCONFIRMED' || failure.code === 'E_PUSH_NOT_APPROVED';
       const { nextAttemptAt } = waits
         ? { nextAttemptAt: null }
-        : nextAttempt(queuedAt, now, { retryIntervalSeconds: schedule.retry_interval_seconds, retryForSeconds: schedule.retry_for_seconds });
+        : nextAttempt(queuedAt, now, {
+            retryIntervalSeconds: schedule.retry_interval_seconds,
+            retryForSeconds: schedule.retry_for_seconds,
+          });
       await step('failed', {
         attempts: row.attempts + 1,
         error_code: failure.code,
         reason: failure.message,
         next_attempt_at: nextAttemptAt === null ? null : nextAttemptAt.toISOString(),
-        ...(failure.code.startsWith('E_PUSH_HOST_KEY') && typeof presented === 'string' ? { presented_host_key: presented } : {}),
+        ...(failure.code.startsWith('E_PUSH_HOST_KEY') && typeof presented === 'string'
+          ? { presented_host_key: presented }
+          : {}),
       });
-      this.log.warn({ siteCode: code, host: where, code: failure.code, nextAttemptAt }, `push failed: ${failure.message}`);
+      this.log.warn(
+        { siteCode: code, host: where, code: failure.code, nextAttemptAt },
+        `push failed: ${failure.message}`,
+      );
     }
   }
 
