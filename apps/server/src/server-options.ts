@@ -3,12 +3,16 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
+import type { ConnectionOptions } from './net/listener-limits.js';
+import type { ParentOptions } from './hierarchy/parent-target.js';
 import type { RegistryTiming } from './cluster/mp-registry.js';
 import { type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from './admin/auth-throttle.js';
 import { openFileLimit } from './os/open-file-limit.js';
 import { DEFAULT_AGENT_BUNDLE } from './push/agent-bundle-source.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
+export type { ConnectionOptions, ParentOptions };
+
 export interface ServerOptions {
   /**
    * `--role`: `site` runs the site server (site services, admin API and console, one MP); `mp` runs an
@@ -91,53 +95,12 @@ export interface ServerOptions {
   readonly maxPendingClients: number;
 }
 
-/**
- * How long a connection may take for each step, and how many connections each kind of listener
- * holds (decision 0091). The caps keep descriptors free under the process's open-file limit for
- * the database, the files and the admin listener, so a flood of connections cannot starve them.
- */
-export interface ConnectionOptions {
-  /** `--tls-handshake-timeout`: a TLS connection (HTTPS request ports, notification port, HTTPS admin) must finish its handshake within this. @default 10000 ms */
-  readonly handshakeTimeoutMs: number;
-  /** `--headers-timeout`: an HTTP request's headers must be complete this long after the connection or the request began. @default 10000 ms */
-  readonly headersTimeoutMs: number;
-  /** `--request-timeout`: a whole HTTP request (headers and body) must arrive within this. @default 30000 ms */
-  readonly requestTimeoutMs: number;
-  /** `--keep-alive-timeout`: an idle connection between two HTTP requests is closed after this. @default 65000 ms */
-  readonly keepAliveTimeoutMs: number;
-  /**
-   * `--max-client-connections`: connections open at once on the MP's request ports and notification
-   * port together (one notification connection per client, plus requests and long-polls).
-   * @default the open-file limit − {@link maxAdminConnections} − {@link RESERVED_DESCRIPTORS} (19,360 at 20,000)
-   */
-  readonly maxClientConnections: number;
-  /**
-   * `--max-connections-per-source`: connections one source address (IPv6: one /64) holds on the
-   * request ports, and again on the notification port. @default 1000, or a quarter of {@link maxClientConnections} when that is less
-   */
-  readonly maxConnectionsPerSource: number;
-  /** `--max-admin-connections`: connections the admin listener holds, its own reserve beside the client cap. @default 128 */
-  readonly maxAdminConnections: number;
-  /** Connections one source address holds on the admin listener: half of {@link maxAdminConnections}. */
-  readonly maxAdminConnectionsPerSource: number;
-}
 
 /** Descriptors kept free of every listener's cap: database, log, files, pipes, outgoing connections (LDAP, SSH, peers). */
 export const RESERVED_DESCRIPTORS = 512;
 /** Open-file limit assumed where the process's own cannot be read. */
 const ASSUMED_OPEN_FILE_LIMIT = 20_000;
 
-/** How a secondary site server reaches its primary. */
-export interface ParentOptions {
-  /** Admin API origin of the primary, e.g. `http://10.0.0.5:8440`. */
-  readonly url: string;
-  /** File holding the primary's admin token (`--parent-token-file`). */
-  readonly tokenFile: string;
-  /** CA certificate of the primary's HTTPS admin API (`--parent-ca-file`). */
-  readonly caFile: string | undefined;
-  /** Seconds the primary may hold each sync long poll. @default 25 */
-  readonly waitSeconds: number;
-}
 
 /** Raw option values as they come from the CLI or a test. */
 export type ServerOptionsInput = Partial<{

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClientRecord } from '../repositories/client-repository.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
 import { decodeCursor } from './client-cursor.js';
 import { checkClientListQuery } from './client-list-query.js';
 import { CHANNEL_SCAN_BUDGET, ClientListService } from './client-list-service.js';
@@ -42,16 +41,19 @@ function service(online: (id: string) => boolean): { list: ClientListService; sc
     },
     byIds: (_code: string, wanted: readonly string[]) => Promise.resolve(wanted.map(record)),
   } as unknown as ClientPageRepository;
-  const ports = {
-    site: () => Promise.resolve({ activeWindowSeconds: 180 }),
-    served: () => Promise.resolve([]),
-  } as unknown as Pick<PortSettingsService, 'site' | 'served'>;
   const presence = {
     channelOf: (id: string) => (online(id) ? ('tcp' as const) : null),
     counts: () => ({ tcp: 0, 'http-poll': 0 }),
   };
   return {
-    list: new ClientListService({ siteCode: 'PS1', pages, ports, presence, flushActivity: () => Promise.resolve() }),
+    list: new ClientListService({
+      siteCode: 'PS1',
+      pages,
+      site: () => Promise.resolve({ activeWindowSeconds: 180 }),
+      servedKeys: () => Promise.resolve(new Set<string>()),
+      presence,
+      flushActivity: () => Promise.resolve(),
+    }),
     scanned: () => scanned,
   };
 }

@@ -1,8 +1,6 @@
 import type { ClientCounts, ClientList, ClientView } from '@siteport/protocol';
 import type { ClientRecord } from '../repositories/client-repository.js';
-import { servedKeys } from '../rollouts/served-endpoints.js';
 import { clientView } from '../services/client-service.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
 import { checkCursor, encodeCursor } from './client-cursor.js';
 import type { ClientListQuery } from './client-list-query.js';
 import type {
@@ -34,7 +32,10 @@ export class ClientListService {
       pages: ClientPageRepository;
       /** Where the counts are read; `pages` unless given (on SQLite: a read worker). */
       counts?: ClientCountReader;
-      ports: Pick<PortSettingsService, 'site' | 'served'>;
+      /** The site's active window (its row; E_SITE_NOT_FOUND for an unknown code). */
+      site: (code: string) => Promise<{ activeWindowSeconds: number }>;
+      /** The `protocol:port` keys the site's MPs serve now (a client on another port is stranded). */
+      servedKeys: (code: string) => Promise<ReadonlySet<string>>;
       presence: ClientPresence;
       /** Writes the batched client activity first, so a listing shows the latest contacts. */
       flushActivity: () => Promise<void>;
@@ -56,7 +57,7 @@ export class ClientListService {
 
   /** One page of a site's clients; `nextCursor` is set while more may follow. */
   async page(code: string, query: ClientListQuery): Promise<ClientList> {
-    const site = await this.deps.ports.site(code);
+    const site = await this.deps.site(code);
     if (query.cursor !== undefined) checkCursor(query.cursor, code, query.filterKey);
     await this.deps.flushActivity();
     const now = this.now();
@@ -70,7 +71,7 @@ export class ClientListService {
       channel === undefined
         ? await this.plainPage(code, stored, after, query.limit)
         : await this.channelPage(code, stored, after, query.limit, channel);
-    const served = servedKeys(await this.deps.ports.served(code));
+    const served = await this.deps.servedKeys(code);
     const clients: ClientView[] = records.map((c) => clientView(c, site.activeWindowSeconds, now, served));
     return {
       clients,
@@ -143,7 +144,7 @@ export class ClientListService {
 
   /** What the site view shows: clients not retired, and active ones seen within the active window. */
   async siteTotals(code: string): Promise<{ total: number; active: number }> {
-    const site = await this.deps.ports.site(code);
+    const site = await this.deps.site(code);
     await this.deps.flushActivity();
     const byStatus = await this.counter.byStatus(code);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
@@ -155,7 +156,7 @@ export class ClientListService {
 
   /** How many clients a site has: in all, by status, activity, channel and last request port. */
   async counts(code: string): Promise<ClientCounts> {
-    const site = await this.deps.ports.site(code);
+    const site = await this.deps.site(code);
     await this.deps.flushActivity();
     const byStatus = await this.counter.byStatus(code);
     const activity = await this.activity(code, site.activeWindowSeconds);

@@ -1,7 +1,18 @@
 import { promises as fs } from 'node:fs';
 import { SiteportError } from '@siteport/protocol';
-import type { ParentOptions } from '../server-options.js';
 import type { PeerTarget } from './peer-client.js';
+
+/** How a secondary site server reaches its primary. */
+export interface ParentOptions {
+  /** Admin API origin of the primary, e.g. `http://10.0.0.5:8440`. */
+  readonly url: string;
+  /** File holding the primary's admin token (`--parent-token-file`). */
+  readonly tokenFile: string;
+  /** CA certificate of the primary's HTTPS admin API (`--parent-ca-file`). */
+  readonly caFile: string | undefined;
+  /** Seconds the primary may hold each sync long poll. @default 25 */
+  readonly waitSeconds: number;
+}
 
 /**
  * Reads the primary's token (and CA) from the files `--parent-token-file`/`--parent-ca-file` name.

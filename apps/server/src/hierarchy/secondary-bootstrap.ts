@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { type PortsView, SiteportError, isSiteportError } from '@siteport/protocol';
 import type { SiteRepository } from '../repositories/site-repository.js';
-import type { ServerOptions } from '../server-options.js';
 import type { ParentLink } from './parent-link.js';
 
 /** What a secondary site server knows about its primary when it starts. */
@@ -16,7 +15,15 @@ export interface SecondaryStart {
  * created with the primary's current port settings. An existing one starts even when the primary
  * is unreachable, with the last settings it mirrored.
  */
-export async function ensureSecondarySite(sites: SiteRepository, options: ServerOptions, link: ParentLink, logger: Logger): Promise<SecondaryStart> {
+/** What {@link ensureSecondarySite} reads of the server's options. */
+export interface SecondarySiteOptions {
+  readonly dataDir: string;
+  readonly siteCode: string | undefined;
+  readonly policyIntervalSeconds: number;
+  readonly activeWindowSeconds: number | undefined;
+}
+
+export async function ensureSecondarySite(sites: SiteRepository, options: SecondarySiteOptions, link: ParentLink, logger: Logger): Promise<SecondaryStart> {
   const existing = (await sites.listCodes())[0];
   const site = existing === undefined ? undefined : await sites.find(existing);
   if (site !== undefined && site.kind !== 'secondary') {

@@ -1,8 +1,38 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { MAX_POLL_WAIT_SECONDS } from '@siteport/protocol';
-import type { ConnectionOptions } from '../server-options.js';
 import { ConnectionBudget, ConnectionGate } from './connection-gate.js';
+
+/**
+ * How long a connection may take for each step, and how many connections each kind of listener
+ * holds (decision 0091). The caps keep descriptors free under the process's open-file limit for
+ * the database, the files and the admin listener, so a flood of connections cannot starve them.
+ */
+export interface ConnectionOptions {
+  /** `--tls-handshake-timeout`: a TLS connection (HTTPS request ports, notification port, HTTPS admin) must finish its handshake within this. @default 10000 ms */
+  readonly handshakeTimeoutMs: number;
+  /** `--headers-timeout`: an HTTP request's headers must be complete this long after the connection or the request began. @default 10000 ms */
+  readonly headersTimeoutMs: number;
+  /** `--request-timeout`: a whole HTTP request (headers and body) must arrive within this. @default 30000 ms */
+  readonly requestTimeoutMs: number;
+  /** `--keep-alive-timeout`: an idle connection between two HTTP requests is closed after this. @default 65000 ms */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * `--max-client-connections`: connections open at once on the MP's request ports and notification
+   * port together (one notification connection per client, plus requests and long-polls).
+   * @default the open-file limit − {@link maxAdminConnections} − {@link RESERVED_DESCRIPTORS} (19,360 at 20,000)
+   */
+  readonly maxClientConnections: number;
+  /**
+   * `--max-connections-per-source`: connections one source address (IPv6: one /64) holds on the
+   * request ports, and again on the notification port. @default 1000, or a quarter of {@link maxClientConnections} when that is less
+   */
+  readonly maxConnectionsPerSource: number;
+  /** `--max-admin-connections`: connections the admin listener holds, its own reserve beside the client cap. @default 128 */
+  readonly maxAdminConnections: number;
+  /** Connections one source address holds on the admin listener: half of {@link maxAdminConnections}. */
+  readonly maxAdminConnectionsPerSource: number;
+}
 
 /** What a listener applies to every connection it accepts (decision 0091). */
 export interface ListenerLimits {

@@ -33,7 +33,7 @@ export class SiteServices {
       presence?: ClientPresence;
     },
   ) {
-    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ...(facts.clientCounts === undefined ? {} : { counts: facts.clientCounts }), ports, presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
+    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ...(facts.clientCounts === undefined ? {} : { counts: facts.clientCounts }), site: (code) => ports.site(code), servedKeys: async (code) => servedKeys(await ports.served(code)), presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
   }
 
   async siteView(code: string): Promise<SiteView> {
