@@ -3,12 +3,11 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
-import type { ConnectionOptions } from './net/listener-limits.js';
-import type { ParentOptions } from './hierarchy/parent-target.js';
-import type { RegistryTiming } from './cluster/mp-registry.js';
-import { type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from './admin/auth-throttle.js';
-import { openFileLimit } from './os/open-file-limit.js';
-import { DEFAULT_AGENT_BUNDLE } from './push/agent-bundle-source.js';
+import { type AuthThrottleLimits, type ConnectionOptions, DEFAULT_AUTH_THROTTLE } from './net/index.js';
+import type { ParentOptions } from './hierarchy/index.js';
+import type { RegistryTiming } from './cluster/index.js';
+import { openFileLimit } from './os/index.js';
+import { DEFAULT_AGENT_BUNDLE } from './push/index.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export type { ConnectionOptions, ParentOptions };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { SiteportError, defaultPortSettings, validatePortSettings, type PortSettings } from '@siteport/protocol';
-import type { SiteRepository } from './repositories/site-repository.js';
+import type { SiteRepository } from './site/index.js';
 import type { ServerOptions } from './server-options.js';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 

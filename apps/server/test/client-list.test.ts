@@ -6,8 +6,8 @@ import { SQLITE_FILE, sql } from '@siteport/db';
 import { testDatabaseDialect } from '../../../test-support/postgres.js';
 import { startNotifyAgent, until } from '../../../test-support/notify-fixture.js';
 import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
-import { ACTIVITY_SLICE, ClientPageRepository } from '../src/client-list/client-page-repository.js';
-import { SqliteClientCounts } from '../src/client-list/sqlite-client-counts.js';
+import { ACTIVITY_SLICE, ClientPageRepository } from '../src/clients/list/client-page-repository.js';
+import { SqliteClientCounts } from '../src/clients/list/sqlite-client-counts.js';
 
 const NOW = Date.now();
 const minutesAgo = (m: number): string => new Date(NOW - m * 60_000).toISOString();

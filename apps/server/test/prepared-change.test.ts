@@ -4,8 +4,8 @@ import type { PortChangeResult, PortsView } from '@siteport/protocol';
 import { freePort } from '../../../test-support/ports.js';
 import { startTestServer } from '../../../test-support/test-server.js';
 import { ManagementPoint } from '../src/mp/management-point.js';
-import { SiteRepository } from '../src/repositories/site-repository.js';
-import { PortSettingsService } from '../src/services/port-settings-service.js';
+import { SiteRepository } from '../src/site/site-repository.js';
+import { PortSettingsService } from '../src/ports/port-settings-service.js';
 
 /** Counts calls of prototype methods while `during` runs (every instance in this process). */
 async function counting<T>(

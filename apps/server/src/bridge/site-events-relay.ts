@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClientStatus } from '@siteport/protocol';
-import type { SiteEvents } from '../services/site-events.js';
+import type { SiteEvents } from '../site/index.js';
 import type { BridgeEvent, EventBridge } from './event-bridge.js';
 
 /**

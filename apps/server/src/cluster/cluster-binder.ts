@@ -1,7 +1,6 @@
 import { SiteportError, isErrorCode } from '@siteport/protocol';
-import type { EventBridge } from '../bridge/event-bridge.js';
-import type { PortBinder } from '../services/port-settings-service.js';
-import type { BridgeRequests } from './bridge-requests.js';
+import type { BridgeRequests, EventBridge } from '../bridge/index.js';
+import type { PortBinder } from '../ports/index.js';
 
 /** How long the other MPs have to answer a bind check. */
 export const BIND_CHECK_TIMEOUT_MS = 5000;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import type { ManagementPointList, MpRole } from '@siteport/protocol';
-import type { ManagementPointRepository } from '../repositories/management-point-repository.js';
+import type { ManagementPointRepository } from './management-point-repository.js';
 import { liveHosts, mpLiveness } from './mp-liveness.js';
 
 /** Lifecycle of a registry entry: idle → running (registered, heartbeating) → stopped (marked stopped). */

@@ -1,15 +1,11 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { ManagementPointList, MpRole } from '@siteport/protocol';
 import type { Logger } from 'pino';
-import type { EventBridge } from '../bridge/event-bridge.js';
-import { PostgresEventBridge } from '../bridge/postgres/postgres-event-bridge.js';
-import { relaySiteEvents } from '../bridge/site-events-relay.js';
-import type { NotificationHub } from '../notify/notification-hub.js';
-import { RemoteNotify } from '../notify/remote-notify.js';
-import { ManagementPointRepository } from '../repositories/management-point-repository.js';
-import type { PortBinder } from '../services/port-settings-service.js';
-import type { SiteEvents } from '../services/site-events.js';
-import { BridgeRequests } from './bridge-requests.js';
+import { BridgeRequests, type EventBridge, PostgresEventBridge, relaySiteEvents } from '../bridge/index.js';
+import { type NotificationHub, RemoteNotify } from '../notify/index.js';
+import { ManagementPointRepository } from './management-point-repository.js';
+import type { PortBinder } from '../ports/index.js';
+import type { SiteEvents } from '../site/index.js';
 import { ClusterBinder, answerBindChecks } from './cluster-binder.js';
 import { MpRegistry, type RegistryTiming } from './mp-registry.js';
 

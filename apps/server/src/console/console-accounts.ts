@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { type ConsoleUserView, type CreateUserBody, SiteportError } from '@siteport/protocol';
 import { writeFileAtomic } from '@siteport/fs-atomic';
-import type { AuthThrottle, SignInLockout } from '../admin/auth-throttle.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { AuthThrottle, SignInLockout } from '../net/index.js';
+import type { AuditRepository } from '../site/index.js';
 import type { ConsoleSession, ConsoleUser, ConsoleUserRepository } from './console-user-repository.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password-hash.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
 import { type ConsoleUserView, SiteportError, type UpdateUserBody } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { AuditRepository } from '../site/index.js';
 import { userView } from './console-accounts.js';
 import type { ConsoleSession, ConsoleUser, ConsoleUserRepository } from './console-user-repository.js';
 import { hashPassword, verifyPassword } from './password-hash.js';

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodePath } from '../http/respond.js';
+import { decodePath } from '../http/index.js';
 
 /** Where `npm install` (the root `prepare` script) builds the console. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));

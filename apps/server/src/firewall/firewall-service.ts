@@ -7,9 +7,8 @@ import {
   firewallRules,
   parsePortAssignments,
 } from '@siteport/protocol';
-import type { PortSettingsService } from '../services/port-settings-service.js';
-import { defaultWebSiteOf } from '../web/web-site-change.js';
-import type { WebSiteRepository } from '../web/web-site-repository.js';
+import type { PortSettingsService } from '../ports/index.js';
+import { defaultWebSiteOf, type WebSiteRepository } from '../web/index.js';
 
 /** `GET /sites/{code}/firewall`: the rules, with the site and version they were made for. */
 export interface FirewallAnswer extends FirewallRules {

@@ -18,11 +18,9 @@ import {
   isEmptyChange,
   isSiteportError,
 } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { ApiTokens } from '../tokens/api-tokens.js';
-import type { SiteRecord, SiteRepository } from '../repositories/site-repository.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
-import type { SiteEvents } from '../services/site-events.js';
+import type { AuditRepository, SiteEvents, SiteRecord, SiteRepository } from '../site/index.js';
+import type { ApiTokens } from '../tokens/index.js';
+import type { PortSettingsService } from '../ports/index.js';
 import type { HierarchyRepository, SecondaryRecord } from './hierarchy-repository.js';
 import { callPeer } from './peer-client.js';
 import type { PeerTokens } from './peer-tokens.js';

@@ -2,11 +2,9 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { type PortsView, SiteportError } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { ServedEndpoint } from '../rollouts/served-endpoints.js';
-import type { SiteRepository, StoredPorts } from '../repositories/site-repository.js';
-import type { SiteEvents } from '../services/site-events.js';
-import type { WebSiteRepository } from '../web/web-site-repository.js';
+import type { AuditRepository, SiteEvents, SiteRepository, StoredPorts } from '../site/index.js';
+import type { ServedEndpoint } from '../ports/index.js';
+import type { WebSiteRepository } from '../web/index.js';
 
 const inheritChannel = diagnostics.channel('siteport:hierarchy:inherit');
 

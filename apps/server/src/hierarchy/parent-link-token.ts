@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@siteport/fs-atomic';
-import { readFileIfExists } from '../fs/read-file-if-exists.js';
+import { readFileIfExists } from '../fs/index.js';
 
 /** File in a secondary's data dir that holds the link token its primary issued (mode 0600). */
 export const PARENT_LINK_TOKEN_FILE = 'parent-link-token';

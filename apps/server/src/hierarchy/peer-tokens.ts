@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@siteport/fs-atomic';
-import { readFileIfExists } from '../fs/read-file-if-exists.js';
+import { readFileIfExists } from '../fs/index.js';
 
 /** File in the data dir that holds the peer primaries' admin tokens (mode 0600, like admin-token). */
 export const PEER_TOKENS_FILE = 'peer-tokens.json';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type PortsView, SiteportError, isSiteportError } from '@siteport/protocol';
-import type { SiteRepository } from '../repositories/site-repository.js';
+import type { SiteRepository } from '../site/index.js';
 import type { ParentLink } from './parent-link.js';
 
 /** What a secondary site server knows about its primary when it starts. */

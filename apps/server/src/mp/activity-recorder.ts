@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ClientRepository, ContactUpdate } from '../repositories/client-repository.js';
+import type { ClientRepository, ContactUpdate } from '../clients/index.js';
 
 /**
  * Collects what client requests tell (last contact, port, protocol) in memory and writes it in

@@ -9,7 +9,7 @@ import {
   SIGNED_ERROR_CODES,
   answerPrefix,
 } from '@siteport/protocol';
-import { JsonText, errorAnswer, sendJson, writeJson } from '../http/respond.js';
+import { JsonText, errorAnswer, sendJson, writeJson } from '../http/index.js';
 import type { MpEpoch } from './mp-epoch.js';
 
 /** The request an answer belongs to (everything of {@link AnswerParts} but the status). */

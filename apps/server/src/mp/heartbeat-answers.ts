@@ -1,6 +1,6 @@
 import type { HeartbeatResponse } from '@siteport/protocol';
-import { JsonText } from '../http/respond.js';
-import type { Protocol } from './listener-set.js';
+import { JsonText } from '../http/index.js';
+import type { Protocol } from '../net/index.js';
 
 /**
  * The JSON of heartbeat answers, serialised once per listener and settings version: every client

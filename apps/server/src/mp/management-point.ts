@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import { SiteportError } from '@siteport/protocol';
-import { testBind } from '../os/bind-check.js';
-import type { PortBinder, PortSettingsService } from '../services/port-settings-service.js';
-import type { SiteEvents } from '../services/site-events.js';
-import type { ListenerLimits } from '../net/listener-limits.js';
-import { type EndpointHandler, type EndpointSpec, ListenerSet, type ListenerStatus } from './listener-set.js';
+import { testBind } from '../os/index.js';
+import type { PortBinder, PortSettingsService } from '../ports/index.js';
+import type { SiteEvents } from '../site/index.js';
+import { type EndpointHandler, type EndpointSpec, type ListenerLimits, ListenerSet, type ListenerStatus } from '../net/index.js';
 
 /** Lifecycle of a management point. idle → starting → running → stopping → stopped. */
 export type MpState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

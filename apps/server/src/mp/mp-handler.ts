@@ -13,13 +13,13 @@ import {
   SiteportError,
   invalidField,
 } from '@siteport/protocol';
-import { parseJson, readBody } from '../http/respond.js';
-import { ClientService } from '../services/client-service.js';
+import { parseJson, readBody } from '../http/index.js';
+import { ClientService } from '../clients/index.js';
 import type { ActivityRecorder } from './activity-recorder.js';
 import { HeartbeatAnswers } from './heartbeat-answers.js';
 import { isoNow } from './iso-clock.js';
 import type { AnswerSealer } from './answer-sealer.js';
-import type { ListenerMode, Protocol } from './listener-set.js';
+import type { ListenerMode, Protocol } from '../net/index.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RequestVerifier } from './request-verifier.js';
 import type { SourceRateLimit } from './source-rate-limit.js';

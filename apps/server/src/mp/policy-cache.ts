@@ -1,7 +1,7 @@
 import type { Policy } from '@siteport/protocol';
-import { JsonText } from '../http/respond.js';
-import type { SiteRepository } from '../repositories/site-repository.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
+import { JsonText } from '../http/index.js';
+import type { SiteRepository } from '../site/index.js';
+import type { PortSettingsService } from '../ports/index.js';
 
 /** The policy and its JSON, as sent. */
 export interface PolicyEntry {

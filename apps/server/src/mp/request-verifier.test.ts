@@ -20,7 +20,7 @@ import {
   isSiteportError,
   sessionMacPrefix,
 } from '@siteport/protocol';
-import type { KnownClient } from '../services/client-service.js';
+import type { KnownClient } from '../clients/client-service.js';
 import { ClientSessions } from './client-sessions.js';
 import { MpEpoch } from './mp-epoch.js';
 import { NonceCache } from './nonce-cache.js';

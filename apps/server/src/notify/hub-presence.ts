@@ -1,4 +1,4 @@
-import type { ClientPresence } from '../client-list/client-presence.js';
+import type { ClientPresence } from '../clients/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import type { RemoteNotify } from './remote-notify.js';
 

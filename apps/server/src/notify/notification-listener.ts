@@ -1,9 +1,9 @@
 import diagnostics from 'node:diagnostics_channel';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { ListenerLimits } from '../net/listener-limits.js';
-import { bindError } from '../os/bind-check.js';
-import type { SiteEvents } from '../services/site-events.js';
+import type { ListenerLimits } from '../net/index.js';
+import { bindError } from '../os/index.js';
+import type { SiteEvents } from '../site/index.js';
 import { type SessionContext, type SessionCounters, NotifySession } from './notify-session.js';
 
 /** Lifecycle of the notification listener. idle → starting → running → stopping → stopped. */

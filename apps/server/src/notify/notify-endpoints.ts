@@ -10,12 +10,10 @@ import {
   SiteportError,
   invalidField,
 } from '@siteport/protocol';
-import { parseJson, readBody } from '../http/respond.js';
-import type { ActivityRecorder } from '../mp/activity-recorder.js';
-import type { AnswerSealer } from '../mp/answer-sealer.js';
-import type { EndpointHandler, Protocol } from '../mp/listener-set.js';
-import type { RequestVerifier } from '../mp/request-verifier.js';
-import type { InterfaceRepository } from '../repositories/interface-repository.js';
+import { parseJson, readBody } from '../http/index.js';
+import type { ActivityRecorder, AnswerSealer, RequestVerifier } from '../mp/index.js';
+import type { EndpointHandler, Protocol } from '../net/index.js';
+import type { InterfaceRepository } from '../clients/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';

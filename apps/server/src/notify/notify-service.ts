@@ -10,7 +10,7 @@ import {
   type WakeBody,
   type WakeResult,
 } from '@siteport/protocol';
-import type { ClientRepository } from '../repositories/client-repository.js';
+import type { ClientRepository } from '../clients/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import type { NotificationListener } from './notification-listener.js';
 import { mergeResults } from './merge-results.js';

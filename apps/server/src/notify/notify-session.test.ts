@@ -7,7 +7,7 @@ import { FrameDecoder, type NotifyFrame, encodeFrame, framePayloadJson, notifyAu
 import { until } from '../../../../test-support/notify-fixture.js';
 import { tempDir } from '../../../../test-support/temp-dir.js';
 import { loadSitePki } from '../pki/site-pki.js';
-import type { ClientService } from '../services/client-service.js';
+import type { ClientService } from '../clients/client-service.js';
 import { NotificationHub } from './notification-hub.js';
 import { type SessionCounters, NotifySession } from './notify-session.js';
 

@@ -15,7 +15,7 @@ import {
   invalidField,
   notifyAuthString,
 } from '@siteport/protocol';
-import type { ClientService } from '../services/client-service.js';
+import type { ClientService } from '../clients/index.js';
 import { FrameBudget } from './frame-budget.js';
 import type { NotificationHub, TcpPeer } from './notification-hub.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContactUpdate } from '../repositories/client-repository.js';
+import type { ContactUpdate } from '../clients/client-repository.js';
 import { PollActivity } from './poll-activity.js';
 
 describe('PollActivity', () => {

@@ -1,5 +1,5 @@
-import type { ActivityRecorder } from '../mp/activity-recorder.js';
-import type { Protocol } from '../mp/listener-set.js';
+import type { ActivityRecorder } from '../mp/index.js';
+import type { Protocol } from '../net/index.js';
 
 /** How long a long-polling client's last contact may go without being written again. */
 const REFRESH_MS = 10 * 60_000;

@@ -1,5 +1,5 @@
 import type { NotifyAction, PollResponse } from '@siteport/protocol';
-import { JsonText } from '../http/respond.js';
+import { JsonText } from '../http/index.js';
 
 /**
  * Encodes long-poll answers, reusing the bytes while the same answer goes to many clients: a

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Logger } from 'pino';
 import type { NotifyAction, NotifyClientResult } from '@siteport/protocol';
 import type { BridgeEvent, BridgeState, EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
-import { BridgeRequests } from '../cluster/bridge-requests.js';
+import { BridgeRequests } from '../bridge/bridge-requests.js';
 import { NotificationHub } from './notification-hub.js';
 import { RemoteNotify, answerWithin } from './remote-notify.js';
 

@@ -1,8 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import type { ChannelView, NotifyAction, NotifyChannelKind, NotifyClientResult } from '@siteport/protocol';
-import type { EventBridge, ReceivedEvent } from '../bridge/event-bridge.js';
-import type { BridgeRequests } from '../cluster/bridge-requests.js';
+import type { BridgeRequests, EventBridge, ReceivedEvent } from '../bridge/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import { ResultStream } from './result-stream.js';
 

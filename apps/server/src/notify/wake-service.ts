@@ -9,9 +9,8 @@ import {
   ipv4ToNumber,
 } from '@siteport/protocol';
 import { parseSecureOnPassword, sendMagicPackets } from '@siteport/wol';
-import type { ClientRepository } from '../repositories/client-repository.js';
-import type { ClientInterface, InterfaceRepository } from '../repositories/interface-repository.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
+import type { ClientInterface, ClientRepository, InterfaceRepository } from '../clients/index.js';
+import type { PortSettingsService } from '../ports/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import { isOnLink } from './local-subnets.js';
 import { mergeResults } from './merge-results.js';

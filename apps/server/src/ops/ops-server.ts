@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { SiteportError } from '@siteport/protocol';
-import { sendJson } from '../http/respond.js';
-import { bindError } from '../os/bind-check.js';
+import { sendJson } from '../http/index.js';
+import { bindError } from '../os/index.js';
 import type { OpsMetrics } from './ops-metrics.js';
 import { type Check, readiness } from './readiness.js';
 

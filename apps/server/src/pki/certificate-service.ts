@@ -5,7 +5,7 @@ import {
   type CertificateView,
   SiteportError,
 } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { AuditRepository } from '../site/index.js';
 import { type ServedNames, validateImport } from './certificate-import.js';
 import { readPkcs12 } from './pkcs12.js';
 import type { ServedCertificate } from './served-certificate.js';

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '@siteport/fs-atomic';
 import { SiteportError } from '@siteport/protocol';
-import type { EventBridge } from '../bridge/event-bridge.js';
-import { requestCertificate } from '../cluster/certificate-requests.js';
-import { readFileIfExists } from '../fs/read-file-if-exists.js';
+import type { EventBridge } from '../bridge/index.js';
+import { requestCertificate } from './certificate-requests.js';
+import { readFileIfExists } from '../fs/index.js';
 import { ServedCertificate } from './served-certificate.js';
 import { certificateFingerprint, pkiDir, siteCertificateNames, writeCertificate } from './site-pki.js';
 

@@ -3,9 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { type CertificateSource, type CertificateView, SiteportError } from '@siteport/protocol';
-import { readFileIfExists } from '../fs/read-file-if-exists.js';
-import type { ValidatedImport } from './certificate-import.js';
-import { pemCertificates } from './certificate-import.js';
+import { readFileIfExists } from '../fs/index.js';
+import { pemCertificates, type ValidatedImport } from './certificate-import.js';
 import {
   type CertificateFiles,
   certificateFingerprint,

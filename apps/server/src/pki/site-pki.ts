@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '@siteport/fs-atomic';
-import { readFileIfExists } from '../fs/read-file-if-exists.js';
+import { readFileIfExists } from '../fs/index.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

@@ -17,16 +17,14 @@ import {
   isHostName,
   isSiteportError,
 } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { PushHostRow, PushRepository, PushSettingsRow } from '../repositories/push-repository.js';
-import type { PortSettingsService } from '../services/port-settings-service.js';
-import type { SiteEvents } from '../services/site-events.js';
+import type { AuditRepository, SecretBox, SiteEvents } from '../site/index.js';
+import type { PushHostRow, PushRepository, PushSettingsRow } from './push-repository.js';
+import type { PortSettingsService } from '../ports/index.js';
 import type { AgentBundle } from './agent-bundle-source.js';
 import { type PushStep, runPushAttempt } from './push-installer.js';
 import { auditSpec, hostView, settingsOrDefault, settingsView } from './push-views.js';
 import { RegistrationWaiter } from './registration-waiter.js';
 import { nextAttempt } from './retry-schedule.js';
-import type { SecretBox } from './secret-box.js';
 
 /** Lifecycle of the push scheduler: idle → running → stopping → stopped. */
 export type PushServiceState = 'idle' | 'running' | 'stopping' | 'stopped';

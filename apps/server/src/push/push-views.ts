@@ -1,6 +1,6 @@
 import type { PushHostSpec, PushHostView, PushSettingsView } from '@siteport/protocol';
 import { PUSH_DEFAULTS } from '@siteport/protocol';
-import type { PushHostRow, PushSettingsRow } from '../repositories/push-repository.js';
+import type { PushHostRow, PushSettingsRow } from './push-repository.js';
 
 /** A site's push settings row, or the defaults when the site never set any. */
 export function settingsOrDefault(siteCode: string, row: PushSettingsRow | undefined, managementPoint: string): PushSettingsRow {

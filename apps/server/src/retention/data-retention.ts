@@ -1,6 +1,6 @@
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
-import { AuditRepository } from '../repositories/audit-repository.js';
+import { AuditRepository } from '../site/index.js';
 
 /** How long finished records are kept, in days; 0 keeps them forever. */
 export interface RetentionPolicy {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import { type AdminRole, type CreatedToken, SiteportError, type TokenView } from '@siteport/protocol';
-import type { BootstrapToken } from '../admin/admin-token.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { BootstrapToken } from './admin-token.js';
+import type { AuditRepository } from '../site/index.js';
 import type { ApiTokenRecord, ApiTokenRepository } from './api-token-repository.js';
 
 /** `spt_<16 hex id>_<43 base64url secret>`: the id finds the row, the secret proves possession. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SiteportError, isHostName, shellCommand } from '@siteport/protocol';
-import type { SiteRepository } from '../repositories/site-repository.js';
+import type { SiteRepository } from '../site/index.js';
 import type { WebApplicationRecord } from './web-site-repository.js';
 
 /** The built-in application every default web site carries: the client installer download. */

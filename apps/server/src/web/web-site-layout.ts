@@ -1,5 +1,5 @@
 import { type PortSettings, requestEndpoints } from '@siteport/protocol';
-import type { EndpointSpec } from '../mp/listener-set.js';
+import type { EndpointSpec } from '../net/index.js';
 import type { DefaultWebSitePorts } from './web-site-repository.js';
 
 /** A web site binding. */

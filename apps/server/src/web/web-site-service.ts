@@ -1,4 +1,4 @@
-import type { Kysely, SiteDatabase } from '@siteport/db';
+import type { Kysely, SiteDatabase, SiteDatabase as Db, Transaction } from '@siteport/db';
 import {
   type ChangeWarning,
   type DefaultWebSiteBody,
@@ -8,12 +8,8 @@ import {
   type WebApplicationView,
   type WebSitesView,
 } from '@siteport/protocol';
-import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { SiteDatabase as Db, Transaction } from '@siteport/db';
-import type { ServedEndpoint } from '../rollouts/served-endpoints.js';
-import type { SiteRepository, StoredPorts } from '../repositories/site-repository.js';
-import type { GuardPlan, PortChangeGuard } from '../services/port-change-guard.js';
-import type { PortBinder } from '../services/port-settings-service.js';
+import type { AuditRepository, SiteRepository, StoredPorts } from '../site/index.js';
+import type { GuardPlan, PortBinder, PortChangeGuard, ServedEndpoint } from '../ports/index.js';
 import { CLIENT_INSTALLER, appLabel } from './web-applications.js';
 import { checkWebSitePorts, defaultWebSiteOf, planWebSiteChange } from './web-site-change.js';
 import { webSiteLayout } from './web-site-layout.js';

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CSRF_HEADER, type CreatedToken, type SessionView } from '@siteport/protocol';
 import type { TestServer } from '../../../../test-support/test-server.js';
-import { ClientRepository } from '../../src/repositories/client-repository.js';
-import { SiteRepository } from '../../src/repositories/site-repository.js';
+import { ClientRepository } from '../../src/clients/client-repository.js';
+import { SiteRepository } from '../../src/site/site-repository.js';
 
 /** A signed-in console browser: its cookie and CSRF token. */
 export interface Browser {

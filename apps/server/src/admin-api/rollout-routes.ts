@@ -1,0 +1,130 @@
+import { Type } from '@sinclair/typebox';
+import { ImpactReport, PortChangeBody, RolloutView, parseSiteCode } from '@siteport/protocol';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
+import { DEFAULT_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
+
+const ProposeBody = Type.Object(
+  {
+    change: PortChangeBody,
+    preflight: Type.Optional(
+      Type.Boolean({ description: 'open the new ports in probe mode and let clients report first' }),
+    ),
+    deadlineSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: `close the old ports at the latest after this long (default ${DEFAULT_DEADLINE_SECONDS})`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const FinalizeBody = Type.Object(
+  {
+    force: Type.Optional(
+      Type.Boolean({ description: 'close the old ports even though active clients are still on them' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const site = (ctx: Pick<RouteContext, 'params'>): string => parseSiteCode(ctx.params.code, 'site code in the path');
+const id = (ctx: Pick<RouteContext, 'params'>): string => ctx.params.id ?? '';
+
+/** Admin routes of tracked port changes (SPEC B1–B3). */
+export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
+  const rolloutSite = async (params: Readonly<Record<string, string>>): Promise<string> =>
+    (await rollouts.find(params.id ?? '')).siteCode;
+  const action = (name: string, verb: string, run: (ctx: RouteContext) => Promise<unknown>): AdminRoute => ({
+    method: 'POST',
+    path: `/rollouts/{id}/${name}`,
+    summary: verb,
+    operationId: `${name}Rollout`,
+    auth: true,
+    permission: 'ports.change',
+    siteOf: rolloutSite,
+    noBody: true,
+    response: RolloutView,
+    handle: run,
+  });
+  return [
+    route({
+      method: 'POST',
+      path: '/sites/{code}/impact',
+      summary:
+        'Impact of a change before it is made: per client how it learns the new ports, who is at risk, remediation, warnings',
+      operationId: 'previewImpact',
+      auth: true,
+      permission: 'impact.preview',
+      readOnly: true,
+      requestBody: PortChangeBody,
+      response: ImpactReport,
+      handle: (ctx) => rollouts.impact(site(ctx), { change: ctx.body }),
+    }),
+    route({
+      method: 'POST',
+      path: '/sites/{code}/rollouts',
+      summary: 'Propose a port change as a rollout (optionally with pre-flight); commit it separately',
+      operationId: 'proposeRollout',
+      auth: true,
+      permission: 'ports.change',
+      requestBody: ProposeBody,
+      response: RolloutView,
+      handle: (ctx) =>
+        rollouts.propose(site(ctx), ctx.body.change, ctx.actor, {
+          preflight: ctx.body.preflight === true,
+          deadlineSeconds: ctx.body.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
+        }),
+    }),
+    {
+      method: 'GET',
+      path: '/sites/{code}/rollouts',
+      summary: "A site's rollouts, newest first",
+      operationId: 'listRollouts',
+      auth: true,
+      permission: 'site.read',
+      response: Type.Object({ rollouts: Type.Array(RolloutView) }),
+      handle: async (ctx) => ({ rollouts: await rollouts.list(site(ctx)) }),
+    },
+    {
+      method: 'GET',
+      path: '/rollouts/{id}',
+      summary: 'One rollout with its progress (moved, still on old ports, inactive)',
+      operationId: 'getRollout',
+      auth: true,
+      permission: 'site.read',
+      siteOf: rolloutSite,
+      response: RolloutView,
+      handle: (ctx) => rollouts.view(id(ctx)),
+    },
+    {
+      method: 'GET',
+      path: '/rollouts/{id}/impact',
+      summary: 'Impact report of a rollout, with pre-flight results',
+      operationId: 'rolloutImpact',
+      auth: true,
+      permission: 'site.read',
+      siteOf: rolloutSite,
+      response: ImpactReport,
+      handle: async (ctx) => rollouts.impact((await rollouts.find(id(ctx))).siteCode, { rolloutId: id(ctx) }),
+    },
+    action('commit', 'Commit: the new ports become current, the old ones stay served until clients moved', (ctx) =>
+      rollouts.commit(id(ctx), ctx.actor),
+    ),
+    action('cancel', 'Cancel a rollout that was not committed', (ctx) => rollouts.cancel(id(ctx), ctx.actor)),
+    action('rollback', 'Roll back: the old ports become current again; moved clients come back', (ctx) =>
+      rollouts.rollback(id(ctx), ctx.actor),
+    ),
+    route({
+      method: 'POST',
+      path: '/rollouts/{id}/finalize',
+      summary: 'Close the ports being left; refused while active clients remain unless force',
+      operationId: 'finalizeRollout',
+      auth: true,
+      permission: 'ports.change',
+      siteOf: rolloutSite,
+      requestBody: FinalizeBody,
+      response: RolloutView,
+      handle: (ctx) => rollouts.finalize(id(ctx), ctx.actor, ctx.body.force === true),
+    }),
+  ];
+}

@@ -1,0 +1,10 @@
+export { type ClientRecord, ClientRepository, type ContactUpdate } from './client-repository.js';
+export { ClientService, clientView, isActive, type KnownClient } from './client-service.js';
+export { type ClientInterface, InterfaceRepository } from './interface-repository.js';
+export { checkClientListQuery, ClientListParams } from './list/client-list-query.js';
+export { ClientListService } from './list/client-list-service.js';
+export { type ClientCountReader, ClientPageRepository } from './list/client-page-repository.js';
+export { type ClientPresence, NO_PRESENCE } from './list/client-presence.js';
+export { SqliteClientCounts } from './list/sqlite-client-counts.js';
+export { RegistrationRepository } from './registration/registration-repository.js';
+export { RegistrationService } from './registration/registration-service.js';

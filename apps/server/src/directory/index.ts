@@ -1,0 +1,2 @@
+export { DirectoryRepository } from './directory-repository.js';
+export { DirectoryService } from './directory-service.js';

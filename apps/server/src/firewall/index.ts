@@ -1,0 +1,1 @@
+export { FirewallService } from './firewall-service.js';

@@ -1,0 +1,10 @@
+export { ActivityRecorder } from './activity-recorder.js';
+export { AnswerSealer, type AnswerSigner } from './answer-sealer.js';
+export { ClientSessions } from './client-sessions.js';
+export { ManagementPoint } from './management-point.js';
+export { MpEpoch } from './mp-epoch.js';
+export { createMpHandler } from './mp-handler.js';
+export { NonceCache } from './nonce-cache.js';
+export { PolicyCache } from './policy-cache.js';
+export { RequestVerifier } from './request-verifier.js';
+export { SourceRateLimit } from './source-rate-limit.js';

@@ -1,0 +1,5 @@
+export { answerCertificateRequests } from './certificate-requests.js';
+export { CertificateService } from './certificate-service.js';
+export { openMpCertificate } from './mp-certificate.js';
+export { openSiteCertificate, trustBundle } from './site-certificate.js';
+export { certificateFingerprint, loadSiteCa, siteCertificateNames } from './site-pki.js';

@@ -1,0 +1,37 @@
+import { type PortSettings, requestEndpoints } from '@siteport/protocol';
+import { type ClientRecord, isActive } from '../../clients/index.js';
+
+/** Where each client stands in a rollout that moves clients from `from` to `to` (version `version`). */
+export interface ClientProgress {
+  moved: ClientRecord[];
+  remaining: ClientRecord[];
+  inactive: ClientRecord[];
+}
+
+const keys = (s: PortSettings): Set<string> => new Set(requestEndpoints(s).map((e) => `${e.protocol}:${e.port}`));
+
+/**
+ * A client has moved when it reported the target settings version and its last contact was not on
+ * a port that goes away. Active clients that have not moved keep the old ports open; inactive ones
+ * do not (they are the ones a forced or timed-out finalize strands).
+ */
+export function clientProgress(
+  clients: readonly ClientRecord[],
+  from: PortSettings,
+  to: PortSettings,
+  version: number,
+  activeWindowSeconds: number,
+  now: Date,
+): ClientProgress {
+  const target = keys(to);
+  const goingAway = [...keys(from)].filter((k) => !target.has(k));
+  const progress: ClientProgress = { moved: [], remaining: [], inactive: [] };
+  for (const c of clients) {
+    const onOld = c.lastContact !== null && goingAway.includes(`${c.lastContact.protocol}:${c.lastContact.port}`);
+    const confirmed = c.settingsVersion >= version && !onOld;
+    if (confirmed) progress.moved.push(c);
+    else if (isActive(c, activeWindowSeconds, now)) progress.remaining.push(c);
+    else progress.inactive.push(c);
+  }
+  return progress;
+}

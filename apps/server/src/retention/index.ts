@@ -1,0 +1,1 @@
+export { DataRetention } from './data-retention.js';
