@@ -6,14 +6,16 @@ import { type Logger, createLogger } from './logger.js';
 import type { ListenerStatus } from './net/index.js';
 import type { ManagementPoint } from './mp/index.js';
 import { type MpParts, createMpParts } from './mp-wiring.js';
-import { type OpsTargets, createOpsMetrics, listenOps } from './ops-wiring.js';
+import { type OpsTargets, createOpsMetrics } from './ops-wiring.js';
+import { OpsListener, mpComponents } from './mp-components.js';
 import { openMpCertificate } from './pki/index.js';
 import { AuditRepository, SiteEvents, SiteRepository } from './site/index.js';
 import { ClientRepository, ClientService, RegistrationRepository } from './clients/index.js';
 import { PortSettingsService, RolloutRepository } from './ports/index.js';
 import { type ServerOptions, type ServerOptionsInput, mpHost, parseServerOptions } from './server-options.js';
 import { WebSiteRepository } from './web/index.js';
-import { type ServerState, ServerLifecycle } from './server-lifecycle.js';
+import { type Component, type ServerState, ServerLifecycle } from './server-lifecycle.js';
+import type { EventBridge } from './bridge/index.js';
 import { secureDataDirAtStart } from './fs/index.js';
 
 /** Lifecycle of an MP process: starting → running → stopping → stopped (failed start → stopped). */
@@ -41,20 +43,20 @@ export interface MpServerInfo {
  * its settings and rollouts through the event bridge and registers in the MP registry.
  */
 export class MpServer {
-  private mp: ManagementPoint | undefined;
-
-  private readonly lifecycle: ServerLifecycle;
-
   private constructor(
     readonly options: ServerOptions,
     readonly logger: Logger,
+    private readonly lifecycle: ServerLifecycle,
+    booted: MpBooted,
   ) {
-    this.lifecycle = new ServerLifecycle(logger);
+    this.info = booted.info;
+    this.db = booted.db;
+    this.cluster = booted.cluster;
   }
 
-  info!: MpServerInfo;
-  db!: Kysely<SiteDatabase>;
-  cluster!: SiteCluster;
+  readonly info: MpServerInfo;
+  readonly db: Kysely<SiteDatabase>;
+  readonly cluster: SiteCluster;
 
   get state(): MpServerState {
     return this.lifecycle.state;
@@ -63,142 +65,162 @@ export class MpServer {
   /** Starts an MP process; on failure everything opened so far is closed again and the error thrown. */
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<MpServer> {
     const options = parseServerOptions({ ...input, role: 'mp' });
-    const server = new MpServer(options, logger ?? createLogger(options.logLevel));
-    await server.lifecycle.boot(() => server.boot());
-    return server;
-  }
-
-  private async boot(): Promise<void> {
-    const { options } = this;
-    const host = mpHost(options);
-    const logger = this.logger.child({ mp: host });
-    const location = databaseLocation(options.dataDir, options.databaseUrl);
-    if (location.kind !== 'postgres') throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
-    await secureDataDirAtStart(options.dataDir, [], logger);
-    const db = await openDatabase(location);
-    this.db = db;
-    this.lifecycle.onStop(() => db.destroy());
-    const sites = new SiteRepository(db);
-    const siteCode = await siteOf(sites, options);
-    const site = await sites.find(siteCode);
-
-    const events = new SiteEvents();
-    const cluster = await SiteCluster.open({
-      db,
-      postgresUrl: location.url,
-      siteCode,
-      role: 'mp',
-      host,
-      bindAddress: options.bindHost,
-      publicHosts: options.publicHosts,
-      timing: options.registryTiming,
-      events,
-      logger,
-      onHostsChanged: () => parts.policy.invalidate(),
-    });
-    this.lifecycle.onStop(() => cluster.stop());
-    this.cluster = cluster;
-    if (cluster.bridge === undefined) throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
-    // Its own key pair; the site server signs its certificate over the bridge and keeps the CA key (decision 0101).
-    const pki = await openMpCertificate({
-      dataDir: options.dataDir,
-      host,
-      hosts: [...new Set([host, ...options.publicHosts])],
-      bridge: cluster.bridge,
-      checkMs: options.mpCertificate.checkMs,
-      logger: logger.child({ component: 'pki' }),
-    });
-    const certificate = pki.served;
-    const signerOf = (tls: { cert: string; key: string }) => ({ mpKeyPem: tls.key, mpCertificatePem: tls.cert });
-    const rollouts = new RolloutRepository(db);
-    const clientRepo = new ClientRepository(db);
-    const ports = new PortSettingsService({
-      db,
-      sites,
-      rollouts,
-      audit: new AuditRepository(db),
-      events,
-      // Settings change only on the site server; an MP process test-binds when it asks (cluster binder).
-      binder: { checkBindable: (p) => this.mp?.checkBindable(p) ?? Promise.resolve() },
-      ...(site?.parentCode == null ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
-    });
-    const booted: { parts?: MpParts } = {};
-    const opsTargets: OpsTargets = {
-      siteCode,
-      role: 'mp',
-      db,
-      rollouts,
-      hub: () => booted.parts?.notify.hub,
-      listeners: () => booted.parts?.mp.listenerStatus() ?? [],
-      cluster: () => cluster,
-    };
-    const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
-    if (metrics !== undefined) this.lifecycle.onStop(() => Promise.resolve(metrics.close()));
-    const parts = await createMpParts({
-      db,
-      siteCode,
-      bindHost: options.bindHost,
-      tls: certificate.served,
-      caCertificate: pki.caCertificate,
-      caFingerprint: pki.caFingerprint,
-      signer: signerOf(certificate.served),
-      // The site server started first; this process may replace one that served clients.
-      restarted: true,
-      sites,
-      ports,
-      rollouts,
-      clientRepo,
-      clients: new ClientService(clientRepo, new RegistrationRepository(db), db, options.maxPendingClients),
-      events,
-      webRepo: new WebSiteRepository(db),
-      managementPoints: () => cluster.managementPoints(),
-      notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
-      notifyOfflineSeconds: options.notifyOfflineSeconds,
-      connections: options.connections,
-      sourceLimits: options.sourceLimits,
-      remote: () => cluster.remote(),
-      ...(metrics === undefined ? {} : { observe: metrics.observe }),
-      logger,
-    });
-    booted.parts = parts;
-    this.lifecycle.onStop(() => Promise.resolve(parts.dispose()));
-    const { mp, activity, notify } = parts;
-    this.mp = mp;
-    activity.start();
-    this.lifecycle.onStop(() => activity.stop());
-    await mp.start();
-    this.lifecycle.onStop(() => mp.stop());
-    await notify.start();
-    this.lifecycle.onStop(() => notify.stop());
-    await cluster.join(mp, notify.hub);
-    certificate.onChange((served) => parts.setTls(served, signerOf(served)));
-    certificate.start();
-    this.lifecycle.onStop(() => Promise.resolve(certificate.stop()));
-    // `siteport cert renew` on the site server renews every MP process's certificate too.
-    const stopFollowing = cluster.bridge.subscribe(({ event }) => {
-      if (event.kind !== 'certificates-renew') return;
-      certificate.renew(false).catch((error: unknown) => logger.error({ err: error }, 'cannot renew the management point certificate on request'));
-    });
-    this.lifecycle.onStop(() => Promise.resolve(stopFollowing()));
-    const ops = metrics === undefined || options.opsPort === undefined ? undefined : await listenOps({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
-    if (ops !== undefined) this.lifecycle.onStop(() => ops.close());
-
-    this.info = {
-      siteCode,
-      host,
-      opsUrl: ops?.url,
-      registryId: cluster.registry.id,
-      caFingerprint: pki.caFingerprint,
-      ports: await ports.view(siteCode),
-      listeners: mp.listenerStatus(),
-    };
-    logger.info({ siteCode, host, registryId: cluster.registry.id }, 'management point running');
+    const log = logger ?? createLogger(options.logLevel);
+    const lifecycle = new ServerLifecycle(log);
+    const booted = await lifecycle.boot(() => bootMp(options, log, lifecycle));
+    return new MpServer(options, log, lifecycle, booted);
   }
 
   /** Stops accepting, lets requests in flight finish, flushes activity, marks the registry entry stopped. */
   stop(): Promise<void> {
     return this.lifecycle.stop();
   }
+}
+
+/** What a booted MP process holds. */
+interface MpBooted {
+  info: MpServerInfo;
+  db: Kysely<SiteDatabase>;
+  cluster: SiteCluster;
+}
+
+async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: ServerLifecycle): Promise<MpBooted> {
+  const host = mpHost(options);
+  const logger = rootLogger.child({ mp: host });
+  const location = databaseLocation(options.dataDir, options.databaseUrl);
+  if (location.kind !== 'postgres') throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
+  await secureDataDirAtStart(options.dataDir, [], logger);
+  const db = await openDatabase(location);
+  lifecycle.onStop('database', () => db.destroy());
+  const sites = new SiteRepository(db);
+  const siteCode = await siteOf(sites, options);
+  const site = await sites.find(siteCode);
+
+  const events = new SiteEvents();
+  const cluster = await SiteCluster.open({
+    db,
+    postgresUrl: location.url,
+    siteCode,
+    role: 'mp',
+    host,
+    bindAddress: options.bindHost,
+    publicHosts: options.publicHosts,
+    timing: options.registryTiming,
+    events,
+    logger,
+    onHostsChanged: () => parts.policy.invalidate(),
+  });
+  lifecycle.onStop('cluster', () => cluster.stop());
+  const bridge = cluster.bridge;
+  if (bridge === undefined) throw new SiteportError('E_OPTION', '--role mp needs --db postgres://…');
+  // Its own key pair; the site server signs its certificate over the bridge and keeps the CA key (decision 0101).
+  const pki = await openMpCertificate({
+    dataDir: options.dataDir,
+    host,
+    hosts: [...new Set([host, ...options.publicHosts])],
+    bridge,
+    checkMs: options.mpCertificate.checkMs,
+    logger: logger.child({ component: 'pki' }),
+  });
+  const certificate = pki.served;
+  const signerOf = (tls: { cert: string; key: string }) => ({ mpKeyPem: tls.key, mpCertificatePem: tls.cert });
+  const rollouts = new RolloutRepository(db);
+  const clientRepo = new ClientRepository(db);
+  const started: { mp?: ManagementPoint; parts?: MpParts } = {};
+  const ports = new PortSettingsService({
+    db,
+    sites,
+    rollouts,
+    audit: new AuditRepository(db),
+    events,
+    // Settings change only on the site server; an MP process test-binds when it asks (cluster binder).
+    binder: { checkBindable: (p) => started.mp?.checkBindable(p) ?? Promise.resolve() },
+    ...(site?.parentCode == null ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
+  });
+  const opsTargets: OpsTargets = {
+    siteCode,
+    role: 'mp',
+    db,
+    rollouts,
+    hub: () => started.parts?.notify.hub,
+    listeners: () => started.parts?.mp.listenerStatus() ?? [],
+    cluster: () => cluster,
+  };
+  const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
+  if (metrics !== undefined) lifecycle.onStop('metrics', () => metrics.close());
+  const parts = await createMpParts({
+    db,
+    siteCode,
+    bindHost: options.bindHost,
+    tls: certificate.served,
+    caCertificate: pki.caCertificate,
+    caFingerprint: pki.caFingerprint,
+    signer: signerOf(certificate.served),
+    // The site server started first; this process may replace one that served clients.
+    restarted: true,
+    sites,
+    ports,
+    rollouts,
+    clientRepo,
+    clients: new ClientService(clientRepo, new RegistrationRepository(db), db, options.maxPendingClients),
+    events,
+    webRepo: new WebSiteRepository(db),
+    managementPoints: () => cluster.managementPoints(),
+    notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
+    notifyOfflineSeconds: options.notifyOfflineSeconds,
+    connections: options.connections,
+    sourceLimits: options.sourceLimits,
+    remote: () => cluster.remote(),
+    ...(metrics === undefined ? {} : { observe: metrics.observe }),
+    logger,
+  });
+  started.parts = parts;
+  started.mp = parts.mp;
+  lifecycle.onStop('MP timers', () => parts.dispose());
+  certificate.onChange((served) => parts.setTls(served, signerOf(served)));
+  const ops =
+    metrics === undefined || options.opsPort === undefined
+      ? undefined
+      : new OpsListener({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
+  await lifecycle.startAll([
+    ...mpComponents({ parts, cluster, certificate, ops }),
+    renewalRequests(bridge, certificate, logger),
+  ]);
+  logger.info({ siteCode, host, registryId: cluster.registry.id }, 'management point running');
+  return {
+    db,
+    cluster,
+    info: {
+      siteCode,
+      host,
+      opsUrl: ops?.url,
+      registryId: cluster.registry.id,
+      caFingerprint: pki.caFingerprint,
+      ports: await ports.view(siteCode),
+      listeners: parts.mp.listenerStatus(),
+    },
+  };
+}
+
+/** `siteport cert renew` on the site server renews every MP process's certificate too. */
+function renewalRequests(
+  bridge: EventBridge,
+  certificate: { renew(force: boolean): Promise<unknown> },
+  logger: Logger,
+): Component {
+  let stopFollowing: () => void = () => undefined;
+  return {
+    name: 'certificate renewal requests',
+    start: () => {
+      stopFollowing = bridge.subscribe(({ event }) => {
+        if (event.kind !== 'certificates-renew') return;
+        certificate
+          .renew(false)
+          .catch((error: unknown) => logger.error({ err: error }, 'cannot renew the management point certificate on request'));
+      });
+    },
+    stop: () => stopFollowing(),
+  };
 }
 
 /** The site whose MP this process is: the one the database holds, or `--site-code` among several. */

@@ -1,0 +1,69 @@
+import type { SiteCluster } from '../cluster/index.js';
+import type { ConsoleAccounts, ConsoleUserAdmin } from '../console/index.js';
+import type { DirectoryService } from '../directory/index.js';
+import type { FirewallService } from '../firewall/index.js';
+import type { HierarchyService } from '../hierarchy/index.js';
+import type { NotifyService } from '../notify/index.js';
+import type { CertificateService } from '../pki/index.js';
+import type { RolloutService } from '../ports/index.js';
+import type { PushService } from '../push/index.js';
+import type { RegistrationService } from '../clients/index.js';
+import type { ApiTokens } from '../tokens/index.js';
+import type { WebSiteService } from '../web/index.js';
+import { adminRoutes } from './admin-routes.js';
+import type { AdminRoute } from './admin-route.js';
+import { certificateRoutes } from './certificate-routes.js';
+import { clientActionRoutes } from './client-action-routes.js';
+import { consoleRoutes } from './console-routes.js';
+import { directoryRoutes } from './directory-routes.js';
+import { firewallRoutes } from './firewall-routes.js';
+import { hierarchyRoutes } from './hierarchy-routes.js';
+import { managementPointRoutes } from './management-point-routes.js';
+import { notifyRoutes } from './notify-routes.js';
+import { pushRoutes } from './push-routes.js';
+import { registrationRoutes } from './registration-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
+import type { SiteServices } from './site-services.js';
+import { tokenRoutes } from './token-routes.js';
+import { webSiteRoutes } from './web-site-routes.js';
+
+/** The services behind a site server's admin API. */
+export interface SiteRouteServices {
+  siteCode: string;
+  site: SiteServices;
+  registration: RegistrationService;
+  rollouts: RolloutService;
+  push: PushService;
+  directory: DirectoryService;
+  hierarchy: HierarchyService;
+  /** This server's own admin URL (known once it listens). */
+  adminUrl: () => string;
+  web: WebSiteService;
+  firewall: FirewallService;
+  notify: NotifyService;
+  cluster: SiteCluster;
+  accounts: ConsoleAccounts;
+  users: ConsoleUserAdmin;
+  tokens: ApiTokens;
+  certificates: CertificateService;
+}
+
+/** Every route of a site server's admin API (`/api/v1`), in the order OpenAPI lists them. */
+export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
+  return [
+    ...adminRoutes(s.site),
+    ...registrationRoutes(s.registration),
+    ...clientActionRoutes(s.registration),
+    ...rolloutRoutes(s.rollouts),
+    ...pushRoutes(s.push),
+    ...directoryRoutes(s.directory),
+    ...hierarchyRoutes(s.hierarchy, s.adminUrl),
+    ...webSiteRoutes(s.web),
+    ...firewallRoutes(s.firewall),
+    ...notifyRoutes(s.notify, s.siteCode),
+    ...managementPointRoutes(s.cluster, (code) => s.site.ports.site(code)),
+    ...consoleRoutes(s.accounts, s.users),
+    ...tokenRoutes(s.tokens),
+    ...certificateRoutes(s.certificates),
+  ];
+}
