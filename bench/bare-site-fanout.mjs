@@ -83,7 +83,10 @@ if (role === 'server') {
       const target = targets[nextIndex++ % targets.length];
       await new Promise((resolve) => {
         // The chain is verified; the name is not (the site certificate names the site server's host, not 127.0.1.x).
-        const s = tls.connect({ host: target.host, port: target.port, secureContext, localAddress, checkServerIdentity: () => undefined }, resolve);
+        const s = tls.connect(
+          { host: target.host, port: target.port, secureContext, localAddress, checkServerIdentity: () => undefined },
+          resolve,
+        );
         s.once('error', (error) => {
           failed += 1;
           firstError ??= error.message;
@@ -109,29 +112,53 @@ if (role === 'server') {
 } else {
   const [dir, n = '150000', s = '9', r = '15', rounds = '2'] = process.argv.slice(2);
   const [N, S, R, ROUNDS] = [Number(n), Number(s), Number(r), Number(rounds)];
-  if (dir === undefined || !(N > 0) || !(S > 0 && S <= 32) || !(R > 0 && R <= 64) || N / S > MAX_PER_PROCESS || N / R > MAX_PER_PROCESS || !(ROUNDS > 0 && ROUNDS <= 5)) {
-    console.error(`usage: node bench/bare-site-fanout.mjs DATA_DIR [N] [S 1–32] [R 1–64] [ROUNDS 1–5], at most ${MAX_PER_PROCESS} connections per process`);
+  if (
+    dir === undefined ||
+    !(N > 0) ||
+    !(S > 0 && S <= 32) ||
+    !(R > 0 && R <= 64) ||
+    N / S > MAX_PER_PROCESS ||
+    N / R > MAX_PER_PROCESS ||
+    !(ROUNDS > 0 && ROUNDS <= 5)
+  ) {
+    console.error(
+      `usage: node bench/bare-site-fanout.mjs DATA_DIR [N] [S 1–32] [R 1–64] [ROUNDS 1–5], at most ${MAX_PER_PROCESS} connections per process`,
+    );
     process.exit(2);
   }
   const self = fileURLToPath(import.meta.url);
-  const spawn = (childRole, config) => fork(self, [], { env: { ...process.env, BARE_SITE_ROLE: childRole, BARE_SITE_CONFIG: JSON.stringify(config) } });
+  const spawn = (childRole, config) =>
+    fork(self, [], { env: { ...process.env, BARE_SITE_ROLE: childRole, BARE_SITE_CONFIG: JSON.stringify(config) } });
   const pki = path.join(dir, 'pki');
   const ca = readFileSync(path.join(pki, 'ca.pem'), 'utf8');
   const cert = `${readFileSync(path.join(pki, 'site.pem'), 'utf8').trim()}\n${ca.trim()}\n`;
   const key = readFileSync(path.join(pki, 'site-key.pem'), 'utf8');
-  const servers = Array.from({ length: S }, (_, i) => spawn('server', { host: `127.0.1.${i + 1}`, cert, key, expected: Math.ceil(N / S) }));
-  const targets = await Promise.all(servers.map(async (child, i) => ({ host: `127.0.1.${i + 1}`, port: (await next(child, 'listening')).port })));
+  const servers = Array.from({ length: S }, (_, i) =>
+    spawn('server', { host: `127.0.1.${i + 1}`, cert, key, expected: Math.ceil(N / S) }),
+  );
+  const targets = await Promise.all(
+    servers.map(async (child, i) => ({ host: `127.0.1.${i + 1}`, port: (await next(child, 'listening')).port })),
+  );
   const started = Date.now();
   const readers = Array.from({ length: R }, (_, i) =>
-    spawn('reader', { targets: targets.slice(i % S).concat(targets.slice(0, i % S)), count: Math.floor(N / R), localAddress: `127.0.3.${i + 1}`, ca }),
+    spawn('reader', {
+      targets: targets.slice(i % S).concat(targets.slice(0, i % S)),
+      count: Math.floor(N / R),
+      localAddress: `127.0.3.${i + 1}`,
+      ca,
+    }),
   );
   const connects = await Promise.all(readers.map((child) => next(child, 'connected')));
   const connected = connects.reduce((sum, c) => sum + c.connected, 0);
   const failed = connects.reduce((sum, c) => sum + c.failed, 0);
   const why = connects.find((c) => c.firstError !== undefined)?.firstError;
-  console.log(`bare site fan-out: ${connected} connections (${failed} failed${why === undefined ? '' : `, e.g. ${why}`}) to ${S} servers from ${R} readers in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `bare site fan-out: ${connected} connections (${failed} failed${why === undefined ? '' : `, e.g. ${why}`}) to ${S} servers from ${R} readers in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   console.log('');
-  console.log('| round | connections | delivery p50 / p99 / max (ms) | last server had every answer (ms) | slowest write loop (ms) | CPU servers / readers (s) |');
+  console.log(
+    '| round | connections | delivery p50 / p99 / max (ms) | last server had every answer (ms) | slowest write loop (ms) | CPU servers / readers (s) |',
+  );
   console.log('|---:|---:|---|---:|---:|---|');
   for (let round = 1; round <= ROUNDS; round += 1) {
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -141,11 +168,13 @@ if (role === 'server') {
     for (const child of servers) child.send({ type: 'write' });
     const done = await Promise.all(answered);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const reports = await Promise.all(readers.map((child) => {
-      const report = next(child, 'report');
-      child.send({ type: 'report' });
-      return report;
-    }));
+    const reports = await Promise.all(
+      readers.map((child) => {
+        const report = next(child, 'report');
+        child.send({ type: 'report' });
+        return report;
+      }),
+    );
     const latencies = reports.flatMap((rep) => rep.received.map((at) => at - t0)).sort((a, b) => a - b);
     const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
     const serverCpu = done.reduce((sum, d) => sum + d.cpuMs, 0) / 1000;

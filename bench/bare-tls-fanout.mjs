@@ -46,8 +46,16 @@ if (process.env.BARE_FANOUT_READER !== undefined) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const readers = Array.from({ length: W }, (_, i) => {
-    const config = { port: server.address().port, count: Math.floor(N / W), localAddress: `127.0.3.${i + 1}`, ca, answers: answer === 'answer' };
-    const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BARE_FANOUT_READER: JSON.stringify(config) } });
+    const config = {
+      port: server.address().port,
+      count: Math.floor(N / W),
+      localAddress: `127.0.3.${i + 1}`,
+      ca,
+      answers: answer === 'answer',
+    };
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, BARE_FANOUT_READER: JSON.stringify(config) },
+    });
     os.setPriority(child.pid, Number(nice));
     // SCHED_BATCH: a woken reader does not preempt the writer (it waits for its turn on a core).
     if (sched === 'batch') execFileSync('chrt', ['-a', '-b', '-p', '0', String(child.pid)]);
@@ -64,7 +72,9 @@ if (process.env.BARE_FANOUT_READER !== undefined) {
     for (const s of sockets) s.write(frame);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    console.log(`| ${sockets.length} | ${W} (${nice}, ${sched}, ${answer}) | ${ms.toFixed(0)} | ${((ms * 1000) / sockets.length).toFixed(1)} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} |`);
+    console.log(
+      `| ${sockets.length} | ${W} (${nice}, ${sched}, ${answer}) | ${ms.toFixed(0)} | ${((ms * 1000) / sockets.length).toFixed(1)} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} |`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
   for (const r of readers) r.kill();

@@ -14,13 +14,18 @@ const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
 /** Node flags of measured server processes: SIGUSR2 → full GC (see gc-hook.mjs). */
 const MEASURED = ['--expose-gc', '--import', GC_HOOK];
 /** `NOTIFY_BENCH_PROFILE=DIR` writes a V8 CPU profile of every measured siteport server into DIR. */
-const PROFILE = process.env.NOTIFY_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_BENCH_PROFILE];
+const PROFILE =
+  process.env.NOTIFY_BENCH_PROFILE === undefined
+    ? []
+    : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_BENCH_PROFILE];
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident set size of a process, bytes (from /proc). */
 export function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
 }
 
@@ -58,7 +63,10 @@ export function waitOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 120
         resolve(match);
       }
     };
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}: ${out.slice(-500)}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`process exited with ${code} before ready: ${out.slice(-500)}`)));
   });
@@ -104,7 +112,22 @@ export interface SiteServerProcess {
 export async function startSiteServer(dir: string, extra: string[] = []): Promise<SiteServerProcess> {
   const child = spawn(
     process.execPath,
-    [...MEASURED, ...PROFILE, SITEPORT, 'server', '--data', dir, '--admin-port', '0', '--bind', '127.0.0.1', '--log-level', 'info', ...FLEET_SOURCE_FLAGS, ...extra],
+    [
+      ...MEASURED,
+      ...PROFILE,
+      SITEPORT,
+      'server',
+      '--data',
+      dir,
+      '--admin-port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--log-level',
+      'info',
+      ...FLEET_SOURCE_FLAGS,
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Logs (stderr): `action sent` lines are kept, warnings and errors passed on, the rest dropped.
@@ -117,7 +140,8 @@ export async function startSiteServer(dir: string, extra: string[] = []): Promis
       process.stderr.write(`${line}\n`);
       return;
     }
-    if (entry.msg === 'action sent' && entry.clients !== undefined && entry.writeMs !== undefined) sent.push({ clients: entry.clients, writeMs: entry.writeMs });
+    if (entry.msg === 'action sent' && entry.clients !== undefined && entry.writeMs !== undefined)
+      sent.push({ clients: entry.clients, writeMs: entry.writeMs });
     else if ((entry.level ?? 0) >= 40) process.stderr.write(`${line}\n`);
   });
   const banner = (await waitOutput(child, /admin API: (\S+)\/api\/v1[\s\S]*notification\s+(\d+)\/tcp/))[0];

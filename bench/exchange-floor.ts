@@ -43,10 +43,20 @@ async function measure(dir: string, mode: 'https' | 'tls', connections: number):
       const agents = Array.from({ length: connections }, () => new https.Agent({ keepAlive: true, maxSockets: 1, ca }));
       exchange = (i) =>
         new Promise((resolve, reject) => {
-          const req = https.request({ host: '127.0.0.1', port, path: '/mp/v1/notify/poll', method: 'POST', agent: agents[i], headers: POLL_HEADERS }, (res) => {
-            res.resume();
-            res.on('end', resolve);
-          });
+          const req = https.request(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/mp/v1/notify/poll',
+              method: 'POST',
+              agent: agents[i],
+              headers: POLL_HEADERS,
+            },
+            (res) => {
+              res.resume();
+              res.on('end', resolve);
+            },
+          );
           req.on('error', reject);
           req.end(POLL_BODY);
         });

@@ -65,16 +65,22 @@ export function planFleet(input: {
   if (targets.length === 0) throw new Error('a fleet needs at least one target {host, port}');
   for (const t of targets) {
     if (!isLoopback(t.host)) throw new Error(`target ${t.host}: the simulated fleet only sends traffic to loopback`);
-    if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`target port ${t.port} is not 1–65535`);
+    if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535)
+      throw new Error(`target port ${t.port} is not 1–65535`);
   }
-  for (const s of sources) if (!isLoopback(s)) throw new Error(`source address ${s} is not a loopback address (127.0.0.x)`);
+  for (const s of sources)
+    if (!isLoopback(s)) throw new Error(`source address ${s} is not a loopback address (127.0.0.x)`);
   if (keyCounts.length === 0) throw new Error('a fleet needs at least one key file');
-  if (keyCounts.length > MAX_WORKERS) throw new Error(`${keyCounts.length} key files would fork more than ${MAX_WORKERS} workers; put more clients in each file`);
+  if (keyCounts.length > MAX_WORKERS)
+    throw new Error(
+      `${keyCounts.length} key files would fork more than ${MAX_WORKERS} workers; put more clients in each file`,
+    );
   const plans: WorkerPlan[] = [];
   let offset = 0;
   const perSource = new Map<string, number>();
   for (const [i, { file, clients }] of keyCounts.entries()) {
-    if (clients > MAX_CLIENTS_PER_WORKER) throw new Error(`${file} holds ${clients} clients, more than ${MAX_CLIENTS_PER_WORKER} per worker`);
+    if (clients > MAX_CLIENTS_PER_WORKER)
+      throw new Error(`${file} holds ${clients} clients, more than ${MAX_CLIENTS_PER_WORKER} per worker`);
     const localAddress = sources.length === 0 ? undefined : sources[i % sources.length];
     if (localAddress !== undefined) perSource.set(localAddress, (perSource.get(localAddress) ?? 0) + clients);
     plans.push({ keysFile: file, offset, clients, localAddress });
@@ -83,13 +89,20 @@ export function planFleet(input: {
   const total = offset;
   const mostPerTarget = Math.ceil(total / targets.length);
   if (mostPerTarget > maxPerTarget) {
-    throw new Error(`${total} clients over ${targets.length} target(s) puts ${mostPerTarget} on one management point, more than ${maxPerTarget}; add targets`);
+    throw new Error(
+      `${total} clients over ${targets.length} target(s) puts ${mostPerTarget} on one management point, more than ${maxPerTarget}; add targets`,
+    );
   }
   for (const [address, clients] of perSource) {
-    if (clients > portsPerAddress) throw new Error(`${clients} clients on source address ${address} exceed its ${portsPerAddress} usable ephemeral ports; add source addresses`);
+    if (clients > portsPerAddress)
+      throw new Error(
+        `${clients} clients on source address ${address} exceed its ${portsPerAddress} usable ephemeral ports; add source addresses`,
+      );
   }
   if (sources.length === 0 && mostPerTarget > portsPerAddress) {
-    throw new Error(`${mostPerTarget} clients to one target exceed the ${portsPerAddress} usable ephemeral ports of one source address; give sourceAddresses`);
+    throw new Error(
+      `${mostPerTarget} clients to one target exceed the ${portsPerAddress} usable ephemeral ports of one source address; give sourceAddresses`,
+    );
   }
   return plans;
 }

@@ -17,10 +17,24 @@ interface Answer {
   at: number;
 }
 
-function post(agent: https.Agent, target: FleetTarget, path: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
+function post(
+  agent: https.Agent,
+  target: FleetTarget,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: target.host, port: target.port, path, method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) } },
+      {
+        host: target.host,
+        port: target.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -29,7 +43,11 @@ function post(agent: https.Agent, target: FleetTarget, path: string, body: Buffe
           const at = Date.now();
           clearTimeout(timer);
           try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>, at });
+            resolve({
+              status: res.statusCode ?? 0,
+              body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>,
+              at,
+            });
           } catch (error) {
             reject(error instanceof Error ? error : new Error(String(error)));
           }
@@ -74,7 +92,16 @@ export class FleetPollClient {
     const body = Buffer.from(JSON.stringify({ publicKey: pending.publicKey }));
     const send = () => {
       const epoch = epochOf(this.target.host);
-      const headers = createRequestSigner(this.id, this.key)({ method: 'POST', path: CLIENT_SESSION_PATH, body, host: this.target.host, ...(epoch === undefined ? {} : { epoch }) });
+      const headers = createRequestSigner(
+        this.id,
+        this.key,
+      )({
+        method: 'POST',
+        path: CLIENT_SESSION_PATH,
+        body,
+        host: this.target.host,
+        ...(epoch === undefined ? {} : { epoch }),
+      });
       return post(this.agent, this.target, CLIENT_SESSION_PATH, body, headers, this.ctx.connectTimeoutMs);
     };
     let answer = await send();
@@ -92,7 +119,14 @@ export class FleetPollClient {
     const body = Buffer.from(JSON.stringify({ waitSeconds: this.ctx.pollWaitSeconds, acks }));
     this.ctx.event();
     if (acks.length > 0) this.ctx.acked(acks.length);
-    post(this.agent, this.target, POLL_PATH, body, sessionHeaders(session, 'POST', POLL_PATH, body), this.ctx.pollWaitSeconds * 1000 + 20_000).then(
+    post(
+      this.agent,
+      this.target,
+      POLL_PATH,
+      body,
+      sessionHeaders(session, 'POST', POLL_PATH, body),
+      this.ctx.pollWaitSeconds * 1000 + 20_000,
+    ).then(
       (answer) => {
         if (answer.status === 200) {
           const actions = (answer.body.actions ?? []) as { id: string }[];
@@ -106,7 +140,10 @@ export class FleetPollClient {
         this.acks = acks;
         const code = (answer.body.error as { code?: string } | undefined)?.code;
         if (code === 'E_SESSION_EXPIRED' || code === 'E_BAD_SESSION_MAC') {
-          this.openSession().then(() => this.poll(), () => this.retry());
+          this.openSession().then(
+            () => this.poll(),
+            () => this.retry(),
+          );
           return;
         }
         this.retry();

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NOT_TRIED, connectWithRetries } from './fleet-retry.js';
 
-const policy = (deadline: number, waits: number[]) => ({ attempts: 3, deadline, baseMs: 1000, maxMs: 8000, now: () => 0, sleep: (ms: number) => {
+const policy = (deadline: number, waits: number[]) => ({
+  attempts: 3,
+  deadline,
+  baseMs: 1000,
+  maxMs: 8000,
+  now: () => 0,
+  sleep: (ms: number) => {
     waits.push(ms);
     return Promise.resolve();
   },

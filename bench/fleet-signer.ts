@@ -54,7 +54,11 @@ export class SimulatedClient {
     const timestamp = String(Date.now());
     const nonce = requestNonce(epoch);
     const bodySha256 = createHash('sha256').update(body).digest('hex');
-    const signature = sign(null, Buffer.from(canonicalRequest({ method, path, clientId: this.id, timestamp, nonce, bodySha256 })), this.key);
+    const signature = sign(
+      null,
+      Buffer.from(canonicalRequest({ method, path, clientId: this.id, timestamp, nonce, bodySha256 })),
+      this.key,
+    );
     return {
       [SIGNATURE_HEADERS.client]: this.id,
       [SIGNATURE_HEADERS.timestamp]: timestamp,
@@ -84,7 +88,13 @@ export class SimulatedClient {
 
   /** Registers over plain HTTP at `base` and keeps the client id. */
   async register(base: string): Promise<RegisterResponse> {
-    const body = JSON.stringify({ siteCode: 'AUTO', hostname: this.hostname, publicKey: this.publicKeyPem, category: 'workgroup', agentVersion: `bench-${os.hostname()}` });
+    const body = JSON.stringify({
+      siteCode: 'AUTO',
+      hostname: this.hostname,
+      publicKey: this.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: `bench-${os.hostname()}`,
+    });
     const res = await fetch(`${base}/mp/v1/register`, {
       method: 'POST',
       body,
@@ -100,7 +110,11 @@ export class SimulatedClient {
   /** Opens a client session over plain HTTP at `base`. */
   async openSession(base: string): Promise<void> {
     const opening = this.sessionOpening();
-    const res = await fetch(`${base}${opening.path}`, { method: 'POST', body: opening.body, headers: { 'content-type': 'application/json', ...opening.headers } });
+    const res = await fetch(`${base}${opening.path}`, {
+      method: 'POST',
+      body: opening.body,
+      headers: { 'content-type': 'application/json', ...opening.headers },
+    });
     if (!res.ok) throw new Error(`opening a session failed: ${res.status} ${await res.text()}`);
     opening.finish((await res.json()) as ClientSessionResponse);
   }

@@ -12,7 +12,12 @@ const PING = Buffer.from(encodeFrame('ping'));
  * the TLS handshake done), or with the reason it failed. A ready client pings every keep-alive
  * interval the server gave, and acknowledges every action.
  */
-export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: string, key: KeyObject): Promise<string | null> {
+export function openTcpClient(
+  ctx: FleetClientContext,
+  target: FleetTarget,
+  id: string,
+  key: KeyObject,
+): Promise<string | null> {
   return new Promise((resolve) => {
     let settled = false;
     let ready = false;
@@ -23,7 +28,12 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
       clearTimeout(timer);
       resolve(reason);
     };
-    const socket = tls.connect({ host: target.host, port: target.port, secureContext: ctx.secureContext, ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }) });
+    const socket = tls.connect({
+      host: target.host,
+      port: target.port,
+      secureContext: ctx.secureContext,
+      ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }),
+    });
     const timer = setTimeout(() => {
       settle('no ready within the connect timeout');
       socket.destroy();
@@ -46,7 +56,9 @@ export function openTcpClient(ctx: FleetClientContext, target: FleetTarget, id: 
         switch (frame.type) {
           case 'challenge': {
             const c = framePayloadJson(frame) as { siteCode: string; nonce: string };
-            const signature = sign(null, Buffer.from(notifyAuthString(c.siteCode, id, c.nonce)), key).toString('base64');
+            const signature = sign(null, Buffer.from(notifyAuthString(c.siteCode, id, c.nonce)), key).toString(
+              'base64',
+            );
             socket.write(encodeFrame('auth', { clientId: id, signature }));
             break;
           }

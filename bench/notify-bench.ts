@@ -2,7 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { DEFAULT_POLL_WAIT_SECONDS } from '@siteport/agent';
 import os from 'node:os';
 import path from 'node:path';
-import { type SiteServerProcess, cpuOf, freeLowPort, loadAverage, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
+import {
+  type SiteServerProcess,
+  cpuOf,
+  freeLowPort,
+  loadAverage,
+  settledRss,
+  startBareTls,
+  startSiteServer,
+  stopProcess,
+} from './bench-process.js';
 import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
 import { type Fleet, type FleetMode, type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
@@ -80,7 +89,8 @@ export interface NotifyBenchResult {
 /** How long the CPU of the servers with no client is measured. */
 const BASE_WINDOW_SECONDS = 20;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const progress = (text: string): void => void process.stderr.write(`[notify-bench ${new Date().toISOString()}] ${text}\n`);
+const progress = (text: string): void =>
+  void process.stderr.write(`[notify-bench ${new Date().toISOString()}] ${text}\n`);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -237,7 +247,10 @@ async function push(c: Channel, o: NotifyBenchResult['options']): Promise<Channe
 async function newSite(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const flags = ['--http-port', '--https-port', '--notification-port'];
-  const first = await startSiteServer(dir, (await Promise.all(flags.map(async (flag) => [flag, String(await freeLowPort())]))).flat());
+  const first = await startSiteServer(
+    dir,
+    (await Promise.all(flags.map(async (flag) => [flag, String(await freeLowPort())]))).flat(),
+  );
   await stopProcess(first.child);
 }
 
@@ -270,7 +283,10 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
   try {
     await newSite(dirs.tcp);
     await newSite(dirs.poll);
-    const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', { perFile: Math.min(perWorker, Math.ceil(options.clients / 4)), alsoInto: [dirs.poll] });
+    const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', {
+      perFile: Math.min(perWorker, Math.ceil(options.clients / 4)),
+      alsoInto: [dirs.poll],
+    });
     progress(`seeded ${options.clients} clients into both sites, ${keyFiles.length} key files`);
     const fleetOptions = { niceness: o.niceness, scheduling: o.scheduling, pollWaitSeconds: o.pollWaitSeconds };
     // Each key file keeps its own source address whichever connect step starts it.
@@ -281,7 +297,16 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     let bareResult: NotifyBenchResult['bare'];
     try {
       const caFile = path.join(dirs.tcp, 'pki', 'ca.pem');
-      const m = new Measured(bare.child.pid!, (files) => startFleet({ mode: 'bare', targets: [{ host: '127.0.0.1', port: bare.port }], caFile, keyFiles: files, sourceAddresses: from(files, 0), ...fleetOptions }));
+      const m = new Measured(bare.child.pid!, (files) =>
+        startFleet({
+          mode: 'bare',
+          targets: [{ host: '127.0.0.1', port: bare.port }],
+          caFile,
+          keyFiles: files,
+          sourceAddresses: from(files, 0),
+          ...fleetOptions,
+        }),
+      );
       await sleep(1000);
       try {
         await connectInSteps([m], keyFiles);
@@ -306,7 +331,14 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
         const fleetMode: FleetMode = mode;
         const offset = mode === 'tcp' ? 0 : keyFiles.length;
         const measured = new Measured(server.child.pid!, (files) =>
-          startFleet({ mode: fleetMode, targets: [{ host: '127.0.0.1', port }], caFile, keyFiles: files, sourceAddresses: from(files, offset), ...fleetOptions }),
+          startFleet({
+            mode: fleetMode,
+            targets: [{ host: '127.0.0.1', port }],
+            caFile,
+            keyFiles: files,
+            sourceAddresses: from(files, offset),
+            ...fleetOptions,
+          }),
         );
         channels.push({ mode, server, measured, baseRate: 0, idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 } });
       }
@@ -319,7 +351,8 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
         channels.map((c) => c.measured),
         keyFiles,
       );
-      for (const c of channels) progress(`${c.mode}: ${c.measured.fleet.connected} connected, ${c.measured.fleet.failed} failed`);
+      for (const c of channels)
+        progress(`${c.mode}: ${c.measured.fleet.connected} connected, ${c.measured.fleet.failed} failed`);
 
       // Both channels idle over the same window: the same machine load for both.
       const window = Math.max(o.holdSeconds, o.keepAliveSeconds, o.pollWaitSeconds);
@@ -328,13 +361,23 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
       await sleep(window * 1000);
       const idle1 = channels.map((c) => cpuOf(c.server.child.pid!));
       const reports = await Promise.all(channels.map((c) => c.measured.fleet.report()));
-      channels.forEach((c, i) => (c.idle = { cpuSeconds: idle1[i]! - idle0[i]!, events: reports[i]!.events, windowSeconds: window }));
+      channels.forEach(
+        (c, i) => (c.idle = { cpuSeconds: idle1[i]! - idle0[i]!, events: reports[i]!.events, windowSeconds: window }),
+      );
 
       const [tcpChannel, pollChannel] = channels as [Channel, Channel];
       const tcp = await push(tcpChannel, o);
       await sleep(2000);
       const poll = await push(pollChannel, o);
-      return { clients: options.clients, options: o, bare: bareResult, floor, tcp, poll, load: [loadStart, loadAverage()] };
+      return {
+        clients: options.clients,
+        options: o,
+        bare: bareResult,
+        floor,
+        tcp,
+        poll,
+        load: [loadStart, loadAverage()],
+      };
     } finally {
       for (const c of channels) await c.measured.stop();
       await Promise.all(channels.map((c) => stopProcess(c.server.child)));

@@ -137,7 +137,10 @@ async function connectAll(): Promise<void> {
       const { id, key } = keys[index]!;
       const target = config.targets[(config.offset + index) % config.targets.length]!;
       const reason = await connectWithRetries(
-        () => (config.mode === 'poll' ? new FleetPollClient(ctx, pollAgent, target, id, key).start() : openTcpClient(ctx, target, id, key)),
+        () =>
+          config.mode === 'poll'
+            ? new FleetPollClient(ctx, pollAgent, target, id, key).start()
+            : openTcpClient(ctx, target, id, key),
         { attempts: CONNECT_ATTEMPTS, deadline, baseMs: 1000, maxMs: 8000 },
       );
       if (reason === null) {
@@ -148,7 +151,14 @@ async function connectAll(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: config.concurrency }, lane));
-  send({ type: 'connected', connected, failed: keys.length - connected, failures, seconds: (Date.now() - started) / 1000, perTarget });
+  send({
+    type: 'connected',
+    connected,
+    failed: keys.length - connected,
+    failures,
+    seconds: (Date.now() - started) / 1000,
+    perTarget,
+  });
 }
 
 process.on('message', (message: { type: string }) => {

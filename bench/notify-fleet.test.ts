@@ -36,14 +36,32 @@ describe('fleet plan', () => {
 
   it('refuses traffic off loopback, too many clients per worker, per target or per source address, and no target', () => {
     const one = [{ host: '127.0.0.1', port: 443 }];
-    assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: [{ host: '10.0.0.1', port: 443 }] }), /only sends traffic to loopback/);
-    assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: one, sourceAddresses: ['192.168.1.2'] }), /not a loopback address/);
-    assert.throws(() => planFleet({ keyCounts: [{ file: 'a', clients: 10_001 }], targets: one }), /more than 10000 per worker/);
+    assert.throws(
+      () => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: [{ host: '10.0.0.1', port: 443 }] }),
+      /only sends traffic to loopback/,
+    );
+    assert.throws(
+      () => planFleet({ keyCounts: [{ file: 'a', clients: 10 }], targets: one, sourceAddresses: ['192.168.1.2'] }),
+      /not a loopback address/,
+    );
+    assert.throws(
+      () => planFleet({ keyCounts: [{ file: 'a', clients: 10_001 }], targets: one }),
+      /more than 10000 per worker/,
+    );
     const many = Array.from({ length: 5 }, (_, i) => ({ file: String(i), clients: 5000 }));
-    assert.throws(() => planFleet({ keyCounts: many, targets: one, sourceAddresses: ['127.0.0.2', '127.0.0.3'] }), /on one management point, more than 19500; add targets/);
+    assert.throws(
+      () => planFleet({ keyCounts: many, targets: one, sourceAddresses: ['127.0.0.2', '127.0.0.3'] }),
+      /on one management point, more than 19500; add targets/,
+    );
     const targets = Array.from({ length: 4 }, (_, i) => ({ host: '127.0.0.1', port: 10000 + i }));
-    assert.throws(() => planFleet({ keyCounts: many, targets, sourceAddresses: ['127.0.0.2'], ephemeralPorts: 20_000 }), /source address 127.0.0.2 exceed its 18000 usable ephemeral ports/);
-    assert.throws(() => planFleet({ keyCounts: many, targets: [], sourceAddresses: ['127.0.0.2'] }), /at least one target/);
+    assert.throws(
+      () => planFleet({ keyCounts: many, targets, sourceAddresses: ['127.0.0.2'], ephemeralPorts: 20_000 }),
+      /source address 127.0.0.2 exceed its 18000 usable ephemeral ports/,
+    );
+    assert.throws(
+      () => planFleet({ keyCounts: many, targets: [], sourceAddresses: ['127.0.0.2'] }),
+      /at least one target/,
+    );
   });
 });
 
@@ -82,7 +100,10 @@ describe('simulated notification fleet', () => {
     assert.equal(fleet.failed, 0);
     assert.deepEqual(Object.values(fleet.perTarget), [6, 6]);
     await until('both servers to see their six connections', () => seen[0]!.length + seen[1]!.length === 12);
-    assert.deepEqual(seen.map((s) => s.length), [6, 6]);
+    assert.deepEqual(
+      seen.map((s) => s.length),
+      [6, 6],
+    );
     assert.deepEqual([...new Set(seen.flat())].sort(), ['127.0.0.2', '127.0.0.3']);
   });
 
@@ -104,10 +125,18 @@ describe('simulated notification fleet', () => {
       });
       t.after(() => fleet.stop());
       assert.equal(fleet.connected, 20, JSON.stringify(fleet.failures));
-      await until('every client reachable', async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients.filter((c) => c.online).length === 20);
+      await until(
+        'every client reachable',
+        async () =>
+          (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients.filter((c) => c.online).length === 20,
+      );
       const t0 = Date.now();
       const push = await srv.admin<NotifyResult>('POST', '/notify', { all: true, action: 'policy', waitSeconds: 10 });
-      assert.equal(push.body.results.filter((r) => r.outcome === 'acknowledged').length, 20, JSON.stringify(push.body.results.slice(0, 3)));
+      assert.equal(
+        push.body.results.filter((r) => r.outcome === 'acknowledged').length,
+        20,
+        JSON.stringify(push.body.results.slice(0, 3)),
+      );
       assert.ok(push.body.results.every((r) => r.via === (mode === 'tcp' ? 'tcp' : 'http-poll')));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const report = await fleet.report();

@@ -91,7 +91,10 @@ function sum(into: Record<string, number>, from: Record<string, number>): void {
 
 /** Forks the simulated clients and resolves once every one of them connected (or failed). */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
-  const keyCounts = options.keyFiles.map((file) => ({ file, clients: (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).length }));
+  const keyCounts = options.keyFiles.map((file) => ({
+    file,
+    clients: (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).length,
+  }));
   const plans = planFleet({
     keyCounts,
     targets: options.targets,
@@ -113,7 +116,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       lifetimeMs: (options.lifetimeSeconds ?? 3600) * 1000,
     };
     const child = fork(WORKER, [], {
-      execArgv: ['--import', 'tsx', ...(process.env.NOTIFY_FLEET_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_FLEET_PROFILE])],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.NOTIFY_FLEET_PROFILE === undefined
+          ? []
+          : ['--cpu-prof', '--cpu-prof-dir', process.env.NOTIFY_FLEET_PROFILE]),
+      ],
       env: { ...process.env, NOTIFY_WORKER: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -136,7 +145,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
               w.off('exit', onExit);
               resolve(m);
             };
-            const onExit = (code: number | null): void => reject(new Error(`a fleet worker exited with ${code} while connecting`));
+            const onExit = (code: number | null): void =>
+              reject(new Error(`a fleet worker exited with ${code} while connecting`));
             w.on('message', onMessage);
             w.once('exit', onExit);
           }),

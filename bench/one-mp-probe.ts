@@ -15,17 +15,24 @@ import { seedClients } from './seed-clients.js';
 const clients = Number(process.env.PROBE_CLIENTS ?? 4000);
 const workers = Number(process.env.PROBE_WORKERS ?? 1);
 const idleSeconds = Number(process.env.PROBE_IDLE_SECONDS ?? 0);
-if (!(Number.isInteger(clients) && clients > 0 && clients <= 19_000) || !(Number.isInteger(workers) && workers > 0 && workers <= 8)) {
+if (
+  !(Number.isInteger(clients) && clients > 0 && clients <= 19_000) ||
+  !(Number.isInteger(workers) && workers > 0 && workers <= 8)
+) {
   throw new Error('PROBE_CLIENTS must be 1–19000 and PROBE_WORKERS 1–8');
 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const print = (phase: string, values: Record<string, unknown>): void => console.log(JSON.stringify({ phase, ...values }));
+const print = (phase: string, values: Record<string, unknown>): void =>
+  console.log(JSON.stringify({ phase, ...values }));
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'siteport-probe-'));
 try {
   // Site ports below the ephemeral range, so the fleet's own sockets cannot take them.
   const flags = ['--http-port', '--https-port', '--notification-port'];
-  const first = await startSiteServer(root, (await Promise.all(flags.map(async (f) => [f, String(await freeLowPort())]))).flat());
+  const first = await startSiteServer(
+    root,
+    (await Promise.all(flags.map(async (f) => [f, String(await freeLowPort())]))).flat(),
+  );
   await stopProcess(first.child);
   const keyFiles = await seedClients(root, clients, 'PS1', { perFile: Math.ceil(clients / workers) });
   const server = await startSiteServer(root, ['--notify-keepalive', process.env.PROBE_KEEPALIVE ?? '60']);

@@ -43,10 +43,38 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
   const pg: TestPostgres | undefined = mps > 1 ? await startPostgres() : undefined;
   const hosts = mps > 1 ? Array.from({ length: mps }, (_, i) => `127.0.1.${i + 1}`) : ['127.0.0.1'];
   const dbFlags = pg === undefined ? [] : ['--db', await pg.createDatabase('rollout')];
-  const portFlags = pg === undefined ? ['--http-port', '0', '--https-port', '0', '--notification-port', '0'] : ['--http-port', String(await freeLowPort()), '--https-port', String(await freeLowPort()), '--notification-port', String(await freeLowPort())];
+  const portFlags =
+    pg === undefined
+      ? ['--http-port', '0', '--https-port', '0', '--notification-port', '0']
+      : [
+          '--http-port',
+          String(await freeLowPort()),
+          '--https-port',
+          String(await freeLowPort()),
+          '--notification-port',
+          String(await freeLowPort()),
+        ];
   const server = spawn(
     process.execPath,
-    [SITEPORT, 'server', '--data', dir, ...dbFlags, '--admin-port', '0', ...portFlags, '--bind', hosts[0]!, '--public-host', hosts[0]!, '--policy-interval', String(intervalSeconds), '--log-level', 'warn', ...FLEET_SOURCE_FLAGS],
+    [
+      SITEPORT,
+      'server',
+      '--data',
+      dir,
+      ...dbFlags,
+      '--admin-port',
+      '0',
+      ...portFlags,
+      '--bind',
+      hosts[0]!,
+      '--public-host',
+      hosts[0]!,
+      '--policy-interval',
+      String(intervalSeconds),
+      '--log-level',
+      'warn',
+      ...FLEET_SOURCE_FLAGS,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const others: ReturnType<typeof spawn>[] = [];
@@ -61,14 +89,39 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
       server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
     for (const host of hosts.slice(1)) {
-      const mp = spawn(process.execPath, [SITEPORT, 'server', '--role', 'mp', '--data', dir, ...dbFlags, '--bind', host, '--public-host', host, '--log-level', 'warn', ...FLEET_SOURCE_FLAGS], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const mp = spawn(
+        process.execPath,
+        [
+          SITEPORT,
+          'server',
+          '--role',
+          'mp',
+          '--data',
+          dir,
+          ...dbFlags,
+          '--bind',
+          host,
+          '--public-host',
+          host,
+          '--log-level',
+          'warn',
+          ...FLEET_SOURCE_FLAGS,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       others.push(mp);
       await waitOutput(mp, /client communication mode/);
     }
     const admin = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
     const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> =>
-      (await (await fetch(`${admin}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })).json()) as T;
+      (await (
+        await fetch(`${admin}/api/v1${p}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        })
+      ).json()) as T;
     const ports = await api<PortsView>('GET', '/sites/PS1/ports');
     fleet = new SimulatedFleet(readFileSync(path.join(dir, 'pki', 'ca.pem'), 'utf8'), ports.https.default, hosts);
     const t0 = Date.now();
@@ -93,7 +146,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
       return finalized !== null;
     });
     const moves = fleet.members.map((m) => m.firstOn.get(newPort));
-    const allMoved = moves.every((t) => t !== undefined) ? Math.max(...(moves)) : null;
+    const allMoved = moves.every((t) => t !== undefined) ? Math.max(...moves) : null;
     const done = finalized as RolloutView | null;
     return {
       clients,
@@ -102,7 +155,7 @@ export async function rolloutMove(clients: number, intervalSeconds: number, mps 
       registerSeconds,
       allMovedSeconds: allMoved === null ? null : (allMoved - changedAt) / 1000,
       finalizedSeconds: finalizedAt === null ? null : (finalizedAt - changedAt) / 1000,
-      stranded: done === null ? null : done.outcome?.stranded.length ?? null,
+      stranded: done === null ? null : (done.outcome?.stranded.length ?? null),
       failures: fleet.failures,
     };
   } finally {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { type ClientsTable, databaseLocation, openDatabase } from '@siteport/db';
 import { MAX_CLIENTS_PER_WORKER } from './fleet-plan.js';
 
-
 /**
  * One simulated client as a fleet worker reads it: id and Ed25519 private key as JWK fields
  * (base64url `d` and `x`): importing a JWK costs a tenth of decoding PKCS#8 DER, which at
@@ -31,7 +30,8 @@ export async function seedClients(
   options: { perFile?: number; dbUrl?: string; idPrefix?: string; alsoInto?: readonly string[] } = {},
 ): Promise<string[]> {
   const perFile = options.perFile ?? 2500;
-  if (!Number.isInteger(perFile) || perFile < 1 || perFile > MAX_CLIENTS_PER_WORKER) throw new Error(`perFile must be 1–${MAX_CLIENTS_PER_WORKER}, got ${perFile}`);
+  if (!Number.isInteger(perFile) || perFile < 1 || perFile > MAX_CLIENTS_PER_WORKER)
+    throw new Error(`perFile must be 1–${MAX_CLIENTS_PER_WORKER}, got ${perFile}`);
   const prefix = options.idPrefix ?? 'bench';
   const files: string[] = [];
   const rows: ClientsTable[] = [];
@@ -64,11 +64,18 @@ export async function seedClients(
     const seed = pair.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
     keys.push({ id, d: seed.toString('base64url'), x: der.subarray(-32).toString('base64url') });
   }
-  for (const location of [databaseLocation(dir, options.dbUrl), ...(options.alsoInto ?? []).map((d) => databaseLocation(d, undefined))]) {
+  for (const location of [
+    databaseLocation(dir, options.dbUrl),
+    ...(options.alsoInto ?? []).map((d) => databaseLocation(d, undefined)),
+  ]) {
     const db = await openDatabase(location);
     try {
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 500) await trx.insertInto('clients').values(rows.slice(i, i + 500)).execute();
+        for (let i = 0; i < rows.length; i += 500)
+          await trx
+            .insertInto('clients')
+            .values(rows.slice(i, i + 500))
+            .execute();
       });
     } finally {
       await db.destroy();

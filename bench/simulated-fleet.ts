@@ -33,18 +33,45 @@ function errorCode(text: string): string | undefined {
   }
 }
 
-function request<T>(agent: https.Agent, ca: string, host: string, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<T> {
+function request<T>(
+  agent: https.Agent,
+  ca: string,
+  host: string,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host, port, method, path, agent, ca, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        noteEpoch(host, res.headers[EPOCH_HEADER]);
-        const text = Buffer.concat(chunks).toString();
-        if ((res.statusCode ?? 500) >= 400) reject(new MpAnswerError(`${path}: HTTP ${res.statusCode ?? 0} ${text}`, errorCode(text)));
-        else resolve(JSON.parse(text) as T);
-      });
-    });
+    const req = https.request(
+      {
+        host,
+        port,
+        method,
+        path,
+        agent,
+        ca,
+        headers: {
+          ...headers,
+          ...(body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          noteEpoch(host, res.headers[EPOCH_HEADER]);
+          const text = Buffer.concat(chunks).toString();
+          if ((res.statusCode ?? 500) >= 400)
+            reject(new MpAnswerError(`${path}: HTTP ${res.statusCode ?? 0} ${text}`, errorCode(text)));
+          else resolve(JSON.parse(text) as T);
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);
@@ -77,10 +104,32 @@ export class SimulatedFleet {
       while (next < count) {
         const host = this.hosts[next % this.hosts.length]!;
         const client = new SimulatedClient(`sim-${next++}`);
-        const body = JSON.stringify({ siteCode: 'PS1', hostname: client.hostname, publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'bench' });
-        const reply = await request<RegisterResponse>(this.agent, this.ca, host, this.httpsPort, 'POST', '/mp/v1/register', client.signedHeaders('POST', '/mp/v1/register', body, epochOf(host)), body);
+        const body = JSON.stringify({
+          siteCode: 'PS1',
+          hostname: client.hostname,
+          publicKey: client.publicKeyPem,
+          category: 'workgroup',
+          agentVersion: 'bench',
+        });
+        const reply = await request<RegisterResponse>(
+          this.agent,
+          this.ca,
+          host,
+          this.httpsPort,
+          'POST',
+          '/mp/v1/register',
+          client.signedHeaders('POST', '/mp/v1/register', body, epochOf(host)),
+          body,
+        );
         client.id = reply.clientId;
-        this.members.push({ client, host, httpsPort: reply.policy.ports.https.default, version: reply.policy.settingsVersion, lastPort: this.httpsPort, firstOn: new Map() });
+        this.members.push({
+          client,
+          host,
+          httpsPort: reply.policy.ports.https.default,
+          version: reply.policy.settingsVersion,
+          lastPort: this.httpsPort,
+          firstOn: new Map(),
+        });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -98,7 +147,11 @@ export class SimulatedFleet {
         m.version = policy.settingsVersion;
         m.httpsPort = policy.ports.https.default;
         // Like the agent: confirm on the new ports at once.
-        const confirm = JSON.stringify({ settingsVersion: m.version, agentState: 'running', hostname: m.client.hostname });
+        const confirm = JSON.stringify({
+          settingsVersion: m.version,
+          agentState: 'running',
+          hostname: m.client.hostname,
+        });
         await this.send<HeartbeatResponse>(m, 'POST', '/mp/v1/heartbeat', confirm);
         m.lastPort = m.httpsPort;
         if (!m.firstOn.has(m.httpsPort)) m.firstOn.set(m.httpsPort, Date.now());
@@ -116,12 +169,33 @@ export class SimulatedFleet {
     for (let attempt = 0; ; attempt += 1) {
       if (!m.client.hasSession) {
         const opening = m.client.sessionOpening(epochOf(m.host));
-        opening.finish(await request<ClientSessionResponse>(this.agent, this.ca, m.host, m.httpsPort, 'POST', opening.path, opening.headers, opening.body));
+        opening.finish(
+          await request<ClientSessionResponse>(
+            this.agent,
+            this.ca,
+            m.host,
+            m.httpsPort,
+            'POST',
+            opening.path,
+            opening.headers,
+            opening.body,
+          ),
+        );
       }
       try {
-        return await request<T>(this.agent, this.ca, m.host, m.httpsPort, method, path, m.client.headers(method, path, body ?? ''), body);
+        return await request<T>(
+          this.agent,
+          this.ca,
+          m.host,
+          m.httpsPort,
+          method,
+          path,
+          m.client.headers(method, path, body ?? ''),
+          body,
+        );
       } catch (error) {
-        const lost = error instanceof MpAnswerError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
+        const lost =
+          error instanceof MpAnswerError && (error.code === 'E_SESSION_EXPIRED' || error.code === 'E_BAD_SESSION_MAC');
         if (!lost || attempt > 0) throw error;
         m.client.dropSession();
       }
@@ -135,7 +209,10 @@ export class SimulatedFleet {
   async run(intervalMs: number, maxMs: number, stop: () => boolean | Promise<boolean>): Promise<void> {
     let stopped = false;
     const checker = setInterval(() => {
-      void Promise.resolve(stop()).then((s) => (stopped ||= s), () => undefined);
+      void Promise.resolve(stop()).then(
+        (s) => (stopped ||= s),
+        () => undefined,
+      );
     }, 200);
     try {
       await this.rounds(intervalMs, maxMs, () => stopped);

@@ -9,7 +9,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NotifyResult } from '@siteport/protocol';
 import { startPostgres } from '../test-support/postgres.js';
-import { FLEET_SOURCE_FLAGS, cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess, waitOutput } from './bench-process.js';
+import {
+  FLEET_SOURCE_FLAGS,
+  cpuOf,
+  freeLowPort,
+  loadAverage,
+  rssOf,
+  settledRss,
+  startSiteServer,
+  stopProcess,
+  waitOutput,
+} from './bench-process.js';
 import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 
@@ -53,12 +63,22 @@ export interface SiteScaleResult {
   postgresRssMiB: number;
   /** Server CPU while idle, all siteport processes together, as a share of one core. */
   idleCpuCores: number;
-  fanout: { acknowledged: number; received: number; p50Ms: number; p99Ms: number; maxMs: number; answerMs: number; serverCpuSeconds: number; postgresCpuSeconds: number };
+  fanout: {
+    acknowledged: number;
+    received: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    answerMs: number;
+    serverCpuSeconds: number;
+    postgresCpuSeconds: number;
+  };
   load: [number, number];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const progress = (text: string): void => void process.stderr.write(`[site-scale ${new Date().toISOString()}] ${text}\n`);
+const progress = (text: string): void =>
+  void process.stderr.write(`[site-scale ${new Date().toISOString()}] ${text}\n`);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -68,7 +88,11 @@ function percentile(sorted: number[], p: number): number {
 /** The processes of the PostgreSQL cluster in `dir` (postmaster and its backends). */
 function postgresPids(dir: string): number[] {
   const main = Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(main)]).toString().trim().split(/\s+/).map(Number);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(main)])
+    .toString()
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return [main, ...children.filter((p) => p > 0)];
 }
 
@@ -87,7 +111,28 @@ function sumOf(pids: readonly number[], of: (pid: number) => number): number {
 function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', GC_HOOK, SITEPORT, 'server', '--role', 'mp', '--data', dir, '--db', dbUrl, '--bind', bind, '--public-host', bind, '--notify-keepalive', String(keepAlive), '--log-level', 'warn', ...FLEET_SOURCE_FLAGS],
+    [
+      '--expose-gc',
+      '--import',
+      GC_HOOK,
+      SITEPORT,
+      'server',
+      '--role',
+      'mp',
+      '--data',
+      dir,
+      '--db',
+      dbUrl,
+      '--bind',
+      bind,
+      '--public-host',
+      bind,
+      '--notify-keepalive',
+      String(keepAlive),
+      '--log-level',
+      'warn',
+      ...FLEET_SOURCE_FLAGS,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return waitOutput(child, /client communication mode/, 120_000).then(() => child);
@@ -110,9 +155,22 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const hosts = Array.from({ length: options.mps + 1 }, (_, i) => `127.0.1.${i + 1}`);
     progress(`site server on ${hosts[0]} (PostgreSQL on 127.0.0.1:${pg.port})`);
     const site = await startSiteServer(dir, [
-      '--db', dbUrl, '--bind', hosts[0]!, '--public-host', hosts[0]!,
-      '--http-port', String(http), '--https-port', String(https), '--notification-port', String(notification),
-      '--notify-keepalive', String(keepAlive), '--policy-interval', '3600',
+      '--db',
+      dbUrl,
+      '--bind',
+      hosts[0]!,
+      '--public-host',
+      hosts[0]!,
+      '--http-port',
+      String(http),
+      '--https-port',
+      String(https),
+      '--notification-port',
+      String(notification),
+      '--notify-keepalive',
+      String(keepAlive),
+      '--policy-interval',
+      '3600',
     ]);
     children.push(site.child);
     for (const host of hosts.slice(1)) {
@@ -206,18 +264,26 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
 export function printSiteScale(r: SiteScaleResult): void {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
-  console.log(`Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`);
+  console.log(
+    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
+  );
   console.log('| measure | value | target |');
   console.log('|---|---:|---|');
   console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
   console.log(`| clients per MP process | ${Object.values(r.perMp).join(' / ')} | ≤ 19,500 each |`);
   console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | – |`);
-  console.log(`| server RSS, all siteport processes (MiB) | ${f(r.serverRssMiB)} (${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} KiB per client) | – |`);
+  console.log(
+    `| server RSS, all siteport processes (MiB) | ${f(r.serverRssMiB)} (${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} KiB per client) | – |`,
+  );
   console.log(`| PostgreSQL RSS (MiB) | ${f(r.postgresRssMiB)} | – |`);
   console.log(`| idle server CPU, all siteport processes (cores) | ${f(r.idleCpuCores, 3)} | – |`);
   console.log(`| fan-out: acknowledged / received | ${r.fanout.acknowledged} / ${r.fanout.received} | all |`);
-  console.log(`| fan-out delivery p50 / p99 / max (ms) | ${f(r.fanout.p50Ms)} / ${f(r.fanout.p99Ms)} / ${f(r.fanout.maxMs)} | p99 ≤ 5000 |`);
+  console.log(
+    `| fan-out delivery p50 / p99 / max (ms) | ${f(r.fanout.p50Ms)} / ${f(r.fanout.p99Ms)} / ${f(r.fanout.maxMs)} | p99 ≤ 5000 |`,
+  );
   console.log(`| fan-out: admin call answered with every result (ms) | ${f(r.fanout.answerMs)} | – |`);
-  console.log(`| fan-out CPU: siteport processes / PostgreSQL (s) | ${f(r.fanout.serverCpuSeconds, 1)} / ${f(r.fanout.postgresCpuSeconds, 1)} | – |`);
+  console.log(
+    `| fan-out CPU: siteport processes / PostgreSQL (s) | ${f(r.fanout.serverCpuSeconds, 1)} / ${f(r.fanout.postgresCpuSeconds, 1)} | – |`,
+  );
   if (r.failed > 0) console.log(`\nConnection failures by reason: ${JSON.stringify(r.failures)}`);
 }

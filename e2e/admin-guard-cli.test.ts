@@ -7,7 +7,6 @@ import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-
 /** A GET or POST with any Host header, as a DNS-rebinding page or a hostile script sends it. */
 function call(
   url: string,

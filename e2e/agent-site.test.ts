@@ -20,7 +20,13 @@ async function siteWithClient(t: T, extra: string[] = [], httpOnly = false) {
   const stateDir = path.join(tempDir(t), 'client');
   runSetup({
     stateDir,
-    properties: ['SMSSITECODE=PS1', 'SMSMP=127.0.0.1', `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`, `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`],
+    properties: [
+      'SMSSITECODE=PS1',
+      'SMSMP=127.0.0.1',
+      `CCMHTTPPORT=${ports.http.default}`,
+      `CCMHTTPSPORT=${ports.https.default}`,
+      `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`,
+    ],
     httpOnly,
   });
   const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn', ...extra], /$^/);
@@ -73,7 +79,11 @@ test('a port change through the admin API reaches the running agent through poli
 test('falls back to the alternate HTTPS port when a firewall rejects the default, and returns when it is allowed again', async (t) => {
   if (!requireTool(t, 'nft', 'apt-get install nftables')) return;
   const { ports, stateDir } = await siteWithClient(t, ['--retry-default-after', '2', '--request-timeout', '2']);
-  await waitFor('learned the alternates', () => readClientStatus(stateDir).ports.https.alternate !== null && contactOn(stateDir, ports.https.default, 'https')());
+  await waitFor(
+    'learned the alternates',
+    () =>
+      readClientStatus(stateDir).ports.https.alternate !== null && contactOn(stateDir, ports.https.default, 'https')(),
+  );
   const firewall = new NftBlock();
   t.after(() => firewall.remove());
   firewall.block(ports.https.default);
@@ -85,7 +95,10 @@ test('falls back to the alternate HTTPS port when a firewall rejects the default
 test('an HTTP client falls back to the alternate HTTP port and returns to the default', async (t) => {
   if (!requireTool(t, 'nft', 'apt-get install nftables')) return;
   const { ports, stateDir } = await siteWithClient(t, ['--retry-default-after', '2', '--request-timeout', '2'], true);
-  await waitFor('learned the alternates', () => readClientStatus(stateDir).ports.http.alternate !== null && contactOn(stateDir, ports.http.default, 'http')());
+  await waitFor(
+    'learned the alternates',
+    () => readClientStatus(stateDir).ports.http.alternate !== null && contactOn(stateDir, ports.http.default, 'http')(),
+  );
   const firewall = new NftBlock();
   t.after(() => firewall.remove());
   firewall.block(ports.http.default);
@@ -101,10 +114,19 @@ test('portswitch brings back an agent whose site moved while it was off, and the
   await waitFor('agent stopped', () => !readClientStatus(stateDir).agentRunning);
   const a = await freePort();
   const b = await freePort();
-  const change = (await s.admin<any>('PATCH', '/sites/PS1/ports', { http: { default: a, alternate: null }, https: { default: b, alternate: null } })).body;
+  const change = (
+    await s.admin<any>('PATCH', '/sites/PS1/ports', {
+      http: { default: a, alternate: null },
+      https: { default: b, alternate: null },
+    })
+  ).body;
   assert.equal(change.ports.http.default, a);
   // Wait until the overlap ends (2 × 1 s): the old ports are gone for good.
-  await waitFor('old ports closed', async () => (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.overlap.length === 0 || undefined, 10_000);
+  await waitFor(
+    'old ports closed',
+    async () => (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.overlap.length === 0 || undefined,
+    10_000,
+  );
   await new Promise((r) => setTimeout(r, 2500));
 
   const restarted = startCli(['agent', '--state', stateDir, '--log-level', 'error', '--request-timeout', '1'], /$^/);
@@ -119,4 +141,3 @@ test('portswitch brings back an agent whose site moved while it was off, and the
   assert.equal(status.portSwitch?.httpsPort, b);
   assert.equal(status.portSwitch?.agentSignalled, true);
 });
-

@@ -16,9 +16,19 @@ import { waitFor } from '../test-support/wait-for.js';
 
 // Screenshots go to a temp dir, so a test run changes no committed file; SITEPORT_SCREENSHOTS=docs/screenshots
 // refreshes the ones the docs show.
-const SCREENSHOTS = process.env.SITEPORT_SCREENSHOTS === undefined ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-')) : path.resolve(process.env.SITEPORT_SCREENSHOTS);
+const SCREENSHOTS =
+  process.env.SITEPORT_SCREENSHOTS === undefined
+    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
+    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--headless'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--headless',
+];
 
 interface Site {
   adminUrl: string;
@@ -30,8 +40,35 @@ interface Site {
 /** A real `siteport server` process on free ports, with a short policy interval. */
 async function startSite(t: TestContext, activeWindowSeconds = 10): Promise<Site> {
   const dataDir = tempDir(t, 'siteport-console-');
-  const flags = ['--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1'];
-  const run = startCli(['server', '--data', dataDir, ...flags, '--policy-interval', '1', '--active-window', String(activeWindowSeconds), '--public-host', '127.0.0.1', '--log-level', 'warn'], /web console: /);
+  const flags = [
+    '--admin-port',
+    '0',
+    '--http-port',
+    '0',
+    '--https-port',
+    '0',
+    '--notification-port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+  ];
+  const run = startCli(
+    [
+      'server',
+      '--data',
+      dataDir,
+      ...flags,
+      '--policy-interval',
+      '1',
+      '--active-window',
+      String(activeWindowSeconds),
+      '--public-host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
+    /web console: /,
+  );
   t.after(async () => {
     if (run.child.exitCode !== null) return;
     const exited = new Promise((r) => run.child.once('exit', r));
@@ -44,7 +81,10 @@ async function startSite(t: TestContext, activeWindowSeconds = 10): Promise<Site
   const admin = async <T>(method: string, p: string, body?: unknown) => {
     const res = await fetch(`${adminUrl}/api/v1${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as T };
@@ -73,7 +113,8 @@ async function signIn(page: Page, site: Site, user: string, password: string, sh
   await page.getByTestId('who').waitFor();
 }
 
-const adminPassword = (site: Site): string => readFileSync(path.join(site.dataDir, 'console-initial-password'), 'utf8').trim();
+const adminPassword = (site: Site): string =>
+  readFileSync(path.join(site.dataDir, 'console-initial-password'), 'utf8').trim();
 
 /** Sign in → Administration → Sites → primary site → Properties → Ports tab. */
 async function openPortsTab(page: Page): Promise<void> {
@@ -91,7 +132,13 @@ test('the port-change procedure in Chromium: a port change through Port Details,
   const caFingerprint = (await site.admin<{ caFingerprint: string }>('GET', '/sites/PS1')).body.caFingerprint;
   const fleet = createFleet(t, { count: 3, ports, caFingerprint, httpOnly: () => true });
   await Promise.all(fleet.map((a) => a.start()));
-  await waitFor('three agents checked in', async () => (await site.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.filter((c) => c.lastContact !== null).length === 3, 60_000);
+  await waitFor(
+    'three agents checked in',
+    async () =>
+      (await site.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.filter((c) => c.lastContact !== null)
+        .length === 3,
+    60_000,
+  );
 
   const page = await newPage(browser);
   await signIn(page, site, 'admin', adminPassword(site), 'sign-in.png');
@@ -111,7 +158,11 @@ test('the port-change procedure in Chromium: a port change through Port Details,
   await page.screenshot({ path: path.join(SCREENSHOTS, 'port-details.png') });
   await details.getByRole('button', { name: 'OK' }).click();
   await assert.doesNotReject(details.waitFor({ state: 'detached' }));
-  assert.equal(await tab.locator('tr[data-item="http"] td').nth(1).textContent(), String(next), 'the Ports tab shows the pending port');
+  assert.equal(
+    await tab.locator('tr[data-item="http"] td').nth(1).textContent(),
+    String(next),
+    'the Ports tab shows the pending port',
+  );
 
   await page.getByRole('button', { name: 'OK', exact: true }).click();
   const impact = page.getByRole('dialog', { name: 'Impact of this change' });
@@ -119,8 +170,16 @@ test('the port-change procedure in Chromium: a port change through Port Details,
   assert.equal(await impact.getByTestId('removed').textContent(), `HTTP ${ports.http.default}`);
   assert.equal(await impact.getByTestId('added').textContent(), `HTTP ${next}`);
   const categories = impact.getByRole('table', { name: 'Clients per category' });
-  const workgroup = await categories.getByRole('row').filter({ hasText: 'Workgroup' }).getByRole('cell').allTextContents();
-  assert.deepEqual(workgroup, ['Workgroup', '3', '3', '0', '3', '0'], 'three active workgroup clients, all learn the new ports by policy during the overlap');
+  const workgroup = await categories
+    .getByRole('row')
+    .filter({ hasText: 'Workgroup' })
+    .getByRole('cell')
+    .allTextContents();
+  assert.deepEqual(
+    workgroup,
+    ['Workgroup', '3', '3', '0', '3', '0'],
+    'three active workgroup clients, all learn the new ports by policy during the overlap',
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'impact-preview.png'), fullPage: true });
   await impact.getByRole('button', { name: 'Confirm change' }).click();
 
@@ -136,38 +195,92 @@ test('the port-change procedure in Chromium: a port change through Port Details,
   assert.equal(rollout.createdBy, 'user:admin');
   await page.getByRole('link', { name: 'Port change rollouts' }).click();
   await page.getByRole('table', { name: 'Rollouts of PS1' }).getByRole('row').nth(1).click();
-  await waitFor('the rollout view shows it finalized', async () => (await page.getByTestId('rollout-state').textContent()) === 'finalized', 60_000, 250);
+  await waitFor(
+    'the rollout view shows it finalized',
+    async () => (await page.getByTestId('rollout-state').textContent()) === 'finalized',
+    60_000,
+    250,
+  );
   assert.equal(await page.getByTestId('moved').textContent(), '3');
   assert.equal(await page.getByTestId('on-old-ports').textContent(), '0');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'rollout.png'), fullPage: true });
 
   await page.getByRole('link', { name: 'Devices' }).click();
   const cells = page.getByRole('table', { name: 'Devices of PS1' }).getByTestId('port-in-use');
-  await waitFor('Devices shows every agent on the new port', async () => {
-    const texts = await cells.allTextContents();
-    return texts.length === 3 && texts.every((x) => x === `HTTP ${next}`);
-  }, 30_000, 250);
+  await waitFor(
+    'Devices shows every agent on the new port',
+    async () => {
+      const texts = await cells.allTextContents();
+      return texts.length === 3 && texts.every((x) => x === `HTTP ${next}`);
+    },
+    30_000,
+    250,
+  );
   const firstRow = page.getByRole('table', { name: 'Devices of PS1' }).getByRole('row').nth(1);
   await firstRow.getByRole('button', { name: 'Download policy now' }).click();
-  await waitFor('the policy action is acknowledged', async () => /^policy: acknowledged via (tcp|http-poll)$/.test((await firstRow.getByTestId('action-result').textContent()) ?? ''), 30_000, 250);
+  await waitFor(
+    'the policy action is acknowledged',
+    async () =>
+      /^policy: acknowledged via (tcp|http-poll)$/.test(
+        (await firstRow.getByTestId('action-result').textContent()) ?? '',
+      ),
+    30_000,
+    250,
+  );
   await firstRow.getByRole('button', { name: 'Wake up' }).click();
-  await waitFor('an online device needs no wake-up', async () => (await firstRow.getByTestId('action-result').textContent()) === 'wake: awake', 30_000, 250);
+  await waitFor(
+    'an online device needs no wake-up',
+    async () => (await firstRow.getByTestId('action-result').textContent()) === 'wake: awake',
+    30_000,
+    250,
+  );
   await firstRow.getByRole('button', { name: 'Port switch' }).click();
-  await waitFor('the port switch is acknowledged', async () => (await firstRow.getByTestId('action-result').textContent()) === 'switch-ports: acknowledged', 30_000, 250);
+  await waitFor(
+    'the port switch is acknowledged',
+    async () => (await firstRow.getByTestId('action-result').textContent()) === 'switch-ports: acknowledged',
+    30_000,
+    250,
+  );
   // The device's host name is the agent's own claim: a push makes it a candidate, approved under Client push.
   const deviceName = ((await firstRow.getByRole('cell').first().textContent()) ?? '').toLowerCase();
   await firstRow.getByRole('button', { name: 'Push install' }).click();
-  await waitFor('the push install makes a candidate', async () => (await firstRow.getByTestId('action-result').textContent()) === `push: candidate ${deviceName}, approve it under Push`, 30_000, 250);
-  const pushed = (await site.admin<{ hosts: { host: string; approval: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts;
-  assert.deepEqual(pushed.map((h) => [h.host, h.approval]), [[deviceName, 'candidate']], `push inventory: ${JSON.stringify(pushed)}`);
+  await waitFor(
+    'the push install makes a candidate',
+    async () =>
+      (await firstRow.getByTestId('action-result').textContent()) ===
+      `push: candidate ${deviceName}, approve it under Push`,
+    30_000,
+    250,
+  );
+  const pushed = (await site.admin<{ hosts: { host: string; approval: string }[] }>('GET', '/sites/PS1/push/hosts'))
+    .body.hosts;
+  assert.deepEqual(
+    pushed.map((h) => [h.host, h.approval]),
+    [[deviceName, 'candidate']],
+    `push inventory: ${JSON.stringify(pushed)}`,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'devices.png'), fullPage: true });
   await page.getByRole('link', { name: 'Client push' }).click();
   const pushRow = page.getByRole('table', { name: 'Push hosts' }).getByRole('row').nth(1);
-  await waitFor('Client push lists the candidate', async () => ((await pushRow.getByRole('cell').nth(2).textContent()) ?? '') === 'candidate', 30_000, 250);
+  await waitFor(
+    'Client push lists the candidate',
+    async () => ((await pushRow.getByRole('cell').nth(2).textContent()) ?? '') === 'candidate',
+    30_000,
+    250,
+  );
   await pushRow.getByRole('button', { name: 'Approve' }).click();
-  await waitFor('the approved host is queued', async () => /^approved: /.test((await pushRow.getByTestId('push-result').textContent()) ?? ''), 30_000, 250);
-  assert.equal((await site.admin<{ hosts: { approval: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts[0]?.approval, 'approved');
-  for (const agent of fleet) assert.equal(agent.status().lastContact?.port, next, `${agent.name} talks on the new port`);
+  await waitFor(
+    'the approved host is queued',
+    async () => /^approved: /.test((await pushRow.getByTestId('push-result').textContent()) ?? ''),
+    30_000,
+    250,
+  );
+  assert.equal(
+    (await site.admin<{ hosts: { approval: string }[] }>('GET', '/sites/PS1/push/hosts')).body.hosts[0]?.approval,
+    'approved',
+  );
+  for (const agent of fleet)
+    assert.equal(agent.status().lastContact?.port, next, `${agent.name} talks on the new port`);
 
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.getByLabel('Contains').fill('user:admin');
@@ -201,10 +314,15 @@ test('invalid input in Port Details (0, 65536, letters, a port equal to another 
     await alert.waitFor();
     assert.match((await alert.textContent()) ?? '', message, value);
     assert.equal(await details.getByLabel('Port number').getAttribute('aria-invalid'), 'true');
-    if (value === String(before.https.default)) await page.screenshot({ path: path.join(SCREENSHOTS, 'port-details-error.png') });
+    if (value === String(before.https.default))
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'port-details-error.png') });
   }
   await details.getByRole('button', { name: 'Cancel' }).click();
-  assert.equal(await tab.locator('tr[data-item="http"] td').nth(1).textContent(), String(before.http.default), 'the Ports tab is unchanged');
+  assert.equal(
+    await tab.locator('tr[data-item="http"] td').nth(1).textContent(),
+    String(before.http.default),
+    'the Ports tab is unchanged',
+  );
   await page.getByRole('button', { name: 'OK', exact: true }).click();
   await page.getByRole('heading', { name: 'Sites' }).waitFor();
   const after = (await site.admin<PortsView>('GET', '/sites/PS1/ports')).body;
@@ -216,7 +334,11 @@ test('a read-only analyst sees no change controls in the browser, and the API re
   const browser = await openBrowser(t);
   if (browser === undefined) return;
   const site = await startSite(t);
-  assert.equal((await site.admin('POST', '/console/users', { user: 'ana', role: 'analyst', password: 'correct horse battery' })).status, 200);
+  assert.equal(
+    (await site.admin('POST', '/console/users', { user: 'ana', role: 'analyst', password: 'correct horse battery' }))
+      .status,
+    200,
+  );
   const page = await newPage(browser);
   await signIn(page, site, 'ana', 'correct horse battery');
   assert.match((await page.getByTestId('who').textContent()) ?? '', /ana \(read-only analyst\)/);
@@ -251,7 +373,11 @@ test('in the browser, a change without the CSRF token and a change posted from a
   await signIn(page, site, 'admin', adminPassword(site));
 
   const noCsrf = await page.evaluate(async () => {
-    const res = await fetch('/api/v1/sites/PS1/ports', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ descriptions: { http: 'no token' } }) });
+    const res = await fetch('/api/v1/sites/PS1/ports', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ descriptions: { http: 'no token' } }),
+    });
     return { status: res.status, body: (await res.json()) as { error: { code: string } } };
   });
   assert.equal(noCsrf.status, 403);
@@ -275,7 +401,9 @@ test('in the browser, a change without the CSRF token and a change posted from a
       body: JSON.stringify({ user: 'mallory', role: 'administrator', password: 'a long enough password' }),
     });
   }, site.adminUrl);
-  const users = (await site.admin<{ users: { user: string }[] }>('GET', '/console/users')).body.users.map((u) => u.user);
+  const users = (await site.admin<{ users: { user: string }[] }>('GET', '/console/users')).body.users.map(
+    (u) => u.user,
+  );
   assert.deepEqual(users, ['admin'], 'the cross-origin request created nothing');
   const audit = (await site.admin<{ entries: { action: string; actor: string }[] }>('GET', '/audit')).body.entries;
   assert.ok(!audit.some((e) => JSON.stringify(e).includes('mallory')));
@@ -291,20 +419,29 @@ test('the rollout view shows progress, refuses a plain finalize while an active 
   const caFingerprint = (await site.admin<{ caFingerprint: string }>('GET', '/sites/PS1')).body.caFingerprint;
   const [online, offline] = createFleet(t, { count: 2, ports, caFingerprint, httpOnly: () => true });
   await Promise.all([online!.start(), offline!.start()]);
-  await waitFor('both agents checked in', async () => (await site.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.filter((c) => c.lastContact !== null).length === 2, 60_000);
+  await waitFor(
+    'both agents checked in',
+    async () =>
+      (await site.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.filter((c) => c.lastContact !== null)
+        .length === 2,
+    60_000,
+  );
   await offline!.stop();
 
   const page = await newPage(browser);
   page.on('dialog', (dialog) => void dialog.accept());
   await signIn(page, site, 'admin', adminPassword(site));
   const change = async (): Promise<string> => {
-    const res = await site.admin<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', { http: { default: await freePort() } });
+    const res = await site.admin<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', {
+      http: { default: await freePort() },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.rolloutId;
   };
   const state = page.getByTestId('rollout-state');
   const progressIs = (moved: string, old: string) => async () =>
-    (await page.getByTestId('moved').textContent()) === moved && (await page.getByTestId('on-old-ports').textContent()) === old;
+    (await page.getByTestId('moved').textContent()) === moved &&
+    (await page.getByTestId('on-old-ports').textContent()) === old;
 
   const first = await change();
   await page.goto(`${site.adminUrl}/console/#/rollouts/${first}`);
@@ -314,13 +451,27 @@ test('the rollout view shows progress, refuses a plain finalize while an active 
   assert.match((await page.getByRole('alert').textContent()) ?? '', /E_CLIENTS_REMAIN/);
   await page.getByRole('button', { name: 'Roll back' }).click();
   await waitFor('the rollout is rolling back', async () => (await state.textContent()) === 'rolling-back', 30_000, 250);
-  await waitFor('the moved client came back', async () => (await site.admin<RolloutView>('GET', `/rollouts/${first}`)).body.progress.moved === 1, 30_000, 250);
+  await waitFor(
+    'the moved client came back',
+    async () => (await site.admin<RolloutView>('GET', `/rollouts/${first}`)).body.progress.moved === 1,
+    30_000,
+    250,
+  );
   // The stopped agent never confirms the rollback version, so the API counts it as remaining: a plain finish is refused, a forced one ends the rollback.
   await page.getByRole('button', { name: 'Finish rollback', exact: true }).click();
-  await waitFor('the plain finish is refused', async () => /E_CLIENTS_REMAIN/.test((await page.getByRole('alert').textContent()) ?? ''), 10_000, 250);
+  await waitFor(
+    'the plain finish is refused',
+    async () => /E_CLIENTS_REMAIN/.test((await page.getByRole('alert').textContent()) ?? ''),
+    10_000,
+    250,
+  );
   await page.getByRole('button', { name: 'Force finish rollback' }).click();
   await waitFor('the rollout rolled back', async () => (await state.textContent()) === 'rolled-back', 30_000, 250);
-  assert.equal((await site.admin<PortsView>('GET', '/sites/PS1/ports')).body.http.default, ports.http.default, 'the old HTTP port is current again');
+  assert.equal(
+    (await site.admin<PortsView>('GET', '/sites/PS1/ports')).body.http.default,
+    ports.http.default,
+    'the old HTTP port is current again',
+  );
 
   const second = await change();
   await page.goto(`${site.adminUrl}/console/#/rollouts/${second}`);
@@ -332,5 +483,10 @@ test('the rollout view shows progress, refuses a plain finalize while an active 
 
   await page.getByRole('link', { name: 'Devices' }).click();
   const row = page.locator(`tr[data-client="${offline!.status().clientId}"]`);
-  await waitFor('Devices shows the stranded agent as unmanaged with a reason', async () => /^unmanaged: ./.test((await row.getByRole('cell').nth(6).textContent()) ?? ''), 30_000, 250);
+  await waitFor(
+    'Devices shows the stranded agent as unmanaged with a reason',
+    async () => /^unmanaged: ./.test((await row.getByRole('cell').nth(6).textContent()) ?? ''),
+    30_000,
+    250,
+  );
 });

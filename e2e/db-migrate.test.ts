@@ -8,7 +8,22 @@ import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
-const PORT_FLAGS = ['--policy-interval', '2', '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'];
+const PORT_FLAGS = [
+  '--policy-interval',
+  '2',
+  '--admin-port',
+  '0',
+  '--http-port',
+  '0',
+  '--https-port',
+  '0',
+  '--notification-port',
+  '0',
+  '--bind',
+  '127.0.0.1',
+  '--log-level',
+  'warn',
+];
 
 interface Started {
   stop: () => Promise<void>;
@@ -32,7 +47,10 @@ function startServer(t: { after: (fn: () => unknown) => void }, data: string, ex
       admin: async <T>(method: string, path: string, body?: unknown): Promise<T> => {
         const res = await fetch(`${adminUrl}/api/v1${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
         assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
@@ -64,12 +82,24 @@ test('db migrate-to copies a stopped SQLite site into PostgreSQL with matching c
   const url = await pg.createDatabase();
   const whileRunning = await runCli(['db', 'migrate-to', url, '--data', data]);
   assert.equal(whileRunning.code, 1, whileRunning.stderr);
-  assert.match(whileRunning.stderr, /^siteport: E_SERVER_RUNNING: the site server \(pid \d+\) is running on .*; stop it first/);
+  assert.match(
+    whileRunning.stderr,
+    /^siteport: E_SERVER_RUNNING: the site server \(pid \d+\) is running on .*; stop it first/,
+  );
   await first.stop();
 
   const migrated = await runCli(['db', 'migrate-to', url, '--data', data, '--json']);
   assert.equal(migrated.code, 0, migrated.stderr);
-  const { tables } = JSON.parse(migrated.stdout) as { tables: { table: string; sourceRows: number; targetRows: number; sourceChecksum: string; targetChecksum: string; verified: boolean }[] };
+  const { tables } = JSON.parse(migrated.stdout) as {
+    tables: {
+      table: string;
+      sourceRows: number;
+      targetRows: number;
+      sourceChecksum: string;
+      targetChecksum: string;
+      verified: boolean;
+    }[];
+  };
   const rows = Object.fromEntries(tables.map((c) => [c.table, c.targetRows]));
   assert.equal(rows.clients, 3);
   assert.equal(rows.sites, 1);
@@ -95,14 +125,22 @@ test('db migrate-to copies a stopped SQLite site into PostgreSQL with matching c
   await second.admin('PATCH', '/sites/PS1/ports', { wake: 8 });
   const auditAfter = await second.admin<AuditList>('GET', '/audit?limit=100');
   assert.equal(auditAfter.entries.length, auditBefore.entries.length + 1);
-  assert.ok(auditAfter.entries[0]!.seq > auditBefore.entries[0]!.seq, 'new audit entries continue after the copied ones');
+  assert.ok(
+    auditAfter.entries[0]!.seq > auditBefore.entries[0]!.seq,
+    'new audit entries continue after the copied ones',
+  );
   // The clients keep talking to the site, which now answers from PostgreSQL.
   const since = new Date().toISOString();
   for (const agent of fleet) await agent.agent?.cycleNow();
-  await waitFor('a heartbeat recorded on PostgreSQL', async () => {
-    const list = (await second.admin<{ clients: ClientView[] }>('GET', '/sites/PS1/clients')).clients;
-    return list.every((c) => (c.lastContact?.at ?? '') >= since);
-  }, 60_000, 500);
+  await waitFor(
+    'a heartbeat recorded on PostgreSQL',
+    async () => {
+      const list = (await second.admin<{ clients: ClientView[] }>('GET', '/sites/PS1/clients')).clients;
+      return list.every((c) => (c.lastContact?.at ?? '') >= since);
+    },
+    60_000,
+    500,
+  );
 });
 
 test('db migrate-to refuses what it cannot do with a clear reason and changes nothing', async (t) => {

@@ -12,7 +12,6 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
@@ -22,7 +21,9 @@ async function freePort(): Promise<number> {
 }
 
 function startAgent(t: { after: (fn: () => unknown) => void }, state: string): ChildProcess {
-  const child = spawn(process.execPath, [SITEPORT_BIN, 'agent', '--state', state, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [SITEPORT_BIN, 'agent', '--state', state, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   t.after(async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
@@ -52,7 +53,21 @@ async function cliStatus(state: string): Promise<any> {
 async function startPublishingSite(t: Parameters<typeof tempDir>[0]) {
   const ldap = await startSlapd(t);
   const data = tempDir(t);
-  const server = startCli(['server', '--data', data, ...LOOPBACK_PORT_FLAGS, '--policy-interval', '1', '--public-host', '127.0.0.1', '--log-level', 'warn'], /client communication mode/);
+  const server = startCli(
+    [
+      'server',
+      '--data',
+      data,
+      ...LOOPBACK_PORT_FLAGS,
+      '--policy-interval',
+      '1',
+      '--public-host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
+    /client communication mode/,
+  );
   t.after(() => server.child.kill('SIGTERM'));
   const banner = await server.started;
   const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)?.[1];
@@ -64,10 +79,28 @@ async function startPublishingSite(t: Parameters<typeof tempDir>[0]) {
   writeFileSync(serverPassword, `${SLAPD_ACCOUNTS.siteServer.password}\n`, { mode: 0o600 });
   writeFileSync(clientPassword, `${SLAPD_ACCOUNTS.client.password}\n`, { mode: 0o600 });
   const url = `${ldap.url}/${ldap.baseDn}`;
-  const set = await runCli(['directory', 'set', ...conn, '--url', url, '--bind-dn', SLAPD_ACCOUNTS.siteServer.dn, '--password-file', serverPassword, '--json']);
+  const set = await runCli([
+    'directory',
+    'set',
+    ...conn,
+    '--url',
+    url,
+    '--bind-dn',
+    SLAPD_ACCOUNTS.siteServer.dn,
+    '--password-file',
+    serverPassword,
+    '--json',
+  ]);
   assert.equal(set.code, 0, set.stderr);
   assert.equal(JSON.parse(set.stdout).publish.state, 'published', set.stdout);
-  const joinFlags = ['--directory', url, '--directory-bind-dn', SLAPD_ACCOUNTS.client.dn, '--directory-password-file', clientPassword];
+  const joinFlags = [
+    '--directory',
+    url,
+    '--directory-bind-dn',
+    SLAPD_ACCOUNTS.client.dn,
+    '--directory-password-file',
+    clientPassword,
+  ];
   return { ldap, conn, joinFlags };
 }
 
@@ -91,14 +124,31 @@ test('setup with --directory and no properties takes the published ones; explici
   assert.ok(!res.stdout.includes(SLAPD_ACCOUNTS.client.password), 'the password is not printed');
 
   const explicit = tempDir(t);
-  const over = await runCli(['setup', '--state', explicit, ...joinFlags, 'CCMHTTPPORT=8088', 'SMSMP=mp.example.test', '--json']);
+  const over = await runCli([
+    'setup',
+    '--state',
+    explicit,
+    ...joinFlags,
+    'CCMHTTPPORT=8088',
+    'SMSMP=mp.example.test',
+    '--json',
+  ]);
   assert.equal(over.code, 0, over.stderr);
   const overridden = JSON.parse(over.stdout);
   assert.equal(overridden.ports.http.default, 8088);
   assert.deepEqual(overridden.managementPoints, ['mp.example.test']);
   assert.equal(overridden.ports.https.default, ports.https.default, 'unnamed properties still come from the directory');
 
-  const wrong = await runCli(['setup', '--state', tempDir(t), ...joinFlags.slice(0, 2), '--directory-bind-dn', SLAPD_ACCOUNTS.client.dn, '--directory-password-file', '/nonexistent']);
+  const wrong = await runCli([
+    'setup',
+    '--state',
+    tempDir(t),
+    ...joinFlags.slice(0, 2),
+    '--directory-bind-dn',
+    SLAPD_ACCOUNTS.client.dn,
+    '--directory-password-file',
+    '/nonexistent',
+  ]);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /E_DIRECTORY_CONFIG: cannot read the directory password file/);
   const other = await runCli(['setup', '--state', tempDir(t), ...joinFlags, 'SMSSITECODE=XYZ']);
@@ -113,7 +163,14 @@ test('a directory-joined agent whose site changed ports while it was stopped com
   const joined = tempDir(t);
   const workgroup = tempDir(t);
   assert.equal((await runCli(['setup', '--state', joined, ...joinFlags])).code, 0);
-  const wg = await runCli(['setup', '--state', workgroup, 'SMSMP=127.0.0.1', `CCMHTTPPORT=${before.http.default}`, `CCMHTTPSPORT=${before.https.default}`]);
+  const wg = await runCli([
+    'setup',
+    '--state',
+    workgroup,
+    'SMSMP=127.0.0.1',
+    `CCMHTTPPORT=${before.http.default}`,
+    `CCMHTTPSPORT=${before.https.default}`,
+  ]);
   assert.equal(wg.code, 0, wg.stderr);
 
   let agents = [startAgent(t, joined), startAgent(t, workgroup)];
@@ -128,15 +185,28 @@ test('a directory-joined agent whose site changed ports while it was stopped com
   assert.equal(set.code, 0, set.stderr);
   const version = JSON.parse(set.stdout).ports.version;
   // The old ports overlap for two policy intervals (2 s here); wait until they are really closed.
-  await waitFor('old ports closed', async () => JSON.parse((await runCli(['ports', 'show', ...conn, '--json'])).stdout).overlap.length === 0, 30_000);
-  await waitFor('the new version published', async () => JSON.parse((await runCli(['directory', 'show', ...conn, '--json'])).stdout).publish.publishedVersion === version);
+  await waitFor(
+    'old ports closed',
+    async () => JSON.parse((await runCli(['ports', 'show', ...conn, '--json'])).stdout).overlap.length === 0,
+    30_000,
+  );
+  await waitFor(
+    'the new version published',
+    async () =>
+      JSON.parse((await runCli(['directory', 'show', ...conn, '--json'])).stdout).publish.publishedVersion === version,
+  );
 
   agents = [startAgent(t, joined), startAgent(t, workgroup)];
   const back = await waitFor(
     'the directory-joined agent managed on the new ports',
     async () => {
       const s = await status(joined);
-      return s.state === 'running' && s.settingsVersion === version && s.lastContact !== null && [http, https].includes(s.lastContact.port) ? s : undefined;
+      return s.state === 'running' &&
+        s.settingsVersion === version &&
+        s.lastContact !== null &&
+        [http, https].includes(s.lastContact.port)
+        ? s
+        : undefined;
     },
     30_000,
   );

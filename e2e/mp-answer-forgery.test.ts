@@ -171,7 +171,7 @@ test('a real agent behind a hostile HTTP proxy keeps its policy and ports when t
   assert.deepEqual(recovered.ports, installed.ports);
 });
 
-test('a real agent behind a hostile HTTP proxy does not show itself blocked, retired or waiting for approval on a forged refusal, and does on the site\'s signed one', async (t) => {
+test("a real agent behind a hostile HTTP proxy does not show itself blocked, retired or waiting for approval on a forged refusal, and does on the site's signed one", async (t) => {
   const { s, ports, proxy, stateDir, start } = await siteBehindProxy(t);
   start();
   const installed = await waitFor('the agent registered and checks in through the proxy', () => {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { ChannelList, ManagementPointList, NotifyResult, PortsView, RolloutView, SiteView, WakeResult } from '@siteport/protocol';
+import type {
+  ChannelList,
+  ManagementPointList,
+  NotifyResult,
+  PortsView,
+  RolloutView,
+  SiteView,
+  WakeResult,
+} from '@siteport/protocol';
 import { StateStore, runSetup } from '@siteport/agent';
 import { createFleet, type FleetAgent } from '../test-support/agent-fleet.js';
 import { type TestPostgres, requirePostgres, startPostgres } from '../test-support/postgres.js';
@@ -29,7 +37,9 @@ describe('several management points of one site on PostgreSQL', () => {
   });
   after(() => pg?.destroy());
 
-  async function site(t: Parameters<typeof tempDir>[0]): Promise<{ server: SiteServerProcess; dataDir: string; dbUrl: string; ports: PortsView; ca: string }> {
+  async function site(
+    t: Parameters<typeof tempDir>[0],
+  ): Promise<{ server: SiteServerProcess; dataDir: string; dbUrl: string; ports: PortsView; ca: string }> {
     const dbUrl = await pg!.createDatabase();
     const dataDir = tempDir(t);
     const server = await startSiteProcess(t, { dataDir, dbUrl });
@@ -59,19 +69,28 @@ describe('several management points of one site on PostgreSQL', () => {
     const list = await runCli(['mp', 'list', '--json', '--server', server.adminUrl, '--data', dataDir]);
     assert.equal(list.code, 0, list.stderr);
     const mps = (JSON.parse(list.stdout) as ManagementPointList).managementPoints;
-    assert.deepEqual(mps.map((m) => [m.host, m.role, m.state]).sort(), [[SITE, 'site', 'running'], [MP_A, 'mp', 'running']]);
+    assert.deepEqual(mps.map((m) => [m.host, m.role, m.state]).sort(), [
+      [SITE, 'site', 'running'],
+      [MP_A, 'mp', 'running'],
+    ]);
     await waitFor('policy names both MPs', () => config(agent!).managementPoints.includes(SITE), 20_000);
 
     // Presence: the site server knows which MP holds the client's channel.
-    const channel = await waitFor('presence of the client at MP A', async () => {
-      const list = (await server.api<ChannelList>('GET', '/notify/clients')).body;
-      return list.clients.find((c) => c.clientId === clientId && c.online);
-    }, 20_000);
+    const channel = await waitFor(
+      'presence of the client at MP A',
+      async () => {
+        const list = (await server.api<ChannelList>('GET', '/notify/clients')).body;
+        return list.clients.find((c) => c.clientId === clientId && c.online);
+      },
+      20_000,
+    );
     assert.equal(channel.managementPoint, MP_A);
     assert.equal(channel.channel, 'tcp');
 
     const before = agent!.status().lastPolicyAt;
-    const pushed = (await server.api<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy', waitSeconds: 10 })).body;
+    const pushed = (
+      await server.api<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy', waitSeconds: 10 })
+    ).body;
     assert.deepEqual(pushed.results, [{ clientId, outcome: 'acknowledged', via: 'tcp' }]);
     assert.notEqual(agent!.status().lastPolicyAt, before, 'the client ran the action');
 
@@ -93,11 +112,20 @@ describe('several management points of one site on PostgreSQL', () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen({ host: MP_A, port }, resolve));
     t.after(() => new Promise<void>((resolve) => holder.close(() => resolve())));
-    const refused = await server.api<{ error: { code: string; message: string } }>('PATCH', '/sites/PS1/ports', { http: { alternate: port } }, true);
+    const refused = await server.api<{ error: { code: string; message: string } }>(
+      'PATCH',
+      '/sites/PS1/ports',
+      { http: { alternate: port } },
+      true,
+    );
     assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, 'E_PORT_IN_USE');
     assert.match(refused.body.error.message, new RegExp(`management point ${MP_A.replace(/\./g, '\\.')}`));
-    assert.equal((await server.api<PortsView>('GET', '/sites/PS1/ports')).body.version, ports.version, 'nothing stored');
+    assert.equal(
+      (await server.api<PortsView>('GET', '/sites/PS1/ports')).body.version,
+      ports.version,
+      'nothing stored',
+    );
   });
 
   it('kill -9 of one MP mid-rollout: its clients fail over to the other MPs, requests and notification channels, and the rollout finalizes with nobody stranded', async (t) => {
@@ -105,46 +133,93 @@ describe('several management points of one site on PostgreSQL', () => {
     const { server, dataDir, dbUrl, ports, ca } = await site(t);
     await startMpProcess(t, { dataDir, dbUrl, bind: MP_A });
     const victim = await startMpProcess(t, { dataDir, dbUrl, bind: MP_B });
-    const fleet = createFleet(t, { count: 4, ports, caFingerprint: ca, mpHost: MP_B, httpOnly: (i) => i === 3, requestTimeoutMs: 2000 });
+    const fleet = createFleet(t, {
+      count: 4,
+      ports,
+      caFingerprint: ca,
+      mpHost: MP_B,
+      httpOnly: (i) => i === 3,
+      requestTimeoutMs: 2000,
+    });
     await Promise.all(fleet.map((a) => a.start()));
-    await waitFor('every client on MP B knows all three MPs', () =>
-      fleet.every((a) => a.status().lastContact?.mp === MP_B && [SITE, MP_A, MP_B].every((h) => config(a).managementPoints.includes(h))), 40_000);
-    await waitFor('every notification channel is up', () => fleet.every((a) => a.agent?.notification?.state === 'tcp'), 30_000);
+    await waitFor(
+      'every client on MP B knows all three MPs',
+      () =>
+        fleet.every(
+          (a) =>
+            a.status().lastContact?.mp === MP_B &&
+            [SITE, MP_A, MP_B].every((h) => config(a).managementPoints.includes(h)),
+        ),
+      40_000,
+    );
+    await waitFor(
+      'every notification channel is up',
+      () => fleet.every((a) => a.agent?.notification?.state === 'tcp'),
+      30_000,
+    );
 
     const https = await freePort();
-    const change = (await server.api<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', { https: { default: https } })).body;
+    const change = (await server.api<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', { https: { default: https } }))
+      .body;
     assert.ok(change.rolloutId, 'moving the HTTPS port is a rollout');
     await victim.kill9();
     for (const host of [SITE, MP_A]) {
       assert.ok(await connects(https, host), `${host} serves the new HTTPS port`);
       assert.ok(await connects(ports.https.default, host), `${host} still serves the old HTTPS port`);
     }
-    const ended = await waitFor('rollout finalized', async () => {
-      const r = (await server.api<RolloutView>('GET', `/rollouts/${change.rolloutId}`)).body;
-      return r.state === 'finalized' ? r : undefined;
-    }, 60_000);
+    const ended = await waitFor(
+      'rollout finalized',
+      async () => {
+        const r = (await server.api<RolloutView>('GET', `/rollouts/${change.rolloutId}`)).body;
+        return r.state === 'finalized' ? r : undefined;
+      },
+      60_000,
+    );
     assert.deepEqual(ended.outcome?.stranded, [], 'nobody stranded');
     const now = (await server.api<PortsView>('GET', '/sites/PS1/ports')).body;
-    await waitFor('every client talks to a live MP on the final ports', () =>
-      fleet.every((a) => {
-        const last = a.status().lastContact;
-        return last !== null && last.mp !== MP_B && last.port === (last.protocol === 'http' ? now.http.default : now.https.default);
-      }), 20_000);
+    await waitFor(
+      'every client talks to a live MP on the final ports',
+      () =>
+        fleet.every((a) => {
+          const last = a.status().lastContact;
+          return (
+            last !== null &&
+            last.mp !== MP_B &&
+            last.port === (last.protocol === 'http' ? now.http.default : now.https.default)
+          );
+        }),
+      20_000,
+    );
 
     // The notification channels moved too: every client is online at a live MP and acknowledges an action.
     const ids = fleet.map((a) => config(a).clientId!);
-    await waitFor('every client online at a live MP', async () => {
-      const channels = (await server.api<ChannelList>('GET', '/notify/clients')).body.clients;
-      return ids.every((id) => channels.some((c) => c.clientId === id && c.online && c.channel === 'tcp' && c.managementPoint !== MP_B));
-    }, 30_000);
-    const pushed = (await server.api<NotifyResult>('POST', '/notify', { all: true, action: 'heartbeat', waitSeconds: 10 })).body;
+    await waitFor(
+      'every client online at a live MP',
+      async () => {
+        const channels = (await server.api<ChannelList>('GET', '/notify/clients')).body.clients;
+        return ids.every((id) =>
+          channels.some((c) => c.clientId === id && c.online && c.channel === 'tcp' && c.managementPoint !== MP_B),
+        );
+      },
+      30_000,
+    );
+    const pushed = (
+      await server.api<NotifyResult>('POST', '/notify', { all: true, action: 'heartbeat', waitSeconds: 10 })
+    ).body;
     assert.deepEqual(pushed.results.map((r) => r.clientId).sort(), [...ids].sort());
-    assert.ok(pushed.results.every((r) => r.outcome === 'acknowledged' && r.via === 'tcp'), JSON.stringify(pushed.results));
+    assert.ok(
+      pushed.results.every((r) => r.outcome === 'acknowledged' && r.via === 'tcp'),
+      JSON.stringify(pushed.results),
+    );
 
-    const dead = await waitFor('the killed MP is dead in the registry', async () => {
-      const list = (await server.api<ManagementPointList>('GET', '/sites/PS1/management-points')).body;
-      return list.managementPoints.find((m) => m.host === MP_B && m.state === 'dead');
-    }, 30_000);
+    const dead = await waitFor(
+      'the killed MP is dead in the registry',
+      async () => {
+        const list = (await server.api<ManagementPointList>('GET', '/sites/PS1/management-points')).body;
+        return list.managementPoints.find((m) => m.host === MP_B && m.state === 'dead');
+      },
+      30_000,
+    );
     assert.equal(dead.role, 'mp');
   });
 
@@ -164,18 +239,41 @@ describe('several management points of one site on PostgreSQL', () => {
     // A settings change right after the restart: announced to MP A through the bridge, which may
     // still be reconnecting (it catches up).
     const alternate = await freePort();
-    await waitFor('the change is stored once the database answers', async () => (await server.api('PATCH', '/sites/PS1/ports', { http: { alternate } }, true)).status === 200, 30_000);
+    await waitFor(
+      'the change is stored once the database answers',
+      async () => (await server.api('PATCH', '/sites/PS1/ports', { http: { alternate } }, true)).status === 200,
+      30_000,
+    );
     await waitFor('MP A opened the new alternate port', () => connects(alternate, MP_A), 30_000);
 
-    const pushed = await waitFor('an action reaches the client on MP A', async () => {
-      const r = (await server.api<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'heartbeat', waitSeconds: 5 })).body;
-      return r.results[0]?.outcome === 'acknowledged' ? r : undefined;
-    }, 30_000);
+    const pushed = await waitFor(
+      'an action reaches the client on MP A',
+      async () => {
+        const r = (
+          await server.api<NotifyResult>('POST', '/notify', {
+            clients: [clientId],
+            action: 'heartbeat',
+            waitSeconds: 5,
+          })
+        ).body;
+        return r.results[0]?.outcome === 'acknowledged' ? r : undefined;
+      },
+      30_000,
+    );
     assert.equal(pushed.results[0]?.via, 'tcp');
-    await waitFor('the client adopted the new settings and checks in after the restart', () => {
-      const s = agent!.status();
-      return s.settingsVersion === ports.version + 1 && s.lastPolicyAt !== null && s.lastPolicyAt > restartedAt && s.state === 'running';
-    }, 30_000);
+    await waitFor(
+      'the client adopted the new settings and checks in after the restart',
+      () => {
+        const s = agent!.status();
+        return (
+          s.settingsVersion === ports.version + 1 &&
+          s.lastPolicyAt !== null &&
+          s.lastPolicyAt > restartedAt &&
+          s.state === 'running'
+        );
+      },
+      30_000,
+    );
     assert.equal(agent!.agent?.notification?.state, 'tcp', 'the notification channel stayed up');
   });
   it('Wake-on-LAN through another MP: the site server cannot reach subnet B, and the awake client there, connected to MP A, sends the magic packet', async (t) => {
@@ -192,30 +290,64 @@ describe('several management points of one site on PostgreSQL', () => {
 
     // The proxy: a real `siteport agent` process on host B, whose only reachable MP is MP A.
     const state = tempDir(t, 'siteport-proxy-agent-');
-    runSetup({ stateDir: state, properties: [`SMSMP=${net.site}`, `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`], httpOnly: false });
+    runSetup({
+      stateDir: state,
+      properties: [`SMSMP=${net.site}`, `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`],
+      httpOnly: false,
+    });
     const agent = spawnIn(net.nsB, [process.execPath, SITEPORT_BIN, 'agent', '--state', state]);
     let agentErr = '';
     agent.stderr!.on('data', (d: Buffer) => (agentErr = (agentErr + d.toString()).slice(-3000)));
     t.after(() => agent.kill('SIGTERM'));
-    const proxy = await waitFor('the proxy on MP A\'s TCP channel, as the site server sees it', async () => {
-      const list = (await server.api<ChannelList>('GET', '/notify/clients')).body;
-      return list.clients.find((c) => c.online && c.channel === 'tcp' && c.managementPoint === net.site);
-    }, 60_000).catch((error: Error) => {
+    const proxy = await waitFor(
+      "the proxy on MP A's TCP channel, as the site server sees it",
+      async () => {
+        const list = (await server.api<ChannelList>('GET', '/notify/clients')).body;
+        return list.clients.find((c) => c.online && c.channel === 'tcp' && c.managementPoint === net.site);
+      },
+      60_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}; agent log: ${agentErr}`);
     });
-    const sleeper = await sleepingClientAt(`http://127.0.0.1:${ports.http.default}`, 'sleeper-b', [{ name: 'eth0', mac: MAC, address: net.sleeper, prefixLength: 24 }]);
+    const sleeper = await sleepingClientAt(`http://127.0.0.1:${ports.http.default}`, 'sleeper-b', [
+      { name: 'eth0', mac: MAC, address: net.sleeper, prefixLength: 24 },
+    ]);
     const database = new URL(dbUrl).pathname.slice(1);
-    await waitFor('the proxy reported its address on subnet B', async () => {
-      const rows = await pg!.psql(database, `SELECT address FROM client_interfaces WHERE client_id = '${proxy.clientId}' AND network = '${net.network}'`);
-      return rows.includes(net.sleeper.replace(/\.2$/, '.1')) ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the proxy reported its address on subnet B',
+      async () => {
+        const rows = await pg!.psql(
+          database,
+          `SELECT address FROM client_interfaces WHERE client_id = '${proxy.clientId}' AND network = '${net.network}'`,
+        );
+        return rows.includes(net.sleeper.replace(/\.2$/, '.1')) ? true : undefined;
+      },
+      30_000,
+    );
 
     const woken = await server.api<WakeResult>('POST', '/wake', { clients: [sleeper, proxy.clientId] });
     assert.deepEqual(woken.body.results, [
-      { clientId: sleeper, outcome: 'sent-by-proxy', macs: [MAC], target: `${net.sleeper}:${wakePort}`, proxy: proxy.clientId },
-      { clientId: proxy.clientId, outcome: 'awake', macs: [], target: null, proxy: null, note: 'the client is connected to another management point of the site; nothing was sent' },
+      {
+        clientId: sleeper,
+        outcome: 'sent-by-proxy',
+        macs: [MAC],
+        target: `${net.sleeper}:${wakePort}`,
+        proxy: proxy.clientId,
+      },
+      {
+        clientId: proxy.clientId,
+        outcome: 'awake',
+        macs: [],
+        target: null,
+        proxy: null,
+        note: 'the client is connected to another management point of the site; nothing was sent',
+      },
     ]);
-    const packet = await waitFor('the magic packet on subnet B', () => rx.datagrams().find((l) => l.includes('ff'.repeat(6))), 10_000);
+    const packet = await waitFor(
+      'the magic packet on subnet B',
+      () => rx.datagrams().find((l) => l.includes('ff'.repeat(6))),
+      10_000,
+    );
     const [from, hex] = packet.split(' ');
     assert.equal(from, net.sleeper.replace(/\.2$/, '.1'), 'sent by the proxy from its subnet-B address');
     assert.equal(hex, 'ff'.repeat(6) + MAC.replace(/:/g, '').repeat(16));

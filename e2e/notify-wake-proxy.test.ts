@@ -27,7 +27,11 @@ test('a client on subnet B wakes a sleeping neighbour when the site cannot reach
   const state = mkdtempSync(path.join(os.tmpdir(), 'siteport-proxy-agent-'));
   t.after(() => rmSync(state, { recursive: true, force: true }));
   const ports = srv.server.info.ports;
-  runSetup({ stateDir: state, properties: [`SMSMP=${net.site}`, `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`], httpOnly: false });
+  runSetup({
+    stateDir: state,
+    properties: [`SMSMP=${net.site}`, `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`],
+    httpOnly: false,
+  });
   const agent = spawnIn(net.nsB, [process.execPath, SITEPORT_BIN, 'agent', '--state', state]);
   let agentErr = '';
   agent.stderr!.on('data', (d: Buffer) => (agentErr += d.toString()));
@@ -43,10 +47,17 @@ test('a client on subnet B wakes a sleeping neighbour when the site cannot reach
   });
   const proxyId = (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients[0]!.clientId;
 
-  const sleeper = await sleepingClient(srv, 'sleeper-b', [{ name: 'eth0', mac: MAC, address: net.sleeper, prefixLength: 24 }]);
+  const sleeper = await sleepingClient(srv, 'sleeper-b', [
+    { name: 'eth0', mac: MAC, address: net.sleeper, prefixLength: 24 },
+  ]);
   // The proxy reports its inventory with its first check-in; wait until subnet B is known for it.
   await until('the proxy inventory', async () => {
-    const r = await srv.server.db.selectFrom('client_interfaces').select('client_id').where('client_id', '=', proxyId).where('address', 'like', '10.202.%').execute();
+    const r = await srv.server.db
+      .selectFrom('client_interfaces')
+      .select('client_id')
+      .where('client_id', '=', proxyId)
+      .where('address', 'like', '10.202.%')
+      .execute();
     return r.length === 1;
   });
 

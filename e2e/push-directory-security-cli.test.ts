@@ -11,7 +11,6 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-
 /** `siteport server` in a temp data dir; returns the CLI connection flags and an admin call. */
 async function startServer(t: Parameters<typeof tempDir>[0]) {
   const data = tempDir(t);

@@ -8,8 +8,6 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { freePort, connects as listening } from '../test-support/ports.js';
 
-
-
 /** A `siteport server` process that can be killed with SIGKILL and started again on the same data dir. */
 class ServerProcess {
   private current: ReturnType<typeof startCli> | undefined;
@@ -21,7 +19,27 @@ class ServerProcess {
   /** A long active window: no rollout ends within 20 s of a (re)start, so each state is still there to crash in, however loaded the machine. */
   async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
     this.current = startCli(
-      ['server', '--data', this.dataDir, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', '127.0.0.1', '--policy-interval', '1', '--active-window', '20', '--log-level', 'warn'],
+      [
+        'server',
+        '--data',
+        this.dataDir,
+        '--admin-port',
+        '0',
+        '--http-port',
+        '0',
+        '--https-port',
+        '0',
+        '--notification-port',
+        '0',
+        '--bind',
+        '127.0.0.1',
+        '--policy-interval',
+        '1',
+        '--active-window',
+        '20',
+        '--log-level',
+        'warn',
+      ],
       /client communication mode/,
       { env },
     );
@@ -67,22 +85,44 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
   t.after(() => server.stop());
   await server.start();
   const initial = await server.api<PortsView>('GET', '/sites/PS1/ports');
-  const fleet = createFleet(t, { count: 4, ports: initial, caFingerprint: (await server.api<{ caFingerprint: string }>('GET', '/sites/PS1')).caFingerprint, httpOnly: (i) => i === 3 });
+  const fleet = createFleet(t, {
+    count: 4,
+    ports: initial,
+    caFingerprint: (await server.api<{ caFingerprint: string }>('GET', '/sites/PS1')).caFingerprint,
+    httpOnly: (i) => i === 3,
+  });
   await Promise.all(fleet.map((a) => a.start()));
   const allOn = (ports: PortsView): boolean =>
     fleet.every((a) => {
       const last = a.status().lastContact;
-      return last !== null && last.port === (last.protocol === 'http' ? ports.http.default : ports.https.default) && a.status().settingsVersion === ports.version;
+      return (
+        last !== null &&
+        last.port === (last.protocol === 'http' ? ports.http.default : ports.https.default) &&
+        a.status().settingsVersion === ports.version
+      );
     });
   await waitFor('fleet checked in', () => allOn(initial), 30_000);
 
   for (const crashIn of ['validated', 'preflight', 'overlapping', 'rolling-back'] as const) {
     const before = await server.api<PortsView>('GET', '/sites/PS1/ports');
     const change = { http: { default: await freePort() }, https: { default: await freePort() } };
-    const proposed = await server.api<RolloutView>('POST', '/sites/PS1/rollouts', { change, preflight: crashIn === 'preflight' });
-    if (crashIn === 'overlapping' || crashIn === 'rolling-back') await server.api('POST', `/rollouts/${proposed.id}/commit`);
+    const proposed = await server.api<RolloutView>('POST', '/sites/PS1/rollouts', {
+      change,
+      preflight: crashIn === 'preflight',
+    });
+    if (crashIn === 'overlapping' || crashIn === 'rolling-back')
+      await server.api('POST', `/rollouts/${proposed.id}/commit`);
     if (crashIn === 'rolling-back') {
-      await waitFor('some clients moved', () => fleet.some((a) => a.status().lastContact?.port === change.http.default || a.status().lastContact?.port === change.https.default), 20_000);
+      await waitFor(
+        'some clients moved',
+        () =>
+          fleet.some(
+            (a) =>
+              a.status().lastContact?.port === change.http.default ||
+              a.status().lastContact?.port === change.https.default,
+          ),
+        20_000,
+      );
       await server.api('POST', `/rollouts/${proposed.id}/rollback`);
     }
     assert.equal((await server.api<RolloutView>('GET', `/rollouts/${proposed.id}`)).state, crashIn);
@@ -92,8 +132,14 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
     const resumed = await server.api<RolloutView>('GET', `/rollouts/${proposed.id}`);
     assert.equal(resumed.state, crashIn, `the ${crashIn} rollout survived kill -9`);
     if (crashIn === 'overlapping' || crashIn === 'rolling-back') {
-      assert.ok(await listening(before.http.default), `${crashIn}: the old HTTP port is served again after the restart`);
-      assert.ok(await listening(change.http.default), `${crashIn}: the new HTTP port is served again after the restart`);
+      assert.ok(
+        await listening(before.http.default),
+        `${crashIn}: the old HTTP port is served again after the restart`,
+      );
+      assert.ok(
+        await listening(change.http.default),
+        `${crashIn}: the new HTTP port is served again after the restart`,
+      );
     }
     if (crashIn === 'preflight') assert.ok(await listening(change.http.default), 'the probe listener is back');
 
@@ -111,7 +157,10 @@ test('kill -9 of the server in every rollout state, then a restart: the rollout 
     const now = await server.api<PortsView>('GET', '/sites/PS1/ports');
     await waitFor(`${crashIn}: every agent on the final ports`, () => allOn(now), 20_000);
     const clients = await server.api<ClientList>('GET', '/sites/PS1/clients');
-    assert.ok(clients.clients.every((c) => c.managed === 'managed' && c.activity === 'active'), JSON.stringify(clients.clients));
+    assert.ok(
+      clients.clients.every((c) => c.managed === 'managed' && c.activity === 'active'),
+      JSON.stringify(clients.clients),
+    );
   }
 });
 
@@ -123,7 +172,9 @@ test('kill -9 right after the first write of a port move leaves the whole move o
 
   // The next server dies by SIGKILL the moment a rollout changes state for the first time.
   await server.kill9();
-  await server.start({ NODE_OPTIONS: `--import ${fileURLToPath(new URL('../test-support/kill-at-first-rollout-state.mjs', import.meta.url))}` });
+  await server.start({
+    NODE_OPTIONS: `--import ${fileURLToPath(new URL('../test-support/kill-at-first-rollout-state.mjs', import.meta.url))}`,
+  });
   const killed = server.exited();
   const change = { http: { default: await freePort() } };
   await server.api('PATCH', '/sites/PS1/ports', change).catch(() => undefined);
@@ -132,8 +183,15 @@ test('kill -9 right after the first write of a port move leaves the whole move o
   await server.start();
   const ports = await server.api<PortsView>('GET', '/sites/PS1/ports');
   const { rollouts } = await server.api<{ rollouts: RolloutView[] }>('GET', '/sites/PS1/rollouts');
-  assert.deepEqual(rollouts.filter((r) => r.state === 'validated').map((r) => r.id), [], 'no half-made rollout is left in validated');
-  const audit = await server.api<{ entries: { action: string; newValue: { rolloutId?: string } | null }[] }>('GET', '/audit?site=PS1');
+  assert.deepEqual(
+    rollouts.filter((r) => r.state === 'validated').map((r) => r.id),
+    [],
+    'no half-made rollout is left in validated',
+  );
+  const audit = await server.api<{ entries: { action: string; newValue: { rolloutId?: string } | null }[] }>(
+    'GET',
+    '/audit?site=PS1',
+  );
   if (rollouts.length === 0) {
     assert.equal(ports.version, before.version, 'nothing of the move was stored');
   } else {
@@ -142,7 +200,10 @@ test('kill -9 right after the first write of a port move leaves the whole move o
     assert.equal(moved!.state, 'overlapping');
     assert.equal(moved!.newVersion, ports.version, 'the rollout names the stored version');
     assert.equal(ports.http.default, change.http.default);
-    assert.ok(audit.entries.some((e) => e.action === 'ports.rollout.commit' && e.newValue?.rolloutId === moved!.id), 'the audit entry was stored with it');
+    assert.ok(
+      audit.entries.some((e) => e.action === 'ports.rollout.commit' && e.newValue?.rolloutId === moved!.id),
+      'the audit entry was stored with it',
+    );
   }
   // And the site takes the next change: nothing blocks it.
   const next = await server.api<{ rolloutId: string | null }>('PATCH', '/sites/PS1/ports', { wake: 9 });

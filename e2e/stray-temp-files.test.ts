@@ -9,7 +9,6 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-
 /** The pid of a process that has exited: what a kill -9 during an atomic write leaves in a temp file's name. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const roots = ['packages', 'apps', 'e2e', 'bench'];
+const roots = ['packages', 'apps', 'e2e', 'bench', 'scripts'];
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {

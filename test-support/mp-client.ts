@@ -15,11 +15,21 @@ export class TestMpClient {
     this.publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   }
 
-  signedHeaders(method: string, path: string, body: Buffer, overrides: Partial<Record<'timestamp' | 'nonce', string>> = {}, key = this.privateKey) {
+  signedHeaders(
+    method: string,
+    path: string,
+    body: Buffer,
+    overrides: Partial<Record<'timestamp' | 'nonce', string>> = {},
+    key = this.privateKey,
+  ) {
     const timestamp = overrides.timestamp ?? String(Date.now());
     const nonce = overrides.nonce ?? randomBytes(16).toString('base64url');
     const bodySha256 = createHash('sha256').update(body).digest('hex');
-    const signature = sign(null, Buffer.from(canonicalRequest({ method, path, clientId: this.clientId, timestamp, nonce, bodySha256 })), key);
+    const signature = sign(
+      null,
+      Buffer.from(canonicalRequest({ method, path, clientId: this.clientId, timestamp, nonce, bodySha256 })),
+      key,
+    );
     return {
       [SIGNATURE_HEADERS.client]: this.clientId,
       [SIGNATURE_HEADERS.timestamp]: timestamp,
@@ -32,7 +42,13 @@ export class TestMpClient {
 /** One raw HTTP(S) request; resolves with status and parsed JSON. */
 export function call(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: string; localAddress?: string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer;
+    ca?: string;
+    localAddress?: string;
+  } = {},
 ): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
@@ -51,7 +67,11 @@ export function call(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text), headers: res.headers });
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text === '' ? undefined : JSON.parse(text),
+            headers: res.headers,
+          });
         });
       },
     );

@@ -43,7 +43,21 @@ export class TestHost {
   blockOutgoing(port: number): void {
     this.exec('nft', 'add', 'table', 'inet', 'siteport_test');
     this.exec('nft', 'add', 'chain', 'inet', 'siteport_test', 'output', '{ type filter hook output priority 0 ; }');
-    this.exec('nft', 'add', 'rule', 'inet', 'siteport_test', 'output', 'tcp', 'dport', String(port), 'reject', 'with', 'tcp', 'reset');
+    this.exec(
+      'nft',
+      'add',
+      'rule',
+      'inet',
+      'siteport_test',
+      'output',
+      'tcp',
+      'dport',
+      String(port),
+      'reject',
+      'with',
+      'tcp',
+      'reset',
+    );
   }
 
   remove(): void {

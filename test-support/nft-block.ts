@@ -14,7 +14,20 @@ export class NftBlock {
       execFileSync('nft', ['add', 'chain', 'inet', this.table, 'input', '{ type filter hook input priority -10 ; }']);
       this.created = true;
     }
-    execFileSync('nft', ['add', 'rule', 'inet', this.table, 'input', 'tcp', 'dport', String(port), 'reject', 'with', 'tcp', 'reset']);
+    execFileSync('nft', [
+      'add',
+      'rule',
+      'inet',
+      this.table,
+      'input',
+      'tcp',
+      'dport',
+      String(port),
+      'reject',
+      'with',
+      'tcp',
+      'reset',
+    ]);
   }
 
   remove(): void {

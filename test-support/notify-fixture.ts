@@ -23,7 +23,11 @@ export async function startNotifyAgent(
 ): Promise<{ agent: Agent; store: StateStore; clientId: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-agent-'));
   const ports = srv.server.info.ports;
-  runSetup({ stateDir: dir, properties: ['SMSMP=127.0.0.1', `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`], httpOnly: false });
+  runSetup({
+    stateDir: dir,
+    properties: ['SMSMP=127.0.0.1', `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`],
+    httpOnly: false,
+  });
   const agent = new Agent({
     stateDir: dir,
     logger: pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' }),

@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs `siteport …` to completion (optionally under another command prefix such as setpriv). */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; prefix?: string[]; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; prefix?: string[]; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const [cmd, ...rest] = [...(options.prefix ?? []), process.execPath, SITEPORT_BIN, ...args];
   const child = spawn(cmd!, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return collect(child, options.timeoutMs ?? 60_000);
@@ -32,14 +35,21 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
 }
 
 /** Starts a long-running `siteport …` process; resolves once `ready` matches its stdout. */
-export function startCli(args: readonly string[], ready: RegExp, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[] } = {}) {
+export function startCli(
+  args: readonly string[],
+  ready: RegExp,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[] } = {},
+) {
   const [cmd, ...rest] = [...(options.prefix ?? []), process.execPath, SITEPORT_BIN, ...args];
   const child = spawn(cmd!, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const started = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ready}; stderr: ${stderr.slice(-2000)}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${ready}; stderr: ${stderr.slice(-2000)}`)),
+      options.timeoutMs ?? 60_000,
+    );
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (ready.test(stdout)) {

@@ -37,15 +37,44 @@ function handle(t: HasAfter, run: ReturnType<typeof startCli>, banner: string): 
 }
 
 /** Starts `siteport server` for a site on `dbUrl` (free ports on `bind`, policy interval 1 s). */
-export async function startSiteProcess(t: HasAfter, options: { dataDir: string; dbUrl: string; bind?: string; extra?: string[] }): Promise<SiteServerProcess> {
+export async function startSiteProcess(
+  t: HasAfter,
+  options: { dataDir: string; dbUrl: string; bind?: string; extra?: string[] },
+): Promise<SiteServerProcess> {
   const run = startCli(
-    ['server', '--data', options.dataDir, '--db', options.dbUrl, '--admin-port', '0', '--http-port', '0', '--https-port', '0', '--notification-port', '0', '--bind', options.bind ?? '127.0.0.1', '--policy-interval', '1', '--log-level', 'warn', ...(options.extra ?? [])],
+    [
+      'server',
+      '--data',
+      options.dataDir,
+      '--db',
+      options.dbUrl,
+      '--admin-port',
+      '0',
+      '--http-port',
+      '0',
+      '--https-port',
+      '0',
+      '--notification-port',
+      '0',
+      '--bind',
+      options.bind ?? '127.0.0.1',
+      '--policy-interval',
+      '1',
+      '--log-level',
+      'warn',
+      ...(options.extra ?? []),
+    ],
     /client communication mode/,
   );
   const banner = await run.started;
   const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)?.[1] ?? '';
   const token = (await readFile(`${options.dataDir}/admin-token`, 'utf8')).trim();
-  const api = async <T>(method: string, path: string, body?: unknown, allowError = false): Promise<{ status: number; body: T }> => {
+  const api = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    allowError = false,
+  ): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${adminUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -59,7 +88,26 @@ export async function startSiteProcess(t: HasAfter, options: { dataDir: string; 
 }
 
 /** Starts an additional MP of the site (`siteport server --role mp`) on `bind`, sharing the site server's data dir. */
-export async function startMpProcess(t: HasAfter, options: { dataDir: string; dbUrl: string; bind: string; extra?: string[] }): Promise<SiteProcess> {
-  const run = startCli(['server', '--role', 'mp', '--data', options.dataDir, '--db', options.dbUrl, '--bind', options.bind, '--log-level', 'warn', ...(options.extra ?? [])], /client communication mode/);
+export async function startMpProcess(
+  t: HasAfter,
+  options: { dataDir: string; dbUrl: string; bind: string; extra?: string[] },
+): Promise<SiteProcess> {
+  const run = startCli(
+    [
+      'server',
+      '--role',
+      'mp',
+      '--data',
+      options.dataDir,
+      '--db',
+      options.dbUrl,
+      '--bind',
+      options.bind,
+      '--log-level',
+      'warn',
+      ...(options.extra ?? []),
+    ],
+    /client communication mode/,
+  );
   return handle(t, run, await run.started);
 }

@@ -9,7 +9,7 @@ import { type HasAfter, tempDir } from './temp-dir.js';
 const run = promisify(execFile);
 
 /** The schema file the project ships (the one-time schema extension of OpenLDAP). */
-export const SITEPORT_SCHEMA = fileURLToPath(new URL('../deploy/directory/siteport.schema', import.meta.url));
+const SITEPORT_SCHEMA = fileURLToPath(new URL('../deploy/directory/siteport.schema', import.meta.url));
 
 /** Accounts of the test directory, each with its password. */
 export const SLAPD_ACCOUNTS = {
@@ -35,11 +35,60 @@ export interface TestCa {
 export async function throwawayCa(dir: string, name: string): Promise<TestCa> {
   const file = (ext: string): string => path.join(dir, `${name}-${ext}`);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', `/CN=${name} test CA`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run('openssl', ['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1']);
-  writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf')]);
-  return { caPem: readFileSync(file('ca.pem'), 'utf8'), caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name} test CA`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await run('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  writeFileSync(
+    file('ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    file('ext.cnf'),
+  ]);
+  return {
+    caPem: readFileSync(file('ca.pem'), 'utf8'),
+    caFile: file('ca.pem'),
+    certFile: file('server.pem'),
+    keyFile: file('server.key'),
+  };
 }
 
 /** A throwaway OpenLDAP server on loopback. */
@@ -76,7 +125,13 @@ function baseLdif(): string {
 
 function slapdConf(dir: string, withSchema: boolean, ca: TestCa | undefined): string {
   return [
-    ...(ca === undefined ? [] : [`TLSCACertificateFile ${ca.caFile}`, `TLSCertificateFile ${ca.certFile}`, `TLSCertificateKeyFile ${ca.keyFile}`]),
+    ...(ca === undefined
+      ? []
+      : [
+          `TLSCACertificateFile ${ca.caFile}`,
+          `TLSCertificateFile ${ca.certFile}`,
+          `TLSCertificateKeyFile ${ca.keyFile}`,
+        ]),
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
     ...(withSchema ? [`include ${SITEPORT_SCHEMA}`] : []),
@@ -139,7 +194,10 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
  * schema (the "schema not extended" case). `tls: true` makes a throwaway CA and server certificate,
  * serves `ldaps://` on a second port and offers StartTLS on `ldap://`. Stopped and removed after the test.
  */
-export async function startSlapd(t: HasAfter, options: { withSchema?: boolean; tls?: boolean } = {}): Promise<TestSlapd> {
+export async function startSlapd(
+  t: HasAfter,
+  options: { withSchema?: boolean; tls?: boolean } = {},
+): Promise<TestSlapd> {
   const dir = tempDir(t, 'siteport-slapd-');
   mkdirSync(path.join(dir, 'data'), { mode: 0o700 });
   const ca = options.tls === true ? await throwawayCa(dir, 'slapd') : undefined;
@@ -156,7 +214,9 @@ export async function startSlapd(t: HasAfter, options: { withSchema?: boolean; t
   const start = async (): Promise<void> => {
     stderr = '';
     const listen = ldapsUrl === undefined ? `${url}/` : `${url}/ ${ldapsUrl}/`;
-    const proc = spawn('/usr/sbin/slapd', ['-d', '0', '-f', conf, '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('/usr/sbin/slapd', ['-d', '0', '-f', conf, '-h', listen], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child = proc;
     await waitForPort(port, proc, () => stderr);
@@ -183,7 +243,22 @@ export async function startSlapd(t: HasAfter, options: { withSchema?: boolean; t
     stop,
     restart: start,
     ldapsearch: async (filter, attributes = [], as = SLAPD_ACCOUNTS.client) => {
-      const { stdout } = await run('ldapsearch', ['-LLL', '-x', '-o', 'ldif-wrap=no', '-H', url, '-D', as.dn, '-w', as.password, '-b', BASE_DN, filter, ...attributes]);
+      const { stdout } = await run('ldapsearch', [
+        '-LLL',
+        '-x',
+        '-o',
+        'ldif-wrap=no',
+        '-H',
+        url,
+        '-D',
+        as.dn,
+        '-w',
+        as.password,
+        '-b',
+        BASE_DN,
+        filter,
+        ...attributes,
+      ]);
       return stdout;
     },
   };
@@ -197,7 +272,10 @@ export function ldifValues(ldif: string, attribute: string): Map<string, string[
     const dn = lines.find((l) => l.startsWith('dn: '))?.slice(4);
     if (dn === undefined) continue;
     const prefix = `${attribute.toLowerCase()}: `;
-    out.set(dn, lines.filter((l) => l.toLowerCase().startsWith(prefix)).map((l) => l.slice(prefix.length)));
+    out.set(
+      dn,
+      lines.filter((l) => l.toLowerCase().startsWith(prefix)).map((l) => l.slice(prefix.length)),
+    );
   }
   return out;
 }

@@ -68,7 +68,10 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
  * which fail: the test never sets one). sshd cannot bind port 0, so a free port is picked first.
  * The machine's own sshd config and port 22 are never touched. Stopped when the test ends.
  */
-export async function startSshd(t: HasAfter, options: { authorizedKeys: readonly string[]; extra?: readonly string[] }): Promise<TestSshd> {
+export async function startSshd(
+  t: HasAfter,
+  options: { authorizedKeys: readonly string[]; extra?: readonly string[] },
+): Promise<TestSshd> {
   mkdirSync('/run/sshd', { recursive: true });
   const dir = tempDir(t, 'siteport-sshd-');
   const hostKey = sshKeyPair(dir, 'host_ed25519');
@@ -122,7 +125,7 @@ export async function startSshd(t: HasAfter, options: { authorizedKeys: readonly
 }
 
 /** One authentication attempt a {@link RecordingSshServer} saw. */
-export interface SshAuthAttempt {
+interface SshAuthAttempt {
   method: string;
   user: string;
   /** The password, for `password` attempts. */
@@ -151,7 +154,11 @@ export async function startRecordingSshServer(t: HasAfter): Promise<RecordingSsh
     open.add(conn);
     conn.on('close', () => open.delete(conn));
     conn.on('authentication', (ctx) => {
-      attempts.push({ method: ctx.method, user: ctx.username, ...(ctx.method === 'password' ? { password: ctx.password } : {}) });
+      attempts.push({
+        method: ctx.method,
+        user: ctx.username,
+        ...(ctx.method === 'password' ? { password: ctx.password } : {}),
+      });
       ctx.reject(['password', 'publickey']);
     });
     conn.on('error', () => undefined);

@@ -9,7 +9,12 @@ export interface TestServer {
   dataDir: string;
   adminUrl: string;
   token: string;
-  admin: <T = unknown>(method: string, path: string, body?: unknown, token?: string) => Promise<{ status: number; body: T }>;
+  admin: <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ) => Promise<{ status: number; body: T }>;
   stop: () => Promise<void>;
 }
 
@@ -25,12 +30,10 @@ function postgresFor(dataDir: string): Promise<string> {
  * Starts a site server for a test; every port is 0 (free) unless given. Stopped after the test.
  * Under `SITEPORT_TEST_DATABASE=postgres` it runs on a fresh PostgreSQL database instead of SQLite.
  */
-export async function startTestServer(
-  t: HasAfter,
-  input: ServerOptionsInput = {},
-): Promise<TestServer> {
+export async function startTestServer(t: HasAfter, input: ServerOptionsInput = {}): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir(t);
-  const databaseUrl = input.databaseUrl ?? (testDatabaseDialect() === 'postgres' ? await postgresFor(dataDir) : undefined);
+  const databaseUrl =
+    input.databaseUrl ?? (testDatabaseDialect() === 'postgres' ? await postgresFor(dataDir) : undefined);
   const server = await SiteServer.start(
     {
       adminPort: 0,
@@ -57,7 +60,10 @@ export async function startTestServer(
     admin: async <T>(method: string, path: string, body?: unknown, bearer = token) => {
       const res = await fetch(`${adminUrl}/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       return { status: res.status, body: (await res.json()) as T };

@@ -43,7 +43,12 @@ export function twoSubnets(t: HasAfter): WakeSubnets {
   const up = `spu${tag}`;
   const subnet = `10.202.${n}.0/24`;
   t.after(() => {
-    for (const args of [['route', 'del', 'unreachable', subnet], ['link', 'del', up], ['netns', 'del', nsB], ['netns', 'del', nsS]]) {
+    for (const args of [
+      ['route', 'del', 'unreachable', subnet],
+      ['link', 'del', up],
+      ['netns', 'del', nsB],
+      ['netns', 'del', nsS],
+    ]) {
       try {
         ip(...args);
       } catch {
@@ -91,7 +96,9 @@ export async function udpReceiverIn(t: HasAfter, ns: string, port: number): Prom
 /** Whether the root namespace (the site) can send a datagram to this address. */
 export async function canSendTo(address: string, port: number): Promise<boolean> {
   const probe = dgram.createSocket('udp4');
-  const error = await new Promise<Error | null>((resolve) => probe.send(Buffer.alloc(1), port, address, (e) => resolve(e ?? null)));
+  const error = await new Promise<Error | null>((resolve) =>
+    probe.send(Buffer.alloc(1), port, address, (e) => resolve(e ?? null)),
+  );
   probe.close();
   return error === null;
 }

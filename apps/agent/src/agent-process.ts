@@ -10,7 +10,10 @@ import { StateStore } from './state-store.js';
  * stop and SIGHUP (or, on every platform, a reload request file: see {@link listenForReloads}) to a
  * reload, and resolves once the agent has stopped.
  */
-export async function runAgentProcess(options: AgentOptions, platform: NodeJS.Platform = process.platform): Promise<void> {
+export async function runAgentProcess(
+  options: AgentOptions,
+  platform: NodeJS.Platform = process.platform,
+): Promise<void> {
   const store = new StateStore(options.stateDir);
   if (!store.isInstalled()) {
     throw new SiteportError(

@@ -176,12 +176,24 @@ describe('answerProblem', () => {
   it('demands the site signature on waiting-approval, blocked and retired answers, so a proxy cannot make the client show them', () => {
     for (const code of ['E_CLIENT_PENDING', 'E_CLIENT_BLOCKED', 'E_CLIENT_RETIRED']) {
       const error = Buffer.from(JSON.stringify({ error: { code, message: 'forged' } }));
-      assert.match(answerProblem(macRequest, { status: 403, headers: {}, body: error, code }, keys) ?? '', /neither/, code);
+      assert.match(
+        answerProblem(macRequest, { status: 403, headers: {}, body: error, code }, keys) ?? '',
+        /neither/,
+        code,
+      );
       const signed = { [ANSWER_HEADERS.signature]: signatureOf(403, macRequest, error) };
-      assert.equal(answerProblem(macRequest, { status: 403, headers: signed, body: error, code }, keys), undefined, code);
+      assert.equal(
+        answerProblem(macRequest, { status: 403, headers: signed, body: error, code }, keys),
+        undefined,
+        code,
+      );
       // A signature over another status does not carry over.
       const moved = { [ANSWER_HEADERS.signature]: signatureOf(401, macRequest, error) };
-      assert.match(answerProblem(macRequest, { status: 403, headers: moved, body: error, code }, keys) ?? '', /does not verify/, code);
+      assert.match(
+        answerProblem(macRequest, { status: 403, headers: moved, body: error, code }, keys) ?? '',
+        /does not verify/,
+        code,
+      );
     }
   });
 });

@@ -1,6 +1,12 @@
 import { type KeyObject, X509Certificate, createHmac, timingSafeEqual, verify } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ANSWER_HEADERS, SESSION_HEADERS, SIGNATURE_HEADERS, SIGNED_ERROR_CODES, answerPrefix } from '@siteport/protocol';
+import {
+  ANSWER_HEADERS,
+  SESSION_HEADERS,
+  SIGNATURE_HEADERS,
+  SIGNED_ERROR_CODES,
+  answerPrefix,
+} from '@siteport/protocol';
 
 /** The request as this attempt sent it: what its answer must be bound to. */
 export interface SentRequest {
@@ -49,7 +55,8 @@ const signers = new Map<string, { site: KeyObject; key: KeyObject; until: number
  * issued by the pinned site CA and valid now; else why not.
  */
 function signerKey(header: string | string[] | undefined, site: KeyObject): KeyObject | string {
-  if (typeof header !== 'string' || header.length === 0 || header.length > 8192) return 'the answer names no management point certificate';
+  if (typeof header !== 'string' || header.length === 0 || header.length > 8192)
+    return 'the answer names no management point certificate';
   const now = Date.now();
   const known = signers.get(header);
   if (known !== undefined && known.site === site && now < known.until) return known.key;
@@ -59,10 +66,12 @@ function signerKey(header: string | string[] | undefined, site: KeyObject): KeyO
   } catch {
     return 'the management point certificate the answer names cannot be read';
   }
-  if (!cert.verify(site)) return 'the management point certificate the answer names was not issued by the pinned site CA';
+  if (!cert.verify(site))
+    return 'the management point certificate the answer names was not issued by the pinned site CA';
   if (cert.ca) return 'the certificate the answer names is a CA certificate, not a management point certificate';
   const until = Date.parse(cert.validTo);
-  if (Date.parse(cert.validFrom) > now || until <= now) return 'the management point certificate the answer names is not valid now';
+  if (Date.parse(cert.validFrom) > now || until <= now)
+    return 'the management point certificate the answer names is not valid now';
   if (signers.size >= MAX_SIGNERS) signers.clear();
   signers.set(header, { site, key: cert.publicKey, until });
   return cert.publicKey;
@@ -101,7 +110,8 @@ export function answerProblem(sent: SentRequest, answer: ReceivedAnswer, keys: A
     nonce,
   });
   if (sessionId === '' || signedError) {
-    if (signature === undefined && mpSignature === undefined) return 'the answer to a signed request carries no site signature';
+    if (signature === undefined && mpSignature === undefined)
+      return 'the answer to a signed request carries no site signature';
     if (keys.site === undefined) return 'no site CA is pinned to check the answer signature with';
     const signed = Buffer.concat([Buffer.from(prefix), answer.body]);
     if (signature === undefined && mpSignature !== undefined) {

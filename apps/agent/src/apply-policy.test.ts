@@ -22,7 +22,12 @@ const config: ClientConfig = {
 const policy: Policy = {
   siteCode: 'PS1',
   settingsVersion: 4,
-  ports: { http: { default: 8080, alternate: 80 }, https: { default: 8443, alternate: null }, notification: 10123, wake: 9 },
+  ports: {
+    http: { default: 8080, alternate: 80 },
+    https: { default: 8443, alternate: null },
+    notification: 10123,
+    wake: 9,
+  },
   communicationMode: 'https-only',
   policyIntervalSeconds: 120,
   managementPoints: ['mp2', 'mp1', 'mp2'],

@@ -11,7 +11,9 @@ import type { ClientConfig } from './client-config.js';
  */
 export function applyPolicy(config: ClientConfig, policy: Policy): { config: ClientConfig; adopted: boolean } {
   const known = new Set(config.managementPoints);
-  const added = [...new Set(policy.managementPoints.filter((host) => !known.has(host) && host !== config.internetManagementPoint))];
+  const added = [
+    ...new Set(policy.managementPoints.filter((host) => !known.has(host) && host !== config.internetManagementPoint)),
+  ];
   const managementPoints = added.length === 0 ? config.managementPoints : [...config.managementPoints, ...added];
   if (policy.settingsVersion <= config.settingsVersion) {
     return { config: added.length === 0 ? config : { ...config, managementPoints }, adopted: false };

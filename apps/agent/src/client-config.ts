@@ -76,8 +76,10 @@ export function clientConfigProblem(value: unknown): string | null {
   if (!Array.isArray(c.managementPoints) || !c.managementPoints.every((h) => typeof h === 'string')) {
     return 'managementPoints is not a list of host names';
   }
-  if (c.internetManagementPoint !== null && typeof c.internetManagementPoint !== 'string') return 'internetManagementPoint is invalid';
-  if (typeof c.alwaysInternet !== 'boolean' || typeof c.httpOnly !== 'boolean') return 'alwaysInternet/httpOnly are not booleans';
+  if (c.internetManagementPoint !== null && typeof c.internetManagementPoint !== 'string')
+    return 'internetManagementPoint is invalid';
+  if (typeof c.alwaysInternet !== 'boolean' || typeof c.httpOnly !== 'boolean')
+    return 'alwaysInternet/httpOnly are not booleans';
   if (c.caFingerprint !== null && typeof c.caFingerprint !== 'string') return 'caFingerprint is invalid';
   if (typeof c.category !== 'string') return 'category is missing';
   const ports = c.ports as Record<string, unknown> | undefined;
@@ -85,12 +87,17 @@ export function clientConfigProblem(value: unknown): string | null {
     return 'ports are missing or out of range';
   }
   if (c.clientId !== null && typeof c.clientId !== 'string') return 'clientId is invalid';
-  if (typeof c.settingsVersion !== 'number' || !Number.isInteger(c.settingsVersion) || c.settingsVersion < 0) return 'settingsVersion is invalid';
-  if (c.communicationMode !== 'https-or-http' && c.communicationMode !== 'https-only') return 'communicationMode is invalid';
-  if (typeof c.policyIntervalSeconds !== 'number' || !(c.policyIntervalSeconds >= 1)) return 'policyIntervalSeconds is invalid';
+  if (typeof c.settingsVersion !== 'number' || !Number.isInteger(c.settingsVersion) || c.settingsVersion < 0)
+    return 'settingsVersion is invalid';
+  if (c.communicationMode !== 'https-or-http' && c.communicationMode !== 'https-only')
+    return 'communicationMode is invalid';
+  if (typeof c.policyIntervalSeconds !== 'number' || !(c.policyIntervalSeconds >= 1))
+    return 'policyIntervalSeconds is invalid';
   const directory = clientDirectoryProblem(c.directory);
   if (directory !== null) return directory;
-  if (c.dnsDomain !== undefined && c.dnsDomain !== null && typeof c.dnsDomain !== 'string') return 'dnsDomain is invalid';
-  if (c.registrationToken !== undefined && c.registrationToken !== null && typeof c.registrationToken !== 'string') return 'registrationToken is invalid';
+  if (c.dnsDomain !== undefined && c.dnsDomain !== null && typeof c.dnsDomain !== 'string')
+    return 'dnsDomain is invalid';
+  if (c.registrationToken !== undefined && c.registrationToken !== null && typeof c.registrationToken !== 'string')
+    return 'registrationToken is invalid';
   return null;
 }

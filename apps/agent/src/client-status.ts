@@ -39,7 +39,8 @@ export function readClientStatus(stateDir: string): ClientStatus {
   const config = store.readConfig();
   const status = store.readStatus();
   const pid = store.liveAgentPid();
-  const state: ClientStatus['state'] = pid !== null ? status.state : config.clientId === null ? 'not-registered' : 'stopped';
+  const state: ClientStatus['state'] =
+    pid !== null ? status.state : config.clientId === null ? 'not-registered' : 'stopped';
   return {
     stateDir: store.dir,
     siteCode: config.siteCode,

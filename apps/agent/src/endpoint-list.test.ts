@@ -25,7 +25,10 @@ describe('endpointList', () => {
     assert.deepEqual(urls(base), ['https://mp1:443', 'https://mp1:8443', 'http://mp1:80', 'http://mp1:8080']);
   });
   it('leaves out alternates that are not set', () => {
-    const config = { ...base, ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } } };
+    const config = {
+      ...base,
+      ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } },
+    };
     assert.deepEqual(urls(config), ['https://mp1:443', 'http://mp1:80']);
   });
   it('never lists HTTP in https-only mode', () => {
@@ -35,8 +38,20 @@ describe('endpointList', () => {
     assert.deepEqual(urls({ ...base, httpOnly: true }), ['http://mp1:80', 'http://mp1:8080']);
   });
   it('puts the internet MP last, and uses only it for an internet-only client; IPv6 hosts get brackets', () => {
-    const config = { ...base, internetManagementPoint: '2001:db8::1', ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } } };
-    assert.deepEqual(urls(config), ['https://mp1:443', 'http://mp1:80', 'https://[2001:db8::1]:443', 'http://[2001:db8::1]:80']);
-    assert.deepEqual(urls({ ...config, alwaysInternet: true }), ['https://[2001:db8::1]:443', 'http://[2001:db8::1]:80']);
+    const config = {
+      ...base,
+      internetManagementPoint: '2001:db8::1',
+      ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } },
+    };
+    assert.deepEqual(urls(config), [
+      'https://mp1:443',
+      'http://mp1:80',
+      'https://[2001:db8::1]:443',
+      'http://[2001:db8::1]:80',
+    ]);
+    assert.deepEqual(urls({ ...config, alwaysInternet: true }), [
+      'https://[2001:db8::1]:443',
+      'http://[2001:db8::1]:80',
+    ]);
   });
 });

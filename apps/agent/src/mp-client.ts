@@ -21,7 +21,11 @@ import type { SessionKeeper, SessionRequest } from './session/session-keeper.js'
 
 // TypeBox checks `format` only for registered formats; Policy.issuedAt uses 'date-time'.
 if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set('date-time', (value) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value) && !Number.isNaN(Date.parse(value)));
+  FormatRegistry.Set(
+    'date-time',
+    (value) =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value) && !Number.isNaN(Date.parse(value)),
+  );
 }
 
 /**
@@ -45,7 +49,11 @@ export class MpClient {
     try {
       actual = caFingerprint(ca.caCertificate);
     } catch (error) {
-      throw new SiteportError('E_PROTOCOL', `${endpointUrl(response.endpoint)} sent a CA certificate that cannot be parsed`, { cause: error });
+      throw new SiteportError(
+        'E_PROTOCOL',
+        `${endpointUrl(response.endpoint)} sent a CA certificate that cannot be parsed`,
+        { cause: error },
+      );
     }
     if (actual !== ca.fingerprint.toLowerCase()) {
       throw new SiteportError(
@@ -78,7 +86,10 @@ export class MpClient {
 
   /** `POST /mp/v1/heartbeat`, with the session MAC (or signed). */
   async heartbeat(clientId: string, key: IdentityKey, body: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return checked(HeartbeatResponse, await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/heartbeat`, body }));
+    return checked(
+      HeartbeatResponse,
+      await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/heartbeat`, body }),
+    );
   }
 
   /** `POST /mp/v1/probe-report`, with the session MAC (or signed): what this client reached during a pre-flight. */

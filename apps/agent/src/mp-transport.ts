@@ -1,3 +1,4 @@
+// Over 300 lines: endpoint order, fallback, the sticky choice and retries for one MP host are one piece of state.
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -139,7 +140,10 @@ export class MpTransport {
   async request(request: MpRequest): Promise<MpResponse> {
     const list = endpointList(this.options.config());
     if (list.length === 0) {
-      throw new SiteportError('E_MP_UNREACHABLE', 'no management point is configured; rerun siteport setup with SMSMP=<host>');
+      throw new SiteportError(
+        'E_MP_UNREACHABLE',
+        'no management point is configured; rerun siteport setup with SMSMP=<host>',
+      );
     }
     const { ordered, usedSticky } = this.order(list);
     const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(request.body), 'utf8');
@@ -148,7 +152,10 @@ export class MpTransport {
     for (const endpoint of ordered) {
       if (this.closed) throw new SiteportError('E_MP_UNREACHABLE', 'the agent is stopping');
       const url = endpointUrl(endpoint);
-      if (request.confidential === true && (endpoint.protocol !== 'https' || request.insecureTls === true || this.options.caPem() === undefined)) {
+      if (
+        request.confidential === true &&
+        (endpoint.protocol !== 'https' || request.insecureTls === true || this.options.caPem() === undefined)
+      ) {
         failures.push(`${url} (skipped: a registration token goes only over HTTPS checked against the pinned site CA)`);
         continue;
       }
@@ -168,16 +175,25 @@ export class MpTransport {
         const reason = `answer refused: ${problem}`;
         failures.push(`${url} (${reason})`);
         this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
-        this.log.warn({ endpoint: url, path: request.path, reason: problem }, 'refused a management point answer that is not authenticated; trying the next endpoint');
+        this.log.warn(
+          { endpoint: url, path: request.path, reason: problem },
+          'refused a management point answer that is not authenticated; trying the next endpoint',
+        );
         continue;
       }
       if (raw.status >= 200 && raw.status < 300) {
         this.succeeded(endpoint, list, usedSticky);
         return { status: raw.status, body: raw.body, endpoint };
       }
-      const error = SiteportError.fromBody(raw.body, `${url} answered HTTP ${raw.status} without a siteport error body`);
+      const error = SiteportError.fromBody(
+        raw.body,
+        `${url} answered HTTP ${raw.status} without a siteport error body`,
+      );
       if (error.code === 'E_PROTOCOL' || (error.code === 'E_HTTPS_REQUIRED' && endpoint.protocol === 'http')) {
-        const reason = error.code === 'E_PROTOCOL' ? `HTTP ${raw.status}, not a siteport management point` : 'the site requires HTTPS';
+        const reason =
+          error.code === 'E_PROTOCOL'
+            ? `HTTP ${raw.status}, not a siteport management point`
+            : 'the site requires HTTPS';
         failures.push(`${url} (${reason})`);
         this.publish({ host: endpoint.host, protocol: endpoint.protocol, port: endpoint.port, ok: false, reason });
         continue;
@@ -230,7 +246,8 @@ export class MpTransport {
     if (this.sticky === null) return { ordered: list, usedSticky: false };
     const { url, since } = this.sticky;
     const index = list.findIndex((e) => endpointUrl(e) === url);
-    if (index <= 0 || this.now() - since >= this.options.retryDefaultAfterMs) return { ordered: list, usedSticky: false };
+    if (index <= 0 || this.now() - since >= this.options.retryDefaultAfterMs)
+      return { ordered: list, usedSticky: false };
     const first = list[index] as MpEndpoint;
     return { ordered: [first, ...list.filter((_, i) => i !== index)], usedSticky: true };
   }
@@ -260,7 +277,10 @@ export class MpTransport {
   private async exchange(endpoint: MpEndpoint, request: MpRequest, body: Buffer): Promise<RawResponse> {
     const raw = await this.attempt(endpoint, request, body);
     if (errorCode(raw.body) !== 'E_MP_EPOCH' || this.epochs.get(endpoint.host) === raw.epoch) return raw;
-    this.log.info({ endpoint: endpointUrl(endpoint) }, 'the management point process has a new epoch (restarted); signing again');
+    this.log.info(
+      { endpoint: endpointUrl(endpoint) },
+      'the management point process has a new epoch (restarted); signing again',
+    );
     return this.attempt(endpoint, request, body);
   }
 
@@ -270,8 +290,17 @@ export class MpTransport {
       return await this.exchange(endpoint, request, body);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      const untrusted = endpoint.protocol === 'https' && request.insecureTls !== true && typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code);
-      if (!untrusted || this.options.onUntrustedCertificate === undefined || !(await this.options.onUntrustedCertificate())) throw error;
+      const untrusted =
+        endpoint.protocol === 'https' &&
+        request.insecureTls !== true &&
+        typeof code === 'string' &&
+        UNTRUSTED_CERTIFICATE.has(code);
+      if (
+        !untrusted ||
+        this.options.onUntrustedCertificate === undefined ||
+        !(await this.options.onUntrustedCertificate())
+      )
+        throw error;
       return this.exchange(endpoint, request, body);
     }
   }
@@ -304,7 +333,13 @@ export class MpTransport {
     const sent =
       request.signer === undefined
         ? {}
-        : request.signer({ method: request.method, path: request.path, body, host: endpoint.host, ...(epoch === undefined ? {} : { epoch }) });
+        : request.signer({
+            method: request.method,
+            path: request.path,
+            body,
+            host: endpoint.host,
+            ...(epoch === undefined ? {} : { epoch }),
+          });
     const headers: Record<string, string> = { accept: 'application/json', ...sent };
     if (request.method !== 'GET') {
       headers['content-type'] = 'application/json';
@@ -374,4 +409,3 @@ export class MpTransport {
     return { agent: this.httpsAgent.agent };
   }
 }
-

@@ -32,15 +32,24 @@ export function siteTrustAnchors(ca: CaResponse, pinnedPem: string): string | un
   if (ca.trust === undefined) return undefined;
   const pinned = new X509Certificate(pinnedPem);
   if (caFingerprint(pinnedPem) !== ca.fingerprint.toLowerCase()) {
-    throw new SiteportError('E_CA_MISMATCH', `the management point names CA ${ca.fingerprint.toLowerCase()}, not the pinned site CA; its trust anchors are ignored`);
+    throw new SiteportError(
+      'E_CA_MISMATCH',
+      `the management point names CA ${ca.fingerprint.toLowerCase()}, not the pinned site CA; its trust anchors are ignored`,
+    );
   }
   const signed = Buffer.from(trustBundleBytes(ca.siteCode, ca.trust.certificates));
   if (!verify('sha256', signed, pinned.publicKey, Buffer.from(ca.trust.signature, 'base64'))) {
-    throw new SiteportError('E_CA_MISMATCH', 'the trust anchors the management point names are not signed by the pinned site CA; they are ignored (look for a proxy intercepting the connection)');
+    throw new SiteportError(
+      'E_CA_MISMATCH',
+      'the trust anchors the management point names are not signed by the pinned site CA; they are ignored (look for a proxy intercepting the connection)',
+    );
   }
   const anchors = ca.trust.certificates.match(PEM_CERTIFICATE) ?? [];
   if (anchors.length === 0 || anchors.length > MAX_ANCHORS || anchors.some((pem) => !new X509Certificate(pem).ca)) {
-    throw new SiteportError('E_CA_MISMATCH', `the site names ${anchors.length} trust anchors, not 1 to ${MAX_ANCHORS} CA certificates; they are ignored`);
+    throw new SiteportError(
+      'E_CA_MISMATCH',
+      `the site names ${anchors.length} trust anchors, not 1 to ${MAX_ANCHORS} CA certificates; they are ignored`,
+    );
   }
   return `${anchors.join('\n')}\n`;
 }

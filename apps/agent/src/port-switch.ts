@@ -28,9 +28,13 @@ export function portSwitch(options: PortSwitchOptions): PortSwitchRecord {
   const httpPort = parsePort('HTTPPORT', options.httpPort);
   const httpsPort = options.httpsPort === undefined ? null : parsePort('HTTPSPORT', options.httpsPort);
   if (httpsPort !== null && httpsPort === httpPort) {
-    throw new SiteportError('E_PORT_CONFLICT', `HTTPPORT and HTTPSPORT must differ, both are ${httpPort}; give HTTPS its own port (e.g. 443)`, {
-      details: { port: httpPort },
-    });
+    throw new SiteportError(
+      'E_PORT_CONFLICT',
+      `HTTPPORT and HTTPSPORT must differ, both are ${httpPort}; give HTTPS its own port (e.g. 443)`,
+      {
+        details: { port: httpPort },
+      },
+    );
   }
   const store = new StateStore(options.stateDir);
   const config = store.readConfig();
@@ -64,7 +68,10 @@ export function switchedPorts(current: ClientPorts, httpPort: number, httpsPort:
   const httpsDefault = httpsPort ?? current.https.default;
   const next: ClientPorts = {
     http: { default: httpPort, alternate: current.http.alternate === httpPort ? null : current.http.alternate },
-    https: { default: httpsDefault, alternate: current.https.alternate === httpsDefault ? null : current.https.alternate },
+    https: {
+      default: httpsDefault,
+      alternate: current.https.alternate === httpsDefault ? null : current.https.alternate,
+    },
   };
   const items: Array<[string, number | null]> = [
     ['HTTP port', next.http.default],

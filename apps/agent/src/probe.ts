@@ -13,23 +13,34 @@ export interface ProbeOutcome {
   error?: string;
 }
 
-function probeOne(host: string, endpoint: { protocol: 'http' | 'https'; port: number }, caPem: string | undefined, timeoutMs: number): Promise<ProbeOutcome> {
+function probeOne(
+  host: string,
+  endpoint: { protocol: 'http' | 'https'; port: number },
+  caPem: string | undefined,
+  timeoutMs: number,
+): Promise<ProbeOutcome> {
   const url = `${endpoint.protocol}://${urlHost(host)}:${endpoint.port}${MP_PREFIX}/probe`;
   const transport = endpoint.protocol === 'https' ? https : http;
   return new Promise((resolve) => {
     const done = (reachable: boolean, error?: string): void =>
       resolve({ ...endpoint, reachable, ...(error === undefined ? {} : { error: toPrintable(error, 200) }) });
-    const req = transport.get(url, { agent: false, timeout: timeoutMs, ...(caPem === undefined ? {} : { ca: caPem }) }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode === 200, res.statusCode === 200 ? undefined : `HTTP ${res.statusCode ?? 0}`));
-    });
+    const req = transport.get(
+      url,
+      { agent: false, timeout: timeoutMs, ...(caPem === undefined ? {} : { ca: caPem }) },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          done(res.statusCode === 200, res.statusCode === 200 ? undefined : `HTTP ${res.statusCode ?? 0}`),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? error.message));
   });
 }
 
 /** Test-connects to every new endpoint of a pre-flight (SPEC B3) on the client's first MP host. */
-export function probeEndpoints(
+function probeEndpoints(
   host: string,
   endpoints: readonly { protocol: 'http' | 'https'; port: number }[],
   caPem: string | undefined,
@@ -44,7 +55,14 @@ export function probeEndpoints(
  */
 export async function reportPreflight(
   client: MpClient,
-  input: { clientId: string; key: IdentityKey; probe: NonNullable<Policy['probe']>; config: ClientConfig; caPem: string | undefined; timeoutMs: number },
+  input: {
+    clientId: string;
+    key: IdentityKey;
+    probe: NonNullable<Policy['probe']>;
+    config: ClientConfig;
+    caPem: string | undefined;
+    timeoutMs: number;
+  },
 ): Promise<ProbeOutcome[] | null> {
   const host = managementPointHosts(input.config)[0];
   if (host === undefined) return null;

@@ -16,7 +16,7 @@ export function reloadDeliveryFor(platform: NodeJS.Platform): ReloadDelivery {
 }
 
 /** What {@link listenForReloads} needs of `process` (injected in unit tests). */
-export interface SignalSource {
+interface SignalSource {
   on(signal: 'SIGHUP', listener: () => void): unknown;
   off(signal: 'SIGHUP', listener: () => void): unknown;
 }

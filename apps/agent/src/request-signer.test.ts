@@ -19,10 +19,20 @@ describe('createRequestSigner', () => {
       bodySha256: sha256Hex(body),
     });
     const signature = Buffer.from(headers[SIGNATURE_HEADERS.signature] ?? '', 'base64');
-    assert.ok(verify(null, Buffer.from(canonical), createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), signature));
+    assert.ok(
+      verify(
+        null,
+        Buffer.from(canonical),
+        createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })),
+        signature,
+      ),
+    );
     assert.equal(headers[SIGNATURE_HEADERS.client], 'client-1');
     assert.match(headers[SIGNATURE_HEADERS.nonce] ?? '', /^[A-Za-z0-9_-]{22}$/);
-    assert.notEqual(sign({ method: 'POST', path: '/', body, host: 'mp1' })[SIGNATURE_HEADERS.nonce], headers[SIGNATURE_HEADERS.nonce]);
+    assert.notEqual(
+      sign({ method: 'POST', path: '/', body, host: 'mp1' })[SIGNATURE_HEADERS.nonce],
+      headers[SIGNATURE_HEADERS.nonce],
+    );
   });
   it('hashes an empty body as the SHA-256 of nothing', () => {
     assert.equal(sha256Hex(new Uint8Array()), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');

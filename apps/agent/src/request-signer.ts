@@ -2,7 +2,7 @@ import { type KeyObject, createHash, randomBytes, sign } from 'node:crypto';
 import { EPOCH_LENGTH, SIGNATURE_HEADERS, canonicalRequest } from '@siteport/protocol';
 
 /** What is signed besides the fixed fields: the request line and the exact body bytes. */
-export interface SignInput {
+interface SignInput {
   method: string;
   /** Request path including the query string, if any. */
   path: string;

@@ -39,7 +39,8 @@ describe('runSetup', () => {
       const dir = freshDir();
       assert.throws(
         () => runSetup({ stateDir: dir, properties }),
-        (error: unknown) => error instanceof SiteportError && error.code === 'E_SETUP_PROPERTY' && message.test(error.message),
+        (error: unknown) =>
+          error instanceof SiteportError && error.code === 'E_SETUP_PROPERTY' && message.test(error.message),
       );
       assert.equal(existsSync(dir), false);
     });
@@ -48,7 +49,10 @@ describe('runSetup', () => {
   it('writes client.json, a 0600 key and a 0700 directory with the seed defaults', () => {
     const dir = freshDir();
     const config = runSetup({ stateDir: dir, properties: ['SMSMP=mp1.example'] });
-    assert.deepEqual(config.ports, { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } });
+    assert.deepEqual(config.ports, {
+      http: { default: 80, alternate: null },
+      https: { default: 443, alternate: null },
+    });
     assert.equal(config.siteCode, 'AUTO');
     assert.equal(config.category, 'workgroup');
     assert.equal(config.communicationMode, 'https-or-http');
@@ -60,7 +64,10 @@ describe('runSetup', () => {
   });
 
   it('configures an internet-only client from CCMALWAYSINF=1 and CCMHOSTNAME', () => {
-    const config = runSetup({ stateDir: freshDir(), properties: ['CCMHOSTNAME=mp.example.com', 'CCMALWAYSINF=1', 'CCMHTTPSPORT=8443'] });
+    const config = runSetup({
+      stateDir: freshDir(),
+      properties: ['CCMHOSTNAME=mp.example.com', 'CCMALWAYSINF=1', 'CCMHTTPSPORT=8443'],
+    });
     assert.equal(config.category, 'internet-only');
     assert.equal(config.alwaysInternet, true);
     assert.deepEqual(config.managementPoints, []);

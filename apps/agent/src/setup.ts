@@ -1,9 +1,5 @@
 import { SiteportError, isHostName, parseSetupProperties, splitSetupProperties } from '@siteport/protocol';
-import {
-  CLIENT_CONFIG_SCHEMA,
-  type ClientConfig,
-  DEFAULT_POLICY_INTERVAL_SECONDS,
-} from './client-config.js';
+import { CLIENT_CONFIG_SCHEMA, type ClientConfig, DEFAULT_POLICY_INTERVAL_SECONDS } from './client-config.js';
 import type { ClientDirectory } from './discovery/client-directory.js';
 import { generateIdentityKeyPem } from './identity-key.js';
 import { StateStore } from './state-store.js';
@@ -33,12 +29,16 @@ export interface SetupOptions {
 export function runSetup(options: SetupOptions): ClientConfig {
   const props = parseSetupProperties(splitSetupProperties(options.properties));
   if (options.dnsDomain !== undefined && !isHostName(options.dnsDomain)) {
-    throw new SiteportError('E_OPTION', `--dns-domain must be a DNS domain such as corp.example.com, got ${JSON.stringify(options.dnsDomain)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--dns-domain must be a DNS domain such as corp.example.com, got ${JSON.stringify(options.dnsDomain)}`,
+    );
   }
   const store = new StateStore(options.stateDir);
   const previous = readPrevious(store);
   const siteChanged = previous !== null && props.siteCode !== 'AUTO' && props.siteCode !== previous.siteCode;
-  const keepIdentity = previous !== null && !siteChanged && options.newIdentity !== true && store.readText('key') !== undefined;
+  const keepIdentity =
+    previous !== null && !siteChanged && options.newIdentity !== true && store.readText('key') !== undefined;
 
   store.ensureDir();
   if (!keepIdentity) {
@@ -54,7 +54,11 @@ export function runSetup(options: SetupOptions): ClientConfig {
     alwaysInternet: props.alwaysInternet,
     httpOnly: options.httpOnly ?? false,
     caFingerprint: props.caFingerprint,
-    category: props.alwaysInternet ? 'internet-only' : options.directory !== undefined ? 'directory-joined' : 'workgroup',
+    category: props.alwaysInternet
+      ? 'internet-only'
+      : options.directory !== undefined
+        ? 'directory-joined'
+        : 'workgroup',
     ports: {
       http: { default: props.httpPort, alternate: null },
       https: { default: props.httpsPort, alternate: null },

@@ -13,7 +13,11 @@ after(() => rmSync(root, { recursive: true, force: true }));
 describe('StateStore', () => {
   it('reports E_NOT_INSTALLED with the setup command when client.json is missing', () => {
     const store = new StateStore(path.join(root, 'none'));
-    assert.throws(() => store.readConfig(), (e: unknown) => e instanceof SiteportError && e.code === 'E_NOT_INSTALLED' && /siteport setup --state/.test(e.message));
+    assert.throws(
+      () => store.readConfig(),
+      (e: unknown) =>
+        e instanceof SiteportError && e.code === 'E_NOT_INSTALLED' && /siteport setup --state/.test(e.message),
+    );
   });
 
   for (const [label, text] of [
@@ -25,11 +29,21 @@ describe('StateStore', () => {
       const dir = path.join(root, label.replace(/\W/g, '-'));
       runSetup({ stateDir: dir, properties: ['SMSMP=mp1'] });
       const store = new StateStore(dir);
-      const content = text === '' ? JSON.stringify({ ...store.readConfig(), ports: { http: { default: 0, alternate: null }, https: { default: 443, alternate: null } } }) : text;
+      const content =
+        text === ''
+          ? JSON.stringify({
+              ...store.readConfig(),
+              ports: { http: { default: 0, alternate: null }, https: { default: 443, alternate: null } },
+            })
+          : text;
       writeFileSync(store.file('config'), content);
       assert.throws(
         () => store.readConfig(),
-        (e: unknown) => e instanceof SiteportError && e.code === 'E_STATE_CORRUPT' && e.message.includes(store.file('config')) && /rerun siteport setup/.test(e.message),
+        (e: unknown) =>
+          e instanceof SiteportError &&
+          e.code === 'E_STATE_CORRUPT' &&
+          e.message.includes(store.file('config')) &&
+          /rerun siteport setup/.test(e.message),
       );
     });
   }

@@ -17,7 +17,9 @@ describe('atomic state writes', () => {
     cleanup = temp.cleanup;
     const store = install(temp.dir, ['CCMHTTPPORT=8080']);
     for (let i = 0; i < ITERATIONS; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', REWRITER, temp.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', REWRITER, temp.dir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve, reject) => {
         child.stdout.once('data', () => resolve());
         child.once('exit', (code) => reject(new Error(`rewriter exited early with ${String(code)}`)));
@@ -29,7 +31,10 @@ describe('atomic state writes', () => {
       const config = store.readConfig();
       const port = config.ports.http.default;
       assert.ok(port === 8080 || port === 9090, `unexpected port ${port}`);
-      assert.ok(config.managementPoints.every((mp) => mp.endsWith(`-${port}.example`)), 'content is entirely one version');
+      assert.ok(
+        config.managementPoints.every((mp) => mp.endsWith(`-${port}.example`)),
+        'content is entirely one version',
+      );
     }
     const leftovers = readdirSync(temp.dir).filter((name) => name.endsWith('.tmp'));
     // A kill between create and rename can leave a temp file; it is never read and the next write still succeeds.

@@ -26,13 +26,26 @@ describe('discovery order', () => {
     mp.policy = { ...mp.policy, ports: { ...mp.policy.ports, http: { default: port, alternate: null } } };
     const wrongPort = await refusedPort();
     dns = new SrvResponder(
-      new Map([['_siteport-mp._tcp.corp.test', [{ target: 'localhost', port: wrongPort, priority: 1 }, { target: 'localhost', port, priority: 5 }]]]),
+      new Map([
+        [
+          '_siteport-mp._tcp.corp.test',
+          [
+            { target: 'localhost', port: wrongPort, priority: 1 },
+            { target: 'localhost', port, priority: 5 },
+          ],
+        ],
+      ]),
     );
     const server = await dns.listen();
     const temp = tempStateDir();
     cleanup = temp.cleanup;
     // 127.0.0.2 is loopback too, but the scripted MP listens on 127.0.0.1 only: the stored MP refuses.
-    runSetup({ stateDir: temp.dir, properties: ['SMSMP=127.0.0.2', `CCMHTTPPORT=${port}`], httpOnly: true, dnsDomain: 'corp.test' });
+    runSetup({
+      stateDir: temp.dir,
+      properties: ['SMSMP=127.0.0.2', `CCMHTTPPORT=${port}`],
+      httpOnly: true,
+      dnsDomain: 'corp.test',
+    });
     const store = new StateStore(temp.dir);
     agent = testAgent(temp.dir, { dnsServers: [server] });
     await agent.start();
@@ -41,7 +54,10 @@ describe('discovery order', () => {
     assert.deepEqual(discovery.order, ['stored', 'dns']);
     assert.deepEqual(discovery.dns?.accepted, [`localhost:${port}`]);
     assert.equal(discovery.dns?.rejected.length, 1);
-    assert.match(discovery.dns?.rejected[0] ?? '', new RegExp(`port ${wrongPort} is not one of this client's request ports`));
+    assert.match(
+      discovery.dns?.rejected[0] ?? '',
+      new RegExp(`port ${wrongPort} is not one of this client's request ports`),
+    );
     assert.equal(store.readStatus().lastContact?.mp, 'localhost');
     assert.equal(store.readConfig().category, 'workgroup');
     assert.ok(dns.queries.includes('_siteport-mp._tcp.corp.test'));
@@ -55,7 +71,12 @@ describe('discovery order', () => {
     const server = await dns.listen();
     const temp = tempStateDir();
     cleanup = temp.cleanup;
-    runSetup({ stateDir: temp.dir, properties: ['SMSMP=127.0.0.1', `CCMHTTPPORT=${port}`], httpOnly: true, dnsDomain: 'corp.test' });
+    runSetup({
+      stateDir: temp.dir,
+      properties: ['SMSMP=127.0.0.1', `CCMHTTPPORT=${port}`],
+      httpOnly: true,
+      dnsDomain: 'corp.test',
+    });
     const store = new StateStore(temp.dir);
     agent = testAgent(temp.dir, { dnsServers: [server] });
     await agent.start();

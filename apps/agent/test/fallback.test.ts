@@ -27,7 +27,11 @@ function prepare(ports: ClientConfig['ports'], change: Partial<ClientConfig> = {
   cleanup = temp.cleanup;
   const store = install(temp.dir, [], httpOnly);
   store.writeConfig({ ...store.readConfig(), ports, ...change });
-  mp.policy = { ...mp.policy, ports: { ...mp.policy.ports, http: ports.http, https: ports.https }, communicationMode: change.communicationMode ?? 'https-or-http' };
+  mp.policy = {
+    ...mp.policy,
+    ports: { ...mp.policy.ports, http: ports.http, https: ports.https },
+    communicationMode: change.communicationMode ?? 'https-or-http',
+  };
   return store;
 }
 
@@ -38,30 +42,46 @@ describe('port fallback (SPEC S2)', () => {
     mp = new ScriptedMp('PS1', pki);
     const alternate = await mp.listen('http');
     const def = await refusedPort();
-    const store = prepare({ http: { default: def, alternate }, https: { default: await refusedPort(), alternate: null } }, {}, true);
+    const store = prepare(
+      { http: { default: def, alternate }, https: { default: await refusedPort(), alternate: null } },
+      {},
+      true,
+    );
     agent = testAgent(store.dir, { retryDefaultAfterMs: 400 });
     await agent.start();
-    await waitFor('a heartbeat on the alternate port', () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === alternate));
+    await waitFor('a heartbeat on the alternate port', () =>
+      mp.seen('/mp/v1/heartbeat').some((r) => r.port === alternate),
+    );
     assert.equal(lastPort(store), alternate);
     assert.equal(store.readStatus().lastContact?.protocol, 'http');
     await waitFor('running', () => agent?.state === 'running');
 
     await mp.listen('http', def);
     const reopenedAt = mp.requests.length;
-    await waitFor('a heartbeat on the default port', () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === def), 5000);
+    await waitFor(
+      'a heartbeat on the default port',
+      () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === def),
+      5000,
+    );
     const sinceReopen = mp.requests.slice(reopenedAt);
     const firstOnDefault = sinceReopen.findIndex((r) => r.port === def);
     assert.ok(firstOnDefault > 0, 'the alternate stays sticky until retryDefaultAfterMs has passed');
     await waitFor('status to show the default port', () => lastPort(store) === def);
     const count = mp.requests.length;
     await waitFor('two more cycles', () => mp.requests.length >= count + 4);
-    assert.ok(mp.requests.slice(count).every((r) => r.port === def), 'once back, the default port is used first');
+    assert.ok(
+      mp.requests.slice(count).every((r) => r.port === def),
+      'once back, the default port is used first',
+    );
   });
 
   it('falls back to the alternate HTTPS port when the default refuses and pins the CA over it', async () => {
     mp = new ScriptedMp('PS1', pki);
     const alternate = await mp.listen('https');
-    const store = prepare({ http: { default: await refusedPort(), alternate: null }, https: { default: await refusedPort(), alternate } });
+    const store = prepare({
+      http: { default: await refusedPort(), alternate: null },
+      https: { default: await refusedPort(), alternate },
+    });
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('a heartbeat', () => mp.seen('/mp/v1/heartbeat').length > 0);
@@ -91,7 +111,10 @@ describe('port fallback (SPEC S2)', () => {
 
   it('reports E_MP_UNREACHABLE listing every endpoint tried and goes unreachable when nothing answers', async () => {
     mp = new ScriptedMp('PS1', pki);
-    const store = prepare({ http: { default: await refusedPort(), alternate: await refusedPort() }, https: { default: await refusedPort(), alternate: null } });
+    const store = prepare({
+      http: { default: await refusedPort(), alternate: await refusedPort() },
+      https: { default: await refusedPort(), alternate: null },
+    });
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('unreachable', () => agent?.state === 'unreachable');
@@ -109,7 +132,10 @@ describe('communication modes', () => {
     mp = new ScriptedMp('PS1', pki);
     const http = await mp.listen('http');
     const httpsPort = await refusedPort();
-    const store = prepare({ http: { default: http, alternate: null }, https: { default: httpsPort, alternate: null } }, { communicationMode: 'https-only' });
+    const store = prepare(
+      { http: { default: http, alternate: null }, https: { default: httpsPort, alternate: null } },
+      { communicationMode: 'https-only' },
+    );
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('unreachable', () => agent?.state === 'unreachable');
@@ -122,19 +148,30 @@ describe('communication modes', () => {
     mp = new ScriptedMp('PS1', pki);
     const http = await mp.listen('http');
     const https = await mp.listen('https');
-    const store = prepare({ http: { default: http, alternate: null }, https: { default: https, alternate: null } }, {}, true);
+    const store = prepare(
+      { http: { default: http, alternate: null }, https: { default: https, alternate: null } },
+      {},
+      true,
+    );
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('three heartbeats', () => mp.seen('/mp/v1/heartbeat').length >= 3);
     assert.ok(mp.requests.every((r) => r.protocol === 'http'));
-    assert.deepEqual(mp.requests.slice(0, 2).map((r) => r.path), ['/mp/v1/ca', '/mp/v1/register']);
+    assert.deepEqual(
+      mp.requests.slice(0, 2).map((r) => r.path),
+      ['/mp/v1/ca', '/mp/v1/register'],
+    );
   });
 
   it('moves from HTTP to the next endpoint when the site answers E_HTTPS_REQUIRED', async () => {
     mp = new ScriptedMp('PS1', pki);
     mp.httpsRequired = true;
     const http = await mp.listen('http');
-    const store = prepare({ http: { default: http, alternate: null }, https: { default: await refusedPort(), alternate: null } }, {}, true);
+    const store = prepare(
+      { http: { default: http, alternate: null }, https: { default: await refusedPort(), alternate: null } },
+      {},
+      true,
+    );
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('unreachable', () => agent?.state === 'unreachable');
@@ -142,13 +179,16 @@ describe('communication modes', () => {
   });
 });
 
-
 describe('registration tokens travel only over pinned HTTPS (decision 0095)', () => {
   it('an HTTP-only client holding SMSREGTOKEN never sends its registration over plain HTTP, where anyone on the path could read the token, and says why', async () => {
     mp = new ScriptedMp('PS1', pki);
     const httpPort = await mp.listen('http');
     const token = `sprt_${'a'.repeat(43)}`;
-    const store = prepare({ http: { default: httpPort, alternate: null }, https: { default: await refusedPort(), alternate: null } }, { clientId: null, registrationToken: token }, true);
+    const store = prepare(
+      { http: { default: httpPort, alternate: null }, https: { default: await refusedPort(), alternate: null } },
+      { clientId: null, registrationToken: token },
+      true,
+    );
     agent = testAgent(store.dir);
     await agent.start();
     await waitFor('the CA pinned over HTTP and the registration refused by the agent itself', () =>

@@ -37,9 +37,14 @@ async function scriptedMp(
         res.end(JSON.stringify(value));
       };
       if (req.url === '/mp/v1/notify/session') {
-        if (!options.sessions) return json(404, { error: { code: 'E_NOT_FOUND', message: 'no such endpoint /mp/v1/notify/session' } });
+        if (!options.sessions)
+          return json(404, { error: { code: 'E_NOT_FOUND', message: 'no such endpoint /mp/v1/notify/session' } });
         const own = generateKeyPairSync('x25519');
-        return json(200, { sessionId: randomBytes(16).toString('base64url'), publicKey: own.publicKey.export({ format: 'jwk' }).x, expiresInSeconds: 3600 });
+        return json(200, {
+          sessionId: randomBytes(16).toString('base64url'),
+          publicKey: own.publicKey.export({ format: 'jwk' }).x,
+          expiresInSeconds: 3600,
+        });
       }
       const poll = {
         waitSeconds: body.waitSeconds ?? -1,
@@ -111,8 +116,14 @@ describe('long-poll wait', () => {
     assert.equal(client.pollWaitSeconds, 3);
     await until('three polls after the cut one', () => mp.polls.length >= 4);
     assert.equal(mp.polls[0]!.waitSeconds, 3);
-    assert.ok(mp.polls.slice(1).every((p) => p.waitSeconds === 1), JSON.stringify(mp.polls));
-    assert.ok(mp.polls.every((p) => p.session && !p.signed), 'polls carry the session MAC');
+    assert.ok(
+      mp.polls.slice(1).every((p) => p.waitSeconds === 1),
+      JSON.stringify(mp.polls),
+    );
+    assert.ok(
+      mp.polls.every((p) => p.session && !p.signed),
+      'polls carry the session MAC',
+    );
     assert.equal(client.pollWaitSeconds, 1);
     assert.equal(client.state, 'polling');
   });
@@ -130,7 +141,10 @@ describe('long-poll wait', () => {
     });
     const client = notificationClient(t, mp.port);
     await until('polls after the failures', () => mp.polls.length >= 4);
-    assert.ok(mp.polls.every((p) => p.waitSeconds === 3), JSON.stringify(mp.polls));
+    assert.ok(
+      mp.polls.every((p) => p.waitSeconds === 3),
+      JSON.stringify(mp.polls),
+    );
     assert.equal(client.pollWaitSeconds, 3);
   });
 

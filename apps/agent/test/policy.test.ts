@@ -32,7 +32,11 @@ describe('site policy', () => {
   it('adopts a policy with a higher settingsVersion and sends the next request to the new port', async () => {
     const { store, oldPort } = await runningAgent();
     const newPort = await mp.listen('http');
-    mp.publish({ ports: { ...mp.policy.ports, http: { default: newPort, alternate: oldPort } }, policyIntervalSeconds: 30, managementPoints: ['127.0.0.1', 'mp2.example'] });
+    mp.publish({
+      ports: { ...mp.policy.ports, http: { default: newPort, alternate: oldPort } },
+      policyIntervalSeconds: 30,
+      managementPoints: ['127.0.0.1', 'mp2.example'],
+    });
     await waitFor('a request on the new port', () => mp.requests.some((r) => r.port === newPort));
     const config = store.readConfig();
     assert.equal(config.settingsVersion, 2);
@@ -40,13 +44,19 @@ describe('site policy', () => {
     assert.equal(config.policyIntervalSeconds, 30);
     assert.deepEqual(config.managementPoints, ['127.0.0.1', 'mp2.example']);
     const firstNew = mp.requests.findIndex((r) => r.port === newPort);
-    assert.ok(mp.requests.slice(firstNew).every((r) => r.port === newPort), 'no request goes back to the old port');
+    assert.ok(
+      mp.requests.slice(firstNew).every((r) => r.port === newPort),
+      'no request goes back to the old port',
+    );
     await waitFor('status to show the new port', () => store.readStatus().lastContact?.port === newPort);
   });
 
   it('ignores a policy whose settingsVersion is not newer than the stored one', async () => {
     const { store, oldPort } = await runningAgent();
-    mp.policy = { ...mp.policy, ports: { ...mp.policy.ports, http: { default: await refusedPort(), alternate: null } } };
+    mp.policy = {
+      ...mp.policy,
+      ports: { ...mp.policy.ports, http: { default: await refusedPort(), alternate: null } },
+    };
     const seen = mp.seen('/mp/v1/policy').length;
     await waitFor('two more policy downloads', () => mp.seen('/mp/v1/policy').length >= seen + 2);
     assert.equal(store.readConfig().ports.http.default, oldPort);
@@ -57,7 +67,10 @@ describe('site policy', () => {
     const firstId = store.readConfig().clientId;
     mp.clients.clear();
     await waitFor('a second registration', () => mp.seen('/mp/v1/register').length >= 2);
-    await waitFor('a new client id', () => store.readConfig().clientId !== firstId && store.readConfig().clientId !== null);
+    await waitFor(
+      'a new client id',
+      () => store.readConfig().clientId !== firstId && store.readConfig().clientId !== null,
+    );
     const id = store.readConfig().clientId;
     await waitFor('a heartbeat with the new id', () => mp.seen('/mp/v1/heartbeat').some((r) => r.clientId === id));
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SiteportError } from '@siteport/protocol';
-import type { StateStore} from '../src/index.js';
+import type { StateStore } from '../src/index.js';
 import { portSwitch, readClientStatus } from '../src/index.js';
 import { ScriptedMp } from './support/scripted-mp.js';
 import { install, tempStateDir, waitFor } from './support/agent-harness.js';
@@ -44,13 +44,19 @@ describe('port switch rules (SPEC S10)', () => {
     { http: '8080', https: '65536', code: 'E_PORT_RANGE', message: /HTTPSPORT .* got "65536"/ },
     { http: '8080', https: 'x443', code: 'E_PORT_RANGE', message: /HTTPSPORT/ },
     { http: '8080', https: '8080', code: 'E_PORT_CONFLICT', message: /must differ, both are 8080/ },
-    { http: '443', code: 'E_PORT_CONFLICT', message: /the HTTPS port would equal the HTTP port \(443\).*give HTTPSPORT as well/ },
+    {
+      http: '443',
+      code: 'E_PORT_CONFLICT',
+      message: /the HTTPS port would equal the HTTP port \(443\).*give HTTPSPORT as well/,
+    },
   ];
   for (const c of cases) {
     it(`refuses HTTPPORT=${JSON.stringify(c.http)} HTTPSPORT=${JSON.stringify(c.https ?? null)} with ${c.code} and leaves client.json unchanged`, () => {
       const store = installed();
       const before = readFileSync(store.file('config'), 'utf8');
-      const error = failure(() => portSwitch({ stateDir: store.dir, httpPort: c.http, ...(c.https === undefined ? {} : { httpsPort: c.https }) }));
+      const error = failure(() =>
+        portSwitch({ stateDir: store.dir, httpPort: c.http, ...(c.https === undefined ? {} : { httpsPort: c.https }) }),
+      );
       assert.equal(error.code, c.code);
       assert.match(error.message, c.message);
       assert.equal(readFileSync(store.file('config'), 'utf8'), before);
@@ -69,7 +75,10 @@ describe('port switch rules (SPEC S10)', () => {
   it('writes the new ports and a record saying no agent was signalled when none runs', () => {
     const store = installed();
     const record = portSwitch({ stateDir: store.dir, httpPort: '8080', httpsPort: '8443' });
-    assert.deepEqual(store.readConfig().ports, { http: { default: 8080, alternate: null }, https: { default: 8443, alternate: null } });
+    assert.deepEqual(store.readConfig().ports, {
+      http: { default: 8080, alternate: null },
+      https: { default: 8443, alternate: null },
+    });
     assert.equal(record.agentSignalled, false);
     assert.equal(record.agentPid, null);
     assert.deepEqual(record.previous, { http: 80, https: 443 });
@@ -78,12 +87,18 @@ describe('port switch rules (SPEC S10)', () => {
 
   it('keeps HTTPS unchanged when only the HTTP port is given, and the CLI prints the record', () => {
     const store = installed(['CCMHTTPSPORT=9443']);
-    const run = spawnSync(process.execPath, [BIN, 'portswitch', '--state', store.dir, '--json', '8081'], { encoding: 'utf8', cwd: REPO });
+    const run = spawnSync(process.execPath, [BIN, 'portswitch', '--state', store.dir, '--json', '8081'], {
+      encoding: 'utf8',
+      cwd: REPO,
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.equal((JSON.parse(run.stdout) as { httpsPort: unknown }).httpsPort, null);
     assert.deepEqual(store.readConfig().ports.https, { default: 9443, alternate: null });
     assert.equal(store.readConfig().ports.http.default, 8081);
-    const bad = spawnSync(process.execPath, [BIN, 'portswitch', '--state', store.dir, '70000'], { encoding: 'utf8', cwd: REPO });
+    const bad = spawnSync(process.execPath, [BIN, 'portswitch', '--state', store.dir, '70000'], {
+      encoding: 'utf8',
+      cwd: REPO,
+    });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^siteport: E_PORT_RANGE: HTTPPORT must be a whole number from 1 to 65535/);
   });
@@ -99,7 +114,10 @@ describe('port switch with a running agent', () => {
     const temp = tempStateDir();
     cleanups.push(temp.cleanup);
     install(temp.dir, [`CCMHTTPPORT=${oldPort}`], true);
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--state', temp.dir, '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--state', temp.dir, '--log-level', 'warn'], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -107,7 +125,11 @@ describe('port switch with a running agent', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
 
-    await waitFor('the agent to check in on the old port', () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === oldPort), 20_000);
+    await waitFor(
+      'the agent to check in on the old port',
+      () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === oldPort),
+      20_000,
+    );
     await waitFor('the agent to report running', () => readClientStatus(temp.dir).state === 'running');
     assert.equal(readClientStatus(temp.dir).agentRunning, true);
 
@@ -115,12 +137,23 @@ describe('port switch with a running agent', () => {
     assert.equal(record.agentSignalled, true);
     assert.equal(record.agentPid, child.pid);
     // The policy interval is 60 s: only SIGHUP can make the agent call this soon.
-    await waitFor('a heartbeat on the new port', () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === newPort), 5000);
+    await waitFor(
+      'a heartbeat on the new port',
+      () => mp.seen('/mp/v1/heartbeat').some((r) => r.port === newPort),
+      5000,
+    );
     const beat = mp.seen('/mp/v1/heartbeat').find((r) => r.port === newPort);
-    assert.deepEqual((beat?.body as { portSwitch?: unknown }).portSwitch, { at: record.at, httpPort: newPort, httpsPort: null });
+    assert.deepEqual((beat?.body as { portSwitch?: unknown }).portSwitch, {
+      at: record.at,
+      httpPort: newPort,
+      httpsPort: null,
+    });
 
     await waitFor('status to show the new port', () => readClientStatus(temp.dir).lastContact?.port === newPort);
-    const cli = spawnSync(process.execPath, [BIN, 'client', 'status', '--state', temp.dir, '--json'], { encoding: 'utf8', cwd: REPO });
+    const cli = spawnSync(process.execPath, [BIN, 'client', 'status', '--state', temp.dir, '--json'], {
+      encoding: 'utf8',
+      cwd: REPO,
+    });
     assert.equal(cli.status, 0, cli.stderr);
     const status = JSON.parse(cli.stdout) as Record<string, any>;
     assert.deepEqual(status.portSwitch, record);

@@ -24,29 +24,44 @@ type Sessions = 'requests' | 'polls only' | 'none';
  * version, long-polls only), or not at all (404, an older MP). `refuseMacs` MAC'd requests are
  * answered E_SESSION_EXPIRED, as after a restart.
  */
-async function scriptedMp(t: { after(fn: () => unknown): void }, sessions: Sessions, refuseMacs = 0): Promise<{ port: number; seen: Seen[] }> {
+async function scriptedMp(
+  t: { after(fn: () => unknown): void },
+  sessions: Sessions,
+  refuseMacs = 0,
+): Promise<{ port: number; seen: Seen[] }> {
   const seen: Seen[] = [];
   let refused = 0;
   const server = https.createServer({ key: PKI.serverKeyPem, cert: PKI.serverCertPem }, (req, res) => {
     req.resume();
     req.on('end', () => {
       const path = req.url ?? '/';
-      const auth = req.headers[SESSION_HEADERS.mac] !== undefined ? 'mac' : req.headers[SIGNATURE_HEADERS.signature] !== undefined ? 'signature' : 'none';
+      const auth =
+        req.headers[SESSION_HEADERS.mac] !== undefined
+          ? 'mac'
+          : req.headers[SIGNATURE_HEADERS.signature] !== undefined
+            ? 'signature'
+            : 'none';
       seen.push({ path, auth });
       const json = (status: number, value: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(value));
       };
       if (path === '/mp/v1/notify/session') {
-        if (sessions === 'none') return json(404, { error: { code: 'E_NOT_FOUND', message: 'no such endpoint /mp/v1/notify/session' } });
-        const answer = { sessionId: randomBytes(16).toString('base64url'), publicKey: generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x, expiresInSeconds: 3600 };
+        if (sessions === 'none')
+          return json(404, { error: { code: 'E_NOT_FOUND', message: 'no such endpoint /mp/v1/notify/session' } });
+        const answer = {
+          sessionId: randomBytes(16).toString('base64url'),
+          publicKey: generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x,
+          expiresInSeconds: 3600,
+        };
         return json(200, sessions === 'requests' ? { ...answer, scope: 'requests' } : answer);
       }
       if (auth === 'mac' && refused < refuseMacs) {
         refused += 1;
         return json(401, { error: { code: 'E_SESSION_EXPIRED', message: 'no such client session' } });
       }
-      if (path === '/mp/v1/heartbeat') return json(200, { settingsVersion: 1, observed: { port: 80, protocol: 'http' } });
+      if (path === '/mp/v1/heartbeat')
+        return json(200, { settingsVersion: 1, observed: { port: 80, protocol: 'http' } });
       return json(200, { actions: [], notificationPort: 1, keepAliveSeconds: 60 });
     });
   });
@@ -64,9 +79,19 @@ async function client(t: { after(fn: () => unknown): void }, sessions: Sessions,
   const { key, logger, transport } = pinnedHttpsClient(mp.port, PKI.caPem);
   t.after(() => transport.close());
   const keeper = new SessionKeeper({ logger });
-  const beat = () => new MpClient(transport, keeper).heartbeat('client-1', key, { settingsVersion: 1, agentState: 'running', hostname: 'a' });
+  const beat = () =>
+    new MpClient(transport, keeper).heartbeat('client-1', key, {
+      settingsVersion: 1,
+      agentState: 'running',
+      hostname: 'a',
+    });
   const poll = () =>
-    keeper.request(transport, { clientId: 'client-1', privateKey: key.privateKey }, () => ({ method: 'POST', path: '/mp/v1/notify/poll', body: { waitSeconds: 0, acks: [] } }), { poll: true });
+    keeper.request(
+      transport,
+      { clientId: 'client-1', privateKey: key.privateKey },
+      () => ({ method: 'POST', path: '/mp/v1/notify/poll', body: { waitSeconds: 0, acks: [] } }),
+      { poll: true },
+    );
   return { beat, poll, seen: mp.seen };
 }
 
@@ -94,7 +119,10 @@ describe('SessionKeeper', () => {
       { path: '/mp/v1/heartbeat', auth: 'mac' },
     ]);
     const d = await client(t, 'requests', 2);
-    await assert.rejects(d.beat(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'E_SESSION_EXPIRED');
+    await assert.rejects(
+      d.beat(),
+      (error: unknown) => error instanceof Error && 'code' in error && error.code === 'E_SESSION_EXPIRED',
+    );
   });
 
   it('signs heartbeats but MACs long-polls against an MP whose sessions cover long-polls only (decision 0060)', async (t) => {

@@ -4,7 +4,8 @@ import { table } from './format.js';
 /** An impact report as text: counts per category, clients at risk with their remediation, warnings. */
 export function formatImpact(report: ImpactReport): string[] {
   const lines: string[] = [];
-  const ep = (list: ImpactReport['added']): string => list.map((e) => `${e.protocol.toUpperCase()} ${e.port}`).join(', ') || 'none';
+  const ep = (list: ImpactReport['added']): string =>
+    list.map((e) => `${e.protocol.toUpperCase()} ${e.port}`).join(', ') || 'none';
   lines.push(`Impact on site ${report.siteCode}: ports going away: ${ep(report.removed)}; new: ${ep(report.added)}`);
   const rows = [['CATEGORY', 'CLIENTS', 'ACTIVE', 'VIA DIRECTORY', 'VIA POLICY', 'NOTHING']];
   for (const [category, c] of Object.entries(report.counts)) {
@@ -35,6 +36,7 @@ export function formatRollout(r: RolloutView): string[] {
     `  clients: ${r.progress.moved} moved, ${r.progress.onOldPorts} still on old ports, ${r.progress.inactive} inactive (of ${r.progress.total})`,
     `  deadline ${r.deadline}; created ${r.createdAt} by ${r.createdBy}${r.committedAt === null ? '' : `; committed ${r.committedAt}`}`,
   ];
-  if (r.outcome !== null) lines.push(`  ended ${r.endedAt ?? ''}: ${r.outcome.reason}, ${r.outcome.stranded.length} stranded`);
+  if (r.outcome !== null)
+    lines.push(`  ended ${r.endedAt ?? ''}: ${r.outcome.reason}, ${r.outcome.stranded.length} stranded`);
   return lines;
 }

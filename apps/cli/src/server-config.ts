@@ -7,7 +7,7 @@ import { SiteportError } from '@siteport/protocol';
 export const DEFAULT_CONFIG_FILE = '/etc/siteport/server.toml';
 
 /** The environment variable of an option: `SITEPORT_` and its long name in capitals (`--admin-port` → `SITEPORT_ADMIN_PORT`). */
-export function envNameOf(option: Option): string {
+function envNameOf(option: Option): string {
   return `SITEPORT_${option.name().toUpperCase().replaceAll('-', '_')}`;
 }
 
@@ -51,9 +51,7 @@ function valueFor(option: Option, value: unknown): { ok: string | string[] | boo
   if (Array.isArray(value)) {
     if (!isRepeatable(option)) return { error: 'takes one value, not a list' };
     const items = value.map(scalar);
-    return items.every((i) => i !== undefined)
-      ? { ok: items }
-      : { error: 'must be a list of strings or numbers' };
+    return items.every((i) => i !== undefined) ? { ok: items } : { error: 'must be a list of strings or numbers' };
   }
   const one = scalar(value);
   if (one === undefined) return { error: 'must be a string or a number' };

@@ -25,7 +25,11 @@ export function setCsrfToken(token: string | null): void {
  * Calls the admin API `/api/v1` with the session cookie; every state-changing call carries the
  * CSRF token. Error bodies become {@link ApiError}.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers[CSRF_HEADER] = csrfToken;
@@ -38,7 +42,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   const text = await res.text();
   const data: unknown = text === '' ? undefined : JSON.parse(text);
   if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+    const error = (
+      data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined
+    )?.error;
     throw new ApiError(error?.code ?? 'E_INTERNAL', error?.message ?? `HTTP ${res.status}`, res.status, error?.details);
   }
   return data as T;

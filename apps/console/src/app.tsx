@@ -22,7 +22,10 @@ type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 const USERS_ITEM: NavItem = { key: 'users', route: { screen: 'users' }, screens: ['users'] };
 
 const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[] }[] = [
-  { group: 'administration', items: [{ key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }] },
+  {
+    group: 'administration',
+    items: [{ key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }],
+  },
   {
     group: 'assets',
     items: [
@@ -93,22 +96,37 @@ export function App() {
     );
   };
 
-  if (error !== null) return <p className="error" role="alert">{error}</p>;
+  if (error !== null)
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
   if (session === undefined) return <p className="loading">{t('common.loading')}</p>;
   if (session === null) return <SignIn onSignedIn={signedIn} />;
   const role = session.role === 'analyst' ? t('roles.readOnlyAnalyst') : t(`roles.${session.role}`);
   const manageAccounts = session.permissions.includes('accounts.manage');
-  const nav = NAV.map((group) => (group.group === 'administration' && manageAccounts ? { ...group, items: [...group.items, USERS_ITEM] } : group));
+  const nav = NAV.map((group) =>
+    group.group === 'administration' && manageAccounts ? { ...group, items: [...group.items, USERS_ITEM] } : group,
+  );
   return (
     <SessionContext.Provider value={{ session, canChange: session.permissions.includes('ports.change') }}>
       <header className="topbar">
         <span className="brand">{t('common.brand')}</span>
         <span className="who" data-testid="who">
-          {session.sites === null ? t('header.who', { user: session.user, role }) : t('header.whoScoped', { user: session.user, role, sites: session.sites.join(', ') })}
+          {session.sites === null
+            ? t('header.who', { user: session.user, role })
+            : t('header.whoScoped', { user: session.user, role, sites: session.sites.join(', ') })}
         </span>
         <LanguageSwitch />
-        {session.via === 'session' && <button type="button" onClick={() => setChangingPassword(true)}>{t('header.changePassword')}</button>}
-        <button type="button" onClick={signOut}>{t('header.signOut')}</button>
+        {session.via === 'session' && (
+          <button type="button" onClick={() => setChangingPassword(true)}>
+            {t('header.changePassword')}
+          </button>
+        )}
+        <button type="button" onClick={signOut}>
+          {t('header.signOut')}
+        </button>
       </header>
       {changingPassword && <ChangePassword onClose={() => setChangingPassword(false)} />}
       <div className="layout">
@@ -119,7 +137,10 @@ export function App() {
               <ul>
                 {group.items.map((item) => (
                   <li key={item.key}>
-                    <a href={hrefOf(item.route)} className={item.screens.includes(route.screen) ? 'current' : undefined}>
+                    <a
+                      href={hrefOf(item.route)}
+                      className={item.screens.includes(route.screen) ? 'current' : undefined}
+                    >
                       {t(`nav.${item.key}`)}
                     </a>
                   </li>

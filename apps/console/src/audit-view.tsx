@@ -15,7 +15,11 @@ export function AuditView() {
   const query = site === '' ? '/audit?limit=500' : `/audit?limit=500&site=${encodeURIComponent(site)}`;
   const { data, error } = useApi<{ entries: AuditEntryView[] }>(query, 5000);
   const needle = text.toLowerCase();
-  const entries = (data?.entries ?? []).filter((e) => needle === '' || [e.actor, e.action, e.outcome, show(e.oldValue), show(e.newValue)].some((v) => v.toLowerCase().includes(needle)));
+  const entries = (data?.entries ?? []).filter(
+    (e) =>
+      needle === '' ||
+      [e.actor, e.action, e.outcome, show(e.oldValue), show(e.newValue)].some((v) => v.toLowerCase().includes(needle)),
+  );
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">{t('audit.title')}</h1>
@@ -23,14 +27,23 @@ export function AuditView() {
       <div className="toolbar">
         <label className="filter">
           {t('audit.siteCode')}
-          <input value={site} maxLength={3} onChange={(e) => setSite(e.target.value.toUpperCase())} placeholder={t('audit.all')} />
+          <input
+            value={site}
+            maxLength={3}
+            onChange={(e) => setSite(e.target.value.toUpperCase())}
+            placeholder={t('audit.all')}
+          />
         </label>
         <label className="filter">
           {t('audit.contains')}
           <input value={text} onChange={(e) => setText(e.target.value)} placeholder={t('audit.containsPlaceholder')} />
         </label>
       </div>
-      {error !== null && <p className="error" role="alert">{error}</p>}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <table className="grid" aria-label={t('audit.table')}>
         <thead>
           <tr>

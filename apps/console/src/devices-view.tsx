@@ -1,3 +1,4 @@
+// Over 300 lines: the Devices view's table, filters, paging and client actions share the page state.
 import { useState } from 'react';
 import {
   CLIENT_CHANNELS,
@@ -121,48 +122,82 @@ function DeviceActions({ client }: { client: ClientView }) {
   const [result, setResult] = useState('');
   const run = (what: string, call: () => Promise<string>): void => {
     setResult(t('devices.running', { action: what }));
-    call().then(setResult, (error: unknown) => setResult(t('devices.failed', { action: what, error: describeError(error) })));
+    call().then(setResult, (error: unknown) =>
+      setResult(t('devices.failed', { action: what, error: describeError(error) })),
+    );
   };
   const policyNow = (): void =>
     run(t('devices.actionNames.policy'), async () => {
-      const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'policy', waitSeconds: 10 });
+      const r = await api<NotifyResult>('POST', '/notify', {
+        clients: [client.clientId],
+        action: 'policy',
+        waitSeconds: 10,
+      });
       const one = r.results[0];
       const outcome = one === undefined ? t('common.noAnswer') : valueText(one.outcome);
       const action = t('devices.actionNames.policy');
-      return one?.via ? t('devices.resultVia', { action, outcome, via: one.via }) : t('devices.result', { action, outcome });
+      return one?.via
+        ? t('devices.resultVia', { action, outcome, via: one.via })
+        : t('devices.result', { action, outcome });
     });
   const wake = (): void =>
     run(t('devices.actionNames.wake'), async () => {
       const r = await api<WakeResult>('POST', '/wake', { clients: [client.clientId] });
       const outcome = r.results[0]?.outcome;
-      return t('devices.result', { action: t('devices.actionNames.wake'), outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome) });
+      return t('devices.result', {
+        action: t('devices.actionNames.wake'),
+        outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome),
+      });
     });
   const portSwitch = (): void =>
     run(t('devices.actionNames.switch-ports'), async () => {
       const ports = await api<PortsView>('GET', `/sites/${client.siteCode}/ports`);
       const payload = { http: ports.http, https: ports.https, notification: ports.notification };
-      const r = await api<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'switch-ports', payload, waitSeconds: 10 });
+      const r = await api<NotifyResult>('POST', '/notify', {
+        clients: [client.clientId],
+        action: 'switch-ports',
+        payload,
+        waitSeconds: 10,
+      });
       const outcome = r.results[0]?.outcome;
-      return t('devices.result', { action: t('devices.actionNames.switch-ports'), outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome) });
+      return t('devices.result', {
+        action: t('devices.actionNames.switch-ports'),
+        outcome: outcome === undefined ? t('common.noAnswer') : valueText(outcome),
+      });
     });
   // Decision 0095: the registration actions this client's status allows.
   const registrationActions: ClientAction[] =
-    client.status === 'pending' ? ['approve', 'block'] : client.status === 'blocked' ? ['unblock', 'retire'] : client.status === 'active' ? ['block', 'retire'] : [];
+    client.status === 'pending'
+      ? ['approve', 'block']
+      : client.status === 'blocked'
+        ? ['unblock', 'retire']
+        : client.status === 'active'
+          ? ['block', 'retire']
+          : [];
   const act = (action: ClientAction): void =>
     run(t(`devices.actionNames.${action}`), async () => {
       const name = t(`devices.actionNames.${action}`);
-      if (action === 'retire' && !window.confirm(t('devices.retireQuestion', { host: client.hostname }))) return t('devices.cancelled', { action: name });
-      const r = await api<ClientActionResult>('POST', `/sites/${client.siteCode}/clients/${client.clientId}/${action}`, {});
+      if (action === 'retire' && !window.confirm(t('devices.retireQuestion', { host: client.hostname })))
+        return t('devices.cancelled', { action: name });
+      const r = await api<ClientActionResult>(
+        'POST',
+        `/sites/${client.siteCode}/clients/${client.clientId}/${action}`,
+        {},
+      );
       return t('devices.statusChange', { action: name, from: valueText(r.from), to: valueText(r.status) });
     });
   const pushInstall = (): void =>
     run(t('devices.actionNames.push'), async () => {
       // The host name is the client's own claim: the server makes it a candidate an administrator approves under Push.
-      const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/candidates`, { clientId: client.clientId });
+      const r = await api<PushHostList>('POST', `/sites/${client.siteCode}/push/candidates`, {
+        clientId: client.clientId,
+      });
       const host = r.hosts[0];
       const action = t('devices.actionNames.push');
       if (host === undefined) return t('devices.result', { action, outcome: t('common.noAnswer') });
-      return host.approval === 'candidate' ? t('devices.pushCandidate', { host: host.host }) : t('devices.result', { action, outcome: valueText(host.status) });
+      return host.approval === 'candidate'
+        ? t('devices.pushCandidate', { host: host.host })
+        : t('devices.result', { action, outcome: valueText(host.status) });
     });
   return (
     <>
@@ -208,7 +243,11 @@ function SiteDevices({ siteCode, filters, filter }: { siteCode: string; filters:
   );
   return (
     <>
-      {error !== null && <p className="error" role="alert">{error}</p>}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <table className="grid" aria-label={t('devices.table', { site: siteCode })}>
         <thead>
           <tr>
@@ -226,16 +265,24 @@ function SiteDevices({ siteCode, filters, filter }: { siteCode: string; filters:
         </thead>
         <tbody>
           {clients.map((c) => (
-            <tr key={c.clientId} data-client={c.clientId} className={c.managed === 'unmanaged' ? 'unmanaged' : undefined}>
+            <tr
+              key={c.clientId}
+              data-client={c.clientId}
+              className={c.managed === 'unmanaged' ? 'unmanaged' : undefined}
+            >
               <td title={c.clientId}>{c.hostname}</td>
               <td>{c.siteCode}</td>
               <td>{valueText(c.category)}</td>
               <td>{c.activity === 'active' ? t('devices.isOnline') : t('devices.isOffline')}</td>
-              <td data-testid="port-in-use">{c.lastContact === null ? '—' : `${c.lastContact.protocol.toUpperCase()} ${c.lastContact.port}`}</td>
+              <td data-testid="port-in-use">
+                {c.lastContact === null ? '—' : `${c.lastContact.protocol.toUpperCase()} ${c.lastContact.port}`}
+              </td>
               <td>{c.lastContact === null ? t('common.never') : format.dateTime(c.lastContact.at)}</td>
               <td>{stateOf(c, t)}</td>
               <td>{valueText(c.agentState)}</td>
-              <td data-testid="registration">{c.status === 'pending' ? t('devices.pendingApproval') : valueText(c.status)}</td>
+              <td data-testid="registration">
+                {c.status === 'pending' ? t('devices.pendingApproval') : valueText(c.status)}
+              </td>
               {canChange && (
                 <td>
                   <DeviceActions client={c} />

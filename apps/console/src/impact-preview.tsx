@@ -21,7 +21,14 @@ const endpoints = (list: { protocol: string; port: number }[], t: TFunction): st
  * the clients at risk with remediation commands, the warnings with their numbers, the other
  * applications of the default web site, and an explicit confirmation.
  */
-export function ImpactPreview(props: { report: ImpactReport; movesPorts: boolean; busy: boolean; error: string | null; onConfirm: (preflight: boolean) => void; onBack: () => void }) {
+export function ImpactPreview(props: {
+  report: ImpactReport;
+  movesPorts: boolean;
+  busy: boolean;
+  error: string | null;
+  onConfirm: (preflight: boolean) => void;
+  onBack: () => void;
+}) {
   const { t } = useTranslation();
   const format = useFormat();
   const { report } = props;
@@ -97,7 +104,9 @@ export function ImpactPreview(props: { report: ImpactReport; movesPorts: boolean
                   <td>{c.reason ?? valueText(c.learnsVia)}</td>
                   <td>
                     {c.remediation.map((cmd) => (
-                      <code key={cmd} className="command">{cmd}</code>
+                      <code key={cmd} className="command">
+                        {cmd}
+                      </code>
                     ))}
                   </td>
                 </tr>
@@ -132,7 +141,11 @@ export function ImpactPreview(props: { report: ImpactReport; movesPorts: boolean
             {t('impact.runPreflight')}
           </label>
         )}
-        {props.error !== null && <p className="error" role="alert">{props.error}</p>}
+        {props.error !== null && (
+          <p className="error" role="alert">
+            {props.error}
+          </p>
+        )}
         <div className="buttons">
           <button type="button" className="primary" disabled={props.busy} onClick={() => props.onConfirm(preflight)}>
             {preflight ? t('impact.startPreflight') : t('impact.confirm')}

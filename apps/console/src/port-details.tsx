@@ -32,7 +32,14 @@ export function PortDetails(props: {
 
   return (
     <div className="backdrop">
-      <form className="dialog small" role="dialog" aria-modal="true" aria-labelledby="port-details-title" onSubmit={ok} noValidate>
+      <form
+        className="dialog small"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="port-details-title"
+        onSubmit={ok}
+        noValidate
+      >
         <h2 id="port-details-title">{t('portDetails.title')}</h2>
         <p className="muted">{t(`ports.items.${row.item}`)}</p>
         <label>

@@ -22,7 +22,14 @@ export const PORT_ROWS: { item: PortItem; optional: boolean }[] = [
 
 /** Settings as the protocol's rules take them, from what the API shows. */
 export function settingsOf(view: PortsView): PortSettings {
-  return { http: view.http, https: view.https, notification: view.notification, wake: view.wake, customWebSite: view.customWebSite, descriptions: view.descriptions };
+  return {
+    http: view.http,
+    https: view.https,
+    notification: view.notification,
+    wake: view.wake,
+    customWebSite: view.customWebSite,
+    descriptions: view.descriptions,
+  };
 }
 
 /** The port of one item (the protocol's rule, so the console and the API agree). */
@@ -61,19 +68,28 @@ export function validateItem(
   portText: string,
   description: string,
   optional: boolean,
-): { ok: true; port: number | null; description: string; settings: PortSettings } | { ok: false; field: 'port' | 'description'; error: SiteportError } {
+):
+  | { ok: true; port: number | null; description: string; settings: PortSettings }
+  | { ok: false; field: 'port' | 'description'; error: SiteportError } {
   try {
     const port = optional && portText.trim() === '' ? null : parsePort(item, portText.trim());
     const text = checkDescription(item, description);
     const change = withItem(pending, item, port, text);
     return { ok: true, port, description: text, settings: applyPortChange(saved, change) };
   } catch (error) {
-    if (error instanceof SiteportError) return { ok: false, field: error.code === 'E_DESCRIPTION' ? 'description' : 'port', error };
+    if (error instanceof SiteportError)
+      return { ok: false, field: error.code === 'E_DESCRIPTION' ? 'description' : 'port', error };
     throw error;
   }
 }
 
 /** Whether a pending change moves the request ports (then it is a tracked rollout). */
 export function movesRequestPorts(saved: PortSettings, next: PortSettings): boolean {
-  return saved.http.default !== next.http.default || saved.http.alternate !== next.http.alternate || saved.https.default !== next.https.default || saved.https.alternate !== next.https.alternate || saved.notification !== next.notification;
+  return (
+    saved.http.default !== next.http.default ||
+    saved.http.alternate !== next.http.alternate ||
+    saved.https.default !== next.https.default ||
+    saved.https.alternate !== next.https.alternate ||
+    saved.notification !== next.notification
+  );
 }

@@ -27,13 +27,17 @@ export function PortsTab(props: {
         <tbody>
           {PORT_ROWS.map((row) => {
             const port = portOf(shown, row.item);
-            const changed = port !== portOf(saved, row.item) || shown.descriptions[row.item] !== saved.descriptions[row.item];
+            const changed =
+              port !== portOf(saved, row.item) || shown.descriptions[row.item] !== saved.descriptions[row.item];
             return (
               <tr
                 key={row.item}
                 data-item={row.item}
                 aria-selected={props.selected === row.item}
-                className={[props.selected === row.item ? 'selected' : '', changed ? 'changed' : ''].join(' ').trim() || undefined}
+                className={
+                  [props.selected === row.item ? 'selected' : '', changed ? 'changed' : ''].join(' ').trim() ||
+                  undefined
+                }
                 onClick={() => props.onSelect(row.item)}
                 onDoubleClick={() => props.editable && props.onProperties()}
               >
@@ -53,7 +57,12 @@ export function PortsTab(props: {
         </div>
       )}
       <label className="check">
-        <input type="checkbox" checked={shown.customWebSite} disabled={!props.editable} onChange={(e) => props.onCustomWebSite(e.target.checked)} />
+        <input
+          type="checkbox"
+          checked={shown.customWebSite}
+          disabled={!props.editable}
+          onChange={(e) => props.onCustomWebSite(e.target.checked)}
+        />
         {t('ports.customWebSite')}
       </label>
       <p className="muted">{t('ports.customWebSiteHint')}</p>

@@ -35,10 +35,15 @@ export function ProgressChart({ samples, total }: { samples: ProgressSample[]; t
         <text x="4" y={y(top) + 4} className="tick">
           {format.count(top)}
         </text>
-        <text x="4" y={y(0) + 4} className="tick">0</text>
+        <text x="4" y={y(0) + 4} className="tick">
+          0
+        </text>
         {SERIES.map((s) => (
           <g key={s.key} className={s.className}>
-            <polyline fill="none" points={samples.map((p) => `${x(p.at).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(' ')} />
+            <polyline
+              fill="none"
+              points={samples.map((p) => `${x(p.at).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(' ')}
+            />
             {samples.length < 60 && samples.map((p) => <circle key={p.at} cx={x(p.at)} cy={y(p[s.key])} r="3" />)}
           </g>
         ))}

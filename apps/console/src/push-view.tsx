@@ -24,7 +24,10 @@ export function PushView() {
       <h1 id="push-title">{t('push.title')}</h1>
       <p className="breadcrumb">{t('push.breadcrumb')}</p>
       <p className="muted">
-        <RichText text={t('push.hint')} parts={{ command: <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> }} />
+        <RichText
+          text={t('push.hint')}
+          parts={{ command: <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> }}
+        />
       </p>
       {error !== null && (
         <p className="error" role="alert">

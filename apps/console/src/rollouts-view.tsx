@@ -58,7 +58,11 @@ function RolloutList({ siteCode, current }: { siteCode: string; current: string 
           </thead>
           <tbody>
             {list.map((r) => (
-              <tr key={r.id} className={r.id === current ? 'selected' : undefined} onClick={() => navigate({ screen: 'rollouts', rolloutId: r.id })}>
+              <tr
+                key={r.id}
+                className={r.id === current ? 'selected' : undefined}
+                onClick={() => navigate({ screen: 'rollouts', rolloutId: r.id })}
+              >
                 <td>{format.dateTime(r.createdAt)}</td>
                 <td>{r.createdBy}</td>
                 <td>{ports(r.from, t)}</td>
@@ -88,7 +92,14 @@ function RolloutDetail({ id }: { id: string }) {
     setSamples((s) => [...s.slice(-300), { at: Date.now(), ...rollout.progress }]);
   }, [rollout]);
 
-  if (rollout === undefined) return loadError === null ? <p className="loading">{t('common.loading')}</p> : <p className="error" role="alert">{loadError}</p>;
+  if (rollout === undefined)
+    return loadError === null ? (
+      <p className="loading">{t('common.loading')}</p>
+    ) : (
+      <p className="error" role="alert">
+        {loadError}
+      </p>
+    );
   const act = (action: 'commit' | 'cancel' | 'rollback' | 'finalize', body?: unknown, question?: string): void => {
     if (question !== undefined && !window.confirm(question)) return;
     setBusy(true);
@@ -129,7 +140,11 @@ function RolloutDetail({ id }: { id: string }) {
         <dd>{format.count(progress.total)}</dd>
       </dl>
       <ProgressChart samples={samples} total={progress.total} />
-      {error !== null && <p className="error" role="alert">{error}</p>}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {canChange && open && (
         <div className="buttons">
           {(rollout.state === 'validated' || rollout.state === 'preflight') && (
@@ -150,11 +165,21 @@ function RolloutDetail({ id }: { id: string }) {
               <button
                 type="button"
                 disabled={busy}
-                onClick={() => act('finalize', { force: true }, t('rollouts.forceFinalizeQuestion', { n: format.count(progress.onOldPorts) }))}
+                onClick={() =>
+                  act(
+                    'finalize',
+                    { force: true },
+                    t('rollouts.forceFinalizeQuestion', { n: format.count(progress.onOldPorts) }),
+                  )
+                }
               >
                 {t('rollouts.forceFinalize')}
               </button>
-              <button type="button" disabled={busy} onClick={() => act('rollback', undefined, t('rollouts.rollBackQuestion'))}>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => act('rollback', undefined, t('rollouts.rollBackQuestion'))}
+              >
                 {t('rollouts.rollBack')}
               </button>
             </>
@@ -167,7 +192,13 @@ function RolloutDetail({ id }: { id: string }) {
               <button
                 type="button"
                 disabled={busy}
-                onClick={() => act('finalize', { force: true }, t('rollouts.forceFinishQuestion', { n: format.count(progress.onOldPorts) }))}
+                onClick={() =>
+                  act(
+                    'finalize',
+                    { force: true },
+                    t('rollouts.forceFinishQuestion', { n: format.count(progress.onOldPorts) }),
+                  )
+                }
               >
                 {t('rollouts.forceFinishRollback')}
               </button>

@@ -11,7 +11,7 @@ export type Route =
   | { screen: 'users' };
 
 /** Parses `#/sites/PS1/properties` and friends; anything unknown is the Sites screen. */
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   switch (parts[0] ?? '') {
     case 'devices':

@@ -29,7 +29,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionView) => v
       </div>
       <h1>{t('common.brand')}</h1>
       <p className="hint">
-        <RichText text={t('signIn.hint')} parts={{ admin: <code>admin</code>, file: <code>{t('signIn.passwordFile')}</code> }} />
+        <RichText
+          text={t('signIn.hint')}
+          parts={{ admin: <code>admin</code>, file: <code>{t('signIn.passwordFile')}</code> }}
+        />
       </p>
       <label>
         {t('signIn.user')}
@@ -37,9 +40,20 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionView) => v
       </label>
       <label>
         {t('common.password')}
-        <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <input
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
       </label>
-      {error !== null && <p className="error" role="alert">{error}</p>}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <button type="submit" disabled={busy}>
         {t('signIn.submit')}
       </button>

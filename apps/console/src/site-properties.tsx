@@ -27,14 +27,25 @@ const isEmpty = (change: PortChange): boolean => Object.keys(change).length === 
 export function SitePropertiesView({ siteCode }: { siteCode: string }) {
   const { t } = useTranslation();
   const { canChange } = useSession();
-  const { data: view, error: loadError, reload } = useApi<PortsWithInheritance>(`/sites/${encodeURIComponent(siteCode)}/ports`);
+  const {
+    data: view,
+    error: loadError,
+    reload,
+  } = useApi<PortsWithInheritance>(`/sites/${encodeURIComponent(siteCode)}/ports`);
   const [pending, setPending] = useState<PortChange>({});
   const [selected, setSelected] = useState<PortItem | null>(null);
   const [step, setStep] = useState<Step>({ kind: 'edit' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  if (view === undefined) return loadError === null ? <p className="loading">{t('common.loading')}</p> : <p className="error" role="alert">{loadError}</p>;
+  if (view === undefined)
+    return loadError === null ? (
+      <p className="loading">{t('common.loading')}</p>
+    ) : (
+      <p className="error" role="alert">
+        {loadError}
+      </p>
+    );
   const inheritedFrom = view.inheritedFrom ?? null;
   const editable = canChange && inheritedFrom === null;
   const saved = settingsOf(view);
@@ -64,7 +75,9 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
     setError(null);
     const change: PortChange = { ...pending, expectedVersion: view.version };
     const done = preflight
-      ? api<RolloutView>('POST', `/sites/${encodeURIComponent(siteCode)}/rollouts`, { change, preflight: true }).then((r) => navigate({ screen: 'rollouts', rolloutId: r.id }))
+      ? api<RolloutView>('POST', `/sites/${encodeURIComponent(siteCode)}/rollouts`, { change, preflight: true }).then(
+          (r) => navigate({ screen: 'rollouts', rolloutId: r.id }),
+        )
       : api<PortChangeResult>('PATCH', `/sites/${encodeURIComponent(siteCode)}/ports`, change).then((result) => {
           setPending({});
           setStep({ kind: 'done', result, close: closeAfter });
@@ -102,7 +115,11 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
         onProperties={() => selected !== null && setStep({ kind: 'details', item: selected })}
         onCustomWebSite={(value) => setPending((p) => ({ ...p, customWebSite: value }))}
       />
-      {step.kind === 'edit' && error !== null && <p className="error" role="alert">{error}</p>}
+      {step.kind === 'edit' && error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <div className="buttons">
         {editable ? (
           <>
@@ -155,7 +172,10 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
             <p>{t('siteProperties.doneVersion', { site: siteCode, version: step.result.ports.version })}</p>
             {step.result.rolloutId !== null && (
               <p>
-                <RichText text={t('siteProperties.doneRollout')} parts={{ link: (inner) => <a href={`#/rollouts/${step.result.rolloutId}`}>{inner}</a> }} />
+                <RichText
+                  text={t('siteProperties.doneRollout')}
+                  parts={{ link: (inner) => <a href={`#/rollouts/${step.result.rolloutId}`}>{inner}</a> }}
+                />
               </p>
             )}
             <ul className="warnings">
@@ -166,7 +186,11 @@ export function SitePropertiesView({ siteCode }: { siteCode: string }) {
               ))}
             </ul>
             <div className="buttons">
-              <button type="button" className="primary" onClick={() => (step.close ? close() : setStep({ kind: 'edit' }))}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => (step.close ? close() : setStep({ kind: 'edit' }))}
+              >
                 {t('common.ok')}
               </button>
             </div>

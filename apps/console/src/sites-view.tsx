@@ -9,14 +9,17 @@ import { useApi } from './use-api.js';
 /** What `GET /sites` returns, plus the hierarchy fields another issue adds (absent until then). */
 export type HierarchySite = SiteView & { parent?: string | null; parentCode?: string | null };
 
-export const parentOf = (site: HierarchySite): string | null => site.parent ?? site.parentCode ?? null;
+const parentOf = (site: HierarchySite): string | null => site.parent ?? site.parentCode ?? null;
 
 function listenerSummary(site: SiteView, t: TFunction): string {
   if (site.listeners.length === 0) return t('sites.noListeners');
-  return site.listeners.map((l) => t('sites.listener', { protocol: l.protocol.toUpperCase(), port: l.port, state: valueText(l.state) })).join(', ');
+  return site.listeners
+    .map((l) => t('sites.listener', { protocol: l.protocol.toUpperCase(), port: l.port, state: valueText(l.state) }))
+    .join(', ');
 }
 
-const clientCounts = (site: SiteView, format: Format): string => `${format.count(site.clients.active)} / ${format.count(site.clients.total)}`;
+const clientCounts = (site: SiteView, format: Format): string =>
+  `${format.count(site.clients.active)} / ${format.count(site.clients.total)}`;
 
 /** Administration → Site Configuration → Sites: the hierarchy with codes, MPs and their status. */
 export function SitesView() {
@@ -26,18 +29,33 @@ export function SitesView() {
   const [selected, setSelected] = useState<string | null>(null);
   const sites = data?.sites ?? [];
   const primaries = sites.filter((s) => s.kind === 'primary' || parentOf(s) === null);
-  const childrenOf = (code: string): HierarchySite[] => sites.filter((s) => s.kind === 'secondary' && parentOf(s) === code);
-  const tree = primaries.flatMap((p) => [{ site: p, depth: 0 }, ...childrenOf(p.siteCode).map((c) => ({ site: c, depth: 1 }))]);
+  const childrenOf = (code: string): HierarchySite[] =>
+    sites.filter((s) => s.kind === 'secondary' && parentOf(s) === code);
+  const tree = primaries.flatMap((p) => [
+    { site: p, depth: 0 },
+    ...childrenOf(p.siteCode).map((c) => ({ site: c, depth: 1 })),
+  ]);
   // Secondary sites whose parent this server does not list still show, at the top level.
-  const ordered = [...tree, ...sites.filter((s) => !tree.some((t) => t.site === s)).map((site) => ({ site, depth: 0 }))];
+  const ordered = [
+    ...tree,
+    ...sites.filter((s) => !tree.some((t) => t.site === s)).map((site) => ({ site, depth: 0 })),
+  ];
 
   return (
     <section aria-labelledby="sites-title">
       <h1 id="sites-title">{t('sites.title')}</h1>
       <p className="breadcrumb">{t('sites.breadcrumb')}</p>
-      {error !== null && <p className="error" role="alert">{error}</p>}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <div className="toolbar">
-        <button type="button" disabled={selected === null} onClick={() => selected !== null && navigate({ screen: 'site-properties', siteCode: selected })}>
+        <button
+          type="button"
+          disabled={selected === null}
+          onClick={() => selected !== null && navigate({ screen: 'site-properties', siteCode: selected })}
+        >
           {t('common.properties')}
         </button>
       </div>
@@ -62,7 +80,11 @@ export function SitesView() {
             >
               <td className={depth === 1 ? 'indent' : undefined}>{site.name}</td>
               <td>{site.siteCode}</td>
-              <td>{site.kind === 'primary' ? t('sites.primary') : t('sites.secondaryOf', { parent: parentOf(site) ?? '?' })}</td>
+              <td>
+                {site.kind === 'primary'
+                  ? t('sites.primary')
+                  : t('sites.secondaryOf', { parent: parentOf(site) ?? '?' })}
+              </td>
               <td>{listenerSummary(site, t)}</td>
               <td>{clientCounts(site, format)}</td>
             </tr>

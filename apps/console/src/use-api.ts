@@ -3,7 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { api, describeError } from './api.js';
 
 /** The state of one GET: data, error text (in the current language), and a reload function; optional polling. */
-export function useApi<T>(path: string | null, pollMs?: number): { data: T | undefined; error: string | null; reload: () => void } {
+export function useApi<T>(
+  path: string | null,
+  pollMs?: number,
+): { data: T | undefined; error: string | null; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<{ failure: unknown } | null>(null);
   useTranslation(); // re-renders on a language switch, so the error text follows it

@@ -6,7 +6,8 @@ import { api, describeError } from './api.js';
 import { useFormat } from './i18n/index.js';
 import { useApi } from './use-api.js';
 
-const scopeText = (sites: string[] | null, t: TFunction): string => (sites === null ? t('users.everySite') : sites.join(', '));
+const scopeText = (sites: string[] | null, t: TFunction): string =>
+  sites === null ? t('users.everySite') : sites.join(', ');
 /** The sites field: empty means every site, else comma-separated codes (the API checks them). */
 const scopeOf = (text: string): string[] | null =>
   text.trim() === '' ? null : text.split(',').map((s) => s.trim().toUpperCase());

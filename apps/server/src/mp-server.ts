@@ -181,7 +181,12 @@ async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: Ser
   const ops =
     metrics === undefined || options.opsPort === undefined
       ? undefined
-      : new OpsListener({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
+      : new OpsListener(
+          { opsHost: options.opsHost, opsPort: options.opsPort },
+          metrics,
+          opsTargets,
+          logger.child({ component: 'ops' }),
+        );
   await lifecycle.startAll([
     ...mpComponents({ parts, cluster, certificate, ops }),
     renewalRequests(bridge, certificate, logger),
@@ -216,7 +221,9 @@ function renewalRequests(
         if (event.kind !== 'certificates-renew') return;
         certificate
           .renew(false)
-          .catch((error: unknown) => logger.error({ err: error }, 'cannot renew the management point certificate on request'));
+          .catch((error: unknown) =>
+            logger.error({ err: error }, 'cannot renew the management point certificate on request'),
+          );
       });
     },
     stop: () => stopFollowing(),
@@ -227,14 +234,24 @@ function renewalRequests(
 async function siteOf(sites: SiteRepository, options: ServerOptions): Promise<string> {
   const codes = await sites.listCodes();
   if (codes.length === 0) {
-    throw new SiteportError('E_OPTION', 'the database holds no site yet: start the site server (siteport server --db … without --role mp) first, then its additional MPs');
+    throw new SiteportError(
+      'E_OPTION',
+      'the database holds no site yet: start the site server (siteport server --db … without --role mp) first, then its additional MPs',
+    );
   }
   if (options.siteCode === undefined) {
-    if (codes.length > 1) throw new SiteportError('E_OPTION', `the database holds sites ${codes.join(', ')}; name this MP's site with --site-code`);
+    if (codes.length > 1)
+      throw new SiteportError(
+        'E_OPTION',
+        `the database holds sites ${codes.join(', ')}; name this MP's site with --site-code`,
+      );
     return codes[0]!;
   }
   if (!codes.includes(options.siteCode)) {
-    throw new SiteportError('E_OPTION', `the database holds site ${codes.join(', ')}, not ${options.siteCode}; drop --site-code or point --db at that site's database`);
+    throw new SiteportError(
+      'E_OPTION',
+      `the database holds site ${codes.join(', ')}, not ${options.siteCode}; drop --site-code or point --db at that site's database`,
+    );
   }
   return options.siteCode;
 }

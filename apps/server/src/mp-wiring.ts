@@ -9,7 +9,19 @@ import { type PortSettingsService, PreflightProbes, type RolloutRepository } fro
 import type { SiteEvents, SiteRepository } from './site/index.js';
 import type { ConnectionOptions } from './server-options.js';
 import { WebApplications, WebHost, type WebSiteRepository } from './web/index.js';
-import { ActivityRecorder, AnswerSealer, type AnswerSigner, ClientSessions, createMpHandler, ManagementPoint, MpEpoch, NonceCache, PolicyCache, RequestVerifier, SourceRateLimit } from './mp/index.js';
+import {
+  ActivityRecorder,
+  AnswerSealer,
+  type AnswerSigner,
+  ClientSessions,
+  createMpHandler,
+  ManagementPoint,
+  MpEpoch,
+  NonceCache,
+  PolicyCache,
+  RequestVerifier,
+  SourceRateLimit,
+} from './mp/index.js';
 
 /** What the management point part of a process needs from the process around it. */
 export interface MpWiringDeps {
@@ -120,8 +132,14 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     onActivated: (c) => events.clientStatusChanged(c.siteCode, c.id, 'active'),
     limits: {
-      registrations: new SourceRateLimit({ what: 'registrations', perMinute: deps.sourceLimits.registrationsPerMinute }),
-      sessions: new SourceRateLimit({ what: 'client session openings', perMinute: deps.sourceLimits.sessionsPerMinute }),
+      registrations: new SourceRateLimit({
+        what: 'registrations',
+        perMinute: deps.sourceLimits.registrationsPerMinute,
+      }),
+      sessions: new SourceRateLimit({
+        what: 'client session openings',
+        perMinute: deps.sourceLimits.sessionsPerMinute,
+      }),
     },
   });
   const notify = createNotifyParts({

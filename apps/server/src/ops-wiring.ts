@@ -38,7 +38,7 @@ export function createOpsMetrics(targets: OpsTargets): OpsMetrics {
 }
 
 /** `/ready`'s checks: the database answers, every client listener is bound, this process is in the site's registry. */
-export function readinessChecks(targets: OpsTargets): Record<string, Check> {
+function readinessChecks(targets: OpsTargets): Record<string, Check> {
   return {
     database: async () => {
       await sql`select 1`.execute(targets.db);

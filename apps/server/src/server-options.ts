@@ -10,7 +10,7 @@ import { openFileLimit } from './os/index.js';
 import { DEFAULT_AGENT_BUNDLE } from './push/index.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
-export type { ConnectionOptions, ParentOptions };
+export type { ConnectionOptions };
 
 export interface ServerOptions {
   /**
@@ -94,12 +94,10 @@ export interface ServerOptions {
   readonly maxPendingClients: number;
 }
 
-
 /** Descriptors kept free of every listener's cap: database, log, files, pipes, outgoing connections (LDAP, SSH, peers). */
-export const RESERVED_DESCRIPTORS = 512;
+const RESERVED_DESCRIPTORS = 512;
 /** Open-file limit assumed where the process's own cannot be read. */
 const ASSUMED_OPEN_FILE_LIMIT = 20_000;
-
 
 /** Raw option values as they come from the CLI or a test. */
 export type ServerOptionsInput = Partial<{
@@ -218,7 +216,7 @@ function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
 }
 
 /** The log levels a server takes (pino's). */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function logLevel(value: string | undefined): string {
   if (value === undefined) return 'info';

@@ -1,3 +1,4 @@
+// Over 300 lines: the site server's boot in the order it opens things (storage, site, PKI, cluster, ports, MP); its services are in site-services-wiring.ts.
 import os from 'node:os';
 import path from 'node:path';
 import { type DatabaseLocation, databaseLocation, openDatabase } from '@siteport/db';
@@ -44,7 +45,11 @@ import { WebSiteRepository, WebSiteService } from './web/index.js';
  * with the site's services among them). What it opens is registered with `lifecycle`, so a
  * failed boot closes it again.
  */
-export async function bootSite(options: ServerOptions, logger: Logger, lifecycle: ServerLifecycle): Promise<SiteBooted> {
+export async function bootSite(
+  options: ServerOptions,
+  logger: Logger,
+  lifecycle: ServerLifecycle,
+): Promise<SiteBooted> {
   const location = databaseLocation(options.dataDir, options.databaseUrl);
   const db = await openStorage(options, location, logger, lifecycle);
   const sites = new SiteRepository(db);
@@ -90,7 +95,15 @@ export async function bootSite(options: ServerOptions, logger: Logger, lifecycle
     parentLink === undefined ? undefined : await ensureSecondarySite(sites, options, parentLink, logger);
   const isNewSite = (await sites.listCodes()).length === 0;
   const siteCode: string = secondary?.siteCode ?? (await ensureSite(sites, options, logger));
-  const inherited = new InheritedPorts({ siteCode, db, sites, web: webRepo, audit, events, logger: logger.child({ component: 'inherit' }) });
+  const inherited = new InheritedPorts({
+    siteCode,
+    db,
+    sites,
+    web: webRepo,
+    audit,
+    events,
+    logger: logger.child({ component: 'inherit' }),
+  });
   if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
 
   const ca = await loadSiteCa(options.dataDir, siteCode);
@@ -104,9 +117,17 @@ export async function bootSite(options: ServerOptions, logger: Logger, lifecycle
     ...options.mpCertificate,
     logger: logger.child({ component: 'pki' }),
   });
-  const tokens = new ApiTokens({ db, repo: new ApiTokenRepository(db), audit, bootstrap: await BootstrapToken.load(options.dataDir) });
+  const tokens = new ApiTokens({
+    db,
+    repo: new ApiTokenRepository(db),
+    audit,
+    bootstrap: await BootstrapToken.load(options.dataDir),
+  });
   // Before any timed part starts: hashing the first password takes a while (decision 0050).
-  const throttle = new AuthThrottle({ limits: options.authThrottle, logger: logger.child({ component: 'auth-throttle' }) });
+  const throttle = new AuthThrottle({
+    limits: options.authThrottle,
+    logger: logger.child({ component: 'auth-throttle' }),
+  });
   const users = new ConsoleUserRepository(db);
   const accounts = new ConsoleAccounts({ db, users, audit, logger: logger.child({ component: 'console' }), throttle });
   await accounts.ensureInitialAdministrator(options.dataDir);
@@ -240,7 +261,12 @@ export async function bootSite(options: ServerOptions, logger: Logger, lifecycle
   const ops =
     metrics === undefined || options.opsPort === undefined
       ? undefined
-      : new OpsListener({ opsHost: options.opsHost, opsPort: options.opsPort }, metrics, opsTargets, logger.child({ component: 'ops' }));
+      : new OpsListener(
+          { opsHost: options.opsHost, opsPort: options.opsPort },
+          metrics,
+          opsTargets,
+          logger.child({ component: 'ops' }),
+        );
   await lifecycle.startAll(
     mpComponents({
       parts,
@@ -248,10 +274,11 @@ export async function bootSite(options: ServerOptions, logger: Logger, lifecycle
       certificate,
       ops,
       services: site.components,
-      listen: () => listenRetrying(parts.mp, isNewSite && secondary === undefined && picksFreePorts(options), async () => {
-        logger.warn('a free port picked for the new site was taken meanwhile; picking again');
-        await repickFreePorts(sites, db, options, siteCode);
-      }),
+      listen: () =>
+        listenRetrying(parts.mp, isNewSite && secondary === undefined && picksFreePorts(options), async () => {
+          logger.warn('a free port picked for the new site was taken meanwhile; picking again');
+          await repickFreePorts(sites, db, options, siteCode);
+        }),
     }),
   );
   logger.info({ siteCode, admin: late.adminUrl }, 'site server running');
@@ -272,7 +299,12 @@ export async function bootSite(options: ServerOptions, logger: Logger, lifecycle
 }
 
 /** Secures the data dir, takes its lock, removes interrupted writes and opens the database. */
-async function openStorage(options: ServerOptions, location: DatabaseLocation, logger: Logger, lifecycle: ServerLifecycle) {
+async function openStorage(
+  options: ServerOptions,
+  location: DatabaseLocation,
+  logger: Logger,
+  lifecycle: ServerLifecycle,
+) {
   const outside =
     location.kind === 'sqlite' && path.dirname(location.file) !== options.dataDir
       ? ['', '-wal', '-shm'].map((s) => `${location.file}${s}`)
@@ -280,7 +312,8 @@ async function openStorage(options: ServerOptions, location: DatabaseLocation, l
   await secureDataDirAtStart(options.dataDir, outside, logger);
   lifecycle.onStop('data-dir lock', await acquireServerLock(options.dataDir));
   const stray = await removeStrayTempFiles(options.dataDir);
-  if (stray.length > 0) logger.warn({ files: stray }, 'removed temporary files that interrupted writes left in the data dir');
+  if (stray.length > 0)
+    logger.warn({ files: stray }, 'removed temporary files that interrupted writes left in the data dir');
   const db = await openDatabase(location);
   lifecycle.onStop('database', () => db.destroy());
   return db;

@@ -75,8 +75,14 @@ async function initialSettings(options: ServerOptions): Promise<PortSettings> {
 async function pickSettings(options: ServerOptions, pick: (port: number) => Promise<number>): Promise<PortSettings> {
   const p = options.initialPorts;
   const settings = defaultPortSettings();
-  settings.http = { default: await pick(p.http), alternate: p.httpAlternate === null ? null : await pick(p.httpAlternate) };
-  settings.https = { default: await pick(p.https), alternate: p.httpsAlternate === null ? null : await pick(p.httpsAlternate) };
+  settings.http = {
+    default: await pick(p.http),
+    alternate: p.httpAlternate === null ? null : await pick(p.httpAlternate),
+  };
+  settings.https = {
+    default: await pick(p.https),
+    alternate: p.httpsAlternate === null ? null : await pick(p.httpsAlternate),
+  };
   settings.notification = await pick(p.notification);
   settings.wake = p.wake === 0 ? 9 : p.wake;
   try {
@@ -116,7 +122,12 @@ export async function ensureSite(sites: SiteRepository, options: ServerOptions, 
       activeWindowSeconds: options.activeWindowSeconds ?? options.policyIntervalSeconds * 3,
       createdAt: now,
     },
-    { settings: await initialSettings(options), communicationMode: 'https-or-http', updatedAt: now, updatedBy: 'setup' },
+    {
+      settings: await initialSettings(options),
+      communicationMode: 'https-or-http',
+      updatedAt: now,
+      updatedBy: 'setup',
+    },
   );
   logger.info({ siteCode: code }, 'site created');
   return code;
@@ -132,11 +143,20 @@ export function picksFreePorts(options: ServerOptions): boolean {
  * A free port picked for a new site can be taken by another program between the pick and the
  * MP's bind. Picks the free ports of a just-created site again (version 1 only, nothing announced).
  */
-export async function repickFreePorts(sites: SiteRepository, db: Kysely<SiteDatabase>, options: ServerOptions, code: string): Promise<void> {
+export async function repickFreePorts(
+  sites: SiteRepository,
+  db: Kysely<SiteDatabase>,
+  options: ServerOptions,
+  code: string,
+): Promise<void> {
   const stored = await sites.ports(code);
   if (stored?.version !== 1) return;
   const settings = await initialSettings(options);
   await db.transaction().execute(async (trx) => {
-    await sites.replacePorts(trx, { ...stored, settings: { ...settings, descriptions: stored.settings.descriptions } }, 1);
+    await sites.replacePorts(
+      trx,
+      { ...stored, settings: { ...settings, descriptions: stored.settings.descriptions } },
+      1,
+    );
   });
 }

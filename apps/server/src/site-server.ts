@@ -77,7 +77,10 @@ export class SiteServer {
   static async start(input: ServerOptionsInput, logger?: Logger): Promise<SiteServer> {
     const options = parseServerOptions(input);
     if (options.role !== 'site') {
-      throw new SiteportError('E_OPTION', 'an additional management point (--role mp) runs as MpServer, not SiteServer');
+      throw new SiteportError(
+        'E_OPTION',
+        'an additional management point (--role mp) runs as MpServer, not SiteServer',
+      );
     }
     const log = logger ?? createLogger(options.logLevel);
     const lifecycle = new ServerLifecycle(log);

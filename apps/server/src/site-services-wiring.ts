@@ -115,7 +115,11 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
     registrationToken: (code, host, seconds, keyConfirmed) => registration.pushToken(code, host, seconds, keyConfirmed),
     logger: logger.child({ component: 'push' }, { redact: { paths: PUSH_REDACT, censor: '[redacted]' } }),
   });
-  const retention = new DataRetention({ db, policy: options.retention, logger: logger.child({ component: 'retention' }) });
+  const retention = new DataRetention({
+    db,
+    policy: options.retention,
+    logger: logger.child({ component: 'retention' }),
+  });
   // On SQLite the counts' pass over every row runs on a read worker, off the MP's thread.
   const clientCounts = s.location.kind === 'sqlite' ? new SqliteClientCounts(s.location.file) : undefined;
   if (clientCounts !== undefined) s.lifecycle.onStop('client counts reader', () => clientCounts.close());

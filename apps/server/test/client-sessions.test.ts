@@ -40,7 +40,12 @@ function answeredRequests(t: { after(fn: () => unknown): void }): Answered[] {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (!path.startsWith('/mp/v1/')) return;
-    seen.push({ path, mac: request.headers[SESSION_HEADERS.mac] !== undefined, signed: request.headers[SIGNATURE_HEADERS.signature] !== undefined, status: response.statusCode });
+    seen.push({
+      path,
+      mac: request.headers[SESSION_HEADERS.mac] !== undefined,
+      signed: request.headers[SIGNATURE_HEADERS.signature] !== undefined,
+      status: response.statusCode,
+    });
   };
   channel.subscribe(onFinish);
   t.after(() => channel.unsubscribe(onFinish));
@@ -63,20 +68,37 @@ async function registered(t: Parameters<typeof startTestServer>[0]) {
   const ports = (await srv.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const base = `http://127.0.0.1:${ports.http.default}`;
   const client = new TestMpClient();
-  const body = Buffer.from(JSON.stringify({ siteCode: 'PS1', hostname: 'poller', publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'test' }));
-  const reg = await call(`${base}/mp/v1/register`, { method: 'POST', body, headers: client.signedHeaders('POST', '/mp/v1/register', body) });
+  const body = Buffer.from(
+    JSON.stringify({
+      siteCode: 'PS1',
+      hostname: 'poller',
+      publicKey: client.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: 'test',
+    }),
+  );
+  const reg = await call(`${base}/mp/v1/register`, {
+    method: 'POST',
+    body,
+    headers: client.signedHeaders('POST', '/mp/v1/register', body),
+  });
   assert.equal(reg.status, 200, JSON.stringify(reg.body));
   client.clientId = (reg.body as RegisterResponse).clientId;
   /** Opens a session with a signed request, as the agent does. */
   const open = async (signer = client): Promise<ClientSession> => {
     const pending = startClientSession(client.clientId);
     const sessionBody = Buffer.from(JSON.stringify({ publicKey: pending.publicKey }));
-    const res = await call(`${base}${CLIENT_SESSION_PATH}`, { method: 'POST', body: sessionBody, headers: signer.signedHeaders('POST', CLIENT_SESSION_PATH, sessionBody) });
+    const res = await call(`${base}${CLIENT_SESSION_PATH}`, {
+      method: 'POST',
+      body: sessionBody,
+      headers: signer.signedHeaders('POST', CLIENT_SESSION_PATH, sessionBody),
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal((res.body as ClientSessionResponse).scope, 'requests');
     return pending.finish(res.body as ClientSessionResponse);
   };
-  const poll = (headers: Record<string, string>, body: Buffer) => call(`${base}${POLL}`, { method: 'POST', body, headers });
+  const poll = (headers: Record<string, string>, body: Buffer) =>
+    call(`${base}${POLL}`, { method: 'POST', body, headers });
   return { srv, base, client, open, poll };
 }
 
@@ -88,19 +110,37 @@ describe('client sessions over HTTP', () => {
     assert.equal(policy.status, 200, JSON.stringify(policy.body));
     assert.equal(policy.body.siteCode, 'PS1');
     const beat = Buffer.from(JSON.stringify({ settingsVersion: 1, agentState: 'running', hostname: 'poller' }));
-    const heartbeat = await call(`${base}${HEARTBEAT}`, { method: 'POST', body: beat, headers: sessionHeaders(session, 'POST', HEARTBEAT, beat) });
+    const heartbeat = await call(`${base}${HEARTBEAT}`, {
+      method: 'POST',
+      body: beat,
+      headers: sessionHeaders(session, 'POST', HEARTBEAT, beat),
+    });
     assert.equal(heartbeat.status, 200, JSON.stringify(heartbeat.body));
     assert.equal(heartbeat.body.observed.protocol, 'http');
-    await until('the heartbeat recorded', async () => (await srv.admin<{ agentState: string }>('GET', `/clients/${client.clientId}`)).body.agentState === 'running');
+    await until(
+      'the heartbeat recorded',
+      async () =>
+        (await srv.admin<{ agentState: string }>('GET', `/clients/${client.clientId}`)).body.agentState === 'running',
+    );
 
     const forged = { ...session, key: Buffer.alloc(32, 7) };
-    const refusedPolicy = await call(`${base}${POLICY}`, { headers: sessionHeaders(forged, 'GET', POLICY, Buffer.alloc(0)) });
+    const refusedPolicy = await call(`${base}${POLICY}`, {
+      headers: sessionHeaders(forged, 'GET', POLICY, Buffer.alloc(0)),
+    });
     assert.equal(refusedPolicy.status, 401);
     assert.equal(refusedPolicy.body.error.code, 'E_BAD_SESSION_MAC');
-    const refusedBeat = await call(`${base}${HEARTBEAT}`, { method: 'POST', body: beat, headers: sessionHeaders(forged, 'POST', HEARTBEAT, beat) });
+    const refusedBeat = await call(`${base}${HEARTBEAT}`, {
+      method: 'POST',
+      body: beat,
+      headers: sessionHeaders(forged, 'POST', HEARTBEAT, beat),
+    });
     assert.equal(refusedBeat.body.error.code, 'E_BAD_SESSION_MAC');
     // The MAC covers the path: a policy MAC does not open the heartbeat.
-    const moved = await call(`${base}${HEARTBEAT}`, { method: 'POST', body: beat, headers: sessionHeaders(session, 'GET', POLICY, beat) });
+    const moved = await call(`${base}${HEARTBEAT}`, {
+      method: 'POST',
+      body: beat,
+      headers: sessionHeaders(session, 'GET', POLICY, beat),
+    });
     assert.equal(moved.body.error.code, 'E_BAD_SESSION_MAC');
 
     // Without session headers a request is verified as a signed one (agents that predate sessions).
@@ -108,7 +148,11 @@ describe('client sessions over HTTP', () => {
     assert.equal(signed.status, 200);
     // Registration and opening a session still need a signature.
     const again = Buffer.from(JSON.stringify({ publicKey: startClientSession(client.clientId).publicKey }));
-    const macOnly = await call(`${base}${CLIENT_SESSION_PATH}`, { method: 'POST', body: again, headers: sessionHeaders(session, 'POST', CLIENT_SESSION_PATH, again) });
+    const macOnly = await call(`${base}${CLIENT_SESSION_PATH}`, {
+      method: 'POST',
+      body: again,
+      headers: sessionHeaders(session, 'POST', CLIENT_SESSION_PATH, again),
+    });
     assert.equal(macOnly.body.error.code, 'E_UNSIGNED');
   });
 
@@ -120,9 +164,13 @@ describe('client sessions over HTTP', () => {
     const { agent, clientId } = await startNotifyAgent(t, srv);
     id = clientId;
     await agent.cycleNow();
-    const checkIn = (from: number): Answered[] => answered.slice(from).filter((r) => r.path === POLICY || r.path === HEARTBEAT);
+    const checkIn = (from: number): Answered[] =>
+      answered.slice(from).filter((r) => r.path === POLICY || r.path === HEARTBEAT);
     assert.ok(checkIn(0).length >= 2, JSON.stringify(answered));
-    assert.ok(checkIn(0).every((r) => r.mac && !r.signed && r.status === 200), JSON.stringify(checkIn(0)));
+    assert.ok(
+      checkIn(0).every((r) => r.mac && !r.signed && r.status === 200),
+      JSON.stringify(checkIn(0)),
+    );
     assert.equal(opens.count(), 1, 'one session for the client');
 
     await srv.stop();
@@ -130,11 +178,23 @@ describe('client sessions over HTTP', () => {
     const since = answered.length;
     await agent.cycleNow();
     const after = answered.slice(since);
-    assert.ok(after.some((r) => r.mac && r.status === 401), `the old session is refused: ${JSON.stringify(after)}`);
-    assert.ok(after.some((r) => r.path === CLIENT_SESSION_PATH && r.signed && r.status === 200), 'a new session is opened with a signed request');
+    assert.ok(
+      after.some((r) => r.mac && r.status === 401),
+      `the old session is refused: ${JSON.stringify(after)}`,
+    );
+    assert.ok(
+      after.some((r) => r.path === CLIENT_SESSION_PATH && r.signed && r.status === 200),
+      'a new session is opened with a signed request',
+    );
     const accepted = checkIn(since).filter((r) => r.status === 200);
-    assert.ok(accepted.some((r) => r.path === POLICY) && accepted.some((r) => r.path === HEARTBEAT), JSON.stringify(after));
-    assert.ok(accepted.every((r) => r.mac && !r.signed), JSON.stringify(accepted));
+    assert.ok(
+      accepted.some((r) => r.path === POLICY) && accepted.some((r) => r.path === HEARTBEAT),
+      JSON.stringify(after),
+    );
+    assert.ok(
+      accepted.every((r) => r.mac && !r.signed),
+      JSON.stringify(accepted),
+    );
     assert.equal(opens.count(), 2);
     const view = await restarted.admin<{ lastContact: { port: number } | null }>('GET', `/clients/${clientId}`);
     assert.equal(view.status, 200);
@@ -145,15 +205,26 @@ describe('client sessions over HTTP', () => {
     const session = await open();
     const first = Buffer.from(JSON.stringify({ waitSeconds: 5, acks: [] }));
     const waiting = poll(sessionHeaders(session, 'POST', POLL, first), first);
-    await until('the poll to wait', async () => (await srv.admin<{ clients: { channel: string }[] }>('GET', '/notify/clients')).body.clients[0]?.channel === 'http-poll');
-    const push = srv.admin<NotifyResult>('POST', '/notify', { clients: [client.clientId], action: 'heartbeat', waitSeconds: 10 });
+    await until(
+      'the poll to wait',
+      async () =>
+        (await srv.admin<{ clients: { channel: string }[] }>('GET', '/notify/clients')).body.clients[0]?.channel ===
+        'http-poll',
+    );
+    const push = srv.admin<NotifyResult>('POST', '/notify', {
+      clients: [client.clientId],
+      action: 'heartbeat',
+      waitSeconds: 10,
+    });
     const answered = await waiting;
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     const [action] = answered.body.actions as { id: string; action: string }[];
     assert.equal(action?.action, 'heartbeat');
     const ack = Buffer.from(JSON.stringify({ waitSeconds: 0, acks: [{ id: action.id, ok: true }] }));
     assert.equal((await poll(sessionHeaders(session, 'POST', POLL, ack), ack)).status, 200);
-    assert.deepEqual((await push).body.results, [{ clientId: client.clientId, outcome: 'acknowledged', via: 'http-poll' }]);
+    assert.deepEqual((await push).body.results, [
+      { clientId: client.clientId, outcome: 'acknowledged', via: 'http-poll' },
+    ]);
   });
 
   it('refuses a bad MAC, a replay, a stale request, an unknown session and a session opened without the registered key, with codes', async (t) => {
@@ -166,7 +237,11 @@ describe('client sessions over HTTP', () => {
       assert.equal(res.body.error.code, code);
     };
     await expectCode(sessionHeaders({ ...session, key: Buffer.alloc(32, 7) }, 'POST', POLL, body), 'E_BAD_SESSION_MAC');
-    await expectCode(sessionHeaders(session, 'POST', POLL, body), 'E_BAD_SESSION_MAC', Buffer.from(JSON.stringify({ waitSeconds: 1, acks: [] })));
+    await expectCode(
+      sessionHeaders(session, 'POST', POLL, body),
+      'E_BAD_SESSION_MAC',
+      Buffer.from(JSON.stringify({ waitSeconds: 1, acks: [] })),
+    );
     const once = sessionHeaders(session, 'POST', POLL, body);
     assert.equal((await poll(once, body)).status, 200);
     await expectCode(once, 'E_REPLAY');
@@ -175,7 +250,10 @@ describe('client sessions over HTTP', () => {
     const stale = sessionHeaders(session, 'POST', POLL, body);
     Date.now = realNow;
     await expectCode(stale, 'E_STALE_REQUEST');
-    await expectCode(sessionHeaders({ ...session, id: 'AAAAAAAAAAAAAAAAAAAAAA' }, 'POST', POLL, body), 'E_SESSION_EXPIRED');
+    await expectCode(
+      sessionHeaders({ ...session, id: 'AAAAAAAAAAAAAAAAAAAAAA' }, 'POST', POLL, body),
+      'E_SESSION_EXPIRED',
+    );
     // A newer session replaces the old one.
     const newer = await open();
     await expectCode(sessionHeaders(session, 'POST', POLL, body), 'E_SESSION_EXPIRED');
@@ -186,12 +264,26 @@ describe('client sessions over HTTP', () => {
     impostor.clientId = client.clientId;
     const pending = startClientSession(client.clientId);
     const open2 = Buffer.from(JSON.stringify({ publicKey: pending.publicKey }));
-    const forged = await call(`${base}${CLIENT_SESSION_PATH}`, { method: 'POST', body: open2, headers: impostor.signedHeaders('POST', CLIENT_SESSION_PATH, open2, {}, generateKeyPairSync('ed25519').privateKey) });
+    const forged = await call(`${base}${CLIENT_SESSION_PATH}`, {
+      method: 'POST',
+      body: open2,
+      headers: impostor.signedHeaders(
+        'POST',
+        CLIENT_SESSION_PATH,
+        open2,
+        {},
+        generateKeyPairSync('ed25519').privateKey,
+      ),
+    });
     assert.equal(forged.body.error.code, 'E_BAD_SIGNATURE');
     const unsigned = await call(`${base}${CLIENT_SESSION_PATH}`, { method: 'POST', body: open2 });
     assert.equal(unsigned.body.error.code, 'E_UNSIGNED');
     const badKey = Buffer.from(JSON.stringify({ publicKey: 'not a key' }));
-    const refused = await call(`${base}${CLIENT_SESSION_PATH}`, { method: 'POST', body: badKey, headers: client.signedHeaders('POST', CLIENT_SESSION_PATH, badKey) });
+    const refused = await call(`${base}${CLIENT_SESSION_PATH}`, {
+      method: 'POST',
+      body: badKey,
+      headers: client.signedHeaders('POST', CLIENT_SESSION_PATH, badKey),
+    });
     assert.equal(refused.body.error.code, 'E_VALIDATION');
   });
 
@@ -213,7 +305,12 @@ describe('client sessions over HTTP', () => {
 
     await srv.stop();
     const again = await startTestServer(t, { dataDir: srv.dataDir, notifyKeepAliveSeconds: 1 });
-    await until('the agent back on the long-poll of the restarted MP', async () => (await again.admin<{ clients: { channel: string }[] }>('GET', '/notify/clients')).body.clients[0]?.channel === 'http-poll');
+    await until(
+      'the agent back on the long-poll of the restarted MP',
+      async () =>
+        (await again.admin<{ clients: { channel: string }[] }>('GET', '/notify/clients')).body.clients[0]?.channel ===
+        'http-poll',
+    );
     const after = await again.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'heartbeat' });
     assert.deepEqual(after.body.results, [{ clientId, outcome: 'acknowledged', via: 'http-poll' }]);
     // The pushed heartbeat ran a check-in: it used the session the long-poll opened.

@@ -22,7 +22,11 @@ interface Browser {
   session: SessionView;
 }
 
-async function signIn(s: TestServer, user: string, password: string): Promise<{ status: number; body: any; setCookie: string | null }> {
+async function signIn(
+  s: TestServer,
+  user: string,
+  password: string,
+): Promise<{ status: number; body: any; setCookie: string | null }> {
   const res = await fetch(`${s.adminUrl}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: s.adminUrl },
@@ -38,7 +42,14 @@ async function browser(s: TestServer, user: string, password: string): Promise<B
   return { cookie, csrf: res.body.csrfToken, session: res.body };
 }
 
-async function call(s: TestServer, b: Browser, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  s: TestServer,
+  b: Browser,
+  method: string,
+  p: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${s.adminUrl}/api/v1${p}`, {
     method,
     headers: { cookie: b.cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -47,7 +58,8 @@ async function call(s: TestServer, b: Browser, method: string, p: string, body?:
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const initialPassword = (s: TestServer): string => readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim();
+const initialPassword = (s: TestServer): string =>
+  readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim();
 
 test('the first start creates the administrator "admin" with a password in a 0600 file, and signing in sets a strict HttpOnly cookie', async (t) => {
   const s = await startTestServer(t);
@@ -60,10 +72,21 @@ test('the first start creates the administrator "admin" with a password in a 060
   assert.equal(res.body.via, 'session');
   assert.match(res.body.csrfToken, /^[\w-]{40,}$/);
   const cookie = res.setCookie!;
-  assert.match(cookie, /^siteport_session=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/, 'no Secure flag on the plain-HTTP loopback listener');
+  assert.match(
+    cookie,
+    /^siteport_session=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    'no Secure flag on the plain-HTTP loopback listener',
+  );
 
   const audit = (await s.admin<{ entries: AuditRow[] }>('GET', '/audit')).body.entries;
-  assert.ok(audit.some((e) => e.action === 'console.user.create' && (e.newValue as { user: string }).user === 'admin' && e.actor === 'first-start'));
+  assert.ok(
+    audit.some(
+      (e) =>
+        e.action === 'console.user.create' &&
+        (e.newValue as { user: string }).user === 'admin' &&
+        e.actor === 'first-start',
+    ),
+  );
 });
 
 test('a wrong password and an unknown user are refused alike with E_SIGN_IN', async (t) => {
@@ -99,7 +122,14 @@ test('a state-changing session request without the CSRF token, with a wrong one,
   assert.notEqual(ports.descriptions.http, 'changed by an attacker');
   assert.equal(ports.version, 1);
 
-  const ok = await call(s, b, 'PATCH', '/sites/PS1/ports', { descriptions: { http: 'intranet clients' } }, { origin: s.adminUrl, [CSRF_HEADER]: b.csrf });
+  const ok = await call(
+    s,
+    b,
+    'PATCH',
+    '/sites/PS1/ports',
+    { descriptions: { http: 'intranet clients' } },
+    { origin: s.adminUrl, [CSRF_HEADER]: b.csrf },
+  );
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   assert.equal(ok.body.ports.descriptions.http, 'intranet clients');
   const audit = (await s.admin<any>('GET', '/audit?site=PS1')).body.entries;
@@ -120,7 +150,11 @@ test('a foreign Origin cannot even sign in (login CSRF)', async (t) => {
 
 test('a read-only analyst can read and preview impact but the API refuses every change with E_FORBIDDEN', async (t) => {
   const s = await startTestServer(t);
-  const created = await s.admin<any>('POST', '/console/users', { user: 'ana', role: 'analyst', password: 'correct horse battery' });
+  const created = await s.admin<any>('POST', '/console/users', {
+    user: 'ana',
+    role: 'analyst',
+    password: 'correct horse battery',
+  });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   assert.equal(created.body.createdBy, 'token:admin');
   const b = await browser(s, 'ana', 'correct horse battery');
@@ -168,7 +202,14 @@ test('the bearer token keeps working for the CLI without Origin or CSRF, and ans
   const s = await startTestServer(t);
   const who = await s.admin<SessionView>('GET', '/session');
   const { permissions, ...rest } = who.body;
-  assert.deepEqual(rest, { user: 'token:admin', role: 'administrator', sites: null, via: 'token', csrfToken: null, expiresAt: null });
+  assert.deepEqual(rest, {
+    user: 'token:admin',
+    role: 'administrator',
+    sites: null,
+    via: 'token',
+    csrfToken: null,
+    expiresAt: null,
+  });
   assert.ok(permissions.includes('accounts.manage'), 'the bootstrap token holds every permission');
   const res = await s.admin<any>('PATCH', '/sites/PS1/ports', { descriptions: { wake: 'wake-up packets' } });
   assert.equal(res.status, 200);
@@ -189,7 +230,10 @@ test('bad console account input is refused with a clear code and creates nothing
     assert.equal(res.body.error?.code, code, JSON.stringify(body));
   }
   const users = (await s.admin<{ users: UserRow[] }>('GET', '/console/users')).body.users;
-  assert.deepEqual(users.map((u) => [u.user, u.role]), [['admin', 'administrator']]);
+  assert.deepEqual(
+    users.map((u) => [u.user, u.role]),
+    [['admin', 'administrator']],
+  );
 });
 
 test('the console is served under /console/ with a strict content security policy, and / redirects there', async (t) => {

@@ -17,14 +17,31 @@ test('the MP registry lists each process as running while it heartbeats, stopped
   t.after(() => db.destroy());
   const now = new Date().toISOString();
   await new SiteRepository(db).create(
-    { code: 'PS1', name: 'Site PS1', kind: 'primary', parentCode: null, policyIntervalSeconds: 60, activeWindowSeconds: 180, createdAt: now },
+    {
+      code: 'PS1',
+      name: 'Site PS1',
+      kind: 'primary',
+      parentCode: null,
+      policyIntervalSeconds: 60,
+      activeWindowSeconds: 180,
+      createdAt: now,
+    },
     { settings: defaultPortSettings(), communicationMode: 'https-or-http', updatedAt: now, updatedBy: 'test' },
   );
   const repo = new ManagementPointRepository(db);
   const timing = { heartbeatMs: 50, staleAfterMs: 300 };
   const changes: string[][] = [];
   const entry = (host: string, role: 'site' | 'mp') =>
-    new MpRegistry({ repo, siteCode: 'PS1', host, bindAddress: host, role, timing, logger, onHostsChanged: (hosts) => changes.push([...hosts]) });
+    new MpRegistry({
+      repo,
+      siteCode: 'PS1',
+      host,
+      bindAddress: host,
+      role,
+      timing,
+      logger,
+      onHostsChanged: (hosts) => changes.push([...hosts]),
+    });
   const site = entry('site.example', 'site');
   const mp2 = entry('mp2.example', 'mp');
   const mp3 = entry('mp3.example', 'mp');
@@ -36,14 +53,37 @@ test('the MP registry lists each process as running while it heartbeats, stopped
   t.after(() => Promise.all([site.stop(), mp2.stop(), mp3.stop()]));
   // A process killed earlier: registered, never marked stopped, silent for a minute.
   const old = new Date(Date.now() - 60_000).toISOString();
-  await repo.insert({ id: 'killed', siteCode: 'PS1', host: 'mp4.example', bindAddress: '::', role: 'mp', startedAt: old, lastSeenAt: old, state: 'running' });
+  await repo.insert({
+    id: 'killed',
+    siteCode: 'PS1',
+    host: 'mp4.example',
+    bindAddress: '::',
+    role: 'mp',
+    startedAt: old,
+    lastSeenAt: old,
+    state: 'running',
+  });
 
   await waitFor('every entry sees all three', () => site.hosts().length === 3 && mp2.hosts().length === 3);
-  assert.deepEqual(site.hosts(), ['site.example', 'mp2.example', 'mp3.example'], 'the site server first, then by start');
-  assert.deepEqual(mp3.others().map((o) => o.host).sort(), ['mp2.example', 'site.example']);
+  assert.deepEqual(
+    site.hosts(),
+    ['site.example', 'mp2.example', 'mp3.example'],
+    'the site server first, then by start',
+  );
+  assert.deepEqual(
+    mp3
+      .others()
+      .map((o) => o.host)
+      .sort(),
+    ['mp2.example', 'site.example'],
+  );
 
   await mp2.stop();
-  await waitFor('the site server no longer announces the stopped MP', () => !site.hosts().includes('mp2.example'), 5000);
+  await waitFor(
+    'the site server no longer announces the stopped MP',
+    () => !site.hosts().includes('mp2.example'),
+    5000,
+  );
   const list = await site.list('PS1');
   assert.deepEqual(list.managementPoints.map((m) => [m.host, m.state]).sort(), [
     ['mp2.example', 'stopped'],

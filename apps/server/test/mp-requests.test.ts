@@ -13,7 +13,13 @@ async function setup(t: Parameters<typeof startTestServer>[0]) {
   const ca = (await call(`${http}/mp/v1/ca`)).body.caCertificate as string;
   const client = new TestMpClient();
   const body = Buffer.from(
-    JSON.stringify({ siteCode: 'PS1', hostname: 'host-a', publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 'test' }),
+    JSON.stringify({
+      siteCode: 'PS1',
+      hostname: 'host-a',
+      publicKey: client.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: 'test',
+    }),
   );
   const reg = await call(`${https}/mp/v1/register`, {
     method: 'POST',
@@ -29,7 +35,10 @@ async function setup(t: Parameters<typeof startTestServer>[0]) {
 test('a registered client downloads policy over HTTPS with the pinned site CA and over HTTP', async (t) => {
   const { http, https, ca, client, ports } = await setup(t);
   for (const base of [https, http]) {
-    const res = await call(`${base}/mp/v1/policy`, { ca, headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)) });
+    const res = await call(`${base}/mp/v1/policy`, {
+      ca,
+      headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.siteCode, 'PS1');
     assert.equal(res.body.settingsVersion, 1);
@@ -68,22 +77,36 @@ test('unsigned, unknown, wrongly signed, replayed and stale requests are rejecte
   const stranger = new TestMpClient();
   stranger.clientId = '00000000-0000-4000-8000-000000000000';
   await expectCode(stranger.signedHeaders('GET', path, empty), 'E_UNKNOWN_CLIENT');
-  await expectCode(client.signedHeaders('GET', path, empty, {}, generateKeyPairSync('ed25519').privateKey), 'E_BAD_SIGNATURE');
+  await expectCode(
+    client.signedHeaders('GET', path, empty, {}, generateKeyPairSync('ed25519').privateKey),
+    'E_BAD_SIGNATURE',
+  );
   await expectCode(client.signedHeaders('GET', '/mp/v1/other', empty), 'E_BAD_SIGNATURE');
   const once = client.signedHeaders('GET', path, empty);
   assert.equal((await call(`${http}${path}`, { headers: once })).status, 200);
   await expectCode(once, 'E_REPLAY');
-  await expectCode(client.signedHeaders('GET', path, empty, { timestamp: String(Date.now() - 10 * 60 * 1000) }), 'E_STALE_REQUEST');
-  await expectCode(client.signedHeaders('GET', path, empty, { timestamp: String(Date.now() + 10 * 60 * 1000) }), 'E_STALE_REQUEST');
+  await expectCode(
+    client.signedHeaders('GET', path, empty, { timestamp: String(Date.now() - 10 * 60 * 1000) }),
+    'E_STALE_REQUEST',
+  );
+  await expectCode(
+    client.signedHeaders('GET', path, empty, { timestamp: String(Date.now() + 10 * 60 * 1000) }),
+    'E_STALE_REQUEST',
+  );
 });
 
 test('in HTTPS-only mode the MP refuses plain HTTP client requests', async (t) => {
   const { s, http, https, ca, client } = await setup(t);
   await s.admin('PATCH', '/sites/PS1/ports', { communicationMode: 'https-only' });
-  const refused = await call(`${http}/mp/v1/policy`, { headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)) });
+  const refused = await call(`${http}/mp/v1/policy`, {
+    headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)),
+  });
   assert.equal(refused.status, 403);
   assert.equal(refused.body.error.code, 'E_HTTPS_REQUIRED');
-  const ok = await call(`${https}/mp/v1/policy`, { ca, headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)) });
+  const ok = await call(`${https}/mp/v1/policy`, {
+    ca,
+    headers: client.signedHeaders('GET', '/mp/v1/policy', Buffer.alloc(0)),
+  });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.communicationMode, 'https-only');
 });
@@ -93,10 +116,22 @@ test('registration with a key of the wrong type, a bad body or a foreign site is
   const client = new TestMpClient();
   const send = async (payload: unknown) => {
     const body = Buffer.from(JSON.stringify(payload));
-    return call(`${http}/mp/v1/register`, { method: 'POST', body, headers: client.signedHeaders('POST', '/mp/v1/register', body) });
+    return call(`${http}/mp/v1/register`, {
+      method: 'POST',
+      body,
+      headers: client.signedHeaders('POST', '/mp/v1/register', body),
+    });
   };
-  const base = { siteCode: 'PS1', hostname: 'h', publicKey: client.publicKeyPem, category: 'workgroup', agentVersion: 't' };
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const base = {
+    siteCode: 'PS1',
+    hostname: 'h',
+    publicKey: client.publicKeyPem,
+    category: 'workgroup',
+    agentVersion: 't',
+  };
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
   assert.equal((await send({ ...base, publicKey: rsa })).body.error.code, 'E_BAD_REQUEST');
   assert.equal((await send({ ...base, category: 'martian' })).body.error.code, 'E_VALIDATION');
   assert.equal((await send({ ...base, siteCode: 'XY1' })).body.error.code, 'E_SITE_MISMATCH');

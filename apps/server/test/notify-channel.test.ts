@@ -35,7 +35,10 @@ describe('notification channel', () => {
     policyEvents.subscribe(onPolicy);
     t.after(() => policyEvents.unsubscribe(onPolicy));
 
-    const res = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId, 'no-such-client'], action: 'policy' });
+    const res = await srv.admin<NotifyResult>('POST', '/notify', {
+      clients: [clientId, 'no-such-client'],
+      action: 'policy',
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.results, [
       { clientId, outcome: 'acknowledged', via: 'tcp' },
@@ -46,7 +49,10 @@ describe('notification channel', () => {
     const channels = await srv.admin<ChannelList>('GET', '/notify/clients');
     assert.equal(channels.body.port, srv.server.info.ports.notification);
     assert.equal(channels.body.offlineAfterSeconds, 300);
-    assert.deepEqual(channels.body.clients.map((c) => [c.clientId, c.online, c.channel]), [[clientId, true, 'tcp']]);
+    assert.deepEqual(
+      channels.body.clients.map((c) => [c.clientId, c.online, c.channel]),
+      [[clientId, true, 'tcp']],
+    );
   });
 
   it('rejects pushes with a bad action, payload or no target, with a code', async (t) => {
@@ -55,9 +61,30 @@ describe('notification channel', () => {
       [{ action: 'reboot', clients: ['x'] }, 'E_VALIDATION'],
       [{ action: 'policy' }, 'E_VALIDATION'],
       [{ action: 'policy', clients: ['x'], payload: { a: 1 } }, 'E_VALIDATION'],
-      [{ action: 'switch-ports', clients: ['x'], payload: { http: { default: 80, alternate: null }, https: { default: 80, alternate: null } } }, 'E_PORT_CONFLICT'],
-      [{ action: 'switch-ports', clients: ['x'], payload: { http: { default: 0, alternate: null }, https: { default: 443, alternate: null } } }, 'E_VALIDATION'],
-      [{ action: 'wake-neighbour', clients: ['x'], payload: { macs: ['zz'], address: '10.0.0.1', port: 9, broadcast: false } }, 'E_VALIDATION'],
+      [
+        {
+          action: 'switch-ports',
+          clients: ['x'],
+          payload: { http: { default: 80, alternate: null }, https: { default: 80, alternate: null } },
+        },
+        'E_PORT_CONFLICT',
+      ],
+      [
+        {
+          action: 'switch-ports',
+          clients: ['x'],
+          payload: { http: { default: 0, alternate: null }, https: { default: 443, alternate: null } },
+        },
+        'E_VALIDATION',
+      ],
+      [
+        {
+          action: 'wake-neighbour',
+          clients: ['x'],
+          payload: { macs: ['zz'], address: '10.0.0.1', port: 9, broadcast: false },
+        },
+        'E_VALIDATION',
+      ],
       ['[1]', 'E_BAD_REQUEST'],
     ];
     for (const [body, code] of cases) {
@@ -75,7 +102,10 @@ describe('notification channel', () => {
 
     const unblock = blockPort(t, srv.server.info.ports.notification);
     await until('the long-poll fallback', () => agent.notification?.state === 'polling');
-    await until('the site to see the long-poll', async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients[0]?.channel === 'http-poll');
+    await until(
+      'the site to see the long-poll',
+      async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.clients[0]?.channel === 'http-poll',
+    );
     const overPoll = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'heartbeat' });
     assert.deepEqual(overPoll.body.results, [{ clientId, outcome: 'acknowledged', via: 'http-poll' }]);
     const switched = await srv.admin<NotifyResult>('POST', '/notify', { clients: [clientId], action: 'policy' });
@@ -104,7 +134,10 @@ describe('notification channel', () => {
     });
     const change = await srv.admin('PATCH', `/sites/${srv.server.info.siteCode}/ports`, { notification: free });
     assert.equal(change.status, 200, JSON.stringify(change.body));
-    await until('the listener on the new port', async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.port === free);
+    await until(
+      'the listener on the new port',
+      async () => (await srv.admin<ChannelList>('GET', '/notify/clients')).body.port === free,
+    );
     // The old port stays open while the rollout overlaps: the agent is not cut off.
     assert.equal(agent.notification?.notificationPort, old);
     assert.equal(agent.notification?.state, 'tcp');

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
-import { FrameDecoder, type NotifyFrame, type NotifyResult, encodeFrame, framePayloadJson, notifyAuthString } from '@siteport/protocol';
+import {
+  FrameDecoder,
+  type NotifyFrame,
+  type NotifyResult,
+  encodeFrame,
+  framePayloadJson,
+  notifyAuthString,
+} from '@siteport/protocol';
 import { startNotifyAgent, until } from '../../../test-support/notify-fixture.js';
 import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
 
@@ -68,7 +75,11 @@ describe('notification port hardening', () => {
     // The right client id, signed with another key: an impostor.
     const impostor = await rawPeer(srv);
     const other = generateKeyPairSync('ed25519').privateKey;
-    const forged = sign(null, Buffer.from(notifyAuthString(impostor.challenge.siteCode, clientId, impostor.challenge.nonce)), other);
+    const forged = sign(
+      null,
+      Buffer.from(notifyAuthString(impostor.challenge.siteCode, clientId, impostor.challenge.nonce)),
+      other,
+    );
     impostor.socket.write(encodeFrame('auth', { clientId, signature: forged.toString('base64') }));
     assert.equal(await impostor.rejected(), 'E_NOTIFY_AUTH');
 
@@ -89,9 +100,12 @@ describe('notification port hardening', () => {
     const srv = await startTestServer(t);
     const peer = await rawPeer(srv);
     // authTimeoutMs is 10 s in the server wiring.
-    assert.equal(await (async () => {
-      await until('the auth timeout', () => peer.isClosed(), 15_000);
-      return String(framePayloadJson(peer.frames.find((f) => f.type === 'error')!).code);
-    })(), 'E_NOTIFY_AUTH');
+    assert.equal(
+      await (async () => {
+        await until('the auth timeout', () => peer.isClosed(), 15_000);
+        return String(framePayloadJson(peer.frames.find((f) => f.type === 'error')!).code);
+      })(),
+      'E_NOTIFY_AUTH',
+    );
   });
 });

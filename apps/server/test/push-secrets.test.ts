@@ -38,7 +38,10 @@ test('the push password and private key never appear in logs, API responses or a
   const admin = async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${server.info.adminUrl}/api/v1${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -48,7 +51,14 @@ test('the push password and private key never appear in logs, API responses or a
   const roots = installRoots(t);
 
   // The site account uses a password (explicitly chosen); one host has its own private key.
-  const set = await admin('PATCH', `/sites/${site}/push/settings`, { user: 'root', password, retryIntervalSeconds: 1, retryForSeconds: 0, acceptNewHostKeys: true, managementPoint: '127.0.0.1' });
+  const set = await admin('PATCH', `/sites/${site}/push/settings`, {
+    user: 'root',
+    password,
+    retryIntervalSeconds: 1,
+    retryForSeconds: 0,
+    acceptNewHostKeys: true,
+    managementPoint: '127.0.0.1',
+  });
   assert.equal(set.status, 200);
   const added = await admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, {
     hosts: [
@@ -61,21 +71,34 @@ test('the push password and private key never appear in logs, API responses or a
   const failed = await waitForHosts(admin, site, (h) => h.status === 'failed' && h.nextAttemptAt === null, ids, 60_000);
   const byKey = failed.find((h) => h.host === 'localhost')!;
   assert.equal(byKey.errorCode, 'E_PUSH_AUTH', JSON.stringify(byKey));
-  assert.equal(byKey.hostKeySource, 'first-use', 'first-use pinning was allowed for key authentication and is recorded');
+  assert.equal(
+    byKey.hostKeySource,
+    'first-use',
+    'first-use pinning was allowed for key authentication and is recorded',
+  );
   assert.equal(byKey.hostKey, sshd.hostKey.fingerprint);
   // A password goes only to a confirmed key: the first connection reads the key and stops there.
   const byPassword = failed.find((h) => h.host === '127.0.0.1')!;
   assert.equal(byPassword.errorCode, 'E_PUSH_HOST_KEY_UNCONFIRMED', JSON.stringify(byPassword));
   assert.equal(byPassword.presentedHostKey, sshd.hostKey.fingerprint);
-  const confirmed = await admin<PushHostView>('POST', `/sites/${site}/push/hosts/${byPassword.id}/approve`, { hostKey: byPassword.presentedHostKey });
+  const confirmed = await admin<PushHostView>('POST', `/sites/${site}/push/hosts/${byPassword.id}/approve`, {
+    hostKey: byPassword.presentedHostKey,
+  });
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-  const [refused] = await waitForHosts(admin, site, (h) => h.status === 'failed' && h.attempts >= 2, [byPassword.id], 60_000);
+  const [refused] = await waitForHosts(
+    admin,
+    site,
+    (h) => h.status === 'failed' && h.attempts >= 2,
+    [byPassword.id],
+    60_000,
+  );
   assert.equal(refused!.errorCode, 'E_PUSH_AUTH', JSON.stringify(refused));
   assert.match(refused!.reason!, /refused the push account's password/);
   await admin('GET', `/sites/${site}/push/settings`);
   const audit = await admin<{ entries: { action: string; newValue: unknown }[] }>('GET', '/audit?limit=100');
   const actions = audit.body.entries.map((e) => e.action);
-  for (const action of ['push-settings', 'push-install', 'push-host-key-pinned', 'push-host-approve']) assert.ok(actions.includes(action), `audit has ${action}`);
+  for (const action of ['push-settings', 'push-install', 'push-host-key-pinned', 'push-host-approve'])
+    assert.ok(actions.includes(action), `audit has ${action}`);
   assert.ok(JSON.stringify(audit.body).includes('[redacted]'), 'the audit says a secret was set, redacted');
   await server.stop();
 

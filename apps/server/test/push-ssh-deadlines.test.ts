@@ -33,10 +33,17 @@ test('a remote command past its deadline and an upload that stops progressing ar
 
   const slow = await SshSession.connect(target);
   const started = Date.now();
-  await assert.rejects(slow.exec('sleep 30', 500), (error: unknown) => error instanceof RemoteStepTimeout && /did not finish within 0\.5 s/.test(error.message));
+  await assert.rejects(
+    slow.exec('sleep 30', 500),
+    (error: unknown) => error instanceof RemoteStepTimeout && /did not finish within 0\.5 s/.test(error.message),
+  );
   assert.ok(Date.now() - started < 5000, 'the deadline, not the command, ended the wait');
   const quick = await SshSession.connect(target);
-  assert.deepEqual(await quick.exec('echo ready', 5000), { code: 0, stdout: 'ready\n', stderr: '' }, 'commands inside their deadline still run');
+  assert.deepEqual(
+    await quick.exec('echo ready', 5000),
+    { code: 0, stdout: 'ready\n', stderr: '' },
+    'commands inside their deadline still run',
+  );
   quick.close();
 
   // A wedged target: the sshd serving the connection is stopped (SIGSTOP) before the upload starts.
@@ -48,6 +55,9 @@ test('a remote command past its deadline and an upload that stops progressing ar
   t.after(() => stopped.forEach((pid) => process.kill(pid, 'SIGCONT')));
   for (const pid of stopped) process.kill(pid, 'SIGSTOP');
   const uploadStarted = Date.now();
-  await assert.rejects(wedged.upload(local, path.join(dir, 'copy.tar.gz'), 700), (error: unknown) => error instanceof RemoteStepTimeout && /made no progress for 0\.7 s/.test(error.message));
+  await assert.rejects(
+    wedged.upload(local, path.join(dir, 'copy.tar.gz'), 700),
+    (error: unknown) => error instanceof RemoteStepTimeout && /made no progress for 0\.7 s/.test(error.message),
+  );
   assert.ok(Date.now() - uploadStarted < 5000);
 });

@@ -14,7 +14,10 @@ test('push installs the client on two hosts with the site current ports, and a p
   if (!requireTool(t, 'sshd', 'apt-get install openssh-server')) return;
   const dir = tempDir(t);
   const pushKey = sshKeyPair(dir, 'push_ed25519');
-  const [a, b] = await Promise.all([startSshd(t, { authorizedKeys: [pushKey.publicKey] }), startSshd(t, { authorizedKeys: [pushKey.publicKey] })]);
+  const [a, b] = await Promise.all([
+    startSshd(t, { authorizedKeys: [pushKey.publicKey] }),
+    startSshd(t, { authorizedKeys: [pushKey.publicKey] }),
+  ]);
   const base = installRoots(t);
   const roots = [path.join(base, 'host-a'), path.join(base, 'host-b')];
   const srv = await startTestServer(t);
@@ -36,28 +39,48 @@ test('push installs the client on two hosts with the site current ports, and a p
   const queued = await srv.admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, { hosts });
   assert.equal(queued.status, 200, JSON.stringify(queued.body));
   const ids = queued.body.hosts.map((h) => h.id);
-  const first = await waitForHosts(srv.admin, site, (h) => h.status === 'registered' || (h.status === 'failed' && h.nextAttemptAt === null), ids);
+  const first = await waitForHosts(
+    srv.admin,
+    site,
+    (h) => h.status === 'registered' || (h.status === 'failed' && h.nextAttemptAt === null),
+    ids,
+  );
   const ports = srv.server.info.ports;
   for (const [i, h] of first.entries()) {
     assert.equal(h.status, 'registered', JSON.stringify(h));
-    assert.deepEqual(h.installedPorts, { http: ports.http.default, https: ports.https.default, settingsVersion: ports.version });
+    assert.deepEqual(h.installedPorts, {
+      http: ports.http.default,
+      https: ports.https.default,
+      settingsVersion: ports.version,
+    });
     const config = installedConfig(roots[i]!);
     assert.equal(config.ports.http.default, ports.http.default);
     assert.equal(config.ports.https.default, ports.https.default);
     assert.ok(agentPid(roots[i]!) !== null, 'the pushed agent runs');
   }
   const clients = await srv.admin<{ clients: { clientId: string }[] }>('GET', `/sites/${site}/clients`);
-  for (const h of first) assert.ok(clients.body.clients.some((c) => c.clientId === h.clientId), `client ${h.clientId} is registered at the site`);
+  for (const h of first)
+    assert.ok(
+      clients.body.clients.some((c) => c.clientId === h.clientId),
+      `client ${h.clientId} is registered at the site`,
+    );
 
   const [http, https] = [await freePort(), await freePort()];
-  const changed = await srv.admin('PATCH', `/sites/${site}/ports`, { http: { default: http }, https: { default: https } });
+  const changed = await srv.admin('PATCH', `/sites/${site}/ports`, {
+    http: { default: http },
+    https: { default: https },
+  });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
-  const again = await srv.admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, { hosts: hosts.map(({ host, port }) => ({ host, port })) });
+  const again = await srv.admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, {
+    hosts: hosts.map(({ host, port }) => ({ host, port })),
+  });
   assert.equal(again.status, 200);
   const second = await waitForHosts(
     srv.admin,
     site,
-    (h) => (h.status === 'registered' && h.installedPorts?.http === http) || (h.status === 'failed' && h.nextAttemptAt === null),
+    (h) =>
+      (h.status === 'registered' && h.installedPorts?.http === http) ||
+      (h.status === 'failed' && h.nextAttemptAt === null),
     ids,
   );
   for (const [i, h] of second.entries()) {
@@ -73,7 +96,9 @@ test('push installs the client on two hosts with the site current ports, and a p
 });
 
 function leftovers(root: string): string[] {
-  return existsSync(root) ? readdirSync(root).filter((n) => ['current', 'state', 'incoming', 'release.staging', 'state.staging'].includes(n)) : [];
+  return existsSync(root)
+    ? readdirSync(root).filter((n) => ['current', 'state', 'incoming', 'release.staging', 'state.staging'].includes(n))
+    : [];
 }
 
 test('a wrong host key, wrong credentials, an unreachable host, a full disk and a failing setup each end in a clear per-host failure, retried per schedule, with nothing half-installed left active', async (t) => {
@@ -85,7 +110,10 @@ test('a wrong host key, wrong credentials, an unreachable host, a full disk and 
   const fakeBin = path.join(dir, 'old-node-bin');
   mkdirSync(fakeBin);
   // A target whose node is too old: the installer must refuse before touching anything.
-  writeFileSync(path.join(fakeBin, 'node'), '#!/bin/sh\ncase "$1" in --version) echo v18.19.0; exit 0;; esac\nexit 1\n');
+  writeFileSync(
+    path.join(fakeBin, 'node'),
+    '#!/bin/sh\ncase "$1" in --version) echo v18.19.0; exit 0;; esac\nexit 1\n',
+  );
   chmodSync(path.join(fakeBin, 'node'), 0o755);
   const oldNode = [`SetEnv PATH=${fakeBin}:/usr/local/bin:/usr/bin:/bin`];
   const [good, wrongKey, noAuth, full, oldNodeHost, reinstalled] = await Promise.all([
@@ -125,21 +153,63 @@ test('a wrong host key, wrong credentials, an unreachable host, a full disk and 
 
   // First a good install on the host that later breaks.
   const ok = await srv.admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, {
-    hosts: [{ host: '127.0.0.1', port: reinstalled.port, hostKey: reinstalled.hostKey.fingerprint, installDir: roots.reinstalled }],
+    hosts: [
+      {
+        host: '127.0.0.1',
+        port: reinstalled.port,
+        hostKey: reinstalled.hostKey.fingerprint,
+        installDir: roots.reinstalled,
+      },
+    ],
   });
-  const [installed] = await waitForHosts(srv.admin, site, (h) => h.status === 'registered' || (h.status === 'failed' && h.nextAttemptAt === null), [ok.body.hosts[0]!.id]);
+  const [installed] = await waitForHosts(
+    srv.admin,
+    site,
+    (h) => h.status === 'registered' || (h.status === 'failed' && h.nextAttemptAt === null),
+    [ok.body.hosts[0]!.id],
+  );
   assert.equal(installed!.status, 'registered', JSON.stringify(installed));
   const runningPid = agentPid(roots.reinstalled);
   assert.ok(runningPid !== null);
   await reinstalled.restart(oldNode);
 
   const cases = [
-    { name: 'wrongKey', host: { port: wrongKey.port, hostKey: otherKey.fingerprint, installDir: roots.wrongKey }, code: 'E_PUSH_HOST_KEY', reason: /presented host key SHA256:\S+ but SHA256:\S+ is pinned/ },
-    { name: 'noAuth', host: { port: noAuth.port, hostKey: noAuth.hostKey.fingerprint, installDir: roots.noAuth }, code: 'E_PUSH_AUTH', reason: /refused the push account's private key/ },
-    { name: 'unreachable', host: { port: unreachablePort, installDir: roots.unreachable }, code: 'E_PUSH_UNREACHABLE', reason: /ECONNREFUSED/ },
-    { name: 'full', host: { port: full.port, hostKey: full.hostKey.fingerprint, installDir: roots.full }, code: 'E_PUSH_COPY', reason: /disk .* full|No space|no space/i },
-    { name: 'oldNode', host: { port: oldNodeHost.port, hostKey: oldNodeHost.hostKey.fingerprint, installDir: roots.oldNode }, code: 'E_PUSH_INSTALL', reason: /Node\.js 20 or later is required, found v18\.19\.0/ },
-    { name: 'reinstalled', host: { port: reinstalled.port, installDir: roots.reinstalled }, code: 'E_PUSH_INSTALL', reason: /Node\.js 20 or later is required/ },
+    {
+      name: 'wrongKey',
+      host: { port: wrongKey.port, hostKey: otherKey.fingerprint, installDir: roots.wrongKey },
+      code: 'E_PUSH_HOST_KEY',
+      reason: /presented host key SHA256:\S+ but SHA256:\S+ is pinned/,
+    },
+    {
+      name: 'noAuth',
+      host: { port: noAuth.port, hostKey: noAuth.hostKey.fingerprint, installDir: roots.noAuth },
+      code: 'E_PUSH_AUTH',
+      reason: /refused the push account's private key/,
+    },
+    {
+      name: 'unreachable',
+      host: { port: unreachablePort, installDir: roots.unreachable },
+      code: 'E_PUSH_UNREACHABLE',
+      reason: /ECONNREFUSED/,
+    },
+    {
+      name: 'full',
+      host: { port: full.port, hostKey: full.hostKey.fingerprint, installDir: roots.full },
+      code: 'E_PUSH_COPY',
+      reason: /disk .* full|No space|no space/i,
+    },
+    {
+      name: 'oldNode',
+      host: { port: oldNodeHost.port, hostKey: oldNodeHost.hostKey.fingerprint, installDir: roots.oldNode },
+      code: 'E_PUSH_INSTALL',
+      reason: /Node\.js 20 or later is required, found v18\.19\.0/,
+    },
+    {
+      name: 'reinstalled',
+      host: { port: reinstalled.port, installDir: roots.reinstalled },
+      code: 'E_PUSH_INSTALL',
+      reason: /Node\.js 20 or later is required/,
+    },
   ] as const;
   const queued = await srv.admin<{ hosts: PushHostView[] }>('POST', `/sites/${site}/push/install`, {
     hosts: cases.map((c) => ({ host: '127.0.0.1', ...c.host })),
@@ -151,13 +221,20 @@ test('a wrong host key, wrong credentials, an unreachable host, a full disk and 
   await waitForHosts(srv.admin, site, (h) => h.attempts >= 2, ids, 120_000);
   // …then close the retry window: the attempt already scheduled runs, fails, and no further one is planned.
   assert.equal((await srv.admin('PATCH', `/sites/${site}/push/settings`, { retryForSeconds: 0 })).status, 200);
-  const final = await waitForHosts(srv.admin, site, (h) => h.status === 'failed' && h.nextAttemptAt === null, ids, 120_000);
+  const final = await waitForHosts(
+    srv.admin,
+    site,
+    (h) => h.status === 'failed' && h.nextAttemptAt === null,
+    ids,
+    120_000,
+  );
   for (const c of cases) {
     const h = final.find((x) => x.port === c.host.port)!;
     assert.equal(h.errorCode, c.code, `${c.name}: ${JSON.stringify(h)}`);
     assert.match(h.reason ?? '', c.reason, c.name);
     assert.ok(h.attempts >= 2, `${c.name} was retried per schedule (${h.attempts} attempts)`);
-    if (c.name !== 'reinstalled') assert.deepEqual(leftovers(c.host.installDir), [], `${c.name}: nothing half-installed`);
+    if (c.name !== 'reinstalled')
+      assert.deepEqual(leftovers(c.host.installDir), [], `${c.name}: nothing half-installed`);
   }
   // The host that had a working client keeps it: same agent process, same release, same state.
   assert.equal(agentPid(roots.reinstalled), runningPid, 'the previous agent still runs');

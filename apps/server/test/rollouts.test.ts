@@ -10,16 +10,24 @@ import { freePort, connects } from '../../../test-support/ports.js';
 
 type T = Parameters<typeof startTestServer>[0];
 
-
-
 async function siteWithFleet(t: T, count: number, activeWindowSeconds?: number) {
-  const s = await startTestServer(t, { policyIntervalSeconds: 1, ...(activeWindowSeconds === undefined ? {} : { activeWindowSeconds }) });
+  const s = await startTestServer(t, {
+    policyIntervalSeconds: 1,
+    ...(activeWindowSeconds === undefined ? {} : { activeWindowSeconds }),
+  });
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
-  const fleet = createFleet(t, { count, ports, caFingerprint: s.server.info.caFingerprint, httpOnly: (i) => i % 3 === 2 });
+  const fleet = createFleet(t, {
+    count,
+    ports,
+    caFingerprint: s.server.info.caFingerprint,
+    httpOnly: (i) => i % 3 === 2,
+  });
   await Promise.all(fleet.map((a) => a.start()));
   await waitFor('every agent checked in', async () => {
     const list = (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body;
-    return list.clients.length === count && list.clients.every((c) => c.lastContact !== null && c.settingsVersion === 1);
+    return (
+      list.clients.length === count && list.clients.every((c) => c.lastContact !== null && c.settingsVersion === 1)
+    );
   });
   return { s, ports, fleet };
 }
@@ -37,10 +45,16 @@ async function rollout(s: TestServer, id: string): Promise<RolloutView> {
 test('a committed rollout moves every active agent to the new ports and closes the old ones once nobody is left on them', async (t) => {
   const { s, ports, fleet } = await siteWithFleet(t, 6);
   const [http, https] = [await freePort(), await freePort()];
-  const proposed = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', { change: { http: { default: http }, https: { default: https } } });
+  const proposed = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', {
+    change: { http: { default: http }, https: { default: https } },
+  });
   assert.equal(proposed.status, 200, JSON.stringify(proposed.body));
   assert.equal(proposed.body.state, 'validated');
-  assert.equal((await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.version, 1, 'nothing is announced before commit');
+  assert.equal(
+    (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.version,
+    1,
+    'nothing is announced before commit',
+  );
 
   const committed = await s.admin<RolloutView>('POST', `/rollouts/${proposed.body.id}/commit`);
   assert.equal(committed.body.state, 'overlapping');
@@ -74,10 +88,14 @@ test('rollback mid-overlap brings every moved agent back to the old ports', asyn
   assert.equal((await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.http.default, ports.http.default);
   assert.ok(await connects(http), 'the new port is still served until the movers are back');
   await waitFor('every agent back on the old ports', onPort(fleet, ports.http.default, ports.https.default));
-  const ended = await waitFor('rolled back', async () => {
-    const r = await rollout(s, change.body.rolloutId!);
-    return r.state === 'rolled-back' ? r : undefined;
-  }, 45_000);
+  const ended = await waitFor(
+    'rolled back',
+    async () => {
+      const r = await rollout(s, change.body.rolloutId!);
+      return r.state === 'rolled-back' ? r : undefined;
+    },
+    45_000,
+  );
   assert.deepEqual(ended.outcome?.stranded, []);
   // The state is stored first, then the listeners follow it: the port closes right after.
   await waitFor('the new port closed', async () => !(await connects(http)), 5000);
@@ -89,11 +107,29 @@ test('finalize is refused while an active client is on the old ports; forced, it
   // A client that keeps talking on the old HTTP port and never downloads policy.
   const stubborn = new TestMpClient();
   const base = `http://127.0.0.1:${ports.http.default}`;
-  const regBody = Buffer.from(JSON.stringify({ siteCode: 'PS1', hostname: 'stubborn', publicKey: stubborn.publicKeyPem, category: 'workgroup', agentVersion: 't' }));
-  stubborn.clientId = (await call(`${base}/mp/v1/register`, { method: 'POST', body: regBody, headers: stubborn.signedHeaders('POST', '/mp/v1/register', regBody) })).body.clientId;
+  const regBody = Buffer.from(
+    JSON.stringify({
+      siteCode: 'PS1',
+      hostname: 'stubborn',
+      publicKey: stubborn.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: 't',
+    }),
+  );
+  stubborn.clientId = (
+    await call(`${base}/mp/v1/register`, {
+      method: 'POST',
+      body: regBody,
+      headers: stubborn.signedHeaders('POST', '/mp/v1/register', regBody),
+    })
+  ).body.clientId;
   const beat = async (): Promise<void> => {
     const body = Buffer.from(JSON.stringify({ settingsVersion: 1, agentState: 'running', hostname: 'stubborn' }));
-    await call(`${base}/mp/v1/heartbeat`, { method: 'POST', body, headers: stubborn.signedHeaders('POST', '/mp/v1/heartbeat', body) });
+    await call(`${base}/mp/v1/heartbeat`, {
+      method: 'POST',
+      body,
+      headers: stubborn.signedHeaders('POST', '/mp/v1/heartbeat', body),
+    });
   };
   await beat();
   const timer = setInterval(() => void beat().catch(() => undefined), 300);
@@ -106,7 +142,10 @@ test('finalize is refused while an active client is on the old ports; forced, it
   const refused = await s.admin<{ error: { code: string; message: string } }>('POST', `/rollouts/${id}/finalize`, {});
   assert.equal(refused.status, 409);
   assert.equal(refused.body.error.code, 'E_CLIENTS_REMAIN');
-  assert.match(refused.body.error.message, /1 active client\(s\) still talk on the ports that would close \(stubborn\)/);
+  assert.match(
+    refused.body.error.message,
+    /1 active client\(s\) still talk on the ports that would close \(stubborn\)/,
+  );
 
   const forced = await s.admin<RolloutView>('POST', `/rollouts/${id}/finalize`, { force: true });
   assert.equal(forced.body.state, 'finalized');
@@ -114,8 +153,13 @@ test('finalize is refused while an active client is on the old ports; forced, it
   clearInterval(timer);
   const view = (await s.admin<any>('GET', `/clients/${stubborn.clientId}`)).body;
   assert.equal(view.managed, 'unmanaged');
-  assert.match(view.unmanagedReason, new RegExp(`last seen on HTTP port ${ports.http.default}, which the site no longer serves`));
-  const audit = (await s.admin<{ entries: { action: string }[] }>('GET', '/audit?site=PS1')).body.entries.map((e) => e.action);
+  assert.match(
+    view.unmanagedReason,
+    new RegExp(`last seen on HTTP port ${ports.http.default}, which the site no longer serves`),
+  );
+  const audit = (await s.admin<{ entries: { action: string }[] }>('GET', '/audit?site=PS1')).body.entries.map(
+    (e) => e.action,
+  );
   assert.deepEqual(audit.slice(0, 2), ['ports.rollout.finalized', 'ports.rollout.commit']);
 });
 
@@ -129,14 +173,22 @@ test('the impact preview says per client how it learns the new ports, who is at 
     properties: (i) => (i === 2 ? ['CCMHOSTNAME=127.0.0.1', 'CCMALWAYSINF=1'] : ['SMSMP=127.0.0.1']),
   });
   await Promise.all(fleet.map((a) => a.start()));
-  await waitFor('all registered', async () => (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.length === 3);
+  await waitFor(
+    'all registered',
+    async () => (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.length === 3,
+  );
   await fleet[0]!.stop();
   await waitFor('agent-001 inactive', async () => {
-    const c = (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.find((x) => x.hostname === 'agent-001');
+    const c = (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.find(
+      (x) => x.hostname === 'agent-001',
+    );
     return c?.activity === 'inactive';
   });
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.version;
-  const preview = await s.admin<ImpactReport>('POST', '/sites/PS1/impact', { http: { default: 8080 }, https: { default: 8443 } });
+  const preview = await s.admin<ImpactReport>('POST', '/sites/PS1/impact', {
+    http: { default: 8080 },
+    https: { default: 8443 },
+  });
   assert.equal(preview.status, 200, JSON.stringify(preview.body));
   const byName = new Map(preview.body.clients.map((c) => [c.hostname, c]));
   assert.equal(byName.get('agent-001')?.learnsVia, 'nothing');
@@ -151,16 +203,24 @@ test('the impact preview says per client how it learns the new ports, who is at 
   assert.equal(preview.body.counts.workgroup?.total, 2);
   assert.equal(preview.body.counts.workgroup?.nothing, 1);
   assert.equal(preview.body.counts['internet-only']?.policy, 1);
-  assert.deepEqual(preview.body.atRisk.map((c) => c.hostname), ['agent-001']);
+  assert.deepEqual(
+    preview.body.atRisk.map((c) => c.hostname),
+    ['agent-001'],
+  );
   const codes = preview.body.warnings.map((w) => w.code);
-  assert.ok(codes.includes('W_CLIENTS_ON_OLD_PORTS') && codes.includes('W_FIREWALL') && codes.includes('W_INTERNET_HTTPS'), codes.join());
+  assert.ok(
+    codes.includes('W_CLIENTS_ON_OLD_PORTS') && codes.includes('W_FIREWALL') && codes.includes('W_INTERNET_HTTPS'),
+    codes.join(),
+  );
   assert.match(preview.body.warnings.find((w) => w.code === 'W_INTERNET_HTTPS')!.message, /1 internet client/);
   assert.equal((await s.admin<PortsView>('GET', '/sites/PS1/ports')).body.version, before, 'a preview changes nothing');
 });
 
 test('a second port change is refused while a rollout is open; bad rollout actions name the state', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 60 });
-  const first = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', { change: { http: { default: await freePort() } } });
+  const first = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', {
+    change: { http: { default: await freePort() } },
+  });
   const second = await s.admin<any>('PATCH', '/sites/PS1/ports', { https: { default: await freePort() } });
   assert.equal(second.body.error.code, 'E_ROLLOUT_ACTIVE');
   assert.match(second.body.error.message, new RegExp(first.body.id));

@@ -17,7 +17,10 @@ export function databaseLocation(dataDir: string, url: string | undefined): Data
   if (url === undefined || url === '') return { kind: 'sqlite', file: path.join(dataDir, SQLITE_FILE) };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length)) };
-  throw new SiteportError('E_OPTION', `--db must be postgres://user@host/db or sqlite:/path/site.db, got ${JSON.stringify(url)}`);
+  throw new SiteportError(
+    'E_OPTION',
+    `--db must be postgres://user@host/db or sqlite:/path/site.db, got ${JSON.stringify(url)}`,
+  );
 }
 
 /** Opens the site database and brings its schema to the latest migration. */
@@ -57,8 +60,17 @@ export function unreachable(url: string, error: unknown): Error {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|28P01|28000|3D000)$/.test(code)) {
-    const what = code === '3D000' ? 'the database does not exist (create it first: createdb)' : code.startsWith('28') ? 'authentication failed (check the user and password in the URL)' : 'the server is not reachable (is PostgreSQL running and listening there?)';
-    return new SiteportError('E_DATABASE_UNAVAILABLE', `cannot open the site database at ${redactedUrl(url)}: ${what}`, { cause });
+    const what =
+      code === '3D000'
+        ? 'the database does not exist (create it first: createdb)'
+        : code.startsWith('28')
+          ? 'authentication failed (check the user and password in the URL)'
+          : 'the server is not reachable (is PostgreSQL running and listening there?)';
+    return new SiteportError(
+      'E_DATABASE_UNAVAILABLE',
+      `cannot open the site database at ${redactedUrl(url)}: ${what}`,
+      { cause },
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -2,7 +2,13 @@
  * How a client can learn its site's settings (SPEC S8): only directory-joined clients read the
  * directory; the others need policy during an overlap or a reinstall.
  */
-export const CLIENT_CATEGORIES = ['directory-joined', 'workgroup', 'other-forest', 'internet-only', 'on-internet'] as const;
+export const CLIENT_CATEGORIES = [
+  'directory-joined',
+  'workgroup',
+  'other-forest',
+  'internet-only',
+  'on-internet',
+] as const;
 export type ClientCategory = (typeof CLIENT_CATEGORIES)[number];
 
 export function isClientCategory(value: unknown): value is ClientCategory {

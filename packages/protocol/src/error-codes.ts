@@ -79,7 +79,8 @@ export const ERROR_CODES = {
   E_DATABASE_UNAVAILABLE: { status: 503, summary: 'The site database could not be reached or opened.' },
   E_DATABASE_BUSY: {
     status: 503,
-    summary: 'Too many long reads of the embedded site database (client counts) are already waiting; retry in a moment.',
+    summary:
+      'Too many long reads of the embedded site database (client counts) are already waiting; retry in a moment.',
   },
   E_DATABASE_NOT_EMPTY: {
     status: 409,

@@ -15,7 +15,10 @@ function codeOf(fn: () => unknown): string {
 }
 
 test('ITEM=VALUE assignments become a change; none removes an alternate', () => {
-  const change = parsePortAssignments(['http=8080', 'https-alternate=8443', 'http-alternate=none', 'custom-web-site=true'], ['http=Intranet']);
+  const change = parsePortAssignments(
+    ['http=8080', 'https-alternate=8443', 'http-alternate=none', 'custom-web-site=true'],
+    ['http=Intranet'],
+  );
   assert.deepEqual(change, {
     http: { default: 8080, alternate: null },
     https: { alternate: 8443 },
@@ -42,16 +45,39 @@ test('bad assignments are refused with a code and a message naming the item', ()
     [['custom-web-site=maybe'], /^E_VALIDATION: custom-web-site must be true or false/],
     [['communication-mode=fast'], /^E_VALIDATION: communication-mode must be one of https-or-http, https-only/],
   ];
-  for (const [args, expected] of table) assert.match(codeOf(() => parsePortAssignments(args)), expected, args.join(' '));
-  assert.match(codeOf(() => parsePortAssignments([], ['ftp=x'])), /^E_UNKNOWN_ITEM/);
+  for (const [args, expected] of table)
+    assert.match(
+      codeOf(() => parsePortAssignments(args)),
+      expected,
+      args.join(' '),
+    );
+  assert.match(
+    codeOf(() => parsePortAssignments([], ['ftp=x'])),
+    /^E_UNKNOWN_ITEM/,
+  );
 });
 
 test('the whole result is validated: distinct TCP ports, alternate differs from default, UDP wake may share a number', () => {
   const base = defaultPortSettings();
-  assert.match(codeOf(() => applyPortChange(base, { http: { alternate: 80 } })), /^E_PORT_CONFLICT: http-alternate and http would both use TCP port 80/);
-  assert.match(codeOf(() => applyPortChange(base, { https: { default: 80 } })), /^E_PORT_CONFLICT: https and http/);
-  assert.match(codeOf(() => applyPortChange(base, { notification: 443 })), /^E_PORT_CONFLICT: notification and https/);
-  assert.match(codeOf(() => applyPortChange(base, { http: { alternate: 8080 }, https: { alternate: 8080 } })), /^E_PORT_CONFLICT/);
-  assert.equal(codeOf(() => applyPortChange(base, { wake: 80 })), 'accepted');
+  assert.match(
+    codeOf(() => applyPortChange(base, { http: { alternate: 80 } })),
+    /^E_PORT_CONFLICT: http-alternate and http would both use TCP port 80/,
+  );
+  assert.match(
+    codeOf(() => applyPortChange(base, { https: { default: 80 } })),
+    /^E_PORT_CONFLICT: https and http/,
+  );
+  assert.match(
+    codeOf(() => applyPortChange(base, { notification: 443 })),
+    /^E_PORT_CONFLICT: notification and https/,
+  );
+  assert.match(
+    codeOf(() => applyPortChange(base, { http: { alternate: 8080 }, https: { alternate: 8080 } })),
+    /^E_PORT_CONFLICT/,
+  );
+  assert.equal(
+    codeOf(() => applyPortChange(base, { wake: 80 })),
+    'accepted',
+  );
   assert.deepEqual(base, defaultPortSettings(), 'the input is not modified');
 });

@@ -38,9 +38,13 @@ export function checkDescription(item: PortItem, text: string): string {
     );
   }
   if (/[\u0000-\u001f\u007f]/.test(text)) {
-    throw new SiteportError('E_DESCRIPTION', `the description of ${item} contains control characters; use plain text on one line`, {
-      details: { item },
-    });
+    throw new SiteportError(
+      'E_DESCRIPTION',
+      `the description of ${item} contains control characters; use plain text on one line`,
+      {
+        details: { item },
+      },
+    );
   }
   return text;
 }

@@ -28,12 +28,16 @@ test('invalid setup properties name the property and what it accepts', () => {
     [['SMSMP=mp', 'SMSMP=mp2'], /^SMSMP: given twice/],
     [['SMSMP'], /^SMSMP: expected PROPERTY=VALUE/],
     [['SMSMP=mp', 'SMSCAFINGERPRINT=abc'], /^SMSCAFINGERPRINT: expected a SHA-256 fingerprint/],
-    [['SMSMP=mp', 'SMSREGTOKEN=secret'], /^SMSREGTOKEN: expected a registration token as printed by siteport registration token create \(sprt_ and 43 characters\)$/],
+    [
+      ['SMSMP=mp', 'SMSREGTOKEN=secret'],
+      /^SMSREGTOKEN: expected a registration token as printed by siteport registration token create \(sprt_ and 43 characters\)$/,
+    ],
   ];
   for (const [words, expected] of table) {
     assert.throws(
       () => parse(...words),
-      (error: unknown) => error instanceof SiteportError && error.code === 'E_SETUP_PROPERTY' && expected.test(error.message),
+      (error: unknown) =>
+        error instanceof SiteportError && error.code === 'E_SETUP_PROPERTY' && expected.test(error.message),
       words.join(' '),
     );
   }

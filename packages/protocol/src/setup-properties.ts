@@ -49,7 +49,10 @@ function host(name: string, value: string): string {
 
 /** Normalises a fingerprint to lower-case hex without separators. */
 export function normaliseFingerprint(value: string): string | null {
-  const hex = value.replace(/^sha256:/i, '').replace(/:/g, '').toLowerCase();
+  const hex = value
+    .replace(/^sha256:/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
 
@@ -86,10 +89,15 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
   const internetMp = get('CCMHOSTNAME');
   const fp = get('SMSCAFINGERPRINT');
   const caFingerprint = fp === undefined ? null : normaliseFingerprint(fp);
-  if (fp !== undefined && caFingerprint === null) throw bad('SMSCAFINGERPRINT', 'expected a SHA-256 fingerprint (64 hex digits)');
+  if (fp !== undefined && caFingerprint === null)
+    throw bad('SMSCAFINGERPRINT', 'expected a SHA-256 fingerprint (64 hex digits)');
   const token = get('SMSREGTOKEN');
   // Never echoed back: the value is a secret.
-  if (token !== undefined && !isRegistrationTokenShape(token)) throw bad('SMSREGTOKEN', 'expected a registration token as printed by siteport registration token create (sprt_ and 43 characters)');
+  if (token !== undefined && !isRegistrationTokenShape(token))
+    throw bad(
+      'SMSREGTOKEN',
+      'expected a registration token as printed by siteport registration token create (sprt_ and 43 characters)',
+    );
   const props: SetupProperties = {
     siteCode,
     managementPoint: mp === undefined ? null : host('SMSMP', mp),

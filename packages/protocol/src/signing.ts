@@ -46,5 +46,13 @@ export interface SignedParts {
 
 /** The exact bytes that are signed: one field per line, in a fixed order. */
 export function canonicalRequest(parts: SignedParts): string {
-  return ['siteport-v1', parts.method.toUpperCase(), parts.path, parts.clientId, parts.timestamp, parts.nonce, parts.bodySha256].join('\n');
+  return [
+    'siteport-v1',
+    parts.method.toUpperCase(),
+    parts.path,
+    parts.clientId,
+    parts.timestamp,
+    parts.nonce,
+    parts.bodySha256,
+  ].join('\n');
 }

@@ -13,11 +13,7 @@ export class SiteportError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SiteportError';
     this.code = code;
@@ -41,7 +37,8 @@ export class SiteportError extends Error {
       if (typeof inner === 'object' && inner !== null) {
         const { code, message, details } = inner as Record<string, unknown>;
         if (isErrorCode(code) && typeof message === 'string') {
-          const opts = typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {};
+          const opts =
+            typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {};
           return new SiteportError(code, message, opts);
         }
       }

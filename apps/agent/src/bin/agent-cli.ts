@@ -7,7 +7,7 @@ import { registerClientCommands } from '../cli/index.js';
 const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** The offline bundle's program: the client commands of `siteport`, the same definitions. */
-export function buildAgentProgram(): Command {
+function buildAgentProgram(): Command {
   const program = new Command('siteport-agent')
     .description('the siteport client agent (offline bundle): setup, agent, portswitch, client status and identity')
     .version(AGENT_VERSION, '-V, --version', 'print the agent version')

@@ -7,7 +7,11 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 function seconds(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n > 0 && n <= 86400)) throw new SiteportError('E_OPTION', `--${name} must be a number of seconds from 0 to 86400, got ${JSON.stringify(value)}`);
+  if (!(n > 0 && n <= 86400))
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a number of seconds from 0 to 86400, got ${JSON.stringify(value)}`,
+    );
   return n * 1000;
 }
 
@@ -27,9 +31,16 @@ export function registerAgent(program: Command): void {
     .description('run the client agent daemon (SIGTERM/SIGINT stop it, SIGHUP reloads client.json)')
     .requiredOption('--state <dir>', `client state directory written by ${program.name()} setup`)
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LEVELS).default('info'))
-    .option('--retry-default-after <seconds>', 'after falling back to an alternate port, try the default port again after this long (default 300)')
+    .option(
+      '--retry-default-after <seconds>',
+      'after falling back to an alternate port, try the default port again after this long (default 300)',
+    )
     .option('--request-timeout <seconds>', 'connect + response timeout per endpoint (default 5)')
-    .option('--dns-server <host:port>', 'DNS server for the management point SRV lookup instead of the system resolvers (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--dns-server <host:port>',
+      'DNS server for the management point SRV lookup instead of the system resolvers (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--hostname <name>', "host name reported to the site (default: the machine's)")
     .action(async (opts: AgentFlags) => {
       const retry = seconds('retry-default-after', opts.retryDefaultAfter);

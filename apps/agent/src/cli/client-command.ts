@@ -11,7 +11,11 @@ export function identityOf(stateDir: string): { keyFingerprint: string; clientId
   const pem = store.readText('key');
   if (pem === undefined) throw new SiteportError('E_STATE_CORRUPT', `${store.file('key')} is missing; rerun setup`);
   const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
-  return { keyFingerprint: createHash('sha256').update(der).digest('hex'), clientId: config.clientId, siteCode: config.siteCode };
+  return {
+    keyFingerprint: createHash('sha256').update(der).digest('hex'),
+    clientId: config.clientId,
+    siteCode: config.siteCode,
+  };
 }
 
 /**
@@ -49,7 +53,9 @@ const STATE_TEXT: Partial<Record<ClientStatus['state'], string>> = {
 function formatStatus(s: ClientStatus): string[] {
   const alt = (port: number | null): string => (port === null ? 'none' : String(port));
   const contact =
-    s.lastContact === null ? 'never' : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp} at ${s.lastContact.at}`;
+    s.lastContact === null
+      ? 'never'
+      : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp} at ${s.lastContact.at}`;
   const rows: Array<[string, string]> = [
     ['site code', s.siteCode],
     ['client id', s.clientId ?? '-'],
@@ -61,8 +67,20 @@ function formatStatus(s: ClientStatus): string[] {
     ['directory', s.directory === null ? '-' : `${s.directory.url} as ${s.directory.bindDn ?? 'anonymous'}`],
     ['discovery order', s.discovery === null ? '-' : s.discovery.order.join(' → ')],
     ['last contact via', s.discovery?.lastContactSource ?? '-'],
-    ['directory lookup', s.discovery?.directory == null ? '-' : s.discovery.directory.lastError !== null ? `${s.discovery.directory.lastError.code}: ${s.discovery.directory.lastError.message}` : `version ${String(s.discovery.directory.publishedVersion)} at ${s.discovery.directory.lastLookupAt ?? '-'}`],
-    ['DNS SRV', s.discovery?.dns == null ? '-' : `${s.discovery.dns.name}: ${s.discovery.dns.accepted.join(', ') || 'none accepted'}${s.discovery.dns.rejected.length > 0 ? `; ignored ${s.discovery.dns.rejected.join('; ')}` : ''}`],
+    [
+      'directory lookup',
+      s.discovery?.directory == null
+        ? '-'
+        : s.discovery.directory.lastError !== null
+          ? `${s.discovery.directory.lastError.code}: ${s.discovery.directory.lastError.message}`
+          : `version ${String(s.discovery.directory.publishedVersion)} at ${s.discovery.directory.lastLookupAt ?? '-'}`,
+    ],
+    [
+      'DNS SRV',
+      s.discovery?.dns == null
+        ? '-'
+        : `${s.discovery.dns.name}: ${s.discovery.dns.accepted.join(', ') || 'none accepted'}${s.discovery.dns.rejected.length > 0 ? `; ignored ${s.discovery.dns.rejected.join('; ')}` : ''}`,
+    ],
     ['communication', s.communicationMode],
     ['HTTP port', `${s.ports.http.default} (alternate ${alt(s.ports.http.alternate)})`],
     ['HTTPS port', `${s.ports.https.default} (alternate ${alt(s.ports.https.alternate)})`],

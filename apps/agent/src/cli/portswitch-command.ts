@@ -14,7 +14,10 @@ export function registerPortswitch(program: Command): void {
       const { portSwitch } = await import('../port-switch.js');
       const record = portSwitch({ stateDir: opts.state, httpPort, ...(httpsPort === undefined ? {} : { httpsPort }) });
       if (!opts.json) {
-        const https = record.httpsPort === null ? `unchanged (${record.previous.https})` : `${record.previous.https} -> ${record.httpsPort}`;
+        const https =
+          record.httpsPort === null
+            ? `unchanged (${record.previous.https})`
+            : `${record.previous.https} -> ${record.httpsPort}`;
         const agent = record.agentSignalled
           ? `running agent (pid ${String(record.agentPid)}) signalled to reload`
           : 'no agent is running; the new ports apply when it starts';

@@ -26,14 +26,24 @@ export function registerSetup(program: Command): void {
     .description('install or reconfigure a client in a state directory with installation properties')
     .requiredOption('--state <dir>', 'client state directory')
     .option('--http-only', 'never use HTTPS to reach the management point', false)
-    .option('--directory <url>', 'ldap://host[:port][/base DN]: read the published properties there and keep following the site there')
+    .option(
+      '--directory <url>',
+      'ldap://host[:port][/base DN]: read the published properties there and keep following the site there',
+    )
     .option('--directory-bind-dn <dn>', 'DN to bind to the directory as (default: anonymous)')
     .option('--directory-password-file <file>', 'file whose first line is the bind password')
     .option('--dns-domain <domain>', 'DNS domain of the _siteport-mp._tcp SRV record (last discovery step)')
-    .option('--new-identity', 'create a new identity key even if one is installed (a retired client registers anew)', false)
+    .option(
+      '--new-identity',
+      'create a new identity key even if one is installed (a retired client registers anew)',
+      false,
+    )
     .option('--reregister', 'keep the identity key but register again at the next start (a reinstall by push)', false)
     .option('--json', 'print the written configuration as JSON', false)
-    .argument('[properties...]', 'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT, SMSREGTOKEN as NAME=VALUE')
+    .argument(
+      '[properties...]',
+      'SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, CCMHOSTNAME, CCMALWAYSINF, SMSCAFINGERPRINT, SMSREGTOKEN as NAME=VALUE',
+    )
     .action(async (properties: string[], opts: SetupFlags) => {
       let config: ClientConfig;
       let published: string[] | null = null;
@@ -56,7 +66,13 @@ export function registerSetup(program: Command): void {
         config = result.config;
         published = result.published;
       } else {
-        config = runSetup({ stateDir: opts.state, properties, httpOnly: opts.httpOnly, newIdentity: opts.newIdentity, ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }) });
+        config = runSetup({
+          stateDir: opts.state,
+          properties,
+          httpOnly: opts.httpOnly,
+          newIdentity: opts.newIdentity,
+          ...(opts.dnsDomain === undefined ? {} : { dnsDomain: opts.dnsDomain }),
+        });
       }
       // A push reinstall keeps the key (and so the site's client id) but registers again, so the
       // site sees the reinstalled client come up.
@@ -67,7 +83,9 @@ export function registerSetup(program: Command): void {
       if (opts.json) {
         // The registration token is a secret: said whether there is one, never printed.
         const { registrationToken, ...shown } = config;
-        process.stdout.write(`${JSON.stringify({ ...shown, registrationToken: registrationToken == null ? null : '[set]', publishedProperties: published }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...shown, registrationToken: registrationToken == null ? null : '[set]', publishedProperties: published }, null, 2)}\n`,
+        );
         return;
       }
       const alt = (port: number | null): string => (port === null ? '' : ` (alternate ${port})`);

@@ -21,12 +21,20 @@ export interface DirectorySite {
 
 async function baseDnOf(client: Client, directory: ClientDirectory): Promise<string> {
   if (directory.baseDn !== null) return directory.baseDn;
-  const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['defaultNamingContext', 'namingContexts'] });
+  const { searchEntries } = await client.search('', {
+    scope: 'base',
+    filter: '(objectClass=*)',
+    attributes: ['defaultNamingContext', 'namingContexts'],
+  });
   const root: Record<string, unknown> = searchEntries[0] ?? {};
-  const first = (v: unknown): string | undefined => (Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined));
+  const first = (v: unknown): string | undefined =>
+    Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
   const dn = first(root.defaultNamingContext) ?? first(root.namingContexts);
   if (dn === undefined || dn === '') {
-    throw new SiteportError('E_DIRECTORY_NOT_FOUND', `the directory ${directory.url} names no naming context; put the base DN in the URL (ldap://host/dc=example,dc=com)`);
+    throw new SiteportError(
+      'E_DIRECTORY_NOT_FOUND',
+      `the directory ${directory.url} names no naming context; put the base DN in the URL (ldap://host/dc=example,dc=com)`,
+    );
   }
   return dn;
 }
@@ -48,15 +56,27 @@ export async function readDirectorySite(
     if (directory.bindDn !== null) await client.bind(directory.bindDn, password ?? '');
     const base = containerDn(await baseDnOf(client, directory));
     const attributes = [...Object.values(DIRECTORY_ATTRIBUTES)];
-    const { searchEntries } = await client.search(base, { scope: 'one', filter: siteFilter(siteCode === 'AUTO' ? undefined : siteCode), attributes });
+    const { searchEntries } = await client.search(base, {
+      scope: 'one',
+      filter: siteFilter(siteCode === 'AUTO' ? undefined : siteCode),
+      attributes,
+    });
     if (searchEntries.length === 0) {
-      throw new SiteportError('E_DIRECTORY_NOT_FOUND', `${what}: no siteport site${siteCode === 'AUTO' ? ' is' : ` ${siteCode} is`} published under ${base}; publish it from the site server (siteport directory set) or check SMSSITECODE`, {
-        details: { url: directory.url },
-      });
+      throw new SiteportError(
+        'E_DIRECTORY_NOT_FOUND',
+        `${what}: no siteport site${siteCode === 'AUTO' ? ' is' : ` ${siteCode} is`} published under ${base}; publish it from the site server (siteport directory set) or check SMSSITECODE`,
+        {
+          details: { url: directory.url },
+        },
+      );
     }
     if (searchEntries.length > 1) {
       const codes = searchEntries.map((e) => String(e[DIRECTORY_ATTRIBUTES.siteCode])).join(', ');
-      throw new SiteportError('E_DIRECTORY_NOT_FOUND', `${what}: several sites are published (${codes}); name one with SMSSITECODE=<code>`, { details: { url: directory.url } });
+      throw new SiteportError(
+        'E_DIRECTORY_NOT_FOUND',
+        `${what}: several sites are published (${codes}); name one with SMSSITECODE=<code>`,
+        { details: { url: directory.url } },
+      );
     }
     const entry = searchEntries[0]!;
     const site = parseSiteEntry(entry.dn, entry);

@@ -37,8 +37,13 @@ export class Discovery {
     this.current = {
       order: ['stored', ...(joined ? (['directory'] as const) : []), ...(domain !== null ? (['dns'] as const) : [])],
       lastContactSource: null,
-      directory: joined ? { lastLookupAt: null, publishedVersion: null, adoptedAt: null, managementPoints: [], lastError: null } : null,
-      dns: domain === null ? null : { name: mpSrvName(domain), lastLookupAt: null, accepted: [], rejected: [], lastError: null },
+      directory: joined
+        ? { lastLookupAt: null, publishedVersion: null, adoptedAt: null, managementPoints: [], lastError: null }
+        : null,
+      dns:
+        domain === null
+          ? null
+          : { name: mpSrvName(domain), lastLookupAt: null, accepted: [], rejected: [], lastError: null },
     };
   }
 
@@ -55,11 +60,12 @@ export class Discovery {
 
   /** Where a host that answered came from. */
   contacted(config: ClientConfig, host: string): void {
-    const source: DiscoverySource = config.managementPoints.includes(host) || host === config.internetManagementPoint
-      ? 'stored'
-      : this.directoryHosts.includes(host)
-        ? 'directory'
-        : 'dns';
+    const source: DiscoverySource =
+      config.managementPoints.includes(host) || host === config.internetManagementPoint
+        ? 'stored'
+        : this.directoryHosts.includes(host)
+          ? 'directory'
+          : 'dns';
     this.current.lastContactSource = source;
   }
 
@@ -74,14 +80,25 @@ export class Discovery {
     if (directory === null || state === null) return { config, adopted: false };
     state.lastLookupAt = new Date().toISOString();
     try {
-      const found = await readDirectorySite(directory, this.deps.store.readText('directoryPassword') ?? null, config.siteCode, this.deps.timeoutMs);
+      const found = await readDirectorySite(
+        directory,
+        this.deps.store.readText('directoryPassword') ?? null,
+        config.siteCode,
+        this.deps.timeoutMs,
+      );
       this.directoryHosts = found.managementPoints.map((mp) => mp.host);
       state.publishedVersion = found.site.settingsVersion;
       state.managementPoints = [...this.directoryHosts];
       state.lastError = null;
       const result = applyDirectory(config, found);
       if (result.adopted) state.adoptedAt = state.lastLookupAt;
-      if (channel.hasSubscribers) channel.publish({ source: 'directory', ok: true, adopted: result.adopted, version: found.site.settingsVersion });
+      if (channel.hasSubscribers)
+        channel.publish({
+          source: 'directory',
+          ok: true,
+          adopted: result.adopted,
+          version: found.site.settingsVersion,
+        });
       return result;
     } catch (error) {
       state.lastError = lastError(error);
@@ -101,17 +118,27 @@ export class Discovery {
     const state = this.current.dns;
     if (domain === null || state === null) return false;
     state.lastLookupAt = new Date().toISOString();
-    const ports = [config.ports.https.default, config.ports.https.alternate, config.ports.http.default, config.ports.http.alternate].filter((p): p is number => p !== null);
+    const ports = [
+      config.ports.https.default,
+      config.ports.https.alternate,
+      config.ports.http.default,
+      config.ports.http.alternate,
+    ].filter((p): p is number => p !== null);
     try {
       const records = await lookupMpSrv(domain, this.deps.dnsServers, this.deps.timeoutMs);
       const accepted = records.filter((r) => ports.includes(r.port));
       state.accepted = accepted.map((r) => `${r.host}:${r.port}`);
-      state.rejected = records.filter((r) => !ports.includes(r.port)).map((r) => `${r.host}:${r.port} (port ${r.port} is not one of this client's request ports ${ports.join(', ')})`);
+      state.rejected = records
+        .filter((r) => !ports.includes(r.port))
+        .map(
+          (r) => `${r.host}:${r.port} (port ${r.port} is not one of this client's request ports ${ports.join(', ')})`,
+        );
       state.lastError = null;
       const known = new Set(this.effective(config).managementPoints);
       const fresh = [...new Set(accepted.map((r) => r.host))].filter((h) => !known.has(h));
       this.dnsHosts = [...this.dnsHosts, ...fresh];
-      if (channel.hasSubscribers) channel.publish({ source: 'dns', ok: true, accepted: state.accepted, rejected: state.rejected });
+      if (channel.hasSubscribers)
+        channel.publish({ source: 'dns', ok: true, accepted: state.accepted, rejected: state.rejected });
       return fresh.length > 0;
     } catch (error) {
       state.lastError = lastError(error);

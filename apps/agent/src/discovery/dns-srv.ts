@@ -18,7 +18,11 @@ export interface SrvManagementPoint {
  * Looks up `_siteport-mp._tcp.<domain>`, sorted by priority then weight (highest first).
  * `servers` overrides the system resolvers (`host:port` strings; tests use a loopback responder).
  */
-export async function lookupMpSrv(domain: string, servers: readonly string[], timeoutMs: number): Promise<SrvManagementPoint[]> {
+export async function lookupMpSrv(
+  domain: string,
+  servers: readonly string[],
+  timeoutMs: number,
+): Promise<SrvManagementPoint[]> {
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
   if (servers.length > 0) resolver.setServers([...servers]);
   try {
@@ -28,9 +32,13 @@ export async function lookupMpSrv(domain: string, servers: readonly string[], ti
       .sort((a, b) => a.priority - b.priority || b.weight - a.weight);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new SiteportError('E_DNS_LOOKUP', `DNS SRV lookup of ${mpSrvName(domain)} failed (${code}); publish the record or fix the client's DNS servers`, {
-      cause: error,
-      details: { name: mpSrvName(domain), code },
-    });
+    throw new SiteportError(
+      'E_DNS_LOOKUP',
+      `DNS SRV lookup of ${mpSrvName(domain)} failed (${code}); publish the record or fix the client's DNS servers`,
+      {
+        cause: error,
+        details: { name: mpSrvName(domain), code },
+      },
+    );
   }
 }

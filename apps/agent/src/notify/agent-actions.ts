@@ -26,7 +26,10 @@ export function createActionHandler(hooks: ActionHooks): (action: NotifyAction) 
         await hooks.cycleNow();
         return;
       case 'switch-ports':
-        if (!Value.Check(SwitchPortsPayload, action.payload) || action.payload.http.default === action.payload.https.default) {
+        if (
+          !Value.Check(SwitchPortsPayload, action.payload) ||
+          action.payload.http.default === action.payload.https.default
+        ) {
           throw new SiteportError('E_VALIDATION', 'switch-ports needs distinct HTTP and HTTPS ports 1–65535');
         }
         hooks.switchPorts(action.payload);

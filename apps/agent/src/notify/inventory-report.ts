@@ -11,5 +11,9 @@ export async function reportInventory(
   key: IdentityKey,
   interfaces: InterfaceInventory[],
 ): Promise<void> {
-  await sessions.request(transport, { clientId, privateKey: key.privateKey }, () => ({ method: 'POST', path: `${MP_PREFIX}/inventory`, body: { interfaces } }));
+  await sessions.request(transport, { clientId, privateKey: key.privateKey }, () => ({
+    method: 'POST',
+    path: `${MP_PREFIX}/inventory`,
+    body: { interfaces },
+  }));
 }

@@ -1,3 +1,4 @@
+// Over 300 lines: the agent's notification channel (TLS on the notification port, then the HTTP long-poll) is one state machine with its reconnect.
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { Value } from '@sinclair/typebox/value';

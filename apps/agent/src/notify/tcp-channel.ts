@@ -66,13 +66,29 @@ export class TcpChannel {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // A rejection nobody awaited is still handled: the loop awaits `opened` first.
     this.opened.catch(() => undefined);
-    this.socket = tls.connect({ host: options.host, port: options.port, ca: options.caPem, servername: isIp(options.host) ? undefined : options.host });
-    const timer = setTimeout(() => this.end(new SiteportError('E_MP_UNREACHABLE', `no notification handshake within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-    this.opened.then(() => clearTimeout(timer), () => clearTimeout(timer));
+    this.socket = tls.connect({
+      host: options.host,
+      port: options.port,
+      ca: options.caPem,
+      servername: isIp(options.host) ? undefined : options.host,
+    });
+    const timer = setTimeout(
+      () =>
+        this.end(
+          new SiteportError('E_MP_UNREACHABLE', `no notification handshake within ${options.connectTimeoutMs} ms`),
+        ),
+      options.connectTimeoutMs,
+    );
+    this.opened.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
     this.socket.on('secureConnect', () => (this.state = 'challenged'));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error: Error) => this.end(error));
-    this.socket.on('close', () => this.end(new SiteportError('E_MP_UNREACHABLE', 'the notification connection closed')));
+    this.socket.on('close', () =>
+      this.end(new SiteportError('E_MP_UNREACHABLE', 'the notification connection closed')),
+    );
   }
 
   /** Closes the connection (agent stopping, or a newer port to use). */
@@ -93,22 +109,36 @@ export class TcpChannel {
     if (frame.type === 'error') {
       const body = framePayloadJson(frame);
       const code = errorCheck.Check(body) && isErrorCode(body.code) ? body.code : 'E_PROTOCOL';
-      throw new SiteportError(code, `the management point closed the notification channel: ${errorCheck.Check(body) ? body.message : 'no reason'}`);
+      throw new SiteportError(
+        code,
+        `the management point closed the notification channel: ${errorCheck.Check(body) ? body.message : 'no reason'}`,
+      );
     }
     switch (frame.type) {
       case 'challenge': {
         const challenge = framePayloadJson(frame);
-        if (this.state !== 'challenged' || !challengeCheck.Check(challenge)) throw new SiteportError('E_PROTOCOL', 'unexpected or malformed challenge frame');
+        if (this.state !== 'challenged' || !challengeCheck.Check(challenge))
+          throw new SiteportError('E_PROTOCOL', 'unexpected or malformed challenge frame');
         if (this.options.siteCode !== 'AUTO' && challenge.siteCode !== this.options.siteCode) {
-          throw new SiteportError('E_SITE_MISMATCH', `the notification port belongs to site ${challenge.siteCode}, not ${this.options.siteCode}`);
+          throw new SiteportError(
+            'E_SITE_MISMATCH',
+            `the notification port belongs to site ${challenge.siteCode}, not ${this.options.siteCode}`,
+          );
         }
-        const signature = sign(null, Buffer.from(notifyAuthString(challenge.siteCode, this.options.clientId, challenge.nonce)), this.options.key.privateKey);
-        this.socket.write(encodeFrame('auth', { clientId: this.options.clientId, signature: signature.toString('base64') }));
+        const signature = sign(
+          null,
+          Buffer.from(notifyAuthString(challenge.siteCode, this.options.clientId, challenge.nonce)),
+          this.options.key.privateKey,
+        );
+        this.socket.write(
+          encodeFrame('auth', { clientId: this.options.clientId, signature: signature.toString('base64') }),
+        );
         return;
       }
       case 'ready': {
         const ready = framePayloadJson(frame);
-        if (this.state !== 'challenged' || !readyCheck.Check(ready)) throw new SiteportError('E_PROTOCOL', 'unexpected or malformed ready frame');
+        if (this.state !== 'challenged' || !readyCheck.Check(ready))
+          throw new SiteportError('E_PROTOCOL', 'unexpected or malformed ready frame');
         this.state = 'ready';
         this.keepAliveMs = ready.keepAliveSeconds * 1000;
         this.pingTimer = setInterval(() => this.keepAlive(), this.keepAliveMs);
@@ -120,7 +150,8 @@ export class TcpChannel {
         return;
       case 'action': {
         const action = framePayloadJson(frame);
-        if (this.state !== 'ready' || !actionCheck.Check(action)) throw new SiteportError('E_PROTOCOL', 'unexpected or malformed action frame');
+        if (this.state !== 'ready' || !actionCheck.Check(action))
+          throw new SiteportError('E_PROTOCOL', 'unexpected or malformed action frame');
         void this.run(action);
         return;
       }

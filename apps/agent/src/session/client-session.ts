@@ -1,4 +1,12 @@
-import { type KeyObject, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  type KeyObject,
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import {
   CLIENT_SESSION_PATH,
@@ -25,12 +33,15 @@ export interface ClientSession {
 }
 
 /** Derives a session key from an X25519 agreement; the MP derives the same (apps/server/src/mp/client-sessions.ts). */
-export function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
+function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), info, 32));
 }
 
 /** The X25519 half of opening a session: an ephemeral key pair and the key it yields with the MP's answer. */
-export function startClientSession(clientId: string): { publicKey: string; finish: (answer: ClientSessionResponse, now?: number) => ClientSession } {
+export function startClientSession(clientId: string): {
+  publicKey: string;
+  finish: (answer: ClientSessionResponse, now?: number) => ClientSession;
+} {
   const own = generateKeyPairSync('x25519');
   const publicKey = String(own.publicKey.export({ format: 'jwk' }).x);
   return {
@@ -38,7 +49,10 @@ export function startClientSession(clientId: string): { publicKey: string; finis
     finish: (answer, now = Date.now()) => {
       const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: answer.publicKey }, format: 'jwk' });
       const shared = diffieHellman({ privateKey: own.privateKey, publicKey: peer });
-      const key = deriveClientSessionKey(shared, clientSessionKeyInfo(clientId, answer.sessionId, publicKey, answer.publicKey));
+      const key = deriveClientSessionKey(
+        shared,
+        clientSessionKeyInfo(clientId, answer.sessionId, publicKey, answer.publicKey),
+      );
       const lifetimeMs = Math.max(1000, (answer.expiresInSeconds - 60) * 1000);
       return { clientId, id: answer.sessionId, key, usableUntil: now + lifetimeMs, scope: answer.scope ?? 'polls' };
     },
@@ -62,12 +76,18 @@ export async function openClientSession(
     body: { publicKey: pending.publicKey },
     signer: createRequestSigner(clientId, privateKey),
   });
-  if (!Value.Check(ClientSessionResponse, response.body)) throw new SiteportError('E_PROTOCOL', 'the client session answer is not siteport protocol');
+  if (!Value.Check(ClientSessionResponse, response.body))
+    throw new SiteportError('E_PROTOCOL', 'the client session answer is not siteport protocol');
   return { session: pending.finish(response.body), endpoint: response.endpoint };
 }
 
 /** Headers that authenticate one request with a session key: fresh timestamp and nonce, HMAC over them and the body. */
-export function sessionHeaders(session: ClientSession, method: string, path: string, body: Uint8Array): Record<string, string> {
+export function sessionHeaders(
+  session: ClientSession,
+  method: string,
+  path: string,
+  body: Uint8Array,
+): Record<string, string> {
   const timestamp = String(Date.now());
   const nonce = randomBytes(16).toString('base64url');
   const mac = createHmac('sha256', session.key)

@@ -61,7 +61,9 @@ export class SessionKeeper {
   /** The usable session held with an MP host for this client, if any. */
   session(host: string, clientId: string): ClientSession | undefined {
     const session = this.sessions.get(host);
-    return session !== undefined && session.clientId === clientId && Date.now() < session.usableUntil ? session : undefined;
+    return session !== undefined && session.clientId === clientId && Date.now() < session.usableUntil
+      ? session
+      : undefined;
   }
 
   /**
@@ -69,7 +71,12 @@ export class SessionKeeper {
    * and signed elsewhere. `build` is told whether MPs offer sessions (a long-poll waits less on
    * one that does not, decision 0061).
    */
-  async request(transport: MpTransport, who: ClientIdentity, build: (sessionsOffered: boolean) => SessionRequest, options: SessionRequestOptions = {}): Promise<MpResponse> {
+  async request(
+    transport: MpTransport,
+    who: ClientIdentity,
+    build: (sessionsOffered: boolean) => SessionRequest,
+    options: SessionRequestOptions = {},
+  ): Promise<MpResponse> {
     const sign = createRequestSigner(who.clientId, who.privateKey);
     for (let attempt = 0; ; attempt += 1) {
       await this.prepare(transport, who);
@@ -87,7 +94,10 @@ export class SessionKeeper {
         return await transport.request({ ...build(this.offered), signer, sessionKey: () => used.session?.key });
       } catch (error) {
         if (!lostSession(error) || used.host === undefined || used.session === undefined || attempt > 0) throw error;
-        this.options.logger.info({ host: used.host, code: error.code }, 'the management point dropped the client session; opening a new one');
+        this.options.logger.info(
+          { host: used.host, code: error.code },
+          'the management point dropped the client session; opening a new one',
+        );
         if (this.sessions.get(used.host) === used.session) this.sessions.delete(used.host);
       }
     }

@@ -25,17 +25,15 @@ function scriptedClient(port: number, caPem: string | undefined): ScriptedClient
     policyIntervalSeconds: 60,
   };
   const logger = pino({ level: process.env.SITEPORT_TEST_LOG ?? 'silent' });
-  const transport = new MpTransport({ config: () => config, caPem: () => caPem, timeoutMs: 2000, retryDefaultAfterMs: 300_000, onContact: () => undefined, logger });
+  const transport = new MpTransport({
+    config: () => config,
+    caPem: () => caPem,
+    timeoutMs: 2000,
+    retryDefaultAfterMs: 300_000,
+    onContact: () => undefined,
+    logger,
+  });
   return { config, key: loadIdentityKey(generateIdentityKeyPem()), logger, transport };
-}
-
-/**
- * A registered client (`client-1` of site PS1) that talks plain HTTP to one scripted MP on
- * 127.0.0.1:`port`, with a fresh key and no pinned CA: answers reach it only when authenticated
- * (decision 0092).
- */
-export function httpOnlyClient(port: number): ScriptedClient {
-  return scriptedClient(port, undefined);
 }
 
 /**

@@ -52,7 +52,12 @@ export class ScriptedMp {
     this.policy = {
       siteCode,
       settingsVersion: 1,
-      ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null }, notification: 10123, wake: 9 },
+      ports: {
+        http: { default: 80, alternate: null },
+        https: { default: 443, alternate: null },
+        notification: 10123,
+        wake: 9,
+      },
       communicationMode: 'https-or-http',
       policyIntervalSeconds: 60,
       managementPoints: ['127.0.0.1'],
@@ -66,7 +71,9 @@ export class ScriptedMp {
       this.handle(protocol, req, res);
     };
     const server =
-      protocol === 'http' ? http.createServer(handler) : https.createServer({ key: this.pki.serverKeyPem, cert: this.pki.serverCertPem }, handler);
+      protocol === 'http'
+        ? http.createServer(handler)
+        : https.createServer({ key: this.pki.serverKeyPem, cert: this.pki.serverCertPem }, handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -98,7 +105,12 @@ export class ScriptedMp {
 
   /** Publishes a new policy version with some fields changed. */
   publish(change: Partial<Omit<Policy, 'settingsVersion'>>): Policy {
-    this.policy = { ...this.policy, ...change, settingsVersion: this.policy.settingsVersion + 1, issuedAt: new Date().toISOString() };
+    this.policy = {
+      ...this.policy,
+      ...change,
+      settingsVersion: this.policy.settingsVersion + 1,
+      issuedAt: new Date().toISOString(),
+    };
     return this.policy;
   }
 
@@ -107,7 +119,7 @@ export class ScriptedMp {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const port = (req.socket.localPort ?? 0);
+      const port = req.socket.localPort ?? 0;
       const path = req.url ?? '/';
       let body: unknown;
       try {
@@ -116,7 +128,14 @@ export class ScriptedMp {
         body = undefined;
       }
       const clientHeader = req.headers[SIGNATURE_HEADERS.client];
-      this.requests.push({ protocol, port, method: req.method ?? '', path, clientId: typeof clientHeader === 'string' ? clientHeader : null, body });
+      this.requests.push({
+        protocol,
+        port,
+        method: req.method ?? '',
+        path,
+        clientId: typeof clientHeader === 'string' ? clientHeader : null,
+        body,
+      });
       try {
         const answer = this.route(protocol, port, req, path, raw, body);
         this.send(req, res, 200, answer);
@@ -127,7 +146,14 @@ export class ScriptedMp {
     });
   }
 
-  private route(protocol: 'http' | 'https', port: number, req: http.IncomingMessage, path: string, raw: Buffer, body: unknown): unknown {
+  private route(
+    protocol: 'http' | 'https',
+    port: number,
+    req: http.IncomingMessage,
+    path: string,
+    raw: Buffer,
+    body: unknown,
+  ): unknown {
     if (path === '/mp/v1/ca' && req.method === 'GET') {
       return { siteCode: this.siteCode, caCertificate: this.pki.caPem, fingerprint: this.pki.caFingerprint };
     }
@@ -167,7 +193,12 @@ export class ScriptedMp {
       nonce: header(SIGNATURE_HEADERS.nonce),
       bodySha256: createHash('sha256').update(raw).digest('hex'),
     });
-    const ok = verify(null, Buffer.from(canonical), createPublicKey(publicKeyPem), Buffer.from(header(SIGNATURE_HEADERS.signature), 'base64'));
+    const ok = verify(
+      null,
+      Buffer.from(canonical),
+      createPublicKey(publicKeyPem),
+      Buffer.from(header(SIGNATURE_HEADERS.signature), 'base64'),
+    );
     if (!ok) throw new SiteportError('E_BAD_SIGNATURE', 'signature does not verify');
   }
 
@@ -176,10 +207,24 @@ export class ScriptedMp {
     const bytes = Buffer.from(JSON.stringify(body));
     const clientId = req.headers[SIGNATURE_HEADERS.client];
     const nonce = req.headers[SIGNATURE_HEADERS.nonce];
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': bytes.length };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': bytes.length,
+    };
     if (typeof clientId === 'string' && typeof nonce === 'string') {
-      const prefix = answerPrefix({ status, method: req.method ?? '', path: req.url ?? '/', clientId, sessionId: '', nonce });
-      headers[ANSWER_HEADERS.signature] = sign('sha256', Buffer.concat([Buffer.from(prefix), bytes]), createPrivateKey(this.pki.caKeyPem)).toString('base64');
+      const prefix = answerPrefix({
+        status,
+        method: req.method ?? '',
+        path: req.url ?? '/',
+        clientId,
+        sessionId: '',
+        nonce,
+      });
+      headers[ANSWER_HEADERS.signature] = sign(
+        'sha256',
+        Buffer.concat([Buffer.from(prefix), bytes]),
+        createPrivateKey(this.pki.caKeyPem),
+      ).toString('base64');
     }
     res.writeHead(status, headers);
     res.end(bytes);

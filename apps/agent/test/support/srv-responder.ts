@@ -9,7 +9,10 @@ export interface SrvAnswer {
 }
 
 function encodeName(name: string): Buffer {
-  const parts = name.split('.').filter((l) => l.length > 0).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')]));
+  const parts = name
+    .split('.')
+    .filter((l) => l.length > 0)
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')]));
   return Buffer.concat([...parts, Buffer.from([0])]);
 }
 

@@ -26,7 +26,23 @@ export function createTestPki(names = 'DNS:localhost,IP:127.0.0.1,IP:::1'): Test
     run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key');
     run('req', '-new', '-key', 'server.key', '-subj', '/CN=localhost', '-out', 'server.csr');
     writeFileSync(path.join(dir, 'ext.cnf'), `subjectAltName=${names}\n`);
-    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.pem');
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+      '-out',
+      'server.pem',
+    );
     const caPem = readFileSync(path.join(dir, 'ca.pem'), 'utf8');
     return {
       caPem,

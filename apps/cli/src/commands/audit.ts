@@ -9,7 +9,6 @@ interface AuditOptions extends AdminConnectionOptions {
   json?: boolean;
 }
 
-
 function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix === '' ? k : `${prefix}.${k}`, out);
@@ -37,7 +36,10 @@ export function register(program: Command): void {
       .option('--json', 'machine-readable output'),
   ).action(async (options: AuditOptions) => {
     if (!/^\d+$/.test(options.limit) || Number(options.limit) < 1 || Number(options.limit) > 10_000) {
-      throw new SiteportError('E_OPTION', `--limit must be a whole number from 1 to 10000, got ${JSON.stringify(options.limit)}`);
+      throw new SiteportError(
+        'E_OPTION',
+        `--limit must be a whole number from 1 to 10000, got ${JSON.stringify(options.limit)}`,
+      );
     }
     const query = new URLSearchParams({ limit: options.limit });
     if (options.site !== undefined) query.set('site', parseSiteCode(options.site, '--site'));
@@ -47,7 +49,17 @@ export function register(program: Command): void {
       printJson({ entries });
       return;
     }
-    const rows = [['AT', 'ACTOR', 'SITE', 'ACTION', 'OUTCOME', 'CHANGE'], ...entries.map((e) => [e.at, e.actor, e.siteCode ?? '-', e.action, e.outcome, describeChange(e.oldValue, e.newValue)])];
+    const rows = [
+      ['AT', 'ACTOR', 'SITE', 'ACTION', 'OUTCOME', 'CHANGE'],
+      ...entries.map((e) => [
+        e.at,
+        e.actor,
+        e.siteCode ?? '-',
+        e.action,
+        e.outcome,
+        describeChange(e.oldValue, e.newValue),
+      ]),
+    ];
     printLines(entries.length === 0 ? ['no audit entries'] : table(rows));
   });
 }

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { type ConsoleUserView, SiteportError, checkNewPassword, parseConsoleRole, parseSiteScope, parseUserName } from '@siteport/protocol';
+import {
+  type ConsoleUserView,
+  SiteportError,
+  checkNewPassword,
+  parseConsoleRole,
+  parseSiteScope,
+  parseUserName,
+} from '@siteport/protocol';
 import { type AdminConnectionOptions, AdminClient, withConnectionOptions } from '../admin-client.js';
 import { printJson, printLines, table } from '../format.js';
 
@@ -16,40 +23,69 @@ export const PASSWORD_ENV = 'SITEPORT_CONSOLE_PASSWORD';
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function passwordOf(flags: Flags): Promise<string> {
   if (flags.passwordStdin === true) return checkNewPassword(await readStdin());
   const fromEnv = process.env[PASSWORD_ENV];
   if (fromEnv !== undefined) return checkNewPassword(fromEnv);
-  throw new SiteportError('E_OPTION', `give the password on standard input with --password-stdin, or in ${PASSWORD_ENV}`);
+  throw new SiteportError(
+    'E_OPTION',
+    `give the password on standard input with --password-stdin, or in ${PASSWORD_ENV}`,
+  );
 }
 
 /** `siteport console …`: local accounts of the web console. */
 export function register(program: Command): void {
-  const consoleCommand = program.command('console').description('web console accounts (administrator, operator or read-only analyst, optionally limited to sites)');
+  const consoleCommand = program
+    .command('console')
+    .description('web console accounts (administrator, operator or read-only analyst, optionally limited to sites)');
   withConnectionOptions(
     consoleCommand
       .command('add-user')
       .description('create a console account')
       .argument('<name>', 'user name: letters, digits, ".", "_", "@", "-"')
       .option('--role <role>', 'administrator, operator or analyst', 'analyst')
-      .option('--sites <codes>', 'limit the account to these sites, comma-separated (e.g. PS1,S01); all = every site', 'all')
+      .option(
+        '--sites <codes>',
+        'limit the account to these sites, comma-separated (e.g. PS1,S01); all = every site',
+        'all',
+      )
       .option('--password-stdin', `read the password from standard input (else from ${PASSWORD_ENV})`)
       .option('--json', 'machine-readable output'),
   ).action(async (name: string, flags: Flags) => {
-    const body = { user: parseUserName(name), role: parseConsoleRole(flags.role), sites: parseSiteScope(flags.sites ?? 'all', '--sites'), password: await passwordOf(flags) };
+    const body = {
+      user: parseUserName(name),
+      role: parseConsoleRole(flags.role),
+      sites: parseSiteScope(flags.sites ?? 'all', '--sites'),
+      password: await passwordOf(flags),
+    };
     const client = await AdminClient.connect(flags);
     const created = await client.request<ConsoleUserView>('POST', '/console/users', body);
     if (flags.json === true) printJson(created);
     else printLines(`console account ${created.user} (${created.role}) created`);
   });
-  withConnectionOptions(consoleCommand.command('users').description('list console accounts').option('--json', 'machine-readable output')).action(async (flags: Flags) => {
+  withConnectionOptions(
+    consoleCommand.command('users').description('list console accounts').option('--json', 'machine-readable output'),
+  ).action(async (flags: Flags) => {
     const client = await AdminClient.connect(flags);
     const { users } = await client.request<{ users: ConsoleUserView[] }>('GET', '/console/users');
     if (flags.json === true) printJson(users);
-    else printLines(table(users.map((u) => [u.user, u.role, scopeText(u.sites), u.disabled ? 'disabled' : 'enabled', `created ${u.createdAt} by ${u.createdBy}`])));
+    else
+      printLines(
+        table(
+          users.map((u) => [
+            u.user,
+            u.role,
+            scopeText(u.sites),
+            u.disabled ? 'disabled' : 'enabled',
+            `created ${u.createdAt} by ${u.createdBy}`,
+          ]),
+        ),
+      );
   });
   withConnectionOptions(
     consoleCommand
@@ -60,7 +96,10 @@ export function register(program: Command): void {
       .option('--sites <codes>', 'limit to these sites, comma-separated; all = every site')
       .option('--json', 'machine-readable output'),
   ).action(async (name: string, flags: Flags) => {
-    const body = { ...(flags.role === undefined ? {} : { role: parseConsoleRole(flags.role) }), ...(flags.sites === undefined ? {} : { sites: parseSiteScope(flags.sites, '--sites') }) };
+    const body = {
+      ...(flags.role === undefined ? {} : { role: parseConsoleRole(flags.role) }),
+      ...(flags.sites === undefined ? {} : { sites: parseSiteScope(flags.sites, '--sites') }),
+    };
     if (Object.keys(body).length === 0) throw new SiteportError('E_OPTION', 'give --role and/or --sites');
     await update(name, body, flags);
   });
@@ -68,17 +107,24 @@ export function register(program: Command): void {
     ['disable', true, 'disable an account: it cannot sign in and its sessions end at once'],
     ['enable', false, 'enable a disabled account again'],
   ] as const) {
-    withConnectionOptions(consoleCommand.command(command).description(what).argument('<name>', 'the account').option('--json', 'machine-readable output')).action(
-      (name: string, flags: Flags) => update(name, { disabled }, flags),
-    );
+    withConnectionOptions(
+      consoleCommand
+        .command(command)
+        .description(what)
+        .argument('<name>', 'the account')
+        .option('--json', 'machine-readable output'),
+    ).action((name: string, flags: Flags) => update(name, { disabled }, flags));
   }
-  withConnectionOptions(consoleCommand.command('delete-user').description('delete an account and end its sessions').argument('<name>', 'the account')).action(
-    async (name: string, flags: Flags) => {
-      const client = await AdminClient.connect(flags);
-      const { deleted } = await client.request<{ deleted: string }>('DELETE', `/console/users/${parseUserName(name)}`);
-      printLines(`console account ${deleted} deleted`);
-    },
-  );
+  withConnectionOptions(
+    consoleCommand
+      .command('delete-user')
+      .description('delete an account and end its sessions')
+      .argument('<name>', 'the account'),
+  ).action(async (name: string, flags: Flags) => {
+    const client = await AdminClient.connect(flags);
+    const { deleted } = await client.request<{ deleted: string }>('DELETE', `/console/users/${parseUserName(name)}`);
+    printLines(`console account ${deleted} deleted`);
+  });
   withConnectionOptions(
     consoleCommand
       .command('reset-password')
@@ -99,5 +145,8 @@ async function update(name: string, body: Record<string, unknown>, flags: Flags)
   const client = await AdminClient.connect(flags);
   const user = await client.request<ConsoleUserView>('PATCH', `/console/users/${parseUserName(name)}`, body);
   if (flags.json === true) printJson(user);
-  else printLines(`console account ${user.user}: ${user.role}, ${scopeText(user.sites)}, ${user.disabled ? 'disabled' : 'enabled'}`);
+  else
+    printLines(
+      `console account ${user.user}: ${user.role}, ${scopeText(user.sites)}, ${user.disabled ? 'disabled' : 'enabled'}`,
+    );
 }

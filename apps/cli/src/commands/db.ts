@@ -12,7 +12,16 @@ interface MigrateFlags {
 
 /** The human report: one line per table with both counts and the checksum, then the next step. */
 function report(copies: TableCopy[], redactedUrl: string, dataDir: string): string[] {
-  const rows = [['TABLE', 'SOURCE ROWS', 'TARGET ROWS', 'CHECKSUM (SHA-256)', 'VERIFIED'], ...copies.map((c) => [c.table, String(c.sourceRows), String(c.targetRows), c.targetChecksum.slice(0, 16), c.verified ? 'yes' : 'NO'])];
+  const rows = [
+    ['TABLE', 'SOURCE ROWS', 'TARGET ROWS', 'CHECKSUM (SHA-256)', 'VERIFIED'],
+    ...copies.map((c) => [
+      c.table,
+      String(c.sourceRows),
+      String(c.targetRows),
+      c.targetChecksum.slice(0, 16),
+      c.verified ? 'yes' : 'NO',
+    ]),
+  ];
   const total = copies.reduce((n, c) => n + c.sourceRows, 0);
   return [
     ...table(rows),
@@ -27,22 +36,34 @@ function report(copies: TableCopy[], redactedUrl: string, dataDir: string): stri
 export function register(program: Command): void {
   const db = program.command('db').description('site database maintenance');
   db.command('migrate-to')
-    .description("copy a stopped site's embedded SQLite database into an empty PostgreSQL database, verified by row counts and checksums")
+    .description(
+      "copy a stopped site's embedded SQLite database into an empty PostgreSQL database, verified by row counts and checksums",
+    )
     .argument('<url>', 'postgres://user[:password]@host[:port]/database (an empty database; create it with createdb)')
     .requiredOption('--data <dir>', "the site server's data dir (holds site.db)")
     .option('--json', 'machine-readable output')
     .action(async (url: string, flags: MigrateFlags) => {
-      const [{ copyDatabase, databaseLocation, openDatabase, redactedUrl }, { lockHolder }] = await Promise.all([import('@siteport/db'), import('@siteport/server')]);
+      const [{ copyDatabase, databaseLocation, openDatabase, redactedUrl }, { lockHolder }] = await Promise.all([
+        import('@siteport/db'),
+        import('@siteport/server'),
+      ]);
       const dataDir = path.resolve(flags.data);
       const target = databaseLocation(dataDir, url);
-      if (target.kind !== 'postgres') throw new SiteportError('E_OPTION', `the target must be a postgres://… URL, got ${JSON.stringify(url)}`);
+      if (target.kind !== 'postgres')
+        throw new SiteportError('E_OPTION', `the target must be a postgres://… URL, got ${JSON.stringify(url)}`);
       const source = databaseLocation(dataDir, undefined);
       if (source.kind !== 'sqlite' || !existsSync(source.file)) {
-        throw new SiteportError('E_OPTION', `no embedded site database in ${dataDir} (expected ${path.join(dataDir, 'site.db')}); give the --data dir of the site server`);
+        throw new SiteportError(
+          'E_OPTION',
+          `no embedded site database in ${dataDir} (expected ${path.join(dataDir, 'site.db')}); give the --data dir of the site server`,
+        );
       }
       const holder = await lockHolder(dataDir);
       if (holder !== undefined) {
-        throw new SiteportError('E_SERVER_RUNNING', `the site server (pid ${holder}) is running on ${dataDir}; stop it first — changes it writes during the copy would be lost`);
+        throw new SiteportError(
+          'E_SERVER_RUNNING',
+          `the site server (pid ${holder}) is running on ${dataDir}; stop it first — changes it writes during the copy would be lost`,
+        );
       }
       const from = await openDatabase(source);
       try {

@@ -5,7 +5,9 @@ import { parseDemoOptions } from '../demo/demo-options.js';
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run a demo site with its management point and a few real agents on loopback, and show them checking in')
+    .description(
+      'run a demo site with its management point and a few real agents on loopback, and show them checking in',
+    )
     .option('--data <dir>', 'where the demo keeps the site and client state', 'demo-data')
     .option('--clients <n>', 'number of agent processes', '3')
     .option('--port-base <n>', 'first demo port (HTTP); the others follow from it', '18080')

@@ -12,7 +12,12 @@ export async function setAllPrimaries(client: AdminClient, change: PortChange, j
   else {
     const rows = [['SITE', 'RESULT', 'VERSION', 'DETAIL']];
     for (const r of result.results) {
-      rows.push([r.siteCode, r.ok ? 'applied' : 'failed', r.ports === undefined ? '-' : String(r.ports.version), r.ok ? r.url : `${r.error?.code ?? ''}: ${r.error?.message ?? ''}`]);
+      rows.push([
+        r.siteCode,
+        r.ok ? 'applied' : 'failed',
+        r.ports === undefined ? '-' : String(r.ports.version),
+        r.ok ? r.url : `${r.error?.code ?? ''}: ${r.error?.message ?? ''}`,
+      ]);
     }
     printLines(table(rows), `${result.succeeded} of ${result.results.length} primary site(s) changed`);
   }
@@ -20,6 +25,9 @@ export async function setAllPrimaries(client: AdminClient, change: PortChange, j
     const failures = result.results.filter((r) => !r.ok);
     const names = failures.map((r) => r.siteCode);
     const first = failures[0]?.error?.code;
-    throw new SiteportError(isErrorCode(first) ? first : 'E_INTERNAL', `the change failed at ${names.join(', ')} (${result.succeeded} of ${result.results.length} sites changed); see the table above`);
+    throw new SiteportError(
+      isErrorCode(first) ? first : 'E_INTERNAL',
+      `the change failed at ${names.join(', ')} (${result.succeeded} of ${result.results.length} sites changed); see the table above`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+// Over 300 lines: every `siteport push` subcommand and its options, one commander definition.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {

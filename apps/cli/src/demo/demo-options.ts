@@ -21,12 +21,17 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SiteportError('E_OPTION', `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
 
-export function parseDemoOptions(raw: Partial<Record<'data' | 'clients' | 'portBase' | 'adminPort' | 'policyInterval' | 'duration', string>>): DemoOptions {
+export function parseDemoOptions(
+  raw: Partial<Record<'data' | 'clients' | 'portBase' | 'adminPort' | 'policyInterval' | 'duration', string>>,
+): DemoOptions {
   return Object.freeze({
     dataDir: path.resolve(raw.data ?? 'demo-data'),
     clients: whole('clients', raw.clients, 3, 1, 50),

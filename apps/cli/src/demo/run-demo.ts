@@ -13,7 +13,9 @@ import type { DemoOptions } from './demo-options.js';
 const BIN = fileURLToPath(new URL('../../bin/siteport.js', import.meta.url));
 
 function startAgent(stateDir: string): ChildProcess {
-  const child = spawn(process.execPath, [BIN, 'agent', '--state', stateDir, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'agent', '--state', stateDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${path.basename(stateDir)}] ${d.toString()}`));
   return child;
 }
@@ -81,7 +83,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     if (!existsSync(path.join(stateDir, 'client.json'))) {
       runSetup({
         stateDir,
-        properties: ['SMSSITECODE=PS1', 'SMSMP=127.0.0.1', `CCMHTTPPORT=${ports.http.default}`, `CCMHTTPSPORT=${ports.https.default}`, `SMSCAFINGERPRINT=${server.info.caFingerprint}`],
+        properties: [
+          'SMSSITECODE=PS1',
+          'SMSMP=127.0.0.1',
+          `CCMHTTPPORT=${ports.http.default}`,
+          `CCMHTTPSPORT=${ports.https.default}`,
+          `SMSCAFINGERPRINT=${server.info.caFingerprint}`,
+        ],
         httpOnly: i === options.clients && options.clients > 1,
       });
     }
@@ -89,18 +97,16 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
   const admin = await AdminClient.connect({ server: server.info.adminUrl, tokenFile: server.info.adminTokenFile });
   const rel = (p: string): string => shellQuote(path.relative(process.cwd(), p) || '.');
-  printLines(
-    [
-      '',
-      `${options.clients} agents started (the last one is pinned to HTTP). Look at them with:`,
-      `  npx siteport client status --state ${rel(stateDirs[0] ?? '')}`,
-      `  npx siteport ports show --server ${server.info.adminUrl} --data ${rel(siteDir)}`,
-      `  curl -H "Authorization: Bearer $(cat ${rel(server.info.adminTokenFile)})" ${server.info.adminUrl}/api/v1/sites/PS1/clients`,
-      'Move the site to another HTTP port and watch the agents follow within one policy interval:',
-      `  npx siteport ports set --server ${server.info.adminUrl} --data ${rel(siteDir)} http=${base + 2}`,
-      'Press Ctrl-C to stop.',
-    ],
-  );
+  printLines([
+    '',
+    `${options.clients} agents started (the last one is pinned to HTTP). Look at them with:`,
+    `  npx siteport client status --state ${rel(stateDirs[0] ?? '')}`,
+    `  npx siteport ports show --server ${server.info.adminUrl} --data ${rel(siteDir)}`,
+    `  curl -H "Authorization: Bearer $(cat ${rel(server.info.adminTokenFile)})" ${server.info.adminUrl}/api/v1/sites/PS1/clients`,
+    'Move the site to another HTTP port and watch the agents follow within one policy interval:',
+    `  npx siteport ports set --server ${server.info.adminUrl} --data ${rel(siteDir)} http=${base + 2}`,
+    'Press Ctrl-C to stop.',
+  ]);
 
   let stopping = false;
   const done = new Promise<void>((resolve) => {
@@ -113,12 +119,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     process.once('SIGTERM', stop);
     if (options.durationSeconds > 0) setTimeout(stop, options.durationSeconds * 1000).unref();
   });
-  const ticker = setInterval(() => {
-    void admin
-      .request<ClientList>('GET', `/sites/PS1/clients?limit=${CLIENT_PAGE_MAX_LIMIT}`)
-      .then((list) => printClients(list, clientNames(stateDirs)))
-      .catch((error: unknown) => printErrorLine(`demo: ${(error as Error).message}`));
-  }, Math.min(options.policyIntervalSeconds, 10) * 1000);
+  const ticker = setInterval(
+    () => {
+      void admin
+        .request<ClientList>('GET', `/sites/PS1/clients?limit=${CLIENT_PAGE_MAX_LIMIT}`)
+        .then((list) => printClients(list, clientNames(stateDirs)))
+        .catch((error: unknown) => printErrorLine(`demo: ${(error as Error).message}`));
+    },
+    Math.min(options.policyIntervalSeconds, 10) * 1000,
+  );
   await done;
   clearInterval(ticker);
   printLines('stopping agents and the site server…');

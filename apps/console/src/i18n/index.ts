@@ -1,7 +1,6 @@
-export { LANGUAGES, LANGUAGE_STORAGE_KEY, type Language, initialLanguage, isLanguage } from './language.js';
-export { chooseLanguage, startI18n } from './setup.js';
+export { startI18n } from './setup.js';
 export { type Format, useFormat } from './format.js';
-export { type CodedError, errorMessage, errorWithCode } from './error-text.js';
+export { errorMessage, errorWithCode } from './error-text.js';
 export { lookup, valueText } from './value-text.js';
 export { RichText } from './rich-text.js';
 export { LanguageSwitch } from './language-switch.js';

@@ -47,7 +47,7 @@ const SITE_PARAMS = ['code', 'secondary'] as const;
 const ANONYMOUS: Caller = { actor: 'anonymous', role: 'analyst', sites: [], via: 'anonymous', session: undefined };
 
 /** Reads one cookie from a Cookie header. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const at = part.indexOf('=');
     if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
@@ -60,7 +60,8 @@ const changes = (method: string): boolean => method !== 'GET' && method !== 'HEA
 /** The permissions a caller holds: its role's, less those that need every site when it is limited to some. */
 export function callerPermissions(caller: Pick<Caller, 'role' | 'sites'>): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter(
-    (p) => p !== 'public' && roleAllows(caller.role, p) && (caller.sites === null || !ALL_SITES_PERMISSIONS.includes(p)),
+    (p) =>
+      p !== 'public' && roleAllows(caller.role, p) && (caller.sites === null || !ALL_SITES_PERMISSIONS.includes(p)),
   );
 }
 
@@ -72,7 +73,14 @@ export function callerPermissions(caller: Pick<Caller, 'role' | 'sites'>): Permi
  * request names must lie in the caller's site scope.
  */
 export class AdminAuthenticator {
-  constructor(private readonly deps: { tokens: ApiTokens; accounts: ConsoleAccounts | undefined; secure: () => boolean; throttle: AuthThrottle }) {}
+  constructor(
+    private readonly deps: {
+      tokens: ApiTokens;
+      accounts: ConsoleAccounts | undefined;
+      secure: () => boolean;
+      throttle: AuthThrottle;
+    },
+  ) {}
 
   /** The origin a browser shows for this listener, from the Host header the browser sent. */
   private ownOrigin(req: http.IncomingMessage): string {
@@ -83,11 +91,19 @@ export class AdminAuthenticator {
   private checkOrigin(req: http.IncomingMessage, required: boolean): void {
     const origin = req.headers.origin;
     if (origin === undefined) {
-      if (required) throw new SiteportError('E_ORIGIN', 'a browser request that changes the site must carry an Origin header; use the console page of this server');
+      if (required)
+        throw new SiteportError(
+          'E_ORIGIN',
+          'a browser request that changes the site must carry an Origin header; use the console page of this server',
+        );
       return;
     }
     if (origin !== this.ownOrigin(req)) {
-      throw new SiteportError('E_ORIGIN', `requests from ${origin} may not change this site; open the console at ${this.ownOrigin(req)}/console/`, { details: { origin } });
+      throw new SiteportError(
+        'E_ORIGIN',
+        `requests from ${origin} may not change this site; open the console at ${this.ownOrigin(req)}/console/`,
+        { details: { origin } },
+      );
     }
   }
 
@@ -109,15 +125,25 @@ export class AdminAuthenticator {
     if (header !== undefined) return this.throttledBearer(header, req);
     const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (cookie === undefined || this.deps.accounts === undefined) {
-      throw new SiteportError('E_UNAUTHORIZED', 'send Authorization: Bearer <token> (the bootstrap token is in <data dir>/admin-token) or sign in to the console at /console/');
+      throw new SiteportError(
+        'E_UNAUTHORIZED',
+        'send Authorization: Bearer <token> (the bootstrap token is in <data dir>/admin-token) or sign in to the console at /console/',
+      );
     }
     const session = await this.deps.accounts.session(cookie);
-    if (session === undefined) throw new SiteportError('E_SESSION', 'the console session expired, was signed out or its account was disabled; sign in again');
+    if (session === undefined)
+      throw new SiteportError(
+        'E_SESSION',
+        'the console session expired, was signed out or its account was disabled; sign in again',
+      );
     if (changes(route.method)) {
       this.checkOrigin(req, true);
       const csrf = req.headers[CSRF_HEADER];
       if (typeof csrf !== 'string' || !tokenMatches(session.csrfToken, csrf)) {
-        throw new SiteportError('E_CSRF', `a state-changing console request must send the session's CSRF token in ${CSRF_HEADER}; reload the console`);
+        throw new SiteportError(
+          'E_CSRF',
+          `a state-changing console request must send the session's CSRF token in ${CSRF_HEADER}; reload the console`,
+        );
       }
     }
     return { actor: `user:${session.userName}`, role: session.role, sites: session.sites, via: 'session', session };
@@ -133,7 +159,8 @@ export class AdminAuthenticator {
     try {
       return await this.bearer(header);
     } catch (error) {
-      if (isSiteportError(error, 'E_UNAUTHORIZED')) this.deps.throttle.beginToken(req.socket.remoteAddress).settle('failure');
+      if (isSiteportError(error, 'E_UNAUTHORIZED'))
+        this.deps.throttle.beginToken(req.socket.remoteAddress).settle('failure');
       throw error;
     }
   }
@@ -141,9 +168,20 @@ export class AdminAuthenticator {
   /** The caller a bearer token names: the bootstrap token or an API token (decision 0094). */
   private async bearer(header: string): Promise<Caller> {
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (token === undefined) throw new SiteportError('E_UNAUTHORIZED', 'send Authorization: Bearer <token>; the bootstrap token is in <data dir>/admin-token');
+    if (token === undefined)
+      throw new SiteportError(
+        'E_UNAUTHORIZED',
+        'send Authorization: Bearer <token>; the bootstrap token is in <data dir>/admin-token',
+      );
     const identity = await this.deps.tokens.authenticate(token);
-    return { actor: `token:${identity.name}`, role: identity.role, sites: identity.sites, via: 'token', session: undefined, tokenId: identity.id };
+    return {
+      actor: `token:${identity.name}`,
+      role: identity.role,
+      sites: identity.sites,
+      via: 'token',
+      session: undefined,
+      tokenId: identity.id,
+    };
   }
 
   private permit(caller: Caller, route: RouteAccess): void {
@@ -155,9 +193,13 @@ export class AdminAuthenticator {
       );
     }
     if (caller.sites !== null && ALL_SITES_PERMISSIONS.includes(route.permission)) {
-      throw new SiteportError('E_FORBIDDEN', `${caller.actor} is limited to sites ${caller.sites.join(', ')}; ${route.permission} needs a caller with every site`, {
-        details: { sites: caller.sites, permission: route.permission },
-      });
+      throw new SiteportError(
+        'E_FORBIDDEN',
+        `${caller.actor} is limited to sites ${caller.sites.join(', ')}; ${route.permission} needs a caller with every site`,
+        {
+          details: { sites: caller.sites, permission: route.permission },
+        },
+      );
     }
   }
 
@@ -167,21 +209,36 @@ export class AdminAuthenticator {
    * (lists are filtered to the caller's sites) but a caller limited to some sites may not change
    * anything site-wide.
    */
-  async authorizeSites(caller: Caller, route: RouteAccess, params: Record<string, string>, siteOf?: () => Promise<string>): Promise<void> {
+  async authorizeSites(
+    caller: Caller,
+    route: RouteAccess,
+    params: Record<string, string>,
+    siteOf?: () => Promise<string>,
+  ): Promise<void> {
     if (caller.sites === null || !route.auth) return;
-    const sites = SITE_PARAMS.flatMap((name) => (params[name] === undefined ? [] : [parseSiteCode(params[name], `site code in the path (${name})`)]));
+    const sites = SITE_PARAMS.flatMap((name) =>
+      params[name] === undefined ? [] : [parseSiteCode(params[name], `site code in the path (${name})`)],
+    );
     if (siteOf !== undefined) sites.push(await siteOf());
     for (const code of sites) {
       if (!siteInScope(caller.sites, code)) {
-        throw new SiteportError('E_FORBIDDEN', `${caller.actor} is limited to sites ${caller.sites.join(', ')}; site ${code} is outside its scope`, {
-          details: { sites: caller.sites, site: code },
-        });
+        throw new SiteportError(
+          'E_FORBIDDEN',
+          `${caller.actor} is limited to sites ${caller.sites.join(', ')}; site ${code} is outside its scope`,
+          {
+            details: { sites: caller.sites, site: code },
+          },
+        );
       }
     }
     if (sites.length === 0 && changes(route.method) && route.readOnly !== true && route.permission !== 'session') {
-      throw new SiteportError('E_FORBIDDEN', `${caller.actor} is limited to sites ${caller.sites.join(', ')}; ${route.method} ${route.path} is not limited to one site`, {
-        details: { sites: caller.sites },
-      });
+      throw new SiteportError(
+        'E_FORBIDDEN',
+        `${caller.actor} is limited to sites ${caller.sites.join(', ')}; ${route.method} ${route.path} is not limited to one site`,
+        {
+          details: { sites: caller.sites },
+        },
+      );
     }
   }
 }

@@ -14,7 +14,7 @@ const DECIMAL = /^-?\d{1,15}$/;
 const MAX_FIELD_CHARS = 100;
 
 /** A JSON pointer as an operator writes the field: `/hosts/0/port` → `hosts[0].port`. */
-export function fieldName(pointer: string): string {
+function fieldName(pointer: string): string {
   const name = pointer
     .split('/')
     .slice(1)

@@ -1,5 +1,13 @@
 import type { ClientView, SiteView } from '@siteport/protocol';
-import { type ClientCountReader, ClientListService, type ClientPageRepository, type ClientPresence, type ClientService, clientView, NO_PRESENCE } from '../clients/index.js';
+import {
+  type ClientCountReader,
+  ClientListService,
+  type ClientPageRepository,
+  type ClientPresence,
+  type ClientService,
+  clientView,
+  NO_PRESENCE,
+} from '../clients/index.js';
 import type { AuditRepository } from '../site/index.js';
 import { type PortSettingsService, type RolloutService, servedKeys } from '../ports/index.js';
 
@@ -28,11 +36,20 @@ export class SiteServices {
       presence?: ClientPresence;
     },
   ) {
-    this.list = new ClientListService({ siteCode, pages: facts.clientPages, ...(facts.clientCounts === undefined ? {} : { counts: facts.clientCounts }), site: (code) => ports.site(code), servedKeys: async (code) => servedKeys(await ports.served(code)), presence: facts.presence ?? NO_PRESENCE, flushActivity: facts.flushActivity });
+    this.list = new ClientListService({
+      siteCode,
+      pages: facts.clientPages,
+      ...(facts.clientCounts === undefined ? {} : { counts: facts.clientCounts }),
+      site: (code) => ports.site(code),
+      servedKeys: async (code) => servedKeys(await ports.served(code)),
+      presence: facts.presence ?? NO_PRESENCE,
+      flushActivity: facts.flushActivity,
+    });
   }
 
   async siteView(code: string): Promise<SiteView> {
-    const secondary = code === this.siteCode ? undefined : (await this.facts.secondaries?.())?.find((v) => v.siteCode === code);
+    const secondary =
+      code === this.siteCode ? undefined : (await this.facts.secondaries?.())?.find((v) => v.siteCode === code);
     if (secondary !== undefined) return secondary;
     const site = await this.ports.site(code);
     // Counted in the database: a site of 100,000 clients is not read whole for two numbers. Retired clients are not counted.

@@ -49,13 +49,22 @@ const answer = (origin: string, requestId: string): ReceivedEvent => ({
   seq: (seq += 1),
   origin,
   at: new Date().toISOString(),
-  event: { kind: 'notify-result', requestId, to: 'issuer', results: [{ clientId: `client-of-${origin}`, outcome: 'acknowledged', via: 'tcp' }] },
+  event: {
+    kind: 'notify-result',
+    requestId,
+    to: 'issuer',
+    results: [{ clientId: `client-of-${origin}`, outcome: 'acknowledged', via: 'tcp' }],
+  },
 });
 
 test('at the timeout the event log is read once more: an answer that arrived but was not read yet counts, a silent MP is missing', async () => {
   const bridge = new UnreadBridge();
   const requests = new BridgeRequests(bridge, () => [{ id: 'mp-a' }, { id: 'mp-b' }, { id: 'mp-c' }]);
-  const asked = requests.ask({ kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 50 }, 'notify-result', 50);
+  const asked = requests.ask(
+    { kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 50 },
+    'notify-result',
+    50,
+  );
   await new Promise((resolve) => setImmediate(resolve));
   const requestId = (bridge.published[0] as { requestId: string }).requestId;
   bridge.deliverNow(answer('mp-a', requestId));
@@ -70,7 +79,11 @@ test('at the timeout the event log is read once more: an answer that arrived but
 test('a request every MP answered in time needs no last look', async () => {
   const bridge = new UnreadBridge();
   const requests = new BridgeRequests(bridge, () => [{ id: 'mp-a' }]);
-  const asked = requests.ask({ kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 5000 }, 'notify-result', 5000);
+  const asked = requests.ask(
+    { kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 5000 },
+    'notify-result',
+    5000,
+  );
   await new Promise((resolve) => setImmediate(resolve));
   const started = Date.now();
   bridge.deliverNow(answer('mp-a', (bridge.published[0] as { requestId: string }).requestId));
@@ -84,20 +97,36 @@ test('a request every MP answered in time needs no last look', async () => {
 test('an answer in parts is complete with its last part; an MP whose last part did not come is missing, its parts are kept', async () => {
   const bridge = new UnreadBridge();
   const requests = new BridgeRequests(bridge, () => [{ id: 'mp-a' }, { id: 'mp-b' }]);
-  const asked = requests.ask({ kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 100 }, 'notify-result', 100);
+  const asked = requests.ask(
+    { kind: 'notify-request', clients: null, action: { action: 'policy' }, waitMs: 100 },
+    'notify-result',
+    100,
+  );
   await new Promise((resolve) => setImmediate(resolve));
   const requestId = (bridge.published[0] as { requestId: string }).requestId;
   const part = (origin: string, clientId: string, more: boolean): ReceivedEvent => ({
     seq: (seq += 1),
     origin,
     at: new Date().toISOString(),
-    event: { kind: 'notify-result', requestId, to: 'issuer', results: [{ clientId, outcome: 'acknowledged', via: 'tcp' }], ...(more ? { more: true } : {}) },
+    event: {
+      kind: 'notify-result',
+      requestId,
+      to: 'issuer',
+      results: [{ clientId, outcome: 'acknowledged', via: 'tcp' }],
+      ...(more ? { more: true } : {}),
+    },
   });
   bridge.deliverNow(part('mp-a', 'a1', true));
   bridge.deliverNow(part('mp-a', 'a2', false));
   bridge.deliverNow(part('mp-b', 'b1', true));
   const { answers, missing } = await asked;
   assert.deepEqual(missing, ['mp-b']);
-  assert.deepEqual(answers.get('mp-a')?.map((a) => a.results[0]?.clientId), ['a1', 'a2']);
-  assert.deepEqual(answers.get('mp-b')?.map((a) => a.results[0]?.clientId), ['b1']);
+  assert.deepEqual(
+    answers.get('mp-a')?.map((a) => a.results[0]?.clientId),
+    ['a1', 'a2'],
+  );
+  assert.deepEqual(
+    answers.get('mp-b')?.map((a) => a.results[0]?.clientId),
+    ['b1'],
+  );
 });

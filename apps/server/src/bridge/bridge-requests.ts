@@ -82,7 +82,10 @@ export class BridgeRequests {
       if (!allAnswered(expected, complete)) {
         beforeLastLook = new Set(complete);
         let last: NodeJS.Timeout | undefined;
-        await Promise.race([this.bridge.catchUp(), new Promise((resolve) => (last = setTimeout(resolve, LAST_LOOK_MS)))]);
+        await Promise.race([
+          this.bridge.catchUp(),
+          new Promise((resolve) => (last = setTimeout(resolve, LAST_LOOK_MS))),
+        ]);
         clearTimeout(last);
       }
     } finally {

@@ -14,7 +14,13 @@ export type BridgeEvent =
   /** An administrator approved, blocked, unblocked or retired a client: drop its cached status, sessions and channel. */
   | { kind: 'client-status-changed'; siteCode: string; clientId: string; status: ClientStatus }
   /** Deliver an action to these clients (null: every online one) if they are connected here; answer with a notify-result. */
-  | { kind: 'notify-request'; requestId: string; clients: string[] | null; action: Omit<NotifyAction, 'id'>; waitMs: number }
+  | {
+      kind: 'notify-request';
+      requestId: string;
+      clients: string[] | null;
+      action: Omit<NotifyAction, 'id'>;
+      waitMs: number;
+    }
   /**
    * Results of one MP for a notify-request, addressed to the issuer: sent in parts as its clients
    * acknowledge; `more` marks a part after which more follow, the last part (without it) holds the
@@ -31,15 +37,26 @@ export type BridgeEvent =
   /** Test-bind these ports before a change is accepted (SPEC B4); answer with a bind-answer. */
   | { kind: 'bind-check'; requestId: string; ports: { item: string; port: number }[] }
   /** One MP's answer to a bind-check: null when every port binds there. */
-  | { kind: 'bind-answer'; requestId: string; to: string; host: string; error: { code: string; message: string } | null }
+  | {
+      kind: 'bind-answer';
+      requestId: string;
+      to: string;
+      host: string;
+      error: { code: string; message: string } | null;
+    }
   /** An MP process asks the site server (which alone holds the site CA key) to sign its certificate request (decision 0101). */
   | { kind: 'certificate-request'; requestId: string; csr: string; names: string[] }
   /** An administrator renewed the site server's certificate: every MP process renews its own too. */
   | { kind: 'certificates-renew' }
   /** The site server's answer: the certificate and the site CA, or why it refused. */
-  | { kind: 'certificate-issued'; requestId: string; to: string; certificate: string | null; caCertificate: string | null; error: { code: string; message: string } | null };
-
-export type BridgeEventKind = BridgeEvent['kind'];
+  | {
+      kind: 'certificate-issued';
+      requestId: string;
+      to: string;
+      certificate: string | null;
+      caCertificate: string | null;
+      error: { code: string; message: string } | null;
+    };
 
 /** An event as another process published it. */
 export interface ReceivedEvent {

@@ -14,12 +14,21 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
   let inbound = false;
   const publish = (event: BridgeEvent): void => {
     if (inbound) return;
-    bridge.publish(event).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error), kind: event.kind }, 'a site event was not published to the other processes'));
+    bridge
+      .publish(event)
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error), kind: event.kind },
+          'a site event was not published to the other processes',
+        ),
+      );
   };
   const ports = (siteCode: string, version: number): void => publish({ kind: 'ports-changed', siteCode, version });
-  const registered = (siteCode: string, clientId: string, keyFingerprint: string): void => publish({ kind: 'client-registered', siteCode, clientId, keyFingerprint });
+  const registered = (siteCode: string, clientId: string, keyFingerprint: string): void =>
+    publish({ kind: 'client-registered', siteCode, clientId, keyFingerprint });
   const web = (siteCode: string): void => publish({ kind: 'web-changed', siteCode });
-  const status = (siteCode: string, clientId: string, next: ClientStatus): void => publish({ kind: 'client-status-changed', siteCode, clientId, status: next });
+  const status = (siteCode: string, clientId: string, next: ClientStatus): void =>
+    publish({ kind: 'client-status-changed', siteCode, clientId, status: next });
   events.on('ports-changed', ports);
   events.on('client-registered', registered);
   events.on('web-changed', web);
@@ -30,7 +39,11 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
       switch (event.kind) {
         case 'ports-changed':
           // Emitted synchronously (so the outbound listener sees `inbound`); the settlers run on.
-          events.portsChanged(event.siteCode, event.version).catch((error: unknown) => logger.error({ err: error }, 'a ports change from another process failed to settle'));
+          events
+            .portsChanged(event.siteCode, event.version)
+            .catch((error: unknown) =>
+              logger.error({ err: error }, 'a ports change from another process failed to settle'),
+            );
           return;
         case 'client-registered':
           events.clientRegistered(event.siteCode, event.clientId, event.keyFingerprint);

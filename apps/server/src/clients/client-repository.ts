@@ -49,7 +49,12 @@ export function toRecord(row: NonNullable<Row>): ClientRecord {
     lastContact:
       row.last_contact_at === null || row.last_port === null || row.last_protocol === null
         ? null
-        : { at: row.last_contact_at, port: row.last_port, protocol: row.last_protocol, address: row.last_address ?? '' },
+        : {
+            at: row.last_contact_at,
+            port: row.last_port,
+            protocol: row.last_protocol,
+            address: row.last_address ?? '',
+          },
     settingsVersion: row.settings_version,
     agentState: row.agent_state,
     stateDir: row.state_dir,
@@ -72,7 +77,11 @@ export class ClientRepository {
   }
 
   async findByKeyFingerprint(fingerprint: string): Promise<ClientRecord | undefined> {
-    const row = await this.db.selectFrom('clients').selectAll().where('key_fingerprint', '=', fingerprint).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('key_fingerprint', '=', fingerprint)
+      .executeTakeFirst();
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -153,7 +162,10 @@ export class ClientRepository {
   }
 
   /** Updates what a re-registering client tells about itself. */
-  async updateRegistration(id: string, fields: { hostname: string; category: ClientCategory; agentVersion: string }): Promise<void> {
+  async updateRegistration(
+    id: string,
+    fields: { hostname: string; category: ClientCategory; agentVersion: string },
+  ): Promise<void> {
     await this.db
       .updateTable('clients')
       .set({ hostname: fields.hostname, category: fields.category, agent_version: fields.agentVersion })
@@ -162,7 +174,13 @@ export class ClientRepository {
   }
 
   async listBySite(siteCode: string): Promise<ClientRecord[]> {
-    const rows = await this.db.selectFrom('clients').selectAll().where('site_code', '=', siteCode).orderBy('hostname').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .orderBy('hostname')
+      .orderBy('id')
+      .execute();
     return rows.map(toRecord);
   }
 

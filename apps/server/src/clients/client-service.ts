@@ -1,3 +1,4 @@
+// Over 300 lines: registration, activity and status checks share the client row and its key checks.
 import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
 import {
@@ -45,7 +46,7 @@ export function registrationTokenHash(token: string): string {
  * The refusal of a client whose status the site does not serve, or undefined for an active one.
  * Used by every client-request path through {@link ClientService.known}.
  */
-export function statusRefusal(client: { id: string; status: ClientStatus }): SiteportError | undefined {
+function statusRefusal(client: { id: string; status: ClientStatus }): SiteportError | undefined {
   switch (client.status) {
     case 'active':
       return undefined;

@@ -38,7 +38,12 @@ export class InterfaceRepository {
   }
 
   async ofClient(clientId: string): Promise<ClientInterface[]> {
-    const rows = await this.db.selectFrom('client_interfaces').selectAll().where('client_id', '=', clientId).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('client_interfaces')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('name')
+      .execute();
     return rows.map(toInterface);
   }
 

@@ -3,7 +3,7 @@ import type { BridgeRequests, EventBridge } from '../bridge/index.js';
 import type { PortBinder } from '../ports/index.js';
 
 /** How long the other MPs have to answer a bind check. */
-export const BIND_CHECK_TIMEOUT_MS = 5000;
+const BIND_CHECK_TIMEOUT_MS = 5000;
 
 /**
  * SPEC B4 for a site with several MP processes: this process's MP test-binds the new ports, then
@@ -21,14 +21,22 @@ export class ClusterBinder implements PortBinder {
   async checkBindable(ports: readonly { item: string; port: number }[]): Promise<void> {
     await this.local.checkBindable(ports);
     if (ports.length === 0) return;
-    const { answers, missing } = await this.requests.ask({ kind: 'bind-check', ports: [...ports] }, 'bind-answer', this.timeoutMs);
+    const { answers, missing } = await this.requests.ask(
+      { kind: 'bind-check', ports: [...ports] },
+      'bind-answer',
+      this.timeoutMs,
+    );
     for (const answer of [...answers.values()].flat()) {
       if (answer.error === null) continue;
       const code = isErrorCode(answer.error.code) ? answer.error.code : 'E_PORT_BIND_FAILED';
-      throw new SiteportError(code, `management point ${answer.host}: ${answer.error.message}`, { details: { managementPoint: answer.host } });
+      throw new SiteportError(code, `management point ${answer.host}: ${answer.error.message}`, {
+        details: { managementPoint: answer.host },
+      });
     }
     if (missing.length > 0) {
-      const hosts = this.others().filter((o) => missing.includes(o.id)).map((o) => o.host);
+      const hosts = this.others()
+        .filter((o) => missing.includes(o.id))
+        .map((o) => o.host);
       throw new SiteportError(
         'E_MP_UNREACHABLE',
         `management point(s) ${hosts.join(', ') || missing.join(', ')} did not answer the bind check within ${this.timeoutMs / 1000} s, so the change was not accepted; retry, or stop those MPs (siteport mp list shows them)`,
@@ -43,10 +51,17 @@ export function answerBindChecks(bridge: EventBridge, binder: PortBinder, host: 
   return bridge.subscribe(({ origin, event }) => {
     if (event.kind !== 'bind-check') return;
     const answer = (error: { code: string; message: string } | null): void =>
-      void bridge.publish({ kind: 'bind-answer', requestId: event.requestId, to: origin, host, error }).catch(() => undefined);
+      void bridge
+        .publish({ kind: 'bind-answer', requestId: event.requestId, to: origin, host, error })
+        .catch(() => undefined);
     binder.checkBindable(event.ports).then(
       () => answer(null),
-      (error: unknown) => answer(error instanceof SiteportError ? { code: error.code, message: error.message } : { code: 'E_PORT_BIND_FAILED', message: String(error) }),
+      (error: unknown) =>
+        answer(
+          error instanceof SiteportError
+            ? { code: error.code, message: error.message }
+            : { code: 'E_PORT_BIND_FAILED', message: String(error) },
+        ),
     );
   });
 }

@@ -34,17 +34,31 @@ export class ManagementPointRepository {
 
   /** Records a heartbeat; false when the row is gone (pruned while this process was cut off). */
   async touch(id: string, at: string): Promise<boolean> {
-    const result = await this.db.updateTable('management_points').set({ last_seen_at: at, state: 'running' }).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .updateTable('management_points')
+      .set({ last_seen_at: at, state: 'running' })
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async markStopped(id: string, at: string): Promise<void> {
-    await this.db.updateTable('management_points').set({ last_seen_at: at, state: 'stopped' }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('management_points')
+      .set({ last_seen_at: at, state: 'stopped' })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Every registered MP of a site, oldest first. */
   async list(siteCode: string): Promise<ManagementPointRecord[]> {
-    const rows = await this.db.selectFrom('management_points').selectAll().where('site_code', '=', siteCode).orderBy('started_at').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('management_points')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .orderBy('started_at')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       siteCode: r.site_code,
@@ -59,7 +73,11 @@ export class ManagementPointRepository {
 
   /** Removes rows last seen before `before` (stopped or dead long ago). */
   async prune(siteCode: string, before: string): Promise<number> {
-    const result = await this.db.deleteFrom('management_points').where('site_code', '=', siteCode).where('last_seen_at', '<', before).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('management_points')
+      .where('site_code', '=', siteCode)
+      .where('last_seen_at', '<', before)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

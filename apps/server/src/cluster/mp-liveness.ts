@@ -6,7 +6,11 @@ import type { MpLiveness } from '@siteport/protocol';
  * Heartbeats are stamped with the writer's clock, so MP hosts keep their clocks in sync (NTP),
  * as signed client requests already require.
  */
-export function mpLiveness(row: { state: 'running' | 'stopped'; lastSeenAt: string }, nowMs: number, staleAfterMs: number): MpLiveness {
+export function mpLiveness(
+  row: { state: 'running' | 'stopped'; lastSeenAt: string },
+  nowMs: number,
+  staleAfterMs: number,
+): MpLiveness {
   if (row.state === 'stopped') return 'stopped';
   const seen = Date.parse(row.lastSeenAt);
   return Number.isNaN(seen) || nowMs - seen > staleAfterMs ? 'dead' : 'running';
@@ -16,7 +20,11 @@ export function mpLiveness(row: { state: 'running' | 'stopped'; lastSeenAt: stri
  * The host names clients may use, from the registry rows: live MPs only, the site server's own
  * MP first, then by start time; each host once.
  */
-export function liveHosts(rows: readonly { host: string; role: 'site' | 'mp'; state: 'running' | 'stopped'; lastSeenAt: string }[], nowMs: number, staleAfterMs: number): string[] {
+export function liveHosts(
+  rows: readonly { host: string; role: 'site' | 'mp'; state: 'running' | 'stopped'; lastSeenAt: string }[],
+  nowMs: number,
+  staleAfterMs: number,
+): string[] {
   const live = rows.filter((r) => mpLiveness(r, nowMs, staleAfterMs) === 'running');
   const ordered = [...live.filter((r) => r.role === 'site'), ...live.filter((r) => r.role !== 'site')];
   return [...new Set(ordered.map((r) => r.host))];

@@ -85,7 +85,10 @@ export class MpRegistry {
     await this.refresh();
     this.timer = setInterval(() => void this.heartbeat(), this.deps.timing.heartbeatMs);
     this.timer.unref();
-    this.deps.logger.info({ id: this.id, host: this.deps.host, role: this.deps.role }, 'registered as a management point of the site');
+    this.deps.logger.info(
+      { id: this.id, host: this.deps.host, role: this.deps.role },
+      'registered as a management point of the site',
+    );
   }
 
   /** One heartbeat; a failure (database down) is logged and the next one tries again. */
@@ -95,7 +98,16 @@ export class MpRegistry {
       try {
         const at = new Date().toISOString();
         if (!(await this.deps.repo.touch(this.id, at))) {
-          await this.deps.repo.insert({ id: this.id, siteCode: this.deps.siteCode, host: this.deps.host, bindAddress: this.deps.bindAddress, role: this.deps.role, startedAt: this.startedAt, lastSeenAt: at, state: 'running' });
+          await this.deps.repo.insert({
+            id: this.id,
+            siteCode: this.deps.siteCode,
+            host: this.deps.host,
+            bindAddress: this.deps.bindAddress,
+            role: this.deps.role,
+            startedAt: this.startedAt,
+            lastSeenAt: at,
+            state: 'running',
+          });
         }
         this.lastBeatAt = Date.now();
         if (this.deps.prune === true && Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
@@ -104,7 +116,10 @@ export class MpRegistry {
         }
         await this.refresh();
       } catch (error) {
-        this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'MP registry heartbeat failed; retrying at the next one');
+        this.deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'MP registry heartbeat failed; retrying at the next one',
+        );
       }
     });
     return this.beating;
@@ -118,7 +133,9 @@ export class MpRegistry {
   private async refresh(): Promise<void> {
     const rows = await this.deps.repo.list(this.deps.siteCode);
     const now = Date.now();
-    this.liveRows = rows.filter((r) => mpLiveness(r, now, this.deps.timing.staleAfterMs) === 'running').map((r) => ({ id: r.id, host: r.host }));
+    this.liveRows = rows
+      .filter((r) => mpLiveness(r, now, this.deps.timing.staleAfterMs) === 'running')
+      .map((r) => ({ id: r.id, host: r.host }));
     const hosts = liveHosts(rows, now, this.deps.timing.staleAfterMs);
     if (hosts.join('\n') === this.live.join('\n')) return;
     this.live = hosts;
@@ -158,7 +175,10 @@ export class MpRegistry {
     try {
       await this.deps.repo.markStopped(this.id, new Date().toISOString());
     } catch (error) {
-      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not mark this MP stopped in the registry; it will count as dead');
+      this.deps.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not mark this MP stopped in the registry; it will count as dead',
+      );
     }
   }
 }

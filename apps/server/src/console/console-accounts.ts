@@ -13,7 +13,7 @@ import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password-has
 /** File the first administrator's password is written to at first start (mode 0600). */
 export const INITIAL_PASSWORD_FILE = 'console-initial-password';
 /** Name of the administrator created at first start. */
-export const INITIAL_ADMINISTRATOR = 'admin';
+const INITIAL_ADMINISTRATOR = 'admin';
 /** How long a console session lasts after sign-in. */
 export const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
 

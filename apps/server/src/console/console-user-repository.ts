@@ -47,7 +47,10 @@ export class ConsoleUserRepository {
   constructor(private readonly db: Kysely<SiteDatabase>) {}
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('console_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('console_users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -90,7 +93,11 @@ export class ConsoleUserRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  async update(trx: Db, name: string, change: { role?: ConsoleRole; sites?: string[] | null; disabledAt?: string | null; passwordHash?: string }): Promise<void> {
+  async update(
+    trx: Db,
+    name: string,
+    change: { role?: ConsoleRole; sites?: string[] | null; disabledAt?: string | null; passwordHash?: string },
+  ): Promise<void> {
     await trx
       .updateTable('console_users')
       .set({
@@ -118,7 +125,13 @@ export class ConsoleUserRepository {
   async insertSession(session: Omit<ConsoleSession, 'role' | 'sites'>): Promise<void> {
     await this.db
       .insertInto('console_sessions')
-      .values({ id_hash: session.idHash, user_name: session.userName, csrf_token: session.csrfToken, created_at: session.createdAt, expires_at: session.expiresAt })
+      .values({
+        id_hash: session.idHash,
+        user_name: session.userName,
+        csrf_token: session.csrfToken,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      })
       .execute();
   }
 

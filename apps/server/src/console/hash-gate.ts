@@ -9,7 +9,7 @@ export interface HashGateLimits {
 }
 
 /** What the gate does by default: half the thread pool for hashes, a short line behind them. */
-export const DEFAULT_HASH_GATE_LIMITS: HashGateLimits = Object.freeze({ running: 2, waiting: 8 });
+const DEFAULT_HASH_GATE_LIMITS: HashGateLimits = Object.freeze({ running: 2, waiting: 8 });
 
 /** Seconds a refused caller is told to wait: about the time the waiting line takes to drain. */
 const RETRY_AFTER_SECONDS = 2;

@@ -12,5 +12,6 @@ test('a scrypt hash verifies its own password and no other, and two hashes of on
 });
 
 test('a malformed stored hash never matches', async () => {
-  for (const stored of ['', 'plain', 'bcrypt$x$y', 'scrypt$32768$8$1$']) assert.equal(await verifyPassword('x', stored), false);
+  for (const stored of ['', 'plain', 'bcrypt$x$y', 'scrypt$32768$8$1$'])
+    assert.equal(await verifyPassword('x', stored), false);
 });

@@ -16,13 +16,19 @@ const MAX_MEM = 128 * N * R * 2;
  * Every hash of this process passes one gate: the thread pool it runs on is per process (decision 0096).
  * A hash that finds the gate full fails at once with E_PASSWORD_BUSY.
  */
-export const PASSWORD_HASH_GATE = new HashGate();
+const PASSWORD_HASH_GATE = new HashGate();
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return PASSWORD_HASH_GATE.run(
     () =>
       new Promise<Buffer>((resolve, reject) =>
-        scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEM * Math.max(1, n / N) }, (error, key) => (error ? reject(error) : resolve(key))),
+        scrypt(
+          password.normalize('NFC'),
+          salt,
+          KEY_LENGTH,
+          { N: n, r, p, maxmem: MAX_MEM * Math.max(1, n / N) },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        ),
       ),
   );
 }

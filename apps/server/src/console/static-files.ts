@@ -22,7 +22,8 @@ const TYPES: Record<string, string> = {
 
 /** Headers of every console response: no framing, no inline scripts, nothing from elsewhere. */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -49,8 +50,14 @@ export async function serveConsole(dir: string, pathname: string, res: http.Serv
       throw error;
     });
     if (index === undefined) {
-      const text = Buffer.from('The console is not built: run `npm install` (or `npm run build:console`) in the siteport repository, then reload.\n');
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length, ...SECURITY_HEADERS });
+      const text = Buffer.from(
+        'The console is not built: run `npm install` (or `npm run build:console`) in the siteport repository, then reload.\n',
+      );
+      res.writeHead(503, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': text.length,
+        ...SECURITY_HEADERS,
+      });
       res.end(text);
       return;
     }

@@ -40,7 +40,12 @@ export async function withDirectory<T>(
   work: (client: Client, baseDn: string) => Promise<T>,
 ): Promise<T> {
   const tls = tlsOptions(target);
-  const client = new Client({ url: target.url, timeout: timeoutMs, connectTimeout: timeoutMs, ...(target.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}) });
+  const client = new Client({
+    url: target.url,
+    timeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    ...(target.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
+  });
   try {
     if (target.startTls) await startTls(client, tls, target.url, what);
     if (target.bindDn !== null) await client.bind(target.bindDn, target.password ?? '');
@@ -61,10 +66,14 @@ async function startTls(client: Client, tls: ConnectionOptions, url: string, wha
     const failure = directoryFailure(error, what, url);
     if (failure.code === 'E_DIRECTORY_TLS' || failure.code === 'E_DIRECTORY_UNREACHABLE') throw failure;
     // An LDAP result to the StartTLS request itself: the server does not offer TLS.
-    throw new SiteportError('E_DIRECTORY_TLS', `${what}: the directory ${url} refused StartTLS (${failure.message}); enable TLS on the directory server or use ldaps://`, {
-      cause: error,
-      details: { url },
-    });
+    throw new SiteportError(
+      'E_DIRECTORY_TLS',
+      `${what}: the directory ${url} refused StartTLS (${failure.message}); enable TLS on the directory server or use ldaps://`,
+      {
+        cause: error,
+        details: { url },
+      },
+    );
   }
 }
 
@@ -75,8 +84,13 @@ async function namingContext(client: Client): Promise<string> {
     attributes: ['defaultNamingContext', 'namingContexts'],
   });
   const root: Record<string, unknown> = searchEntries[0] ?? {};
-  const first = (value: unknown): string | undefined => (Array.isArray(value) ? (value[0] as string | undefined) : (value as string | undefined));
+  const first = (value: unknown): string | undefined =>
+    Array.isArray(value) ? (value[0] as string | undefined) : (value as string | undefined);
   const dn = first(root.defaultNamingContext) ?? first(root.namingContexts);
-  if (dn === undefined || dn === '') throw Object.assign(new Error('the root DSE names no naming context; put the base DN in the URL (ldap://host/dc=example,dc=com)'), { code: 32 });
+  if (dn === undefined || dn === '')
+    throw Object.assign(
+      new Error('the root DSE names no naming context; put the base DN in the URL (ldap://host/dc=example,dc=com)'),
+      { code: 32 },
+    );
   return dn;
 }

@@ -23,7 +23,11 @@ export class DirectoryRepository {
   constructor(private readonly db: Kysely<SiteDatabase>) {}
 
   async find(siteCode: string, db: Db = this.db): Promise<StoredDirectorySettings | undefined> {
-    const row = await db.selectFrom('directory_settings').selectAll().where('site_code', '=', siteCode).executeTakeFirst();
+    const row = await db
+      .selectFrom('directory_settings')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .executeTakeFirst();
     if (row === undefined) return undefined;
     return {
       siteCode: row.site_code,
@@ -66,12 +70,20 @@ export class DirectoryRepository {
 
   /** Bind passwords a version before migration 0011 stored in plain text. */
   async plainPasswords(db: Db = this.db): Promise<{ siteCode: string; password: string }[]> {
-    const rows = await db.selectFrom('directory_settings').select(['site_code', 'bind_password']).where('bind_password', 'is not', null).execute();
+    const rows = await db
+      .selectFrom('directory_settings')
+      .select(['site_code', 'bind_password'])
+      .where('bind_password', 'is not', null)
+      .execute();
     return rows.map((r) => ({ siteCode: r.site_code, password: r.bind_password ?? '' }));
   }
 
   /** Replaces a plain-text bind password by its sealed form. */
   async sealPassword(siteCode: string, sealed: string, db: Db = this.db): Promise<void> {
-    await db.updateTable('directory_settings').set({ bind_secret: sealed, bind_password: null }).where('site_code', '=', siteCode).execute();
+    await db
+      .updateTable('directory_settings')
+      .set({ bind_secret: sealed, bind_password: null })
+      .where('site_code', '=', siteCode)
+      .execute();
   }
 }

@@ -1,3 +1,4 @@
+// Over 300 lines: directory settings, publishing and the sealed bind password share one configuration row and its audit.
 import { X509Certificate } from 'node:crypto';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
@@ -38,7 +39,9 @@ function passwordContext(siteCode: string): string {
 /** What is unsafe about stored settings, in words that say what to do. */
 function warningsOf(settings: StoredDirectorySettings): string[] {
   if (settings.bindSecret === null || settings.startTls || settings.url.startsWith('ldaps:')) return [];
-  return [`the bind password for ${settings.bindDn ?? '?'} is sent in clear text to ${settings.url}; use ldaps:// or StartTLS (siteport directory set --start-tls --ldap-ca-file CA.pem)`];
+  return [
+    `the bind password for ${settings.bindDn ?? '?'} is sent in clear text to ${settings.url}; use ldaps:// or StartTLS (siteport directory set --start-tls --ldap-ca-file CA.pem)`,
+  ];
 }
 
 /** The site's directory settings (admin API) and its publisher, kept in step with port changes. */
@@ -49,7 +52,12 @@ export class DirectoryService {
   };
 
   constructor(private readonly deps: DirectoryServiceDeps) {
-    this.publisher = new DirectoryPublisher({ siteCode: deps.siteCode, load: () => this.job(), timing: deps.timing, logger: deps.logger });
+    this.publisher = new DirectoryPublisher({
+      siteCode: deps.siteCode,
+      load: () => this.job(),
+      timing: deps.timing,
+      logger: deps.logger,
+    });
   }
 
   /**
@@ -61,10 +69,18 @@ export class DirectoryService {
     const plain = await this.deps.repository.plainPasswords();
     if (plain.length === 0) return 0;
     await this.deps.db.transaction().execute(async (trx) => {
-      for (const row of plain) await this.deps.repository.sealPassword(row.siteCode, this.deps.box.encrypt(new Secret(row.password), passwordContext(row.siteCode)), trx);
+      for (const row of plain)
+        await this.deps.repository.sealPassword(
+          row.siteCode,
+          this.deps.box.encrypt(new Secret(row.password), passwordContext(row.siteCode)),
+          trx,
+        );
     });
     await this.deps.flushDatabase?.();
-    this.deps.logger.warn({ sites: plain.map((r) => r.siteCode) }, 'sealed the directory bind password(s) an earlier version stored in plain text in the database');
+    this.deps.logger.warn(
+      { sites: plain.map((r) => r.siteCode) },
+      'sealed the directory bind password(s) an earlier version stored in plain text in the database',
+    );
     return plain.length;
   }
 
@@ -103,7 +119,14 @@ export class DirectoryService {
       baseDn: stored?.baseDn ?? null,
       bindDn: stored?.bindDn ?? null,
       passwordSet: (stored?.bindSecret ?? null) !== null,
-      tls: stored === undefined ? 'none' : stored.url.startsWith('ldaps:') ? 'ldaps' : stored.startTls ? 'starttls' : 'none',
+      tls:
+        stored === undefined
+          ? 'none'
+          : stored.url.startsWith('ldaps:')
+            ? 'ldaps'
+            : stored.startTls
+              ? 'starttls'
+              : 'none',
       tlsCa: (stored?.tlsCa ?? null) === null ? 'default' : 'custom',
       warnings: stored === undefined ? [] : warningsOf(stored),
       installProperties: stored?.installProperties ?? [],
@@ -120,13 +143,22 @@ export class DirectoryService {
     this.requireOwnSite(code);
     const previous = await this.deps.repository.find(code);
     const kept = previous !== undefined && previous.bindDn === input.bindDn ? previous.bindSecret : null;
-    const sealed = input.password === undefined ? kept : this.deps.box.encrypt(new Secret(input.password), passwordContext(code));
+    const sealed =
+      input.password === undefined ? kept : this.deps.box.encrypt(new Secret(input.password), passwordContext(code));
     if (input.bindDn !== null && sealed === null) {
-      throw new SiteportError('E_DIRECTORY_CONFIG', `a password is needed to bind as ${input.bindDn}; send "password"`, { details: { field: 'password' } });
+      throw new SiteportError(
+        'E_DIRECTORY_CONFIG',
+        `a password is needed to bind as ${input.bindDn}; send "password"`,
+        { details: { field: 'password' } },
+      );
     }
     if (input.caCertificate !== null) checkCaPem(input.caCertificate);
     const tls = { startTls: input.startTls, ca: input.caCertificate };
-    await this.buildJob(code, { url: input.location.url, baseDn: input.location.baseDn, bindDn: input.bindDn, password: null, ...tls }, input.installProperties);
+    await this.buildJob(
+      code,
+      { url: input.location.url, baseDn: input.location.baseDn, bindDn: input.bindDn, password: null, ...tls },
+      input.installProperties,
+    );
     const next: StoredDirectorySettings = {
       siteCode: code,
       url: input.location.url,
@@ -151,7 +183,8 @@ export class DirectoryService {
         outcome: 'saved',
       });
     });
-    for (const warning of warningsOf(next)) this.deps.logger.warn({ siteCode: code, url: next.url }, `directory settings saved, but ${warning}`);
+    for (const warning of warningsOf(next))
+      this.deps.logger.warn({ siteCode: code, url: next.url }, `directory settings saved, but ${warning}`);
     this.publisher.request('settings changed');
     await this.publisher.settled();
     return this.view(code);
@@ -161,7 +194,8 @@ export class DirectoryService {
     try {
       const stored = await this.deps.repository.find(this.deps.siteCode);
       if (stored === undefined) return;
-      for (const warning of warningsOf(stored)) this.deps.logger.warn({ siteCode: stored.siteCode, url: stored.url }, `directory publishing: ${warning}`);
+      for (const warning of warningsOf(stored))
+        this.deps.logger.warn({ siteCode: stored.siteCode, url: stored.url }, `directory publishing: ${warning}`);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'reading the directory settings for their warnings failed');
     }
@@ -169,8 +203,18 @@ export class DirectoryService {
 
   /** The connection target of stored settings, with the bind password opened. */
   private targetOf(settings: StoredDirectorySettings): DirectoryTarget {
-    const password = settings.bindSecret === null ? null : this.deps.box.decrypt(settings.bindSecret, passwordContext(settings.siteCode)).reveal();
-    return { url: settings.url, baseDn: settings.baseDn, bindDn: settings.bindDn, password, startTls: settings.startTls, ca: settings.tlsCa };
+    const password =
+      settings.bindSecret === null
+        ? null
+        : this.deps.box.decrypt(settings.bindSecret, passwordContext(settings.siteCode)).reveal();
+    return {
+      url: settings.url,
+      baseDn: settings.baseDn,
+      bindDn: settings.bindDn,
+      password,
+      startTls: settings.startTls,
+      ca: settings.tlsCa,
+    };
   }
 
   /** Removes the site's entries from the directory, then forgets the settings (audited). */
@@ -178,7 +222,10 @@ export class DirectoryService {
     this.requireOwnSite(code);
     const stored = await this.deps.repository.find(code);
     if (stored === undefined) {
-      throw new SiteportError('E_DIRECTORY_NOT_CONFIGURED', `site ${code} has no directory configured; nothing to unpublish`);
+      throw new SiteportError(
+        'E_DIRECTORY_NOT_CONFIGURED',
+        `site ${code} has no directory configured; nothing to unpublish`,
+      );
     }
     const removed = await this.publisher.unpublish(this.targetOf(stored));
     await this.deps.db.transaction().execute(async (trx) => {
@@ -198,7 +245,10 @@ export class DirectoryService {
 
   private requireOwnSite(code: string): void {
     if (code !== this.deps.siteCode) {
-      throw new SiteportError('E_SITE_NOT_FOUND', `this server runs site ${this.deps.siteCode}, not ${code}; ask that site's server`);
+      throw new SiteportError(
+        'E_SITE_NOT_FOUND',
+        `this server runs site ${this.deps.siteCode}, not ${code}; ask that site's server`,
+      );
     }
   }
 
@@ -215,7 +265,13 @@ export class DirectoryService {
     const ports = { http: { ...settings.http }, https: { ...settings.https } };
     const hosts = this.deps.managementPointHosts;
     const installProperties = publishedProperties(
-      { siteCode: code, managementPoint: hosts[0] ?? 'localhost', httpPort: ports.http.default, httpsPort: ports.https.default, caFingerprint: this.deps.caFingerprint },
+      {
+        siteCode: code,
+        managementPoint: hosts[0] ?? 'localhost',
+        httpPort: ports.http.default,
+        httpsPort: ports.https.default,
+        caFingerprint: this.deps.caFingerprint,
+      },
       extra,
     );
     return {
@@ -231,7 +287,13 @@ export class DirectoryService {
         installProperties,
         caCertificate: this.deps.caCertificate.trim(),
       },
-      managementPoints: hosts.map((host) => ({ siteCode: code, host, settingsVersion: stored.version, ports, notification: settings.notification })),
+      managementPoints: hosts.map((host) => ({
+        siteCode: code,
+        host,
+        settingsVersion: stored.version,
+        ports,
+        notification: settings.notification,
+      })),
     };
   }
 }
@@ -254,9 +316,13 @@ function checkCaPem(pem: string): void {
   try {
     new X509Certificate(pem);
   } catch (error) {
-    throw new SiteportError('E_DIRECTORY_CONFIG', `caCertificate is not a PEM certificate (${(error as Error).message}); give the CA certificate file, e.g. --ldap-ca-file ca.pem`, {
-      cause: error,
-      details: { field: 'caCertificate' },
-    });
+    throw new SiteportError(
+      'E_DIRECTORY_CONFIG',
+      `caCertificate is not a PEM certificate (${(error as Error).message}); give the CA certificate file, e.g. --ldap-ca-file ca.pem`,
+      {
+        cause: error,
+        details: { field: 'caCertificate' },
+      },
+    );
   }
 }

@@ -31,11 +31,18 @@ function withoutEmpty(attrs: Record<string, string[]>): Record<string, string[]>
 }
 
 /** Modifies an entry in place (replace every attribute) or adds it when it does not exist yet. */
-async function upsert(client: Client, dn: string, objectClass: readonly string[], attrs: Record<string, string[]>): Promise<void> {
+async function upsert(
+  client: Client,
+  dn: string,
+  objectClass: readonly string[],
+  attrs: Record<string, string[]>,
+): Promise<void> {
   try {
     await client.modify(
       dn,
-      Object.entries(attrs).map(([type, values]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) })),
+      Object.entries(attrs).map(
+        ([type, values]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) }),
+      ),
     );
   } catch (error) {
     if (!(error instanceof NoSuchObjectError)) throw error;
@@ -45,7 +52,11 @@ async function upsert(client: Client, dn: string, objectClass: readonly string[]
 }
 
 async function existingManagementPoints(client: Client, baseDn: string, siteCode: string): Promise<string[]> {
-  const { searchEntries } = await client.search(containerDn(baseDn), { scope: 'one', filter: managementPointFilter(siteCode), attributes: ['dn'] });
+  const { searchEntries } = await client.search(containerDn(baseDn), {
+    scope: 'one',
+    filter: managementPointFilter(siteCode),
+    attributes: ['dn'],
+  });
   return searchEntries.map((e) => e.dn);
 }
 

@@ -20,7 +20,11 @@ export function publishedProperties(
   try {
     for (const [name, value] of splitSetupProperties(extra)) {
       // Whoever reads the directory would read it: a registration token is handed to one setup only.
-      if (name === 'SMSREGTOKEN') throw new SiteportError('E_DIRECTORY_CONFIG', 'SMSREGTOKEN is a secret and is not published to the directory; pass it to setup or let push installation add it');
+      if (name === 'SMSREGTOKEN')
+        throw new SiteportError(
+          'E_DIRECTORY_CONFIG',
+          'SMSREGTOKEN is a secret and is not published to the directory; pass it to setup or let push installation add it',
+        );
       byName.set(name, value);
     }
     const words = [...byName].map(([name, value]) => `${name}=${value}`);

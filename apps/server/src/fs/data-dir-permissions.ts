@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 
 /** One permission change made at start: which path, and its mode before and after. */
-export interface PermissionChange {
+interface PermissionChange {
   path: string;
   from: string;
   to: string;
@@ -35,7 +35,7 @@ async function tighten(file: string, isDir: boolean, changes: PermissionChange[]
  * and its -wal and -shm), tightened the same way when they exist. Returns what was changed, for
  * the start log.
  */
-export async function secureDataDir(dataDir: string, extraFiles: readonly string[] = []): Promise<PermissionChange[]> {
+async function secureDataDir(dataDir: string, extraFiles: readonly string[] = []): Promise<PermissionChange[]> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const changes: PermissionChange[] = [];
   await tighten(dataDir, true, changes);

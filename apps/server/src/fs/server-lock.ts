@@ -22,7 +22,8 @@ export function lockAddress(dataDir: string, platform: NodeJS.Platform = process
   } catch {
     // A data dir that does not exist yet has no holder; its path names the lock all the same.
   }
-  if (platform === 'linux') return `\0siteport-server-lock-${createHash('sha256').update(real).digest('hex').slice(0, 40)}`;
+  if (platform === 'linux')
+    return `\0siteport-server-lock-${createHash('sha256').update(real).digest('hex').slice(0, 40)}`;
   return path.join(real, 'server.lock');
 }
 
@@ -74,7 +75,10 @@ export async function acquireServerLock(dataDir: string): Promise<() => Promise<
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     const holder = await ask(address);
     if (holder !== undefined) {
-      throw new SiteportError('E_SERVER_RUNNING', `another site server (pid ${holder}) is running on ${dataDir}; stop it first, or give this one its own --data dir`);
+      throw new SiteportError(
+        'E_SERVER_RUNNING',
+        `another site server (pid ${holder}) is running on ${dataDir}; stop it first, or give this one its own --data dir`,
+      );
     }
     // A socket file left by a server that died (not on Linux, where the lock has no file).
     await fs.rm(address, { force: true });

@@ -73,11 +73,23 @@ export class HierarchyRepository {
 
   async peers(): Promise<PeerPrimaryRecord[]> {
     const rows = await this.db.selectFrom('peer_primaries').selectAll().orderBy('site_code').execute();
-    return rows.map((r) => ({ siteCode: r.site_code, url: r.url, caCertificate: r.ca_certificate, addedAt: r.added_at, addedBy: r.added_by }));
+    return rows.map((r) => ({
+      siteCode: r.site_code,
+      url: r.url,
+      caCertificate: r.ca_certificate,
+      addedAt: r.added_at,
+      addedBy: r.added_by,
+    }));
   }
 
   async upsertPeer(db: Db, p: PeerPrimaryRecord): Promise<void> {
-    const values = { site_code: p.siteCode, url: p.url, ca_certificate: p.caCertificate, added_at: p.addedAt, added_by: p.addedBy };
+    const values = {
+      site_code: p.siteCode,
+      url: p.url,
+      ca_certificate: p.caCertificate,
+      added_at: p.addedAt,
+      added_by: p.addedBy,
+    };
     await db
       .insertInto('peer_primaries')
       .values(values)

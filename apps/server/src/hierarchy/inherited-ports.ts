@@ -30,11 +30,17 @@ export class InheritedPorts {
     const { siteCode, db } = this.deps;
     const before = await this.deps.sites.ports(siteCode);
     if (before === undefined) throw new SiteportError('E_INTERNAL', `site ${siteCode} has no port settings row`);
-    const overlapRows = await db.selectFrom('inherited_overlaps').select(['protocol', 'port', 'until']).where('site_code', '=', siteCode).orderBy('port').execute();
+    const overlapRows = await db
+      .selectFrom('inherited_overlaps')
+      .select(['protocol', 'port', 'until'])
+      .where('site_code', '=', siteCode)
+      .orderBy('port')
+      .execute();
     const same =
       before.version === view.version &&
       before.communicationMode === view.communicationMode &&
-      JSON.stringify(overlapRows.map((o) => [o.protocol, o.port, o.until]).sort()) === JSON.stringify(view.overlap.map((o) => [o.protocol, o.port, o.until]).sort());
+      JSON.stringify(overlapRows.map((o) => [o.protocol, o.port, o.until]).sort()) ===
+        JSON.stringify(view.overlap.map((o) => [o.protocol, o.port, o.until]).sort());
     if (same) return false;
     const next: StoredPorts = {
       siteCode,
@@ -72,10 +78,19 @@ export class InheritedPorts {
         .where('site_code', '=', siteCode)
         .execute();
       await trx.deleteFrom('inherited_overlaps').where('site_code', '=', siteCode).execute();
-      for (const o of view.overlap) await trx.insertInto('inherited_overlaps').values({ site_code: siteCode, protocol: o.protocol, port: o.port, until: o.until }).execute();
+      for (const o of view.overlap)
+        await trx
+          .insertInto('inherited_overlaps')
+          .values({ site_code: siteCode, protocol: o.protocol, port: o.port, until: o.until })
+          .execute();
       // The switch to SMSWeb leaves this site system's default web site where it was (SPEC S5).
       if (!before.settings.customWebSite && next.settings.customWebSite) {
-        await this.deps.web.setDefaultWebSite(trx, siteCode, { http: before.settings.http.default, https: before.settings.https.default }, at);
+        await this.deps.web.setDefaultWebSite(
+          trx,
+          siteCode,
+          { http: before.settings.http.default, https: before.settings.https.default },
+          at,
+        );
       }
       if (before.version !== next.version) {
         await this.deps.audit.append(trx, {
@@ -90,7 +105,10 @@ export class InheritedPorts {
       }
     });
     inheritChannel.publish({ siteCode, primary, version: next.version });
-    this.deps.logger.info({ primary, version: next.version, overlap: view.overlap.length }, 'applied the primary site port settings');
+    this.deps.logger.info(
+      { primary, version: next.version, overlap: view.overlap.length },
+      'applied the primary site port settings',
+    );
     await this.deps.events.portsChanged(siteCode, next.version);
     return true;
   }
@@ -98,6 +116,17 @@ export class InheritedPorts {
 
 /** The inherited overlap as endpoints the secondary's MP serves (for `PortSettingsService.served`). */
 export async function inheritedOverlap(db: Kysely<SiteDatabase>, siteCode: string): Promise<ServedEndpoint[]> {
-  const rows = await db.selectFrom('inherited_overlaps').selectAll().where('site_code', '=', siteCode).orderBy('port').execute();
-  return rows.map((r) => ({ protocol: r.protocol, port: r.port, role: 'overlap' as const, item: `old ${r.protocol} (inherited)`, until: r.until }));
+  const rows = await db
+    .selectFrom('inherited_overlaps')
+    .selectAll()
+    .where('site_code', '=', siteCode)
+    .orderBy('port')
+    .execute();
+  return rows.map((r) => ({
+    protocol: r.protocol,
+    port: r.port,
+    role: 'overlap' as const,
+    item: `old ${r.protocol} (inherited)`,
+    until: r.until,
+  }));
 }

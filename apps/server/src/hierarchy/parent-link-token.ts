@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@siteport/fs-atomic';
 import { readFileIfExists } from '../fs/index.js';
 
 /** File in a secondary's data dir that holds the link token its primary issued (mode 0600). */
-export const PARENT_LINK_TOKEN_FILE = 'parent-link-token';
+const PARENT_LINK_TOKEN_FILE = 'parent-link-token';
 
 /**
  * The `secondary` API token a primary issues to a secondary that registered with a broader

@@ -27,8 +27,12 @@ export async function readParentTarget(parent: ParentOptions, hasLinkToken = fal
       throw new SiteportError('E_OPTION', `cannot read ${what} ${file}: ${(error as Error).message}`, { cause: error });
     }
   };
-  const token = hasLinkToken ? await read(parent.tokenFile, '').catch(() => '') : await read(parent.tokenFile, "the primary's admin token file (--parent-token-file)");
-  if (token === '' && !hasLinkToken) throw new SiteportError('E_OPTION', `the primary's admin token file ${parent.tokenFile} is empty`);
-  const caCertificate = parent.caFile === undefined ? null : await read(parent.caFile, "the primary's CA file (--parent-ca-file)");
+  const token = hasLinkToken
+    ? await read(parent.tokenFile, '').catch(() => '')
+    : await read(parent.tokenFile, "the primary's admin token file (--parent-token-file)");
+  if (token === '' && !hasLinkToken)
+    throw new SiteportError('E_OPTION', `the primary's admin token file ${parent.tokenFile} is empty`);
+  const caCertificate =
+    parent.caFile === undefined ? null : await read(parent.caFile, "the primary's CA file (--parent-ca-file)");
   return { url: parent.url, token, caCertificate };
 }

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@siteport/fs-atomic';
 import { readFileIfExists } from '../fs/index.js';
 
 /** File in the data dir that holds the peer primaries' admin tokens (mode 0600, like admin-token). */
-export const PEER_TOKENS_FILE = 'peer-tokens.json';
+const PEER_TOKENS_FILE = 'peer-tokens.json';
 
 /**
  * The admin tokens of peer primary sites. They are bearer secrets, so they stay out of the

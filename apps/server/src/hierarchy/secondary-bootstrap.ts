@@ -23,14 +23,25 @@ export interface SecondarySiteOptions {
   readonly activeWindowSeconds: number | undefined;
 }
 
-export async function ensureSecondarySite(sites: SiteRepository, options: SecondarySiteOptions, link: ParentLink, logger: Logger): Promise<SecondaryStart> {
+export async function ensureSecondarySite(
+  sites: SiteRepository,
+  options: SecondarySiteOptions,
+  link: ParentLink,
+  logger: Logger,
+): Promise<SecondaryStart> {
   const existing = (await sites.listCodes())[0];
   const site = existing === undefined ? undefined : await sites.find(existing);
   if (site !== undefined && site.kind !== 'secondary') {
-    throw new SiteportError('E_OPTION', `the data dir ${options.dataDir} holds primary site ${site.code}; a secondary site needs its own --data dir`);
+    throw new SiteportError(
+      'E_OPTION',
+      `the data dir ${options.dataDir} holds primary site ${site.code}; a secondary site needs its own --data dir`,
+    );
   }
   if (site !== undefined && options.siteCode !== undefined && options.siteCode !== site.code) {
-    throw new SiteportError('E_OPTION', `the data dir ${options.dataDir} holds site ${site.code}, not ${options.siteCode}`);
+    throw new SiteportError(
+      'E_OPTION',
+      `the data dir ${options.dataDir} holds site ${site.code}, not ${options.siteCode}`,
+    );
   }
   let fresh: SecondaryStart['fresh'];
   try {
@@ -38,7 +49,11 @@ export async function ensureSecondarySite(sites: SiteRepository, options: Second
   } catch (error) {
     if (site === undefined || !isSiteportError(error, 'E_PEER_UNREACHABLE')) {
       if (site === undefined && isSiteportError(error)) {
-        throw new SiteportError(error.code, `cannot create secondary site ${options.siteCode ?? ''}: its primary must answer at first start: ${error.message}`, { cause: error });
+        throw new SiteportError(
+          error.code,
+          `cannot create secondary site ${options.siteCode ?? ''}: its primary must answer at first start: ${error.message}`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -46,13 +61,21 @@ export async function ensureSecondarySite(sites: SiteRepository, options: Second
   }
   if (site !== undefined) {
     if (fresh !== undefined && site.parentCode !== fresh.primary) {
-      throw new SiteportError('E_OPTION', `secondary site ${site.code} is attached to primary ${site.parentCode ?? '?'}, but --parent runs ${fresh.primary}`);
+      throw new SiteportError(
+        'E_OPTION',
+        `secondary site ${site.code} is attached to primary ${site.parentCode ?? '?'}, but --parent runs ${fresh.primary}`,
+      );
     }
     return { siteCode: site.code, fresh };
   }
-  if (options.siteCode === undefined) throw new SiteportError('E_OPTION', 'a new secondary site needs --site-code (3 letters/digits, e.g. S01)');
+  if (options.siteCode === undefined)
+    throw new SiteportError('E_OPTION', 'a new secondary site needs --site-code (3 letters/digits, e.g. S01)');
   if (fresh === undefined) throw new SiteportError('E_INTERNAL', 'primary ports missing');
-  if (fresh.primary === options.siteCode) throw new SiteportError('E_OPTION', `--site-code ${options.siteCode} is the primary's own code; give the secondary its own`);
+  if (fresh.primary === options.siteCode)
+    throw new SiteportError(
+      'E_OPTION',
+      `--site-code ${options.siteCode} is the primary's own code; give the secondary its own`,
+    );
   const p = fresh.ports;
   const now = new Date().toISOString();
   await sites.create(
@@ -66,7 +89,14 @@ export async function ensureSecondarySite(sites: SiteRepository, options: Second
       createdAt: now,
     },
     {
-      settings: { http: { ...p.http }, https: { ...p.https }, notification: p.notification, wake: p.wake, customWebSite: p.customWebSite, descriptions: { ...p.descriptions } },
+      settings: {
+        http: { ...p.http },
+        https: { ...p.https },
+        notification: p.notification,
+        wake: p.wake,
+        customWebSite: p.customWebSite,
+        descriptions: { ...p.descriptions },
+      },
       communicationMode: p.communicationMode,
       updatedAt: now,
       updatedBy: `primary:${fresh.primary}`,

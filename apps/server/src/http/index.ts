@@ -1,1 +1,11 @@
-export { decodePath, errorAnswer, JsonText, parseJson, readBody, requestUrl, sendError, sendJson, writeJson } from './respond.js';
+export {
+  decodePath,
+  errorAnswer,
+  JsonText,
+  parseJson,
+  readBody,
+  requestUrl,
+  sendError,
+  sendJson,
+  writeJson,
+} from './respond.js';

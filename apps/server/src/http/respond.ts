@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, SiteportError, httpStatusOf } from '@siteport/protocol';
 
 /** Largest request body siteport's HTTP surfaces accept. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** After refusing a body unread: how long, and how many more bytes of it, are read and dropped before the connection closes. */
 const LINGER = { ms: 2000, bytes: 1024 * 1024 };

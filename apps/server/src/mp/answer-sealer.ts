@@ -37,9 +37,14 @@ interface SigningKey {
 }
 
 function signingKey(signer: AnswerSigner): SigningKey {
-  if ('caKeyPem' in signer) return { key: createPrivateKey(signer.caKeyPem), header: ANSWER_HEADERS.signature, extra: {} };
+  if ('caKeyPem' in signer)
+    return { key: createPrivateKey(signer.caKeyPem), header: ANSWER_HEADERS.signature, extra: {} };
   const der = new X509Certificate(signer.mpCertificatePem).raw.toString('base64');
-  return { key: createPrivateKey(signer.mpKeyPem), header: ANSWER_HEADERS.mpSignature, extra: { [ANSWER_HEADERS.signer]: der } };
+  return {
+    key: createPrivateKey(signer.mpKeyPem),
+    header: ANSWER_HEADERS.mpSignature,
+    extra: { [ANSWER_HEADERS.signer]: der },
+  };
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -119,7 +124,7 @@ export class AnswerSealer {
 }
 
 /** The request parts an answer is bound to, read from a request's authentication headers (undefined without them). */
-export function answerRequestOf(req: IncomingMessage): AnswerRequest | undefined {
+function answerRequestOf(req: IncomingMessage): AnswerRequest | undefined {
   const clientId = header(req.headers, SIGNATURE_HEADERS.client);
   const nonce = header(req.headers, SIGNATURE_HEADERS.nonce);
   if (clientId === undefined || nonce === undefined) return undefined;

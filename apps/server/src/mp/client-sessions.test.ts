@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type ErrorCode, SESSION_HEADERS, SIGNATURE_HEADERS, clientSessionKeyInfo, isSiteportError, sessionMacPrefix } from '@siteport/protocol';
+import {
+  type ErrorCode,
+  SESSION_HEADERS,
+  SIGNATURE_HEADERS,
+  clientSessionKeyInfo,
+  isSiteportError,
+  sessionMacPrefix,
+} from '@siteport/protocol';
 import { NonceCache } from './nonce-cache.js';
 import { ClientSessions } from './client-sessions.js';
 
@@ -14,8 +21,13 @@ function clientOf(sessions: ClientSessions, clientId: string) {
   const answer = sessions.open(clientId, publicKey);
   const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: answer.publicKey }, format: 'jwk' });
   const info = clientSessionKeyInfo(clientId, answer.sessionId, publicKey, answer.publicKey);
-  const key = Buffer.from(hkdfSync('sha256', diffieHellman({ privateKey: own.privateKey, publicKey: peer }), Buffer.alloc(0), info, 32));
-  const headers = (body: Buffer, over: { timestamp?: string; nonce?: string; sessionId?: string; clientId?: string; key?: Buffer } = {}) => {
+  const key = Buffer.from(
+    hkdfSync('sha256', diffieHellman({ privateKey: own.privateKey, publicKey: peer }), Buffer.alloc(0), info, 32),
+  );
+  const headers = (
+    body: Buffer,
+    over: { timestamp?: string; nonce?: string; sessionId?: string; clientId?: string; key?: Buffer } = {},
+  ) => {
     const timestamp = over.timestamp ?? String(Date.now());
     const nonce = over.nonce ?? randomBytes(16).toString('base64url');
     const sessionId = over.sessionId ?? answer.sessionId;
@@ -50,15 +62,30 @@ describe('ClientSessions', () => {
     const sessions = new ClientSessions({ nonces: new NonceCache() });
     const c = clientOf(sessions, 'client-a');
     const body = Buffer.from('{"waitSeconds":50,"acks":[]}');
-    assert.throws(() => sessions.verify(c.headers(body), 'POST', PATH, Buffer.from('{"waitSeconds":0,"acks":[]}')), code('E_BAD_SESSION_MAC'));
+    assert.throws(
+      () => sessions.verify(c.headers(body), 'POST', PATH, Buffer.from('{"waitSeconds":0,"acks":[]}')),
+      code('E_BAD_SESSION_MAC'),
+    );
     assert.throws(() => sessions.verify(c.headers(body), 'POST', '/mp/v1/inventory', body), code('E_BAD_SESSION_MAC'));
-    assert.throws(() => sessions.verify(c.headers(body, { key: randomBytes(32) }), 'POST', PATH, body), code('E_BAD_SESSION_MAC'));
+    assert.throws(
+      () => sessions.verify(c.headers(body, { key: randomBytes(32) }), 'POST', PATH, body),
+      code('E_BAD_SESSION_MAC'),
+    );
     const once = c.headers(body);
     sessions.verify(once, 'POST', PATH, body);
     assert.throws(() => sessions.verify(once, 'POST', PATH, body), code('E_REPLAY'));
-    assert.throws(() => sessions.verify(c.headers(body, { timestamp: String(Date.now() - 10 * 60_000) }), 'POST', PATH, body), code('E_STALE_REQUEST'));
-    assert.throws(() => sessions.verify({ ...c.headers(body), [SESSION_HEADERS.mac]: 'short' }, 'POST', PATH, body), code('E_BAD_SESSION_MAC'));
-    assert.throws(() => sessions.verify({ [SESSION_HEADERS.session]: c.answer.sessionId }, 'POST', PATH, body), code('E_UNSIGNED'));
+    assert.throws(
+      () => sessions.verify(c.headers(body, { timestamp: String(Date.now() - 10 * 60_000) }), 'POST', PATH, body),
+      code('E_STALE_REQUEST'),
+    );
+    assert.throws(
+      () => sessions.verify({ ...c.headers(body), [SESSION_HEADERS.mac]: 'short' }, 'POST', PATH, body),
+      code('E_BAD_SESSION_MAC'),
+    );
+    assert.throws(
+      () => sessions.verify({ [SESSION_HEADERS.session]: c.answer.sessionId }, 'POST', PATH, body),
+      code('E_UNSIGNED'),
+    );
   });
 
   it("binds a session to its client: another client id with the session's id and key is refused", () => {
@@ -66,7 +93,10 @@ describe('ClientSessions', () => {
     const a = clientOf(sessions, 'client-a');
     clientOf(sessions, 'client-b');
     const body = Buffer.from('{}');
-    assert.throws(() => sessions.verify(a.headers(body, { clientId: 'client-b' }), 'POST', PATH, body), code('E_SESSION_EXPIRED'));
+    assert.throws(
+      () => sessions.verify(a.headers(body, { clientId: 'client-b' }), 'POST', PATH, body),
+      code('E_SESSION_EXPIRED'),
+    );
   });
 
   it('refuses an expired session, and a session replaced by a newer one of the same client', () => {
@@ -78,7 +108,10 @@ describe('ClientSessions', () => {
     assert.throws(() => sessions.verify(first.headers(body), 'POST', PATH, body), code('E_SESSION_EXPIRED'));
     assert.equal(sessions.verify(second.headers(body), 'POST', PATH, body).clientId, 'client-a');
     now += 60_000;
-    assert.throws(() => sessions.verify(second.headers(body, { timestamp: String(now) }), 'POST', PATH, body), code('E_SESSION_EXPIRED'));
+    assert.throws(
+      () => sessions.verify(second.headers(body, { timestamp: String(now) }), 'POST', PATH, body),
+      code('E_SESSION_EXPIRED'),
+    );
     assert.equal(sessions.size, 0, 'the expired session is dropped');
   });
 

@@ -1,5 +1,13 @@
 import diagnostics from 'node:diagnostics_channel';
-import { createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   type ClientSessionResponse,
@@ -23,7 +31,7 @@ export interface ClientSessionsOptions {
 }
 
 /** Message of `siteport:mp:session`: a client opened a session with this MP process. */
-export interface SessionEvent {
+interface SessionEvent {
   event: 'open';
   clientId: string;
 }
@@ -44,7 +52,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 /** Derives a session key from an X25519 agreement; the agent derives the same (apps/agent/src/session/client-session.ts). */
-export function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
+function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), info, 32));
 }
 
@@ -83,7 +91,9 @@ export class ClientSessions {
     try {
       peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: clientPublicKey }, format: 'jwk' });
     } catch (error) {
-      throw new SiteportError('E_VALIDATION', 'publicKey is not a raw X25519 public key (32 bytes, base64url)', { cause: error });
+      throw new SiteportError('E_VALIDATION', 'publicKey is not a raw X25519 public key (32 bytes, base64url)', {
+        cause: error,
+      });
     }
     const own = generateKeyPairSync('x25519');
     const serverPublicKey = String(own.publicKey.export({ format: 'jwk' }).x);
@@ -94,7 +104,12 @@ export class ClientSessions {
     this.opened += 1;
     if (sessionChannel.hasSubscribers) sessionChannel.publish({ event: 'open', clientId } satisfies SessionEvent);
     if (this.opened % 1024 === 0) this.prune();
-    return { sessionId: id, publicKey: serverPublicKey, expiresInSeconds: Math.floor(this.ttlMs / 1000), scope: 'requests' };
+    return {
+      sessionId: id,
+      publicKey: serverPublicKey,
+      expiresInSeconds: Math.floor(this.ttlMs / 1000),
+      scope: 'requests',
+    };
   }
 
   /** Whether a request carries session headers (otherwise it must be signed). */
@@ -108,22 +123,42 @@ export class ClientSessions {
    * (`E_UNSIGNED`), an unknown, replaced or expired session (`E_SESSION_EXPIRED`), a wrong MAC
    * (`E_BAD_SESSION_MAC`), a stale timestamp and a replayed nonce.
    */
-  verify(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer): { clientId: string; answer: AnswerAuth } {
+  verify(
+    headers: IncomingHttpHeaders,
+    method: string,
+    path: string,
+    body: Buffer,
+  ): { clientId: string; answer: AnswerAuth } {
     const clientId = header(headers, SIGNATURE_HEADERS.client);
     const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
     const nonce = header(headers, SIGNATURE_HEADERS.nonce);
     const sessionId = header(headers, SESSION_HEADERS.session);
     const mac = header(headers, SESSION_HEADERS.mac);
-    if (clientId === undefined || timestamp === undefined || nonce === undefined || sessionId === undefined || mac === undefined) {
-      throw new SiteportError('E_UNSIGNED', 'a session request needs the client, timestamp, nonce, session and MAC headers');
+    if (
+      clientId === undefined ||
+      timestamp === undefined ||
+      nonce === undefined ||
+      sessionId === undefined ||
+      mac === undefined
+    ) {
+      throw new SiteportError(
+        'E_UNSIGNED',
+        'a session request needs the client, timestamp, nonce, session and MAC headers',
+      );
     }
     if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
-      throw new SiteportError('E_UNSIGNED', 'malformed session headers: timestamp must be epoch milliseconds, nonce base64url');
+      throw new SiteportError(
+        'E_UNSIGNED',
+        'malformed session headers: timestamp must be epoch milliseconds, nonce base64url',
+      );
     }
     const session = this.sessions.get(clientId);
     if (session === undefined || session.id !== sessionId || session.expiresAt <= this.now()) {
       if (session !== undefined && session.expiresAt <= this.now()) this.sessions.delete(clientId);
-      throw new SiteportError('E_SESSION_EXPIRED', 'this management point holds no such client session (expired, replaced or opened elsewhere); open a new one with a signed request');
+      throw new SiteportError(
+        'E_SESSION_EXPIRED',
+        'this management point holds no such client session (expired, replaced or opened elsewhere); open a new one with a signed request',
+      );
     }
     const given = Buffer.from(mac, 'base64url');
     const expected = createHmac('sha256', session.key)
@@ -131,14 +166,27 @@ export class ClientSessions {
       .update(body)
       .digest();
     if (given.length !== MAC_BYTES || !timingSafeEqual(given, expected)) {
-      throw new SiteportError('E_BAD_SESSION_MAC', 'the request MAC does not match the session key; open a new session');
+      throw new SiteportError(
+        'E_BAD_SESSION_MAC',
+        'the request MAC does not match the session key; open a new session',
+      );
     }
     const freshness = this.options.nonces.check(clientId, Number(timestamp), nonce, this.now());
     if (freshness === 'stale') {
-      throw new SiteportError('E_STALE_REQUEST', 'the request timestamp is more than 5 minutes from the management point clock; fix the client clock');
+      throw new SiteportError(
+        'E_STALE_REQUEST',
+        'the request timestamp is more than 5 minutes from the management point clock; fix the client clock',
+      );
     }
-    if (freshness === 'replay') throw new SiteportError('E_REPLAY', 'this request was already received (replayed nonce); each request needs a new nonce');
-    return { clientId, answer: { kind: 'mac', key: session.key, request: { method, path, clientId, sessionId, nonce } } };
+    if (freshness === 'replay')
+      throw new SiteportError(
+        'E_REPLAY',
+        'this request was already received (replayed nonce); each request needs a new nonce',
+      );
+    return {
+      clientId,
+      answer: { kind: 'mac', key: session.key, request: { method, path, clientId, sessionId, nonce } },
+    };
   }
 
   /** Ends a client's session (it was replaced by a newer registration or the client is gone). */

@@ -3,7 +3,13 @@ import { SiteportError } from '@siteport/protocol';
 import { testBind } from '../os/index.js';
 import type { PortBinder, PortSettingsService } from '../ports/index.js';
 import type { SiteEvents } from '../site/index.js';
-import { type EndpointHandler, type EndpointSpec, type ListenerLimits, ListenerSet, type ListenerStatus } from '../net/index.js';
+import {
+  type EndpointHandler,
+  type EndpointSpec,
+  type ListenerLimits,
+  ListenerSet,
+  type ListenerStatus,
+} from '../net/index.js';
 
 /** Lifecycle of a management point. idle → starting → running → stopping → stopped. */
 export type MpState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -40,7 +46,13 @@ export class ManagementPoint implements PortBinder {
       extraEndpoints?: () => Promise<EndpointSpec[]>;
     },
   ) {
-    this.listeners = new ListenerSet({ host: deps.bindHost, tls: deps.tls, handler: deps.handler, logger: deps.logger, limits: deps.limits });
+    this.listeners = new ListenerSet({
+      host: deps.bindHost,
+      tls: deps.tls,
+      handler: deps.handler,
+      logger: deps.logger,
+      limits: deps.limits,
+    });
   }
 
   get state(): MpState {
@@ -65,9 +77,13 @@ export class ManagementPoint implements PortBinder {
       await this.listeners.closeAll();
       // Back to idle: the caller may fix the ports and start again.
       this.stateValue = 'idle';
-      throw errors[0] instanceof SiteportError ? errors[0] : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
+      throw errors[0] instanceof SiteportError
+        ? errors[0]
+        : new SiteportError('E_PORT_BIND_FAILED', errors[0]?.message ?? 'bind failed');
     }
-    this.unsettle = this.deps.events.settlePortsChange((siteCode) => (siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve()));
+    this.unsettle = this.deps.events.settlePortsChange((siteCode) =>
+      siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve(),
+    );
     this.deps.events.on('web-changed', this.onWebChange);
     this.stateValue = 'running';
   }

@@ -1,7 +1,7 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, SiteportError, canonicalRequest } from '@siteport/protocol';
-import { ClientService, type KnownClient } from '../clients/index.js';
+import { ClientService } from '../clients/index.js';
 import type { AnswerAuth } from './answer-sealer.js';
 import { ClientSessions } from './client-sessions.js';
 import type { MpEpoch } from './mp-epoch.js';
@@ -164,5 +164,3 @@ export class RequestVerifier {
     return this.checkSignature(h, method, path, body, key, `key:${ClientService.fingerprint(key)}`);
   }
 }
-
-export type { KnownClient };

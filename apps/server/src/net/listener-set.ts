@@ -6,10 +6,16 @@ import { bindError } from '../os/index.js';
 import { type ListenerLimits, applyHttpLimits, httpServerOptions } from './listener-limits.js';
 
 export type Protocol = 'http' | 'https';
-export type ListenerState = 'listening' | 'failed';
+type ListenerState = 'listening' | 'failed';
 
 /** A request handler that also learns which listener the request came in on. */
-export type EndpointHandler = (req: http.IncomingMessage, res: http.ServerResponse, protocol: Protocol, port: number, mode: ListenerMode) => void;
+export type EndpointHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  protocol: Protocol,
+  port: number,
+  mode: ListenerMode,
+) => void;
 
 /** `serve`: client requests; `probe`: a pre-flight listener that only answers GET /mp/v1/probe. */
 export type ListenerMode = 'serve' | 'probe';
@@ -126,7 +132,10 @@ export class ListenerSet {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
       this.options.handler(req, res, spec.protocol, spec.port, spec.mode);
     const limits = httpServerOptions(this.options.limits);
-    const server = spec.protocol === 'https' ? https.createServer({ ...this.tls, ...limits }, handler) : http.createServer(limits, handler);
+    const server =
+      spec.protocol === 'https'
+        ? https.createServer({ ...this.tls, ...limits }, handler)
+        : http.createServer(limits, handler);
     applyHttpLimits(server, this.options.limits);
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { ipv4InSubnet } from '@siteport/protocol';
 
 /** IPv4 subnets this host has an interface on (loopback included), as address + prefix length. */
-export function localSubnets(): { address: string; prefixLength: number }[] {
+function localSubnets(): { address: string; prefixLength: number }[] {
   const list: { address: string; prefixLength: number }[] = [];
   for (const addresses of Object.values(os.networkInterfaces())) {
     for (const a of addresses ?? []) {

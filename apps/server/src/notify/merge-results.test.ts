@@ -16,7 +16,11 @@ test('the MP that holds a client reports for it: its acknowledgement beats the o
 });
 
 test('a client offline everywhere stays offline, once', () => {
-  assert.deepEqual(mergeResults([{ clientId: 'c', outcome: 'offline', via: null }, { clientId: 'c', outcome: 'offline', via: null }]), [
-    { clientId: 'c', outcome: 'offline', via: null },
-  ]);
+  assert.deepEqual(
+    mergeResults([
+      { clientId: 'c', outcome: 'offline', via: null },
+      { clientId: 'c', outcome: 'offline', via: null },
+    ]),
+    [{ clientId: 'c', outcome: 'offline', via: null }],
+  );
 });

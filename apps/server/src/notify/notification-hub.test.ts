@@ -38,7 +38,10 @@ describe('NotificationHub', () => {
     const answered: (readonly NotifyAction[])[] = [];
     hub.poll('a', { answer: (actions) => answered.push(actions) });
     assert.equal(tcp.closed, 'the client switched to the long-poll');
-    assert.deepEqual(answered.map((a) => a.map((x) => x.action)), [['heartbeat']]);
+    assert.deepEqual(
+      answered.map((a) => a.map((x) => x.action)),
+      [['heartbeat']],
+    );
     hub.acknowledge('a', { id: answered[0]![0]!.id, ok: true }, 'http-poll');
     assert.deepEqual(await pending, [{ clientId: 'a', outcome: 'acknowledged', via: 'http-poll' }]);
   });
@@ -50,8 +53,14 @@ describe('NotificationHub', () => {
     const first = hub.deliver(['p'], { action: 'policy' }, 5000);
     assert.equal(got.length, 1);
     waiting.detach();
-    hub.acknowledge('p', { id: got[0]![0]!.id, ok: false, error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } }, 'http-poll');
-    assert.deepEqual(await first, [{ clientId: 'p', outcome: 'failed', via: 'http-poll', error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } }]);
+    hub.acknowledge(
+      'p',
+      { id: got[0]![0]!.id, ok: false, error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } },
+      'http-poll',
+    );
+    assert.deepEqual(await first, [
+      { clientId: 'p', outcome: 'failed', via: 'http-poll', error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } },
+    ]);
     const second = hub.deliver(['p'], { action: 'policy' }, 30);
     hub.poll('p', { answer: (actions) => got.push(actions) });
     assert.equal(got[1]!.length, 1, 'the queued action answers the next poll');
@@ -91,7 +100,10 @@ describe('NotificationHub', () => {
 
   it('logs one line per push with the number of clients and how long writing to them took', async () => {
     const lines: { fields: Record<string, unknown>; msg: string }[] = [];
-    const hub = new NotificationHub({ offlineAfterMs: 300_000, logger: { info: (fields: Record<string, unknown>, msg: string) => void lines.push({ fields, msg }) } as never });
+    const hub = new NotificationHub({
+      offlineAfterMs: 300_000,
+      logger: { info: (fields: Record<string, unknown>, msg: string) => void lines.push({ fields, msg }) } as never,
+    });
     hub.attachTcp('a', peer());
     hub.attachTcp('b', peer());
     void hub.deliver(['a', 'b'], { action: 'heartbeat' }, 0);

@@ -1,8 +1,16 @@
+// Over 300 lines: presence, pushes and acknowledgements of every connected client share one map; the per-connection part is notify-session.ts.
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { type ChannelView, type NotifyAck, type NotifyAction, type NotifyChannelKind, type NotifyClientResult, encodeFrame } from '@siteport/protocol';
+import {
+  type ChannelView,
+  type NotifyAck,
+  type NotifyAction,
+  type NotifyChannelKind,
+  type NotifyClientResult,
+  encodeFrame,
+} from '@siteport/protocol';
 
 /** A live TCP notification session as the hub sees it. */
 export interface TcpPeer {
@@ -162,8 +170,10 @@ export class NotificationHub {
     if (result !== undefined) {
       result.outcome = ack.ok ? 'acknowledged' : 'failed';
       result.via = via;
-      if (ack.ok && acknowledgedChannel.hasSubscribers) acknowledgedChannel.publish({ via, ms: performance.now() - batch.started });
-      if (!ack.ok) result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
+      if (ack.ok && acknowledgedChannel.hasSubscribers)
+        acknowledgedChannel.publish({ via, ms: performance.now() - batch.started });
+      if (!ack.ok)
+        result.error = ack.error ?? { code: 'E_INTERNAL', message: 'the client reported a failure without a reason' };
       batch.onAnswer?.(result);
     }
     if (batch.waiting.size === 0) batch.settle();
@@ -248,8 +258,7 @@ export class NotificationHub {
         p.inflight ??= [];
         if (p.inflight.length >= MAX_QUEUED) p.inflight.shift();
         p.inflight.push(message);
-      }
-      else if (p.waiter !== null) {
+      } else if (p.waiter !== null) {
         const waiter = p.waiter;
         p.waiter = null;
         waiter.answer(single);
@@ -266,7 +275,12 @@ export class NotificationHub {
       // TCP frames went to the kernel in the loop above; poll answers go in the ticks their
       // responses queued, which run before this one. Then this is how long handing the action to
       // the network took for all clients.
-      process.nextTick(() => logger.info({ id, action: action.action, clients, writeMs: Math.round(performance.now() - started) }, 'action sent'));
+      process.nextTick(() =>
+        logger.info(
+          { id, action: action.action, clients, writeMs: Math.round(performance.now() - started) },
+          'action sent',
+        ),
+      );
     }
     if (waiting.size === 0 || waitMs === 0) return Promise.resolve(results);
     return new Promise((resolve) => {
@@ -304,7 +318,8 @@ export class NotificationHub {
     this.presence.delete(clientId);
     p.tcp?.close(reason);
     p.waiter?.answer([]);
-    if (presenceChannel.hasSubscribers) presenceChannel.publish({ clientId, channel: p.tcp === null ? 'http-poll' : 'tcp', event: 'detach' });
+    if (presenceChannel.hasSubscribers)
+      presenceChannel.publish({ clientId, channel: p.tcp === null ? 'http-poll' : 'tcp', event: 'detach' });
   }
 
   /** Closes every TCP session and answers every waiting poll (server stopping). */

@@ -86,7 +86,9 @@ export class NotificationListener {
     this.bound.set(current, await this.open(current));
     this.stateValue = 'running';
     if (others.length > 0) await this.reconcileNow();
-    this.unsettle = this.deps.events.settlePortsChange((siteCode) => (siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve()));
+    this.unsettle = this.deps.events.settlePortsChange((siteCode) =>
+      siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve(),
+    );
     const every = Math.max(1000, Math.min(this.deps.keepAliveSeconds * 1000, 30_000));
     this.sweep = setInterval(() => this.dropSilent(), every);
     this.sweep.unref();
@@ -118,7 +120,10 @@ export class NotificationListener {
       } catch (error) {
         failed = true;
         this.lastError = error instanceof Error ? error.message : String(error);
-        this.deps.logger.error({ err: this.lastError, port }, 'cannot open a notification port; keeping the others and retrying');
+        this.deps.logger.error(
+          { err: this.lastError, port },
+          'cannot open a notification port; keeping the others and retrying',
+        );
       }
     }
     if (failed) this.scheduleRetry();
@@ -148,9 +153,12 @@ export class NotificationListener {
       counters: this.counters,
       ...(this.deps.limits === undefined ? {} : { limits: this.deps.limits }),
     };
-    const server = tls.createServer({ ...this.deps.tls, handshakeTimeout: this.deps.connectionLimits.handshakeTimeoutMs }, (socket) => {
-      sessions.add(new NotifySession(socket, context));
-    });
+    const server = tls.createServer(
+      { ...this.deps.tls, handshakeTimeout: this.deps.connectionLimits.handshakeTimeoutMs },
+      (socket) => {
+        sessions.add(new NotifySession(socket, context));
+      },
+    );
     this.deps.connectionLimits.gate.attach(server);
     // A plain TLS server leaves a failed or timed-out handshake's socket open; only https.Server destroys it.
     server.on('tlsClientError', (error, socket) => {
@@ -189,7 +197,8 @@ export class NotificationListener {
   private dropSilent(): void {
     const limit = Date.now() - 3 * this.deps.keepAliveSeconds * 1000;
     for (const bound of this.bound.values()) {
-      for (const session of bound.sessions) if (session.lastFrame < limit) session.close('silent for three keep-alive intervals');
+      for (const session of bound.sessions)
+        if (session.lastFrame < limit) session.close('silent for three keep-alive intervals');
     }
   }
 

@@ -20,7 +20,7 @@ import { PollAnswers } from './poll-answers.js';
 import { type PollDeadline, PollDeadlines } from './poll-deadlines.js';
 
 /** Inventory path: MACs and subnets for Wake-on-LAN. */
-export const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
+const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
 
 const pollCheck = TypeCompiler.Compile(PollRequest);
 const NO_ACTIONS: readonly NotifyAction[] = Object.freeze([]);

@@ -21,7 +21,7 @@ const switchCheck = TypeCompiler.Compile(SwitchPortsPayload);
 const wakeCheck = TypeCompiler.Compile(WakeNeighbourPayload);
 
 /** Default time to wait for each client's acknowledgement of a push. */
-export const DEFAULT_NOTIFY_WAIT_SECONDS = 10;
+const DEFAULT_NOTIFY_WAIT_SECONDS = 10;
 
 /** What the admin API does with notifications: push actions, wake clients, show presence. */
 export class NotifyService {
@@ -42,16 +42,28 @@ export class NotifyService {
    * The notification port's connections now, the bytes written to them and not yet sent, and the
    * sessions dropped since start for not reading or for flooding (decision 0091).
    */
-  channelStats(): { connections: number; pendingOutputBytes: number; dropped: { notReading: number; flooding: number } } {
+  channelStats(): {
+    connections: number;
+    pendingOutputBytes: number;
+    dropped: { notReading: number; flooding: number };
+  } {
     const listener = this.deps.listener();
-    if (listener === undefined) return { connections: 0, pendingOutputBytes: 0, dropped: { notReading: 0, flooding: 0 } };
-    return { connections: listener.connectionCount(), pendingOutputBytes: listener.pendingOutputBytes(), dropped: listener.dropped() };
+    if (listener === undefined)
+      return { connections: 0, pendingOutputBytes: 0, dropped: { notReading: 0, flooding: 0 } };
+    return {
+      connections: listener.connectionCount(),
+      pendingOutputBytes: listener.pendingOutputBytes(),
+      dropped: listener.dropped(),
+    };
   }
 
   /** Validates a push request, delivers the action, and reports per client. */
   async notify(body: NotifyBody): Promise<NotifyResult> {
     if ((body.clients === undefined || body.clients.length === 0) && body.all !== true) {
-      throw new SiteportError('E_VALIDATION', 'name at least one client id, or set "all": true for every online client');
+      throw new SiteportError(
+        'E_VALIDATION',
+        'name at least one client id, or set "all": true for every online client',
+      );
     }
     checkPayload(body.action, body.payload);
     const waitMs = Math.round((body.waitSeconds ?? DEFAULT_NOTIFY_WAIT_SECONDS) * 1000);
@@ -59,7 +71,10 @@ export class NotifyService {
     const hub = this.deps.hub;
     const remote = this.deps.remote?.();
     if (body.all === true) {
-      const [here, elsewhere] = await Promise.all([hub.deliver(hub.onlineClients(), action, waitMs), remote?.deliver(null, action, waitMs) ?? []]);
+      const [here, elsewhere] = await Promise.all([
+        hub.deliver(hub.onlineClients(), action, waitMs),
+        remote?.deliver(null, action, waitMs) ?? [],
+      ]);
       return { action: body.action, results: mergeResults([...here, ...elsewhere]) };
     }
     const ids = [...new Set(body.clients ?? [])];
@@ -68,7 +83,8 @@ export class NotifyService {
     for (const id of ids) {
       const online = hub.isOnline(id) || remote?.isOnline(id) === true;
       const record = online ? { siteCode: this.deps.siteCode } : await this.deps.clients.findById(id);
-      if (record === undefined || record.siteCode !== this.deps.siteCode) unknown.push({ clientId: id, outcome: 'unknown-client', via: null });
+      if (record === undefined || record.siteCode !== this.deps.siteCode)
+        unknown.push({ clientId: id, outcome: 'unknown-client', via: null });
       else known.push(id);
     }
     // Clients not connected here may be connected to another MP process of the site.
@@ -108,15 +124,24 @@ function checkPayload(action: NotifyBody['action'], payload: unknown): void {
       return;
     case 'switch-ports':
       if (!switchCheck.Check(payload)) {
-        throw new SiteportError('E_VALIDATION', 'switch-ports needs a payload {http:{default,alternate}, https:{default,alternate}, notification?} with ports 1–65535');
+        throw new SiteportError(
+          'E_VALIDATION',
+          'switch-ports needs a payload {http:{default,alternate}, https:{default,alternate}, notification?} with ports 1–65535',
+        );
       }
       if (payload.http.default === payload.https.default) {
-        throw new SiteportError('E_PORT_CONFLICT', `the HTTP and HTTPS default ports must differ, both are ${payload.http.default}`);
+        throw new SiteportError(
+          'E_PORT_CONFLICT',
+          `the HTTP and HTTPS default ports must differ, both are ${payload.http.default}`,
+        );
       }
       return;
     case 'wake-neighbour':
       if (!wakeCheck.Check(payload)) {
-        throw new SiteportError('E_VALIDATION', 'wake-neighbour needs a payload {macs:[aa:bb:cc:dd:ee:ff…], address, port, broadcast, password?}');
+        throw new SiteportError(
+          'E_VALIDATION',
+          'wake-neighbour needs a payload {macs:[aa:bb:cc:dd:ee:ff…], address, port, broadcast, password?}',
+        );
       }
       return;
   }

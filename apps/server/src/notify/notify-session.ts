@@ -60,7 +60,11 @@ export interface SessionCounters {
  * agent room for a ping per keep-alive interval and an ack per action, and cuts a ping flood
  * within its first TLS record.
  */
-export const SESSION_LIMITS: SessionLimits = Object.freeze({ maxPendingBytes: 256 * 1024, framesPerSecond: 20, frameBurst: 100 });
+const SESSION_LIMITS: SessionLimits = Object.freeze({
+  maxPendingBytes: 256 * 1024,
+  framesPerSecond: 20,
+  frameBurst: 100,
+});
 
 const authCheck = TypeCompiler.Compile(AuthMessage);
 const ackCheck = TypeCompiler.Compile(NotifyAck);
@@ -98,7 +102,16 @@ export class NotifySession implements TcpPeer {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.onClosed());
-    this.authTimer = setTimeout(() => this.fail(new SiteportError('E_NOTIFY_AUTH', 'no authentication within the time allowed; send an auth frame after the challenge')), ctx.authTimeoutMs);
+    this.authTimer = setTimeout(
+      () =>
+        this.fail(
+          new SiteportError(
+            'E_NOTIFY_AUTH',
+            'no authentication within the time allowed; send an auth frame after the challenge',
+          ),
+        ),
+      ctx.authTimeoutMs,
+    );
     this.authTimer.unref();
     this.write(encodeFrame('challenge', { siteCode: ctx.siteCode, nonce: this.nonce }));
   }
@@ -130,7 +143,8 @@ export class NotifySession implements TcpPeer {
   private dropNotReading(): void {
     const pendingBytes = this.socket.writableLength;
     this.ctx.counters.notReading += 1;
-    if (droppedChannel.hasSubscribers) droppedChannel.publish({ clientId: this.clientId, reason: 'not-reading', pendingBytes });
+    if (droppedChannel.hasSubscribers)
+      droppedChannel.publish({ clientId: this.clientId, reason: 'not-reading', pendingBytes });
     this.ctx.logger.warn(
       { clientId: this.clientId, pendingBytes, droppedNotReading: this.ctx.counters.notReading },
       `dropping a notification client that does not read: more than ${this.limits.maxPendingBytes} bytes unsent`,
@@ -148,9 +162,20 @@ export class NotifySession implements TcpPeer {
       // A read that completes no frame costs a token too: a frame trickled a byte at a time is a flood of reads.
       if (!this.budget.spend(Math.max(1, frames.length), this.lastFrame)) {
         this.ctx.counters.flooding += 1;
-        if (droppedChannel.hasSubscribers) droppedChannel.publish({ clientId: this.clientId, reason: 'flooding', pendingBytes: this.socket.writableLength });
-        this.ctx.logger.warn({ clientId: this.clientId, droppedFlooding: this.ctx.counters.flooding }, 'closing a notification client that sends frames faster than allowed');
-        throw new SiteportError('E_NOTIFY_RATE', `more than ${this.limits.frameBurst} frames at once or ${this.limits.framesPerSecond} a second; ping once per keep-alive interval`);
+        if (droppedChannel.hasSubscribers)
+          droppedChannel.publish({
+            clientId: this.clientId,
+            reason: 'flooding',
+            pendingBytes: this.socket.writableLength,
+          });
+        this.ctx.logger.warn(
+          { clientId: this.clientId, droppedFlooding: this.ctx.counters.flooding },
+          'closing a notification client that sends frames faster than allowed',
+        );
+        throw new SiteportError(
+          'E_NOTIFY_RATE',
+          `more than ${this.limits.frameBurst} frames at once or ${this.limits.framesPerSecond} a second; ping once per keep-alive interval`,
+        );
       }
       for (const frame of frames) pinged = this.onFrame(frame) || pinged;
     } catch (error) {
@@ -165,12 +190,16 @@ export class NotifySession implements TcpPeer {
   private onFrame(frame: NotifyFrame): boolean {
     switch (this.state) {
       case 'challenged':
-        if (frame.type !== 'auth') throw new SiteportError('E_NOTIFY_AUTH', `expected an auth frame after the challenge, got ${frame.type}`);
+        if (frame.type !== 'auth')
+          throw new SiteportError('E_NOTIFY_AUTH', `expected an auth frame after the challenge, got ${frame.type}`);
         this.state = 'authenticating';
         this.authenticate(framePayloadJson(frame)).catch((error: unknown) => this.fail(error));
         return false;
       case 'authenticating':
-        throw new SiteportError('E_NOTIFY_FRAME', `a ${frame.type} frame arrived before the server confirmed authentication; wait for ready`);
+        throw new SiteportError(
+          'E_NOTIFY_FRAME',
+          `a ${frame.type} frame arrived before the server confirmed authentication; wait for ready`,
+        );
       case 'ready':
         if (this.clientId !== null) this.ctx.hub.seen(this.clientId);
         if (frame.type === 'ping') return true;
@@ -193,7 +222,10 @@ export class NotifySession implements TcpPeer {
     this.nonce = null;
     const client = await this.ctx.clients.known(message.clientId);
     if (client === undefined || client.siteCode !== this.ctx.siteCode) {
-      throw new SiteportError('E_NOTIFY_AUTH', `client ${message.clientId} is not registered at site ${this.ctx.siteCode}; the agent registers first`);
+      throw new SiteportError(
+        'E_NOTIFY_AUTH',
+        `client ${message.clientId} is not registered at site ${this.ctx.siteCode}; the agent registers first`,
+      );
     }
     const signed = Buffer.from(notifyAuthString(this.ctx.siteCode, client.id, nonce));
     if (!verify(null, signed, client.key, Buffer.from(message.signature, 'base64'))) {
@@ -211,10 +243,14 @@ export class NotifySession implements TcpPeer {
   /** Sends an `error` frame saying why, then closes; the peer gets a second to read it. */
   private fail(error: unknown): void {
     if (this.state === 'closed') return;
-    const known = error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
+    const known =
+      error instanceof SiteportError ? error : new SiteportError('E_INTERNAL', 'internal error; see the server log');
     if (!(error instanceof SiteportError)) this.ctx.logger.error({ err: error }, 'notification session failed');
     if (rejectedChannel.hasSubscribers) rejectedChannel.publish({ code: known.code, clientId: this.clientId });
-    this.ctx.logger.info({ code: known.code, clientId: this.clientId }, `notification connection rejected: ${known.message}`);
+    this.ctx.logger.info(
+      { code: known.code, clientId: this.clientId },
+      `notification connection rejected: ${known.message}`,
+    );
     this.state = 'closed';
     this.write(encodeFrame('error', { code: known.code, message: known.message }));
     this.socket.end();

@@ -65,7 +65,11 @@ export function createNotifyParts(deps: {
       const current = (await deps.ports.stored(deps.siteCode)).settings.notification;
       // While a rollout moves the notification port, the side that is not current stays open too (SPEC B1).
       const others = (await deps.rollouts.open(deps.siteCode)).map((r) =>
-        r.state === 'overlapping' ? r.old.settings.notification : r.state === 'rolling-back' ? r.next.settings.notification : current,
+        r.state === 'overlapping'
+          ? r.old.settings.notification
+          : r.state === 'rolling-back'
+            ? r.next.settings.notification
+            : current,
       );
       return [...new Set([current, ...others])];
     },

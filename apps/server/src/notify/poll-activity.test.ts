@@ -15,12 +15,15 @@ describe('PollActivity', () => {
     activity.seen('a', 8443, 'https', '10.0.0.1');
     activity.seen('a', 80, 'http', '10.0.0.1');
     activity.seen('a', 80, 'http', '10.0.0.2');
-    assert.deepEqual(recorded.map((u) => [u.port, u.protocol, u.address]), [
-      [443, 'https', '10.0.0.1'],
-      [8443, 'https', '10.0.0.1'],
-      [80, 'http', '10.0.0.1'],
-      [80, 'http', '10.0.0.2'],
-    ]);
+    assert.deepEqual(
+      recorded.map((u) => [u.port, u.protocol, u.address]),
+      [
+        [443, 'https', '10.0.0.1'],
+        [8443, 'https', '10.0.0.1'],
+        [80, 'http', '10.0.0.1'],
+        [80, 'http', '10.0.0.2'],
+      ],
+    );
     assert.equal(recorded[0]!.at, new Date(1_000_000).toISOString());
   });
 
@@ -29,6 +32,9 @@ describe('PollActivity', () => {
     const recorded: ContactUpdate[] = [];
     const activity = new PollActivity({ record: (u) => void recorded.push(u) }, () => now);
     for (now = 0; now <= 30 * 60_000; now += 50_000) activity.seen('a', 443, 'https', '10.0.0.1');
-    assert.deepEqual(recorded.map((u) => Date.parse(u.at) / 60_000), [0, 10, 20, 30]);
+    assert.deepEqual(
+      recorded.map((u) => Date.parse(u.at) / 60_000),
+      [0, 10, 20, 30],
+    );
   });
 });

@@ -38,7 +38,8 @@ class Bus {
         this.published.push({ origin, event });
         const received: ReceivedEvent = { seq: (this.seq += 1), origin, at: new Date().toISOString(), event };
         if (!this.drop(event)) {
-          for (const [to, list] of this.handlers) if (to !== origin) setImmediate(() => list.forEach((h) => h(received)));
+          for (const [to, list] of this.handlers)
+            if (to !== origin) setImmediate(() => list.forEach((h) => h(received)));
         }
         return Promise.resolve();
       },
@@ -57,17 +58,21 @@ const quiet = { warn: () => undefined } as unknown as Logger;
 
 /** The outcome both tests expect: the client that acked counts, the one that dropped timed out. */
 function assertFastAckedDroppedTimedOut(results: NotifyClientResult[]): void {
-  assert.deepEqual(results.sort((a, b) => a.clientId.localeCompare(b.clientId)), [
-    { clientId: 'dropped', outcome: 'timeout', via: 'http-poll' },
-    { clientId: 'fast', outcome: 'acknowledged', via: 'tcp' },
-  ]);
+  assert.deepEqual(
+    results.sort((a, b) => a.clientId.localeCompare(b.clientId)),
+    [
+      { clientId: 'dropped', outcome: 'timeout', via: 'http-poll' },
+      { clientId: 'fast', outcome: 'acknowledged', via: 'tcp' },
+    ],
+  );
 }
 
 /** An issuing process and an answering MP whose hub holds a client that acks at once and one that dropped. */
 async function twoProcesses(bus: Bus): Promise<{ issuer: RemoteNotify; answerer: RemoteNotify }> {
   const hub = new NotificationHub({ offlineAfterMs: 300_000 });
   const acking = {
-    sendAction: (action: NotifyAction) => setTimeout(() => hub.acknowledge('fast', { id: action.id, ok: true }, 'tcp'), 5),
+    sendAction: (action: NotifyAction) =>
+      setTimeout(() => hub.acknowledge('fast', { id: action.id, ok: true }, 'tcp'), 5),
     close: () => undefined,
   };
   hub.attachTcp('fast', acking);
@@ -77,13 +82,22 @@ async function twoProcesses(bus: Bus): Promise<{ issuer: RemoteNotify; answerer:
   const make = (origin: string, other: string, processHub: NotificationHub): RemoteNotify => {
     const bridge = bus.bridge(origin);
     const others = () => [{ id: other, host: `${other}.example` }];
-    return new RemoteNotify({ bridge, hub: processHub, requests: new BridgeRequests(bridge, others), others, logger: quiet, answerMarginMs: 500, resultEveryMs: 20 });
+    return new RemoteNotify({
+      bridge,
+      hub: processHub,
+      requests: new BridgeRequests(bridge, others),
+      others,
+      logger: quiet,
+      answerMarginMs: 500,
+      resultEveryMs: 20,
+    });
   };
   const answerer = make('mp-b', 'site', hub);
   const issuer = make('site', 'mp-b', new NotificationHub({ offlineAfterMs: 300_000 }));
   answerer.start();
   issuer.start();
-  for (let i = 0; i < 100 && !issuer.isOnline('dropped'); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 100 && !issuer.isOnline('dropped'); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(issuer.isOnline('fast') && issuer.isOnline('dropped'), 'the issuer learned the answerer’s clients');
   return { issuer, answerer };
 }
@@ -93,8 +107,16 @@ test('an answering MP sends acknowledgements as they come and the stragglers las
   const { issuer, answerer } = await twoProcesses(bus);
   try {
     assertFastAckedDroppedTimedOut(await issuer.deliver(null, { action: 'policy' }, 1500));
-    const parts = bus.published.filter((p) => p.event.kind === 'notify-result').map((p) => p.event as Extract<BridgeEvent, { kind: 'notify-result' }>);
-    assert.deepEqual(parts.map((p) => [p.results.map((r) => r.clientId), p.more ?? false]), [[['fast'], true], [['dropped'], false]]);
+    const parts = bus.published
+      .filter((p) => p.event.kind === 'notify-result')
+      .map((p) => p.event as Extract<BridgeEvent, { kind: 'notify-result' }>);
+    assert.deepEqual(
+      parts.map((p) => [p.results.map((r) => r.clientId), p.more ?? false]),
+      [
+        [['fast'], true],
+        [['dropped'], false],
+      ],
+    );
   } finally {
     answerer.stop();
     issuer.stop();

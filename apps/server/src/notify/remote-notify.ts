@@ -89,7 +89,8 @@ export class RemoteNotify {
     const views: ChannelView[] = [];
     for (const [clientId, entry] of this.remote) {
       const host = hosts.get(entry.origin);
-      if (host !== undefined) views.push({ clientId, online: true, channel: entry.channel, lastSeen: entry.at, managementPoint: host });
+      if (host !== undefined)
+        views.push({ clientId, online: true, channel: entry.channel, lastSeen: entry.at, managementPoint: host });
     }
     return views;
   }
@@ -99,7 +100,11 @@ export class RemoteNotify {
    * collects their results. The clients of an MP whose answer did not complete in time count as
    * timed out, except those whose acknowledgement came in an earlier part of its answer.
    */
-  async deliver(clients: string[] | null, action: Omit<NotifyAction, 'id'>, waitMs: number): Promise<NotifyClientResult[]> {
+  async deliver(
+    clients: string[] | null,
+    action: Omit<NotifyAction, 'id'>,
+    waitMs: number,
+  ): Promise<NotifyClientResult[]> {
     const { answers, missing, readAtDeadline } = await this.deps.requests.ask(
       { kind: 'notify-request', clients, action, waitMs },
       'notify-result',
@@ -115,12 +120,19 @@ export class RemoteNotify {
         'some management points did not finish answering a notification request in time; their clients not reported yet count as timed out',
       );
     }
-    if (readAtDeadline.length > 0) this.deps.logger.warn({ readAtDeadline }, 'answers of some management points were read only at the deadline (this process is busy)');
+    if (readAtDeadline.length > 0)
+      this.deps.logger.warn(
+        { readAtDeadline },
+        'answers of some management points were read only at the deadline (this process is busy)',
+      );
     return results;
   }
 
   /** The clients (of `clients`, or all) whose channel one of these MPs holds, as presence tells. */
-  private heldBy(origins: ReadonlySet<string>, clients: readonly string[] | null): { clientId: string; channel: NotifyChannelKind }[] {
+  private heldBy(
+    origins: ReadonlySet<string>,
+    clients: readonly string[] | null,
+  ): { clientId: string; channel: NotifyChannelKind }[] {
     const held: { clientId: string; channel: NotifyChannelKind }[] = [];
     const consider = (clientId: string, entry: RemoteChannel | undefined): void => {
       if (entry !== undefined && origins.has(entry.origin)) held.push({ clientId, channel: entry.channel });
@@ -139,12 +151,22 @@ export class RemoteNotify {
       case 'notify-request': {
         const hub = this.deps.hub;
         const targets = event.clients === null ? hub.onlineClients() : event.clients.filter((id) => hub.isOnline(id));
-        if (remoteChannel.hasSubscribers) remoteChannel.publish({ requestId: event.requestId, from: origin, clients: targets.length });
+        if (remoteChannel.hasSubscribers)
+          remoteChannel.publish({ requestId: event.requestId, from: origin, clients: targets.length });
         const stream = new ResultStream(
-          ({ results, more }) => this.publish({ kind: 'notify-result', requestId: event.requestId, to: origin, results, ...(more ? { more } : {}) }),
+          ({ results, more }) =>
+            this.publish({
+              kind: 'notify-result',
+              requestId: event.requestId,
+              to: origin,
+              results,
+              ...(more ? { more } : {}),
+            }),
           this.deps.resultEveryMs ?? 500,
         );
-        void hub.deliver(targets, event.action, answerWithin(event.waitMs, this.margin()), (result) => stream.add(result)).then((results) => stream.end(results));
+        void hub
+          .deliver(targets, event.action, answerWithin(event.waitMs, this.margin()), (result) => stream.add(result))
+          .then((results) => stream.end(results));
         return;
       }
       case 'presence':
@@ -182,16 +204,29 @@ export class RemoteNotify {
       if (channel !== null) now.set(id, channel);
     }
     const online: string[] = [];
-    for (const [id, channel] of now) if (snapshot || this.published.get(id) !== channel) online.push(`${id} ${channel}`);
+    for (const [id, channel] of now)
+      if (snapshot || this.published.get(id) !== channel) online.push(`${id} ${channel}`);
     const offline = snapshot ? [] : [...this.published.keys()].filter((id) => !now.has(id));
     this.published = now;
     if (!snapshot && online.length === 0 && offline.length === 0) return;
     for (let i = 0; i === 0 || i < online.length; i += PRESENCE_BATCH) {
-      this.publish({ kind: 'presence', online: online.slice(i, i + PRESENCE_BATCH), offline: i === 0 ? offline : [], snapshot: snapshot && i === 0 });
+      this.publish({
+        kind: 'presence',
+        online: online.slice(i, i + PRESENCE_BATCH),
+        offline: i === 0 ? offline : [],
+        snapshot: snapshot && i === 0,
+      });
     }
   }
 
   private publish(event: Parameters<EventBridge['publish']>[0]): void {
-    this.deps.bridge.publish(event).catch((error: unknown) => this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error), kind: event.kind }, 'could not publish a notification event'));
+    this.deps.bridge
+      .publish(event)
+      .catch((error: unknown) =>
+        this.deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), kind: event.kind },
+          'could not publish a notification event',
+        ),
+      );
   }
 }

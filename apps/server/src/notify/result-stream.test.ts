@@ -30,7 +30,14 @@ test('a full part goes out at once; a long last part is split and only its end l
   assert.equal(parts.length, 1);
   assert.equal(parts[0]?.results.length, RESULT_PART_SIZE);
   stream.end(all);
-  assert.deepEqual(parts.map((p) => [p.results.length, p.more]), [[RESULT_PART_SIZE, true], [RESULT_PART_SIZE, true], [10, false]]);
+  assert.deepEqual(
+    parts.map((p) => [p.results.length, p.more]),
+    [
+      [RESULT_PART_SIZE, true],
+      [RESULT_PART_SIZE, true],
+      [10, false],
+    ],
+  );
   assert.equal(new Set(parts.flatMap((p) => p.results.map((r) => r.clientId))).size, all.length);
 });
 

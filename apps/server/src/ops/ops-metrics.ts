@@ -19,7 +19,7 @@ export interface OpsMetricsSources {
 }
 
 /** Message of `siteport:notify:acknowledged`: a client acknowledged an action after `ms`. */
-export interface AcknowledgedEvent {
+interface AcknowledgedEvent {
   via: string;
   ms: number;
 }

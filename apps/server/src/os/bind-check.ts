@@ -21,14 +21,14 @@ async function hasBindCapability(): Promise<boolean> {
 }
 
 /** Whether this process may bind a port: always for unprivileged ports, else by uid/capability/sysctl. */
-export async function mayBindPort(port: number): Promise<boolean> {
+async function mayBindPort(port: number): Promise<boolean> {
   if (!isPrivilegedPort(port)) return true;
   if (port >= (await unprivilegedPortStart())) return true;
   return hasBindCapability();
 }
 
 /** The error for a refused privileged bind, with what to do about it. */
-export function privilegedPortError(port: number, item: string, cause?: unknown): SiteportError {
+function privilegedPortError(port: number, item: string, cause?: unknown): SiteportError {
   return new SiteportError(
     'E_PORT_PRIVILEGED',
     `${item} port ${port} is below 1024 and this process may not bind it: run siteport server as root, ` +

@@ -16,7 +16,8 @@ async function listeningInodes(port: number): Promise<Set<string>> {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       const local = cols[1];
-      if (local?.endsWith(`:${hexPort}`) === true && cols[3] === LISTEN_STATE && cols[9] !== undefined) inodes.add(cols[9]);
+      if (local?.endsWith(`:${hexPort}`) === true && cols[3] === LISTEN_STATE && cols[9] !== undefined)
+        inodes.add(cols[9]);
     }
   }
   return inodes;

@@ -8,7 +8,7 @@ import type { EventBridge } from '../bridge/index.js';
 import { ALGORITHM, type SiteCa, issueMpCertificate, newMpKey } from './site-pki.js';
 
 /** How long an MP process waits for the site server to sign its certificate request. */
-export const CERTIFICATE_REQUEST_TIMEOUT_MS = 15_000;
+const CERTIFICATE_REQUEST_TIMEOUT_MS = 15_000;
 /** Most names one request may ask for, and the largest CSR the site server reads. */
 const MAX_NAMES = 16;
 const MAX_CSR = 8192;

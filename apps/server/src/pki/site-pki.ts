@@ -15,7 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 const CA_LIFETIME_DAYS = 3650;
 /** Lifetime of a management point certificate the site CA issues. @default 397 days */
-export const MP_CERT_LIFETIME_MS = 397 * DAY_MS;
+const MP_CERT_LIFETIME_MS = 397 * DAY_MS;
 
 /** The site's TLS material: the CA clients pin and the certificate the MP serves. */
 export interface SitePki {
@@ -34,7 +34,7 @@ export interface SiteCa {
   privateKey: string;
 }
 
-export function pem(label: string, der: ArrayBuffer | Uint8Array): string {
+function pem(label: string, der: ArrayBuffer | Uint8Array): string {
   const body = Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der))
     .toString('base64')
     .replace(/(.{64})/g, '$1\n')
@@ -42,7 +42,7 @@ export function pem(label: string, der: ArrayBuffer | Uint8Array): string {
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
-export function derOf(pemText: string): Buffer {
+function derOf(pemText: string): Buffer {
   return Buffer.from(pemText.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 

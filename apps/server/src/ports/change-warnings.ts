@@ -1,4 +1,10 @@
-import { DEFAULT_PORTS, type ChangeWarning, type PortSettings, isPrivilegedPort, requestEndpoints } from '@siteport/protocol';
+import {
+  DEFAULT_PORTS,
+  type ChangeWarning,
+  type PortSettings,
+  isPrivilegedPort,
+  requestEndpoints,
+} from '@siteport/protocol';
 import type { ClientRecord } from '../clients/index.js';
 
 /**
@@ -15,7 +21,9 @@ export function changeWarnings(
   const removed = requestEndpoints(before).filter((e) => !afterKeys.has(`${e.protocol}:${e.port}`));
   if (removed.length > 0) {
     const onRemoved = clients.filter(
-      (c) => c.lastContact !== null && removed.some((e) => e.protocol === c.lastContact?.protocol && e.port === c.lastContact.port),
+      (c) =>
+        c.lastContact !== null &&
+        removed.some((e) => e.protocol === c.lastContact?.protocol && e.port === c.lastContact.port),
     );
     const ports = removed.map((e) => `${e.protocol.toUpperCase()} ${e.port}`).join(', ');
     warnings.push({
@@ -28,7 +36,9 @@ export function changeWarnings(
     });
   }
   const nonDefault = requestEndpoints(after).filter(
-    (e) => e.port !== (e.protocol === 'http' ? DEFAULT_PORTS.http : DEFAULT_PORTS.https) && !requestEndpoints(before).some((b) => b.port === e.port),
+    (e) =>
+      e.port !== (e.protocol === 'http' ? DEFAULT_PORTS.http : DEFAULT_PORTS.https) &&
+      !requestEndpoints(before).some((b) => b.port === e.port),
   );
   if (nonDefault.length > 0) {
     warnings.push({

@@ -13,5 +13,11 @@ export interface GuardPlan {
  */
 export interface PortChangeGuard {
   prepare(siteCode: string, before: PortSettings, after: PortSettings): Promise<GuardPlan>;
-  write(trx: Transaction<SiteDatabase>, siteCode: string, before: PortSettings, after: PortSettings, at: string): Promise<void>;
+  write(
+    trx: Transaction<SiteDatabase>,
+    siteCode: string,
+    before: PortSettings,
+    after: PortSettings,
+    at: string,
+  ): Promise<void>;
 }

@@ -67,15 +67,22 @@ export class PortSettingsService {
     const site = await this.deps.sites.find(code);
     if (site === undefined) {
       const known = await this.deps.sites.listCodes();
-      throw new SiteportError('E_SITE_NOT_FOUND', `no site ${code} here; this server has ${known.join(', ') || 'no sites'}`, {
-        details: { siteCode: code },
-      });
+      throw new SiteportError(
+        'E_SITE_NOT_FOUND',
+        `no site ${code} here; this server has ${known.join(', ') || 'no sites'}`,
+        {
+          details: { siteCode: code },
+        },
+      );
     }
     return site;
   }
 
   /** A site's stored port settings: one read (the site row only to explain a miss). */
-  async stored(code: string, db: Kysely<SiteDatabase> | Transaction<SiteDatabase> = this.deps.db): Promise<StoredPorts> {
+  async stored(
+    code: string,
+    db: Kysely<SiteDatabase> | Transaction<SiteDatabase> = this.deps.db,
+  ): Promise<StoredPorts> {
     const announced = db === this.deps.db ? this.announced.get(code) : undefined;
     if (announced !== undefined) return announced;
     const stored = await this.deps.sites.ports(code, db);
@@ -98,7 +105,9 @@ export class PortSettingsService {
     const { parentCode } = known?.site ?? (await this.site(code));
     const view = portsView(
       stored,
-      served.filter((e) => e.role === 'overlap').map((e) => ({ protocol: e.protocol, port: e.port, until: e.until ?? '' })),
+      served
+        .filter((e) => e.role === 'overlap')
+        .map((e) => ({ protocol: e.protocol, port: e.port, until: e.until ?? '' })),
     );
     return parentCode === null ? view : { ...view, inheritedFrom: parentCode };
   }
@@ -120,7 +129,12 @@ export class PortSettingsService {
     const settings = applyPortChange(current.settings, change);
     const guarded = (await this.deps.guard?.prepare(code, current.settings, settings)) ?? { bind: [], warnings: [] };
     await this.deps.binder.checkBindable([...newTcpPorts(current.settings, settings), ...guarded.bind]);
-    return { site, current, next: { settings, communicationMode: change.communicationMode ?? current.communicationMode }, warnings: guarded.warnings };
+    return {
+      site,
+      current,
+      next: { settings, communicationMode: change.communicationMode ?? current.communicationMode },
+      warnings: guarded.warnings,
+    };
   }
 
   /** Stores `next` as the version after `current` inside `trx`, with an audit record. */
@@ -133,7 +147,13 @@ export class PortSettingsService {
     at: string,
     extra: Record<string, unknown> = {},
   ): Promise<StoredPorts> {
-    const stored: StoredPorts = { siteCode: current.siteCode, ...next, version: current.version + 1, updatedAt: at, updatedBy: actor };
+    const stored: StoredPorts = {
+      siteCode: current.siteCode,
+      ...next,
+      version: current.version + 1,
+      updatedAt: at,
+      updatedBy: actor,
+    };
     if (!(await this.deps.sites.replacePorts(trx, stored, current.version))) {
       throw versionConflict(current.siteCode, current.version, current.version + 1);
     }
@@ -153,14 +173,31 @@ export class PortSettingsService {
   /** Applies a change that moves no request or notification port (descriptions, wake, mode, web site). */
   async applyDirect(prepared: PreparedChange, actor: string): Promise<StoredPorts> {
     const at = new Date().toISOString();
-    const stored = await this.deps.db.transaction().execute((trx) => this.writeVersion(trx, prepared.current, prepared.next, actor, 'ports.change', at));
+    const stored = await this.deps.db
+      .transaction()
+      .execute((trx) => this.writeVersion(trx, prepared.current, prepared.next, actor, 'ports.change', at));
     await this.announce(stored);
     return stored;
   }
 
   /** Appends an audit record for a rollout event inside `trx`. */
-  async auditEvent(trx: Transaction<SiteDatabase>, siteCode: string, actor: string, action: string, at: string, value: Record<string, unknown>): Promise<void> {
-    await this.deps.audit.append(trx, { at, actor, siteCode, action, oldValue: null, newValue: value, outcome: 'applied' });
+  async auditEvent(
+    trx: Transaction<SiteDatabase>,
+    siteCode: string,
+    actor: string,
+    action: string,
+    at: string,
+    value: Record<string, unknown>,
+  ): Promise<void> {
+    await this.deps.audit.append(trx, {
+      at,
+      actor,
+      siteCode,
+      action,
+      oldValue: null,
+      newValue: value,
+      outcome: 'applied',
+    });
   }
 
   /**
@@ -177,7 +214,7 @@ export class PortSettingsService {
   }
 }
 
-export function versionConflict(code: string, expected: number, actual: number): SiteportError {
+function versionConflict(code: string, expected: number, actual: number): SiteportError {
   return new SiteportError(
     'E_VERSION_CONFLICT',
     `the ports of site ${code} are at version ${actual}, not ${expected}: someone else changed them; read them again and retry`,
@@ -191,14 +228,20 @@ export function versionConflict(code: string, expected: number, actual: number):
  */
 export function movesPorts(before: PortSettings, after: PortSettings): boolean {
   const kept = new Set(requestEndpoints(after).map((e) => `${e.protocol}:${e.port}`));
-  return before.notification !== after.notification || requestEndpoints(before).some((e) => !kept.has(`${e.protocol}:${e.port}`));
+  return (
+    before.notification !== after.notification ||
+    requestEndpoints(before).some((e) => !kept.has(`${e.protocol}:${e.port}`))
+  );
 }
 
 /** TCP ports the change adds: each must be bindable before the change is accepted. */
 function newTcpPorts(before: PortSettings, after: PortSettings): { item: string; port: number }[] {
   const held = new Set([...requestEndpoints(before).map((e) => e.port), before.notification]);
   const wanted = [
-    ...requestEndpoints(after).map((e) => ({ item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`, port: e.port })),
+    ...requestEndpoints(after).map((e) => ({
+      item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`,
+      port: e.port,
+    })),
     { item: 'notification', port: after.notification },
   ];
   return wanted.filter((w) => !held.has(w.port));

@@ -25,7 +25,13 @@ export class PushRepository {
   }
 
   async hosts(siteCode: string): Promise<PushHostRow[]> {
-    return this.db.selectFrom('push_hosts').selectAll().where('site_code', '=', siteCode).orderBy('host').orderBy('port').execute();
+    return this.db
+      .selectFrom('push_hosts')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .orderBy('host')
+      .orderBy('port')
+      .execute();
   }
 
   async host(id: string): Promise<PushHostRow | undefined> {

@@ -30,7 +30,7 @@ import { nextAttempt } from './retry-schedule.js';
 export type PushServiceState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 /** diagnostics_channel of every per-host status change: `{ siteCode, hostId, host, port, status, errorCode }`. */
-export const PUSH_STATUS_CHANNEL = diagnostics.channel('siteport:push:status');
+const PUSH_STATUS_CHANNEL = diagnostics.channel('siteport:push:status');
 
 /** What the push service needs from the site server. */
 export interface PushServiceDeps {

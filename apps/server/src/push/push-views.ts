@@ -3,7 +3,11 @@ import { PUSH_DEFAULTS } from '@siteport/protocol';
 import type { PushHostRow, PushSettingsRow } from './push-repository.js';
 
 /** A site's push settings row, or the defaults when the site never set any. */
-export function settingsOrDefault(siteCode: string, row: PushSettingsRow | undefined, managementPoint: string): PushSettingsRow {
+export function settingsOrDefault(
+  siteCode: string,
+  row: PushSettingsRow | undefined,
+  managementPoint: string,
+): PushSettingsRow {
   return (
     row ?? {
       site_code: siteCode,
@@ -60,7 +64,8 @@ export function hostView(row: PushHostRow, settings: PushSettingsRow): PushHostV
     credential: { user: row.user_name, auth: row.auth_kind, secretStored: row.secret !== null },
     clientId: row.client_id,
     registeredAt: row.registered_at,
-    installedPorts: row.installed_ports === null ? null : (JSON.parse(row.installed_ports) as PushHostView['installedPorts']),
+    installedPorts:
+      row.installed_ports === null ? null : (JSON.parse(row.installed_ports) as PushHostView['installedPorts']),
   };
 }
 

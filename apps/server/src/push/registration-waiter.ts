@@ -25,7 +25,13 @@ export class RegistrationWaiter {
   }
 
   /** Resolves with the client id once the key registers at or after `since`; E_PUSH_NOT_REGISTERED after `timeoutMs`. */
-  wait(keyFingerprint: string, since: number, timeoutMs: number, describe: string, signal?: AbortSignal): Promise<string> {
+  wait(
+    keyFingerprint: string,
+    since: number,
+    timeoutMs: number,
+    describe: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const earlier = this.seen.get(keyFingerprint);
     if (earlier !== undefined && earlier.at >= since) return Promise.resolve(earlier.clientId);
     return new Promise((resolve, reject) => {
@@ -45,7 +51,12 @@ export class RegistrationWaiter {
       }, timeoutMs);
       const onAbort = (): void => {
         done();
-        reject(new SiteportError('E_PUSH_NOT_REGISTERED', `stopped waiting for ${describe} to register: the site server is stopping`));
+        reject(
+          new SiteportError(
+            'E_PUSH_NOT_REGISTERED',
+            `stopped waiting for ${describe} to register: the site server is stopping`,
+          ),
+        );
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.set(keyFingerprint, (clientId) => {

@@ -35,7 +35,7 @@ function seconds(ms: number): string {
 }
 
 /** The SHA-256 fingerprint of an SSH host key blob, as OpenSSH prints it. */
-export function hostKeyFingerprint(blob: Buffer): string {
+function hostKeyFingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
@@ -66,16 +66,23 @@ export class SshSession {
         presented = hostKeyFingerprint(key);
         // Key authentication proves the account without handing anything over; a password is
         // handed to whoever answers, so it goes only to a pinned key (decision 0093).
-        const ok = target.hostKey === null ? target.acceptNewHostKey && target.secret.kind === 'key' : presented === target.hostKey;
+        const ok =
+          target.hostKey === null
+            ? target.acceptNewHostKey && target.secret.kind === 'key'
+            : presented === target.hostKey;
         rejectedKey = !ok;
         return ok;
       },
-      ...(target.secret.kind === 'key' ? { privateKey: target.secret.value.reveal() } : { password: target.secret.value.reveal() }),
+      ...(target.secret.kind === 'key'
+        ? { privateKey: target.secret.value.reveal() }
+        : { password: target.secret.value.reveal() }),
     };
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         client.end();
-        reject(new SiteportError('E_PUSH_UNREACHABLE', `push to ${where} was cancelled because the site server is stopping`));
+        reject(
+          new SiteportError('E_PUSH_UNREACHABLE', `push to ${where} was cancelled because the site server is stopping`),
+        );
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       client.once('ready', () => {
@@ -97,7 +104,13 @@ export class SshSession {
         client.connect(config);
       } catch (error) {
         // ssh2 throws synchronously for a private key it cannot parse.
-        reject(new SiteportError('E_PUSH_AUTH', `the push account's private key for ${where} cannot be used (${(error as Error).message}); set an unencrypted OpenSSH or PEM private key`, { cause: error }));
+        reject(
+          new SiteportError(
+            'E_PUSH_AUTH',
+            `the push account's private key for ${where} cannot be used (${(error as Error).message}); set an unencrypted OpenSSH or PEM private key`,
+            { cause: error },
+          ),
+        );
       }
     });
   }
@@ -116,7 +129,11 @@ export class SshSession {
       this.client.exec(command, (error, channel) => {
         if (error) {
           clearTimeout(timer);
-          reject(new SiteportError('E_PUSH_INSTALL', `the target refused to run a command: ${error.message}`, { cause: error }));
+          reject(
+            new SiteportError('E_PUSH_INSTALL', `the target refused to run a command: ${error.message}`, {
+              cause: error,
+            }),
+          );
           return;
         }
         let stdout = '';
@@ -176,9 +193,16 @@ function classify(
   presented: string | undefined,
   rejectedKey: boolean,
 ): SiteportError {
-  const details = { host: target.host, port: target.port, ...(presented === undefined ? {} : { presentedHostKey: presented }) };
+  const details = {
+    host: target.host,
+    port: target.port,
+    ...(presented === undefined ? {} : { presentedHostKey: presented }),
+  };
   if (rejectedKey && target.hostKey === null && presented !== undefined) {
-    const why = target.secret.kind === 'password' ? 'a password is sent only to a confirmed host key' : 'first-use pinning is off';
+    const why =
+      target.secret.kind === 'password'
+        ? 'a password is sent only to a confirmed host key'
+        : 'first-use pinning is off';
     return new SiteportError(
       'E_PUSH_HOST_KEY_UNCONFIRMED',
       `${where} presented host key ${presented}, which is not pinned, and ${why}; check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm it: siteport push approve ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port} --host-key ${presented}`,
@@ -200,8 +224,12 @@ function classify(
     );
   }
   const reason = error.code ?? (error.level === 'client-timeout' ? 'timed out' : error.message);
-  return new SiteportError('E_PUSH_UNREACHABLE', `cannot open an SSH connection to ${where} (${reason}); check that the host is up and sshd listens on port ${target.port}`, {
-    cause: error,
-    details,
-  });
+  return new SiteportError(
+    'E_PUSH_UNREACHABLE',
+    `cannot open an SSH connection to ${where} (${reason}); check that the host is up and sshd listens on port ${target.port}`,
+    {
+      cause: error,
+      details,
+    },
+  );
 }

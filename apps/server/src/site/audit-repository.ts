@@ -35,7 +35,8 @@ export class AuditRepository {
   async list(filter: { siteCode?: string; siteCodes?: readonly string[]; limit: number }): Promise<AuditEntry[]> {
     let query = this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit);
     if (filter.siteCode !== undefined) query = query.where('site_code', '=', filter.siteCode);
-    if (filter.siteCodes !== undefined) query = query.where('site_code', 'in', filter.siteCodes.length === 0 ? [''] : [...filter.siteCodes]);
+    if (filter.siteCodes !== undefined)
+      query = query.where('site_code', 'in', filter.siteCodes.length === 0 ? [''] : [...filter.siteCodes]);
     const rows = await query.execute();
     return rows.map((row) => ({
       seq: row.seq,

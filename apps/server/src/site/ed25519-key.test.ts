@@ -19,7 +19,10 @@ test('a key of another type, or with CRLF line ends, still imports through the d
   assert.equal(publicKeyFromPem(ec.export({ type: 'spki', format: 'pem' }).toString()).asymmetricKeyType, 'ec');
   const ed = generateKeyPairSync('ed25519').publicKey;
   const crlf = ed.export({ type: 'spki', format: 'pem' }).toString().replace(/\n/g, '\r\n');
-  assert.deepEqual(publicKeyFromPem(crlf).export({ type: 'spki', format: 'der' }), ed.export({ type: 'spki', format: 'der' }));
+  assert.deepEqual(
+    publicKeyFromPem(crlf).export({ type: 'spki', format: 'der' }),
+    ed.export({ type: 'spki', format: 'der' }),
+  );
 });
 
 test('text that is no key is refused', () => {

@@ -13,8 +13,14 @@ export function publicKeyFromPem(pem: string): KeyObject {
   const body = PEM_BODY.exec(pem)?.[1];
   if (body !== undefined) {
     const der = Buffer.from(body, 'base64');
-    if (der.length === ED25519_SPKI_PREFIX.length + 32 && der.subarray(0, ED25519_SPKI_PREFIX.length).equals(ED25519_SPKI_PREFIX)) {
-      return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(ED25519_SPKI_PREFIX.length).toString('base64url') }, format: 'jwk' });
+    if (
+      der.length === ED25519_SPKI_PREFIX.length + 32 &&
+      der.subarray(0, ED25519_SPKI_PREFIX.length).equals(ED25519_SPKI_PREFIX)
+    ) {
+      return createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(ED25519_SPKI_PREFIX.length).toString('base64url') },
+        format: 'jwk',
+      });
     }
   }
   return createPublicKey(pem);

@@ -65,7 +65,13 @@ export class SiteRepository {
         .execute();
       await trx
         .insertInto('port_settings')
-        .values({ site_code: site.code, version: 1, ...portColumns(ports.settings, ports.communicationMode), updated_at: ports.updatedAt, updated_by: ports.updatedBy })
+        .values({
+          site_code: site.code,
+          version: 1,
+          ...portColumns(ports.settings, ports.communicationMode),
+          updated_at: ports.updatedAt,
+          updated_by: ports.updatedBy,
+        })
         .execute();
     });
   }
@@ -97,7 +103,12 @@ export class SiteRepository {
   async replacePorts(trx: Transaction<SiteDatabase>, next: StoredPorts, expectedVersion: number): Promise<boolean> {
     const result = await trx
       .updateTable('port_settings')
-      .set({ ...portColumns(next.settings, next.communicationMode), version: next.version, updated_at: next.updatedAt, updated_by: next.updatedBy })
+      .set({
+        ...portColumns(next.settings, next.communicationMode),
+        version: next.version,
+        updated_at: next.updatedAt,
+        updated_by: next.updatedBy,
+      })
       .where('site_code', '=', next.siteCode)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();

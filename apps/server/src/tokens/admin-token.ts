@@ -6,7 +6,7 @@ import { readFileIfExists } from '../fs/index.js';
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
 /** Reads `<dataDir>/admin-token`, creating it (mode 0600) on first start. */
-export async function loadAdminToken(dataDir: string): Promise<string> {
+async function loadAdminToken(dataDir: string): Promise<string> {
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   const existing = (await readFileIfExists(file))?.trim();
   if (existing !== undefined && existing.length >= 32) return existing;

@@ -27,7 +27,7 @@ export interface NewToken {
 }
 
 /** The identity of the bootstrap token in `<data dir>/admin-token`. */
-export const BOOTSTRAP_IDENTITY: TokenIdentity = Object.freeze({
+const BOOTSTRAP_IDENTITY: TokenIdentity = Object.freeze({
   id: 'bootstrap',
   name: 'admin',
   role: 'administrator',

@@ -23,7 +23,9 @@ interface InstallerFile {
 export class WebApplications {
   private registered: WebApplicationRecord[] = [];
 
-  constructor(private readonly deps: { siteCode: string; caCertificate: string; caFingerprint: string; sites: SiteRepository }) {}
+  constructor(
+    private readonly deps: { siteCode: string; caCertificate: string; caFingerprint: string; sites: SiteRepository },
+  ) {}
 
   /** Replaces the registered applications served (called after every change of the list). */
   update(apps: readonly WebApplicationRecord[]): void {
@@ -31,15 +33,23 @@ export class WebApplications {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes GET`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes GET`);
     if (path === CLIENT_INSTALLER.path || path.startsWith(`${CLIENT_INSTALLER.path}/`)) {
       await this.installer(req, res, path);
       return;
     }
     const app = this.registered.find((a) => path === a.path || path.startsWith(`${a.path.replace(/\/$/, '')}/`));
-    if (app === undefined) throw new SiteportError('E_NOT_FOUND', `no web application at ${path} on the default web site`);
+    if (app === undefined)
+      throw new SiteportError('E_NOT_FOUND', `no web application at ${path} on the default web site`);
     if (app.content !== null) send(res, 200, 'text/plain; charset=utf-8', Buffer.from(app.content));
-    else send(res, 200, 'application/json; charset=utf-8', Buffer.from(JSON.stringify({ application: app.name, path: app.path, siteCode: this.deps.siteCode })));
+    else
+      send(
+        res,
+        200,
+        'application/json; charset=utf-8',
+        Buffer.from(JSON.stringify({ application: app.name, path: app.path, siteCode: this.deps.siteCode })),
+      );
   }
 
   private async installer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -51,19 +61,26 @@ export class WebApplications {
         siteCode: this.deps.siteCode,
         settingsVersion: stored?.version ?? null,
         caFingerprint: this.deps.caFingerprint,
-        files: files.map((f) => ({ name: f.name, path: `${CLIENT_INSTALLER.path}/${f.name}`, size: f.body.length, sha256: createHash('sha256').update(f.body).digest('hex') })),
+        files: files.map((f) => ({
+          name: f.name,
+          path: `${CLIENT_INSTALLER.path}/${f.name}`,
+          size: f.body.length,
+          sha256: createHash('sha256').update(f.body).digest('hex'),
+        })),
       };
       send(res, 200, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(manifest)));
       return;
     }
     const file = files.find((f) => f.name === rest);
-    if (file === undefined) throw new SiteportError('E_NOT_FOUND', `no installer file ${rest}; see ${CLIENT_INSTALLER.path}/manifest.json`);
+    if (file === undefined)
+      throw new SiteportError('E_NOT_FOUND', `no installer file ${rest}; see ${CLIENT_INSTALLER.path}/manifest.json`);
     send(res, 200, file.contentType, file.body);
   }
 
   private async installerFiles(host: string): Promise<InstallerFile[]> {
     const stored = await this.deps.sites.ports(this.deps.siteCode);
-    if (stored === undefined) throw new SiteportError('E_INTERNAL', `site ${this.deps.siteCode} has no port settings row`);
+    if (stored === undefined)
+      throw new SiteportError('E_INTERNAL', `site ${this.deps.siteCode} has no port settings row`);
     const { settings } = stored;
     const script = [
       '#!/bin/sh',
@@ -92,7 +109,8 @@ export class WebApplications {
 function managementPointHost(req: IncomingMessage): string {
   const header = req.headers.host ?? '';
   const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
-  if (!isHostName(host)) throw new SiteportError('E_BAD_REQUEST', `the Host header ${JSON.stringify(header)} is not a host name`);
+  if (!isHostName(host))
+    throw new SiteportError('E_BAD_REQUEST', `the Host header ${JSON.stringify(header)} is not a host name`);
   return host;
 }
 

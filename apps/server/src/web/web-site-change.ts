@@ -26,11 +26,21 @@ export function defaultWebSiteOf(stored: DefaultWebSitePorts | undefined): Defau
  */
 export function checkWebSitePorts(after: PortSettings, site: DefaultWebSitePorts, apps: readonly string[]): void {
   if (site.http === site.https) {
-    throw new SiteportError('E_PORT_CONFLICT', `the default web site cannot use port ${site.http} for both HTTP and HTTPS`, {
-      details: { port: site.http },
-    });
+    throw new SiteportError(
+      'E_PORT_CONFLICT',
+      `the default web site cannot use port ${site.http} for both HTTP and HTTPS`,
+      {
+        details: { port: site.http },
+      },
+    );
   }
-  const taken = [...requestEndpoints(after).map((e) => ({ item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`, port: e.port })), { item: 'notification', port: after.notification }];
+  const taken = [
+    ...requestEndpoints(after).map((e) => ({
+      item: e.role === 'default' ? e.protocol : `${e.protocol}-alternate`,
+      port: e.port,
+    })),
+    { item: 'notification', port: after.notification },
+  ];
   for (const { item, port } of taken) {
     if (port !== site.http && port !== site.https) continue;
     throw new SiteportError(

@@ -3,13 +3,13 @@ import type { EndpointSpec } from '../net/index.js';
 import type { DefaultWebSitePorts } from './web-site-repository.js';
 
 /** A web site binding. */
-export interface Binding {
+interface Binding {
   protocol: 'http' | 'https';
   port: number;
 }
 
 /** What one listener serves: the management point, the default web site's applications, or both. */
-export interface ListenerRoles {
+interface ListenerRoles {
   mp: boolean;
   web: boolean;
 }
@@ -58,6 +58,17 @@ export function webSiteLayout(
   for (const b of web) role(b).web = true;
   const extraEndpoints = web
     .filter((b) => roles.get(bindingKey(b.protocol, b.port))?.mp !== true)
-    .map((b) => ({ protocol: b.protocol, port: b.port, item: `default web site ${b.protocol}`, mode: 'serve' as const }));
-  return { customWebSite: settings.customWebSite, defaultWebSite: web, smsWeb: settings.customWebSite ? request : null, roles, extraEndpoints };
+    .map((b) => ({
+      protocol: b.protocol,
+      port: b.port,
+      item: `default web site ${b.protocol}`,
+      mode: 'serve' as const,
+    }));
+  return {
+    customWebSite: settings.customWebSite,
+    defaultWebSite: web,
+    smsWeb: settings.customWebSite ? request : null,
+    roles,
+    extraEndpoints,
+  };
 }

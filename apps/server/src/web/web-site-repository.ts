@@ -32,12 +32,19 @@ export class WebSiteRepository {
     await db
       .insertInto('web_sites')
       .values({ site_code: siteCode, default_http: ports.http, default_https: ports.https, updated_at: at })
-      .onConflict((oc) => oc.column('site_code').doUpdateSet({ default_http: ports.http, default_https: ports.https, updated_at: at }))
+      .onConflict((oc) =>
+        oc.column('site_code').doUpdateSet({ default_http: ports.http, default_https: ports.https, updated_at: at }),
+      )
       .execute();
   }
 
   async applications(siteCode: string): Promise<WebApplicationRecord[]> {
-    const rows = await this.db.selectFrom('web_applications').selectAll().where('site_code', '=', siteCode).orderBy('path').execute();
+    const rows = await this.db
+      .selectFrom('web_applications')
+      .selectAll()
+      .where('site_code', '=', siteCode)
+      .orderBy('path')
+      .execute();
     return rows.map((r) => ({ name: r.name, path: r.path, content: r.content, createdAt: r.created_at }));
   }
 
@@ -49,7 +56,11 @@ export class WebSiteRepository {
   }
 
   async removeApplication(db: Db, siteCode: string, name: string): Promise<boolean> {
-    const result = await db.deleteFrom('web_applications').where('site_code', '=', siteCode).where('name', '=', name).executeTakeFirst();
+    const result = await db
+      .deleteFrom('web_applications')
+      .where('site_code', '=', siteCode)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return result.numDeletedRows === 1n;
   }
 }

@@ -41,12 +41,23 @@ export class WebSiteService implements PortChangeGuard {
 
   /** The guard of every port change: refuses SMSWeb on the default web site's ports and lists what moves. */
   async prepare(siteCode: string, before: PortSettings, after: PortSettings): Promise<GuardPlan> {
-    const plan = planWebSiteChange(before, after, await this.deps.repo.defaultWebSite(siteCode), await this.applicationLabels(siteCode));
+    const plan = planWebSiteChange(
+      before,
+      after,
+      await this.deps.repo.defaultWebSite(siteCode),
+      await this.applicationLabels(siteCode),
+    );
     return { bind: [], warnings: plan.warnings };
   }
 
   /** In the transaction of every new version: a switch to SMSWeb leaves the default web site where it was. */
-  async write(trx: Transaction<Db>, siteCode: string, before: PortSettings, after: PortSettings, at: string): Promise<void> {
+  async write(
+    trx: Transaction<Db>,
+    siteCode: string,
+    before: PortSettings,
+    after: PortSettings,
+    at: string,
+  ): Promise<void> {
     const plan = planWebSiteChange(before, after, await this.deps.repo.defaultWebSite(siteCode, trx), []);
     if (plan.store !== undefined) await this.deps.repo.setDefaultWebSite(trx, siteCode, plan.store, at);
   }
@@ -54,9 +65,13 @@ export class WebSiteService implements PortChangeGuard {
   private async stored(siteCode: string): Promise<StoredPorts> {
     const stored = await this.deps.sites.ports(siteCode);
     if (stored === undefined) {
-      throw new SiteportError('E_SITE_NOT_FOUND', `no site ${siteCode} here; this server has ${(await this.deps.sites.listCodes()).join(', ')}`, {
-        details: { siteCode },
-      });
+      throw new SiteportError(
+        'E_SITE_NOT_FOUND',
+        `no site ${siteCode} here; this server has ${(await this.deps.sites.listCodes()).join(', ')}`,
+        {
+          details: { siteCode },
+        },
+      );
     }
     return stored;
   }
@@ -64,7 +79,11 @@ export class WebSiteService implements PortChangeGuard {
   async view(siteCode: string): Promise<WebSitesView> {
     const stored = await this.stored(siteCode);
     const overlap = (await this.deps.served(siteCode)).filter((e) => e.role === 'overlap');
-    const layout = webSiteLayout(stored.settings, overlap, defaultWebSiteOf(await this.deps.repo.defaultWebSite(siteCode)));
+    const layout = webSiteLayout(
+      stored.settings,
+      overlap,
+      defaultWebSiteOf(await this.deps.repo.defaultWebSite(siteCode)),
+    );
     const registered = await this.deps.repo.applications(siteCode);
     const applications: WebApplicationView[] = [
       { name: CLIENT_INSTALLER.name, path: CLIENT_INSTALLER.path, builtIn: true, createdAt: stored.updatedAt },
@@ -83,14 +102,31 @@ export class WebSiteService implements PortChangeGuard {
     const existing = await this.deps.repo.applications(siteCode);
     const clash = existing.find((a) => a.name === body.name || a.path === body.path);
     if (clash !== undefined || body.name === CLIENT_INSTALLER.name) {
-      throw new SiteportError('E_WEB_APP_CONFLICT', `the default web site already has ${appLabel(clash ?? CLIENT_INSTALLER)}; choose another name and path`, {
-        details: { name: body.name, path: body.path },
-      });
+      throw new SiteportError(
+        'E_WEB_APP_CONFLICT',
+        `the default web site already has ${appLabel(clash ?? CLIENT_INSTALLER)}; choose another name and path`,
+        {
+          details: { name: body.name, path: body.path },
+        },
+      );
     }
     const at = new Date().toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
-      await this.deps.repo.addApplication(trx, siteCode, { name: body.name, path: body.path, content: body.content ?? null, createdAt: at });
-      await this.deps.audit.append(trx, { at, actor, siteCode, action: 'web-app.add', oldValue: null, newValue: { name: body.name, path: body.path }, outcome: 'applied' });
+      await this.deps.repo.addApplication(trx, siteCode, {
+        name: body.name,
+        path: body.path,
+        content: body.content ?? null,
+        createdAt: at,
+      });
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode,
+        action: 'web-app.add',
+        oldValue: null,
+        newValue: { name: body.name, path: body.path },
+        outcome: 'applied',
+      });
     });
     await this.deps.reconcile();
     return this.view(siteCode);
@@ -101,16 +137,31 @@ export class WebSiteService implements PortChangeGuard {
     const at = new Date().toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
       if (!(await this.deps.repo.removeApplication(trx, siteCode, name))) {
-        throw new SiteportError('E_NOT_FOUND', `the default web site of ${siteCode} has no application named ${JSON.stringify(name)}`);
+        throw new SiteportError(
+          'E_NOT_FOUND',
+          `the default web site of ${siteCode} has no application named ${JSON.stringify(name)}`,
+        );
       }
-      await this.deps.audit.append(trx, { at, actor, siteCode, action: 'web-app.remove', oldValue: { name }, newValue: null, outcome: 'applied' });
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode,
+        action: 'web-app.remove',
+        oldValue: { name },
+        newValue: null,
+        outcome: 'applied',
+      });
     });
     await this.deps.reconcile();
     return this.view(siteCode);
   }
 
   /** Moves the default web site (only while the MP is on SMSWeb); lists the applications that move. */
-  async moveDefaultWebSite(siteCode: string, body: DefaultWebSiteBody, actor: string): Promise<{ webSites: WebSitesView; warnings: ChangeWarning[] }> {
+  async moveDefaultWebSite(
+    siteCode: string,
+    body: DefaultWebSiteBody,
+    actor: string,
+  ): Promise<{ webSites: WebSitesView; warnings: ChangeWarning[] }> {
     const stored = await this.stored(siteCode);
     if (!stored.settings.customWebSite) {
       throw new SiteportError(
@@ -131,7 +182,15 @@ export class WebSiteService implements PortChangeGuard {
     const at = new Date().toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
       await this.deps.repo.setDefaultWebSite(trx, siteCode, after, at);
-      await this.deps.audit.append(trx, { at, actor, siteCode, action: 'web-site.move', oldValue: before, newValue: after, outcome: 'applied' });
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode,
+        action: 'web-site.move',
+        oldValue: before,
+        newValue: after,
+        outcome: 'applied',
+      });
     });
     await this.deps.reconcile();
     const moved = before.http !== after.http || before.https !== after.https;

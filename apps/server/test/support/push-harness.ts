@@ -32,9 +32,16 @@ export async function waitForHosts(
     if (mine.length === ids.length && mine.every(done)) return mine;
     if (Date.now() > deadline) {
       // Name the hosts that are not there yet first, in one line each, so a truncated log still shows them.
-      const pending = mine.filter((h) => !done(h)).map((h) => `${h.host}:${h.port} ${h.status} attempts=${h.attempts} ${h.errorCode ?? ''} next=${h.nextAttemptAt ?? 'none'} ${h.reason ?? ''}`);
+      const pending = mine
+        .filter((h) => !done(h))
+        .map(
+          (h) =>
+            `${h.host}:${h.port} ${h.status} attempts=${h.attempts} ${h.errorCode ?? ''} next=${h.nextAttemptAt ?? 'none'} ${h.reason ?? ''}`,
+        );
       const missing = ids.filter((id) => !mine.some((h) => h.id === id));
-      throw new Error(`push hosts did not reach the expected state: ${[...pending, ...missing.map((id) => `${id} missing`)].join('; ')}\n${JSON.stringify(mine, null, 2)}`);
+      throw new Error(
+        `push hosts did not reach the expected state: ${[...pending, ...missing.map((id) => `${id} missing`)].join('; ')}\n${JSON.stringify(mine, null, 2)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -75,6 +82,11 @@ export function installRoots(t: HasAfter): string {
 }
 
 /** The client.json an install root holds. */
-export function installedConfig(installDir: string): { clientId: string | null; ports: { http: { default: number }; https: { default: number } } } {
-  return JSON.parse(readFileSync(path.join(installDir, 'state', 'client.json'), 'utf8')) as ReturnType<typeof installedConfig>;
+export function installedConfig(installDir: string): {
+  clientId: string | null;
+  ports: { http: { default: number }; https: { default: number } };
+} {
+  return JSON.parse(readFileSync(path.join(installDir, 'state', 'client.json'), 'utf8')) as ReturnType<
+    typeof installedConfig
+  >;
 }

@@ -34,12 +34,23 @@ export async function copyDatabase(source: Kysely<SiteDatabase>, target: Kysely<
     for (const table of tables) {
       const { rows, checksum } = await copyTable(source, trx, table);
       const back = await readTable(trx, table);
-      copies.push({ table: table.name, sourceRows: rows, targetRows: back.rows, sourceChecksum: checksum, targetChecksum: back.checksum, verified: rows === back.rows && checksum === back.checksum });
+      copies.push({
+        table: table.name,
+        sourceRows: rows,
+        targetRows: back.rows,
+        sourceChecksum: checksum,
+        targetChecksum: back.checksum,
+        verified: rows === back.rows && checksum === back.checksum,
+      });
     }
     await resetSequences(trx);
     const bad = copies.filter((c) => !c.verified);
     if (bad.length > 0) {
-      throw new SiteportError('E_MIGRATION_VERIFY', `the copy does not match the source in ${bad.map((c) => c.table).join(', ')}; nothing was written to the target`, { details: { tables: bad } });
+      throw new SiteportError(
+        'E_MIGRATION_VERIFY',
+        `the copy does not match the source in ${bad.map((c) => c.table).join(', ')}; nothing was written to the target`,
+        { details: { tables: bad } },
+      );
     }
     return copies;
   });
@@ -52,17 +63,28 @@ async function checkTables(source: Kysely<SiteDatabase>, target: Kysely<SiteData
   const [from, to] = await Promise.all([names(source), names(target)]);
   const known = new Set(COPY_TABLES.map((t) => t.name));
   const unknown = [...from].filter((n) => !known.has(n));
-  if (unknown.length > 0) throw new Error(`the copy does not know the tables ${unknown.join(', ')}; add them to COPY_TABLES`);
+  if (unknown.length > 0)
+    throw new Error(`the copy does not know the tables ${unknown.join(', ')}; add them to COPY_TABLES`);
   const missing = [...from].filter((n) => !to.has(n));
-  if (missing.length > 0) throw new SiteportError('E_MIGRATION_VERIFY', `the target lacks the tables ${missing.join(', ')}; both databases must be at the same migration`);
+  if (missing.length > 0)
+    throw new SiteportError(
+      'E_MIGRATION_VERIFY',
+      `the target lacks the tables ${missing.join(', ')}; both databases must be at the same migration`,
+    );
   return COPY_TABLES.filter((t) => from.has(t.name));
 }
 
 async function refuseNonEmpty(trx: Transaction<SiteDatabase>, tables: CopyTable[]): Promise<void> {
   for (const table of tables) {
-    const row = await trx.selectFrom(table.name as 'sites').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom(table.name as 'sites')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     if (Number(row.n) > 0) {
-      throw new SiteportError('E_DATABASE_NOT_EMPTY', `the target database already holds data (table ${table.name}); migrate into a new, empty database (createdb NAME) — nothing was changed`);
+      throw new SiteportError(
+        'E_DATABASE_NOT_EMPTY',
+        `the target database already holds data (table ${table.name}); migrate into a new, empty database (createdb NAME) — nothing was changed`,
+      );
     }
   }
 }
@@ -92,20 +114,30 @@ function checksumOf(hashes: string[]): string {
   return digest.digest('hex');
 }
 
-async function copyTable(source: Kysely<SiteDatabase>, trx: Transaction<SiteDatabase>, table: CopyTable): Promise<{ rows: number; checksum: string }> {
+async function copyTable(
+  source: Kysely<SiteDatabase>,
+  trx: Transaction<SiteDatabase>,
+  table: CopyTable,
+): Promise<{ rows: number; checksum: string }> {
   const hashes: string[] = [];
   for await (const rows of pages(source, table)) {
     const columns = Object.keys(rows[0]!).length;
     const batch = Math.max(1, Math.floor(MAX_PARAMETERS / columns));
     for (let i = 0; i < rows.length; i += batch) {
-      await trx.insertInto(table.name as 'sites').values(rows.slice(i, i + batch) as never).execute();
+      await trx
+        .insertInto(table.name as 'sites')
+        .values(rows.slice(i, i + batch) as never)
+        .execute();
     }
     for (const row of rows) hashes.push(rowHash(row));
   }
   return { rows: hashes.length, checksum: checksumOf(hashes) };
 }
 
-async function readTable(trx: Transaction<SiteDatabase>, table: CopyTable): Promise<{ rows: number; checksum: string }> {
+async function readTable(
+  trx: Transaction<SiteDatabase>,
+  table: CopyTable,
+): Promise<{ rows: number; checksum: string }> {
   const hashes: string[] = [];
   for await (const rows of pages(trx, table)) for (const row of rows) hashes.push(rowHash(row));
   return { rows: hashes.length, checksum: checksumOf(hashes) };
@@ -114,6 +146,10 @@ async function readTable(trx: Transaction<SiteDatabase>, table: CopyTable): Prom
 /** Rows copied with their keys leave PostgreSQL's serial sequences behind; move them past the copied keys. */
 async function resetSequences(trx: Transaction<SiteDatabase>): Promise<void> {
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql`SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1, false)`.execute(trx);
-  await sql`SELECT setval(pg_get_serial_sequence('site_events', 'seq'), COALESCE((SELECT MAX(seq) FROM site_events), 0) + 1, false)`.execute(trx);
+  await sql`SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1, false)`.execute(
+    trx,
+  );
+  await sql`SELECT setval(pg_get_serial_sequence('site_events', 'seq'), COALESCE((SELECT MAX(seq) FROM site_events), 0) + 1, false)`.execute(
+    trx,
+  );
 }

@@ -16,12 +16,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_seen_at', 'text', (c) => c.notNull())
     .addColumn('state', 'varchar(16)', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('management_points_site_idx').on('management_points').columns(['site_code', 'state']).execute();
+  await db.schema
+    .createIndex('management_points_site_idx')
+    .on('management_points')
+    .columns(['site_code', 'state'])
+    .execute();
 
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
   await db.schema
     .createTable('site_events')
-    .addColumn('seq', isPostgres ? 'bigserial' : 'integer', (c) => (isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('seq', isPostgres ? 'bigserial' : 'integer', (c) =>
+      isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('origin', 'varchar(36)', (c) => c.notNull())
     .addColumn('kind', 'varchar(32)', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())

@@ -82,9 +82,13 @@ function values(entry: EntryAttributes, name: string): string[] {
 }
 
 function bad(dn: string, why: string): SiteportError {
-  return new SiteportError('E_DIRECTORY_ENTRY', `the directory entry ${dn} is not a valid siteport entry (${why}); republish the site`, {
-    details: { dn },
-  });
+  return new SiteportError(
+    'E_DIRECTORY_ENTRY',
+    `the directory entry ${dn} is not a valid siteport entry (${why}); republish the site`,
+    {
+      details: { dn },
+    },
+  );
 }
 
 function one(entry: EntryAttributes, dn: string, name: string): string {
@@ -114,7 +118,8 @@ function ports(entry: EntryAttributes, dn: string): { http: RequestPorts; https:
 /** Reads a site entry; a missing or malformed attribute is E_DIRECTORY_ENTRY naming the entry. */
 export function parseSiteEntry(dn: string, entry: EntryAttributes): PublishedSite {
   const mode = values(entry, A.communicationMode)[0] ?? 'https-or-http';
-  if (!(COMMUNICATION_MODES as readonly string[]).includes(mode)) throw bad(dn, `${A.communicationMode} is ${JSON.stringify(mode)}`);
+  if (!(COMMUNICATION_MODES as readonly string[]).includes(mode))
+    throw bad(dn, `${A.communicationMode} is ${JSON.stringify(mode)}`);
   const interval = values(entry, A.policyInterval).length === 0 ? 60 : int(entry, dn, A.policyInterval, 1, 86400);
   return {
     siteCode: one(entry, dn, A.siteCode).toUpperCase(),

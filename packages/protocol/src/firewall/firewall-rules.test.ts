@@ -17,13 +17,18 @@ function input(overrides: Partial<FirewallInput> = {}): FirewallInput {
 
 test('nftables rules for the current ports load in nft check mode and allow exactly the site ports', (t) => {
   if (!requireTool(t, 'nft', 'apt-get install nftables')) return;
-  const rules = firewallRules(input({ overlap: [{ protocol: 'http', port: 8081, until: '2026-11-27T10:00:00.000Z' }] }), 'nftables');
+  const rules = firewallRules(
+    input({ overlap: [{ protocol: 'http', port: 8081, until: '2026-11-27T10:00:00.000Z' }] }),
+    'nftables',
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-nft-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'siteport.nft');
   writeFileSync(file, rules.text);
   execFileSync('nft', ['-c', '-f', file]);
-  const dports = [...rules.text.matchAll(/^add rule inet filter input tcp dport (\d+) ct state new accept comment "siteport PS1 /gm)].map((m) => Number(m[1]));
+  const dports = [
+    ...rules.text.matchAll(/^add rule inet filter input tcp dport (\d+) ct state new accept comment "siteport PS1 /gm),
+  ].map((m) => Number(m[1]));
   assert.deepEqual(dports, [443, 8443, 80, 8080, 10123, 8081]);
 
   // The check is real: a broken line is rejected by nft.
@@ -50,7 +55,10 @@ test('firewalld rules are a shell script of permanent add-port calls and a reloa
   assert.ok(lines.includes('set -e'));
   const adds = lines.filter((l) => l.startsWith('firewall-cmd --permanent'));
   for (const l of adds) assert.match(l, /^firewall-cmd --permanent --add-port=\d{1,5}\/(tcp|udp) {2}# \w/);
-  assert.deepEqual(adds.map((l) => /--add-port=(\S+)/.exec(l)?.[1]), ['443/tcp', '8443/tcp', '80/tcp', '8080/tcp', '10123/tcp']);
+  assert.deepEqual(
+    adds.map((l) => /--add-port=(\S+)/.exec(l)?.[1]),
+    ['443/tcp', '8443/tcp', '80/tcp', '8080/tcp', '10123/tcp'],
+  );
   assert.equal(lines.at(-1), 'firewall-cmd --reload');
   assert.ok(lines.every((l) => l.startsWith('#') || l.startsWith('firewall-cmd ') || l === 'set -e'));
 });
@@ -74,5 +82,8 @@ test('netsh advfirewall rules are exactly one inbound allow rule per port', () =
 });
 
 test('an unknown format is refused with the list of formats', () => {
-  assert.throws(() => parseFirewallFormat('iptables'), { code: 'E_VALIDATION', message: 'format must be one of nftables, firewalld, netsh, got "iptables"' });
+  assert.throws(() => parseFirewallFormat('iptables'), {
+    code: 'E_VALIDATION',
+    message: 'format must be one of nftables, firewalld, netsh, got "iptables"',
+  });
 });

@@ -39,18 +39,27 @@ export interface FirewallRules {
 
 /** Parses a format name; anything else is E_VALIDATION listing the formats. */
 export function parseFirewallFormat(value: unknown): FirewallFormat {
-  if (typeof value === 'string' && (FIREWALL_FORMATS as readonly string[]).includes(value)) return value as FirewallFormat;
-  throw new SiteportError('E_VALIDATION', `format must be one of ${FIREWALL_FORMATS.join(', ')}, got ${JSON.stringify(value)}`, {
-    details: { item: 'format' },
-  });
+  if (typeof value === 'string' && (FIREWALL_FORMATS as readonly string[]).includes(value))
+    return value as FirewallFormat;
+  throw new SiteportError(
+    'E_VALIDATION',
+    `format must be one of ${FIREWALL_FORMATS.join(', ')}, got ${JSON.stringify(value)}`,
+    {
+      details: { item: 'format' },
+    },
+  );
 }
 
 /** Parses a role name; anything else is E_VALIDATION listing the roles. */
 export function parseFirewallRole(value: unknown): FirewallRole {
   if (typeof value === 'string' && (FIREWALL_ROLES as readonly string[]).includes(value)) return value as FirewallRole;
-  throw new SiteportError('E_VALIDATION', `role must be one of ${FIREWALL_ROLES.join(', ')}, got ${JSON.stringify(value)}`, {
-    details: { item: 'role' },
-  });
+  throw new SiteportError(
+    'E_VALIDATION',
+    `role must be one of ${FIREWALL_ROLES.join(', ')}, got ${JSON.stringify(value)}`,
+    {
+      details: { item: 'role' },
+    },
+  );
 }
 
 /** The inbound ports of a host of the given role, without duplicates, in a stable order. */
@@ -64,10 +73,15 @@ export function firewallPorts(input: FirewallInput): FirewallPort[] {
     return ports;
   }
   for (const e of requestEndpoints(input.settings)) {
-    add({ transport: 'tcp', port: e.port, purpose: `client requests ${e.protocol.toUpperCase()}${e.role === 'alternate' ? ' alternate' : ''}` });
+    add({
+      transport: 'tcp',
+      port: e.port,
+      purpose: `client requests ${e.protocol.toUpperCase()}${e.role === 'alternate' ? ' alternate' : ''}`,
+    });
   }
   add({ transport: 'tcp', port: input.settings.notification, purpose: 'client notification' });
-  for (const o of input.overlap ?? []) add({ transport: 'tcp', port: o.port, purpose: `old ${o.protocol.toUpperCase()} port served until ${o.until}` });
+  for (const o of input.overlap ?? [])
+    add({ transport: 'tcp', port: o.port, purpose: `old ${o.protocol.toUpperCase()} port served until ${o.until}` });
   for (const p of input.extra ?? []) add(p);
   return ports;
 }
@@ -78,9 +92,13 @@ function label(purpose: string): string {
 }
 
 function header(input: FirewallInput, comment: string): string[] {
-  const version = input.version === 'proposed' ? 'proposed settings, not applied yet' : `settings version ${input.version}`;
+  const version =
+    input.version === 'proposed' ? 'proposed settings, not applied yet' : `settings version ${input.version}`;
   const host = input.role === 'client' ? 'every client of the site' : 'every management point host of the site';
-  return [`${comment} siteport site ${input.siteCode}: client communication ports (${version})`, `${comment} For ${host}.`];
+  return [
+    `${comment} siteport site ${input.siteCode}: client communication ports (${version})`,
+    `${comment} For ${host}.`,
+  ];
 }
 
 /** Generates ready-to-apply firewall rules for a site's ports in one format. */
@@ -97,7 +115,8 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         'add table inet filter',
         'add chain inet filter input { type filter hook input priority filter ; }',
         ...ports.map(
-          (p) => `add rule inet filter input ${p.transport} dport ${p.port}${p.transport === 'tcp' ? ' ct state new' : ''} accept comment "siteport ${label(site)} ${label(p.purpose)}"`,
+          (p) =>
+            `add rule inet filter input ${p.transport} dport ${p.port}${p.transport === 'tcp' ? ' ct state new' : ''} accept comment "siteport ${label(site)} ${label(p.purpose)}"`,
         ),
       ];
       break;

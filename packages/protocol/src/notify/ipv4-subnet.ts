@@ -46,5 +46,5 @@ export function ipv4InSubnet(address: string, network: string, prefixLength: num
   const b = ipv4ToNumber(network);
   if (a === null || b === null) return false;
   const m = mask(prefixLength);
-  return ((a & m) >>> 0) === ((b & m) >>> 0);
+  return (a & m) >>> 0 === (b & m) >>> 0;
 }

@@ -28,7 +28,9 @@ export const FRAME_TYPES = {
 
 export type FrameType = keyof typeof FRAME_TYPES;
 
-const TYPE_BY_CODE = new Map<number, FrameType>(Object.entries(FRAME_TYPES).map(([name, code]) => [code, name as FrameType]));
+const TYPE_BY_CODE = new Map<number, FrameType>(
+  Object.entries(FRAME_TYPES).map(([name, code]) => [code, name as FrameType]),
+);
 
 /** One decoded frame: its type and raw payload bytes. */
 export interface NotifyFrame {
@@ -41,10 +43,18 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Encodes a frame; a JSON value payload is serialised as UTF-8. */
 export function encodeFrame(type: FrameType, payload?: Uint8Array | object): Uint8Array {
-  const body = payload === undefined ? new Uint8Array(0) : payload instanceof Uint8Array ? payload : encoder.encode(JSON.stringify(payload));
+  const body =
+    payload === undefined
+      ? new Uint8Array(0)
+      : payload instanceof Uint8Array
+        ? payload
+        : encoder.encode(JSON.stringify(payload));
   const total = NOTIFY_HEADER_BYTES + body.length;
   if (total > MAX_NOTIFY_FRAME_BYTES) {
-    throw new SiteportError('E_NOTIFY_TOO_LARGE', `a ${type} frame of ${total} bytes exceeds the ${MAX_NOTIFY_FRAME_BYTES}-byte limit; send less per action`);
+    throw new SiteportError(
+      'E_NOTIFY_TOO_LARGE',
+      `a ${type} frame of ${total} bytes exceeds the ${MAX_NOTIFY_FRAME_BYTES}-byte limit; send less per action`,
+    );
   }
   const frame = new Uint8Array(total);
   const view = new DataView(frame.buffer);
@@ -91,9 +101,13 @@ export class FrameDecoder {
     while (data.length - offset >= 4) {
       const length = new DataView(data.buffer, data.byteOffset + offset, 4).getUint32(0);
       if (length + 4 > MAX_NOTIFY_FRAME_BYTES) {
-        throw new SiteportError('E_NOTIFY_TOO_LARGE', `a frame announces ${length + 4} bytes, more than the ${MAX_NOTIFY_FRAME_BYTES}-byte limit`);
+        throw new SiteportError(
+          'E_NOTIFY_TOO_LARGE',
+          `a frame announces ${length + 4} bytes, more than the ${MAX_NOTIFY_FRAME_BYTES}-byte limit`,
+        );
       }
-      if (length < NOTIFY_HEADER_BYTES - 4) throw new SiteportError('E_NOTIFY_FRAME', `a frame announces ${length} bytes, too short for a header`);
+      if (length < NOTIFY_HEADER_BYTES - 4)
+        throw new SiteportError('E_NOTIFY_FRAME', `a frame announces ${length} bytes, too short for a header`);
       if (data.length - offset >= 5 && data[offset + 4] !== NOTIFY_PROTOCOL_VERSION) {
         throw new SiteportError(
           'E_NOTIFY_VERSION',

@@ -21,7 +21,9 @@ export const RolloutProgress = Type.Object({
 export const RolloutView = Type.Object({
   id: Type.String(),
   siteCode: Type.String(),
-  state: Type.String({ description: 'validated | preflight | overlapping | rolling-back | finalized | rolled-back | cancelled' }),
+  state: Type.String({
+    description: 'validated | preflight | overlapping | rolling-back | finalized | rolled-back | cancelled',
+  }),
   from: PortsOf,
   to: PortsOf,
   oldVersion: Type.Integer(),
@@ -69,15 +71,25 @@ export const ImpactReport = Type.Object({
   added: Type.Array(Type.Object({ protocol: Protocol, port: Port })),
   counts: Type.Record(
     Type.String(),
-    Type.Object({ total: Type.Integer(), active: Type.Integer(), directory: Type.Integer(), policy: Type.Integer(), nothing: Type.Integer() }),
+    Type.Object({
+      total: Type.Integer(),
+      active: Type.Integer(),
+      directory: Type.Integer(),
+      policy: Type.Integer(),
+      nothing: Type.Integer(),
+    }),
   ),
   atRisk: Type.Array(ImpactClient),
   clients: Type.Array(ImpactClient),
-  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), clients: Type.Optional(Type.Array(Type.String())) })),
+  warnings: Type.Array(
+    Type.Object({ code: Type.String(), message: Type.String(), clients: Type.Optional(Type.Array(Type.String())) }),
+  ),
   preflight: Type.Union([
     Type.Object({
       reported: Type.Integer(),
-      unreachable: Type.Array(Type.Object({ protocol: Protocol, port: Port, clients: Type.Array(Type.String()), message: Type.String() })),
+      unreachable: Type.Array(
+        Type.Object({ protocol: Protocol, port: Port, clients: Type.Array(Type.String()), message: Type.String() }),
+      ),
     }),
     Type.Null(),
   ]),

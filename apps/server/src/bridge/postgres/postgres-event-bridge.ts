@@ -1,3 +1,4 @@
+// Over 300 lines: LISTEN/NOTIFY, the outbox, catch-up after a reconnect and their retries are one connection's state machine.
 import diagnostics from 'node:diagnostics_channel';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -7,7 +8,7 @@ import type { BridgeEvent, BridgeState, EventBridge, ReceivedEvent } from '../ev
 import { EventCursor } from '../event-cursor.js';
 
 /** The NOTIFY channel of siteport's event log. */
-export const EVENTS_CHANNEL = 'siteport_events';
+const EVENTS_CHANNEL = 'siteport_events';
 
 /** Options of {@link PostgresEventBridge}; timings are overridable for tests. */
 export interface PostgresEventBridgeOptions {

@@ -19,7 +19,7 @@ import { type ClientPresence, NO_PRESENCE } from './client-presence.js';
 export const CHANNEL_SCAN_BUDGET = 5000;
 const CHANNEL_BATCH = 1000;
 /** How long the activity part of the counts is reused (per site). */
-export const ACTIVITY_TTL_MS = 5000;
+const ACTIVITY_TTL_MS = 5000;
 
 /** The clients list and counts of the admin API (decision 0100). */
 export class ClientListService {

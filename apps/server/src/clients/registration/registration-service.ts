@@ -21,7 +21,7 @@ import { registrationTokenHash } from '../client-service.js';
 import type { RegistrationRepository, TokenRow } from './registration-repository.js';
 
 /** Default lifetime of a registration token: 7 days. */
-export const DEFAULT_TOKEN_SECONDS = 7 * 86_400;
+const DEFAULT_TOKEN_SECONDS = 7 * 86_400;
 
 /** Which statuses each client action starts from, and where it leads. */
 const TRANSITIONS: Record<ClientAction, { from: readonly ClientStatus[]; to: ClientStatus }> = {

@@ -43,20 +43,30 @@ export function impactReport(input: ImpactInput): ImpactReport {
     const blocked = probe?.filter((r) => !r.reachable) ?? [];
     const reasons: string[] = [];
     if (learnsVia === 'nothing') {
-      reasons.push('inactive and cannot read the directory: it will not hear of the new ports before the old ones close');
+      reasons.push(
+        'inactive and cannot read the directory: it will not hear of the new ports before the old ones close',
+      );
     }
     if (blocked.length > 0) {
-      reasons.push(`cannot reach ${blocked.map((r) => `${r.protocol.toUpperCase()} ${r.port}`).join(', ')} in the pre-flight`);
+      reasons.push(
+        `cannot reach ${blocked.map((r) => `${r.protocol.toUpperCase()} ${r.port}`).join(', ')} in the pre-flight`,
+      );
     }
     const atRisk = reasons.length > 0;
     const remediation = atRisk ? remediationCommands(c, to, input.remediation) : [];
-    if (blocked.length > 0) remediation.unshift(`allow TCP ${blocked.map((r) => r.port).join(', ')} between ${c.hostname} and the management point`);
+    if (blocked.length > 0)
+      remediation.unshift(
+        `allow TCP ${blocked.map((r) => r.port).join(', ')} between ${c.hostname} and the management point`,
+      );
     return {
       clientId: c.id,
       hostname: c.hostname,
       category: c.category,
       activity: active ? 'active' : 'inactive',
-      lastContact: c.lastContact === null ? null : { at: c.lastContact.at, port: c.lastContact.port, protocol: c.lastContact.protocol },
+      lastContact:
+        c.lastContact === null
+          ? null
+          : { at: c.lastContact.at, port: c.lastContact.port, protocol: c.lastContact.protocol },
       learnsVia,
       atRisk,
       ...(atRisk ? { reason: reasons.join('; ') } : {}),

@@ -27,7 +27,9 @@ export class PreflightProbes {
     const preflight = await this.current();
     if (preflight === undefined) return undefined;
     const served = await this.deps.ports.served(this.deps.siteCode);
-    const endpoints = served.filter((e) => e.role === 'probe' && e.rolloutId === preflight.id).map((e) => ({ protocol: e.protocol, port: e.port }));
+    const endpoints = served
+      .filter((e) => e.role === 'probe' && e.rolloutId === preflight.id)
+      .map((e) => ({ protocol: e.protocol, port: e.port }));
     return { rolloutId: preflight.id, endpoints };
   }
 

@@ -23,8 +23,15 @@ export function remediationCommands(client: ClientRecord, to: PortSettings, ctx:
     ? [`CCMHOSTNAME=${ctx.managementPoint}`, ...(client.category === 'internet-only' ? ['CCMALWAYSINF=1'] : [])]
     : [`SMSMP=${ctx.managementPoint}`];
   const setup = shellCommand(
-    'siteport', 'setup', '--state', dir, `SMSSITECODE=${ctx.siteCode}`, ...mp,
-    `CCMHTTPPORT=${to.http.default}`, `CCMHTTPSPORT=${to.https.default}`, `SMSCAFINGERPRINT=${ctx.caFingerprint}`,
+    'siteport',
+    'setup',
+    '--state',
+    dir,
+    `SMSSITECODE=${ctx.siteCode}`,
+    ...mp,
+    `CCMHTTPPORT=${to.http.default}`,
+    `CCMHTTPSPORT=${to.https.default}`,
+    `SMSCAFINGERPRINT=${ctx.caFingerprint}`,
   );
   const commands = [shellCommand('siteport', 'portswitch', '--state', dir, to.http.default, to.https.default), setup];
   // The seed: clients on the internet get non-default ports only through the setup properties.

@@ -79,7 +79,12 @@ export class RolloutRepository {
   }
 
   /** Moves a rollout from `from` to the new fields; false when its state was no longer `from`. */
-  async transition(trx: Db, id: string, from: RolloutState, fields: Partial<Rollout> & { state: RolloutState }): Promise<boolean> {
+  async transition(
+    trx: Db,
+    id: string,
+    from: RolloutState,
+    fields: Partial<Rollout> & { state: RolloutState },
+  ): Promise<boolean> {
     const result = await trx
       .updateTable('rollouts')
       .set({
@@ -88,7 +93,9 @@ export class RolloutRepository {
         ...(fields.rollbackVersion === undefined ? {} : { rollback_version: fields.rollbackVersion }),
         ...(fields.committedAt === undefined ? {} : { committed_at: fields.committedAt }),
         ...(fields.endedAt === undefined ? {} : { ended_at: fields.endedAt }),
-        ...(fields.outcome === undefined ? {} : { outcome: fields.outcome === null ? null : JSON.stringify(fields.outcome) }),
+        ...(fields.outcome === undefined
+          ? {}
+          : { outcome: fields.outcome === null ? null : JSON.stringify(fields.outcome) }),
       })
       .where('id', '=', id)
       .where('state', '=', from)

@@ -1,3 +1,4 @@
+// Over 300 lines: the rollout state machine's transitions (propose, commit, cancel, roll back, finalize, the progress tick) share one transaction pattern and the rollout row; split by transition when a new state arrives.
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Kysely, SiteDatabase } from '@siteport/db';
@@ -80,7 +81,11 @@ export class RolloutService {
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
       const stored = await this.deps.ports.applyDirect(prepared, actor);
-      return { ports: await this.deps.ports.view(code, { site: prepared.site, stored }), warnings: prepared.warnings, rolloutId: null };
+      return {
+        ports: await this.deps.ports.view(code, { site: prepared.site, stored }),
+        warnings: prepared.warnings,
+        rolloutId: null,
+      };
     }
     const now = new Date();
     const at = now.toISOString();
@@ -103,7 +108,15 @@ export class RolloutService {
     };
     const stored = await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
-      const written = await this.deps.ports.writeVersion(trx, prepared.current, rollout.next, actor, 'ports.rollout.commit', at, { rolloutId: rollout.id });
+      const written = await this.deps.ports.writeVersion(
+        trx,
+        prepared.current,
+        rollout.next,
+        actor,
+        'ports.rollout.commit',
+        at,
+        { rolloutId: rollout.id },
+      );
       await this.deps.rollouts.insert(trx, { ...rollout, newVersion: written.version });
       return written;
     });
@@ -119,12 +132,22 @@ export class RolloutService {
 
   /** Validates a change (whole result, test-bind) and stores it as a rollout; with pre-flight the new ports open in probe mode. */
   async propose(code: string, change: PortChange, actor: string, options: ProposeOptions): Promise<RolloutView> {
-    if (!Number.isInteger(options.deadlineSeconds) || options.deadlineSeconds < 1 || options.deadlineSeconds > MAX_DEADLINE_SECONDS) {
-      throw new SiteportError('E_VALIDATION', `deadlineSeconds must be a whole number from 1 to ${MAX_DEADLINE_SECONDS}`);
+    if (
+      !Number.isInteger(options.deadlineSeconds) ||
+      options.deadlineSeconds < 1 ||
+      options.deadlineSeconds > MAX_DEADLINE_SECONDS
+    ) {
+      throw new SiteportError(
+        'E_VALIDATION',
+        `deadlineSeconds must be a whole number from 1 to ${MAX_DEADLINE_SECONDS}`,
+      );
     }
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
-      throw new SiteportError('E_VALIDATION', 'this change moves no request or notification port: apply it with PATCH /sites/{code}/ports');
+      throw new SiteportError(
+        'E_VALIDATION',
+        'this change moves no request or notification port: apply it with PATCH /sites/{code}/ports',
+      );
     }
     const now = new Date();
     const rollout: Rollout = {
@@ -170,10 +193,19 @@ export class RolloutService {
         `the site's ports changed (version ${current.version}) since rollout ${id} was proposed on version ${rollout.oldVersion}; cancel it and propose again`,
       );
     }
-    if (rollout.state === 'validated') await this.deps.ports.prepare(rollout.siteCode, { expectedVersion: current.version, ...asChange(rollout) });
+    if (rollout.state === 'validated')
+      await this.deps.ports.prepare(rollout.siteCode, { expectedVersion: current.version, ...asChange(rollout) });
     const at = new Date().toISOString();
     const stored = await this.deps.db.transaction().execute(async (trx) => {
-      const written = await this.deps.ports.writeVersion(trx, current, rollout.next, actor, 'ports.rollout.commit', at, { rolloutId: id });
+      const written = await this.deps.ports.writeVersion(
+        trx,
+        current,
+        rollout.next,
+        actor,
+        'ports.rollout.commit',
+        at,
+        { rolloutId: id },
+      );
       await this.transition(trx, rollout, { state: 'overlapping', newVersion: written.version, committedAt: at });
       return written;
     });
@@ -197,7 +229,15 @@ export class RolloutService {
     const current = await this.deps.ports.stored(rollout.siteCode);
     const at = new Date().toISOString();
     const stored = await this.deps.db.transaction().execute(async (trx) => {
-      const written = await this.deps.ports.writeVersion(trx, current, rollout.old, actor, 'ports.rollout.rollback', at, { rolloutId: id });
+      const written = await this.deps.ports.writeVersion(
+        trx,
+        current,
+        rollout.old,
+        actor,
+        'ports.rollout.rollback',
+        at,
+        { rolloutId: id },
+      );
       await this.transition(trx, rollout, { state: 'rolling-back', rollbackVersion: written.version });
       return written;
     });
@@ -227,7 +267,11 @@ export class RolloutService {
       );
     }
     const stranded = [...progress.remaining, ...progress.inactive].map((c) => c.id);
-    await this.end(rollout, target, { reason: force ? 'forced' : target === 'rolled-back' ? 'rolled-back' : 'all-moved', stranded, by: actor });
+    await this.end(rollout, target, {
+      reason: force ? 'forced' : target === 'rolled-back' ? 'rolled-back' : 'all-moved',
+      stranded,
+      by: actor,
+    });
     return this.view(id);
   }
 
@@ -244,7 +288,9 @@ export class RolloutService {
   }
 
   private async checkOpen(): Promise<void> {
-    const open = (await this.deps.rollouts.open(this.deps.siteCode)).filter((r) => r.state === 'overlapping' || r.state === 'rolling-back');
+    const open = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
+      (r) => r.state === 'overlapping' || r.state === 'rolling-back',
+    );
     if (open.length === 0) return;
     const site = await this.deps.ports.site(this.deps.siteCode);
     await this.deps.flushActivity();
@@ -263,7 +309,11 @@ export class RolloutService {
       const since = Date.parse(rollout.committedAt ?? rollout.createdAt);
       const heardEveryone = now - this.startedAt >= site.activeWindowSeconds * 1000;
       if (progress.remaining.length === 0 && heardEveryone && now - since >= site.policyIntervalSeconds * 1000) {
-        await this.end(rollout, target, { reason: target === 'rolled-back' ? 'rolled-back' : 'all-moved', stranded, by: 'siteport' });
+        await this.end(rollout, target, {
+          reason: target === 'rolled-back' ? 'rolled-back' : 'all-moved',
+          stranded,
+          by: 'siteport',
+        });
       }
     }
   }
@@ -272,7 +322,10 @@ export class RolloutService {
     const at = new Date().toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
       await this.transition(trx, rollout, { state, endedAt: at, outcome });
-      await this.deps.ports.auditEvent(trx, rollout.siteCode, outcome.by, `ports.rollout.${state}`, at, { rolloutId: rollout.id, ...outcome });
+      await this.deps.ports.auditEvent(trx, rollout.siteCode, outcome.by, `ports.rollout.${state}`, at, {
+        rolloutId: rollout.id,
+        ...outcome,
+      });
     });
     this.moved({ ...rollout, state }, outcome.reason);
     const current = await this.deps.ports.stored(rollout.siteCode);
@@ -291,7 +344,11 @@ export class RolloutService {
     }
   }
 
-  private async transition(trx: Parameters<RolloutRepository['insert']>[0], rollout: Rollout, fields: Partial<Rollout> & { state: RolloutState }): Promise<void> {
+  private async transition(
+    trx: Parameters<RolloutRepository['insert']>[0],
+    rollout: Rollout,
+    fields: Partial<Rollout> & { state: RolloutState },
+  ): Promise<void> {
     if (!(await this.deps.rollouts.transition(trx, rollout.id, rollout.state, fields))) {
       throw new SiteportError('E_ROLLOUT_STATE', `rollout ${rollout.id} changed state meanwhile; read it again`);
     }
@@ -312,7 +369,11 @@ export class RolloutService {
 
   async find(id: string): Promise<Rollout> {
     const rollout = await this.deps.rollouts.find(id);
-    if (rollout === undefined) throw new SiteportError('E_ROLLOUT_NOT_FOUND', `no rollout ${id}; list them with GET /api/v1/sites/{code}/rollouts`);
+    if (rollout === undefined)
+      throw new SiteportError(
+        'E_ROLLOUT_NOT_FOUND',
+        `no rollout ${id}; list them with GET /api/v1/sites/{code}/rollouts`,
+      );
     return rollout;
   }
 
@@ -322,8 +383,22 @@ export class RolloutService {
     const back = rollout.state === 'rolling-back' || rollout.state === 'rolled-back';
     const version = (back ? rollout.rollbackVersion : rollout.newVersion) ?? Number.MAX_SAFE_INTEGER;
     return back
-      ? clientProgress(clients, rollout.next.settings, rollout.old.settings, version, site.activeWindowSeconds, new Date())
-      : clientProgress(clients, rollout.old.settings, rollout.next.settings, version, site.activeWindowSeconds, new Date());
+      ? clientProgress(
+          clients,
+          rollout.next.settings,
+          rollout.old.settings,
+          version,
+          site.activeWindowSeconds,
+          new Date(),
+        )
+      : clientProgress(
+          clients,
+          rollout.old.settings,
+          rollout.next.settings,
+          version,
+          site.activeWindowSeconds,
+          new Date(),
+        );
   }
 
   async view(id: string): Promise<RolloutView> {

@@ -13,8 +13,8 @@ import type { CommunicationMode, PortSettings } from '@siteport/protocol';
  * `rolling-back`: the old ports are current again and the new ones are still served until the
  * clients that moved have come back. `rolled-back` and `cancelled`: over, nothing left open.
  */
-export const ROLLOUT_STATES = ['validated', 'preflight', 'overlapping', 'rolling-back', 'finalized', 'rolled-back', 'cancelled'] as const;
-export type RolloutState = (typeof ROLLOUT_STATES)[number];
+export type RolloutState =
+  'validated' | 'preflight' | 'overlapping' | 'rolling-back' | 'finalized' | 'rolled-back' | 'cancelled';
 
 /** The states in which a rollout still holds listeners or blocks another port change. */
 export const OPEN_STATES: readonly RolloutState[] = ['validated', 'preflight', 'overlapping', 'rolling-back'];

@@ -2,7 +2,11 @@ import type { RolloutView } from '@siteport/protocol';
 import type { ClientProgress } from './client-progress.js';
 import type { Rollout } from './rollout-state.js';
 
-const portsOf = (s: Rollout['old']['settings']) => ({ http: { ...s.http }, https: { ...s.https }, notification: s.notification });
+const portsOf = (s: Rollout['old']['settings']) => ({
+  http: { ...s.http },
+  https: { ...s.https },
+  notification: s.notification,
+});
 
 /** A rollout as the admin API shows it, with where the clients are. */
 export function rolloutView(rollout: Rollout, progress: ClientProgress): RolloutView {

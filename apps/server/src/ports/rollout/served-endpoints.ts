@@ -33,10 +33,22 @@ export function servedEndpoints(current: PortSettings, open: readonly Rollout[])
     served.push(e);
   };
   for (const rollout of open) {
-    const other = rollout.state === 'overlapping' ? rollout.old.settings : rollout.state === 'rolling-back' ? rollout.next.settings : undefined;
+    const other =
+      rollout.state === 'overlapping'
+        ? rollout.old.settings
+        : rollout.state === 'rolling-back'
+          ? rollout.next.settings
+          : undefined;
     if (other !== undefined) {
       for (const e of requestEndpoints(other)) {
-        add({ protocol: e.protocol, port: e.port, role: 'overlap', item: `old ${e.protocol}`, until: rollout.deadline, rolloutId: rollout.id });
+        add({
+          protocol: e.protocol,
+          port: e.port,
+          role: 'overlap',
+          item: `old ${e.protocol}`,
+          until: rollout.deadline,
+          rolloutId: rollout.id,
+        });
       }
     }
     if (rollout.state === 'preflight') {
