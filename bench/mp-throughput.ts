@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { startPostgres } from '../test-support/postgres.js';
 import { SimulatedClient } from './fleet-signer.js';
 import { FLEET_SOURCE_FLAGS } from './fleet-source-flags.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
@@ -145,16 +146,7 @@ export async function mpThroughput(options: {
       '--data',
       dir,
       ...dbFlags,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
+      ...LOOPBACK_PORT_FLAGS,
       '--log-level',
       'warn',
       ...FLEET_SOURCE_FLAGS,

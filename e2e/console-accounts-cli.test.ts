@@ -4,29 +4,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 test('siteport server prints the console URL, and siteport console add-user creates an analyst who can sign in; a too-short password is refused with exit 1 and a missing one with exit 2', async (t) => {
   const dataDir = tempDir(t, 'siteport-console-cli-');
-  const run = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    /web console: /,
-  );
+  const run = startCli(['server', '--data', dataDir, ...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'], /web console: /);
   t.after(async () => {
     if (run.child.exitCode !== null) return;
     const exited = new Promise((r) => run.child.once('exit', r));

@@ -13,6 +13,7 @@ import { requireTool } from '../test-support/require-tool.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 // Screenshots go to a temp dir, so a test run changes no committed file; SITEPORT_SCREENSHOTS=docs/screenshots
 // refreshes the ones the docs show.
@@ -40,18 +41,7 @@ interface Site {
 /** A real `siteport server` process on free ports, with a short policy interval. */
 async function startSite(t: TestContext, activeWindowSeconds = 10): Promise<Site> {
   const dataDir = tempDir(t, 'siteport-console-');
-  const flags = [
-    '--admin-port',
-    '0',
-    '--http-port',
-    '0',
-    '--https-port',
-    '0',
-    '--notification-port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-  ];
+  const flags = [...LOOPBACK_PORT_FLAGS];
   const run = startCli(
     [
       'server',

@@ -7,23 +7,9 @@ import { requirePostgres, startPostgres } from '../test-support/postgres.js';
 import { runCli, startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
-const PORT_FLAGS = [
-  '--policy-interval',
-  '2',
-  '--admin-port',
-  '0',
-  '--http-port',
-  '0',
-  '--https-port',
-  '0',
-  '--notification-port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-  '--log-level',
-  'warn',
-];
+const PORT_FLAGS = ['--policy-interval', '2', ...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'];
 
 interface Started {
   stop: () => Promise<void>;

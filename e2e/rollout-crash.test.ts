@@ -7,6 +7,7 @@ import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { freePort, connects as listening } from '../test-support/ports.js';
+import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 /** A `siteport server` process that can be killed with SIGKILL and started again on the same data dir. */
 class ServerProcess {
@@ -23,16 +24,7 @@ class ServerProcess {
         'server',
         '--data',
         this.dataDir,
-        '--admin-port',
-        '0',
-        '--http-port',
-        '0',
-        '--https-port',
-        '0',
-        '--notification-port',
-        '0',
-        '--bind',
-        '127.0.0.1',
+        ...LOOPBACK_PORT_FLAGS,
         '--policy-interval',
         '1',
         '--active-window',

@@ -1,9 +1,59 @@
+import type { Kysely, SiteDatabase } from '@siteport/db';
 import type { Logger } from 'pino';
 import type { SiteCluster } from './cluster/index.js';
 import type { MpParts } from './mp-wiring.js';
 import type { OpsMetrics } from './ops/index.js';
-import { type OpsTargets, listenOps } from './ops-wiring.js';
-import type { Component } from './server-lifecycle.js';
+import { type OpsTargets, createOpsMetrics, listenOps } from './ops-wiring.js';
+import type { RolloutRepository } from './ports/index.js';
+import type { ServerOptions } from './server-options.js';
+import type { Component, ServerLifecycle } from './server-lifecycle.js';
+
+/** What the operations endpoints read of an MP process, and its metrics when `--ops-port` is given. */
+export function processMetrics(input: {
+  options: ServerOptions;
+  siteCode: string;
+  role: 'site' | 'mp';
+  db: Kysely<SiteDatabase>;
+  rollouts: RolloutRepository;
+  cluster: SiteCluster;
+  /** The MP's parts, once made. */
+  parts: () => MpParts | undefined;
+  lifecycle: ServerLifecycle;
+}): { targets: OpsTargets; metrics: OpsMetrics | undefined } {
+  const { siteCode, role, db, rollouts, cluster, parts } = input;
+  const targets: OpsTargets = {
+    siteCode,
+    role,
+    db,
+    rollouts,
+    hub: () => parts()?.notify.hub,
+    listeners: () => parts()?.mp.listenerStatus() ?? [],
+    cluster: () => cluster,
+  };
+  const metrics = input.options.opsPort === undefined ? undefined : createOpsMetrics(targets);
+  if (metrics !== undefined) input.lifecycle.onStop('metrics', () => metrics.close());
+  return { targets, metrics };
+}
+
+/** What `createMpParts` takes from the options and the cluster, the same in both processes. */
+export function sharedMpInputs(
+  options: ServerOptions,
+  cluster: SiteCluster,
+  metrics: OpsMetrics | undefined,
+  logger: Logger,
+) {
+  return {
+    bindHost: options.bindHost,
+    managementPoints: () => cluster.managementPoints(),
+    notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
+    notifyOfflineSeconds: options.notifyOfflineSeconds,
+    connections: options.connections,
+    sourceLimits: options.sourceLimits,
+    remote: () => cluster.remote(),
+    ...(metrics === undefined ? {} : { observe: metrics.observe }),
+    logger,
+  };
+}
 
 /** A certificate the process serves and renews on a timer. */
 export interface RenewedCertificate {

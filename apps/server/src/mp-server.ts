@@ -6,8 +6,7 @@ import { type Logger, createLogger } from './logger.js';
 import type { ListenerStatus } from './net/index.js';
 import type { ManagementPoint } from './mp/index.js';
 import { type MpParts, createMpParts } from './mp-wiring.js';
-import { type OpsTargets, createOpsMetrics } from './ops-wiring.js';
-import { OpsListener, mpComponents } from './mp-components.js';
+import { OpsListener, mpComponents, processMetrics, sharedMpInputs } from './mp-components.js';
 import { openMpCertificate } from './pki/index.js';
 import { AuditRepository, SiteEvents, SiteRepository } from './site/index.js';
 import { ClientRepository, ClientService, RegistrationRepository } from './clients/index.js';
@@ -137,21 +136,19 @@ async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: Ser
     binder: { checkBindable: (p) => started.mp?.checkBindable(p) ?? Promise.resolve() },
     ...(site?.parentCode == null ? {} : { extraServed: (code: string) => inheritedOverlap(db, code) }),
   });
-  const opsTargets: OpsTargets = {
+  const { targets: opsTargets, metrics } = processMetrics({
+    options,
     siteCode,
     role: 'mp',
     db,
-    rollouts,
-    hub: () => started.parts?.notify.hub,
-    listeners: () => started.parts?.mp.listenerStatus() ?? [],
-    cluster: () => cluster,
-  };
-  const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
-  if (metrics !== undefined) lifecycle.onStop('metrics', () => metrics.close());
+    rollouts: rollouts,
+    cluster,
+    parts: () => started.parts,
+    lifecycle,
+  });
   const parts = await createMpParts({
     db,
     siteCode,
-    bindHost: options.bindHost,
     tls: certificate.served,
     caCertificate: pki.caCertificate,
     caFingerprint: pki.caFingerprint,
@@ -165,14 +162,7 @@ async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: Ser
     clients: new ClientService(clientRepo, new RegistrationRepository(db), db, options.maxPendingClients),
     events,
     webRepo: new WebSiteRepository(db),
-    managementPoints: () => cluster.managementPoints(),
-    notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
-    notifyOfflineSeconds: options.notifyOfflineSeconds,
-    connections: options.connections,
-    sourceLimits: options.sourceLimits,
-    remote: () => cluster.remote(),
-    ...(metrics === undefined ? {} : { observe: metrics.observe }),
-    logger,
+    ...sharedMpInputs(options, cluster, metrics, logger),
   });
   started.parts = parts;
   started.mp = parts.mp;

@@ -18,10 +18,9 @@ import {
   readParentTarget,
 } from './hierarchy/index.js';
 import type { ManagementPoint } from './mp/index.js';
-import { OpsListener, mpComponents } from './mp-components.js';
+import { OpsListener, mpComponents, processMetrics, sharedMpInputs } from './mp-components.js';
 import { type MpParts, createMpParts } from './mp-wiring.js';
 import { AuthThrottle } from './net/index.js';
-import { type OpsTargets, createOpsMetrics } from './ops-wiring.js';
 import { answerCertificateRequests, loadSiteCa, openSiteCertificate, trustBundle } from './pki/index.js';
 import {
   type PortBinder,
@@ -177,21 +176,19 @@ export async function bootSite(
   });
   const registrationRepo = new RegistrationRepository(db);
   const clients = new ClientService(clientRepo, registrationRepo, db, options.maxPendingClients);
-  const opsTargets: OpsTargets = {
+  const { targets: opsTargets, metrics } = processMetrics({
+    options,
     siteCode,
     role: 'site',
     db,
     rollouts: rolloutRepo,
-    hub: () => late.parts?.notify.hub,
-    listeners: () => late.parts?.mp.listenerStatus() ?? [],
-    cluster: () => cluster,
-  };
-  const metrics = options.opsPort === undefined ? undefined : createOpsMetrics(opsTargets);
-  if (metrics !== undefined) lifecycle.onStop('metrics', () => metrics.close());
+    cluster,
+    parts: () => late.parts,
+    lifecycle,
+  });
   const parts = await createMpParts({
     db,
     siteCode,
-    bindHost: options.bindHost,
     tls: certificate.served,
     caCertificate: ca.certificate,
     caFingerprint: ca.fingerprint,
@@ -205,14 +202,7 @@ export async function bootSite(
     clients,
     events,
     webRepo,
-    managementPoints: () => cluster.managementPoints(),
-    notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
-    notifyOfflineSeconds: options.notifyOfflineSeconds,
-    connections: options.connections,
-    sourceLimits: options.sourceLimits,
-    remote: () => cluster.remote(),
-    ...(metrics === undefined ? {} : { observe: metrics.observe }),
-    logger,
+    ...sharedMpInputs(options, cluster, metrics, logger),
   });
   late.parts = parts;
   late.mp = parts.mp;
