@@ -1,4 +1,5 @@
-// `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown).
+// `npm run bench`: runs siteport's benchmarks and prints their results tables (markdown), then one
+// table of every ratio to a bare baseline of the same run with its target; exits 1 when one is missed.
 // BENCH_SECONDS (4), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
@@ -17,8 +18,10 @@ import { notifyBench } from './notify-bench.js';
 import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
 import { printNotifyTable } from './notify-table.js';
 import { clientsPage, printClientsPage } from './clients-page.js';
+import { RatioSummary } from './ratio-summary.js';
 
 const only = process.env.BENCH_ONLY;
+const ratios = new RatioSummary();
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(
   `siteport benchmarks, ${new Date().toISOString()}, ${os.cpus().length} × ${cpu}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(2) ?? '?'}`,
@@ -44,6 +47,23 @@ if (only === undefined || only === 'throughput') {
       console.log(
         `| ${postgres ? 'PostgreSQL' : 'SQLite'} | ${r.endpoint} | ${r.bare.rate.toFixed(0)} | ${r.bareMac.rate.toFixed(0)} | ${r.mp.rate.toFixed(0)} | ${r.plainRatio.toFixed(2)} | ${r.ratio.toFixed(2)} | ${cpu} | ${r.cpuRatio.toFixed(2)} |`,
       );
+      const db = postgres ? 'PostgreSQL' : 'SQLite';
+      if (r.endpoint.startsWith('policy'))
+        ratios.add({
+          path: `MP policy request throughput (${db})`,
+          baseline: 'node:http, the same 1 KB JSON',
+          ratio: r.plainRatio,
+          target: { atLeast: 0.9 },
+          note: `${r.mp.rate.toFixed(0)} vs ${r.bare.rate.toFixed(0)} req/s`,
+        });
+      else
+        ratios.add({
+          path: `heartbeat with session MAC (${db})`,
+          baseline: 'node:http + createHmac per request and answer',
+          ratio: r.ratio,
+          target: { atLeast: 0.9 },
+          note: `${r.mp.rate.toFixed(0)} vs ${r.bareMac.rate.toFixed(0)} req/s`,
+        });
     }
   }
 }
@@ -67,6 +87,14 @@ if (only === undefined || only === 'rollout') {
       console.log(
         `| ${r.clients} | ${r.mps} | ${r.intervalSeconds} | ${r.registerSeconds.toFixed(1)} | ${n(r.allMovedSeconds)} | ${n(r.finalizedSeconds)} | ${r.stranded ?? 'n/a'} | ${r.failures} |`,
       );
+      ratios.add({
+        path: `port move, ${r.clients} clients, ${r.mps} MP process${r.mps === 1 ? '' : 'es'}`,
+        baseline: 'one policy interval',
+        // Stranded clients fail the row whatever the time.
+        ratio: r.allMovedSeconds === null || r.stranded !== 0 ? Number.NaN : r.allMovedSeconds / r.intervalSeconds,
+        target: { atMost: 1 },
+        note: `all moved after ${n(r.allMovedSeconds)} s of ${r.intervalSeconds} s; stranded ${r.stranded ?? 'n/a'}`,
+      });
     }
   }
 }
@@ -109,12 +137,33 @@ if (only === undefined || only === 'scale') {
 // The clients list at scale (decision 0100): one page, the filters and counts at 100,000 clients,
 // and the MP's latency while a console polls; BENCH_ONLY=clients-page runs only this part.
 if (only === undefined || only === 'clients-page') {
-  printClientsPage(
-    await clientsPage({
-      clients: Number(process.env.CLIENTS_PAGE_CLIENTS ?? 100_000),
-      mpRate: Number(process.env.CLIENTS_PAGE_MP_RATE ?? 500),
-      mpSeconds: Number(process.env.CLIENTS_PAGE_MP_SECONDS ?? 10),
-      rounds: Number(process.env.CLIENTS_PAGE_ROUNDS ?? 3),
-    }),
-  );
+  const page = await clientsPage({
+    clients: Number(process.env.CLIENTS_PAGE_CLIENTS ?? 100_000),
+    mpRate: Number(process.env.CLIENTS_PAGE_MP_RATE ?? 500),
+    mpSeconds: Number(process.env.CLIENTS_PAGE_MP_SECONDS ?? 10),
+    rounds: Number(process.env.CLIENTS_PAGE_ROUNDS ?? 3),
+  });
+  printClientsPage(page);
+  const listing = page.rows[0];
+  if (listing?.bare !== undefined)
+    ratios.add({
+      path: `admin GET clients page at ${page.clients.toLocaleString('en')} clients (p50)`,
+      baseline: 'node:http running the same SELECT',
+      ratio: listing.siteport.p50 / listing.bare.p50,
+      target: { atMost: 3 },
+      note: `${listing.siteport.p50.toFixed(2)} vs ${listing.bare.p50.toFixed(2)} ms`,
+    });
+  const quiet = page.mp[0];
+  for (const row of page.mp.slice(1, 3))
+    if (quiet !== undefined)
+      ratios.add({
+        path: `MP request p99 while the console polls: ${row.console}`,
+        baseline: 'MP p99 with no polling',
+        ratio: row.p99 / quiet.p99,
+        target: { atMost: 1.5 },
+        note: `${row.p99.toFixed(2)} vs ${quiet.p99.toFixed(2)} ms`,
+      });
 }
+
+for (const line of ratios.lines()) console.log(line);
+if (ratios.missed.length > 0) process.exitCode = 1;
