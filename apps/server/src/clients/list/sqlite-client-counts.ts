@@ -20,8 +20,9 @@ const STATEMENTS = {
 /**
  * The counts of an embedded (SQLite) site, read on a worker thread with its own read-only
  * connection: the pass over every row of a large site then never holds the thread that answers
- * MP requests (decision 0100). Reads of the same kind for the same site share one answer while it
- * is on its way, so any number of consoles polling adds at most two reads per site to the queue.
+ * MP requests (decision 0100). The counts per status of one site share one read while it is on
+ * its way (the activity pass is shared by ClientListService), so polling consoles add at most two
+ * reads per site to the queue.
  */
 export class SqliteClientCounts implements ClientCountReader {
   private readonly worker: SqliteReadWorker;
@@ -31,10 +32,9 @@ export class SqliteClientCounts implements ClientCountReader {
     this.worker = new SqliteReadWorker(file, STATEMENTS);
   }
 
-  activity(siteCode: string, activeSince: string): Promise<ActivityCounts> {
-    return this.shared(`activity ${siteCode} ${activeSince}`, async () =>
-      activityOf(await this.worker.all<ActivityGroup>('activity', { since: activeSince, site: siteCode })),
-    );
+  /** One pass over the site's rows; ClientListService already shares it between callers for 5 s. */
+  async activity(siteCode: string, activeSince: string): Promise<ActivityCounts> {
+    return activityOf(await this.worker.all<ActivityGroup>('activity', { since: activeSince, site: siteCode }));
   }
 
   byStatus(siteCode: string): Promise<Record<ClientStatus, number>> {
