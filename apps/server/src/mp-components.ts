@@ -46,6 +46,7 @@ export function sharedMpInputs(
     bindHost: options.bindHost,
     managementPoints: () => cluster.managementPoints(),
     notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
+    notifyLiveness: options.notifyLiveness,
     notifyOfflineSeconds: options.notifyOfflineSeconds,
     connections: options.connections,
     sourceLimits: options.sourceLimits,

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CaResponse } from '@siteport/protocol';
 import { clientListenerLimits, type EndpointHandler } from './net/index.js';
-import { createNotifyParts, type NotifyParts, type RemoteNotify } from './notify/index.js';
+import { createNotifyParts, type NotifyLiveness, type NotifyParts, type RemoteNotify } from './notify/index.js';
 import type { ClientRepository, ClientService } from './clients/index.js';
 import { type PortSettingsService, PreflightProbes, type RolloutRepository } from './ports/index.js';
 import type { SiteEvents, SiteRepository } from './site/index.js';
@@ -52,6 +52,7 @@ export interface MpWiringDeps {
   /** MP host names policy announces (with several MP processes: every live one). */
   managementPoints: () => readonly string[];
   notifyKeepAliveSeconds: number;
+  notifyLiveness: NotifyLiveness;
   notifyOfflineSeconds: number;
   /** Timeouts and caps of the request and notification listeners (decision 0091). */
   connections: ConnectionOptions;
@@ -158,6 +159,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     rollouts: deps.rollouts,
     httpsOnly: () => httpsOnly,
     keepAliveSeconds: deps.notifyKeepAliveSeconds,
+    liveness: deps.notifyLiveness,
     offlineAfterSeconds: deps.notifyOfflineSeconds,
     connectionLimits: limits.notification,
     logger: logger.child({ component: 'notify' }),

@@ -186,3 +186,12 @@ test('the approval queue holds 10000 clients by default; 0 lifts the cap; anythi
     );
   }
 });
+
+test('the notification channel finds dead connections by ping unless --notify-liveness tcp; anything else is refused', () => {
+  assert.equal(parseServerOptions({ dataDir: '/tmp/x' }).notifyLiveness, 'ping');
+  assert.equal(parseServerOptions({ dataDir: '/tmp/x', notifyLiveness: 'tcp' }).notifyLiveness, 'tcp');
+  assert.throws(
+    () => parseServerOptions({ dataDir: '/tmp/x', notifyLiveness: 'keepalive' }),
+    (e) => isSiteportError(e, 'E_OPTION') && /--notify-liveness must be ping .* or tcp/.test(e.message),
+  );
+});

@@ -7,6 +7,7 @@ import { type AuthThrottleLimits, type ConnectionOptions, DEFAULT_AUTH_THROTTLE 
 import type { ParentOptions } from './hierarchy/index.js';
 import type { RegistryTiming } from './cluster/index.js';
 import { openFileLimit } from './os/index.js';
+import type { NotifyLiveness } from './notify/index.js';
 import { DEFAULT_AGENT_BUNDLE } from './push/index.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
@@ -67,8 +68,19 @@ export interface ServerOptions {
   readonly directoryTiming: { readonly retryBaseMs: number; readonly retryMaxMs: number; readonly timeoutMs: number };
   /** `--parent`: the primary's admin API URL; set, this server runs a secondary site. */
   readonly parent: ParentOptions | undefined;
-  /** How often agents ping on the notification channel; silent for 3 intervals → dropped. @default 60 */
+  /**
+   * The notification channel's keep-alive interval: agents ping this often and a session silent for
+   * 3 intervals is dropped (liveness `ping`), or the kernel probes a connection idle this long
+   * (liveness `tcp`). @default 60
+   */
   readonly notifyKeepAliveSeconds: number;
+  /**
+   * `--notify-liveness`: how dead notification connections are found. `ping`: agents ping, one sweep
+   * timer drops silent sessions. `tcp`: TCP keep-alive on every connection, agents do not ping, no
+   * timer for idle sessions; a dead peer is found after the interval plus the kernel's probes
+   * (`net.ipv4.tcp_keepalive_intvl` × `tcp_keepalive_probes`), decision 0108. @default 'ping'
+   */
+  readonly notifyLiveness: NotifyLiveness;
   /** A client not heard from (channel or long-poll) for this long is offline. @default 300 */
   readonly notifyOfflineSeconds: number;
   /** MP registry: heartbeat interval and the silence after which an MP process is dead. @default 5000, 15000 ms */
@@ -135,6 +147,7 @@ export type ServerOptionsInput = Partial<{
   parentCaFile: string;
   parentWaitSeconds: number | string;
   notifyKeepAliveSeconds: number | string;
+  notifyLiveness: string;
   notifyOfflineSeconds: number | string;
   role: string;
   mpHeartbeatMs: number;
@@ -217,6 +230,15 @@ function authThrottle(input: ServerOptionsInput): AuthThrottleLimits {
 
 /** The log levels a server takes (pino's). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function notifyLiveness(value: string | undefined): NotifyLiveness {
+  if (value === undefined || value === 'ping') return 'ping';
+  if (value === 'tcp') return 'tcp';
+  throw new SiteportError(
+    'E_OPTION',
+    `--notify-liveness must be ping (agents ping every keep-alive interval) or tcp (TCP keep-alive, no pings), got ${JSON.stringify(value)}`,
+  );
+}
 
 function logLevel(value: string | undefined): string {
   if (value === undefined) return 'info';
@@ -468,6 +490,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     }),
     parent: parentOptions(input),
     notifyKeepAliveSeconds: seconds('notify-keepalive', input.notifyKeepAliveSeconds, 60, 1),
+    notifyLiveness: notifyLiveness(input.notifyLiveness),
     notifyOfflineSeconds: seconds('notify-offline-after', input.notifyOfflineSeconds, 300, 1),
     registryTiming: registryTiming(input),
     mpCertificate: mpCertificate(input),

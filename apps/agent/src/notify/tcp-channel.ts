@@ -41,7 +41,8 @@ export interface TcpChannelOptions {
 
 /**
  * One TLS connection to the notification port: answers the challenge with the client's key,
- * pings every keep-alive interval, runs actions and acknowledges them. `opened` resolves when the
+ * pings every keep-alive interval (or, when the MP's `ready` says `tcpKeepAlive`, turns on TCP
+ * keep-alive and does not ping), runs actions and acknowledges them. `opened` resolves when the
  * server said ready (rejects when it never did: the caller falls back to the long-poll); `closed`
  * resolves when the connection ends for any reason after that.
  */
@@ -141,7 +142,10 @@ export class TcpChannel {
           throw new SiteportError('E_PROTOCOL', 'unexpected or malformed ready frame');
         this.state = 'ready';
         this.keepAliveMs = ready.keepAliveSeconds * 1000;
-        this.pingTimer = setInterval(() => this.keepAlive(), this.keepAliveMs);
+        // The MP watches the connection with TCP keep-alive (decision 0108): so does the agent, and
+        // neither pings; a dead MP surfaces as a socket error after the kernel's probes.
+        if (ready.tcpKeepAlive === true) this.socket.setKeepAlive(true, this.keepAliveMs);
+        else this.pingTimer = setInterval(() => this.keepAlive(), this.keepAliveMs);
         this.options.onReady();
         this.resolveOpened();
         return;

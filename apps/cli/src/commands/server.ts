@@ -38,6 +38,7 @@ interface ServerFlags {
   parentCaFile?: string;
   parentWait?: string;
   notifyKeepalive?: string;
+  notifyLiveness?: string;
   notifyOfflineAfter?: string;
   tlsHandshakeTimeout?: string;
   headersTimeout?: string;
@@ -172,7 +173,14 @@ export function register(program: Command): void {
     .option('--parent-token-file <file>', "file with the primary's admin token (a copy of its <data>/admin-token)")
     .option('--parent-ca-file <file>', "CA certificate of the primary's HTTPS admin API")
     .option('--parent-wait <seconds>', 'how long the primary may hold each sync long poll (1–55)', undefined)
-    .option('--notify-keepalive <seconds>', 'how often agents ping on the notification channel (default 60)')
+    .option(
+      '--notify-keepalive <seconds>',
+      'keep-alive interval of the notification channel: agents ping this often, or with --notify-liveness tcp the kernel probes a connection idle this long (default 60)',
+    )
+    .option(
+      '--notify-liveness <ping|tcp>',
+      'how dead notification connections are found: ping (agents ping, default) or tcp (TCP keep-alive, agents do not ping; see decision 0108)',
+    )
     .option(
       '--notify-offline-after <seconds>',
       'a client silent on its channel or long-poll this long is offline (default 300)',
@@ -256,6 +264,7 @@ export function register(program: Command): void {
       ...(flags.parentCaFile === undefined ? {} : { parentCaFile: flags.parentCaFile }),
       ...(flags.parentWait === undefined ? {} : { parentWaitSeconds: flags.parentWait }),
       ...(flags.notifyKeepalive === undefined ? {} : { notifyKeepAliveSeconds: flags.notifyKeepalive }),
+      ...(flags.notifyLiveness === undefined ? {} : { notifyLiveness: flags.notifyLiveness }),
       ...(flags.notifyOfflineAfter === undefined ? {} : { notifyOfflineSeconds: flags.notifyOfflineAfter }),
       ...(flags.tlsHandshakeTimeout === undefined ? {} : { tlsHandshakeTimeoutSeconds: flags.tlsHandshakeTimeout }),
       ...(flags.headersTimeout === undefined ? {} : { headersTimeoutSeconds: flags.headersTimeout }),

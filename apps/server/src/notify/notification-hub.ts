@@ -18,6 +18,11 @@ export interface TcpPeer {
   sendAction(action: NotifyAction, frame: Uint8Array): void;
   /** Closes the session (a newer one replaced it, or it went silent). */
   close(reason: string): void;
+  /**
+   * The kernel's TCP keep-alive checks this connection and the agent does not ping: the client is
+   * online while the session is open, however long since it last sent a frame.
+   */
+  readonly kernelKeepAlive?: boolean;
 }
 
 /** A long-poll request waiting for actions. */
@@ -179,10 +184,13 @@ export class NotificationHub {
     if (batch.waiting.size === 0) batch.settle();
   }
 
-  /** Whether a client was heard from within the offline window, or has a long-poll waiting now. */
+  /** Whether a client was heard from within the offline window, has a long-poll waiting now, or a kernel-watched TCP session. */
   isOnline(clientId: string): boolean {
     const p = this.presence.get(clientId);
-    return p !== undefined && (p.waiter !== null || this.now() - p.lastSeen <= this.options.offlineAfterMs);
+    return (
+      p !== undefined &&
+      (p.waiter !== null || p.tcp?.kernelKeepAlive === true || this.now() - p.lastSeen <= this.options.offlineAfterMs)
+    );
   }
 
   /** How a client is reachable now, or null when it is offline. */

@@ -1,4 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { ListenerLimits } from '../net/index.js';
@@ -10,10 +11,24 @@ import { type SessionContext, type SessionCounters, NotifySession } from './noti
 export type NotificationListenerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 const RETRY_MS = 10_000;
+
+/**
+ * How the notification channel finds dead connections. `ping`: agents send a ping frame every
+ * keep-alive interval and a session silent for three intervals is dropped (one sweep timer).
+ * `tcp`: the kernel's TCP keep-alive probes each idle connection after the keep-alive interval
+ * (`setKeepAlive`), agents that say so in `ready` stop pinging, and no timer runs for idle sessions;
+ * the trade-offs are in decision 0108.
+ */
+export type NotifyLiveness = 'ping' | 'tcp';
 const listenerChannel = diagnostics.channel('siteport:notify:listener');
 
 /** Options of {@link NotificationListener}. */
-export interface NotificationListenerDeps extends Omit<SessionContext, 'onClose' | 'logger' | 'counters'> {
+export interface NotificationListenerDeps extends Omit<
+  SessionContext,
+  'onClose' | 'logger' | 'counters' | 'tcpKeepAlive'
+> {
+  /** @default 'ping' */
+  liveness?: NotifyLiveness;
   bindHost: string;
   /** Replaced by {@link NotificationListener.setTls}. */
   tls: { cert: string; key: string };
@@ -35,8 +50,9 @@ interface Bound {
  * The management point's TLS listener on the site's notification port (SPEC S1: TCP 10123 by
  * default). It follows port changes like the request listeners: while a rollout moves the port,
  * old and new ports are both held; when the old one is no longer wanted it closes and its sessions
- * end, so their agents reconnect on the port they learn from policy or from a long-poll answer. Silent sessions (no frame for three
- * keep-alive intervals) are dropped by one sweep timer, not a timer per connection.
+ * end, so their agents reconnect on the port they learn from policy or from a long-poll answer. With `ping`
+ * liveness, silent sessions (no frame for three keep-alive intervals) are dropped by one sweep timer,
+ * not a timer per connection; with `tcp` liveness the kernel's keep-alive closes dead ones.
  */
 export class NotificationListener {
   private stateValue: NotificationListenerState = 'idle';
@@ -53,6 +69,10 @@ export class NotificationListener {
 
   get state(): NotificationListenerState {
     return this.stateValue;
+  }
+
+  private get liveness(): NotifyLiveness {
+    return this.deps.liveness ?? 'ping';
   }
 
   /** Serves a new certificate: new connections get it, open sessions go on (decision 0101). */
@@ -89,6 +109,7 @@ export class NotificationListener {
     this.unsettle = this.deps.events.settlePortsChange((siteCode) =>
       siteCode === this.deps.siteCode ? this.reconcile() : Promise.resolve(),
     );
+    if (this.liveness === 'tcp') return;
     const every = Math.max(1000, Math.min(this.deps.keepAliveSeconds * 1000, 30_000));
     this.sweep = setInterval(() => this.dropSilent(), every);
     this.sweep.unref();
@@ -147,6 +168,7 @@ export class NotificationListener {
       hub: this.deps.hub,
       clients: this.deps.clients,
       keepAliveSeconds: this.deps.keepAliveSeconds,
+      tcpKeepAlive: this.liveness === 'tcp',
       authTimeoutMs: this.deps.authTimeoutMs,
       logger: this.deps.logger,
       onClose: (session) => sessions.delete(session),
@@ -160,6 +182,12 @@ export class NotificationListener {
       },
     );
     this.deps.connectionLimits.gate.attach(server);
+    if (this.liveness === 'tcp') {
+      const delayMs = this.deps.keepAliveSeconds * 1000;
+      // On the plain socket, before TLS: the kernel probes the peer after this much silence and
+      // closes the connection when it stops answering, with no timer in this process.
+      server.on('connection', (socket: Socket) => socket.setKeepAlive(true, delayMs));
+    }
     // A plain TLS server leaves a failed or timed-out handshake's socket open; only https.Server destroys it.
     server.on('tlsClientError', (error, socket) => {
       socket.destroy();

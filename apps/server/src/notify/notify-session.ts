@@ -28,6 +28,11 @@ export interface SessionContext {
   hub: NotificationHub;
   clients: ClientService;
   keepAliveSeconds: number;
+  /**
+   * The kernel's TCP keep-alive watches every connection (liveness `tcp`): `ready` tells the agent
+   * not to ping, and the hub counts the session online while it is open. @default false
+   */
+  tcpKeepAlive?: boolean;
   /** How long a new connection has to authenticate. @default 10000 */
   authTimeoutMs: number;
   logger: Logger;
@@ -84,6 +89,7 @@ const PONG = Buffer.from(encodeFrame('pong'));
  */
 export class NotifySession implements TcpPeer {
   state: SessionState = 'challenged';
+  readonly kernelKeepAlive: boolean;
   clientId: string | null = null;
   lastFrame = Date.now();
   private nonce: string | null;
@@ -98,6 +104,7 @@ export class NotifySession implements TcpPeer {
   ) {
     this.nonce = randomBytes(24).toString('base64url');
     this.limits = ctx.limits ?? SESSION_LIMITS;
+    this.kernelKeepAlive = ctx.tcpKeepAlive === true;
     this.budget = new FrameBudget(this.limits.framesPerSecond, this.limits.frameBurst, this.lastFrame);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
@@ -236,7 +243,14 @@ export class NotifySession implements TcpPeer {
     this.authTimer = undefined;
     this.clientId = client.id;
     this.state = 'ready';
-    this.write(encodeFrame('ready', { keepAliveSeconds: this.ctx.keepAliveSeconds }));
+    this.write(
+      encodeFrame(
+        'ready',
+        this.kernelKeepAlive
+          ? { keepAliveSeconds: this.ctx.keepAliveSeconds, tcpKeepAlive: true }
+          : { keepAliveSeconds: this.ctx.keepAliveSeconds },
+      ),
+    );
     this.ctx.hub.attachTcp(client.id, this);
   }
 

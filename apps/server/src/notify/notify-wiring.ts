@@ -6,7 +6,7 @@ import { type ClientRepository, type ClientService, InterfaceRepository } from '
 import type { PortSettingsService, RolloutRepository } from '../ports/index.js';
 import type { SiteEvents } from '../site/index.js';
 import { NotificationHub } from './notification-hub.js';
-import { NotificationListener } from './notification-listener.js';
+import { NotificationListener, type NotifyLiveness } from './notification-listener.js';
 import { withNotifyEndpoints } from './notify-endpoints.js';
 import { NotifyService } from './notify-service.js';
 import type { RemoteNotify } from './remote-notify.js';
@@ -44,6 +44,8 @@ export function createNotifyParts(deps: {
   rollouts: RolloutRepository;
   httpsOnly: () => boolean;
   keepAliveSeconds: number;
+  /** How dead notification connections are found. @default 'ping' */
+  liveness?: NotifyLiveness;
   offlineAfterSeconds: number;
   /** TLS handshake timeout and connection gate of the notification port. */
   connectionLimits: Pick<ListenerLimits, 'gate' | 'handshakeTimeoutMs'>;
@@ -60,6 +62,7 @@ export function createNotifyParts(deps: {
     hub,
     clients: deps.clients,
     keepAliveSeconds: deps.keepAliveSeconds,
+    ...(deps.liveness === undefined ? {} : { liveness: deps.liveness }),
     authTimeoutMs: 10_000,
     wantedPorts: async () => {
       const current = (await deps.ports.stored(deps.siteCode)).settings.notification;

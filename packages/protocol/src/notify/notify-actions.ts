@@ -86,8 +86,15 @@ export const AuthMessage = Type.Object({
 });
 export type AuthMessage = Static<typeof AuthMessage>;
 
-/** `ready` frame: how often the client pings; the server drops a connection silent for 3 intervals. */
-export const ReadyMessage = Type.Object({ keepAliveSeconds: Type.Integer({ minimum: 1 }) });
+/**
+ * `ready` frame: how often the client pings; the server drops a connection silent for 3 intervals.
+ * With `tcpKeepAlive` (server liveness `tcp`, decision 0108) the client does not ping: it turns on
+ * TCP keep-alive with that interval as the idle time, and the kernel finds a dead connection.
+ */
+export const ReadyMessage = Type.Object({
+  keepAliveSeconds: Type.Integer({ minimum: 1 }),
+  tcpKeepAlive: Type.Optional(Type.Boolean()),
+});
 export type ReadyMessage = Static<typeof ReadyMessage>;
 
 /** `error` frame: why the connection is being closed. */
