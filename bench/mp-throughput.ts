@@ -133,6 +133,12 @@ export async function mpThroughput(options: {
   connections: number;
   clients: number;
   postgres?: boolean;
+  /**
+   * Load the three servers at the same time instead of one after another, all three on the
+   * server CPU: load from elsewhere on the machine then lands on all three alike, so their ratio
+   * holds where their absolute rates do not (the regression guard). @default false
+   */
+  concurrent?: boolean;
 }): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-'));
   const pg = options.postgres === true ? await startPostgres() : undefined;
@@ -202,6 +208,17 @@ export async function mpThroughput(options: {
       // machine lands on one run of each, not on all runs of one server.
       const runs = { bare: [] as ServerRun[], bareMac: [] as ServerRun[], mp: [] as ServerRun[] };
       for (let round = 0; round < options.rounds; round++) {
+        if (options.concurrent === true) {
+          const [bare, bareMac, mp] = await Promise.all(
+            [bareBase, bareMacBase, mpTarget].map((target) =>
+              load(target, clients, method, urlPath, body, options.seconds, options.connections),
+            ),
+          );
+          runs.bare.push(bare!);
+          runs.bareMac.push(bareMac!);
+          runs.mp.push(mp!);
+          continue;
+        }
         runs.bare.push(await load(bareBase, clients, method, urlPath, body, options.seconds, options.connections));
         runs.bareMac.push(
           await load(bareMacBase, clients, method, urlPath, body, options.seconds, options.connections),

@@ -22,7 +22,11 @@ import {
 } from './bench-process.js';
 import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
+import { rateAround, sampleConnects } from './connect-rate.js';
 
+/** The connect rate is read over 10,000 clients around 10,000 connected and around all but 10,000. */
+const CONNECT_RATE_EARLY = 10_000;
+const CONNECT_RATE_WIDTH = 10_000;
 const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
 const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
 
@@ -34,6 +38,8 @@ export interface SiteScaleOptions {
   holdSeconds: number;
   /** @default 60 */
   keepAliveSeconds?: number;
+  /** How the MPs find dead notification connections: agents' pings, or the kernel's TCP keep-alive. @default 'ping' */
+  liveness?: 'ping' | 'tcp';
   /** Clients per fleet worker process. @default 10,000 */
   perWorker?: number;
   /** No client starts connecting after this many seconds (a bound on the run). @default 1800 */
@@ -49,6 +55,7 @@ export interface SiteScaleOptions {
 
 export interface SiteScaleResult {
   clients: number;
+  liveness: 'ping' | 'tcp';
   processes: number;
   workers: number;
   niceness: number;
@@ -57,6 +64,11 @@ export interface SiteScaleResult {
   failed: number;
   failures: Record<string, number>;
   connectSeconds: number;
+  /**
+   * Clients per second around 10,000 connected and around 10,000 short of all (140,000 of
+   * 150,000), from `/proc/net/sockstat` sampled every 2 s; NaN where the fleet did not get there.
+   */
+  connectRate: { early: number; lateAt: number; late: number };
   perMp: Record<string, number>;
   /** Total settled RSS of the siteport processes, and of the PostgreSQL cluster. */
   serverRssMiB: number;
@@ -108,7 +120,7 @@ function sumOf(pids: readonly number[], of: (pid: number) => number): number {
   return total;
 }
 
-function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): Promise<ChildProcess> {
+function startMp(dir: string, dbUrl: string, bind: string, keepAlive: string[]): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -127,8 +139,7 @@ function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): P
       bind,
       '--public-host',
       bind,
-      '--notify-keepalive',
-      String(keepAlive),
+      ...keepAlive,
       '--log-level',
       'warn',
       ...FLEET_SOURCE_FLAGS,
@@ -144,6 +155,8 @@ function startMp(dir: string, dbUrl: string, bind: string, keepAlive: number): P
  */
 export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleResult> {
   const keepAlive = options.keepAliveSeconds ?? 60;
+  const liveness = options.liveness ?? 'ping';
+  const keepAliveFlags = ['--notify-keepalive', String(keepAlive), '--notify-liveness', liveness];
   const perWorker = options.perWorker ?? 10_000;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-bench-scale-'));
   const pg = await startPostgres({ maxConnections: 400 });
@@ -167,21 +180,21 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       String(https),
       '--notification-port',
       String(notification),
-      '--notify-keepalive',
-      String(keepAlive),
+      ...keepAliveFlags,
       '--policy-interval',
       '3600',
     ]);
     children.push(site.child);
     for (const host of hosts.slice(1)) {
       progress(`MP on ${host}`);
-      children.push(await startMp(dir, dbUrl, host, keepAlive));
+      children.push(await startMp(dir, dbUrl, host, keepAliveFlags));
     }
     progress(`seeding ${options.clients} clients (real Ed25519 keys) into PostgreSQL`);
     const keyFiles = await seedClients(dir, options.clients, 'PS1', { perFile: perWorker, dbUrl });
     const sources = keyFiles.map((_, i) => `127.0.2.${i + 1}`);
     const load0 = loadAverage();
     progress(`connecting ${keyFiles.length} fleet workers to ${hosts.length} MPs`);
+    const sampler = sampleConnects();
     const fleet = await startFleet({
       mode: 'tcp',
       targets: hosts.map((host) => ({ host, port: notification })),
@@ -195,6 +208,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       scheduling: options.scheduling ?? 'other',
     });
     stopFleet = fleet.stop;
+    const connectSamples = sampler.stop();
     progress(`connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
     const serverPids = children.map((c) => c.pid!);
     await sleep(5000);
@@ -228,6 +242,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const latencies = after.received.map((t) => t - t0).sort((a, b) => a - b);
     return {
       clients: options.clients,
+      liveness,
       processes: hosts.length,
       workers: keyFiles.length,
       niceness: options.niceness ?? 0,
@@ -236,6 +251,15 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       failed: fleet.failed,
       failures: fleet.failures,
       connectSeconds: fleet.connectSeconds,
+      connectRate: {
+        early: rateAround(connectSamples, CONNECT_RATE_EARLY, CONNECT_RATE_WIDTH),
+        lateAt: Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
+        late: rateAround(
+          connectSamples,
+          Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
+          CONNECT_RATE_WIDTH,
+        ),
+      },
       perMp: fleet.perTarget,
       serverRssMiB: serverRss / 1024 / 1024,
       postgresRssMiB: postgresRss / 1024 / 1024,
@@ -265,13 +289,16 @@ export function printSiteScale(r: SiteScaleResult): void {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
   console.log(
-    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication and keep-alives. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
+    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication; liveness \`${r.liveness}\` (${r.liveness === 'tcp' ? 'kernel TCP keep-alive, no pings' : 'a ping per client per keep-alive interval'}). Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
   );
   console.log('| measure | value | target |');
   console.log('|---|---:|---|');
   console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
   console.log(`| clients per MP process | ${Object.values(r.perMp).join(' / ')} | ≤ 19,500 each |`);
   console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | – |`);
+  console.log(
+    `| connect rate around ${CONNECT_RATE_EARLY.toLocaleString('en')} / around ${r.connectRate.lateAt.toLocaleString('en')} connected (clients/s) | ${f(r.connectRate.early)} / ${f(r.connectRate.late)} | – |`,
+  );
   console.log(
     `| server RSS, all siteport processes (MiB) | ${f(r.serverRssMiB)} (${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} KiB per client) | – |`,
   );
