@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ClientList, PortsView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
+import { requireTool } from '../test-support/require-tool.js';
 import { runCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -83,4 +84,44 @@ test('siteport backup of a running site and siteport restore onto a fresh data d
   const list = await runCli(['clients', 'list', '--json', ...conn(b, second.adminUrl)]);
   assert.equal(list.code, 0, list.stderr);
   assert.ok((JSON.parse(list.stdout) as ClientList).clients.some((c) => c.clientId === clientId));
+});
+
+test('siteport backup puts the archive on disk before it gets its name, and the name on disk before it reports done', async (t) => {
+  if (!requireTool(t, 'strace', 'apt-get install strace')) return;
+  const dir = tempDir(t);
+  const data = path.join(dir, 'site');
+  const server = await startCliServer(t, data, PORT_FLAGS);
+  await server.stop();
+  const file = path.join(dir, 'site.backup');
+  const log = path.join(dir, 'strace.log');
+  const saved = await runCli(['backup', '--data', data, '--out', file], {
+    prefix: ['strace', '-f', '-qq', '-o', log, '-e', 'trace=openat,fsync,rename'],
+  });
+  assert.equal(saved.code, 0, saved.stderr);
+  const calls = readFileSync(log, 'utf8').split('\n');
+  const at = (pattern: RegExp): number => calls.findIndex((line) => pattern.test(line));
+  const partial = `${file}.partial`;
+  const rename = at(new RegExp(`rename\\("${partial}", "${file}"\\) = 0`));
+  assert.ok(rename > 0, 'the archive is renamed into place');
+  // The last open of the finished archive, and an fsync of that descriptor before the rename.
+  const opens = calls.slice(0, rename).flatMap((line, i) => {
+    const m = new RegExp(`openat\\(AT_FDCWD, "${partial}", O_RDONLY\\|O_CLOEXEC\\) = (\\d+)`).exec(line);
+    return m === null ? [] : [[i, m[1]!] as const];
+  });
+  const [openedAt, fd] = opens.at(-1) ?? [-1, ''];
+  assert.ok(openedAt >= 0, 'the finished archive is opened to be synced');
+  assert.ok(
+    calls.slice(openedAt, rename).some((line) => new RegExp(`fsync\\(${fd}\\)\\s+= 0`).test(line)),
+    'fsync of the archive before its rename',
+  );
+  // Then the directory that holds the new name.
+  const dirOpen = calls.slice(rename).flatMap((line) => {
+    const m = new RegExp(`openat\\(AT_FDCWD, "${dir}", O_RDONLY\\|O_CLOEXEC\\) = (\\d+)`).exec(line);
+    return m === null ? [] : [m[1]!];
+  })[0];
+  assert.ok(dirOpen !== undefined, 'the directory is opened after the rename');
+  assert.ok(
+    calls.slice(rename).some((line) => new RegExp(`fsync\\(${dirOpen}\\)\\s+= 0`).test(line)),
+    'fsync of the directory after the rename',
+  );
 });

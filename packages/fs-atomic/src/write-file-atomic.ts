@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { atomicTempPath } from './atomic-temp-path.js';
+import { syncPath } from './sync-path.js';
 
 /**
  * Replaces `file` so that a reader, or a crash at any instant, sees either the old or the new
@@ -25,10 +26,5 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await fs.rm(temp, { force: true });
     throw error;
   }
-  const dir = await fs.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncPath(path.dirname(file));
 }

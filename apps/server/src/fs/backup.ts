@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { SITEPORT_VERSION, SiteportError } from '@siteport/protocol';
 import { SQLITE_FILE, backupSqlite, databaseLocation } from '@siteport/db';
+import { syncPath } from '@siteport/fs-atomic';
 import type { PgToolOptions } from './pg-tool.js';
 import {
   POSTGRES_DUMP,
@@ -181,8 +182,12 @@ export async function createBackup(
       '.',
     ]);
     await fs.chmod(partial, 0o600);
+    // On disk before it gets its name, and the name on disk before the backup is reported done:
+    // a power cut never leaves a complete-looking archive with missing blocks.
+    await syncPath(partial);
     await fs.rename(partial, out);
     partialCreated = false;
+    await syncPath(path.dirname(out));
     return manifest;
   } finally {
     if (partialCreated) await fs.rm(partial, { force: true });
