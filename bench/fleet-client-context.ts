@@ -1,8 +1,11 @@
 // What every simulated client of one fleet worker shares.
 import type { SecureContext } from 'node:tls';
 
-/** `tcp`: the TLS notification channel; `poll`: the HTTPS long-poll; `bare`: TLS connections that only hold (the baseline). */
-export type FleetMode = 'tcp' | 'poll' | 'bare';
+/**
+ * `tcp`: the TLS notification channel; `poll`: the HTTPS long-poll; `bare`: TLS connections that
+ * hold and answer each frame (the baseline); `bare-poll`: polls of a bare HTTPS server (the long-poll's baseline).
+ */
+export type FleetMode = 'tcp' | 'poll' | 'bare' | 'bare-poll';
 
 export interface FleetClientContext {
   mode: FleetMode;

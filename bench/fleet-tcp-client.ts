@@ -1,4 +1,5 @@
-// A simulated client on the TLS notification channel (or, in `bare` mode, a TLS connection that only holds).
+// A simulated client on the TLS notification channel (or, in `bare` mode, a TLS connection that
+// holds, timestamps each frame it receives and answers it).
 import { type KeyObject, sign } from 'node:crypto';
 import tls from 'node:tls';
 import { FrameDecoder, encodeFrame, framePayloadJson, notifyAuthString } from '@siteport/protocol';
@@ -6,6 +7,8 @@ import type { FleetClientContext } from './fleet-client-context.js';
 import type { FleetTarget } from './fleet-plan.js';
 
 const PING = Buffer.from(encodeFrame('ping'));
+/** What a bare client answers each frame with: as long as an `ack` frame (the bare fan-out's readers answer, as agents acknowledge). */
+const BARE_ANSWER = Buffer.alloc(encodeFrame('ack', { id: 'x'.repeat(16), ok: true }).length, 2);
 
 /**
  * Opens one connection and resolves with null once it is ready (authenticated, or for `bare`
@@ -48,6 +51,13 @@ export function openTcpClient(
     });
     if (ctx.mode === 'bare') {
       socket.on('secureConnect', () => settle(null));
+      // The bare fan-out: the arrival time first, the answer once the burst is over (as for actions).
+      socket.on('data', () => {
+        ctx.received(Date.now());
+        ctx.defer(() => {
+          if (!socket.destroyed) socket.write(BARE_ANSWER, () => ctx.acked());
+        });
+      });
       return;
     }
     const decoder = new FrameDecoder();
@@ -63,11 +73,17 @@ export function openTcpClient(
             break;
           }
           case 'ready': {
-            const { keepAliveSeconds } = framePayloadJson(frame) as { keepAliveSeconds: number };
-            pinger = setInterval(() => {
-              ctx.event();
-              socket.write(PING);
-            }, keepAliveSeconds * 1000);
+            const { keepAliveSeconds, tcpKeepAlive } = framePayloadJson(frame) as {
+              keepAliveSeconds: number;
+              tcpKeepAlive?: boolean;
+            };
+            // As the agent: with the MP's liveness `tcp` (decision 0108), kernel keep-alive and no pings.
+            if (tcpKeepAlive === true) socket.setKeepAlive(true, keepAliveSeconds * 1000);
+            else
+              pinger = setInterval(() => {
+                ctx.event();
+                socket.write(PING);
+              }, keepAliveSeconds * 1000);
             settle(null);
             break;
           }

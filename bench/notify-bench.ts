@@ -1,16 +1,19 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { DEFAULT_POLL_WAIT_SECONDS } from '@siteport/agent';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeFrame } from '@siteport/protocol';
 import {
   type SiteServerProcess,
   cpuOf,
   freeLowPort,
   loadAverage,
   settledRss,
-  startBareTls,
   startSiteServer,
   stopProcess,
+  waitOutput,
 } from './bench-process.js';
 import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
 import { type Fleet, type FleetMode, type FleetScheduling, startFleet } from './notify-fleet.js';
@@ -74,10 +77,46 @@ export interface NotifyBenchOptions {
   scheduling?: FleetScheduling;
 }
 
+/** The bare TLS server writing one action-sized frame to every connection of the bare fleet, whose readers answer. */
+export interface BareFanout {
+  clients: number;
+  /** The bare server's write loop, ms. */
+  writeMs: number;
+  received: number;
+  answered: number;
+  /** Bare server CPU from the push until every answer was read, per client, ms. */
+  cpuMsPerClient: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** One process held idle by its fleet in the shared window: what the window cost it. */
+export interface IdleRun {
+  connected: number;
+  failed: number;
+  rssPerClient: number;
+  /** Pings or polls per client in the window. */
+  eventsPerClient: number;
+  baseCpuMsPerMinute: number;
+  /** Server CPU above its base over the window, per client per minute, ms: what it measured, however many pings or polls. */
+  windowCpuMsPerClientMinute: number;
+  /** Per ping or poll, above the base, µs. */
+  cpuUsPerEvent: number;
+  /** That at one ping or poll per period, per client per minute, ms. */
+  cpuMsPerClientMinute: number;
+  periodSeconds: number;
+}
+
 export interface NotifyBenchResult {
   clients: number;
   options: Required<Omit<NotifyBenchOptions, 'sourceAddresses'>> & { workers: number; sourceAddresses: string[] };
-  bare: { connected: number; rssPerClient: number };
+  bare: { connected: number; rssPerClient: number; fanout: BareFanout };
+  /**
+   * The idle window's other processes, side by side with the TCP and long-poll MPs: the TCP channel
+   * with `--notify-liveness tcp` (kernel keep-alive, no pings) and a bare node:https long-poll server.
+   */
+  idle: { tcp: IdleRun; tcpKeepAlive: IdleRun; poll: IdleRun; barePoll: IdleRun };
   /** What one exchange costs bare Node.js servers: the floor under each channel's CPU. */
   floor: ExchangeFloor;
   tcp: ChannelRun;
@@ -86,8 +125,24 @@ export interface NotifyBenchResult {
   load: [number, number];
 }
 
+const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
+const BARE_TLS = fileURLToPath(new URL('./bare-tls-server.mjs', import.meta.url));
+const BARE_POLL = fileURLToPath(new URL('./bare-https-poll-server.mjs', import.meta.url));
+/** The bare fan-out writes a frame as long as the MP's `policy` action frame (a 16-character id). */
+const ACTION_FRAME_BYTES = encodeFrame('action', { id: 'x'.repeat(16), action: 'policy' }).length;
+
+/** A bare baseline server, with the GC hook of the measured processes; stdin open for commands. */
+async function startBare(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', GC_HOOK, script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return { child, port: Number((await waitOutput(child, /port (\d+)/))[1]) };
+}
+
 /** How long the CPU of the servers with no client is measured. */
 const BASE_WINDOW_SECONDS = 20;
+/** CLOCK_MONOTONIC in µs: the clock of V8's CPU profile sample times on Linux (bench/notify-profile-top.ts). */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (text: string): void =>
   void process.stderr.write(`[notify-bench ${new Date().toISOString()}] ${text}\n`);
@@ -183,33 +238,88 @@ async function connectInSteps(measured: Measured[], keyFiles: string[]): Promise
   }
 }
 
+type IdleName = keyof NotifyBenchResult['idle'];
+
 interface Channel {
-  mode: ChannelMode;
-  server: SiteServerProcess;
+  name: IdleName;
+  pid: number;
+  /** The siteport MP (absent for the bare long-poll server). */
+  server?: SiteServerProcess;
+  stop: () => Promise<void>;
+  periodSeconds: number;
   measured: Measured;
   baseRate: number;
   idle: { cpuSeconds: number; events: number; windowSeconds: number };
 }
 
-/** One push to every client of a channel: latency, CPU, acks. */
-async function push(c: Channel, o: NotifyBenchResult['options']): Promise<ChannelRun> {
+function idleRun(c: Channel): IdleRun {
   const fleet = c.measured.fleet;
-  const pid = c.server.child.pid!;
-  const period = c.mode === 'tcp' ? o.keepAliveSeconds : o.pollWaitSeconds;
+  const connected = Math.max(1, fleet.connected);
+  const above = Math.max(0, c.idle.cpuSeconds - c.baseRate * c.idle.windowSeconds);
+  const perEvent = above / Math.max(1, c.idle.events);
+  return {
+    connected: fleet.connected,
+    failed: fleet.failed,
+    rssPerClient: c.measured.rssPerClient,
+    eventsPerClient: c.idle.events / connected,
+    baseCpuMsPerMinute: c.baseRate * 60_000,
+    windowCpuMsPerClientMinute: ((above * 1000) / connected) * (60 / c.idle.windowSeconds),
+    cpuUsPerEvent: perEvent * 1e6,
+    cpuMsPerClientMinute: c.idle.events === 0 ? Number.NaN : perEvent * 1000 * (60 / c.periodSeconds),
+    periodSeconds: c.periodSeconds,
+  };
+}
+
+/** The bare fan-out: the bare server writes one action-sized frame to each connection; the fleet timestamps and answers. */
+async function bareFanout(bare: { child: ChildProcess }, fleet: Fleet): Promise<BareFanout> {
+  const pid = bare.child.pid!;
+  await fleet.report();
+  await sleep(1000);
+  const done = waitOutput(bare.child, /pushed (\d+) ([\d.]+)/);
+  const cpu0 = cpuOf(pid);
+  const t0 = Date.now();
+  bare.child.stdin!.write(`push ${ACTION_FRAME_BYTES}\n`);
+  const m = await done;
+  // The readers answer once their burst is over; the same wait as after the MP's push.
+  await sleep(1500);
+  const cpu1 = cpuOf(pid);
+  const after = await fleet.report();
+  const latencies = after.received.map((t) => t - t0).sort((x, y) => x - y);
+  const clients = Number(m[1]);
+  return {
+    clients,
+    writeMs: Number(m[2]),
+    received: latencies.length,
+    answered: after.acked,
+    cpuMsPerClient: ((cpu1 - cpu0) * 1000) / Math.max(1, clients),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.at(-1) ?? Number.NaN,
+  };
+}
+
+/** One push to every client of a channel: latency, CPU, acks. */
+async function push(c: Channel, mode: ChannelMode): Promise<ChannelRun> {
+  const server = c.server!;
+  const fleet = c.measured.fleet;
+  const pid = c.pid;
+  const period = c.periodSeconds;
   // Warm up fetch (undici loads lazily on first use) so it does not count as delivery time.
-  await fetch(`${c.server.adminUrl}/api/v1/health`);
+  await fetch(`${server.adminUrl}/api/v1/health`);
   await fleet.report();
   const loadBefore = loadAverage();
   const cpu0 = cpuOf(pid);
+  const m0 = monotonicUs();
   const t0 = Date.now();
-  const res = await fetch(`${c.server.adminUrl}/api/v1/notify`, {
+  const res = await fetch(`${server.adminUrl}/api/v1/notify`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${c.server.token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ all: true, action: 'policy', waitSeconds: 30 }),
   });
   const body = (await res.json()) as { results: { outcome: string }[] };
   const t1 = Date.now();
   const cpu1 = cpuOf(pid);
+  progress(`${mode}: MP pid ${pid}, push from ${m0} to ${monotonicUs()} µs (CLOCK_MONOTONIC)`);
   // The workers' deferred acks and re-polls, then their receive times.
   await sleep(1500);
   const after = await fleet.report();
@@ -217,9 +327,9 @@ async function push(c: Channel, o: NotifyBenchResult['options']): Promise<Channe
   const connected = Math.max(1, fleet.connected);
   const idleRate = c.idle.cpuSeconds / c.idle.windowSeconds;
   const perEvent = Math.max(0, c.idle.cpuSeconds - c.baseRate * c.idle.windowSeconds) / Math.max(1, c.idle.events);
-  progress(`${c.mode}: pushed, ${latencies.length} received, p99 ${percentile(latencies, 99)} ms`);
+  progress(`${mode}: pushed, ${latencies.length} received, p99 ${percentile(latencies, 99)} ms`);
   return {
-    mode: c.mode,
+    mode,
     connected: fleet.connected,
     failed: fleet.failed,
     failures: fleet.failures,
@@ -232,7 +342,7 @@ async function push(c: Channel, o: NotifyBenchResult['options']): Promise<Channe
     idleCpuMsPerClientMinute: perEvent * 1000 * (60 / period),
     fanoutCpuMsPerClient: (Math.max(0, cpu1 - cpu0 - idleRate * ((t1 - t0) / 1000)) * 1000) / connected,
     acknowledged: body.results.filter((r) => r.outcome === 'acknowledged').length,
-    serverWriteMs: c.server.sent.at(-1)?.writeMs ?? Number.NaN,
+    serverWriteMs: server.sent.at(-1)?.writeMs ?? Number.NaN,
     fleetPushCpuMs: after.cpuMs,
     allAcknowledgedMs: t1 - t0,
     received: latencies.length,
@@ -257,10 +367,14 @@ async function newSite(dir: string): Promise<void> {
 /**
  * The notification benchmark (issue 5): `clients` simulated agents speaking the real protocol on
  * loopback hold connections to one MP process. First a bare Node.js TLS server with the same
- * certificate (the memory baseline); then the TCP notification channel and the HTTPS long-poll
- * fallback side by side, two MP processes of two sites with the same clients, so that the idle
- * CPU of both is measured over the same window under the same machine load; then one push on
- * each. Reports RSS per client, idle and fan-out CPU, and the time to deliver one action to all.
+ * certificate (the memory baseline), which then writes one action-sized frame to every connection
+ * of the same fleet, whose readers timestamp and answer it (the fan-out baseline). Then, side by
+ * side so that their idle CPU is measured over the same window under the same machine load, four
+ * processes of the same clients: the TCP notification channel (pings), the TCP channel with
+ * `--notify-liveness tcp` (kernel keep-alive, no pings), the HTTPS long-poll fallback (three MP
+ * processes of three sites), and a bare node:https long-poll server (the long-poll's baseline);
+ * then one push on the TCP channel and on the long-poll. Reports RSS per client, idle and fan-out
+ * CPU, and the time to deliver one action to all.
  */
 export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBenchResult> {
   const perWorker = options.perWorker ?? 2500;
@@ -271,7 +385,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     holdSeconds: options.holdSeconds,
     perWorker,
     workers,
-    sourceAddresses: options.sourceAddresses ?? Array.from({ length: 2 * workers }, (_, i) => `127.0.0.${2 + i}`),
+    sourceAddresses: options.sourceAddresses ?? Array.from({ length: 4 * workers }, (_, i) => `127.0.0.${2 + i}`),
     keepAliveSeconds: options.keepAliveSeconds ?? 60,
     pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
     niceness: options.niceness ?? 0,
@@ -279,21 +393,24 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
   };
   const loadStart = loadAverage();
   const root = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
-  const dirs = { tcp: path.join(root, 'tcp'), poll: path.join(root, 'poll') };
+  const dirs = {
+    tcp: path.join(root, 'tcp'),
+    tcpKeepAlive: path.join(root, 'tcp-keepalive'),
+    poll: path.join(root, 'poll'),
+  };
   try {
-    await newSite(dirs.tcp);
-    await newSite(dirs.poll);
+    for (const dir of Object.values(dirs)) await newSite(dir);
     const keyFiles = await seedClients(dirs.tcp, options.clients, 'PS1', {
       perFile: Math.min(perWorker, Math.ceil(options.clients / 4)),
-      alsoInto: [dirs.poll],
+      alsoInto: [dirs.tcpKeepAlive, dirs.poll],
     });
-    progress(`seeded ${options.clients} clients into both sites, ${keyFiles.length} key files`);
+    progress(`seeded ${options.clients} clients into three sites, ${keyFiles.length} key files`);
     const fleetOptions = { niceness: o.niceness, scheduling: o.scheduling, pollWaitSeconds: o.pollWaitSeconds };
     // Each key file keeps its own source address whichever connect step starts it.
     const from = (files: string[], offset: number): string[] =>
       files.map((f) => o.sourceAddresses[(offset + keyFiles.indexOf(f)) % o.sourceAddresses.length]!);
 
-    const bare = await startBareTls(dirs.tcp);
+    const bare = await startBare(BARE_TLS, [dirs.tcp]);
     let bareResult: NotifyBenchResult['bare'];
     try {
       const caFile = path.join(dirs.tcp, 'pki', 'ca.pem');
@@ -310,11 +427,15 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
       await sleep(1000);
       try {
         await connectInSteps([m], keyFiles);
-        bareResult = { connected: m.fleet.connected, rssPerClient: m.rssPerClient };
+        const rssPerClient = m.rssPerClient;
+        const fanout = await bareFanout(bare, m.fleet);
+        bareResult = { connected: m.fleet.connected, rssPerClient, fanout };
       } finally {
         await m.stop();
       }
-      progress(`bare: ${bareResult.connected} connected`);
+      progress(
+        `bare: ${bareResult.connected} connected; fan-out p99 ${bareResult.fanout.p99Ms} ms, ${bareResult.fanout.answered} answered`,
+      );
     } finally {
       await stopProcess(bare.child);
     }
@@ -324,55 +445,106 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
 
     const channels: Channel[] = [];
     try {
-      for (const mode of ['tcp', 'poll'] as const) {
-        const server = await startSiteServer(dirs[mode], ['--notify-keepalive', String(o.keepAliveSeconds)]);
-        const port = mode === 'tcp' ? server.notification : server.https;
-        const caFile = path.join(dirs[mode], 'pki', 'ca.pem');
-        const fleetMode: FleetMode = mode;
-        const offset = mode === 'tcp' ? 0 : keyFiles.length;
-        const measured = new Measured(server.child.pid!, (files) =>
+      const plan: { name: IdleName; mode: FleetMode; dir: string; liveness?: string }[] = [
+        { name: 'tcp', mode: 'tcp', dir: dirs.tcp },
+        { name: 'tcpKeepAlive', mode: 'tcp', dir: dirs.tcpKeepAlive, liveness: 'tcp' },
+        { name: 'poll', mode: 'poll', dir: dirs.poll },
+        { name: 'barePoll', mode: 'bare-poll', dir: dirs.poll },
+      ];
+      for (const [i, p] of plan.entries()) {
+        let server: SiteServerProcess | undefined;
+        let pid: number;
+        let port: number;
+        let stop: () => Promise<void>;
+        if (p.mode === 'bare-poll') {
+          const b = await startBare(BARE_POLL, [p.dir, String(o.pollWaitSeconds)]);
+          pid = b.child.pid!;
+          port = b.port;
+          stop = () => stopProcess(b.child);
+        } else {
+          const s = await startSiteServer(p.dir, [
+            '--notify-keepalive',
+            String(o.keepAliveSeconds),
+            ...(p.liveness === undefined ? [] : ['--notify-liveness', p.liveness]),
+          ]);
+          server = s;
+          pid = s.child.pid!;
+          port = p.mode === 'tcp' ? s.notification : s.https;
+          stop = () => stopProcess(s.child);
+        }
+        const caFile = path.join(p.dir, 'pki', 'ca.pem');
+        const measured = new Measured(pid, (files) =>
           startFleet({
-            mode: fleetMode,
+            mode: p.mode,
             targets: [{ host: '127.0.0.1', port }],
             caFile,
             keyFiles: files,
-            sourceAddresses: from(files, offset),
+            sourceAddresses: from(files, i * keyFiles.length),
             ...fleetOptions,
           }),
         );
-        channels.push({ mode, server, measured, baseRate: 0, idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 } });
+        channels.push({
+          name: p.name,
+          pid,
+          ...(server === undefined ? {} : { server }),
+          stop,
+          periodSeconds: p.mode === 'tcp' ? o.keepAliveSeconds : o.pollWaitSeconds,
+          measured,
+          baseRate: 0,
+          idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 },
+        });
       }
       await sleep(2000);
-      const base0 = channels.map((c) => cpuOf(c.server.child.pid!));
+      const base0 = channels.map((c) => cpuOf(c.pid));
       await sleep(BASE_WINDOW_SECONDS * 1000);
-      channels.forEach((c, i) => (c.baseRate = (cpuOf(c.server.child.pid!) - base0[i]!) / BASE_WINDOW_SECONDS));
+      channels.forEach((c, i) => (c.baseRate = (cpuOf(c.pid) - base0[i]!) / BASE_WINDOW_SECONDS));
 
       await connectInSteps(
         channels.map((c) => c.measured),
         keyFiles,
       );
       for (const c of channels)
-        progress(`${c.mode}: ${c.measured.fleet.connected} connected, ${c.measured.fleet.failed} failed`);
+        progress(`${c.name}: ${c.measured.fleet.connected} connected, ${c.measured.fleet.failed} failed`);
 
-      // Both channels idle over the same window: the same machine load for both.
+      // Every process idles over the same window: the same machine load for all.
       const window = Math.max(o.holdSeconds, o.keepAliveSeconds, o.pollWaitSeconds);
       await Promise.all(channels.map((c) => c.measured.fleet.report()));
-      const idle0 = channels.map((c) => cpuOf(c.server.child.pid!));
+      const idle0 = channels.map((c) => cpuOf(c.pid));
+      const w0 = monotonicUs();
       await sleep(window * 1000);
-      const idle1 = channels.map((c) => cpuOf(c.server.child.pid!));
+      const idle1 = channels.map((c) => cpuOf(c.pid));
+      progress(
+        `idle window from ${w0} to ${monotonicUs()} µs (CLOCK_MONOTONIC); ${channels.map((c) => `${c.name} pid ${c.pid}`).join(', ')}`,
+      );
       const reports = await Promise.all(channels.map((c) => c.measured.fleet.report()));
       channels.forEach(
         (c, i) => (c.idle = { cpuSeconds: idle1[i]! - idle0[i]!, events: reports[i]!.events, windowSeconds: window }),
       );
-
-      const [tcpChannel, pollChannel] = channels as [Channel, Channel];
-      const tcp = await push(tcpChannel, o);
+      const [tcpChannel, tcpKeepAliveChannel, pollChannel, barePollChannel] = channels as [
+        Channel,
+        Channel,
+        Channel,
+        Channel,
+      ];
+      const idle = {
+        tcp: idleRun(tcpChannel),
+        tcpKeepAlive: idleRun(tcpKeepAliveChannel),
+        poll: idleRun(pollChannel),
+        barePoll: idleRun(barePollChannel),
+      };
+      // The push phase: the keep-alive MP and the bare long-poll's fleets are let go first.
+      for (const c of [tcpKeepAliveChannel, barePollChannel]) {
+        await c.measured.stop();
+        await c.stop();
+      }
+      const tcp = await push(tcpChannel, 'tcp');
       await sleep(2000);
-      const poll = await push(pollChannel, o);
+      const poll = await push(pollChannel, 'poll');
       return {
         clients: options.clients,
         options: o,
         bare: bareResult,
+        idle,
         floor,
         tcp,
         poll,
@@ -380,7 +552,7 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
       };
     } finally {
       for (const c of channels) await c.measured.stop();
-      await Promise.all(channels.map((c) => stopProcess(c.server.child)));
+      await Promise.all(channels.map((c) => c.stop()));
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // process nears the 20,000-descriptor limit). Every simulated client speaks the real protocol:
 // `tcp` — TLS to the notification port, signs the challenge, pings, acks actions;
 // `poll` — a client session opened with a signed request, then HTTPS long-polls with its MAC, acks in the next poll;
-// `bare` — a TLS connection that only holds (the baseline).
+// `bare` — a TLS connection that holds and answers each frame (the baseline);
+// `bare-poll` — polls of a bare HTTPS server that holds each for the wait (the long-poll's baseline).
 // Bounded: an attempt stops at `connectTimeoutMs`, a client makes at most CONNECT_ATTEMPTS (after the
 // agent's jittered backoff: a real agent reconnects), and no attempt starts after `connectDeadlineMs`; the
 // process exits by itself after `lifetimeMs` or when its parent goes away.
@@ -15,6 +16,7 @@ import type { FleetTarget } from './fleet-plan.js';
 import { FleetPollClient } from './fleet-poll-client.js';
 import { connectWithRetries } from './fleet-retry.js';
 import { openTcpClient } from './fleet-tcp-client.js';
+import { BarePollClient } from './notify-bare-poll-client.js';
 import type { FleetKey } from './seed-clients.js';
 
 /** Attempts per simulated client, the first included. */
@@ -140,7 +142,9 @@ async function connectAll(): Promise<void> {
         () =>
           config.mode === 'poll'
             ? new FleetPollClient(ctx, pollAgent, target, id, key).start()
-            : openTcpClient(ctx, target, id, key),
+            : config.mode === 'bare-poll'
+              ? new BarePollClient(ctx, pollAgent, target, id).start()
+              : openTcpClient(ctx, target, id, key),
         { attempts: CONNECT_ATTEMPTS, deadline, baseMs: 1000, maxMs: 8000 },
       );
       if (reason === null) {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { ChannelList, NotifyResult } from '@siteport/protocol';
 import { startTestServer } from '../test-support/test-server.js';
 import { until } from '../test-support/notify-fixture.js';
+import { stopProcess, waitOutput } from './bench-process.js';
 import { planFleet } from './fleet-plan.js';
 import { startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
@@ -105,6 +108,53 @@ describe('simulated notification fleet', () => {
       [6, 6],
     );
     assert.deepEqual([...new Set(seen.flat())].sort(), ['127.0.0.2', '127.0.0.3']);
+  });
+
+  it('bare fleets: readers timestamp and answer a bare fan-out frame; bare long-polls poll again when the bare server answers 204', async (t) => {
+    const srv = await startTestServer(t);
+    await srv.stop();
+    const keyFiles = await seedClients(srv.dataDir, 10, 'PS1', { perFile: 10 });
+    const caFile = path.join(srv.dataDir, 'pki', 'ca.pem');
+    const start = async (script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> => {
+      const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      t.after(() => stopProcess(child));
+      return { child, port: Number((await waitOutput(child, /port (\d+)/))[1]) };
+    };
+    const tlsServer = await start('./bare-tls-server.mjs', [srv.dataDir]);
+    const pollServer = await start('./bare-https-poll-server.mjs', [srv.dataDir, '1']);
+    const bare = await startFleet({
+      mode: 'bare',
+      targets: [{ host: '127.0.0.1', port: tlsServer.port }],
+      sourceAddresses: ['127.0.0.2'],
+      caFile,
+      keyFiles,
+      lifetimeSeconds: 60,
+    });
+    t.after(() => bare.stop());
+    const polls = await startFleet({
+      mode: 'bare-poll',
+      targets: [{ host: '127.0.0.1', port: pollServer.port }],
+      sourceAddresses: ['127.0.0.3'],
+      caFile,
+      keyFiles,
+      pollWaitSeconds: 1,
+      lifetimeSeconds: 60,
+    });
+    t.after(() => polls.stop());
+    assert.equal(bare.connected, 10);
+    assert.equal(polls.connected, 10);
+    const pushed = waitOutput(tlsServer.child, /pushed (\d+)/);
+    tlsServer.child.stdin!.write('push 60\n');
+    assert.equal((await pushed)[1], '10');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const fanout = await bare.report();
+    assert.equal(fanout.received.length, 10);
+    assert.equal(fanout.acked, 10, 'every reader answered');
+    const idle = await polls.report();
+    assert.ok(idle.events >= 20, `${idle.events} polls: the first and at least one more per client`);
+    assert.equal(idle.lost, 0);
   });
 
   for (const mode of ['tcp', 'poll'] as const) {

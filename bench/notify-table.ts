@@ -1,5 +1,6 @@
 import os from 'node:os';
-import type { ChannelRun, NotifyBenchResult } from './notify-bench.js';
+import type { ChannelRun, IdleRun, NotifyBenchResult } from './notify-bench.js';
+import type { RatioRow } from './ratio-summary.js';
 
 const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
 const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(0));
@@ -120,6 +121,7 @@ export function printNotifyTable(r: NotifyBenchResult): void {
     (x) => ms(x.fleetPushCpuMs),
     '–',
   );
+  printBaselines(r);
   for (const run of [tcp, poll]) {
     if (run.failed > 0)
       console.log(
@@ -128,4 +130,118 @@ export function printNotifyTable(r: NotifyBenchResult): void {
           .join('; ')}`,
       );
   }
+}
+
+/** The same run's bare baselines and the TCP channel with kernel keep-alive, beside what they are compared with. */
+function printBaselines(r: NotifyBenchResult): void {
+  const { bare, idle, tcp } = r;
+  const f = bare.fanout;
+  const perClient = (x: IdleRun): string => x.windowCpuMsPerClientMinute.toFixed(4);
+  console.log(
+    `\nThe same run's baselines. Bare fan-out: the bare TLS server writes one action-sized frame to each of the bare fleet's connections (same workers), whose readers timestamp it and answer with an ack-sized frame; CPU from the push until every answer was read. ` +
+      `Idle: four processes held by their own copy of the fleet over the same window — the TCP channel (pings every ${r.options.keepAliveSeconds} s), the TCP channel with \`--notify-liveness tcp\` (kernel keep-alive after ${r.options.keepAliveSeconds} s idle, no pings), the long-poll, and a bare node:https server holding each poll ${r.options.pollWaitSeconds} s and answering 204.\n`,
+  );
+  console.log('| measure | siteport | bare baseline (same run) | ratio |');
+  console.log('|---|---:|---:|---:|');
+  const line = (measure: string, a: string, b: string, ratio: number): void =>
+    console.log(`| ${measure} | ${a} | ${b} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} |`);
+  line(
+    'server RSS per connected client, TCP channel vs idle TLS socket (KiB)',
+    kib(tcp.rssPerClient),
+    kib(bare.rssPerClient),
+    tcp.rssPerClient / bare.rssPerClient,
+  );
+  line(
+    'fan-out server CPU per delivered notification (µs)',
+    (tcp.fanoutCpuMsPerClient * 1000).toFixed(1),
+    (f.cpuMsPerClient * 1000).toFixed(1),
+    tcp.fanoutCpuMsPerClient / f.cpuMsPerClient,
+  );
+  line(
+    'fan-out p50 / p99 / max, push start → received in the fleet (ms)',
+    `${ms(tcp.p50Ms)} / ${ms(tcp.p99Ms)} / ${ms(tcp.maxMs)}`,
+    `${ms(f.p50Ms)} / ${ms(f.p99Ms)} / ${ms(f.maxMs)}`,
+    tcp.p99Ms / f.p99Ms,
+  );
+  line(
+    'fan-out: received / answered',
+    `${tcp.received} / ${tcp.acknowledged}`,
+    `${f.received} / ${f.answered}`,
+    Number.NaN,
+  );
+  line('fan-out: server write loop (ms)', ms(tcp.serverWriteMs), f.writeMs.toFixed(0), tcp.serverWriteMs / f.writeMs);
+  line(
+    `long-poll idle CPU per client at one poll per ${idle.poll.periodSeconds} s (ms/min)`,
+    idle.poll.cpuMsPerClientMinute.toFixed(4),
+    idle.barePoll.cpuMsPerClientMinute.toFixed(4),
+    idle.poll.cpuMsPerClientMinute / idle.barePoll.cpuMsPerClientMinute,
+  );
+  line(
+    'long-poll idle CPU per poll (µs)',
+    ms(idle.poll.cpuUsPerEvent),
+    ms(idle.barePoll.cpuUsPerEvent),
+    idle.poll.cpuUsPerEvent / idle.barePoll.cpuUsPerEvent,
+  );
+  line(
+    'long-poll server RSS per client (KiB)',
+    kib(idle.poll.rssPerClient),
+    kib(idle.barePoll.rssPerClient),
+    idle.poll.rssPerClient / idle.barePoll.rssPerClient,
+  );
+  console.log(
+    '\n| TCP channel, idle over the same window | pings (liveness ping) | kernel keep-alive (liveness tcp) |',
+  );
+  console.log('|---|---:|---:|');
+  console.log(
+    `| clients connected (failed) | ${idle.tcp.connected} (${idle.tcp.failed}) | ${idle.tcpKeepAlive.connected} (${idle.tcpKeepAlive.failed}) |`,
+  );
+  console.log(
+    `| pings per client in the window | ${idle.tcp.eventsPerClient.toFixed(2)} | ${idle.tcpKeepAlive.eventsPerClient.toFixed(2)} |`,
+  );
+  console.log(
+    `| server CPU with no client (ms/min) | ${ms(idle.tcp.baseCpuMsPerMinute)} | ${ms(idle.tcpKeepAlive.baseCpuMsPerMinute)} |`,
+  );
+  console.log(
+    `| idle server CPU per client above that, measured over the window (ms/min) | ${perClient(idle.tcp)} | ${perClient(idle.tcpKeepAlive)} |`,
+  );
+  console.log(
+    `| server RSS per client (KiB) | ${kib(idle.tcp.rssPerClient)} | ${kib(idle.tcpKeepAlive.rssPerClient)} |`,
+  );
+}
+
+/** The notification rows of the ratio table `npm run bench` ends with. */
+export function notifyRatios(r: NotifyBenchResult): RatioRow[] {
+  const { bare, idle, tcp } = r;
+  const f = bare.fanout;
+  const n = r.clients.toLocaleString('en');
+  return [
+    {
+      path: `notification channel: server RSS per connected client (TCP, ${n} clients)`,
+      baseline: 'idle bare node:tls socket, same fleet',
+      ratio: tcp.rssPerClient / bare.rssPerClient,
+      target: { atMost: 1.15 },
+      note: `${kib(tcp.rssPerClient)} vs ${kib(bare.rssPerClient)} KiB`,
+    },
+    {
+      path: `notification fan-out: server CPU per delivered notification (TCP, ${n} clients)`,
+      baseline: 'bare TLS write loop to the same fleet, readers answering',
+      ratio: tcp.fanoutCpuMsPerClient / f.cpuMsPerClient,
+      target: { atMost: 1.2 },
+      note: `${(tcp.fanoutCpuMsPerClient * 1000).toFixed(1)} vs ${(f.cpuMsPerClient * 1000).toFixed(1)} µs`,
+    },
+    {
+      path: `notification fan-out p99, push start → received (TCP, ${n} clients)`,
+      baseline: 'bare TLS fan-out to the same fleet',
+      ratio: tcp.p99Ms / f.p99Ms,
+      target: { atMost: 1.2 },
+      note: `${ms(tcp.p99Ms)} vs ${ms(f.p99Ms)} ms; ${tcp.received} and ${f.received} received`,
+    },
+    {
+      path: `long-poll idle CPU per client (HTTPS fallback, ${n} clients)`,
+      baseline: `bare node:https holding each poll ${idle.poll.periodSeconds} s, 204`,
+      ratio: idle.poll.cpuMsPerClientMinute / idle.barePoll.cpuMsPerClientMinute,
+      target: { atMost: 1.2 },
+      note: `${ms(idle.poll.cpuUsPerEvent)} vs ${ms(idle.barePoll.cpuUsPerEvent)} µs per poll`,
+    },
+  ];
 }

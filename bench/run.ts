@@ -16,7 +16,7 @@ import { printSiteScale, siteScale } from './site-scale.js';
 import { agentIdle } from './agent-idle.js';
 import { notifyBench } from './notify-bench.js';
 import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
-import { printNotifyTable } from './notify-table.js';
+import { notifyRatios, printNotifyTable } from './notify-table.js';
 import { clientsPage, printClientsPage } from './clients-page.js';
 import { RatioSummary } from './ratio-summary.js';
 
@@ -113,7 +113,9 @@ if (only === undefined || only === 'agent') {
 // Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
 // NOTIFY_BENCH_HOLD_SECONDS (120) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
-  printNotifyTable(await notifyBench(notifyBenchOptionsFromEnv()));
+  const notify = await notifyBench(notifyBenchOptionsFromEnv());
+  printNotifyTable(notify);
+  for (const row of notifyRatios(notify)) ratios.add(row);
 }
 
 // One full site (issue 8): a site server and SCALE_MPS MP processes on PostgreSQL, SCALE_CLIENTS
