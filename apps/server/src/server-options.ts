@@ -77,8 +77,8 @@ export interface ServerOptions {
   /**
    * `--notify-liveness`: how dead notification connections are found. `ping`: agents ping, one sweep
    * timer drops silent sessions. `tcp`: TCP keep-alive on every connection, agents do not ping, no
-   * timer for idle sessions; a dead peer is found after the interval plus the kernel's probes
-   * (`net.ipv4.tcp_keepalive_intvl` × `tcp_keepalive_probes`), decision 0108. @default 'ping'
+   * timer for idle sessions; a silent dead peer is found after the interval plus ten probes a
+   * second apart (what Node 20's libuv sets), decision 0108. @default 'ping'
    */
   readonly notifyLiveness: NotifyLiveness;
   /** A client not heard from (channel or long-poll) for this long is offline. @default 300 */
