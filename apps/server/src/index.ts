@@ -7,3 +7,4 @@ export { certificateFingerprint } from './pki/index.js';
 export { MpServer, type MpServerInfo, type MpServerState } from './mp-server.js';
 export { SERVER_LOCK_FILE, lockHolder } from './fs/index.js';
 export { type BackupManifest, createBackup, restoreBackup } from './fs/index.js';
+export { ClientRepository, type ContactUpdate } from './clients/index.js';

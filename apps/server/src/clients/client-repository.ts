@@ -216,8 +216,8 @@ function mergeById(updates: readonly ContactUpdate[]): ContactUpdate[] {
 
 /**
  * One statement for a chunk of distinct clients, the same on both dialects (UPDATE … FROM needs
- * SQLite 3.33; better-sqlite3 bundles a later one). On SQLite it measures as fast as one UPDATE per
- * client or faster (bench/heartbeat-writes.ts), so there is one path. Every value is a bound parameter with an explicit type
+ * SQLite 3.33; better-sqlite3 bundles a later one). On SQLite it costs about what one UPDATE per
+ * client costs (0.9–1.4 × as fast in bench/heartbeat-writes.ts), so there is one path. Every value is a bound parameter with an explicit type
  * (PostgreSQL types a VALUES column from its parameters; a NULL needs one too); a NULL optional
  * field keeps the column's value through COALESCE.
  */
