@@ -99,6 +99,9 @@ export interface IdleRun {
   /** Pings or polls per client in the window. */
   eventsPerClient: number;
   baseCpuMsPerMinute: number;
+  windowSeconds: number;
+  /** Server CPU over the window, all of it, ms per minute. */
+  windowCpuMsPerMinute: number;
   /** Server CPU above its base over the window, per client per minute, ms: what it measured, however many pings or polls. */
   windowCpuMsPerClientMinute: number;
   /** Per ping or poll, above the base, µs. */
@@ -139,6 +142,8 @@ async function startBare(script: string, args: string[]): Promise<{ child: Child
   return { child, port: Number((await waitOutput(child, /port (\d+)/))[1]) };
 }
 
+/** How long the servers run before their CPU with no client is measured. */
+const BASE_SETTLE_SECONDS = 15;
 /** How long the CPU of the servers with no client is measured. */
 const BASE_WINDOW_SECONDS = 20;
 /** CLOCK_MONOTONIC in µs: the clock of V8's CPU profile sample times on Linux (bench/notify-profile-top.ts). */
@@ -263,6 +268,8 @@ function idleRun(c: Channel): IdleRun {
     rssPerClient: c.measured.rssPerClient,
     eventsPerClient: c.idle.events / connected,
     baseCpuMsPerMinute: c.baseRate * 60_000,
+    windowSeconds: c.idle.windowSeconds,
+    windowCpuMsPerMinute: (c.idle.cpuSeconds * 60_000) / c.idle.windowSeconds,
     windowCpuMsPerClientMinute: ((above * 1000) / connected) * (60 / c.idle.windowSeconds),
     cpuUsPerEvent: perEvent * 1e6,
     cpuMsPerClientMinute: c.idle.events === 0 ? Number.NaN : perEvent * 1000 * (60 / c.periodSeconds),
@@ -494,7 +501,9 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
           idle: { cpuSeconds: 0, events: 0, windowSeconds: 0 },
         });
       }
-      await sleep(2000);
+      // Start-up work (module compilation, the first collections, the site's first timers) settles
+      // first: counted in the base, it would hide the idle cost of a small fleet.
+      await sleep(BASE_SETTLE_SECONDS * 1000);
       const base0 = channels.map((c) => cpuOf(c.pid));
       await sleep(BASE_WINDOW_SECONDS * 1000);
       channels.forEach((c, i) => (c.baseRate = (cpuOf(c.pid) - base0[i]!) / BASE_WINDOW_SECONDS));

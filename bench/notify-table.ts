@@ -202,6 +202,16 @@ function printBaselines(r: NotifyBenchResult): void {
     `| server CPU with no client (ms/min) | ${ms(idle.tcp.baseCpuMsPerMinute)} | ${ms(idle.tcpKeepAlive.baseCpuMsPerMinute)} |`,
   );
   console.log(
+    `| server CPU over the window, all of it (ms/min) | ${ms(idle.tcp.windowCpuMsPerMinute)} | ${ms(idle.tcpKeepAlive.windowCpuMsPerMinute)} |`,
+  );
+  // Both processes idle in the same window with the same clients: their difference is what the pings cost.
+  const saved =
+    (idle.tcp.windowCpuMsPerMinute - idle.tcpKeepAlive.windowCpuMsPerMinute) / Math.max(1, idle.tcp.connected);
+  const perPing = (saved * 1000 * (idle.tcp.windowSeconds / 60)) / Math.max(0.01, idle.tcp.eventsPerClient);
+  console.log(
+    `| saved by keep-alive: the difference per client (ms/min), and per ping (µs) | – | ${saved.toFixed(4)} (${perPing.toFixed(0)} µs) |`,
+  );
+  console.log(
     `| idle server CPU per client above that, measured over the window (ms/min) | ${perClient(idle.tcp)} | ${perClient(idle.tcpKeepAlive)} |`,
   );
   console.log(
