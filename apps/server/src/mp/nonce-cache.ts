@@ -5,8 +5,15 @@ const REORDER_MS = 30_000;
 
 interface ClientNonces {
   newest: number;
-  seen: Map<string, number>;
+  seen: Set<string>;
+  /** The nonces in arrival order with their timestamps, from `head` on (a queue without shifts). */
+  order: string[];
+  at: number[];
+  head: number;
 }
+
+/** Once this many entries at the front of a queue are spent (and they are half of it), the queue is cut. */
+const COMPACT_AFTER = 1024;
 
 /**
  * Replay protection for signed client requests. A request is fresh when its timestamp is within
@@ -22,22 +29,31 @@ export class NonceCache {
     if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS) return 'stale';
     let entry = this.clients.get(clientId);
     if (entry === undefined) {
-      entry = { newest: timestamp, seen: new Map() };
+      entry = { newest: timestamp, seen: new Set(), order: [], at: [], head: 0 };
       this.clients.set(clientId, entry);
     }
     if (timestamp < entry.newest - REORDER_MS) return 'replay';
     if (entry.seen.has(nonce)) return 'replay';
-    entry.seen.set(nonce, timestamp);
+    entry.seen.add(nonce);
+    entry.order.push(nonce);
+    entry.at.push(timestamp);
     if (timestamp > entry.newest) {
       entry.newest = timestamp;
       // Nonces come in about the order of their timestamps, so the old ones are at the front: drop
       // them until the first one still inside the window. One late arrival can shield older ones
       // behind it for a while; they only make the check stricter, and go once it is old too.
-      // (Sweeping the whole map on every request cost a client sending many requests quadratic time.)
+      // (Sweeping the whole map on every request cost a client sending many requests quadratic
+      // time; iterating a Map from its front after deletions there skips every deleted slot, so the
+      // arrival order is a queue of its own.)
       const limit = timestamp - REORDER_MS;
-      for (const [key, at] of entry.seen) {
-        if (at >= limit) break;
-        entry.seen.delete(key);
+      while (entry.head < entry.order.length && entry.at[entry.head]! < limit) {
+        entry.seen.delete(entry.order[entry.head]!);
+        entry.head += 1;
+      }
+      if (entry.head >= COMPACT_AFTER && entry.head * 2 >= entry.order.length) {
+        entry.order = entry.order.slice(entry.head);
+        entry.at = entry.at.slice(entry.head);
+        entry.head = 0;
       }
     }
     return 'ok';
