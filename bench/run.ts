@@ -3,7 +3,7 @@
 // BENCH_SECONDS (4), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
-// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline): one full site on PostgreSQL (BENCH_ONLY=scale).
+// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline), SCALE_LIVENESS (ping|tcp, the MPs' --notify-liveness): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // CLIENTS_PAGE_CLIENTS (100000), CLIENTS_PAGE_MP_RATE (500), CLIENTS_PAGE_MP_SECONDS (10), CLIENTS_PAGE_ROUNDS (3): the clients list at scale.
@@ -118,22 +118,36 @@ if (only === undefined || only === 'notify') {
   for (const row of notifyRatios(notify)) ratios.add(row);
 }
 
+function scaleLiveness(value: string | undefined): 'ping' | 'tcp' {
+  if (value === undefined || value === '' || value === 'ping') return 'ping';
+  if (value === 'tcp') return 'tcp';
+  throw new Error(`SCALE_LIVENESS must be ping or tcp, not ${JSON.stringify(value)}`);
+}
+
 // One full site (issue 8): a site server and SCALE_MPS MP processes on PostgreSQL, SCALE_CLIENTS
 // simulated clients on notification connections; BENCH_ONLY=scale runs only this part.
 if (only === undefined || only === 'scale') {
-  printSiteScale(
-    await siteScale({
-      clients: Number(process.env.SCALE_CLIENTS ?? 150_000),
-      mps: Number(process.env.SCALE_MPS ?? 8),
-      holdSeconds: Number(process.env.SCALE_HOLD_SECONDS ?? 60),
-      niceness: Number(process.env.SCALE_NICE ?? 0),
-      scheduling: fleetScheduling(process.env.SCALE_SCHED, 'SCALE_SCHED'),
-      ...(process.env.SCALE_PER_WORKER === undefined ? {} : { perWorker: Number(process.env.SCALE_PER_WORKER) }),
-      ...(process.env.SCALE_CONNECT_SECONDS === undefined
-        ? {}
-        : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
-    }),
-  );
+  const scale = await siteScale({
+    clients: Number(process.env.SCALE_CLIENTS ?? 150_000),
+    mps: Number(process.env.SCALE_MPS ?? 8),
+    holdSeconds: Number(process.env.SCALE_HOLD_SECONDS ?? 60),
+    niceness: Number(process.env.SCALE_NICE ?? 0),
+    scheduling: fleetScheduling(process.env.SCALE_SCHED, 'SCALE_SCHED'),
+    liveness: scaleLiveness(process.env.SCALE_LIVENESS),
+    ...(process.env.SCALE_PER_WORKER === undefined ? {} : { perWorker: Number(process.env.SCALE_PER_WORKER) }),
+    ...(process.env.SCALE_CONNECT_SECONDS === undefined
+      ? {}
+      : { connectDeadlineSeconds: Number(process.env.SCALE_CONNECT_SECONDS) }),
+  });
+  printSiteScale(scale);
+  const { early, lateAt, late } = scale.connectRate;
+  ratios.add({
+    path: `connect rate at ${lateAt.toLocaleString('en')} connected vs at 10,000`,
+    baseline: 'the same fleet around 10,000 connected',
+    ratio: late / early,
+    target: { atLeast: 0.5 },
+    note: `${late.toFixed(0)} vs ${early.toFixed(0)} clients/s; ${scale.connected} of ${scale.clients} connected in ${scale.connectSeconds.toFixed(0)} s`,
+  });
 }
 
 // The clients list at scale (decision 0100): one page, the filters and counts at 100,000 clients,

@@ -64,6 +64,8 @@ export interface SiteScaleResult {
   failed: number;
   failures: Record<string, number>;
   connectSeconds: number;
+  /** Connections that were ready and then closed, from the idle window to the end of the fan-out. */
+  lost: number;
   /**
    * Clients per second around 10,000 connected and around 10,000 short of all (140,000 of
    * 150,000), from `/proc/net/sockstat` sampled every 2 s; NaN where the fleet did not get there.
@@ -77,6 +79,8 @@ export interface SiteScaleResult {
   idleCpuCores: number;
   fanout: {
     acknowledged: number;
+    /** Results the site server reported, by outcome. */
+    outcomes: Record<string, number>;
     received: number;
     p50Ms: number;
     p99Ms: number;
@@ -221,7 +225,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const idleCpu0 = sumOf(serverPids, cpuOf);
     await sleep(options.holdSeconds * 1000);
     const idleCpu1 = sumOf(serverPids, cpuOf);
-    await fleet.report();
+    const idleReport = await fleet.report();
 
     await fetch(`${site.adminUrl}/api/v1/health`);
     progress('fan-out of one action to every client');
@@ -239,6 +243,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const pgCpu1 = sumOf(postgresPids(pg.dir), cpuOf);
     await sleep(2000);
     const after = await fleet.report();
+    const lost = idleReport.lost + after.lost;
     const latencies = after.received.map((t) => t - t0).sort((a, b) => a - b);
     return {
       clients: options.clients,
@@ -251,6 +256,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       failed: fleet.failed,
       failures: fleet.failures,
       connectSeconds: fleet.connectSeconds,
+      lost,
       connectRate: {
         early: rateAround(connectSamples, CONNECT_RATE_EARLY, CONNECT_RATE_WIDTH),
         lateAt: Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
@@ -266,6 +272,10 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       idleCpuCores: (idleCpu1 - idleCpu0) / options.holdSeconds,
       fanout: {
         acknowledged: (body.results ?? []).filter((r) => r.outcome === 'acknowledged').length,
+        outcomes: (body.results ?? []).reduce<Record<string, number>>((counts, r) => {
+          counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+          return counts;
+        }, {}),
         received: latencies.length,
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
@@ -296,6 +306,7 @@ export function printSiteScale(r: SiteScaleResult): void {
   console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
   console.log(`| clients per MP process | ${Object.values(r.perMp).join(' / ')} | ≤ 19,500 each |`);
   console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | – |`);
+  console.log(`| connections lost after they were ready (idle window and fan-out) | ${r.lost} | 0 |`);
   console.log(
     `| connect rate around ${CONNECT_RATE_EARLY.toLocaleString('en')} / around ${r.connectRate.lateAt.toLocaleString('en')} connected (clients/s) | ${f(r.connectRate.early)} / ${f(r.connectRate.late)} | – |`,
   );
@@ -304,7 +315,9 @@ export function printSiteScale(r: SiteScaleResult): void {
   );
   console.log(`| PostgreSQL RSS (MiB) | ${f(r.postgresRssMiB)} | – |`);
   console.log(`| idle server CPU, all siteport processes (cores) | ${f(r.idleCpuCores, 3)} | – |`);
-  console.log(`| fan-out: acknowledged / received | ${r.fanout.acknowledged} / ${r.fanout.received} | all |`);
+  console.log(
+    `| fan-out: acknowledged / received | ${r.fanout.acknowledged} / ${r.fanout.received} (results: ${JSON.stringify(r.fanout.outcomes)}) | all |`,
+  );
   console.log(
     `| fan-out delivery p50 / p99 / max (ms) | ${f(r.fanout.p50Ms)} / ${f(r.fanout.p99Ms)} / ${f(r.fanout.maxMs)} | p99 ≤ 5000 |`,
   );
