@@ -1,6 +1,6 @@
 // `node --import tsx bench/notify-profile-top.ts FILE.cpuprofile [FROM_US TO_US] [N]`: the N (5)
 // frames with the most self time in a V8 CPU profile (`--cpu-prof`, NOTIFY_BENCH_PROFILE), over
-// the whole profile or only the samples between FROM_US and TO_US — CLOCK_MONOTONIC in µs, the
+// the whole profile or only the samples between FROM_US and TO_US, idle time left out — CLOCK_MONOTONIC in µs, the
 // clock of V8's sample times on Linux, which the notification benchmark prints around each phase.
 import { readFileSync } from 'node:fs';
 
@@ -32,6 +32,8 @@ profile.samples.forEach((id, i) => {
   t += delta;
   if (t < lo || t > hi) return;
   const frame = byId.get(id)!.callFrame;
+  // Time the thread waited for events is no cost.
+  if (frame.functionName === '(idle)') return;
   const where =
     frame.url === ''
       ? ''

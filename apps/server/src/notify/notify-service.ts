@@ -75,7 +75,8 @@ export class NotifyService {
         hub.deliver(hub.onlineClients(), action, waitMs),
         remote?.deliver(null, action, waitMs) ?? [],
       ]);
-      return { action: body.action, results: mergeResults([...here, ...elsewhere]) };
+      // One process (or none elsewhere answered): the hub's results are already one per client.
+      return { action: body.action, results: elsewhere.length === 0 ? here : mergeResults([...here, ...elsewhere]) };
     }
     const ids = [...new Set(body.clients ?? [])];
     const unknown: NotifyClientResult[] = [];
