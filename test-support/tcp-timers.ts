@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 /** One established IPv4 connection and the timer the kernel has pending on it. */
-export interface TcpTimer {
+interface TcpTimer {
   localPort: number;
   remotePort: number;
   /** `keepalive` when the keep-alive timer is pending (tr 2), `retransmit` (1), `none` (0), … */
