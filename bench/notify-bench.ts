@@ -146,7 +146,7 @@ async function startBare(script: string, args: string[]): Promise<{ child: Child
 const BASE_SETTLE_SECONDS = 15;
 /** How long the CPU of the servers with no client is measured. */
 const BASE_WINDOW_SECONDS = 20;
-/** CLOCK_MONOTONIC in µs: the clock of V8's CPU profile sample times on Linux (bench/notify-profile-top.ts). */
+/** CLOCK_MONOTONIC in µs: the clock of V8's CPU profile sample times on Linux (bench/profile-top.ts). */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (text: string): void =>

@@ -6,30 +6,39 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { topFrames } from './profile-top.js';
 
-test('self time is summed per frame, idle and program left out of the busy time', () => {
+test('self time is summed per frame, idle left out of the busy time, over the whole profile or a window', () => {
   const frame = (id: number, functionName: string, url = '', lineNumber = 0) => ({
     id,
     callFrame: { functionName, url, lineNumber },
   });
-  const { frames, busyMs } = topFrames(
-    {
-      nodes: [
-        frame(1, '(idle)'),
-        frame(2, 'hmac', 'file:///x/a.ts', 9),
-        frame(3, 'writev', 'node:net', 4),
-        frame(4, '(program)'),
-      ],
-      samples: [1, 2, 2, 3, 4, 2],
-      timeDeltas: [5000, 1000, 1000, 2000, 7000, 1000],
-    },
-    2,
-  );
-  assert.equal(busyMs, 5);
+  const profile = {
+    startTime: 0,
+    nodes: [
+      frame(1, '(idle)'),
+      frame(2, 'hmac', 'file:///x/a.ts', 9),
+      frame(3, 'writev', 'node:net', 4),
+      frame(4, '(program)'),
+    ],
+    samples: [1, 2, 2, 3, 4, 2],
+    // Sample times 5, 6, 7, 9, 10 and 11 ms.
+    timeDeltas: [5000, 1000, 1000, 2000, 1000, 1000],
+  };
+  const { frames, busyMs } = topFrames(profile, 2);
+  assert.equal(busyMs, 6);
   assert.deepEqual(
     frames.map((f) => [f.frame, f.selfMs, f.share]),
     [
-      ['hmac a.ts:10', 3, 0.6],
-      ['writev node:net:5', 2, 0.4],
+      ['hmac a.ts:10', 3, 0.5],
+      ['writev node:net:5', 2, 2 / 6],
+    ],
+  );
+  const windowed = topFrames(profile, 5, { fromUs: 5500, toUs: 9000 });
+  assert.equal(windowed.busyMs, 4);
+  assert.deepEqual(
+    windowed.frames.map((f) => [f.frame, f.selfMs]),
+    [
+      ['hmac a.ts:10', 2],
+      ['writev node:net:5', 2],
     ],
   );
 });
