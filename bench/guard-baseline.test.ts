@@ -90,6 +90,6 @@ test('a baseline file is written whole and read back; a broken one says how to r
 test('the recorded baseline in the repository is a valid baseline with every guarded ratio', () => {
   const recorded = readBaseline(new URL('./baseline.json', import.meta.url).pathname);
   assert.equal(recorded.tolerance, 0.15);
-  for (const key of ['policy-throughput-sqlite', 'heartbeat-throughput-sqlite', 'notification-memory-per-client'])
+  for (const key of ['policy-cpu-sqlite', 'heartbeat-cpu-sqlite', 'notification-memory-per-client'])
     assert.ok(recorded.ratios[key] !== undefined, `${key} is recorded`);
 });
