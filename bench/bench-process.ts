@@ -1,7 +1,7 @@
 // Processes the notification benchmark measures: `siteport server` and the bare TLS baseline,
 // with their RSS and CPU read from /proc.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -171,4 +171,15 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 export function startBareTls(dir: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...MEASURED, BARE_TLS, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return waitOutput(child, /port (\d+)/).then((m) => ({ child, port: Number(m[1]) }));
+}
+
+/** A site whose ports lie below the ephemeral range (the fleet's own sockets take ephemeral ports). */
+export async function newSite(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const flags = ['--http-port', '--https-port', '--notification-port'];
+  const first = await startSiteServer(
+    dir,
+    (await Promise.all(flags.map(async (flag) => [flag, String(await freeLowPort())]))).flat(),
+  );
+  await stopProcess(first.child);
 }

@@ -1,12 +1,13 @@
 // The memory ratio of the regression guard: server RSS per client on the TCP notification
 // channel against a bare Node.js TLS server holding the same clients, each the least-squares slope
 // of settled RSS over the fleet connected in steps (as the notification benchmark measures it).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freeLowPort, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
+import { newSite, settledRss, startBareTls, startSiteServer, stopProcess } from './bench-process.js';
 import { type Fleet, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
+import { slope } from './least-squares.js';
 
 export interface MemoryRatio {
   clients: number;
@@ -14,14 +15,6 @@ export interface MemoryRatio {
   tcpBytesPerClient: number;
   /** siteport / bare: lower is better. */
   ratio: number;
-}
-
-function slope(points: readonly [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx === 0 ? Number.NaN : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
 }
 
 /** Connects one key file per step to the process, reading its settled RSS after each; the slope. */
@@ -46,13 +39,7 @@ async function bytesPerClient(pid: number, keyFiles: string[], connect: (file: s
 export async function memoryRatio(clients: number, steps = 3): Promise<MemoryRatio> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'siteport-guard-'));
   try {
-    mkdirSync(dir, { recursive: true });
-    const ports = ['--http-port', '--https-port', '--notification-port'];
-    const first = await startSiteServer(
-      dir,
-      (await Promise.all(ports.map(async (flag) => [flag, String(await freeLowPort())]))).flat(),
-    );
-    await stopProcess(first.child);
+    await newSite(dir);
     const keyFiles = await seedClients(dir, clients, 'PS1', { perFile: Math.ceil(clients / steps) });
     const caFile = path.join(dir, 'pki', 'ca.pem');
     const source = (file: string): string[] => [`127.0.0.${2 + keyFiles.indexOf(file)}`];

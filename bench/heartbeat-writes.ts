@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type Kysely, type SiteDatabase, openDatabase, sql } from '@siteport/db';
 import { ClientRepository, type ContactUpdate } from '@siteport/server';
 import { startPostgres } from '../test-support/postgres.js';
+import { insertPrimarySite } from '../test-support/primary-site.js';
 
 /** Clients seeded in each database. */
 const CLIENTS = Number(process.env.HEARTBEAT_BENCH_CLIENTS ?? 20_000);
@@ -86,18 +87,7 @@ function clientId(i: number): string {
 /** Site PS1 and CLIENTS clients `hb-0…`, written by the database itself (a million take seconds). */
 async function seed(db: Kysely<SiteDatabase>): Promise<void> {
   const at = new Date().toISOString();
-  await db
-    .insertInto('sites')
-    .values({
-      code: 'PS1',
-      name: 'Primary',
-      kind: 'primary',
-      parent_code: null,
-      policy_interval_seconds: 60,
-      active_window_seconds: 180,
-      created_at: at,
-    })
-    .execute();
+  await insertPrimarySite(db, at);
   await sql`WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${CLIENTS - 1})
 INSERT INTO clients (id, site_code, hostname, public_key, key_fingerprint, category, agent_version,
   registered_at, last_contact_at, last_port, last_protocol, last_address, settings_version, agent_state,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { DEFAULT_POLL_WAIT_SECONDS } from '@siteport/agent';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,8 @@ import { encodeFrame } from '@siteport/protocol';
 import {
   type SiteServerProcess,
   cpuOf,
-  freeLowPort,
   loadAverage,
+  newSite,
   settledRss,
   startSiteServer,
   stopProcess,
@@ -18,6 +18,7 @@ import {
 import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
 import { type Fleet, type FleetMode, type FleetScheduling, startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
+import { slope } from './least-squares.js';
 
 export type ChannelMode = 'tcp' | 'poll';
 
@@ -155,15 +156,6 @@ const progress = (text: string): void =>
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Least-squares slope of y over x. */
-function slope(points: readonly [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx === 0 ? Number.NaN : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
 }
 
 /** Several fleets seen as one. */
@@ -358,17 +350,6 @@ async function push(c: Channel, mode: ChannelMode): Promise<ChannelRun> {
     maxMs: latencies.at(-1) ?? Number.NaN,
     pushLoad: [loadBefore, loadAverage()],
   };
-}
-
-/** A site whose ports lie below the ephemeral range (the fleet's own sockets take ephemeral ports). */
-async function newSite(dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  const flags = ['--http-port', '--https-port', '--notification-port'];
-  const first = await startSiteServer(
-    dir,
-    (await Promise.all(flags.map(async (flag) => [flag, String(await freeLowPort())]))).flat(),
-  );
-  await stopProcess(first.child);
 }
 
 /**

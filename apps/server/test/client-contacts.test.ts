@@ -6,6 +6,7 @@ import { type TestContext, test } from 'node:test';
 import { type Kysely, type SiteDatabase, openDatabase } from '@siteport/db';
 import { ClientRepository, type ContactUpdate } from '../src/clients/index.js';
 import { requirePostgres, sharedPostgresDatabase } from '../../../test-support/postgres.js';
+import { insertPrimarySite } from '../../../test-support/primary-site.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
 
 const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -23,18 +24,7 @@ async function siteWithClients(
       ? await openDatabase({ kind: 'sqlite', file: path.join(tempDir(t), 'site.db') })
       : await openDatabase({ kind: 'postgres', url: await sharedPostgresDatabase() });
   t.after(() => db.destroy());
-  await db
-    .insertInto('sites')
-    .values({
-      code: 'PS1',
-      name: 'Primary',
-      kind: 'primary',
-      parent_code: null,
-      policy_interval_seconds: 60,
-      active_window_seconds: 180,
-      created_at: REGISTERED_AT,
-    })
-    .execute();
+  await insertPrimarySite(db, REGISTERED_AT);
   const rows = Array.from({ length: clients }, (_, i) => ({
     id: id(i),
     site_code: 'PS1',

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { isSiteportError } from '@siteport/protocol';
 import { copyDatabase, openDatabase, type Kysely, type SiteDatabase } from '@siteport/db';
 import { freePort } from '../../../test-support/ports.js';
+import { insertPrimarySite } from '../../../test-support/primary-site.js';
 import { requirePostgres, startPostgres } from '../../../test-support/postgres.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
 
@@ -16,18 +17,7 @@ async function columns(db: Kysely<SiteDatabase>): Promise<Record<string, string[
 
 async function seedSite(db: Kysely<SiteDatabase>, clients: number): Promise<void> {
   const at = new Date().toISOString();
-  await db
-    .insertInto('sites')
-    .values({
-      code: 'PS1',
-      name: 'Primary',
-      kind: 'primary',
-      parent_code: null,
-      policy_interval_seconds: 60,
-      active_window_seconds: 180,
-      created_at: at,
-    })
-    .execute();
+  await insertPrimarySite(db, at);
   const rows = Array.from({ length: clients }, (_, i) => ({
     id: `c-${i}`,
     site_code: 'PS1',
