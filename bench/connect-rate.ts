@@ -36,12 +36,12 @@ export function tcpSocketsInUse(): number {
 }
 
 /** Samples the connected count every `everyMs` until stopped: sockets in use above the start, halved (both ends are here). */
-export function sampleConnects(everyMs = 2000): { stop: () => ConnectSample[] } {
+export function sampleConnects(everyMs = 2000, socketsInUse = tcpSocketsInUse): { stop: () => ConnectSample[] } {
   const start = Date.now();
-  const base = tcpSocketsInUse();
+  const base = socketsInUse();
   const samples: ConnectSample[] = [[0, 0]];
   const timer = setInterval(() => {
-    samples.push([(Date.now() - start) / 1000, Math.max(0, (tcpSocketsInUse() - base) / 2)]);
+    samples.push([(Date.now() - start) / 1000, Math.max(0, (socketsInUse() - base) / 2)]);
   }, everyMs);
   timer.unref();
   return {
