@@ -20,8 +20,8 @@ export interface FleetClientContext {
   acked(count?: number): void;
   /** A keep-alive ping or a poll was sent. */
   event(): void;
-  /** A client that was connected lost its connection. */
-  lost(): void;
+  /** A client that was connected lost its connection (or a poll failed), with why: an error code or who closed. */
+  lost(reason: string): void;
   /** Runs work once the current burst of incoming data is over (see the worker). */
   defer(work: () => void): void;
 }

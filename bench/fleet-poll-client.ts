@@ -156,7 +156,7 @@ export class FleetPollClient {
   }
 
   private retry(): void {
-    this.ctx.lost();
+    this.ctx.lost('poll failed');
     setTimeout(() => this.poll(), RETRY_MS);
   }
 }

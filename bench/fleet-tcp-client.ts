@@ -42,11 +42,17 @@ export function openTcpClient(
       socket.destroy();
     }, ctx.connectTimeoutMs);
     let pinger: NodeJS.Timeout | undefined;
-    socket.on('error', (error: NodeJS.ErrnoException) => settle(`socket error ${error.code ?? error.message}`));
+    // Why a ready connection closed: the socket's error (ETIMEDOUT when the kernel's keep-alive
+    // gave up, ECONNRESET for a reset), else the peer ended it.
+    let closeReason = 'closed by the MP';
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      closeReason = `socket error ${error.code ?? error.message}`;
+      settle(closeReason);
+    });
     socket.on('close', () => {
       clearInterval(pinger);
       // A connection that was ready and dropped is counted; one that never was is a failure.
-      if (ready) ctx.lost();
+      if (ready) ctx.lost(closeReason);
       settle('closed before ready');
     });
     if (ctx.mode === 'bare') {

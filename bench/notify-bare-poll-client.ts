@@ -65,7 +65,7 @@ export class BarePollClient {
         sent(error.message);
         return;
       }
-      this.ctx.lost();
+      this.ctx.lost(`poll error ${(error as NodeJS.ErrnoException).code ?? error.message}`);
       setTimeout(() => this.poll(), RETRY_MS);
     });
     req.end(this.body);

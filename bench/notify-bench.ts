@@ -16,7 +16,7 @@ import {
   waitOutput,
 } from './bench-process.js';
 import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
-import { type Fleet, type FleetMode, type FleetScheduling, startFleet } from './notify-fleet.js';
+import { type Fleet, type FleetMode, type FleetScheduling, startFleet, sumCounts } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 import { slope } from './least-squares.js';
 
@@ -160,11 +160,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** Several fleets seen as one. */
 function combine(fleets: Fleet[]): Fleet {
-  const sum = (pick: (f: Fleet) => Record<string, number>): Record<string, number> => {
-    const out: Record<string, number> = {};
-    for (const f of fleets) for (const [k, v] of Object.entries(pick(f))) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
+  const sum = (pick: (f: Fleet) => Record<string, number>): Record<string, number> => sumCounts(fleets.map(pick));
   return {
     workers: fleets.flatMap((f) => f.workers),
     connected: fleets.reduce((n, f) => n + f.connected, 0),
@@ -179,6 +175,7 @@ function combine(fleets: Fleet[]): Fleet {
         acked: all.reduce((n, r) => n + r.acked, 0),
         events: all.reduce((n, r) => n + r.events, 0),
         lost: all.reduce((n, r) => n + r.lost, 0),
+        lostReasons: sumCounts(all.map((r) => r.lostReasons)),
         cpuMs: all.reduce((n, r) => n + r.cpuMs, 0),
       };
     },

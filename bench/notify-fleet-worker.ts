@@ -59,6 +59,8 @@ export interface ReportMessage {
   events: number;
   /** Connections lost, or polls that failed. */
   lost: number;
+  /** The same, by reason (a handful of distinct reasons). */
+  lostReasons: Record<string, number>;
   /** CPU time (user + system, ms) this worker used. */
   cpuMs: number;
 }
@@ -70,6 +72,7 @@ let received: number[] = [];
 let acked = 0;
 let events = 0;
 let lost = 0;
+let lostReasons: Record<string, number> = {};
 let cpuMark = process.cpuUsage();
 let deferred: (() => void)[] = [];
 
@@ -102,7 +105,10 @@ const ctx: FleetClientContext = {
   received: (at) => void received.push(at),
   acked: (count = 1) => void (acked += count),
   event: () => void (events += 1),
-  lost: () => void (lost += 1),
+  lost: (reason) => {
+    lost += 1;
+    lostReasons[reason] = (lostReasons[reason] ?? 0) + 1;
+  },
   defer: (work) => {
     deferred.push(work);
     if (deferTimer === undefined) {
@@ -169,11 +175,12 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'report') {
     const cpu = process.cpuUsage(cpuMark);
     cpuMark = process.cpuUsage();
-    send({ type: 'report', received, acked, events, lost, cpuMs: (cpu.user + cpu.system) / 1000 });
+    send({ type: 'report', received, acked, events, lost, lostReasons, cpuMs: (cpu.user + cpu.system) / 1000 });
     received = [];
     acked = 0;
     events = 0;
     lost = 0;
+    lostReasons = {};
   }
 });
 process.on('disconnect', () => process.exit(0));

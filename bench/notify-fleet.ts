@@ -67,6 +67,13 @@ export interface FleetCounts {
   perTarget: Record<string, number>;
 }
 
+/** Counts by key, summed over several records. */
+export function sumCounts(records: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const record of records) for (const [k, v] of Object.entries(record)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
 /** Everything the workers saw since the previous report, summed. */
 export interface FleetReport {
   /** Receive times (epoch ms) of actions, one per client that got one. */
@@ -74,6 +81,8 @@ export interface FleetReport {
   acked: number;
   events: number;
   lost: number;
+  /** Lost connections by reason. */
+  lostReasons: Record<string, number>;
   /** CPU time (ms) the workers used, all together. */
   cpuMs: number;
 }
@@ -189,6 +198,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         acked: reports.reduce((n, r) => n + r.acked, 0),
         events: reports.reduce((n, r) => n + r.events, 0),
         lost: reports.reduce((n, r) => n + r.lost, 0),
+        lostReasons: sumCounts(reports.map((r) => r.lostReasons)),
         cpuMs: reports.reduce((n, r) => n + r.cpuMs, 0),
       };
     },

@@ -20,9 +20,10 @@ import {
   stopProcess,
   waitOutput,
 } from './bench-process.js';
-import { type FleetScheduling, startFleet } from './notify-fleet.js';
+import { type FleetScheduling, startFleet, sumCounts } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 import { rateAround, sampleConnects } from './connect-rate.js';
+import { type NetCounters, netCountersSince, raiseInputBacklog, readNetCounters } from './kernel-net-counters.js';
 
 /** The connect rate is read over 10,000 clients around 10,000 connected and around all but 10,000. */
 const CONNECT_RATE_EARLY = 10_000;
@@ -51,11 +52,19 @@ export interface SiteScaleOptions {
   niceness?: number;
   /** Scheduling policy of the fleet workers (see FleetOptions.scheduling). @default 'other' */
   scheduling?: FleetScheduling;
+  /**
+   * `net.core.netdev_max_backlog` for the run (put back after it), when larger than the machine's.
+   * Every packet between the fleet and the MPs crosses loopback and so this per-CPU input queue;
+   * keep-alive probes leave in bursts (see docs/benchmarks.md). @default 0 (unchanged)
+   */
+  inputBacklog?: number;
 }
 
 export interface SiteScaleResult {
   clients: number;
   liveness: 'ping' | 'tcp';
+  /** `net.core.netdev_max_backlog` during the run. */
+  inputBacklog: number;
   processes: number;
   workers: number;
   niceness: number;
@@ -66,6 +75,10 @@ export interface SiteScaleResult {
   connectSeconds: number;
   /** Connections that were ready and then closed, from the idle window to the end of the fan-out. */
   lost: number;
+  /** The same by reason (the socket error the simulated client saw, or a close by the MP). */
+  lostReasons: Record<string, number>;
+  /** What the kernel counted in each phase (see kernel-net-counters.ts). */
+  kernel: { connect: NetCounters; idle: NetCounters; fanout: NetCounters };
   /**
    * Clients per second around 10,000 connected and around 10,000 short of all (140,000 of
    * 150,000), from `/proc/net/sockstat` sampled every 2 s; NaN where the fleet did not get there.
@@ -166,6 +179,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
   const pg = await startPostgres({ maxConnections: 400 });
   const children: ChildProcess[] = [];
   let stopFleet: (() => Promise<void>) | undefined;
+  const backlog = raiseInputBacklog(options.inputBacklog ?? 0);
   try {
     const dbUrl = await pg.createDatabase('scale');
     const [http, https, notification] = [await freeLowPort(), await freeLowPort(), await freeLowPort()];
@@ -199,6 +213,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const load0 = loadAverage();
     progress(`connecting ${keyFiles.length} fleet workers to ${hosts.length} MPs`);
     const sampler = sampleConnects();
+    const kernel0 = readNetCounters();
     const fleet = await startFleet({
       mode: 'tcp',
       targets: hosts.map((host) => ({ host, port: notification })),
@@ -213,6 +228,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     });
     stopFleet = fleet.stop;
     const connectSamples = sampler.stop();
+    const kernel1 = readNetCounters();
     progress(`connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
     const serverPids = children.map((c) => c.pid!);
     await sleep(5000);
@@ -226,6 +242,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     await sleep(options.holdSeconds * 1000);
     const idleCpu1 = sumOf(serverPids, cpuOf);
     const idleReport = await fleet.report();
+    const kernel2 = readNetCounters();
 
     await fetch(`${site.adminUrl}/api/v1/health`);
     progress('fan-out of one action to every client');
@@ -244,10 +261,12 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     await sleep(2000);
     const after = await fleet.report();
     const lost = idleReport.lost + after.lost;
+    const kernel3 = readNetCounters();
     const latencies = after.received.map((t) => t - t0).sort((a, b) => a - b);
     return {
       clients: options.clients,
       liveness,
+      inputBacklog: backlog.now,
       processes: hosts.length,
       workers: keyFiles.length,
       niceness: options.niceness ?? 0,
@@ -257,6 +276,12 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       failures: fleet.failures,
       connectSeconds: fleet.connectSeconds,
       lost,
+      lostReasons: sumCounts([idleReport.lostReasons, after.lostReasons]),
+      kernel: {
+        connect: netCountersSince(kernel0, kernel1),
+        idle: netCountersSince(kernel1, kernel2),
+        fanout: netCountersSince(kernel2, kernel3),
+      },
       connectRate: {
         early: rateAround(connectSamples, CONNECT_RATE_EARLY, CONNECT_RATE_WIDTH),
         lateAt: Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
@@ -289,6 +314,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
   } finally {
     await stopFleet?.();
     for (const child of children.reverse()) await stopProcess(child);
+    backlog.restore();
     await pg.destroy();
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
@@ -299,7 +325,7 @@ export function printSiteScale(r: SiteScaleResult): void {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
   console.log(
-    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication; liveness \`${r.liveness}\` (${r.liveness === 'tcp' ? 'kernel TCP keep-alive, no pings' : 'a ping per client per keep-alive interval'}). Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
+    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication; liveness \`${r.liveness}\` (${r.liveness === 'tcp' ? 'kernel TCP keep-alive, no pings' : 'a ping per client per keep-alive interval'}); input backlog (\`net.core.netdev_max_backlog\`) ${r.inputBacklog} packets per CPU. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
   );
   console.log('| measure | value | target |');
   console.log('|---|---:|---|');
@@ -326,4 +352,14 @@ export function printSiteScale(r: SiteScaleResult): void {
     `| fan-out CPU: siteport processes / PostgreSQL (s) | ${f(r.fanout.serverCpuSeconds, 1)} / ${f(r.fanout.postgresCpuSeconds, 1)} | – |`,
   );
   if (r.failed > 0) console.log(`\nConnection failures by reason: ${JSON.stringify(r.failures)}`);
+  if (r.lost > 0) console.log(`\nReady connections lost, by reason: ${JSON.stringify(r.lostReasons)}`);
+  console.log('\nWhat the kernel counted (whole machine), by phase:\n');
+  console.log(
+    '| phase | input backlog drops | softirq squeezes | keep-alive probes | aborted on timeout | listen drops |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [phase, k] of Object.entries(r.kernel))
+    console.log(
+      `| ${phase} | ${k.backlogDrops} | ${k.timeSqueezes} | ${k.keepAliveProbes} | ${k.abortsOnTimeout} | ${k.listenDrops} |`,
+    );
 }
