@@ -167,9 +167,9 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(force);
 }
 
-/** The bare Node.js TLS server of the baseline, with the site's certificate. */
-export function startBareTls(dir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...MEASURED, BARE_TLS, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The bare Node.js TLS server of the baseline, with the site's certificate; `push BYTES` on its stdin writes to every connection. */
+export function startBareTls(dir: string, host = '127.0.0.1'): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...MEASURED, BARE_TLS, dir, host], { stdio: ['pipe', 'pipe', 'inherit'] });
   return waitOutput(child, /port (\d+)/).then((m) => ({ child, port: Number(m[1]) }));
 }
 

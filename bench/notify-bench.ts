@@ -19,6 +19,7 @@ import { type ExchangeFloor, exchangeFloor } from './exchange-floor.js';
 import { type Fleet, type FleetMode, type FleetScheduling, startFleet, sumCounts } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 import { slope } from './least-squares.js';
+import { percentile } from './percentile.js';
 
 export type ChannelMode = 'tcp' | 'poll';
 
@@ -152,11 +153,6 @@ const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (text: string): void =>
   void process.stderr.write(`[notify-bench ${new Date().toISOString()}] ${text}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Several fleets seen as one. */
 function combine(fleets: Fleet[]): Fleet {

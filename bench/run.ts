@@ -3,7 +3,7 @@
 // BENCH_SECONDS (4), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_CLIENTS (200): MP throughput.
 // BENCH_ROLLOUT_SIZES ("1000,10000"), BENCH_ROLLOUT_INTERVAL (30 s), BENCH_ROLLOUT_MPS ("1,4"): safe port change
 //   (1 MP: the site server alone on SQLite; more: site server + MP processes on PostgreSQL).
-// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline), SCALE_LIVENESS (ping|tcp, the MPs' --notify-liveness), SCALE_INPUT_BACKLOG (0 = unchanged; net.core.netdev_max_backlog for the run, root): one full site on PostgreSQL (BENCH_ONLY=scale).
+// SCALE_CLIENTS (150000), SCALE_MPS (8), SCALE_HOLD_SECONDS (60), SCALE_NICE (0, the fleet workers' niceness), SCALE_SCHED (other|batch, their scheduling policy), SCALE_PER_WORKER (10000), SCALE_CONNECT_SECONDS (1800, the fleet's connect deadline), SCALE_LIVENESS (ping|tcp, the MPs' --notify-liveness), SCALE_INPUT_BACKLOG (0 = unchanged; net.core.netdev_max_backlog for the run, root), SCALE_BARE (1: then bare TLS servers hold the same fleet, the floor of the idle CPU, memory and fan-out rows): one full site on PostgreSQL (BENCH_ONLY=scale).
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // CLIENTS_PAGE_CLIENTS (100000), CLIENTS_PAGE_MP_RATE (500), CLIENTS_PAGE_MP_SECONDS (10), CLIENTS_PAGE_ROUNDS (3): the clients list at scale.
@@ -12,7 +12,8 @@ import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { fleetScheduling } from './notify-bench-env.js';
 import { rolloutMove } from './rollout-move.js';
-import { printSiteScale, siteScale } from './site-scale.js';
+import { siteScale } from './site-scale.js';
+import { printSiteScale, scaleBareRatios } from './site-scale-table.js';
 import { agentIdle } from './agent-idle.js';
 import { notifyBench } from './notify-bench.js';
 import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
@@ -135,6 +136,7 @@ if (only === undefined || only === 'scale') {
     scheduling: fleetScheduling(process.env.SCALE_SCHED, 'SCALE_SCHED'),
     liveness: scaleLiveness(process.env.SCALE_LIVENESS),
     inputBacklog: Number(process.env.SCALE_INPUT_BACKLOG ?? 0),
+    bare: process.env.SCALE_BARE === '1',
     ...(process.env.SCALE_PER_WORKER === undefined ? {} : { perWorker: Number(process.env.SCALE_PER_WORKER) }),
     ...(process.env.SCALE_CONNECT_SECONDS === undefined
       ? {}
@@ -149,6 +151,7 @@ if (only === undefined || only === 'scale') {
     target: { atLeast: 0.5 },
     note: `${late.toFixed(0)} vs ${early.toFixed(0)} clients/s; ${scale.connected} of ${scale.clients} connected in ${scale.connectSeconds.toFixed(0)} s`,
   });
+  for (const row of scaleBareRatios(scale)) ratios.add(row);
 }
 
 // The clients list at scale (decision 0100): one page, the filters and counts at 100,000 clients,

@@ -1,35 +1,27 @@
-// Issue 8: one site on one machine at full primary-site size. A site server and several
+// One site on one machine at full primary-site size. A site server and several
 // `siteport server --role mp` processes share one PostgreSQL database (a throwaway cluster), each
 // MP on its own loopback address with the same site ports; a simulated fleet (bench/notify-fleet.ts)
 // holds real notification connections to all of them from many loopback source addresses.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NotifyResult } from '@siteport/protocol';
 import { startPostgres } from '../test-support/postgres.js';
-import {
-  FLEET_SOURCE_FLAGS,
-  cpuOf,
-  freeLowPort,
-  loadAverage,
-  rssOf,
-  settledRss,
-  startSiteServer,
-  stopProcess,
-  waitOutput,
-} from './bench-process.js';
+import { cpuOf, freeLowPort, loadAverage, rssOf, settledRss, startSiteServer, stopProcess } from './bench-process.js';
 import { type FleetScheduling, startFleet, sumCounts } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
 import { rateAround, sampleConnects } from './connect-rate.js';
 import { type NetCounters, netCountersSince, raiseInputBacklog, readNetCounters } from './kernel-net-counters.js';
+import { percentile } from './percentile.js';
+import { type BareSiteResult, bareSiteScale } from './site-scale-bare.js';
+import { postgresPids, startMp, sumOf } from './site-scale-processes.js';
 
 /** The connect rate is read over 10,000 clients around 10,000 connected and around all but 10,000. */
-const CONNECT_RATE_EARLY = 10_000;
+export const CONNECT_RATE_EARLY = 10_000;
 const CONNECT_RATE_WIDTH = 10_000;
-const SITEPORT = fileURLToPath(new URL('../apps/cli/bin/siteport.js', import.meta.url));
-const GC_HOOK = new URL('./gc-hook.mjs', import.meta.url).href;
+/** How long the servers' CPU is read before any client connects. */
+const BASE_CPU_SECONDS = 20;
 
 export interface SiteScaleOptions {
   clients: number;
@@ -58,6 +50,8 @@ export interface SiteScaleOptions {
    * keep-alive probes leave in bursts (see docs/benchmarks.md). @default 0 (unchanged)
    */
   inputBacklog?: number;
+  /** Then the bare floor in the same run: bare TLS servers on the MPs' addresses hold the same fleet (bench/site-scale-bare.ts). @default false */
+  bare?: boolean;
 }
 
 export interface SiteScaleResult {
@@ -90,6 +84,10 @@ export interface SiteScaleResult {
   postgresRssMiB: number;
   /** Server CPU while idle, all siteport processes together, as a share of one core. */
   idleCpuCores: number;
+  /** The same before any client connected (the site's own timers and jobs). */
+  baseCpuCores: number;
+  /** The bare floor of the same run, when asked for. */
+  bare?: BareSiteResult;
   fanout: {
     acknowledged: number;
     /** Results the site server reported, by outcome. */
@@ -108,63 +106,6 @@ export interface SiteScaleResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (text: string): void =>
   void process.stderr.write(`[site-scale ${new Date().toISOString()}] ${text}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** The processes of the PostgreSQL cluster in `dir` (postmaster and its backends). */
-function postgresPids(dir: string): number[] {
-  const main = Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(main)])
-    .toString()
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return [main, ...children.filter((p) => p > 0)];
-}
-
-function sumOf(pids: readonly number[], of: (pid: number) => number): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      total += of(pid);
-    } catch {
-      // A backend that ended meanwhile.
-    }
-  }
-  return total;
-}
-
-function startMp(dir: string, dbUrl: string, bind: string, keepAlive: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      GC_HOOK,
-      SITEPORT,
-      'server',
-      '--role',
-      'mp',
-      '--data',
-      dir,
-      '--db',
-      dbUrl,
-      '--bind',
-      bind,
-      '--public-host',
-      bind,
-      ...keepAlive,
-      '--log-level',
-      'warn',
-      ...FLEET_SOURCE_FLAGS,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return waitOutput(child, /client communication mode/, 120_000).then(() => child);
-}
 
 /**
  * Connects `clients` simulated clients to a site of 1 + `mps` MP processes on PostgreSQL, measures
@@ -210,6 +151,11 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     progress(`seeding ${options.clients} clients (real Ed25519 keys) into PostgreSQL`);
     const keyFiles = await seedClients(dir, options.clients, 'PS1', { perFile: perWorker, dbUrl });
     const sources = keyFiles.map((_, i) => `127.0.2.${i + 1}`);
+    progress(`server CPU with no client, over ${BASE_CPU_SECONDS} s`);
+    const serverPids = children.map((c) => c.pid!);
+    const base0 = sumOf(serverPids, cpuOf);
+    await sleep(BASE_CPU_SECONDS * 1000);
+    const baseCpuCores = (sumOf(serverPids, cpuOf) - base0) / BASE_CPU_SECONDS;
     const load0 = loadAverage();
     progress(`connecting ${keyFiles.length} fleet workers to ${hosts.length} MPs`);
     const sampler = sampleConnects();
@@ -230,7 +176,6 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const connectSamples = sampler.stop();
     const kernel1 = readNetCounters();
     progress(`connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
-    const serverPids = children.map((c) => c.pid!);
     await sleep(5000);
     let serverRss = 0;
     for (const pid of serverPids) serverRss += await settledRss(pid);
@@ -262,6 +207,25 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const after = await fleet.report();
     const lost = idleReport.lost + after.lost;
     const kernel3 = readNetCounters();
+    let bare: BareSiteResult | undefined;
+    if (options.bare === true) {
+      // The siteport side is let go first: the bare servers get the machine as the MPs had it.
+      await fleet.stop();
+      stopFleet = undefined;
+      for (const child of children.splice(0).reverse()) await stopProcess(child);
+      bare = await bareSiteScale({
+        dir,
+        caFile: path.join(dir, 'pki', 'ca.pem'),
+        hosts,
+        keyFiles,
+        sourceAddresses: sources,
+        holdSeconds: options.holdSeconds,
+        connectDeadlineSeconds: options.connectDeadlineSeconds ?? 1800,
+        niceness: options.niceness ?? 0,
+        scheduling: options.scheduling ?? 'other',
+        progress,
+      });
+    }
     const latencies = after.received.map((t) => t - t0).sort((a, b) => a - b);
     return {
       clients: options.clients,
@@ -295,6 +259,8 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       serverRssMiB: serverRss / 1024 / 1024,
       postgresRssMiB: postgresRss / 1024 / 1024,
       idleCpuCores: (idleCpu1 - idleCpu0) / options.holdSeconds,
+      baseCpuCores,
+      ...(bare === undefined ? {} : { bare }),
       fanout: {
         acknowledged: (body.results ?? []).filter((r) => r.outcome === 'acknowledged').length,
         outcomes: (body.results ?? []).reduce<Record<string, number>>((counts, r) => {
@@ -318,48 +284,4 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     await pg.destroy();
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
-}
-
-/** The results table (markdown) of one run. */
-export function printSiteScale(r: SiteScaleResult): void {
-  const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-  console.log(`\n## One site at full size: ${r.clients} clients over ${r.processes} MP processes on PostgreSQL`);
-  console.log(
-    `Site server + ${r.processes - 1} \`siteport server --role mp\` processes on 127.0.1.1–${r.processes}, one PostgreSQL 15 cluster; ${r.workers} fleet worker processes (niceness ${r.niceness}, scheduling ${r.scheduling}) on loopback source addresses 127.0.2.x, each client with a real Ed25519 key, TLS to its MP's notification port with challenge authentication; liveness \`${r.liveness}\` (${r.liveness === 'tcp' ? 'kernel TCP keep-alive, no pings' : 'a ping per client per keep-alive interval'}); input backlog (\`net.core.netdev_max_backlog\`) ${r.inputBacklog} packets per CPU. Load average ${f(r.load[0], 1)} before, ${f(r.load[1], 1)} after.\n`,
-  );
-  console.log('| measure | value | target |');
-  console.log('|---|---:|---|');
-  console.log(`| clients connected (failed) | ${r.connected} (${r.failed}) | 150,000 |`);
-  console.log(`| clients per MP process | ${Object.values(r.perMp).join(' / ')} | ≤ 19,500 each |`);
-  console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | – |`);
-  console.log(`| connections lost after they were ready (idle window and fan-out) | ${r.lost} | 0 |`);
-  console.log(
-    `| connect rate around ${CONNECT_RATE_EARLY.toLocaleString('en')} / around ${r.connectRate.lateAt.toLocaleString('en')} connected (clients/s) | ${f(r.connectRate.early)} / ${f(r.connectRate.late)} | – |`,
-  );
-  console.log(
-    `| server RSS, all siteport processes (MiB) | ${f(r.serverRssMiB)} (${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} KiB per client) | – |`,
-  );
-  console.log(`| PostgreSQL RSS (MiB) | ${f(r.postgresRssMiB)} | – |`);
-  console.log(`| idle server CPU, all siteport processes (cores) | ${f(r.idleCpuCores, 3)} | – |`);
-  console.log(
-    `| fan-out: acknowledged / received | ${r.fanout.acknowledged} / ${r.fanout.received} (results: ${JSON.stringify(r.fanout.outcomes)}) | all |`,
-  );
-  console.log(
-    `| fan-out delivery p50 / p99 / max (ms) | ${f(r.fanout.p50Ms)} / ${f(r.fanout.p99Ms)} / ${f(r.fanout.maxMs)} | p99 ≤ 5000 |`,
-  );
-  console.log(`| fan-out: admin call answered with every result (ms) | ${f(r.fanout.answerMs)} | – |`);
-  console.log(
-    `| fan-out CPU: siteport processes / PostgreSQL (s) | ${f(r.fanout.serverCpuSeconds, 1)} / ${f(r.fanout.postgresCpuSeconds, 1)} | – |`,
-  );
-  if (r.failed > 0) console.log(`\nConnection failures by reason: ${JSON.stringify(r.failures)}`);
-  if (r.lost > 0) console.log(`\nReady connections lost, by reason: ${JSON.stringify(r.lostReasons)}`);
-  console.log('\nWhat the kernel counted (whole machine), by phase:\n');
-  console.log(
-    '| phase | input backlog drops | softirq squeezes | keep-alive probes | aborted on timeout | listen drops |',
-  );
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const [phase, k] of Object.entries(r.kernel))
-    console.log(
-      `| ${phase} | ${k.backlogDrops} | ${k.timeSqueezes} | ${k.keepAliveProbes} | ${k.abortsOnTimeout} | ${k.listenDrops} |`,
-    );
 }
