@@ -17,5 +17,6 @@ export function notifyBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     ...(env.NOTIFY_BENCH_POLL_WAIT === undefined ? {} : { pollWaitSeconds: Number(env.NOTIFY_BENCH_POLL_WAIT) }),
     niceness: Number(env.NOTIFY_BENCH_NICE ?? 0),
     scheduling: fleetScheduling(env.NOTIFY_BENCH_SCHED, 'NOTIFY_BENCH_SCHED'),
+    pushes: Number(env.NOTIFY_BENCH_PUSHES ?? 3),
   };
 }

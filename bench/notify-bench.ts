@@ -20,6 +20,21 @@ import { type Fleet, type FleetMode, type FleetScheduling, startFleet, sumCounts
 import { seedClients } from './seed-clients.js';
 import { slope } from './least-squares.js';
 import { percentile } from './percentile.js';
+import { medianRun } from './median-run.js';
+
+/** What several bare fan-outs and pushes report as medians. */
+const FANOUT_MEDIANS = ['writeMs', 'received', 'answered', 'cpuMsPerClient', 'p50Ms', 'p99Ms', 'maxMs'] as const;
+const PUSH_MEDIANS = [
+  'fanoutCpuMsPerClient',
+  'acknowledged',
+  'serverWriteMs',
+  'fleetPushCpuMs',
+  'allAcknowledgedMs',
+  'received',
+  'p50Ms',
+  'p99Ms',
+  'maxMs',
+] as const;
 
 export type ChannelMode = 'tcp' | 'poll';
 
@@ -77,6 +92,8 @@ export interface NotifyBenchOptions {
   niceness?: number;
   /** Scheduling policy of the fleet workers (see FleetOptions.scheduling). @default 'other' */
   scheduling?: FleetScheduling;
+  /** Pushes per channel (and bare fan-outs); latency and CPU are the medians. @default 3 */
+  pushes?: number;
 }
 
 /** The bare TLS server writing one action-sized frame to every connection of the bare fleet, whose readers answer. */
@@ -371,7 +388,10 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
     pollWaitSeconds: options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS,
     niceness: options.niceness ?? 0,
     scheduling: options.scheduling ?? 'other',
+    pushes: options.pushes ?? 3,
   };
+  if (!Number.isInteger(o.pushes) || o.pushes < 1 || o.pushes > 20)
+    throw new Error(`pushes must be 1–20, not ${o.pushes}`);
   const loadStart = loadAverage();
   const root = mkdtempSync(path.join(os.tmpdir(), 'siteport-notify-bench-'));
   const dirs = {
@@ -409,7 +429,9 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
       try {
         await connectInSteps([m], keyFiles);
         const rssPerClient = m.rssPerClient;
-        const fanout = await bareFanout(bare, m.fleet);
+        const fanouts: BareFanout[] = [];
+        for (let i = 0; i < o.pushes; i += 1) fanouts.push(await bareFanout(bare, m.fleet));
+        const fanout = medianRun(fanouts, FANOUT_MEDIANS);
         bareResult = { connected: m.fleet.connected, rssPerClient, fanout };
       } finally {
         await m.stop();
@@ -520,9 +542,16 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
         await c.measured.stop();
         await c.stop();
       }
-      const tcp = await push(tcpChannel, 'tcp');
-      await sleep(2000);
-      const poll = await push(pollChannel, 'poll');
+      const pushes = async (c: Channel, mode: ChannelMode): Promise<ChannelRun> => {
+        const runs: ChannelRun[] = [];
+        for (let i = 0; i < o.pushes; i += 1) {
+          runs.push(await push(c, mode));
+          await sleep(2000);
+        }
+        return medianRun(runs, PUSH_MEDIANS);
+      };
+      const tcp = await pushes(tcpChannel, 'tcp');
+      const poll = await pushes(pollChannel, 'poll');
       return {
         clients: options.clients,
         options: o,

@@ -24,7 +24,7 @@ export function printNotifyTable(r: NotifyBenchResult): void {
     `${r.clients} simulated clients on loopback in ${o.workers} worker processes per fleet (source addresses ${o.sourceAddresses[0]}…${o.sourceAddresses.at(-1)}, niceness ${o.niceness}, scheduling ${o.scheduling}), ` +
       `real protocol: TLS + Ed25519 challenge, pings every ${o.keepAliveSeconds} s; or a client session opened with a signed request, then HTTPS long-polls with its MAC waiting ${o.pollWaitSeconds} s. ` +
       `The TCP, TCP-with-keep-alive and long-poll MP processes (three sites, the same clients) and a bare HTTPS long-poll server run side by side, idle CPU over the same ${Math.max(o.holdSeconds, o.keepAliveSeconds, o.pollWaitSeconds)} s window; ` +
-      `then one \`policy\` push to all on each (\`POST /api/v1/notify {"all":true}\`), latency = receive time in the fleet worker − push start. ` +
+      `then ${o.pushes} \`policy\` pushes to all on each (\`POST /api/v1/notify {"all":true}\`) and as many bare fan-outs, each figure the median of the ${o.pushes}; latency = receive time in the fleet worker − push start. ` +
       `Load average (1 min): ${r.load[0].toFixed(1)} at the start, ${tcp.pushLoad.map((l) => l.toFixed(1)).join(' → ')} around the TCP push, ${poll.pushLoad.map((l) => l.toFixed(1)).join(' → ')} around the long-poll push, ${r.load[1].toFixed(1)} at the end.\n`,
   );
   console.log('| measure | bare TLS server | TCP channel | HTTPS long-poll | target |');
