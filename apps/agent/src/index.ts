@@ -44,3 +44,4 @@ export {
   type SessionRequest,
   type SessionRequestOptions,
 } from './session/session-keeper.js';
+export * from './upgrade/index.js';

@@ -251,6 +251,21 @@ export const ERROR_CODES = {
     status: 409,
     summary: 'The client is not in a state that allows this action (e.g. approving an active client).',
   },
+  E_UPGRADE_PACKAGE: {
+    status: 400,
+    summary:
+      'An agent package is not one the release-signing key signed (wrong signer, altered bytes, bad manifest or version string); sign the bundle again with siteport upgrade sign.',
+  },
+  E_UPGRADE_TOO_LARGE: { status: 413, summary: 'An agent package or one of its files exceeds the size limit.' },
+  E_UPGRADE_PATH: {
+    status: 400,
+    summary: 'An agent package holds an entry outside its folder (absolute, .., a link or a device); it is refused.',
+  },
+  E_UPGRADE_DOWNGRADE: {
+    status: 409,
+    summary:
+      'The package is older than or equal to the running version and the administrator did not ask for a downgrade.',
+  },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

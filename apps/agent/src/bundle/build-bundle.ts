@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { writeFileAtomicSync } from '@siteport/fs-atomic';
 import { SiteportError } from '@siteport/protocol';
 import { AGENT_VERSION } from '../agent-options.js';
+import { BUNDLE_AGENT_SCRIPT } from '../upgrade/bundle-layout.js';
 
 const run = promisify(execFile);
 
@@ -25,8 +26,8 @@ export interface AgentBundle {
   bytes: number;
 }
 
-/** Name of the bundled agent script inside the bundle. */
-export const BUNDLE_SCRIPT = 'siteport-agent.mjs';
+/** Name of the bundled agent script inside the bundle (where an upgrade's launcher looks for it too). */
+const BUNDLE_SCRIPT = BUNDLE_AGENT_SCRIPT;
 
 /**
  * Where the build step puts the bundle (`npm run bundle:agent`, run by `npm install` and before
