@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009-admin-tokens.js';
 import * as m0010 from './migrations/0010-client-registration.js';
 import * as m0011 from './migrations/0011-push-approval-directory-secrets.js';
 import * as m0012 from './migrations/0012-client-list-indexes.js';
+import * as m0015 from './migrations/0015-agent-upgrades.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -27,6 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-client-registration': m0010,
   '0011-push-approval-directory-secrets': m0011,
   '0012-client-list-indexes': m0012,
+  '0015-agent-upgrades': m0015,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

@@ -29,6 +29,10 @@ export interface SiteDatabase {
   admin_tokens: AdminTokensTable;
   registration_settings: RegistrationSettingsTable;
   registration_tokens: RegistrationTokensTable;
+  release_keys: ReleaseKeysTable;
+  agent_packages: AgentPackagesTable;
+  agent_upgrades: AgentUpgradesTable;
+  agent_upgrade_clients: AgentUpgradeClientsTable;
 }
 
 export interface SitesTable {
@@ -338,4 +342,53 @@ export interface RegistrationTokensTable {
   created_at: string;
   created_by: string;
   revoked_at: string | null;
+}
+
+/** A site's release public key (agent upgrades, decision 0111). */
+export interface ReleaseKeysTable {
+  site_code: string;
+  public_key: string;
+  fingerprint: string;
+  set_at: string;
+  set_by: string;
+}
+
+/** A signed agent package an administrator registered. */
+export interface AgentPackagesTable {
+  site_code: string;
+  version: string;
+  sha256: string;
+  bytes: number;
+  signature: string;
+  data_base64: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** An agent upgrade rollout. */
+export interface AgentUpgradesTable {
+  id: string;
+  site_code: string;
+  version: string;
+  state: string;
+  halted_from: string | null;
+  canary_percent: number;
+  failure_threshold_percent: number;
+  auto_advance: number;
+  allow_downgrade: number;
+  reason: string | null;
+  created_at: string;
+  created_by: string;
+  ended_at: string | null;
+}
+
+/** One client selected for an upgrade: its wave and what became of it. */
+export interface AgentUpgradeClientsTable {
+  upgrade_id: string;
+  client_id: string;
+  wave: string;
+  status: string;
+  from_version: string;
+  detail: string | null;
+  updated_at: string;
 }

@@ -32,4 +32,8 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'admin_tokens', key: ['id'] },
   { name: 'registration_settings', key: ['site_code'] },
   { name: 'registration_tokens', key: ['id'] },
+  { name: 'release_keys', key: ['site_code'] },
+  { name: 'agent_packages', key: ['site_code', 'version'] },
+  { name: 'agent_upgrades', key: ['id'] },
+  { name: 'agent_upgrade_clients', key: ['upgrade_id', 'client_id'] },
 ]);
