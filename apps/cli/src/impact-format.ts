@@ -36,6 +36,11 @@ export function formatRollout(r: RolloutView): string[] {
     `  clients: ${r.progress.moved} moved, ${r.progress.onOldPorts} still on old ports, ${r.progress.inactive} inactive (of ${r.progress.total})`,
     `  deadline ${r.deadline}; created ${r.createdAt} by ${r.createdBy}${r.committedAt === null ? '' : `; committed ${r.committedAt}`}`,
   ];
+  if (r.schedule !== null) {
+    const zone = r.schedule.timeZone === null ? '' : ` = ${r.schedule.local ?? ''} ${r.schedule.timeZone}`;
+    const left = r.schedule.secondsUntilStart === null ? '' : ` (in ${r.schedule.secondsUntilStart} s)`;
+    lines.push(`  ${r.state === 'scheduled' ? 'starts' : 'scheduled for'} ${r.schedule.startsAt} UTC${zone}${left}`);
+  }
   if (r.outcome !== null)
     lines.push(`  ended ${r.endedAt ?? ''}: ${r.outcome.reason}, ${r.outcome.stranded.length} stranded`);
   return lines;

@@ -80,6 +80,10 @@ export interface RolloutsTable {
   ended_at: string | null;
   /** JSON: how the rollout ended (reason, stranded clients). */
   outcome: string | null;
+  /** When a `scheduled` rollout starts (UTC ISO-8601); null for one started by hand. */
+  starts_at: string | null;
+  /** The IANA time zone the start was given in (shown beside UTC); null when none was given. */
+  time_zone: string | null;
 }
 
 /** What one client reported about reaching the new ports during a pre-flight. JSON results. */

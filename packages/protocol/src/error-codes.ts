@@ -22,6 +22,19 @@ export const ERROR_CODES = {
   E_ROLLOUT_ACTIVE: { status: 409, summary: 'Another port change of the site is still rolling out.' },
   E_ROLLOUT_STATE: { status: 409, summary: 'The rollout is not in a state that allows this action.' },
   E_ROLLOUT_NOT_FOUND: { status: 404, summary: 'No such rollout.' },
+  E_START_TIME: { status: 400, summary: 'A start time is not ISO-8601 (with an offset, or local with a time zone).' },
+  E_TIME_ZONE: { status: 400, summary: 'A time zone is not an IANA name this server knows.' },
+  E_TIME_ZONE_REQUIRED: { status: 400, summary: 'A local start time was given without the time zone it is meant in.' },
+  E_START_TIME_NONEXISTENT: {
+    status: 400,
+    summary: 'A local start time falls in the gap when the clocks go forward; it never happens.',
+  },
+  E_START_TIME_AMBIGUOUS: {
+    status: 400,
+    summary: 'A local start time happens twice when the clocks go back; give it with an offset.',
+  },
+  E_START_IN_PAST: { status: 400, summary: 'A start time is not in the future.' },
+  E_START_TOO_FAR: { status: 400, summary: 'A start time is further ahead than a rollout can be scheduled.' },
   E_CLIENTS_REMAIN: { status: 409, summary: 'Active clients still talk on the old ports.' },
   E_VERSION_CONFLICT: { status: 409, summary: 'The settings changed since they were read.' },
   E_INHERITED: {
@@ -265,6 +278,18 @@ export const ERROR_CODES = {
     status: 409,
     summary:
       'The package is older than or equal to the running version and the administrator did not ask for a downgrade.',
+  },
+  E_UPGRADE_NOT_FOUND: { status: 404, summary: 'No such agent upgrade or agent package.' },
+  E_UPGRADE_STATE: { status: 409, summary: 'The agent upgrade is not in a state that allows this action.' },
+  E_UPGRADE_ACTIVE: {
+    status: 409,
+    summary: 'The site already runs an agent upgrade; complete, halt and roll back, or wait for it first.',
+  },
+  E_UPGRADE_EXISTS: { status: 409, summary: 'A package of that agent version is already registered for the site.' },
+  E_RELEASE_KEY: {
+    status: 400,
+    summary:
+      'The site has no release public key, or the key given is not an Ed25519 public key (siteport upgrade key set FILE).',
   },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;

@@ -18,6 +18,8 @@ interface Flags extends AdminConnectionOptions {
   deadline?: string;
   force?: boolean;
   description?: string[];
+  at?: string;
+  timeZone?: string;
 }
 
 async function siteOf(client: AdminClient, flags: Flags): Promise<string> {
@@ -56,14 +58,24 @@ export function register(program: Command): void {
       .option('--site <code>', "site code (default: the server's own site)")
       .option('--preflight', 'open the new ports in probe mode; clients report whether they reach them')
       .option('--deadline <seconds>', 'close the old ports at the latest after this long (default one day)')
+      .option(
+        '--at <time>',
+        'schedule the start: ISO-8601 with an offset (2026-12-05T02:00+01:00, …Z) or a local time with --time-zone',
+      )
+      .option('--time-zone <Area/City>', 'IANA time zone of a local --at time (also shown beside UTC)')
       .option('--description <item=text>', 'set an item description (repeatable)', collect),
   ).action(async (assignments: string[], flags: Flags) => {
     const change = changeOf(assignments, flags);
+    if (flags.timeZone !== undefined && flags.at === undefined)
+      throw new SiteportError('E_OPTION', '--time-zone goes with --at: give the start time too');
     const client = await AdminClient.connect(flags);
     const site = await siteOf(client, flags);
     const body = {
       change,
       ...(flags.preflight === true ? { preflight: true } : {}),
+      ...(flags.at === undefined
+        ? {}
+        : { start: { at: flags.at, ...(flags.timeZone === undefined ? {} : { timeZone: flags.timeZone }) } }),
       ...(flags.deadline === undefined ? {} : { deadlineSeconds: Number(flags.deadline) }),
     };
     const created = await client.request<RolloutView>('POST', `/sites/${site}/rollouts`, body);
@@ -71,7 +83,9 @@ export function register(program: Command): void {
     show(flags, { rollout: created, impact }, [
       ...formatRollout(created),
       ...formatImpact(impact),
-      `next: ${nextCommand(flags, 'rollout', 'commit', created.id)}`,
+      created.state === 'scheduled'
+        ? `starts by itself; to call it off: ${nextCommand(flags, 'rollout', 'cancel', created.id)}`
+        : `next: ${nextCommand(flags, 'rollout', 'commit', created.id)}`,
     ]);
   });
 
@@ -104,7 +118,7 @@ export function register(program: Command): void {
 
   for (const [name, what] of [
     ['commit', 'announce the new ports; the old ones stay served until every active client moved'],
-    ['cancel', 'drop a rollout that was not committed'],
+    ['cancel', 'drop a rollout that was not committed (or a scheduled one before it starts)'],
     ['rollback', 'make the old ports current again; moved clients come back'],
   ] as const) {
     connected(rollout.command(name).description(what).argument('<id>')).action(async (id: string, flags: Flags) => {

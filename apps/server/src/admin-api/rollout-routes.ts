@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ImpactReport, PortChangeBody, RolloutView, parseSiteCode } from '@siteport/protocol';
+import { ImpactReport, PortChangeBody, RolloutStart, RolloutView, parseSiteCode } from '@siteport/protocol';
 import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 import { DEFAULT_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
 
@@ -12,9 +12,10 @@ const ProposeBody = Type.Object(
     deadlineSeconds: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: `close the old ports at the latest after this long (default ${DEFAULT_DEADLINE_SECONDS})`,
+        description: `close the old ports at the latest after this long (default ${DEFAULT_DEADLINE_SECONDS}); counted from the start of a scheduled rollout`,
       }),
     ),
+    start: Type.Optional(RolloutStart),
   },
   { additionalProperties: false },
 );
@@ -63,7 +64,8 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
     route({
       method: 'POST',
       path: '/sites/{code}/rollouts',
-      summary: 'Propose a port change as a rollout (optionally with pre-flight); commit it separately',
+      summary:
+        'Propose a port change as a rollout (optionally with pre-flight); commit it separately, or give `start` to schedule it',
       operationId: 'proposeRollout',
       auth: true,
       permission: 'ports.change',
@@ -73,6 +75,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
         rollouts.propose(site(ctx), ctx.body.change, ctx.actor, {
           preflight: ctx.body.preflight === true,
           deadlineSeconds: ctx.body.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
+          ...(ctx.body.start === undefined ? {} : { start: ctx.body.start }),
         }),
     }),
     {
@@ -107,10 +110,14 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       response: ImpactReport,
       handle: async (ctx) => rollouts.impact((await rollouts.find(id(ctx))).siteCode, { rolloutId: id(ctx) }),
     },
-    action('commit', 'Commit: the new ports become current, the old ones stay served until clients moved', (ctx) =>
-      rollouts.commit(id(ctx), ctx.actor),
+    action(
+      'commit',
+      'Commit (a scheduled rollout: start it now): the new ports become current, the old ones stay served until clients moved',
+      (ctx) => rollouts.commit(id(ctx), ctx.actor),
     ),
-    action('cancel', 'Cancel a rollout that was not committed', (ctx) => rollouts.cancel(id(ctx), ctx.actor)),
+    action('cancel', 'Cancel a rollout that was not committed (also a scheduled one before its start)', (ctx) =>
+      rollouts.cancel(id(ctx), ctx.actor),
+    ),
     action('rollback', 'Roll back: the old ports become current again; moved clients come back', (ctx) =>
       rollouts.rollback(id(ctx), ctx.actor),
     ),

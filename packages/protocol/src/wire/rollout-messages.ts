@@ -18,11 +18,34 @@ export const RolloutProgress = Type.Object({
   inactive: Type.Integer({ description: 'clients not heard from within the active window' }),
 });
 
+/** When a scheduled rollout starts: UTC, and the wall time in the zone it was given in. */
+export const RolloutSchedule = Type.Object({
+  startsAt: Type.String({ description: 'UTC, ISO-8601' }),
+  timeZone: Type.Union([Type.String(), Type.Null()], { description: 'IANA time zone the start was given in' }),
+  local: Type.Union([Type.String(), Type.Null()], {
+    description: 'the start in that zone: 2026-12-05 02:00:00 +01:00',
+  }),
+  secondsUntilStart: Type.Union([Type.Integer(), Type.Null()], { description: 'while scheduled' }),
+});
+
+/**
+ * `start` of a proposed rollout: an ISO-8601 time with an offset (`2026-12-05T02:00:00+01:00`,
+ * `…Z`), or a local time (`2026-12-05T02:00`) with the IANA zone it is meant in. The server
+ * refuses a local time that does not exist or exists twice around a clock change, and the past.
+ */
+export const RolloutStart = Type.Object(
+  {
+    at: Type.String({ minLength: 16, maxLength: 32, pattern: '^[0-9T:.+Z -]+$' }),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+/-]+$' })),
+  },
+  { additionalProperties: false },
+);
+
 export const RolloutView = Type.Object({
   id: Type.String(),
   siteCode: Type.String(),
   state: Type.String({
-    description: 'validated | preflight | overlapping | rolling-back | finalized | rolled-back | cancelled',
+    description: 'scheduled | validated | preflight | overlapping | rolling-back | finalized | rolled-back | cancelled',
   }),
   from: PortsOf,
   to: PortsOf,
@@ -38,6 +61,9 @@ export const RolloutView = Type.Object({
     Type.Object({ reason: Type.String(), stranded: Type.Array(Type.String()), by: Type.String() }),
     Type.Null(),
   ]),
+  schedule: Type.Union([RolloutSchedule, Type.Null()], {
+    description: 'when a scheduled rollout starts (null for one started by hand)',
+  }),
   progress: RolloutProgress,
 });
 export type RolloutView = Static<typeof RolloutView>;

@@ -29,6 +29,8 @@ function toRollout(row: Row): Rollout {
     committedAt: row.committed_at,
     endedAt: row.ended_at,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as Rollout['outcome']),
+    startsAt: row.starts_at,
+    timeZone: row.time_zone,
   };
 }
 
@@ -74,6 +76,8 @@ export class RolloutRepository {
         committed_at: r.committedAt,
         ended_at: r.endedAt,
         outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
+        starts_at: r.startsAt,
+        time_zone: r.timeZone,
       })
       .execute();
   }

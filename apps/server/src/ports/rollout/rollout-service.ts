@@ -19,6 +19,7 @@ import { impactReport } from './impact.js';
 import type { RemediationContext } from './remediation.js';
 import { type Rollout, type RolloutOutcome, type RolloutState, canMove } from './rollout-state.js';
 import { rolloutView } from './rollout-view.js';
+import { type StartSpec, resolveStart } from './zoned-time.js';
 
 /** Default time after which an overlap closes even if active clients have not moved. */
 export const DEFAULT_DEADLINE_SECONDS = 24 * 60 * 60;
@@ -28,7 +29,10 @@ const stateChannel = diagnostics.channel('siteport:rollout:state');
 /** Options of a proposed rollout. */
 export interface ProposeOptions {
   preflight: boolean;
+  /** Counted from the commit, or for a scheduled rollout from its start. */
   deadlineSeconds: number;
+  /** Start it at this time instead of by hand: the rollout waits in `scheduled`. */
+  start?: StartSpec;
 }
 
 /**
@@ -53,12 +57,18 @@ export class RolloutService {
       remediation: RemediationContext;
       flushActivity: () => Promise<void>;
       directoryPublishing: () => boolean;
+      /** The clock (tests inject one); defaults to the system clock. */
+      now?: () => Date;
     },
   ) {}
 
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
   /** Starts the progress check: every half policy interval (between 0.5 s and 5 s). */
   async start(): Promise<void> {
-    this.startedAt = Date.now();
+    this.startedAt = this.now().getTime();
     const site = await this.deps.ports.site(this.deps.siteCode);
     const every = Math.min(5000, Math.max(500, (site.policyIntervalSeconds * 1000) / 2));
     this.timer = setInterval(() => void this.tick(), every);
@@ -105,6 +115,8 @@ export class RolloutService {
       committedAt: at,
       endedAt: null,
       outcome: null,
+      startsAt: null,
+      timeZone: null,
     };
     const stored = await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
@@ -142,6 +154,14 @@ export class RolloutService {
         `deadlineSeconds must be a whole number from 1 to ${MAX_DEADLINE_SECONDS}`,
       );
     }
+    if (options.start !== undefined && options.preflight) {
+      throw new SiteportError(
+        'E_VALIDATION',
+        'a scheduled rollout starts without pre-flight: propose with pre-flight and commit it by hand, or schedule without it',
+      );
+    }
+    const now = this.now();
+    const start = options.start === undefined ? undefined : resolveStart(options.start, now);
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
       throw new SiteportError(
@@ -149,43 +169,64 @@ export class RolloutService {
         'this change moves no request or notification port: apply it with PATCH /sites/{code}/ports',
       );
     }
-    const now = new Date();
+    const deadlineFrom = start?.startsAt ?? now;
     const rollout: Rollout = {
       id: randomUUID(),
       siteCode: code,
-      state: options.preflight ? 'preflight' : 'validated',
+      state: start !== undefined ? 'scheduled' : options.preflight ? 'preflight' : 'validated',
       old: { settings: prepared.current.settings, communicationMode: prepared.current.communicationMode },
       next: prepared.next,
       oldVersion: prepared.current.version,
       newVersion: null,
       rollbackVersion: null,
       preflight: options.preflight,
-      deadline: new Date(now.getTime() + options.deadlineSeconds * 1000).toISOString(),
+      deadline: new Date(deadlineFrom.getTime() + options.deadlineSeconds * 1000).toISOString(),
       createdAt: now.toISOString(),
       createdBy: actor,
       committedAt: null,
       endedAt: null,
       outcome: null,
+      startsAt: start?.startsAt.toISOString() ?? null,
+      timeZone: start?.timeZone ?? null,
     };
     await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
       await this.deps.rollouts.insert(trx, rollout);
-      await this.deps.ports.auditEvent(trx, code, actor, 'ports.rollout.propose', rollout.createdAt, {
-        rolloutId: rollout.id,
-        preflight: rollout.preflight,
-        deadline: rollout.deadline,
-        to: { ...rollout.next.settings, communicationMode: rollout.next.communicationMode },
-      });
+      await this.deps.ports.auditEvent(
+        trx,
+        code,
+        actor,
+        start === undefined ? 'ports.rollout.propose' : 'ports.rollout.schedule',
+        rollout.createdAt,
+        {
+          rolloutId: rollout.id,
+          preflight: rollout.preflight,
+          deadline: rollout.deadline,
+          ...(start === undefined ? {} : { startsAt: rollout.startsAt, timeZone: rollout.timeZone }),
+          to: { ...rollout.next.settings, communicationMode: rollout.next.communicationMode },
+        },
+      );
     });
-    this.moved(rollout, 'proposed');
+    this.moved(rollout, start === undefined ? 'proposed' : 'scheduled');
     if (options.preflight) await this.deps.ports.announce(prepared.current);
     return this.view(rollout.id);
   }
 
-  /** validated|preflight → overlapping: the new ports become current; the old ones stay served. */
+  /** validated|preflight|scheduled → overlapping: the new ports become current; the old ones stay served. */
   async commit(id: string, actor: string): Promise<RolloutView> {
     const rollout = await this.find(id);
     this.expect(rollout, 'overlapping', 'commit');
+    await this.commitRollout(rollout, actor, 'ports.rollout.commit', { rolloutId: id });
+    return this.view(id);
+  }
+
+  private async commitRollout(
+    rollout: Rollout,
+    actor: string,
+    action: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    const { id } = rollout;
     const current = await this.deps.ports.stored(rollout.siteCode);
     if (current.version !== rollout.oldVersion) {
       throw new SiteportError(
@@ -193,28 +234,59 @@ export class RolloutService {
         `the site's ports changed (version ${current.version}) since rollout ${id} was proposed on version ${rollout.oldVersion}; cancel it and propose again`,
       );
     }
-    if (rollout.state === 'validated')
+    if (rollout.state === 'validated' || rollout.state === 'scheduled')
       await this.deps.ports.prepare(rollout.siteCode, { expectedVersion: current.version, ...asChange(rollout) });
-    const at = new Date().toISOString();
+    const at = this.now().toISOString();
     const stored = await this.deps.db.transaction().execute(async (trx) => {
-      const written = await this.deps.ports.writeVersion(
-        trx,
-        current,
-        rollout.next,
-        actor,
-        'ports.rollout.commit',
-        at,
-        { rolloutId: id },
-      );
+      const written = await this.deps.ports.writeVersion(trx, current, rollout.next, actor, action, at, details);
       await this.transition(trx, rollout, { state: 'overlapping', newVersion: written.version, committedAt: at });
       return written;
     });
     this.moved({ ...rollout, state: 'overlapping' }, 'committed');
     await this.deps.ports.announce(stored);
-    return this.view(id);
   }
 
-  /** validated|preflight → cancelled: nothing was announced; probe ports close. */
+  /**
+   * Starts scheduled rollouts whose time has come. One whose start passed while the server was
+   * down starts now, and its audit entry says so. One that can no longer start (the site's
+   * settings changed meanwhile, or a port is taken) is cancelled with the reason in the audit.
+   */
+  private async startDue(): Promise<void> {
+    const now = this.now();
+    const due = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
+      (r) => r.state === 'scheduled' && r.startsAt !== null && Date.parse(r.startsAt) <= now.getTime(),
+    );
+    for (const rollout of due) {
+      const startsAt = Date.parse(rollout.startsAt!);
+      const missed = startsAt < this.startedAt;
+      const details = {
+        rolloutId: rollout.id,
+        startsAt: rollout.startsAt,
+        timeZone: rollout.timeZone,
+        lateSeconds: Math.max(0, Math.round((now.getTime() - startsAt) / 1000)),
+        missedWhileDown: missed,
+        ...(missed ? { note: 'the server was not running at the start time; started at boot' } : {}),
+      };
+      try {
+        await this.commitRollout(rollout, 'siteport', 'ports.rollout.start', details);
+      } catch (error) {
+        if (error instanceof SiteportError && error.code === 'E_ROLLOUT_STATE') continue;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.deps.logger.warn({ rolloutId: rollout.id, err: error }, 'scheduled rollout could not start; cancelled');
+        await this.end(
+          rollout,
+          'cancelled',
+          { reason: 'cancelled', stranded: [], by: 'siteport' },
+          {
+            ...details,
+            startFailed: reason.slice(0, 500),
+          },
+        );
+      }
+    }
+  }
+
+  /** scheduled|validated|preflight → cancelled: nothing was announced; probe ports close. */
   async cancel(id: string, actor: string): Promise<RolloutView> {
     const rollout = await this.find(id);
     this.expect(rollout, 'cancelled', 'cancel');
@@ -279,6 +351,7 @@ export class RolloutService {
   tick(): Promise<void> {
     this.ticking = this.ticking.then(async () => {
       try {
+        await this.startDue();
         await this.checkOpen();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'rollout progress check failed; retrying at the next tick');
@@ -318,11 +391,17 @@ export class RolloutService {
     }
   }
 
-  private async end(rollout: Rollout, state: RolloutState, outcome: RolloutOutcome): Promise<void> {
-    const at = new Date().toISOString();
+  private async end(
+    rollout: Rollout,
+    state: RolloutState,
+    outcome: RolloutOutcome,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const at = this.now().toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
       await this.transition(trx, rollout, { state, endedAt: at, outcome });
       await this.deps.ports.auditEvent(trx, rollout.siteCode, outcome.by, `ports.rollout.${state}`, at, {
+        ...extra,
         rolloutId: rollout.id,
         ...outcome,
       });
@@ -405,7 +484,7 @@ export class RolloutService {
     await this.deps.flushActivity();
     const rollout = await this.find(id);
     const progress = await this.progressOf(rollout);
-    return rolloutView(rollout, progress);
+    return rolloutView(rollout, progress, this.now());
   }
 
   async list(code: string): Promise<RolloutView[]> {

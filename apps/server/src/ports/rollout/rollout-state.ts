@@ -3,10 +3,15 @@ import type { CommunicationMode, PortSettings } from '@siteport/protocol';
 /**
  * Lifecycle of a port-change rollout (SPEC B1):
  *
+ *   scheduled ──────────────────┐
+ *       │                       ▼
  *   validated ──► preflight ──► overlapping ──► finalized
  *       │             │              │
  *       └─────────────┴──► cancelled └──► rolling-back ──► rolled-back
+ *   (scheduled ──► cancelled too)
  *
+ * `scheduled`: checked and stored with a start time; the scheduler commits it when the time comes
+ * (at boot when the server was down then), nothing is announced or opened before.
  * `validated`: checked and test-bound, nothing announced. `preflight`: the new ports are open in
  * probe mode and clients report whether they reach them. `overlapping`: the new ports are current
  * (policy announces them) and the old ones are still served. `finalized`: the old ports are closed.
@@ -14,12 +19,19 @@ import type { CommunicationMode, PortSettings } from '@siteport/protocol';
  * clients that moved have come back. `rolled-back` and `cancelled`: over, nothing left open.
  */
 export type RolloutState =
-  'validated' | 'preflight' | 'overlapping' | 'rolling-back' | 'finalized' | 'rolled-back' | 'cancelled';
+  'scheduled' | 'validated' | 'preflight' | 'overlapping' | 'rolling-back' | 'finalized' | 'rolled-back' | 'cancelled';
 
 /** The states in which a rollout still holds listeners or blocks another port change. */
-export const OPEN_STATES: readonly RolloutState[] = ['validated', 'preflight', 'overlapping', 'rolling-back'];
+export const OPEN_STATES: readonly RolloutState[] = [
+  'scheduled',
+  'validated',
+  'preflight',
+  'overlapping',
+  'rolling-back',
+];
 
 const TRANSITIONS: Record<RolloutState, readonly RolloutState[]> = {
+  scheduled: ['overlapping', 'cancelled'],
   validated: ['preflight', 'overlapping', 'cancelled'],
   preflight: ['overlapping', 'cancelled'],
   overlapping: ['finalized', 'rolling-back'],
@@ -67,4 +79,8 @@ export interface Rollout {
   committedAt: string | null;
   endedAt: string | null;
   outcome: RolloutOutcome | null;
+  /** When a `scheduled` rollout starts; null for one started by hand. */
+  startsAt: string | null;
+  /** The IANA zone the start was given in; null when it came with an offset only. */
+  timeZone: string | null;
 }

@@ -1,6 +1,7 @@
 import type { RolloutView } from '@siteport/protocol';
 import type { ClientProgress } from './client-progress.js';
 import type { Rollout } from './rollout-state.js';
+import { formatInZone } from './zoned-time.js';
 
 const portsOf = (s: Rollout['old']['settings']) => ({
   http: { ...s.http },
@@ -8,8 +9,21 @@ const portsOf = (s: Rollout['old']['settings']) => ({
   notification: s.notification,
 });
 
+/** A scheduled start in UTC and in the zone it was given in, with the seconds left. */
+function scheduleOf(rollout: Rollout, now: Date): RolloutView['schedule'] {
+  if (rollout.startsAt === null) return null;
+  const startsAt = new Date(rollout.startsAt);
+  return {
+    startsAt: rollout.startsAt,
+    timeZone: rollout.timeZone,
+    local: rollout.timeZone === null ? null : formatInZone(startsAt, rollout.timeZone),
+    secondsUntilStart:
+      rollout.state === 'scheduled' ? Math.max(0, Math.ceil((startsAt.getTime() - now.getTime()) / 1000)) : null,
+  };
+}
+
 /** A rollout as the admin API shows it, with where the clients are. */
-export function rolloutView(rollout: Rollout, progress: ClientProgress): RolloutView {
+export function rolloutView(rollout: Rollout, progress: ClientProgress, now: Date): RolloutView {
   return {
     id: rollout.id,
     siteCode: rollout.siteCode,
@@ -25,6 +39,7 @@ export function rolloutView(rollout: Rollout, progress: ClientProgress): Rollout
     committedAt: rollout.committedAt,
     endedAt: rollout.endedAt,
     outcome: rollout.outcome,
+    schedule: scheduleOf(rollout, now),
     progress: {
       total: progress.moved.length + progress.remaining.length + progress.inactive.length,
       moved: progress.moved.length,
