@@ -14,7 +14,7 @@ export interface ResolvedStart {
   timeZone: string | null;
 }
 
-const WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+const WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far ahead a start may be scheduled. */
@@ -140,13 +140,14 @@ export function resolveStart(spec: StartSpec, now: Date): ResolvedStart {
   const [y, mo, d, h, mi, s] = fields as [number, number, number, number, number, number];
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
   if (withOffset !== null) {
-    const designator = withOffset[7]!;
+    const designator = withOffset[8]!;
+    const fraction = withOffset[7] === undefined ? 0 : Math.round(Number(withOffset[7]) * 1000);
     const offset =
       designator === 'Z'
         ? 0
         : (designator.startsWith('-') ? -1 : 1) *
           (Number(designator.slice(1, 3)) * 60 + Number(designator.slice(4, 6)));
-    startsAt = wall - offset * 60_000;
+    startsAt = wall + fraction - offset * 60_000;
   } else {
     if (zone === undefined) {
       throw new SiteportError(
