@@ -25,6 +25,8 @@ export interface ClientConfig {
   httpOnly: boolean;
   /** Expected SHA-256 fingerprint of the site CA (SMSCAFINGERPRINT), lower-case hex. */
   caFingerprint: string | null;
+  /** SHA-256 fingerprint of the release-signing public key upgrades must be signed with (SMSRELEASEKEY, decision 0111). */
+  releaseKeyFingerprint?: string | null;
   category: ClientCategory;
   ports: { http: RequestPorts; https: RequestPorts };
   /** Id the site assigned at registration; null until registered. */
@@ -81,6 +83,13 @@ export function clientConfigProblem(value: unknown): string | null {
   if (typeof c.alwaysInternet !== 'boolean' || typeof c.httpOnly !== 'boolean')
     return 'alwaysInternet/httpOnly are not booleans';
   if (c.caFingerprint !== null && typeof c.caFingerprint !== 'string') return 'caFingerprint is invalid';
+  const releaseKey = c.releaseKeyFingerprint;
+  if (
+    releaseKey !== undefined &&
+    releaseKey !== null &&
+    (typeof releaseKey !== 'string' || !/^[0-9a-f]{64}$/.test(releaseKey))
+  )
+    return 'releaseKeyFingerprint is invalid';
   if (typeof c.category !== 'string') return 'category is missing';
   const ports = c.ports as Record<string, unknown> | undefined;
   if (typeof ports !== 'object' || ports === null || !isRequestPorts(ports.http) || !isRequestPorts(ports.https)) {

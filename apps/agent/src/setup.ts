@@ -54,6 +54,7 @@ export function runSetup(options: SetupOptions): ClientConfig {
     alwaysInternet: props.alwaysInternet,
     httpOnly: options.httpOnly ?? false,
     caFingerprint: props.caFingerprint,
+    releaseKeyFingerprint: props.releaseKeyFingerprint,
     category: props.alwaysInternet
       ? 'internet-only'
       : options.directory !== undefined

@@ -34,4 +34,6 @@ export * from './wire/client-fields.js';
 export * from './wire/invalid-field.js';
 export * from './wire/registration-messages.js';
 export * from './wire/client-list-messages.js';
+export * from './wire/gateway-messages.js';
 export * from './agent-package.js';
+export * from './wire/upgrade-messages.js';

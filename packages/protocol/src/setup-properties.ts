@@ -21,6 +21,11 @@ export interface SetupProperties {
   caFingerprint: string | null;
   /** `SMSREGTOKEN`: a registration token for sites that register clients with tokens (decision 0095). */
   registrationToken: string | null;
+  /**
+   * `SMSRELEASEKEY`: SHA-256 fingerprint of the release-signing public key the agent trusts for
+   * upgrades (decision 0111); without it the agent installs no upgrade.
+   */
+  releaseKeyFingerprint: string | null;
 }
 
 export const SETUP_PROPERTY_NAMES = [
@@ -32,6 +37,7 @@ export const SETUP_PROPERTY_NAMES = [
   'CCMALWAYSINF',
   'SMSCAFINGERPRINT',
   'SMSREGTOKEN',
+  'SMSRELEASEKEY',
 ] as const;
 export type SetupPropertyName = (typeof SETUP_PROPERTY_NAMES)[number];
 
@@ -91,6 +97,10 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
   const caFingerprint = fp === undefined ? null : normaliseFingerprint(fp);
   if (fp !== undefined && caFingerprint === null)
     throw bad('SMSCAFINGERPRINT', 'expected a SHA-256 fingerprint (64 hex digits)');
+  const rk = get('SMSRELEASEKEY');
+  const releaseKeyFingerprint = rk === undefined ? null : normaliseFingerprint(rk);
+  if (rk !== undefined && releaseKeyFingerprint === null)
+    throw bad('SMSRELEASEKEY', 'expected the SHA-256 fingerprint of the release public key (64 hex digits)');
   const token = get('SMSREGTOKEN');
   // Never echoed back: the value is a secret.
   if (token !== undefined && !isRegistrationTokenShape(token))
@@ -107,6 +117,7 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
     alwaysInternet: inf === '1',
     caFingerprint,
     registrationToken: token ?? null,
+    releaseKeyFingerprint,
   };
   if (props.alwaysInternet && props.internetManagementPoint === null) {
     throw bad('CCMALWAYSINF', 'an internet-only client needs CCMHOSTNAME=<internet-facing MP>');

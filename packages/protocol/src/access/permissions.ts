@@ -13,7 +13,7 @@ export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
  * `secondary` (a secondary site mirroring this primary) and `peer` (a peer primary applying a
  * hierarchy-wide port change).
  */
-export const TOKEN_ROLES = [...CONSOLE_ROLES, 'secondary', 'peer'] as const;
+export const TOKEN_ROLES = [...CONSOLE_ROLES, 'secondary', 'peer', 'gateway'] as const;
 export type AdminRole = (typeof TOKEN_ROLES)[number];
 
 /** Every permission, with what it allows. */
@@ -35,6 +35,11 @@ export const PERMISSIONS = {
   'hierarchy.manage': 'add and remove peer primaries, change the ports of every primary',
   'accounts.manage': 'console accounts and API tokens: create, change, disable, delete, revoke',
   'certificates.manage': "import and renew the management point's TLS certificate",
+  'upgrades.configure': "set the site's release public key and register signed agent packages",
+  'upgrades.run': 'run agent upgrades: start, advance, halt, resume, roll back',
+  'gateway.configure': 'set and remove the gateway that clients outside the network use',
+  'gateway.relay':
+    'a gateway process: read the management point endpoints and client keys it verifies with, get its TLS certificate',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -46,6 +51,7 @@ const OPERATE: readonly Permission[] = [
   'push.run',
   'notify.send',
   'clients.manage',
+  'upgrades.run',
 ];
 
 /** The permissions of each role; `public` needs none. */
@@ -55,6 +61,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly Permission[]>
   analyst: READ,
   secondary: ['session', 'ports.read', 'hierarchy.link'],
   peer: ['session', 'ports.read', 'ports.change'],
+  gateway: ['session', 'gateway.relay'],
 });
 
 /**

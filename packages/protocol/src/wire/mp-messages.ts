@@ -1,4 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { GatewayAddress } from './gateway-messages.js';
+import { PolicyUpgradeHint } from './upgrade-messages.js';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
 import {
   AgentStateField,
@@ -62,6 +64,8 @@ export const Policy = Type.Object({
   communicationMode: COMMUNICATION_MODES_SCHEMA,
   policyIntervalSeconds: Type.Integer({ minimum: 1 }),
   managementPoints: Type.Array(Type.String(), { description: 'MP host names clients may contact' }),
+  /** The site's gateway: clients use it only when no management point answers directly (decision 0113). */
+  gateway: Type.Optional(GatewayAddress),
   issuedAt: Type.String({ format: 'date-time' }),
   /** During a pre-flight: new endpoints to test-connect to (GET /mp/v1/probe) and report on. */
   probe: Type.Optional(
@@ -72,6 +76,8 @@ export const Policy = Type.Object({
       ),
     }),
   ),
+  /** While an agent upgrade runs: the agent asks GET /mp/v1/upgrade whether it is offered a version (decision 0111). */
+  agentUpgrade: Type.Optional(PolicyUpgradeHint),
 });
 export type Policy = Static<typeof Policy>;
 
