@@ -17,7 +17,7 @@ const ports = (p: RolloutView['from'], t: TFunction): string =>
     notification: p.notification,
   });
 
-const OPEN_STATES = new Set(['validated', 'preflight', 'overlapping', 'rolling-back']);
+const OPEN_STATES = new Set(['scheduled', 'validated', 'preflight', 'overlapping', 'rolling-back']);
 
 /** Monitoring → Port change rollouts: the list, and one rollout's progress with its actions. */
 export function RolloutsView({ rolloutId }: { rolloutId: string | null }) {
@@ -129,6 +129,7 @@ function RolloutDetail({ id }: { id: string }) {
           ` (${rollout.outcome.reason}${rollout.outcome.stranded.length > 0 ? `, ${t('rollouts.stranded', { n: format.count(rollout.outcome.stranded.length) })}` : ''})`}
         .{open && ` ${t('rollouts.closesAt', { deadline: format.dateTime(rollout.deadline) })}`}
       </p>
+      {rollout.schedule !== null && <ScheduleLine schedule={rollout.schedule} />}
       <dl className="counts">
         <dt>{t('rollouts.moved')}</dt>
         <dd data-testid="moved">{format.count(progress.moved)}</dd>
@@ -147,6 +148,21 @@ function RolloutDetail({ id }: { id: string }) {
       )}
       {canChange && open && (
         <div className="buttons">
+          {rollout.state === 'scheduled' && (
+            <>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy}
+                onClick={() => act('commit', undefined, t('rollouts.startNowQuestion'))}
+              >
+                {t('rollouts.startNow')}
+              </button>
+              <button type="button" disabled={busy} onClick={() => act('cancel')}>
+                {t('rollouts.cancelSchedule')}
+              </button>
+            </>
+          )}
           {(rollout.state === 'validated' || rollout.state === 'preflight') && (
             <>
               <button type="button" className="primary" disabled={busy} onClick={() => act('commit')}>
@@ -207,5 +223,21 @@ function RolloutDetail({ id }: { id: string }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** When a scheduled rollout starts: UTC, the wall time in the zone it was given in, and the seconds left. */
+function ScheduleLine({ schedule }: { schedule: NonNullable<RolloutView['schedule']> }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const utc = schedule.startsAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  return (
+    <p data-testid="rollout-schedule">
+      {schedule.timeZone === null || schedule.local === null
+        ? t('rollouts.startsAt', { utc })
+        : t('rollouts.startsAtZone', { utc, local: schedule.local, zone: schedule.timeZone })}
+      {schedule.secondsUntilStart !== null &&
+        ` (${t('rollouts.startsIn', { n: format.count(schedule.secondsUntilStart) })})`}
+    </p>
   );
 }
