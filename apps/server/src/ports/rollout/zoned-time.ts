@@ -18,12 +18,12 @@ const WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(\.\d{
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far ahead a start may be scheduled. */
-export const MAX_SCHEDULE_AHEAD_DAYS = 366;
+const MAX_SCHEDULE_AHEAD_DAYS = 366;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Whether `name` is an IANA time zone this runtime knows (`UTC` included). */
-export function isTimeZone(name: string): boolean {
+function isTimeZone(name: string): boolean {
   if (name.length === 0 || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
   try {
     formatter(name);
@@ -69,7 +69,7 @@ function wallMs(zone: string, instant: number): number {
 }
 
 /** The zone's offset from UTC at `instant`, in minutes (east positive). */
-export function offsetMinutes(zone: string, instant: number): number {
+function offsetMinutes(zone: string, instant: number): number {
   const seconds = Math.floor(instant / 1000) * 1000;
   return Math.round((wallMs(zone, seconds) - seconds) / 60_000);
 }
