@@ -43,6 +43,9 @@ export interface ProposeOptions {
  */
 export class RolloutService {
   private timer: NodeJS.Timeout | undefined;
+  /** A check at the next scheduled start when it comes before the next regular check. */
+  private startTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private ticking: Promise<void> = Promise.resolve();
   private startedAt = Date.now();
 
@@ -68,6 +71,7 @@ export class RolloutService {
 
   /** Starts the progress check: every half policy interval (between 0.5 s and 5 s). */
   async start(): Promise<void> {
+    this.stopped = false;
     this.startedAt = this.now().getTime();
     const site = await this.deps.ports.site(this.deps.siteCode);
     const every = Math.min(5000, Math.max(500, (site.policyIntervalSeconds * 1000) / 2));
@@ -77,7 +81,9 @@ export class RolloutService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.startTimer !== undefined) clearTimeout(this.startTimer);
     await this.ticking;
   }
 
@@ -253,9 +259,17 @@ export class RolloutService {
    */
   private async startDue(): Promise<void> {
     const now = this.now();
-    const due = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
-      (r) => r.state === 'scheduled' && r.startsAt !== null && Date.parse(r.startsAt) <= now.getTime(),
+    const scheduled = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
+      (r) => r.state === 'scheduled' && r.startsAt !== null,
     );
+    const due = scheduled.filter((r) => Date.parse(r.startsAt!) <= now.getTime());
+    const next = Math.min(...scheduled.map((r) => Date.parse(r.startsAt!)).filter((t) => t > now.getTime()));
+    if (this.startTimer !== undefined) clearTimeout(this.startTimer);
+    // The regular check comes at most 5 s late; a start within the next 5 s gets its own check.
+    if (!this.stopped && next - now.getTime() <= 5000) {
+      this.startTimer = setTimeout(() => void this.tick(), next - now.getTime());
+      this.startTimer.unref();
+    }
     for (const rollout of due) {
       const startsAt = Date.parse(rollout.startsAt!);
       const missed = startsAt < this.startedAt;
