@@ -25,6 +25,8 @@ export interface LastContact {
   at: string;
   /** Management point host that answered. */
   mp: string;
+  /** Set when the answer came through the site's gateway (no management point answered directly). */
+  via?: 'gateway';
 }
 
 /** The last failure the agent met, for status and troubleshooting. */

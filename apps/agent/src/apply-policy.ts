@@ -1,5 +1,6 @@
 import type { Policy } from '@siteport/protocol';
 import type { ClientConfig } from './client-config.js';
+import { adoptGateway } from './gateway/index.js';
 
 /**
  * Adopts a site policy into a client configuration. Management points not yet known are added
@@ -7,9 +8,15 @@ import type { ClientConfig } from './client-config.js';
  * second MP of the site is announced without a settings change), so the client can fail over to
  * them. When the settings version is newer than the one stored, ports, communication mode and
  * interval are replaced too (this is how a site port change reaches the client) and `adopted` is
- * true. Returns the same object when nothing changes.
+ * true. The site's gateway is taken from every policy too (decision 0113). Returns the same object
+ * when nothing changes.
  */
 export function applyPolicy(config: ClientConfig, policy: Policy): { config: ClientConfig; adopted: boolean } {
+  const applied = applyPorts(config, policy);
+  return { adopted: applied.adopted, config: adoptGateway(applied.config, policy) };
+}
+
+function applyPorts(config: ClientConfig, policy: Policy): { config: ClientConfig; adopted: boolean } {
   const known = new Set(config.managementPoints);
   const added = [
     ...new Set(policy.managementPoints.filter((host) => !known.has(host) && host !== config.internetManagementPoint)),

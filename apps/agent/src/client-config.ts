@@ -1,5 +1,6 @@
 import type { ClientCategory, CommunicationMode, RequestPorts } from '@siteport/protocol';
 import { type ClientDirectory, clientDirectoryProblem } from './discovery/client-directory.js';
+import { type ClientGateway, gatewayConfigProblem } from './gateway/index.js';
 
 /** Schema version of `client.json`. */
 export const CLIENT_CONFIG_SCHEMA = 1;
@@ -41,6 +42,8 @@ export interface ClientConfig {
   dnsDomain?: string | null;
   /** SMSREGTOKEN: sent with the registration, removed once the site registered this client (decision 0095). */
   registrationToken?: string | null;
+  /** The site's gateway from policy: used only when no management point answers directly (decision 0113). */
+  gateway?: ClientGateway | null;
 }
 
 /** The request ports of a client, as port switch and policy change them. */
@@ -108,5 +111,7 @@ export function clientConfigProblem(value: unknown): string | null {
     return 'dnsDomain is invalid';
   if (c.registrationToken !== undefined && c.registrationToken !== null && typeof c.registrationToken !== 'string')
     return 'registrationToken is invalid';
+  const gateway = gatewayConfigProblem(c.gateway);
+  if (gateway !== null) return gateway;
   return null;
 }

@@ -6,7 +6,7 @@ export interface MpEndpoint {
   host: string;
   protocol: 'http' | 'https';
   port: number;
-  role: 'default' | 'alternate';
+  role: 'default' | 'alternate' | 'gateway';
 }
 
 /** `https://mp:443` style label (IPv6 hosts in brackets). */

@@ -8,6 +8,7 @@ import { answerProblem, certificateKey } from './answer-check.js';
 import type { ClientConfig } from './client-config.js';
 import type { LastContact } from './agent-status.js';
 import { type MpEndpoint, endpointList, endpointUrl } from './endpoint-list.js';
+import { gatewayEndpoint, relayedByGateway } from './gateway/index.js';
 import type { RequestSigner } from './request-signer.js';
 import { AGENT_CHANNELS, type ContactEvent } from './diagnostics.js';
 import { classifyTransportError, isTransportFailure, transportFailure } from './transport-failure.js';
@@ -138,14 +139,16 @@ export class MpTransport {
 
   /** Sends one request; throws E_MP_UNREACHABLE listing every endpoint tried when none answered. */
   async request(request: MpRequest): Promise<MpResponse> {
-    const list = endpointList(this.options.config());
+    const list = this.endpoints();
     if (list.length === 0) {
       throw new SiteportError(
         'E_MP_UNREACHABLE',
         'no management point is configured; rerun siteport setup with SMSMP=<host>',
       );
     }
-    const { ordered, usedSticky } = this.order(list);
+    const { ordered: all, usedSticky } = this.order(list);
+    // The site's gateway comes after every direct endpoint and only for paths it relays (decision 0113).
+    const ordered = relayedByGateway(request.path) ? all : all.filter((e) => e.role !== 'gateway');
     const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(request.body), 'utf8');
     const failures: string[] = [];
     let refused = 0;
@@ -221,8 +224,16 @@ export class MpTransport {
    * first of the list; undefined when no MP is configured.
    */
   preferredHost(): string | undefined {
-    const list = endpointList(this.options.config());
-    return list.length === 0 ? undefined : this.order(list).ordered[0]?.host;
+    const first = this.order(this.endpoints()).ordered[0];
+    // No client session is opened through a gateway: requests through it are signed.
+    return first === undefined || first.role === 'gateway' ? undefined : first.host;
+  }
+
+  /** The direct endpoints in order, then the site's gateway when policy named one. */
+  private endpoints(): MpEndpoint[] {
+    const config = this.options.config();
+    const gateway = gatewayEndpoint(config);
+    return gateway === undefined ? endpointList(config) : [...endpointList(config), gateway];
   }
 
   /** Closes every socket, including those of requests in flight. Further requests fail. */
@@ -262,6 +273,7 @@ export class MpTransport {
       protocol: endpoint.protocol,
       at: new Date(this.now()).toISOString(),
       mp: endpoint.host,
+      ...(endpoint.role === 'gateway' ? { via: 'gateway' as const } : {}),
     });
   }
 

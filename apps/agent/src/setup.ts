@@ -71,6 +71,7 @@ export function runSetup(options: SetupOptions): ClientConfig {
     directory: options.directory?.settings ?? null,
     dnsDomain: options.dnsDomain ?? null,
     registrationToken: props.registrationToken,
+    gateway: props.gateway,
   };
   if (options.directory?.password != null) store.writeText('directoryPassword', options.directory.password);
   else store.remove('directoryPassword');

@@ -5,6 +5,7 @@ export { adminRoutes } from './admin-api/index.js';
 export { openApiDocument } from './admin-api/index.js';
 export { certificateFingerprint } from './pki/index.js';
 export { MpServer, type MpServerInfo, type MpServerState } from './mp-server.js';
+export { GatewayServer, type GatewayOptionsInput } from './gateway/index.js';
 export { SERVER_LOCK_FILE, lockHolder } from './fs/index.js';
 export { type BackupManifest, createBackup, restoreBackup } from './fs/index.js';
 export { ClientRepository, type ContactUpdate } from './clients/index.js';

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CaResponse } from '@siteport/protocol';
 import { clientListenerLimits, type EndpointHandler } from './net/index.js';
+import { gatewayAddress } from './gateway/index.js';
 import { createNotifyParts, type NotifyLiveness, type NotifyParts, type RemoteNotify } from './notify/index.js';
 import type { ClientRepository, ClientService } from './clients/index.js';
 import { type PortSettingsService, PreflightProbes, type RolloutRepository } from './ports/index.js';
@@ -95,6 +96,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     sites: deps.sites,
     managementPoints: deps.managementPoints,
     probe: () => probes.policyProbe(),
+    gateway: () => gatewayAddress(deps.db, siteCode),
   });
   let httpsOnly = false;
   const readMode = (): Promise<void> =>

@@ -22,11 +22,12 @@ import {
 } from './console/index.js';
 import { DirectoryRepository, DirectoryService } from './directory/index.js';
 import { FirewallService } from './firewall/index.js';
+import { GatewaySettings, GatewaySite } from './gateway/index.js';
 import { HierarchyRepository, HierarchyService, type ParentLink, PeerTokens } from './hierarchy/index.js';
 import type { MpParts } from './mp-wiring.js';
 import { type AuthThrottle, adminListenerLimits } from './net/index.js';
 import { hubPresence } from './notify/index.js';
-import { CertificateService, type ServedCertificate, siteCertificateNames } from './pki/index.js';
+import { CertificateService, loadSiteCa, type ServedCertificate, siteCertificateNames } from './pki/index.js';
 import type { PortSettingsService, RolloutService } from './ports/index.js';
 import { PushRepository, PushService, agentBundleSource } from './push/index.js';
 import { DataRetention } from './retention/index.js';
@@ -167,8 +168,28 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
     ...(s.parentLink === undefined ? {} : { parentLink: () => s.parentLink!.view() }),
   });
   const bridge = cluster.bridge;
+  const gatewaySettings = new GatewaySettings({
+    db,
+    audit,
+    events,
+    portsVersion: async (code) => (await ports.stored(code)).version,
+  });
+  const gateway = {
+    settings: gatewaySettings,
+    site: new GatewaySite({
+      db,
+      settings: gatewaySettings,
+      ports,
+      clients: s.clients,
+      audit,
+      managementPoints: () => cluster.managementPoints(),
+      caCertificate: s.caCertificate,
+      loadCa: () => loadSiteCa(options.dataDir, siteCode),
+    }),
+  };
   const routes = siteRoutes({
     siteCode,
+    gateway,
     site,
     registration,
     rollouts: s.rollouts,

@@ -13,6 +13,7 @@ import * as m0011 from './migrations/0011-push-approval-directory-secrets.js';
 import * as m0012 from './migrations/0012-client-list-indexes.js';
 import * as m0014 from './migrations/0014-scheduled-rollouts.js';
 import * as m0015 from './migrations/0015-agent-upgrades.js';
+import * as m0016 from './migrations/0016-gateway.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0012-client-list-indexes': m0012,
   '0014-scheduled-rollouts': m0014,
   '0015-agent-upgrades': m0015,
+  '0016-gateway': m0016,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

@@ -33,6 +33,7 @@ export interface SiteDatabase {
   agent_packages: AgentPackagesTable;
   agent_upgrades: AgentUpgradesTable;
   agent_upgrade_clients: AgentUpgradeClientsTable;
+  gateway_settings: GatewaySettingsTable;
 }
 
 export interface SitesTable {
@@ -277,7 +278,7 @@ export interface ConsoleUsersTable {
 export interface AdminTokensTable {
   id: string;
   name: string;
-  role: 'administrator' | 'operator' | 'analyst' | 'secondary' | 'peer';
+  role: 'administrator' | 'operator' | 'analyst' | 'secondary' | 'peer' | 'gateway';
   /** JSON array of the site codes the token is limited to; null for every site. */
   sites: string | null;
   secret_hash: string;
@@ -395,4 +396,13 @@ export interface AgentUpgradeClientsTable {
   from_version: string;
   detail: string | null;
   updated_at: string;
+}
+
+/** The gateway clients outside the network use (decision 0113), one per site. */
+export interface GatewaySettingsTable {
+  site_code: string;
+  host: string;
+  port: number;
+  updated_at: string;
+  updated_by: string;
 }

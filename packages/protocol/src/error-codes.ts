@@ -286,6 +286,20 @@ export const ERROR_CODES = {
     summary:
       'The site has no release public key, or the key given is not an Ed25519 public key (siteport upgrade key set FILE).',
   },
+  E_GATEWAY_PATH: {
+    status: 404,
+    summary: 'A gateway relays only the management point protocol (/mp/v1/...) of registered clients.',
+  },
+  E_GATEWAY_SIGNED_ONLY: {
+    status: 401,
+    summary: 'Through a gateway every client request is signed with the client key (no session MAC).',
+  },
+  E_GATEWAY_UPSTREAM: { status: 502, summary: 'The gateway reached no management point of its site.' },
+  E_GATEWAY_BUSY: { status: 503, summary: 'The gateway relays as many requests as it allows; try again shortly.' },
+  E_GATEWAY_NOT_CONFIGURED: {
+    status: 409,
+    summary: 'The site has no gateway set (siteport gateway set --host NAME --port PORT).',
+  },
   E_INTERNAL: { status: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -26,6 +26,8 @@ export interface SetupProperties {
    * upgrades (decision 0111); without it the agent installs no upgrade.
    */
   releaseKeyFingerprint: string | null;
+  /** `SMSGATEWAY=host:port`: the site's gateway, for a client installed outside the network (decision 0113). */
+  gateway: { host: string; port: number } | null;
 }
 
 export const SETUP_PROPERTY_NAMES = [
@@ -38,6 +40,7 @@ export const SETUP_PROPERTY_NAMES = [
   'SMSCAFINGERPRINT',
   'SMSREGTOKEN',
   'SMSRELEASEKEY',
+  'SMSGATEWAY',
 ] as const;
 export type SetupPropertyName = (typeof SETUP_PROPERTY_NAMES)[number];
 
@@ -118,6 +121,7 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
     caFingerprint,
     registrationToken: token ?? null,
     releaseKeyFingerprint,
+    gateway: gatewayProperty(get('SMSGATEWAY')),
   };
   if (props.alwaysInternet && props.internetManagementPoint === null) {
     throw bad('CCMALWAYSINF', 'an internet-only client needs CCMHOSTNAME=<internet-facing MP>');
@@ -126,6 +130,16 @@ export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>
     throw bad('SMSMP', 'name the management point to contact (SMSMP=host, or CCMHOSTNAME=host for internet clients)');
   }
   return props;
+}
+
+/** `SMSGATEWAY=host:port` (an IPv6 address in brackets). */
+function gatewayProperty(value: string | undefined): { host: string; port: number } | null {
+  if (value === undefined) return null;
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):(\d{1,5})$/.exec(value);
+  if (match === null)
+    throw bad('SMSGATEWAY', `expected host:port (e.g. gateway.example.com:443), got ${JSON.stringify(value)}`);
+  const name = (match[1] ?? '').replace(/^\[|\]$/g, '');
+  return { host: host('SMSGATEWAY', name), port: portProperty('SMSGATEWAY', match[2], 443) };
 }
 
 function wrapSite(value: string): string {

@@ -122,6 +122,8 @@ export class SessionKeeper {
       for (const [host, held] of this.sessions) if (Date.now() >= held.usableUntil) this.sessions.delete(host);
       this.sessions.set(endpoint.host, session);
     } catch (error) {
+      // No management point answered: the request itself tries every endpoint again, the site's gateway last (signed).
+      if (isSiteportError(error, 'E_MP_UNREACHABLE')) return;
       if (!isSiteportError(error, 'E_NOT_FOUND')) throw error;
       this.options.logger.info('the management point offers no client sessions; signing every request for an hour');
       this.signedUntil = Date.now() + SIGNED_FOR_MS;

@@ -22,6 +22,7 @@ import { register as backup } from './backup.js';
 import { register as registration } from './registration.js';
 import { register as clients } from './clients.js';
 import { register as cert } from './cert.js';
+import { register as gateway } from './gateway.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -49,4 +50,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   backup,
   mp,
   cert,
+  gateway,
 ];

@@ -25,6 +25,8 @@ import { registrationRoutes } from './registration-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { SiteServices } from './site-services.js';
 import { tokenRoutes } from './token-routes.js';
+import { gatewayRoutes } from './gateway-routes.js';
+import type { GatewaySettings, GatewaySite } from '../gateway/index.js';
 import { webSiteRoutes } from './web-site-routes.js';
 
 /** The services behind a site server's admin API. */
@@ -46,6 +48,8 @@ export interface SiteRouteServices {
   users: ConsoleUserAdmin;
   tokens: ApiTokens;
   certificates: CertificateService;
+  /** The gateway setting and what a gateway process reads (decision 0113). */
+  gateway: { settings: GatewaySettings; site: GatewaySite };
 }
 
 /** Every route of a site server's admin API (`/api/v1`), in the order OpenAPI lists them. */
@@ -65,5 +69,6 @@ export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
     ...consoleRoutes(s.accounts, s.users),
     ...tokenRoutes(s.tokens),
     ...certificateRoutes(s.certificates),
+    ...gatewayRoutes(s.gateway.settings, s.gateway.site),
   ];
 }

@@ -1,5 +1,5 @@
 export { type ClientRecord, ClientRepository, type ContactUpdate } from './client-repository.js';
-export { ClientService, clientView, isActive } from './client-service.js';
+export { ClientService, type KnownClient, clientView, isActive } from './client-service.js';
 export { type ClientInterface, InterfaceRepository } from './interface-repository.js';
 export { checkClientListQuery, ClientListParams } from './list/client-list-query.js';
 export { ClientListService } from './list/client-list-service.js';

@@ -22,6 +22,8 @@ export class PolicyCache {
       managementPoints: () => readonly string[];
       /** The endpoints of an open pre-flight, which clients test-connect to. */
       probe: () => Promise<Policy['probe']>;
+      /** The site's gateway for clients outside the network, if set (decision 0113). */
+      gateway?: () => Promise<Policy['gateway']>;
     },
   ) {}
 
@@ -55,6 +57,8 @@ export class PolicyCache {
     };
     const probe = await this.deps.probe();
     if (probe !== undefined) policy.probe = probe;
+    const gateway = await this.deps.gateway?.();
+    if (gateway !== undefined) policy.gateway = gateway;
     const entry = { policy, json: JsonText.of(policy) };
     this.cached = entry;
     return entry;

@@ -36,4 +36,5 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'agent_packages', key: ['site_code', 'version'] },
   { name: 'agent_upgrades', key: ['id'] },
   { name: 'agent_upgrade_clients', key: ['upgrade_id', 'client_id'] },
+  { name: 'gateway_settings', key: ['site_code'] },
 ]);

@@ -1,0 +1,7 @@
+export {
+  type ClientGateway,
+  adoptGateway,
+  gatewayConfigProblem,
+  gatewayEndpoint,
+  relayedByGateway,
+} from './gateway-endpoint.js';

@@ -1,0 +1,159 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ClientSessions, MpEpoch, NonceCache, RequestVerifier, SourceRateLimit } from '../mp/index.js';
+import { newMpKey } from '../pki/site-pki.js';
+import { GatewayClientKeys } from './client-keys.js';
+import { type GatewayOptions, type GatewayOptionsInput, parseGatewayOptions } from './gateway-options.js';
+import { Relay, type RelayCounts } from './relay.js';
+import { SiteLink } from './site-link.js';
+import { Upstreams } from './upstreams.js';
+
+/** Lifecycle of a gateway: idle → starting → running → stopping → stopped (a failed start ends stopped). */
+export type GatewayState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The gateway checks signatures itself and keeps its own replay state; it is not bound to any MP
+ * process's epoch (the MP behind checks that), so every epoch is admitted here.
+ */
+class AnyEpoch extends MpEpoch {
+  constructor() {
+    super({ restarted: false });
+  }
+
+  override admits(): boolean {
+    return true;
+  }
+}
+
+/**
+ * A gateway for clients outside the network (decision 0113): one public HTTPS listener with a
+ * certificate from the site CA for its public name, relaying verified management point requests of
+ * registered clients to the site's MPs, whose ports it reads from the site.
+ */
+export class GatewayServer {
+  private stateValue: GatewayState = 'idle';
+  private server: https.Server | undefined;
+  private prune: NodeJS.Timeout | undefined;
+  private readonly link: SiteLink;
+  private readonly upstreams: Upstreams;
+  private readonly relay: Relay;
+  private readonly keys: GatewayClientKeys;
+  readonly options: GatewayOptions;
+  private readonly nonces = new NonceCache();
+  private readonly sessions: ClientSessions;
+
+  constructor(
+    input: GatewayOptionsInput,
+    private readonly logger: Logger,
+  ) {
+    this.options = parseGatewayOptions(input);
+    const o = this.options;
+    this.link = new SiteLink({ server: o.server, token: o.token, ca: o.ca, siteCode: o.siteCode });
+    this.upstreams = new Upstreams({
+      fetch: () => this.link.upstream(),
+      refreshMs: o.refreshMs,
+      timeoutMs: o.upstreamTimeoutMs,
+      maxResponseBytes: 64 * 1024 * 1024,
+      logger: logger.child({ component: 'gateway-upstream' }),
+    });
+    this.keys = new GatewayClientKeys({ source: this.link, ttlMs: o.keyTtlMs });
+    this.sessions = new ClientSessions({ nonces: this.nonces });
+    this.relay = new Relay({
+      verifier: new RequestVerifier(this.keys, this.nonces, this.sessions, new AnyEpoch()),
+      upstreams: this.upstreams,
+      registrations: new SourceRateLimit({ what: 'registrations', perMinute: o.registrationsPerMinute }),
+      limits: { maxBodyBytes: o.maxBodyBytes, maxConcurrent: o.maxConcurrent },
+      logger,
+    });
+  }
+
+  get state(): GatewayState {
+    return this.stateValue;
+  }
+
+  /** The bound public port. */
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The configured public host name (from the site), if set. */
+  get publicHost(): string | undefined {
+    return this.upstreams.view?.gateway?.host;
+  }
+
+  counts(): RelayCounts {
+    return this.relay.counts();
+  }
+
+  /** Management point endpoints as last read from the site. */
+  endpoints(): string[] {
+    return (this.upstreams.view?.endpoints ?? []).map((e) => `${e.protocol}://${e.host}:${e.port}`);
+  }
+
+  /** Reads the site, gets a certificate for the public name, opens the listener. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new Error(`gateway cannot start from ${this.stateValue}`);
+    this.stateValue = 'starting';
+    try {
+      await this.upstreams.start();
+      const { keys, keyPem } = await newMpKey();
+      const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey)).toString('base64');
+      const publicKey = `-----BEGIN PUBLIC KEY-----\n${spki.replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PUBLIC KEY-----\n`;
+      const issued = await this.link.certificate(publicKey);
+      const o = this.options;
+      const server = https.createServer({
+        cert: issued.certificate,
+        key: keyPem,
+        minVersion: 'TLSv1.2',
+        headersTimeout: 10_000,
+        requestTimeout: o.upstreamTimeoutMs + 10_000,
+        keepAliveTimeout: 30_000,
+        maxHeaderSize: 16 * 1024,
+      });
+      server.maxConnections = o.maxConnections;
+      server.maxHeadersCount = 64;
+      server.on('request', (req, res) => this.relay.handle(req, res));
+      server.on('tlsClientError', (error) => this.logger.debug({ err: error }, 'TLS handshake failed'));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.port, o.listenHost, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.server = server;
+      this.prune = setInterval(() => {
+        this.nonces.prune();
+      }, 60_000);
+      this.prune.unref();
+      this.stateValue = 'running';
+      this.logger.info({ port: this.port, publicName: issued.names, endpoints: this.endpoints() }, 'gateway listening');
+    } catch (error) {
+      this.upstreams.stop();
+      this.link.close();
+      this.stateValue = 'stopped';
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stateValue !== 'running') {
+      this.stateValue = 'stopped';
+      return;
+    }
+    this.stateValue = 'stopping';
+    if (this.prune !== undefined) clearInterval(this.prune);
+    const server = this.server;
+    if (server !== undefined) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(cut);
+    }
+    this.upstreams.stop();
+    this.link.close();
+    this.stateValue = 'stopped';
+  }
+}

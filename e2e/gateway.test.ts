@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readClientStatus, runSetup } from '@siteport/agent';
+import type { ClientList, CreatedToken, GatewayView, PortsView, RolloutView } from '@siteport/protocol';
+import { TestHost } from '../test-support/netns.js';
+import { freePort } from '../test-support/ports.js';
+import { requireTool } from '../test-support/require-tool.js';
+import { runCli, startCli } from '../test-support/run-cli.js';
+import { tempDir } from '../test-support/temp-dir.js';
+import { startTestServer } from '../test-support/test-server.js';
+import { waitFor } from '../test-support/wait-for.js';
+
+/**
+ * A client outside the network: a network namespace whose firewall (nftables) refuses every
+ * management point port, so the only way to the site is the gateway's public port. It registers,
+ * downloads policy and sends heartbeats through the gateway; a port change with a rollout inside
+ * does not cost it contact; when the MP ports open again it goes back to them.
+ */
+test('an agent that reaches only the gateway registers, checks in, survives a port rollout and returns to direct MPs', async (t) => {
+  if (!requireTool(t, 'ip', 'apt-get install iproute2') || !requireTool(t, 'nft', 'apt-get install nftables')) return;
+  const host = new TestHost(170);
+  t.after(() => host.remove());
+  const s = await startTestServer(t, {
+    policyIntervalSeconds: 1,
+    bindHost: '0.0.0.0',
+    publicHosts: [host.hostAddress],
+  });
+  const tokenFile = path.join(s.dataDir, 'admin-token');
+  const admin = ['--server', s.adminUrl, '--token-file', tokenFile];
+  const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
+  const gatewayPort = await freePort('0.0.0.0');
+
+  // The setting, through the CLI: set, show, and an invalid host refused with nothing written.
+  const bad = await runCli(['gateway', 'set', ...admin, '--host', 'not a host', '--port', String(gatewayPort)]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /E_VALIDATION/);
+  const set = await runCli(['gateway', 'set', ...admin, '--host', host.hostAddress, '--port', String(gatewayPort)]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, new RegExp(`gateway https://${host.hostAddress.replace(/\./g, '\\.')}:${gatewayPort}`));
+  const shown = JSON.parse((await runCli(['gateway', 'show', ...admin, '--json'])).stdout) as GatewayView;
+  assert.deepEqual(shown.gateway, { host: host.hostAddress, port: gatewayPort });
+  assert.equal(shown.updatedBy, 'token:admin');
+
+  // The gateway's own credential: a token of the gateway role, scoped to the site.
+  const created = await s.admin<CreatedToken>('POST', '/tokens', {
+    name: 'gateway-1',
+    role: 'gateway',
+    sites: ['PS1'],
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const gatewayTokenFile = path.join(tempDir(t), 'gateway-token');
+  writeFileSync(gatewayTokenFile, created.body.secret, { mode: 0o600 });
+  const gateway = startCli(
+    [
+      'gateway',
+      'run',
+      '--server',
+      s.adminUrl,
+      '--token-file',
+      gatewayTokenFile,
+      '--site',
+      'PS1',
+      '--listen',
+      '0.0.0.0',
+      '--port',
+      String(gatewayPort),
+      '--refresh-ms',
+      '500',
+      '--key-ttl-ms',
+      '500',
+      '--max-connections',
+      '100',
+      '--max-body-bytes',
+      '65536',
+      '--max-concurrent',
+      '32',
+      '--upstream-timeout-ms',
+      '10000',
+      '--log-level',
+      'warn',
+    ],
+    /listening on port/,
+  );
+  t.after(() => gateway.child.kill('SIGTERM'));
+  const banner = await gateway.started;
+  assert.match(
+    banner,
+    new RegExp(`listening on port ${gatewayPort} \\(public name ${host.hostAddress.replace(/\./g, '\\.')}\\)`),
+  );
+
+  // Outside: every MP port is refused by the namespace's firewall, now and after the change.
+  const newPorts = { http: await freePort('0.0.0.0'), https: await freePort('0.0.0.0') };
+  for (const port of [ports.http.default, ports.https.default, newPorts.http, newPorts.https]) host.blockOutgoing(port);
+
+  const stateDir = path.join(tempDir(t), 'outside-client');
+  runSetup({
+    stateDir,
+    properties: [
+      'SMSSITECODE=PS1',
+      `SMSMP=${host.hostAddress}`,
+      `CCMHTTPPORT=${ports.http.default}`,
+      `CCMHTTPSPORT=${ports.https.default}`,
+      `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`,
+      `SMSGATEWAY=${host.hostAddress}:${gatewayPort}`,
+    ],
+  });
+  const agent = startCli(
+    ['agent', '--state', stateDir, '--log-level', 'warn', '--request-timeout', '2', '--retry-default-after', '3'],
+    /$^/,
+    { prefix: host.prefix },
+  );
+  agent.started.catch(() => undefined);
+  t.after(() => agent.child.kill('SIGTERM'));
+
+  const clients = async (): Promise<ClientList['clients']> =>
+    (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients;
+  const registered = await waitFor(
+    'the outside client registered through the gateway',
+    async () => (await clients()).find((c) => c.lastContact !== null),
+    60_000,
+  );
+  // The MP saw the gateway, never the client's own address.
+  assert.equal(registered.lastContact?.address.endsWith(host.address), false, JSON.stringify(registered));
+  const throughGateway = await waitFor(
+    'policy and heartbeat through the gateway',
+    () => {
+      const status = readClientStatus(stateDir);
+      return status.lastContact?.via === 'gateway' && status.settingsVersion >= ports.version ? status : undefined;
+    },
+    30_000,
+  );
+  assert.equal(throughGateway.lastContact?.port, gatewayPort);
+  const cliStatus = await runCli(['client', 'status', '--state', stateDir]);
+  assert.match(cliStatus.stdout, /through the gateway/);
+
+  // A port change inside, with a rollout: the outside client follows it without losing contact.
+  let longestGapMs = 0;
+  let lastAt = Date.parse(throughGateway.lastContact.at);
+  const watch = setInterval(() => {
+    const at = readClientStatus(stateDir).lastContact?.at;
+    if (at === undefined) return;
+    const now = Date.parse(at);
+    longestGapMs = Math.max(longestGapMs, Date.now() - lastAt);
+    lastAt = Math.max(lastAt, now);
+  }, 250);
+  t.after(() => clearInterval(watch));
+  const proposed = (
+    await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', {
+      change: { http: { default: newPorts.http }, https: { default: newPorts.https } },
+      preflight: false,
+    })
+  ).body;
+  await s.admin('POST', `/rollouts/${proposed.id}/commit`);
+  await waitFor(
+    'the outside client adopted the new ports',
+    () => readClientStatus(stateDir).ports.https.default === newPorts.https,
+    30_000,
+  );
+  await s.admin('POST', `/rollouts/${proposed.id}/finalize`, { force: true });
+  await waitFor(
+    'the rollout finalized',
+    async () => (await s.admin<RolloutView>('GET', `/rollouts/${proposed.id}`)).body.state === 'finalized',
+    30_000,
+  );
+  const afterFinalize = Date.now();
+  await waitFor(
+    'contact through the gateway to the new ports after the old ones closed',
+    () => Date.parse(readClientStatus(stateDir).lastContact?.at ?? '') > afterFinalize + 1000,
+    30_000,
+  );
+  clearInterval(watch);
+  assert.ok(longestGapMs < 8_000, `the outside client went ${longestGapMs} ms without contact`);
+  const seen = (await clients()).find((c) => c.clientId === registered.clientId);
+  assert.equal(seen?.lastContact?.port, newPorts.https, 'the MP served it on its new HTTPS port');
+  assert.equal(seen?.managed, 'managed');
+
+  // The firewall opens: the agent goes back to the management points directly.
+  host.exec('nft', 'delete', 'table', 'inet', 'siteport_test');
+  await waitFor(
+    'direct contact with the management point again',
+    () => {
+      const contact = readClientStatus(stateDir).lastContact;
+      return (
+        contact !== null &&
+        contact.via === undefined &&
+        contact.mp === host.hostAddress &&
+        contact.port === newPorts.https
+      );
+    },
+    30_000,
+  );
+});
