@@ -13,7 +13,7 @@ import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAge
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { initialAgentStatus } from './agent-status.js';
 import { applyPolicy } from './apply-policy.js';
-import type { ClientConfig } from './client-config.js';
+import { type ClientConfig, managementPointHosts } from './client-config.js';
 import { AGENT_CHANNELS } from './diagnostics.js';
 import { Discovery } from './discovery/discovery.js';
 import { type IdentityKey, loadIdentityKey } from './identity-key.js';
@@ -22,6 +22,7 @@ import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
 import { fetchSiteCa, siteTrustAnchors } from './pin-ca.js';
 import { reportPreflight } from './probe.js';
+import { ReachabilityProber } from './reachability/index.js';
 import { StateStore } from './state-store.js';
 import { createAgentNotifier } from './notify/agent-notifier.js';
 import { collectInterfaces } from './notify/inventory.js';
@@ -80,6 +81,8 @@ export class Agent {
   private reloadRequested = false;
   /** Pre-flight rollouts this process has already reported on. */
   private readonly probed = new Set<string>();
+  /** Slow probing of which MP ports this client reaches (decision 0109). */
+  private readonly reachability: ReachabilityProber;
   private discovery: Discovery | undefined;
   private cycleRequested = false;
   private cycleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -103,6 +106,7 @@ export class Agent {
     });
     this.sessions = new SessionKeeper({ logger: root.child({ component: 'sessions' }) });
     this.client = new MpClient(this.transport, this.sessions);
+    this.reachability = new ReachabilityProber(root.child({ component: 'reachability' }));
     this.notifier = this.options.notify ? this.createNotifier(root) : undefined;
   }
 
@@ -504,6 +508,16 @@ export class Agent {
         this.log.warn({ err: error }, 'pre-flight report failed'),
       );
     }
+    // A report, like inventory: a failure is logged, and the next try is a period later.
+    await this.reachability
+      .maybeRun({
+        policy,
+        host: managementPointHosts(this.requireConfig())[0],
+        caPem: this.tlsCa(),
+        timeoutMs: this.options.requestTimeoutMs,
+        send: (results) => this.client.reachability(clientId, key, { results }),
+      })
+      .catch((error: unknown) => this.log.warn({ err: error }, 'reachability not reported; trying next period'));
     this.status.lastPolicyAt = new Date().toISOString();
     this.status.lastError = null;
     this.flushStatus();

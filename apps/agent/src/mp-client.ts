@@ -11,6 +11,7 @@ import {
   SiteportError,
   type HeartbeatRequest,
   type ProbeReport,
+  type ReachabilityReport,
   type RegisterRequest,
 } from '@siteport/protocol';
 import type { MpRequest, MpResponse, MpTransport } from './mp-transport.js';
@@ -95,6 +96,11 @@ export class MpClient {
   /** `POST /mp/v1/probe-report`, with the session MAC (or signed): what this client reached during a pre-flight. */
   async probeReport(clientId: string, key: IdentityKey, body: ProbeReport): Promise<void> {
     await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/probe-report`, body });
+  }
+
+  /** `POST /mp/v1/reachability`, with the session MAC (or signed): which MP ports this client reached (decision 0109). */
+  async reachability(clientId: string, key: IdentityKey, body: ReachabilityReport): Promise<void> {
+    await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/reachability`, body });
   }
 
   private send(request: MpRequest): Promise<MpResponse> {

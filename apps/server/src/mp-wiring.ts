@@ -7,6 +7,7 @@ import { gatewayAddress } from './gateway/index.js';
 import { createNotifyParts, type NotifyLiveness, type NotifyParts, type RemoteNotify } from './notify/index.js';
 import type { ClientRepository, ClientService } from './clients/index.js';
 import { type PortSettingsService, PreflightProbes, type RolloutRepository } from './ports/index.js';
+import { type ReachabilityService, createReachability } from './reachability/index.js';
 import type { SiteEvents, SiteRepository } from './site/index.js';
 import type { ConnectionOptions } from './server-options.js';
 import { WebApplications, WebHost, type WebSiteRepository } from './web/index.js';
@@ -73,6 +74,8 @@ export interface MpParts {
   policy: PolicyCache;
   notify: NotifyParts;
   probes: PreflightProbes;
+  /** The reachability map (decision 0109); the admin API of the site server uses the same object. */
+  reachability: ReachabilityService;
   /** Stops the timers this wiring started (the caller stops mp, notify and activity in its own order). */
   dispose: () => void;
   /**
@@ -90,12 +93,14 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const { siteCode, ports, events, logger } = deps;
   const activity = new ActivityRecorder(deps.clientRepo, logger.child({ component: 'activity' }));
   const probes = new PreflightProbes({ siteCode, rollouts: deps.rollouts, ports });
+  const reachability = createReachability({ db: deps.db, ports, onSettingsChanged: () => policy.invalidate() });
   const policy = new PolicyCache({
     siteCode,
     ports,
     sites: deps.sites,
     managementPoints: deps.managementPoints,
     probe: () => probes.policyProbe(),
+    reachability: () => reachability.policy(siteCode),
     gateway: () => gatewayAddress(deps.db, siteCode),
   });
   let httpsOnly = false;
@@ -130,7 +135,12 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     policy,
     activity,
     httpsOnly: () => httpsOnly,
-    recordProbe: (clientId, report) => probes.record(clientId, report),
+    recordProbe: async (clientId, report, address) => {
+      await probes.record(clientId, report);
+      // What a pre-flight found is also what the reachability map knows of those ports (decision 0109).
+      await reachability.recordPreflight(siteCode, clientId, address, report);
+    },
+    recordReachability: (clientId, address, report) => reachability.record(siteCode, clientId, address, report),
     logger: logger.child({ component: 'mp' }),
     onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     onActivated: (c) => events.clientStatusChanged(c.siteCode, c.id, 'active'),
@@ -210,6 +220,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     policy,
     notify,
     probes,
+    reachability,
     setTls: (tls, signer) => {
       mp.setTls(tls);
       notify.setTls(tls);

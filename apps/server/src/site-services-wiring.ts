@@ -188,6 +188,7 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
     }),
   };
   const routes = siteRoutes({
+    reachability: parts.reachability,
     siteCode,
     gateway,
     site,

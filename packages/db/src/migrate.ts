@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009-admin-tokens.js';
 import * as m0010 from './migrations/0010-client-registration.js';
 import * as m0011 from './migrations/0011-push-approval-directory-secrets.js';
 import * as m0012 from './migrations/0012-client-list-indexes.js';
+import * as m0013 from './migrations/0013-reachability.js';
 import * as m0014 from './migrations/0014-scheduled-rollouts.js';
 import * as m0015 from './migrations/0015-agent-upgrades.js';
 import * as m0016 from './migrations/0016-gateway.js';
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-client-registration': m0010,
   '0011-push-approval-directory-secrets': m0011,
   '0012-client-list-indexes': m0012,
+  '0013-reachability': m0013,
   '0014-scheduled-rollouts': m0014,
   '0015-agent-upgrades': m0015,
   '0016-gateway': m0016,

@@ -33,6 +33,8 @@ export interface SiteDatabase {
   agent_packages: AgentPackagesTable;
   agent_upgrades: AgentUpgradesTable;
   agent_upgrade_clients: AgentUpgradeClientsTable;
+  reachability_results: ReachabilityResultsTable;
+  reachability_settings: ReachabilitySettingsTable;
   gateway_settings: GatewaySettingsTable;
 }
 
@@ -403,6 +405,32 @@ export interface GatewaySettingsTable {
   site_code: string;
   host: string;
   port: number;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Each client's latest reachability result per MP port (decision 0109). */
+export interface ReachabilityResultsTable {
+  site_code: string;
+  client_id: string;
+  port: number;
+  /** `tcp` or `tls`. */
+  transport: string;
+  /** One of REACHABILITY_OUTCOMES. */
+  outcome: string;
+  /** The client's subnet as the MP saw it: /24 for IPv4, /64 for IPv6. */
+  subnet: string;
+  tested_at: string;
+  /** `agent` (slow probing) or `preflight` (a rollout's pre-flight). */
+  source: string;
+}
+
+/** How often agents probe, when a result is stale, and the candidate ports (JSON), one row per site. */
+export interface ReachabilitySettingsTable {
+  site_code: string;
+  interval_seconds: number;
+  stale_hours: number;
+  candidates: string;
   updated_at: string;
   updated_by: string;
 }

@@ -37,3 +37,4 @@ export * from './wire/client-list-messages.js';
 export * from './wire/gateway-messages.js';
 export * from './agent-package.js';
 export * from './wire/upgrade-messages.js';
+export * from './wire/reachability-messages.js';

@@ -11,6 +11,7 @@ import { type AdminConnectionOptions, AdminClient, nextCommand, withConnectionOp
 import { printJson, printLines, table } from '../format.js';
 import { setAllPrimaries } from './ports-all-primaries.js';
 import { registerFirewall } from './ports-firewall.js';
+import { registerPlan } from './ports-plan.js';
 
 interface PortsOptions extends AdminConnectionOptions {
   allPrimaries?: boolean;
@@ -119,4 +120,5 @@ export function register(program: Command): void {
   });
 
   registerFirewall(ports);
+  registerPlan(ports);
 }

@@ -7,6 +7,7 @@ import type { NotifyService } from '../notify/index.js';
 import type { CertificateService } from '../pki/index.js';
 import type { RolloutService } from '../ports/index.js';
 import type { PushService } from '../push/index.js';
+import type { ReachabilityService } from '../reachability/index.js';
 import type { RegistrationService } from '../clients/index.js';
 import type { ApiTokens } from '../tokens/index.js';
 import type { WebSiteService } from '../web/index.js';
@@ -22,6 +23,7 @@ import { managementPointRoutes } from './management-point-routes.js';
 import { notifyRoutes } from './notify-routes.js';
 import { pushRoutes } from './push-routes.js';
 import { registrationRoutes } from './registration-routes.js';
+import { reachabilityRoutes } from './reachability-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { SiteServices } from './site-services.js';
 import { tokenRoutes } from './token-routes.js';
@@ -48,6 +50,7 @@ export interface SiteRouteServices {
   users: ConsoleUserAdmin;
   tokens: ApiTokens;
   certificates: CertificateService;
+  reachability: ReachabilityService;
   /** The gateway setting and what a gateway process reads (decision 0113). */
   gateway: { settings: GatewaySettings; site: GatewaySite };
 }
@@ -59,6 +62,7 @@ export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
     ...registrationRoutes(s.registration),
     ...clientActionRoutes(s.registration),
     ...rolloutRoutes(s.rollouts),
+    ...reachabilityRoutes(s.reachability),
     ...pushRoutes(s.push),
     ...directoryRoutes(s.directory),
     ...hierarchyRoutes(s.hierarchy, s.adminUrl),

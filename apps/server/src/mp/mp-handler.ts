@@ -7,6 +7,7 @@ import {
   ClientSessionRequest,
   HeartbeatRequest,
   ProbeReport,
+  ReachabilityReport,
   MP_PREFIX,
   RegisterRequest,
   type RegisterResponse,
@@ -28,6 +29,7 @@ const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
 const probeCheck = TypeCompiler.Compile(ProbeReport);
 const sessionCheck = TypeCompiler.Compile(ClientSessionRequest);
+const reachabilityCheck = TypeCompiler.Compile(ReachabilityReport);
 
 const PATH = {
   prefix: `${MP_PREFIX}/`,
@@ -36,6 +38,7 @@ const PATH = {
   policy: `${MP_PREFIX}/policy`,
   heartbeat: `${MP_PREFIX}/heartbeat`,
   probeReport: `${MP_PREFIX}/probe-report`,
+  reachability: `${MP_PREFIX}/reachability`,
   register: `${MP_PREFIX}/register`,
 } as const;
 
@@ -59,7 +62,9 @@ export interface MpContext {
   /** The site's current client communication mode (read per request; changes apply at once). */
   httpsOnly: () => boolean;
   /** Stores a client's pre-flight report. */
-  recordProbe: (clientId: string, report: ProbeReport) => Promise<void>;
+  recordProbe: (clientId: string, report: ProbeReport, address: string) => Promise<void>;
+  /** Stores a client's slow-schedule reachability report (decision 0109); answers with how many results it kept. */
+  recordReachability?: (clientId: string, address: string, report: ReachabilityReport) => Promise<number>;
   logger: Logger;
   /** Told of every registration the site serves at once (push installation waits for it). */
   onRegistered?: (client: { siteCode: string; id: string; keyFingerprint: string }) => void;
@@ -158,8 +163,20 @@ export function createMpHandler(ctx: MpContext) {
         const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
         const body = parseJson(raw);
         if (!probeCheck.Check(body)) throw invalid('probe report', probeCheck.Errors(body));
-        await ctx.recordProbe(client.id, body);
+        await ctx.recordProbe(client.id, body, address);
         ctx.answers.send(res, 200, { recorded: body.results.length }, client.answer);
+        return;
+      }
+      case PATH.reachability: {
+        const record = ctx.recordReachability;
+        if (record === undefined) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
+        expectMethod(method, 'POST', path);
+        const raw = await readBody(req);
+        // The report names no client: it is stored for the client this request authenticates.
+        const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
+        const body = parseJson(raw);
+        if (!reachabilityCheck.Check(body)) throw invalid('reachability report', reachabilityCheck.Errors(body));
+        ctx.answers.send(res, 200, { recorded: await record(client.id, address, body) }, client.answer);
         return;
       }
       case CLIENT_SESSION_PATH: {

@@ -22,6 +22,8 @@ export class PolicyCache {
       managementPoints: () => readonly string[];
       /** The endpoints of an open pre-flight, which clients test-connect to. */
       probe: () => Promise<Policy['probe']>;
+      /** How often agents probe MP ports and the candidate ports (decision 0109). */
+      reachability?: () => Promise<Policy['reachability']>;
       /** The site's gateway for clients outside the network, if set (decision 0113). */
       gateway?: () => Promise<Policy['gateway']>;
     },
@@ -57,6 +59,8 @@ export class PolicyCache {
     };
     const probe = await this.deps.probe();
     if (probe !== undefined) policy.probe = probe;
+    const reachability = await this.deps.reachability?.();
+    if (reachability !== undefined) policy.reachability = reachability;
     const gateway = await this.deps.gateway?.();
     if (gateway !== undefined) policy.gateway = gateway;
     const entry = { policy, json: JsonText.of(policy) };

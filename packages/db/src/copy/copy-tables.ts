@@ -36,5 +36,7 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'agent_packages', key: ['site_code', 'version'] },
   { name: 'agent_upgrades', key: ['id'] },
   { name: 'agent_upgrade_clients', key: ['upgrade_id', 'client_id'] },
+  { name: 'reachability_results', key: ['site_code', 'client_id', 'port'] },
+  { name: 'reachability_settings', key: ['site_code'] },
   { name: 'gateway_settings', key: ['site_code'] },
 ]);

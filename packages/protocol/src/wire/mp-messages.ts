@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { GatewayAddress } from './gateway-messages.js';
 import { PolicyUpgradeHint } from './upgrade-messages.js';
+import { PolicyReachability } from './reachability-messages.js';
 import { CLIENT_CATEGORIES, COMMUNICATION_MODES_SCHEMA } from './enums.js';
 import {
   AgentStateField,
@@ -78,6 +79,8 @@ export const Policy = Type.Object({
   ),
   /** While an agent upgrade runs: the agent asks GET /mp/v1/upgrade whether it is offered a version (decision 0111). */
   agentUpgrade: Type.Optional(PolicyUpgradeHint),
+  /** How often agents probe which MP ports they reach, and the candidate ports they include (decision 0109). */
+  reachability: Type.Optional(PolicyReachability),
 });
 export type Policy = Static<typeof Policy>;
 

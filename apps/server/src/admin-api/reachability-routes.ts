@@ -1,0 +1,69 @@
+import {
+  PortPlan,
+  PortPlanQuery,
+  ReachabilityMatrix,
+  ReachabilityMatrixQuery,
+  ReachabilitySettings,
+  parseSiteCode,
+} from '@siteport/protocol';
+import { type AdminRoute, type RouteContext, route } from './admin-route.js';
+import type { ReachabilityService } from '../reachability/index.js';
+
+function site(ctx: Pick<RouteContext, 'params'>): string {
+  return parseSiteCode(ctx.params.code, 'site code in the path');
+}
+
+/** The reachability map (decision 0109): the matrix, the port plan and the probing settings. */
+export function reachabilityRoutes(reachability: ReachabilityService): AdminRoute[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/sites/{code}/reachability',
+      summary:
+        'Which MP ports clients reach, by subnet: reachable, blocked or not tested with counts and last seen (a page of subnets; nextCursor asks for the next)',
+      operationId: 'getReachability',
+      auth: true,
+      permission: 'site.read',
+      query: ReachabilityMatrixQuery,
+      response: ReachabilityMatrix,
+      handle: (ctx) =>
+        reachability.matrix(site(ctx), {
+          ...(ctx.query.limit === undefined ? {} : { limit: ctx.query.limit }),
+          ...(ctx.query.cursor === undefined ? {} : { cursor: ctx.query.cursor }),
+        }),
+    }),
+    route({
+      method: 'GET',
+      path: '/sites/{code}/reachability/plan',
+      summary:
+        'What moving port items would do, from the reachability map alone: clients that would lose their MP and unknown clients, by subnet',
+      operationId: 'planPorts',
+      auth: true,
+      permission: 'ports.read',
+      query: PortPlanQuery,
+      response: PortPlan,
+      handle: (ctx) => reachability.plan(site(ctx), ctx.query),
+    }),
+    {
+      method: 'GET',
+      path: '/sites/{code}/reachability/settings',
+      summary: 'How often agents probe MP ports, when a result is stale, and the candidate ports agents probe too',
+      operationId: 'getReachabilitySettings',
+      auth: true,
+      permission: 'site.read',
+      response: ReachabilitySettings,
+      handle: (ctx) => reachability.settings(site(ctx)),
+    },
+    route({
+      method: 'PUT',
+      path: '/sites/{code}/reachability/settings',
+      summary: 'Change the probing interval, the stale limit and the candidate ports (audited; policy announces them)',
+      operationId: 'setReachabilitySettings',
+      auth: true,
+      permission: 'ports.change',
+      requestBody: ReachabilitySettings,
+      response: ReachabilitySettings,
+      handle: (ctx) => reachability.setSettings(site(ctx), ctx.body, ctx.actor),
+    }),
+  ];
+}
