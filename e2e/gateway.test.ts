@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readClientStatus, runSetup } from '@siteport/agent';
-import type { ClientList, CreatedToken, GatewayView, PortsView, RolloutView } from '@siteport/protocol';
+import {
+  type ClientList,
+  type CreatedToken,
+  type GatewayView,
+  type PortsView,
+  type RolloutView,
+  SIGNATURE_HEADERS,
+  canonicalRequest,
+} from '@siteport/protocol';
 import { TestHost } from '../test-support/netns.js';
 import { freePort } from '../test-support/ports.js';
 import { requireTool } from '../test-support/require-tool.js';
@@ -134,6 +144,80 @@ test('an agent that reaches only the gateway registers, checks in, survives a po
   assert.equal(throughGateway.lastContact?.port, gatewayPort);
   const cliStatus = await runCli(['client', 'status', '--state', stateDir]);
   assert.match(cliStatus.stdout, /through the gateway/);
+
+  // Attacks on the real gateway process: each refused by the gateway itself, nothing relayed.
+  const ca = readFileSync(path.join(s.dataDir, 'pki', 'ca.pem'), 'utf8');
+  const viaGateway = (
+    target: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<{ status: number; code: string | undefined; signedBySite: boolean }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request({
+        host: host.hostAddress,
+        port: gatewayPort,
+        method: body === undefined ? 'GET' : 'POST',
+        path: target,
+        ca,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          const code = (JSON.parse(text || '{}') as { error?: { code?: string } }).error?.code;
+          resolve({
+            status: res.statusCode ?? 0,
+            code,
+            signedBySite: res.headers['x-siteport-answer-signature'] !== undefined,
+          });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const clientKey = createPrivateKey(readFileSync(path.join(stateDir, 'key.pem'), 'utf8'));
+  const signedAs = (method: string, target: string, body = ''): Record<string, string> => {
+    const timestamp = String(Date.now());
+    const nonce = randomBytes(16).toString('base64url');
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const canonical = canonicalRequest({
+      method,
+      path: target,
+      clientId: registered.clientId,
+      timestamp,
+      nonce,
+      bodySha256,
+    });
+    return {
+      [SIGNATURE_HEADERS.client]: registered.clientId,
+      [SIGNATURE_HEADERS.timestamp]: timestamp,
+      [SIGNATURE_HEADERS.nonce]: nonce,
+      [SIGNATURE_HEADERS.signature]: sign(null, Buffer.from(canonical), clientKey).toString('base64'),
+    };
+  };
+  const bearer = { authorization: `Bearer ${s.token}` };
+  assert.deepEqual(await viaGateway('/api/v1/sites', bearer), {
+    status: 404,
+    code: 'E_GATEWAY_PATH',
+    signedBySite: false,
+  });
+  assert.equal((await viaGateway(`${s.adminUrl}/api/v1/sites`, bearer)).code, 'E_GATEWAY_PATH');
+  assert.equal((await viaGateway('/mp/v1/policy')).code, 'E_UNSIGNED');
+  const forged = {
+    ...signedAs('GET', '/mp/v1/policy'),
+    [SIGNATURE_HEADERS.signature]: randomBytes(64).toString('base64'),
+  };
+  assert.equal((await viaGateway('/mp/v1/policy', forged)).code, 'E_BAD_SIGNATURE');
+  const big = JSON.stringify({ pad: 'x'.repeat(70_000) });
+  assert.equal((await viaGateway('/mp/v1/heartbeat', signedAs('POST', '/mp/v1/heartbeat', big), big)).status, 413);
+  const relayed = await viaGateway('/mp/v1/policy', signedAs('GET', '/mp/v1/policy'));
+  assert.deepEqual(relayed, { status: 200, code: undefined, signedBySite: true }, 'a signed request goes through');
+  // The gateway's token reads what a gateway needs and nothing else.
+  const asGateway = await fetch(`${s.adminUrl}/api/v1/sites/PS1/clients`, {
+    headers: { authorization: `Bearer ${created.body.secret}` },
+  });
+  assert.equal(asGateway.status, 403);
 
   // A port change inside, with a rollout: the outside client follows it without losing contact.
   let longestGapMs = 0;

@@ -1,9 +1,10 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ClientSessions, MpEpoch, NonceCache, RequestVerifier, SourceRateLimit } from '../mp/index.js';
+import { type NonceCache, SourceRateLimit } from '../mp/index.js';
 import { newMpKey } from '../pki/site-pki.js';
 import { GatewayClientKeys } from './client-keys.js';
+import { createGatewayVerifier } from './gateway-verifier.js';
 import { type GatewayOptions, type GatewayOptionsInput, parseGatewayOptions } from './gateway-options.js';
 import { Relay, type RelayCounts } from './relay.js';
 import { SiteLink } from './site-link.js';
@@ -11,20 +12,6 @@ import { Upstreams } from './upstreams.js';
 
 /** Lifecycle of a gateway: idle → starting → running → stopping → stopped (a failed start ends stopped). */
 export type GatewayState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/**
- * The gateway checks signatures itself and keeps its own replay state; it is not bound to any MP
- * process's epoch (the MP behind checks that), so every epoch is admitted here.
- */
-class AnyEpoch extends MpEpoch {
-  constructor() {
-    super({ restarted: false });
-  }
-
-  override admits(): boolean {
-    return true;
-  }
-}
 
 /**
  * A gateway for clients outside the network (decision 0113): one public HTTPS listener with a
@@ -40,8 +27,7 @@ export class GatewayServer {
   private readonly relay: Relay;
   private readonly keys: GatewayClientKeys;
   readonly options: GatewayOptions;
-  private readonly nonces = new NonceCache();
-  private readonly sessions: ClientSessions;
+  private readonly nonces: NonceCache;
 
   constructor(
     input: GatewayOptionsInput,
@@ -58,9 +44,10 @@ export class GatewayServer {
       logger: logger.child({ component: 'gateway-upstream' }),
     });
     this.keys = new GatewayClientKeys({ source: this.link, ttlMs: o.keyTtlMs });
-    this.sessions = new ClientSessions({ nonces: this.nonces });
+    const { verifier, nonces } = createGatewayVerifier(this.keys);
+    this.nonces = nonces;
     this.relay = new Relay({
-      verifier: new RequestVerifier(this.keys, this.nonces, this.sessions, new AnyEpoch()),
+      verifier,
       upstreams: this.upstreams,
       registrations: new SourceRateLimit({ what: 'registrations', perMinute: o.registrationsPerMinute }),
       limits: { maxBodyBytes: o.maxBodyBytes, maxConcurrent: o.maxConcurrent },

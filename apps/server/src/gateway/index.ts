@@ -6,3 +6,4 @@ export { GatewaySite } from './gateway-site.js';
 export { Relay } from './relay.js';
 export { relayKind } from './relay-rules.js';
 export { Upstreams } from './upstreams.js';
+export { createGatewayVerifier } from './gateway-verifier.js';
