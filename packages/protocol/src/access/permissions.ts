@@ -23,7 +23,7 @@ export const PERMISSIONS = {
   'site.read': 'read sites, clients, rollouts, audit, push/directory/web settings, hierarchy, notification presence',
   'ports.read': "read a site's port settings (a secondary mirrors its primary's; a peer checks its peer)",
   'impact.preview': 'preview the impact of a port change (changes nothing)',
-  'ports.change': 'change port settings and run rollouts (propose, commit, cancel, roll back, finalize)',
+  'ports.change': 'change port settings and run rollouts (propose, schedule, commit, cancel, roll back, finalize)',
   'web.change': 'move the default web site, add and remove its web applications',
   'push.run': 'add hosts to the push inventory and (re)install clients',
   'push.configure': 'change push settings, including the push account credentials',

@@ -1,4 +1,4 @@
-// Over 300 lines: the rollout state machine's transitions (propose, commit, cancel, roll back, finalize, the progress tick) share one transaction pattern and the rollout row; split by transition when a new state arrives.
+// Over 300 lines: the rollout state machine's transitions (propose or schedule, commit or scheduled start, cancel, roll back, finalize, the progress tick) share one transaction pattern and the rollout row; what is due when is in rollout-schedule.ts, start-time arithmetic in zoned-time.ts.
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Kysely, SiteDatabase } from '@siteport/db';
@@ -18,6 +18,7 @@ import { clientProgress } from './client-progress.js';
 import { impactReport } from './impact.js';
 import type { RemediationContext } from './remediation.js';
 import { type Rollout, type RolloutOutcome, type RolloutState, canMove } from './rollout-state.js';
+import { schedulePlan } from './rollout-schedule.js';
 import { rolloutView } from './rollout-view.js';
 import { type StartSpec, resolveStart } from './zoned-time.js';
 
@@ -258,29 +259,14 @@ export class RolloutService {
    * settings changed meanwhile, or a port is taken) is cancelled with the reason in the audit.
    */
   private async startDue(): Promise<void> {
-    const now = this.now();
-    const scheduled = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
-      (r) => r.state === 'scheduled' && r.startsAt !== null,
-    );
-    const due = scheduled.filter((r) => Date.parse(r.startsAt!) <= now.getTime());
-    const next = Math.min(...scheduled.map((r) => Date.parse(r.startsAt!)).filter((t) => t > now.getTime()));
+    const plan = schedulePlan(await this.deps.rollouts.open(this.deps.siteCode), this.now(), this.startedAt);
     if (this.startTimer !== undefined) clearTimeout(this.startTimer);
     // The regular check comes at most 5 s late; a start within the next 5 s gets its own check.
-    if (!this.stopped && next - now.getTime() <= 5000) {
-      this.startTimer = setTimeout(() => void this.tick(), next - now.getTime());
+    if (!this.stopped && plan.nextInMs !== null && plan.nextInMs <= 5000) {
+      this.startTimer = setTimeout(() => void this.tick(), plan.nextInMs);
       this.startTimer.unref();
     }
-    for (const rollout of due) {
-      const startsAt = Date.parse(rollout.startsAt!);
-      const missed = startsAt < this.startedAt;
-      const details = {
-        rolloutId: rollout.id,
-        startsAt: rollout.startsAt,
-        timeZone: rollout.timeZone,
-        lateSeconds: Math.max(0, Math.round((now.getTime() - startsAt) / 1000)),
-        missedWhileDown: missed,
-        ...(missed ? { note: 'the server was not running at the start time; started at boot' } : {}),
-      };
+    for (const { rollout, details } of plan.due) {
       try {
         await this.commitRollout(rollout, 'siteport', 'ports.rollout.start', details);
       } catch (error) {
