@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readClientStatus, runSetup } from '@siteport/agent';
 import {
+  type AuditList,
   type ClientList,
   type CreatedToken,
   type GatewayView,
@@ -275,4 +276,28 @@ test('an agent that reaches only the gateway registers, checks in, survives a po
     },
     30_000,
   );
+
+  // Blocked by an administrator: the gateway refuses the client's correctly signed requests itself.
+  await s.admin('POST', `/sites/PS1/clients/${registered.clientId}/block`);
+  const refused = await waitFor(
+    'the gateway refuses the blocked client',
+    async () => {
+      const answer = await viaGateway('/mp/v1/policy', signedAs('GET', '/mp/v1/policy'));
+      return answer.code === 'E_CLIENT_BLOCKED' ? answer : undefined;
+    },
+    10_000,
+  );
+  assert.equal(refused.signedBySite, false, 'refused by the gateway, not by the management point behind it');
+
+  // Removing the gateway is audited like setting it and issuing its certificate.
+  const cleared = await runCli(['gateway', 'clear', ...admin, '--json']);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.equal((JSON.parse(cleared.stdout) as GatewayView).gateway, null);
+  const audit = (await s.admin<AuditList>('GET', '/audit?site=PS1')).body.entries;
+  const actions = audit.filter((e) => e.action.startsWith('gateway.')).map((e) => `${e.action} ${e.actor}`);
+  assert.deepEqual(actions.sort(), [
+    'gateway.certificate token:gateway-1',
+    'gateway.clear token:admin',
+    'gateway.set token:admin',
+  ]);
 });
