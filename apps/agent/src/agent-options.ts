@@ -48,6 +48,10 @@ export interface AgentOptions {
   notifyReconnectBaseMs?: number;
   /** The poll wait the agent falls back to after a long-poll was cut on the way, in seconds. @default 50 */
   notifySafePollWaitSeconds?: number;
+  /** How long a newly installed agent version has to reach an MP before its launcher rolls it back. @default 600000 */
+  upgradeTrialMs?: number;
+  /** Called when the agent installed a new version and its launcher should start it (the process then exits 75). */
+  onRestart?: () => void;
 }
 
 /** {@link AgentOptions} with every default applied. */
@@ -69,10 +73,16 @@ export interface ResolvedAgentOptions {
   readonly notifyPollWaitSeconds: number;
   readonly notifyReconnectBaseMs: number;
   readonly notifySafePollWaitSeconds: number;
+  readonly upgradeTrialMs: number;
+  readonly onRestart: (() => void) | undefined;
 }
 
-/** Version the agent reports at registration: siteport's. */
-export const AGENT_VERSION = SITEPORT_VERSION;
+/** Stamped into a release build of the offline bundle (`buildAgentBundle(dir, { version })`). */
+declare const __SITEPORT_AGENT_VERSION__: string | undefined;
+
+/** Version the agent reports at registration, in heartbeats and upgrade reports: the build's stamp, else siteport's. */
+export const AGENT_VERSION: string =
+  typeof __SITEPORT_AGENT_VERSION__ === 'string' ? __SITEPORT_AGENT_VERSION__ : SITEPORT_VERSION;
 
 function duration(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
@@ -140,5 +150,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
       SAFE_POLL_WAIT_SECONDS,
       'notifySafePollWaitSeconds',
     ),
+    upgradeTrialMs: duration('upgradeTrialMs', options.upgradeTrialMs, 10 * 60 * 1000, 1),
+    onRestart: options.onRestart,
   });
 }

@@ -3,6 +3,7 @@ import { Agent } from './agent.js';
 import type { AgentOptions } from './agent-options.js';
 import { listenForReloads } from './reload-requests.js';
 import { StateStore } from './state-store.js';
+import { RESTART_EXIT_CODE } from './upgrade/index.js';
 
 /**
  * Runs the agent as this process's daemon (`siteport agent`): refuses to start when no client is
@@ -29,8 +30,15 @@ export async function runAgentProcess(
       { details: { pid: other } },
     );
   }
-  const agent = new Agent(options);
   let onStop = (): void => undefined;
+  const agent = new Agent({
+    ...options,
+    // A new version is installed: stop and exit with the code that has the launcher start it.
+    onRestart: () => {
+      process.exitCode = RESTART_EXIT_CODE;
+      onStop();
+    },
+  });
   const stopped = new Promise<void>((resolve, reject) => {
     onStop = () => {
       agent.stop().then(resolve, reject);

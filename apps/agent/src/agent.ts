@@ -29,6 +29,7 @@ import { collectInterfaces } from './notify/inventory.js';
 import { reportInventory } from './notify/inventory-report.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
+import { AgentUpgrader, LAUNCHER_ENV, type UpgradeChannel } from './upgrade/index.js';
 
 /**
  * How much of the policy interval a cycle may start early, at random, so that a fleet started
@@ -88,6 +89,7 @@ export class Agent {
   private cycleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private inventorySent = '';
   private readonly notifier: NotificationClient | undefined;
+  private readonly upgrader: AgentUpgrader;
 
   constructor(options: AgentOptions) {
     this.options = resolveAgentOptions(options);
@@ -108,6 +110,23 @@ export class Agent {
     this.client = new MpClient(this.transport, this.sessions);
     this.reachability = new ReachabilityProber(root.child({ component: 'reachability' }));
     this.notifier = this.options.notify ? this.createNotifier(root) : undefined;
+    this.upgrader = new AgentUpgrader({
+      stateDir: this.options.stateDir,
+      runningVersion: AGENT_VERSION,
+      releaseKeyFingerprint: () => this.config?.releaseKeyFingerprint ?? null,
+      trialMs: this.options.upgradeTrialMs,
+      logger: root.child({ component: 'upgrade' }),
+      launched: process.env[LAUNCHER_ENV] === '1',
+    });
+  }
+
+  /** The upgrade calls of the MP for this client (decision 0111). */
+  private upgradeChannel(clientId: string, key: IdentityKey): UpgradeChannel {
+    return {
+      offer: () => this.client.upgradeOffer(clientId, key),
+      part: (version, part) => this.client.upgradePart(clientId, key, version, part),
+      report: (body) => this.client.upgradeReport(clientId, key, body),
+    };
   }
 
   /** The notification client (undefined with `notify: false`). */
@@ -474,6 +493,7 @@ export class Agent {
       agentState: this.current,
       hostname: this.options.hostname,
       stateDir: this.store.dir,
+      agentVersion: AGENT_VERSION,
     };
     const record = this.readPortSwitch();
     if (record !== null) body.portSwitch = { at: record.at, httpPort: record.httpPort, httpsPort: record.httpsPort };
@@ -518,9 +538,17 @@ export class Agent {
         send: (results) => this.client.reachability(clientId, key, { results }),
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'reachability not reported; trying next period'));
+    // An upgrade step that fails is reported by the upgrader or retried next cycle; the check-in stands.
+    const upgrade = await this.upgrader
+      .afterCheckIn(this.upgradeChannel(clientId, key), policy.agentUpgrade)
+      .catch((error: unknown) => {
+        this.log.warn({ err: error }, 'agent upgrade step failed; retrying next cycle');
+        return 'none' as const;
+      });
     this.status.lastPolicyAt = new Date().toISOString();
     this.status.lastError = null;
     this.flushStatus();
+    if (upgrade === 'restart') this.options.onRestart?.();
   }
 
   /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */

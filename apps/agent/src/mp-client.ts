@@ -9,6 +9,10 @@ import {
   REGISTRATION_CLIENT_ID,
   RegisterResponse,
   SiteportError,
+  UpgradeOfferResponse,
+  UpgradePackagePart,
+  type UpgradeOffer,
+  type UpgradeReport,
   type HeartbeatRequest,
   type ProbeReport,
   type ReachabilityReport,
@@ -96,6 +100,29 @@ export class MpClient {
   /** `POST /mp/v1/probe-report`, with the session MAC (or signed): what this client reached during a pre-flight. */
   async probeReport(clientId: string, key: IdentityKey, body: ProbeReport): Promise<void> {
     await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/probe-report`, body });
+  }
+
+  /** `GET /mp/v1/upgrade`, with the session MAC (or signed): the agent version offered to this client, if any (decision 0111). */
+  async upgradeOffer(clientId: string, key: IdentityKey): Promise<UpgradeOffer | null> {
+    const answer = checked(
+      UpgradeOfferResponse,
+      await this.authenticated(clientId, key, { method: 'GET', path: `${MP_PREFIX}/upgrade` }),
+    );
+    return answer.offer ?? null;
+  }
+
+  /** `GET /mp/v1/upgrade/package?version=V&part=N`, with the session MAC (or signed): one part of an offered package. */
+  async upgradePart(clientId: string, key: IdentityKey, version: string, part: number): Promise<UpgradePackagePart> {
+    const query = new URLSearchParams({ version, part: String(part) }).toString();
+    return checked(
+      UpgradePackagePart,
+      await this.authenticated(clientId, key, { method: 'GET', path: `${MP_PREFIX}/upgrade/package?${query}` }),
+    );
+  }
+
+  /** `POST /mp/v1/upgrade/report`, with the session MAC (or signed): how an offered upgrade ended on this client. */
+  async upgradeReport(clientId: string, key: IdentityKey, body: UpgradeReport): Promise<void> {
+    await this.authenticated(clientId, key, { method: 'POST', path: `${MP_PREFIX}/upgrade/report`, body });
   }
 
   /** `POST /mp/v1/reachability`, with the session MAC (or signed): which MP ports this client reached (decision 0109). */

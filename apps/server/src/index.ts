@@ -9,3 +9,4 @@ export { GatewayServer, type GatewayOptionsInput } from './gateway/index.js';
 export { SERVER_LOCK_FILE, lockHolder } from './fs/index.js';
 export { type BackupManifest, createBackup, restoreBackup } from './fs/index.js';
 export { ClientRepository, type ContactUpdate } from './clients/index.js';
+export { releaseKeyFingerprint, signAgentPackage } from './upgrade/index.js';

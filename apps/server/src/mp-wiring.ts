@@ -8,7 +8,8 @@ import { createNotifyParts, type NotifyLiveness, type NotifyParts, type RemoteNo
 import type { ClientRepository, ClientService } from './clients/index.js';
 import { type PortSettingsService, PreflightProbes, type RolloutRepository } from './ports/index.js';
 import { type ReachabilityService, createReachability } from './reachability/index.js';
-import type { SiteEvents, SiteRepository } from './site/index.js';
+import { AuditRepository, type SiteEvents, type SiteRepository } from './site/index.js';
+import { UpgradeHint, UpgradeService } from './upgrade/index.js';
 import type { ConnectionOptions } from './server-options.js';
 import { WebApplications, WebHost, type WebSiteRepository } from './web/index.js';
 import {
@@ -76,6 +77,8 @@ export interface MpParts {
   probes: PreflightProbes;
   /** The reachability map (decision 0109); the admin API of the site server uses the same object. */
   reachability: ReachabilityService;
+  /** Agent upgrades of the site (decision 0111); the admin API of the site server uses the same object. */
+  upgrades: UpgradeService;
   /** Stops the timers this wiring started (the caller stops mp, notify and activity in its own order). */
   dispose: () => void;
   /**
@@ -102,7 +105,19 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     probe: () => probes.policyProbe(),
     reachability: () => reachability.policy(siteCode),
     gateway: () => gatewayAddress(deps.db, siteCode),
+    agentUpgrade: () => upgradeHint.value,
   });
+  const upgradeHint = new UpgradeHint({
+    read: () => upgrades.announced(siteCode),
+    onChange: () => policy.invalidate(),
+    onError: (error) => logger.warn({ err: error }, 'cannot read the agent upgrade policy announces'),
+  });
+  const upgrades = new UpgradeService({
+    db: deps.db,
+    audit: new AuditRepository(deps.db),
+    onChanged: () => void upgradeHint.refresh(),
+  });
+  await upgradeHint.start();
   let httpsOnly = false;
   const readMode = (): Promise<void> =>
     ports.stored(siteCode).then((s) => void (httpsOnly = s.communicationMode === 'https-only'));
@@ -142,6 +157,11 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     },
     recordReachability: (clientId, address, report) => reachability.record(siteCode, clientId, address, report),
     logger: logger.child({ component: 'mp' }),
+    upgrades: {
+      offer: (clientId) => upgrades.offerFor(siteCode, clientId),
+      part: (clientId, version, part) => upgrades.packagePart(siteCode, clientId, version, part),
+      report: (clientId, report) => upgrades.report(siteCode, clientId, report),
+    },
     onRegistered: (c) => events.clientRegistered(c.siteCode, c.id, c.keyFingerprint),
     onActivated: (c) => events.clientStatusChanged(c.siteCode, c.id, 'active'),
     limits: {
@@ -221,6 +241,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     notify,
     probes,
     reachability,
+    upgrades,
     setTls: (tls, signer) => {
       mp.setTls(tls);
       notify.setTls(tls);
@@ -228,6 +249,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     },
     dispose: () => {
       clearInterval(prune);
+      upgradeHint.stop();
       unsettle();
       events.off('client-status-changed', statusChanged);
     },

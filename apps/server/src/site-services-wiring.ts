@@ -191,6 +191,7 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
     reachability: parts.reachability,
     siteCode,
     gateway,
+    upgrades: parts.upgrades,
     site,
     registration,
     rollouts: s.rollouts,

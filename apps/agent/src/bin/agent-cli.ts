@@ -15,6 +15,18 @@ function buildAgentProgram(): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerClientCommands(program);
+  program
+    .command('launch')
+    .description(
+      'run the agent through its launcher: the installed version agent-version.json names, back to the previous one when a new version cannot reach a management point in time (agent upgrades)',
+    )
+    .requiredOption('--state <dir>', 'client state directory written by siteport-agent setup')
+    .allowUnknownOption()
+    .argument('[agent options...]', 'further options of siteport-agent agent')
+    .action(async (extra: string[], opts: { state: string }) => {
+      const { launchAgent } = await import('../upgrade/launch-command.js');
+      process.exitCode = await launchAgent(opts.state, extra);
+    });
   return program;
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { writeFileAtomicSync } from '@siteport/fs-atomic';
-import { SiteportError } from '@siteport/protocol';
+import { SiteportError, isReleaseVersion } from '@siteport/protocol';
 import { AGENT_VERSION } from '../agent-options.js';
 import { BUNDLE_AGENT_SCRIPT } from '../upgrade/bundle-layout.js';
 
@@ -60,9 +60,17 @@ export function existingAgentBundle(outDir: string): AgentBundle | undefined {
  * agent, portswitch, client status/identity; no server, no database) with every dependency into
  * one ESM file that runs on a plain Node.js 20 with no node_modules; next to it go the systemd
  * unit, `install.sh`, `VERSION` and `sha256sums`, packed as `siteport-agent-<version>.tar.gz`.
+ * `version` stamps a release version into the agent (what it reports and upgrades compare); by
+ * default it is siteport's.
  */
-export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
-  const folder = `siteport-agent-${AGENT_VERSION}`;
+export async function buildAgentBundle(outDir: string, options: { version?: string } = {}): Promise<AgentBundle> {
+  const version = options.version ?? AGENT_VERSION;
+  if (!isReleaseVersion(version) && version !== AGENT_VERSION)
+    throw new SiteportError(
+      'E_OPTION',
+      `${JSON.stringify(version)} is not a release version (MAJOR.MINOR.PATCH[-prerelease])`,
+    );
+  const folder = `siteport-agent-${version}`;
   const work = mkdtempSync(path.join(os.tmpdir(), 'siteport-bundle-'));
   try {
     const dir = path.join(work, folder);
@@ -76,6 +84,8 @@ export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
       target: 'node20',
       legalComments: 'none',
       logLevel: 'silent',
+      // The version the agent reports and an upgrade compares (decision 0111).
+      define: { __SITEPORT_AGENT_VERSION__: JSON.stringify(version) },
       // pino and its helpers are CommonJS and require() Node built-ins; give the ESM bundle a require.
       banner: {
         js: "#!/usr/bin/env node\nimport { createRequire as __siteportRequire } from 'node:module';\nconst require = __siteportRequire(import.meta.url);",
@@ -83,7 +93,7 @@ export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
     });
     for (const name of ['install.sh', 'siteport-agent.service'])
       copyFileSync(path.join(FILES_DIR, name), path.join(dir, name));
-    writeFileSync(path.join(dir, 'VERSION'), `${AGENT_VERSION}\n`);
+    writeFileSync(path.join(dir, 'VERSION'), `${version}\n`);
     const sums = [BUNDLE_SCRIPT, 'install.sh', 'siteport-agent.service', 'VERSION']
       .map((name) => `${sha256(readFileSync(path.join(dir, name)))}  ${name}`)
       .join('\n');
@@ -101,7 +111,7 @@ export async function buildAgentBundle(outDir: string): Promise<AgentBundle> {
       },
     );
     writeFileAtomicSync(file, tar.stdout, 0o644);
-    return { file, version: AGENT_VERSION, folder, sha256: sha256(tar.stdout), bytes: tar.stdout.length };
+    return { file, version, folder, sha256: sha256(tar.stdout), bytes: tar.stdout.length };
   } catch (error) {
     throw new SiteportError('E_INTERNAL', `building the agent bundle failed: ${(error as Error).message}`, {
       cause: error,

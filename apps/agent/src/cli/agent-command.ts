@@ -22,6 +22,7 @@ interface AgentFlags {
   requestTimeout?: string;
   dnsServer?: string[];
   hostname?: string;
+  upgradeTrial?: string;
 }
 
 /** `agent --state DIR [--log-level L]`: runs the client agent daemon until SIGTERM/SIGINT. */
@@ -42,7 +43,12 @@ export function registerAgent(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--hostname <name>', "host name reported to the site (default: the machine's)")
+    .option(
+      '--upgrade-trial <seconds>',
+      'how long an agent version this agent installs has to reach a management point before its launcher goes back (default 600)',
+    )
     .action(async (opts: AgentFlags) => {
+      const trial = seconds('upgrade-trial', opts.upgradeTrial);
       const retry = seconds('retry-default-after', opts.retryDefaultAfter);
       const timeout = seconds('request-timeout', opts.requestTimeout);
       const { runAgentProcess } = await import('../agent-process.js');
@@ -53,6 +59,7 @@ export function registerAgent(program: Command): void {
         ...(timeout === undefined ? {} : { requestTimeoutMs: timeout }),
         ...(opts.dnsServer === undefined ? {} : { dnsServers: opts.dnsServer }),
         ...(opts.hostname === undefined ? {} : { hostname: opts.hostname }),
+        ...(trial === undefined ? {} : { upgradeTrialMs: trial }),
       });
     });
 }

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { BUNDLE_AGENT_SCRIPT } from './bundle-layout.js';
 import { VersionPointerStore } from './version-pointer.js';
 
+/** Set for the agent a launcher runs, so the agent knows someone will start the version it installs. */
+export const LAUNCHER_ENV = 'SITEPORT_AGENT_LAUNCHER';
+
 /** Exit code with which an agent asks its launcher to start it again (after it activated a new version). */
 export const RESTART_EXIT_CODE = 75;
 
@@ -78,7 +81,10 @@ export class AgentLauncher {
     this.emit('starting', { version });
     const script = this.scriptFor(version);
     const args = this.options.args ?? ['agent', '--state', this.store.dir];
-    const child = spawn(this.options.node ?? process.execPath, [script, ...args], { stdio: 'inherit' });
+    const child = spawn(this.options.node ?? process.execPath, [script, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, [LAUNCHER_ENV]: '1' },
+    });
     this.child = child;
     this.emit('running', { version, pid: child.pid });
     this.timer = setInterval(() => this.watchTrial(version), this.options.checkIntervalMs ?? 1000);

@@ -25,10 +25,15 @@ export interface PackageExpectation {
   maxBytes?: number;
 }
 
-/** First 16 hex digits of the SHA-256 of a public key's DER (SPKI): how a signature names its signer. */
-export function releaseKeyId(publicKeyPem: string): string {
+/** SHA-256 (hex) of a public key's DER (SPKI): what SMSRELEASEKEY pins. */
+export function releaseKeyFingerprint(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('hex').slice(0, 16);
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** First 16 hex digits of {@link releaseKeyFingerprint}: how a signature names its signer. */
+export function releaseKeyId(publicKeyPem: string): string {
+  return releaseKeyFingerprint(publicKeyPem).slice(0, 16);
 }
 
 function refuse(message: string): SiteportError {

@@ -9,7 +9,8 @@ export interface RollbackRecord {
   from: string;
   to: string | null;
   at: string;
-  reason: 'no-contact' | 'exited';
+  /** `no-contact`: missed its deadline; `exited`: failed while on trial; `reverted`: the administrator rolled the upgrade back. */
+  reason: 'no-contact' | 'exited' | 'reverted';
 }
 
 /**

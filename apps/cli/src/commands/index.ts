@@ -23,6 +23,7 @@ import { register as registration } from './registration.js';
 import { register as clients } from './clients.js';
 import { register as cert } from './cert.js';
 import { register as gateway } from './gateway.js';
+import { register as upgrade } from './upgrade.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -51,4 +52,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   mp,
   cert,
   gateway,
+  upgrade,
 ];

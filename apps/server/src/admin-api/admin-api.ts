@@ -135,7 +135,7 @@ export class AdminApi {
       const caller = await this.authenticator.authenticate(req, match.route);
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
       const params = Object.fromEntries(match.names.map((name, i) => [name, decodePath(values[i] ?? '')]));
-      const raw = req.method === 'GET' ? undefined : parseJson(await readBody(req));
+      const raw = req.method === 'GET' ? undefined : parseJson(await readBody(req, match.route.maxBodyBytes));
       const siteOf = match.route.siteOf;
       await this.authenticator.authorizeSites(
         caller,

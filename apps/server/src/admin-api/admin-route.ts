@@ -56,6 +56,8 @@ export interface AdminRoute<Body extends TSchema = TSchema, Query extends TObjec
    */
   query?: Query;
   response: TSchema;
+  /** Largest request body this route reads, in bytes (after authentication); the default is 64 KiB. */
+  maxBodyBytes?: number;
   handle(ctx: RouteContext<Static<Body>, Static<Query>>): Promise<unknown>;
 }
 

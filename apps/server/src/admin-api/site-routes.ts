@@ -29,6 +29,8 @@ import type { SiteServices } from './site-services.js';
 import { tokenRoutes } from './token-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
 import type { GatewaySettings, GatewaySite } from '../gateway/index.js';
+import { upgradeRoutes } from './upgrade-routes.js';
+import type { UpgradeService } from '../upgrade/index.js';
 import { webSiteRoutes } from './web-site-routes.js';
 
 /** The services behind a site server's admin API. */
@@ -53,6 +55,7 @@ export interface SiteRouteServices {
   reachability: ReachabilityService;
   /** The gateway setting and what a gateway process reads (decision 0113). */
   gateway: { settings: GatewaySettings; site: GatewaySite };
+  upgrades: UpgradeService;
 }
 
 /** Every route of a site server's admin API (`/api/v1`), in the order OpenAPI lists them. */
@@ -74,5 +77,6 @@ export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
     ...tokenRoutes(s.tokens),
     ...certificateRoutes(s.certificates),
     ...gatewayRoutes(s.gateway.settings, s.gateway.site),
+    ...upgradeRoutes(s.upgrades),
   ];
 }

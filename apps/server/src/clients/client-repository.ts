@@ -31,6 +31,8 @@ export interface ContactUpdate {
   agentState?: string;
   hostname?: string;
   stateDir?: string;
+  /** The agent version a heartbeat reports (decision 0111). */
+  agentVersion?: string;
 }
 
 type Row = Awaited<ReturnType<ClientRepository['rowById']>>;
@@ -200,7 +202,7 @@ export class ClientRepository {
 }
 
 /**
- * Clients per contact statement. Each row binds 9 parameters, so a statement stays far below
+ * Clients per contact statement. Each row binds 10 parameters, so a statement stays far below
  * PostgreSQL's limit of 65,535 and SQLite's of 32,766 bind parameters.
  */
 const CONTACT_ROWS_PER_STATEMENT = 1000;
@@ -225,9 +227,10 @@ function contactStatement(chunk: readonly ContactUpdate[]) {
   const rows = chunk.map(
     (u) => sql`(CAST(${u.id} AS text), CAST(${u.at} AS text), CAST(${u.port} AS integer),
       CAST(${u.protocol} AS text), CAST(${u.address} AS text), CAST(${u.settingsVersion ?? null} AS integer),
-      CAST(${u.agentState ?? null} AS text), CAST(${u.hostname ?? null} AS text), CAST(${u.stateDir ?? null} AS text))`,
+      CAST(${u.agentState ?? null} AS text), CAST(${u.hostname ?? null} AS text), CAST(${u.stateDir ?? null} AS text),
+      CAST(${u.agentVersion ?? null} AS text))`,
   );
-  return sql`WITH v (id, at, port, protocol, address, settings_version, agent_state, hostname, state_dir)
+  return sql`WITH v (id, at, port, protocol, address, settings_version, agent_state, hostname, state_dir, agent_version)
     AS (VALUES ${sql.join(rows)})
   UPDATE clients SET
     last_contact_at = v.at,
@@ -237,6 +240,7 @@ function contactStatement(chunk: readonly ContactUpdate[]) {
     settings_version = COALESCE(v.settings_version, clients.settings_version),
     agent_state = COALESCE(v.agent_state, clients.agent_state),
     hostname = COALESCE(v.hostname, clients.hostname),
-    state_dir = COALESCE(v.state_dir, clients.state_dir)
+    state_dir = COALESCE(v.state_dir, clients.state_dir),
+    agent_version = COALESCE(v.agent_version, clients.agent_version)
   FROM v WHERE clients.id = v.id`;
 }

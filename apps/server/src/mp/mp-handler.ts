@@ -12,7 +12,11 @@ import {
   RegisterRequest,
   type RegisterResponse,
   SiteportError,
+  UpgradeReport,
+  type UpgradeOfferResponse,
+  type UpgradePackagePart,
   invalidField,
+  isReleaseVersion,
 } from '@siteport/protocol';
 import { parseJson, readBody } from '../http/index.js';
 import { ClientService } from '../clients/index.js';
@@ -30,6 +34,7 @@ const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
 const probeCheck = TypeCompiler.Compile(ProbeReport);
 const sessionCheck = TypeCompiler.Compile(ClientSessionRequest);
 const reachabilityCheck = TypeCompiler.Compile(ReachabilityReport);
+const upgradeReportCheck = TypeCompiler.Compile(UpgradeReport);
 
 const PATH = {
   prefix: `${MP_PREFIX}/`,
@@ -40,7 +45,27 @@ const PATH = {
   probeReport: `${MP_PREFIX}/probe-report`,
   reachability: `${MP_PREFIX}/reachability`,
   register: `${MP_PREFIX}/register`,
+  upgrade: `${MP_PREFIX}/upgrade`,
+  upgradePackage: `${MP_PREFIX}/upgrade/package`,
+  upgradeReport: `${MP_PREFIX}/upgrade/report`,
 } as const;
+
+/** Agent upgrades as the MP serves them to an authenticated client (decision 0111). */
+export interface MpUpgrades {
+  offer(clientId: string): Promise<UpgradeOfferResponse['offer']>;
+  part(clientId: string, version: string, part: number): Promise<UpgradePackagePart>;
+  report(clientId: string, report: UpgradeReport): Promise<void>;
+}
+
+/** `?version=V&part=N` of a package download, checked. */
+function packageQuery(url: string): { version: string; part: number } {
+  const query = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+  const version = query.get('version') ?? '';
+  const part = query.get('part') ?? '';
+  if (!isReleaseVersion(version) || !/^[0-9]{1,4}$/.test(part))
+    throw new SiteportError('E_VALIDATION', 'a package download takes ?version=MAJOR.MINOR.PATCH&part=N');
+  return { version, part: Number(part) };
+}
 
 function expectMethod(method: string, wanted: string, path: string): void {
   if (method !== wanted) throw new SiteportError('E_METHOD_NOT_ALLOWED', `${path} takes ${wanted}`);
@@ -72,6 +97,8 @@ export interface MpContext {
   onActivated?: (client: { siteCode: string; id: string }) => void;
   /** Per-source limits on registrations and session openings (decision 0095). */
   limits: { registrations: SourceRateLimit; sessions: SourceRateLimit };
+  /** Agent upgrades; without them the upgrade endpoints answer E_NOT_FOUND. */
+  upgrades?: MpUpgrades;
 }
 
 /** A message that fails its schema: E_VALIDATION naming the field and its rule (protocol's client-fields). */
@@ -152,6 +179,7 @@ export function createMpHandler(ctx: MpContext) {
           agentState: body.agentState,
           hostname: body.hostname,
           ...(body.stateDir === undefined ? {} : { stateDir: body.stateDir }),
+          ...(body.agentVersion === undefined ? {} : { agentVersion: body.agentVersion }),
         });
         const { settingsVersion } = (ctx.policy.ready ?? (await ctx.policy.current())).policy;
         ctx.answers.send(res, 200, heartbeatAnswers.get(settingsVersion, port, protocol), client.answer);
@@ -165,6 +193,31 @@ export function createMpHandler(ctx: MpContext) {
         if (!probeCheck.Check(body)) throw invalid('probe report', probeCheck.Errors(body));
         await ctx.recordProbe(client.id, body, address);
         ctx.answers.send(res, 200, { recorded: body.results.length }, client.answer);
+        return;
+      }
+      case PATH.upgrade:
+      case PATH.upgradePackage:
+      case PATH.upgradeReport: {
+        const upgrades = ctx.upgrades;
+        if (upgrades === undefined) throw new SiteportError('E_NOT_FOUND', `no such endpoint ${path}`);
+        if (path === PATH.upgradeReport) {
+          expectMethod(method, 'POST', path);
+          const raw = await readBody(req);
+          const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
+          const body = parseJson(raw);
+          if (!upgradeReportCheck.Check(body)) throw invalid('upgrade report', upgradeReportCheck.Errors(body));
+          await upgrades.report(client.id, body);
+          ctx.answers.send(res, 200, { recorded: true }, client.answer);
+          return;
+        }
+        expectMethod(method, 'GET', path);
+        const client = await ctx.verifier.verifyClient(req.headers, method, url);
+        if (path === PATH.upgrade) {
+          ctx.answers.send(res, 200, { offer: await upgrades.offer(client.id) }, client.answer);
+          return;
+        }
+        const { version, part } = packageQuery(url);
+        ctx.answers.send(res, 200, await upgrades.part(client.id, version, part), client.answer);
         return;
       }
       case PATH.reachability: {

@@ -26,6 +26,8 @@ export class PolicyCache {
       reachability?: () => Promise<Policy['reachability']>;
       /** The site's gateway for clients outside the network, if set (decision 0113). */
       gateway?: () => Promise<Policy['gateway']>;
+      /** The agent upgrade the site runs, if any (decision 0111). */
+      agentUpgrade?: () => Policy['agentUpgrade'];
     },
   ) {}
 
@@ -63,6 +65,8 @@ export class PolicyCache {
     if (reachability !== undefined) policy.reachability = reachability;
     const gateway = await this.deps.gateway?.();
     if (gateway !== undefined) policy.gateway = gateway;
+    const agentUpgrade = this.deps.agentUpgrade?.();
+    if (agentUpgrade !== undefined) policy.agentUpgrade = agentUpgrade;
     const entry = { policy, json: JsonText.of(policy) };
     this.cached = entry;
     return entry;

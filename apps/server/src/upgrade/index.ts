@@ -9,3 +9,4 @@ export {
   UpgradeService,
 } from './upgrade-service.js';
 export { type UpgradeState, type UpgradeWave } from './upgrade-state.js';
+export { UpgradeHint } from './upgrade-hint.js';

@@ -98,6 +98,8 @@ export const HeartbeatRequest = Type.Object({
   hostname: ClientHostName,
   /** The client's state dir, so remediation commands can name it. */
   stateDir: Type.Optional(StateDirPath),
+  /** The agent version that runs (decision 0111); absent from agents before it. */
+  agentVersion: Type.Optional(AgentVersion),
   portSwitch: Type.Optional(
     Type.Object({ at: IsoDateTime, httpPort: Port, httpsPort: Type.Union([Port, Type.Null()]) }),
   ),
