@@ -61,13 +61,11 @@ export class RolloutService {
       remediation: RemediationContext;
       flushActivity: () => Promise<void>;
       directoryPublishing: () => boolean;
-      /** The clock (tests inject one); defaults to the system clock. */
-      now?: () => Date;
     },
   ) {}
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return new Date();
   }
 
   /** Starts the progress check: every half policy interval (between 0.5 s and 5 s). */
