@@ -1,7 +1,7 @@
 import type { Rollout } from './rollout-state.js';
 
 /** What a scheduled start writes into its audit entry. */
-export type StartDetails = {
+type StartDetails = {
   rolloutId: string;
   startsAt: string;
   timeZone: string | null;
