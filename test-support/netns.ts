@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * A test host: a Linux network namespace joined to the root namespace by a veth pair on its own
@@ -10,12 +11,14 @@ export class TestHost {
   readonly hostAddress: string;
   readonly address: string;
   private readonly hostIf: string;
+  private readonly nsIf: string;
 
   constructor(subnet: number) {
     const id = randomBytes(3).toString('hex');
     this.name = `siteport-${id}`;
     this.hostIf = `sp${id}h`;
     const nsIf = `sp${id}n`;
+    this.nsIf = nsIf;
     this.hostAddress = `10.231.${subnet}.1`;
     this.address = `10.231.${subnet}.2`;
     const ip = (...args: string[]): void => void execFileSync('ip', args);
@@ -27,6 +30,24 @@ export class TestHost {
     this.exec('ip', 'addr', 'add', `${this.address}/30`, 'dev', nsIf);
     this.exec('ip', 'link', 'set', nsIf, 'up');
     this.exec('ip', 'link', 'set', 'lo', 'up');
+  }
+
+  /**
+   * Gives both ends of the veth pair an IPv6 ULA address in fd5e:5170:<subnet>::/64 (no duplicate
+   * address detection, so they work at once). Returns the root side's and the namespace's address.
+   */
+  addIpv6(subnet: number): { hostAddress: string; address: string } {
+    const hostAddress = `fd5e:5170:${subnet.toString(16)}::1`;
+    const address = `fd5e:5170:${subnet.toString(16)}::2`;
+    execFileSync('ip', ['-6', 'addr', 'add', `${hostAddress}/64`, 'dev', this.hostIf, 'nodad']);
+    this.exec('ip', '-6', 'addr', 'add', `${address}/64`, 'dev', this.nsIf, 'nodad');
+    return { hostAddress, address };
+  }
+
+  /** Writes the namespace's own /etc/hosts (`ip netns exec` mounts /etc/netns/<name>/hosts over it). */
+  setHosts(lines: readonly string[]): void {
+    mkdirSync(`/etc/netns/${this.name}`, { recursive: true });
+    writeFileSync(`/etc/netns/${this.name}/hosts`, `127.0.0.1 localhost\n::1 localhost\n${lines.join('\n')}\n`);
   }
 
   /** Runs a command inside the namespace. */
@@ -67,5 +88,6 @@ export class TestHost {
       // Already gone with the namespace.
     }
     execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
+    rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
   }
 }

@@ -25,6 +25,8 @@ export interface LastContact {
   at: string;
   /** Management point host that answered. */
   mp: string;
+  /** The IPv6 or IPv4 address the connection went to (Happy Eyeballs picks it). */
+  address?: string;
   /** Set when the answer came through the site's gateway (no management point answered directly). */
   via?: 'gateway';
 }

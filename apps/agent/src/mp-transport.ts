@@ -8,6 +8,7 @@ import { answerProblem, certificateKey } from './answer-check.js';
 import type { ClientConfig } from './client-config.js';
 import type { LastContact } from './agent-status.js';
 import { type MpEndpoint, endpointList, endpointUrl } from './endpoint-list.js';
+import { EyeballsHttpAgent, EyeballsHttpsAgent, type OnConnected } from './happy-eyeballs-agent.js';
 import { gatewayEndpoint, relayedByGateway } from './gateway/index.js';
 import type { RequestSigner } from './request-signer.js';
 import { AGENT_CHANNELS, type ContactEvent } from './diagnostics.js';
@@ -84,6 +85,8 @@ interface RawResponse {
   sent: Record<string, string>;
   /** The MP epoch the attempt's signature was bound to, if any. */
   epoch: string | undefined;
+  /** The address the connection went to. */
+  address: string | undefined;
 }
 
 /** TLS errors of a server certificate that does not chain to what the agent trusts. */
@@ -121,7 +124,16 @@ export class MpTransport {
   private readonly options: MpTransportOptions;
   private readonly now: () => number;
   private readonly log: Logger;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  /** New connections race the MP host's IPv6 and IPv4 addresses (Happy Eyeballs, decision 0112). */
+  private readonly onConnected: OnConnected = (host, port, won) =>
+    this.log.info(
+      { host, port, address: won.address, family: `IPv${won.family}`, attempted: won.attempted },
+      'connected',
+    );
+  private readonly httpAgent = new EyeballsHttpAgent(
+    { keepAlive: true, maxSockets: 4 },
+    { onConnected: this.onConnected },
+  );
   private httpsAgent: { ca: string; agent: https.Agent } | undefined;
   private readonly active = new Set<http.ClientRequest>();
   private sticky: { url: string; since: number } | null = null;
@@ -185,7 +197,7 @@ export class MpTransport {
         continue;
       }
       if (raw.status >= 200 && raw.status < 300) {
-        this.succeeded(endpoint, list, usedSticky);
+        this.succeeded(endpoint, list, usedSticky, raw.address);
         return { status: raw.status, body: raw.body, endpoint };
       }
       const error = SiteportError.fromBody(
@@ -202,7 +214,7 @@ export class MpTransport {
         continue;
       }
       // The MP answered: the endpoint works even though the request was refused.
-      this.succeeded(endpoint, list, usedSticky);
+      this.succeeded(endpoint, list, usedSticky, raw.address);
       throw error;
     }
     if (refused > 0) {
@@ -263,7 +275,7 @@ export class MpTransport {
     return { ordered: [first, ...list.filter((_, i) => i !== index)], usedSticky: true };
   }
 
-  private succeeded(endpoint: MpEndpoint, list: MpEndpoint[], usedSticky: boolean): void {
+  private succeeded(endpoint: MpEndpoint, list: MpEndpoint[], usedSticky: boolean, address: string | undefined): void {
     const url = endpointUrl(endpoint);
     if (list[0] !== undefined && endpointUrl(list[0]) === url) this.sticky = null;
     else if (!usedSticky || this.sticky?.url !== url) this.sticky = { url, since: this.now() };
@@ -273,6 +285,7 @@ export class MpTransport {
       protocol: endpoint.protocol,
       at: new Date(this.now()).toISOString(),
       mp: endpoint.host,
+      ...(address === undefined ? {} : { address }),
       ...(endpoint.role === 'gateway' ? { via: 'gateway' as const } : {}),
     });
   }
@@ -375,6 +388,8 @@ export class MpTransport {
         reject(error);
       });
       req.on('response', (res) => {
+        // Read now: a kept-alive socket is back in the pool by the end of the body.
+        const address = res.socket?.remoteAddress;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -402,7 +417,15 @@ export class MpTransport {
             reject(transportFailure(`HTTP ${status} without a JSON body, not a siteport management point`));
             return;
           }
-          resolve({ status, body: parsed, bytes, headers: res.headers, sent, epoch });
+          resolve({
+            status,
+            body: parsed,
+            bytes,
+            headers: res.headers,
+            sent,
+            epoch,
+            address,
+          });
         });
       });
       req.end(body.length > 0 ? body : undefined);
@@ -416,7 +439,10 @@ export class MpTransport {
     if (ca === undefined) return { agent: false };
     if (this.httpsAgent?.ca !== ca) {
       this.httpsAgent?.agent.destroy();
-      this.httpsAgent = { ca, agent: new https.Agent({ keepAlive: true, maxSockets: 4, ca }) };
+      this.httpsAgent = {
+        ca,
+        agent: new EyeballsHttpsAgent({ keepAlive: true, maxSockets: 4, ca }, { onConnected: this.onConnected }),
+      };
     }
     return { agent: this.httpsAgent.agent };
   }

@@ -111,7 +111,8 @@ export async function bootSite(
     dataDir: options.dataDir,
     siteCode,
     ca,
-    publicHosts: [...options.publicHosts, ...options.adminAllowHosts],
+    // The MP's own address when it listens on one (IPv6 or IPv4): agents that connect by address verify it.
+    publicHosts: [...clientNames, ...options.adminAllowHosts],
     clientNames,
     ...options.mpCertificate,
     logger: logger.child({ component: 'pki' }),

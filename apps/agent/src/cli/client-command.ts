@@ -55,7 +55,7 @@ function formatStatus(s: ClientStatus): string[] {
   const contact =
     s.lastContact === null
       ? 'never'
-      : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp} at ${s.lastContact.at}${s.lastContact.via === 'gateway' ? ' through the gateway (no management point answered directly)' : ''}`;
+      : `${s.lastContact.protocol} port ${s.lastContact.port} on ${s.lastContact.mp}${s.lastContact.address === undefined || s.lastContact.address === s.lastContact.mp ? '' : ` (${s.lastContact.address})`} at ${s.lastContact.at}${s.lastContact.via === 'gateway' ? ' through the gateway (no management point answered directly)' : ''}`;
   const rows: Array<[string, string]> = [
     ['site code', s.siteCode],
     ['client id', s.clientId ?? '-'],

@@ -128,7 +128,22 @@ export class ListenerSet {
     return errors;
   }
 
-  private open(spec: EndpointSpec): Promise<http.Server> {
+  /**
+   * Opens one listener. On the dual-stack wildcard `::` of a host without IPv6 (the kernel refuses
+   * the family) it listens on IPv4's `0.0.0.0` instead.
+   */
+  private async open(spec: EndpointSpec): Promise<http.Server> {
+    try {
+      return await this.openOn(spec, this.options.host);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (this.options.host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw error;
+      this.options.logger.warn({ port: spec.port }, 'this host has no IPv6: listening on IPv4 only');
+      return this.openOn(spec, '0.0.0.0');
+    }
+  }
+
+  private openOn(spec: EndpointSpec, host: string): Promise<http.Server> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
       this.options.handler(req, res, spec.protocol, spec.port, spec.mode);
     const limits = httpServerOptions(this.options.limits);
@@ -139,7 +154,7 @@ export class ListenerSet {
     applyHttpLimits(server, this.options.limits);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.options.host, port: spec.port, exclusive: true }, () => {
+      server.listen({ host, port: spec.port, exclusive: true }, () => {
         server.off('error', reject);
         server.on('error', (error) => this.options.logger.error({ err: error, port: spec.port }, 'listener error'));
         resolve(server);

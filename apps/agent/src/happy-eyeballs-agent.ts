@@ -1,0 +1,81 @@
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type EyeballsWinner, type FamilyResolver, happyEyeballs, tcpConnector } from './happy-eyeballs.js';
+
+/** Told about every new connection: which address and family won. */
+export type OnConnected = (host: string, port: number, winner: EyeballsWinner<net.Socket>) => void;
+
+/** Settings shared by the HTTP and HTTPS agents. */
+export interface EyeballsAgentOptions {
+  onConnected?: OnConnected;
+  /** Replaces the system resolver (tests). */
+  resolve?: FamilyResolver;
+  /** @default 250 */
+  attemptDelayMs?: number;
+}
+
+type Callback = (err: Error | null, stream: Duplex) => void;
+
+function race(
+  options: http.ClientRequestArgs,
+  settings: EyeballsAgentOptions,
+): Promise<{ host: string; port: number; winner: EyeballsWinner<net.Socket> }> {
+  const host = (options.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
+  const port = Number(options.port);
+  return happyEyeballs({
+    host,
+    port,
+    connect: tcpConnector,
+    close: (socket) => socket.destroy(),
+    ...(settings.resolve === undefined ? {} : { resolve: settings.resolve }),
+    ...(settings.attemptDelayMs === undefined ? {} : { attemptDelayMs: settings.attemptDelayMs }),
+  }).then((winner) => {
+    settings.onConnected?.(host, port, winner);
+    return { host, port, winner };
+  });
+}
+
+/** A keep-alive HTTP agent whose new connections race IPv6 and IPv4 addresses (Happy Eyeballs). */
+export class EyeballsHttpAgent extends http.Agent {
+  constructor(
+    options: http.AgentOptions,
+    private readonly settings: EyeballsAgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: http.ClientRequestArgs, callback?: Callback): undefined {
+    race(options, this.settings).then(
+      ({ winner }) => callback?.(null, winner.socket),
+      (error: Error) => callback?.(error, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
+
+/**
+ * A keep-alive HTTPS agent whose new connections race IPv6 and IPv4 addresses; TLS then runs on the
+ * winning socket with the agent's own options (CA, server name from the host, session reuse).
+ */
+export class EyeballsHttpsAgent extends https.Agent {
+  constructor(
+    options: https.AgentOptions,
+    private readonly settings: EyeballsAgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: Callback): undefined {
+    race(options, this.settings).then(
+      ({ winner }) => {
+        const tls = super.createConnection({ ...options, socket: winner.socket } as https.RequestOptions);
+        if (tls === null || tls === undefined) callback?.(new Error('TLS connection not created'), winner.socket);
+        else callback?.(null, tls);
+      },
+      (error: Error) => callback?.(error, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
