@@ -6,6 +6,7 @@ import { AuditView } from './audit-view.js';
 import { ChangePassword } from './change-password.js';
 import { DevicesView } from './devices-view.js';
 import { LanguageSwitch } from './i18n/index.js';
+import { GatewayView } from './gateway-view.js';
 import { PushView } from './push-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { hrefOf, useRoute, type Route } from './route.js';
@@ -15,7 +16,7 @@ import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
 import { UsersView } from './users-view.js';
 
-type NavKey = 'sites' | 'users' | 'devices' | 'push' | 'rollouts' | 'audit';
+type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'audit';
 type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 
 /** Shown to callers who may manage accounts (administrators with every site). */
@@ -24,7 +25,10 @@ const USERS_ITEM: NavItem = { key: 'users', route: { screen: 'users' }, screens:
 const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[] }[] = [
   {
     group: 'administration',
-    items: [{ key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] }],
+    items: [
+      { key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] },
+      { key: 'gateway', route: { screen: 'gateway' }, screens: ['gateway'] },
+    ],
   },
   {
     group: 'assets',
@@ -50,6 +54,8 @@ function Screen({ route }: { route: Route }) {
       return <SitePropertiesView siteCode={route.siteCode} />;
     case 'devices':
       return <DevicesView />;
+    case 'gateway':
+      return <GatewayView />;
     case 'push':
       return <PushView />;
     case 'rollouts':

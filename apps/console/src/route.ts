@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { screen: 'sites' }
   | { screen: 'site-properties'; siteCode: string }
+  | { screen: 'gateway' }
   | { screen: 'devices' }
   | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
@@ -16,6 +17,8 @@ function parseRoute(hash: string): Route {
   switch (parts[0] ?? '') {
     case 'devices':
       return { screen: 'devices' };
+    case 'gateway':
+      return { screen: 'gateway' };
     case 'push':
       return { screen: 'push' };
     case 'audit':
@@ -41,6 +44,8 @@ export function hrefOf(route: Route): string {
       return `#/sites/${encodeURIComponent(route.siteCode)}/properties`;
     case 'devices':
       return '#/devices';
+    case 'gateway':
+      return '#/gateway';
     case 'push':
       return '#/push';
     case 'rollouts':
