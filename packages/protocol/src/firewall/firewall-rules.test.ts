@@ -70,7 +70,7 @@ test('netsh advfirewall rules are exactly one inbound allow rule per port', () =
     [
       'REM siteport site PS1: client communication ports (settings version 4)',
       'REM For every management point host of the site.',
-      'REM Run in an elevated command prompt.',
+      'REM Run in an elevated command prompt. A rule without localip/remoteip covers IPv4 and IPv6.',
       'netsh advfirewall firewall add rule name="siteport PS1 client requests HTTPS TCP 443" dir=in action=allow protocol=TCP localport=443',
       'netsh advfirewall firewall add rule name="siteport PS1 client requests HTTPS alternate TCP 8443" dir=in action=allow protocol=TCP localport=8443',
       'netsh advfirewall firewall add rule name="siteport PS1 client requests HTTP TCP 80" dir=in action=allow protocol=TCP localport=80',
@@ -86,4 +86,22 @@ test('an unknown format is refused with the list of formats', () => {
     code: 'E_VALIDATION',
     message: 'format must be one of nftables, firewalld, netsh, got "iptables"',
   });
+});
+
+test('every format covers IPv4 and IPv6: no rule names an address family or an address', () => {
+  const nft = firewallRules(input(), 'nftables').text;
+  assert.ok(
+    nft
+      .split('\n')
+      .filter((l) => l.startsWith('add '))
+      .every((l) => l.startsWith('add table inet filter') || / inet filter /.test(l)),
+    'every nftables line works on the inet family',
+  );
+  assert.doesNotMatch(nft, /\b(ip|ip6) (s|d)addr\b|meta nfproto/);
+  assert.doesNotMatch(firewallRules(input(), 'firewalld').text, /--family|rich-rule|--add-source/);
+  const netsh = firewallRules(input(), 'netsh')
+    .text.split('\n')
+    .filter((l) => l.startsWith('netsh '));
+  assert.equal(netsh.length, 5);
+  for (const line of netsh) assert.doesNotMatch(line, /localip|remoteip/);
 });

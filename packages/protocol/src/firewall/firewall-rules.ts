@@ -112,6 +112,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         '#!/usr/sbin/nft -f',
         ...header(input, '#'),
         '# Adds accept rules to the input chain of the inet filter table (the layout of /etc/nftables.conf); apply with nft -f FILE.',
+        '# The inet family carries IPv4 and IPv6 alike, so each rule covers both.',
         'add table inet filter',
         'add chain inet filter input { type filter hook input priority filter ; }',
         ...ports.map(
@@ -125,6 +126,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
         '#!/bin/sh',
         ...header(input, '#'),
         '# Opens the ports permanently in the default zone, then reloads firewalld.',
+        '# A zone port is open on IPv4 and IPv6 alike.',
         'set -e',
         ...ports.map((p) => `firewall-cmd --permanent --add-port=${p.port}/${p.transport}  # ${label(p.purpose)}`),
         'firewall-cmd --reload',
@@ -133,7 +135,7 @@ export function firewallRules(input: FirewallInput, format: FirewallFormat): Fir
     case 'netsh':
       lines = [
         ...header(input, 'REM'),
-        'REM Run in an elevated command prompt.',
+        'REM Run in an elevated command prompt. A rule without localip/remoteip covers IPv4 and IPv6.',
         ...ports.map(
           (p) =>
             `netsh advfirewall firewall add rule name="siteport ${label(site)} ${label(p.purpose)} ${p.transport.toUpperCase()} ${p.port}" dir=in action=allow protocol=${p.transport.toUpperCase()} localport=${p.port}`,
