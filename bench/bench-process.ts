@@ -40,8 +40,14 @@ export async function settledRss(pid: number): Promise<number> {
 
 /** User + system CPU seconds a process used so far, all its threads (from /proc, 100 ticks per second). */
 export function cpuOf(pid: number): number {
+  const { user, system } = cpuSplitOf(pid);
+  return user + system;
+}
+
+/** User and system CPU seconds a process used so far, apart. */
+export function cpuSplitOf(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** The one-minute load average, from /proc. */

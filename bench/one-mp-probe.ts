@@ -2,12 +2,13 @@
 // fan-out cost on one MP process (SQLite), server and simulated client apart — the quick check
 // behind the full-site numbers. Prints one JSON line per phase.
 // PROBE_CLIENTS (4000, at most 19,000), PROBE_WORKERS (1; at most 10,000 clients each), PROBE_KEEPALIVE (60),
-// PROBE_IDLE_SECONDS (0: no idle phase), PROBE_PUSH (0; 1: one push to all), PROBE_SCHED (other|batch: the workers' scheduling policy).
+// PROBE_IDLE_SECONDS (0: no idle phase), PROBE_PUSH (0; 1: one push to all), PROBE_SCHED (other|batch: the workers' scheduling policy),
+// PROBE_LIVENESS (ping|tcp: the server's --notify-liveness), PROBE_IDLE_ROUNDS (1: idle windows one after another).
 // NOTIFY_BENCH_PROFILE / NOTIFY_FLEET_PROFILE=DIR write CPU profiles of the server / the workers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuOf, freeLowPort, startSiteServer, stopProcess } from './bench-process.js';
+import { cpuOf, cpuSplitOf, freeLowPort, startSiteServer, stopProcess } from './bench-process.js';
 import { fleetScheduling } from './notify-bench-env.js';
 import { startFleet } from './notify-fleet.js';
 import { seedClients } from './seed-clients.js';
@@ -15,12 +16,15 @@ import { seedClients } from './seed-clients.js';
 const clients = Number(process.env.PROBE_CLIENTS ?? 4000);
 const workers = Number(process.env.PROBE_WORKERS ?? 1);
 const idleSeconds = Number(process.env.PROBE_IDLE_SECONDS ?? 0);
+const idleRounds = Number(process.env.PROBE_IDLE_ROUNDS ?? 1);
 if (
   !(Number.isInteger(clients) && clients > 0 && clients <= 19_000) ||
   !(Number.isInteger(workers) && workers > 0 && workers <= 8)
 ) {
   throw new Error('PROBE_CLIENTS must be 1–19000 and PROBE_WORKERS 1–8');
 }
+/** CLOCK_MONOTONIC in µs, the clock of V8's CPU profile sample times on Linux. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const print = (phase: string, values: Record<string, unknown>): void =>
   console.log(JSON.stringify({ phase, ...values }));
@@ -35,7 +39,13 @@ try {
   );
   await stopProcess(first.child);
   const keyFiles = await seedClients(root, clients, 'PS1', { perFile: Math.ceil(clients / workers) });
-  const server = await startSiteServer(root, ['--notify-keepalive', process.env.PROBE_KEEPALIVE ?? '60']);
+  const liveness = process.env.PROBE_LIVENESS ?? 'ping';
+  const server = await startSiteServer(root, [
+    '--notify-keepalive',
+    process.env.PROBE_KEEPALIVE ?? '60',
+    '--notify-liveness',
+    liveness,
+  ]);
   const pid = server.child.pid!;
   try {
     const cpu0 = cpuOf(pid);
@@ -59,15 +69,27 @@ try {
         serverCpuMsPerClient: +(((cpuOf(pid) - cpu0) * 1000) / clients).toFixed(2),
         fleetCpuMsPerClient: +(connect.cpuMs / clients).toFixed(2),
       });
-      if (idleSeconds > 0) {
-        await sleep(3000);
+      // PROBE_IDLE_ROUNDS windows one after the other: the first starts 3 s after the last connect.
+      for (let round = 0; idleSeconds > 0 && round < idleRounds; round += 1) {
+        await sleep(round === 0 ? 3000 : 0);
         await fleet.report();
-        const i0 = cpuOf(pid);
+        const i0 = cpuSplitOf(pid);
+        const fromUs = monotonicUs();
         await sleep(idleSeconds * 1000);
         const idle = await fleet.report();
+        const i1 = cpuSplitOf(pid);
+        const cpu = i1.user - i0.user + i1.system - i0.system;
         print('idle', {
+          round,
+          liveness,
+          // The window in the server's CPU profile (bench/profile-top.ts FROM_US TO_US).
+          fromUs,
+          toUs: monotonicUs(),
+          serverCores: +(cpu / idleSeconds).toFixed(4),
+          serverUserCores: +((i1.user - i0.user) / idleSeconds).toFixed(4),
+          serverSystemCores: +((i1.system - i0.system) / idleSeconds).toFixed(4),
           pings: idle.events,
-          serverCpuUsPerPing: Math.round(((cpuOf(pid) - i0) * 1e6) / Math.max(1, idle.events)),
+          serverCpuUsPerPing: Math.round((cpu * 1e6) / Math.max(1, idle.events)),
           fleetCpuUsPerPing: Math.round((idle.cpuMs * 1000) / Math.max(1, idle.events)),
         });
       }

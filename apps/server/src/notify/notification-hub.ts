@@ -200,6 +200,15 @@ export class NotificationHub {
     return p.tcp !== null ? 'tcp' : 'http-poll';
   }
 
+  /** Calls `visit` for every client online now with its channel; no list is built (runs every few seconds over every client). */
+  forEachOnline(visit: (clientId: string, channel: NotifyChannelKind) => void): void {
+    const now = this.now();
+    for (const [clientId, p] of this.presence) {
+      if (p.waiter !== null || p.tcp?.kernelKeepAlive === true || now - p.lastSeen <= this.options.offlineAfterMs)
+        visit(clientId, p.tcp !== null ? 'tcp' : 'http-poll');
+    }
+  }
+
   /** Client ids online now. */
   onlineClients(): string[] {
     return [...this.presence.keys()].filter((id) => this.isOnline(id));

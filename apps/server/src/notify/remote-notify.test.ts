@@ -136,3 +136,55 @@ test('when an MP’s last part comes too late, the acknowledgements it already s
     issuer.stop();
   }
 });
+
+test('presence: each round publishes only who came, changed channel or left; nothing when nothing changed', async () => {
+  const bus = new Bus();
+  let now = 1_000_000;
+  const hub = new NotificationHub({ offlineAfterMs: 60_000, now: () => now });
+  // a and c: sessions the kernel's keep-alive watches (online while open); b pings (online while heard from).
+  const watched = { sendAction: () => undefined, close: () => undefined, kernelKeepAlive: true };
+  const session = { sendAction: () => undefined, close: () => undefined };
+  hub.attachTcp('a', watched);
+  hub.attachTcp('b', session);
+  const bridge = bus.bridge('mp-b');
+  const others = () => [{ id: 'site', host: 'site.example' }];
+  const remote = new RemoteNotify({
+    bridge,
+    hub,
+    requests: new BridgeRequests(bridge, others),
+    others,
+    logger: quiet,
+    presenceEveryMs: 10,
+  });
+  const presence = (): BridgeEvent[] => bus.published.map((p) => p.event).filter((e) => e.kind === 'presence');
+  const settle = async (): Promise<BridgeEvent[]> => {
+    bus.published.length = 0;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    return presence();
+  };
+  remote.start();
+  try {
+    assert.deepEqual((await settle()).flatMap((e) => (e.kind === 'presence' ? e.online : [])).sort(), [
+      'a tcp',
+      'b tcp',
+    ]);
+    assert.deepEqual(await settle(), [], 'no change, no event');
+    hub.detachTcp('b', session);
+    hub.attachTcp('c', watched);
+    const changed = await settle();
+    assert.deepEqual(
+      changed.map((e) => (e.kind === 'presence' ? [[...e.online].sort(), e.offline] : [])),
+      [[['b http-poll', 'c tcp'], []]],
+      'c came; b lost its TCP session and is reachable by long-poll until its offline window passes',
+    );
+    now += 61_000;
+    const left = await settle();
+    assert.deepEqual(
+      left.map((e) => (e.kind === 'presence' ? [e.online, [...e.offline].sort()] : [])),
+      [[[], ['b']]],
+      'b left once its offline window passed; a and c are held by kernel-watched TCP sessions',
+    );
+  } finally {
+    remote.stop();
+  }
+});

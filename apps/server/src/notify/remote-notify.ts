@@ -36,7 +36,9 @@ const remoteChannel = diagnostics.channel('siteport:notify:remote');
  */
 export class RemoteNotify {
   private readonly remote = new Map<string, RemoteChannel>();
-  private published = new Map<string, NotifyChannelKind>();
+  /** What the others were last told, with the round that last saw each client online. */
+  private published = new Map<string, { channel: NotifyChannelKind; round: number }>();
+  private round = 0;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -197,17 +199,28 @@ export class RemoteNotify {
 
   /** Publishes the clients this MP gained or lost since the last time (all of them for a snapshot). */
   private publishPresence(snapshot: boolean): void {
-    const hub = this.deps.hub;
-    const now = new Map<string, NotifyChannelKind>();
-    for (const id of hub.onlineClients()) {
-      const channel = hub.channelOf(id);
-      if (channel !== null) now.set(id, channel);
-    }
+    // One pass over the hub and one over what was published, updating entries in place: with
+    // nothing changed nothing is allocated (a new map of every client each round was promoted and
+    // cost full collections of a heap holding thousands of TLS connections).
+    const round = (this.round += 1);
     const online: string[] = [];
-    for (const [id, channel] of now)
-      if (snapshot || this.published.get(id) !== channel) online.push(`${id} ${channel}`);
-    const offline = snapshot ? [] : [...this.published.keys()].filter((id) => !now.has(id));
-    this.published = now;
+    this.deps.hub.forEachOnline((id, channel) => {
+      const entry = this.published.get(id);
+      if (entry === undefined) {
+        this.published.set(id, { channel, round });
+        online.push(`${id} ${channel}`);
+        return;
+      }
+      if (snapshot || entry.channel !== channel) online.push(`${id} ${channel}`);
+      entry.channel = channel;
+      entry.round = round;
+    });
+    const offline: string[] = [];
+    for (const [id, entry] of this.published) {
+      if (entry.round === round) continue;
+      this.published.delete(id);
+      if (!snapshot) offline.push(id);
+    }
     if (!snapshot && online.length === 0 && offline.length === 0) return;
     for (let i = 0; i === 0 || i < online.length; i += PRESENCE_BATCH) {
       this.publish({
