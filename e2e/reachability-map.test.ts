@@ -119,6 +119,36 @@ test('real agents in two subnets report which MP ports they reach; a firewall on
   assert.equal(cellOf(m, OPEN, newHttp)?.state, 'reachable');
   await s.admin('POST', `/rollouts/${proposed.body.id}/cancel`);
 
+  // A second pre-flight of the same port takes every client's result from the map and probes nothing.
+  await waitFor(
+    'probe listener closed',
+    async () =>
+      !((await s.admin<any>('GET', '/sites/PS1')).body.listeners as { port: number }[]).some((l) => l.port === newHttp),
+  );
+  const again = await s.admin<RolloutView>('POST', '/sites/PS1/rollouts', {
+    change: { http: { default: newHttp } },
+    preflight: true,
+  });
+  assert.equal(again.body.state, 'preflight', JSON.stringify(again.body));
+  const fromMap = await waitFor(
+    'the pre-flight took both clients from the map',
+    async () => {
+      const report = (await s.admin<ImpactReport>('GET', `/rollouts/${again.body.id}/impact`)).body;
+      return report.preflight?.fromMap === 2 ? report : undefined;
+    },
+    30_000,
+  );
+  const walledClient = fromMap.clients.find((c) => c.probe?.some((r) => !r.reachable));
+  assert.ok(
+    walledClient?.probe?.every((r) => r.fromMap === true && r.port === newHttp),
+    JSON.stringify(fromMap),
+  );
+  assert.deepEqual(
+    fromMap.preflight?.unreachable.map((u) => [u.port, u.clients]),
+    [[newHttp, [walledClient!.clientId]]],
+  );
+  await s.admin('POST', `/rollouts/${again.body.id}/cancel`);
+
   const bad = await runCli(['ports', 'plan', '--http', '70000', ...connect]);
   assert.equal(bad.code === 0, false);
   assert.match(bad.stderr, /E_OPTION.*--http takes a port from 1 to 65535/s);

@@ -95,7 +95,12 @@ export interface MpParts {
 export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const { siteCode, ports, events, logger } = deps;
   const activity = new ActivityRecorder(deps.clientRepo, logger.child({ component: 'activity' }));
-  const probes = new PreflightProbes({ siteCode, rollouts: deps.rollouts, ports });
+  const probes = new PreflightProbes({
+    siteCode,
+    rollouts: deps.rollouts,
+    ports,
+    map: (probed) => reachability.knownFor(siteCode, probed),
+  });
   const reachability = createReachability({ db: deps.db, ports, onSettingsChanged: () => policy.invalidate() });
   const policy = new PolicyCache({
     siteCode,

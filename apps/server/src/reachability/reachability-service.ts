@@ -11,7 +11,7 @@ import {
   SiteportError,
 } from '@siteport/protocol';
 import type { AuditRepository } from '../site/index.js';
-import { aggregate, countBySubnet, standing } from './aggregate.js';
+import { aggregate, countBySubnet, isReachable, standing } from './aggregate.js';
 import type { ReachabilityRepository, StoredResult } from './reachability-repository.js';
 import { subnetOf } from './subnet.js';
 
@@ -136,6 +136,31 @@ export class ReachabilityService {
         source: 'preflight',
       })),
     );
+  }
+
+  /**
+   * What the map knows fresh of these ports, for a pre-flight: each active client's fresh results,
+   * and the ports every active client has a fresh result for (those need no probing).
+   */
+  async knownFor(siteCode: string, ports: readonly number[]) {
+    const settings = await this.deps.repository.settings(siteCode);
+    const staleBefore = this.staleBefore(settings.staleHours);
+    const [clients, stored] = await Promise.all([
+      this.deps.repository.activeClients(siteCode),
+      this.deps.repository.forPorts(siteCode, ports),
+    ]);
+    const active = new Set(clients.map((c) => c.id));
+    const results = new Map<string, { port: number; reachable: boolean; outcome: string }[]>();
+    for (const r of stored) {
+      if (!active.has(r.clientId) || standing(r, staleBefore) === 'unknown') continue;
+      const list = results.get(r.clientId) ?? [];
+      list.push({ port: r.port, reachable: isReachable(r.outcome), outcome: r.outcome });
+      results.set(r.clientId, list);
+    }
+    const known = ports.filter(
+      (port) => clients.length > 0 && clients.every((c) => results.get(c.id)?.some((r) => r.port === port) === true),
+    );
+    return { known, results };
   }
 
   /** Ports a report may name. */

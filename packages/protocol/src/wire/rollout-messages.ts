@@ -73,6 +73,8 @@ export const ProbeResultSchema = Type.Object({
   port: Port,
   reachable: Type.Boolean(),
   error: Type.Optional(PrintableText(200)),
+  /** Taken from the reachability map (a fresh result), not probed in this pre-flight (decision 0109). */
+  fromMap: Type.Optional(Type.Boolean()),
 });
 
 /** One client in an impact report: how it learns the new ports, and what to run if it cannot. */
@@ -113,6 +115,8 @@ export const ImpactReport = Type.Object({
   preflight: Type.Union([
     Type.Object({
       reported: Type.Integer(),
+      /** Clients with results taken from the reachability map (decision 0109). */
+      fromMap: Type.Optional(Type.Integer()),
       unreachable: Type.Array(
         Type.Object({ protocol: Protocol, port: Port, clients: Type.Array(Type.String()), message: Type.String() }),
       ),

@@ -95,7 +95,12 @@ export function impactReport(input: ImpactInput): ImpactReport {
         message: `${ids.length} client(s) cannot reach TCP ${e.port} (${e.protocol.toUpperCase()}): a firewall or network device between them and the management point blocks it`,
       };
     });
-    preflight = { reported: input.probes.size, unreachable: unreachable.filter((u) => u.clients.length > 0) };
+    const fromMap = [...input.probes.values()].filter((results) => results.some((r) => r.fromMap === true)).length;
+    preflight = {
+      reported: input.probes.size,
+      ...(fromMap > 0 ? { fromMap } : {}),
+      unreachable: unreachable.filter((u) => u.clients.length > 0),
+    };
   }
 
   return {

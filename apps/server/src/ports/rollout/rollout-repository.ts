@@ -10,6 +10,8 @@ export interface ProbeResult {
   port: number;
   reachable: boolean;
   error?: string;
+  /** Taken from the reachability map, not probed in this pre-flight. */
+  fromMap?: boolean;
 }
 
 function toRollout(row: Row): Rollout {
@@ -113,6 +115,26 @@ export class RolloutRepository {
       .values({ rollout_id: rolloutId, client_id: clientId, at, results: JSON.stringify(results) })
       .onConflict((oc) => oc.columns(['rollout_id', 'client_id']).doUpdateSet({ at, results: JSON.stringify(results) }))
       .execute();
+  }
+
+  /** Stores results from the reachability map for a client that has not reported itself (never over its own report). */
+  async seedProbe(rolloutId: string, clientId: string, at: string, results: readonly ProbeResult[]): Promise<void> {
+    await this.db
+      .insertInto('probe_reports')
+      .values({ rollout_id: rolloutId, client_id: clientId, at, results: JSON.stringify(results) })
+      .onConflict((oc) => oc.columns(['rollout_id', 'client_id']).doNothing())
+      .execute();
+  }
+
+  /** One client's pre-flight results, if any. */
+  async probe(rolloutId: string, clientId: string): Promise<ProbeResult[] | undefined> {
+    const row = await this.db
+      .selectFrom('probe_reports')
+      .select('results')
+      .where('rollout_id', '=', rolloutId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.results) as ProbeResult[]);
   }
 
   async probes(rolloutId: string): Promise<Map<string, ProbeResult[]>> {
