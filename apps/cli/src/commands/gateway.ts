@@ -152,7 +152,7 @@ export function register(program: Command): void {
             keyTtlMs: whole('--key-ttl-ms', options.keyTtlMs),
           }),
         },
-        createLogger((options.logLevel ?? 'info')),
+        createLogger(options.logLevel ?? 'info'),
       );
       await server.start();
       printLines(

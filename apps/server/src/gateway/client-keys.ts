@@ -4,7 +4,7 @@ import type { ClientService, KnownClient } from '../clients/index.js';
 import { publicKeyFromPem } from '../site/index.js';
 
 /** Where a gateway reads a client's key and status: the site, through its admin API. */
-export interface ClientKeySource {
+interface ClientKeySource {
   /** The client, or undefined when the site does not know it. */
   clientKey(id: string): Promise<GatewayClientKey | undefined>;
 }

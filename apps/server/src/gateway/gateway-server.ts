@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { type NonceCache, SourceRateLimit } from '../mp/index.js';
-import { newMpKey } from '../pki/site-pki.js';
+import { newMpKey } from '../pki/index.js';
 import { GatewayClientKeys } from './client-keys.js';
 import { createGatewayVerifier } from './gateway-verifier.js';
 import { type GatewayOptions, type GatewayOptionsInput, parseGatewayOptions } from './gateway-options.js';

@@ -9,7 +9,7 @@ import type { ClientService } from '../clients/index.js';
 import type { PortSettingsService } from '../ports/index.js';
 import type { AuditRepository } from '../site/index.js';
 import type { Kysely, SiteDatabase } from '@siteport/db';
-import { ALGORITHM, type SiteCa, issueMpCertificate } from '../pki/site-pki.js';
+import { ALGORITHM, type SiteCa, issueMpCertificate } from '../pki/index.js';
 import type { GatewaySettings } from './gateway-settings.js';
 
 /** Lifetime of a gateway certificate; the gateway asks again at every start. @default 30 days */

@@ -11,7 +11,7 @@ import type { Upstreams } from './upstreams.js';
 const registerCheck = TypeCompiler.Compile(RegisterRequest);
 
 /** Limits of one gateway (decision 0091 for the listener, decision 0113 for the relay). */
-export interface RelayLimits {
+interface RelayLimits {
   /** Largest request body relayed. @default 65536 */
   maxBodyBytes: number;
   /** Requests relayed to management points at once; more are refused with E_GATEWAY_BUSY. @default 256 */

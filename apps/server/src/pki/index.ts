@@ -4,3 +4,4 @@ export { openMpCertificate } from './mp-certificate.js';
 export { type ServedCertificate } from './served-certificate.js';
 export { openSiteCertificate, trustBundle } from './site-certificate.js';
 export { certificateFingerprint, loadSiteCa, siteCertificateNames } from './site-pki.js';
+export { ALGORITHM, type SiteCa, issueMpCertificate, newMpKey } from './site-pki.js';
