@@ -9,6 +9,7 @@ import { LanguageSwitch } from './i18n/index.js';
 import { GatewayView } from './gateway-view.js';
 import { PushView } from './push-view.js';
 import { RolloutsView } from './rollouts-view.js';
+import { UpgradesView } from './upgrades-view.js';
 import { hrefOf, useRoute, type Route } from './route.js';
 import { SessionContext } from './session.js';
 import { SignIn } from './sign-in.js';
@@ -16,7 +17,7 @@ import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
 import { UsersView } from './users-view.js';
 
-type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'audit';
+type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'upgrades' | 'audit';
 type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 
 /** Shown to callers who may manage accounts (administrators with every site). */
@@ -41,6 +42,7 @@ const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[]
     group: 'monitoring',
     items: [
       { key: 'rollouts', route: { screen: 'rollouts', rolloutId: null }, screens: ['rollouts'] },
+      { key: 'upgrades', route: { screen: 'upgrades', upgradeId: null }, screens: ['upgrades'] },
       { key: 'audit', route: { screen: 'audit' }, screens: ['audit'] },
     ],
   },
@@ -60,6 +62,8 @@ function Screen({ route }: { route: Route }) {
       return <PushView />;
     case 'rollouts':
       return <RolloutsView rolloutId={route.rolloutId} />;
+    case 'upgrades':
+      return <UpgradesView upgradeId={route.upgradeId} />;
     case 'audit':
       return <AuditView />;
     case 'users':

@@ -8,6 +8,7 @@ export type Route =
   | { screen: 'devices' }
   | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
+  | { screen: 'upgrades'; upgradeId: string | null }
   | { screen: 'audit' }
   | { screen: 'users' };
 
@@ -27,6 +28,8 @@ function parseRoute(hash: string): Route {
       return { screen: 'users' };
     case 'rollouts':
       return { screen: 'rollouts', rolloutId: parts[1] ?? null };
+    case 'upgrades':
+      return { screen: 'upgrades', upgradeId: parts[1] ?? null };
     case 'sites':
       if (parts[1] !== undefined && parts[2] === 'properties') return { screen: 'site-properties', siteCode: parts[1] };
       return { screen: 'sites' };
@@ -50,6 +53,8 @@ export function hrefOf(route: Route): string {
       return '#/push';
     case 'rollouts':
       return route.rolloutId === null ? '#/rollouts' : `#/rollouts/${encodeURIComponent(route.rolloutId)}`;
+    case 'upgrades':
+      return route.upgradeId === null ? '#/upgrades' : `#/upgrades/${encodeURIComponent(route.upgradeId)}`;
     case 'audit':
       return '#/audit';
     case 'users':

@@ -41,7 +41,7 @@ export function register(program: Command): void {
       .command('create')
       .description('create an API token with a role, optional site scope and expiry; prints its secret once')
       .argument('<name>', 'token name, audited as token:<name>: letters, digits, ".", "_", "@", "-"')
-      .requiredOption('--role <role>', 'administrator, operator, analyst, secondary or peer')
+      .requiredOption('--role <role>', 'administrator, operator, analyst, secondary, peer or gateway')
       .option('--sites <codes>', 'limit to these sites, comma-separated (e.g. PS1,S01); all = every site', 'all')
       .option(
         '--expires <when>',
