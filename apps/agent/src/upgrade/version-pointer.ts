@@ -26,7 +26,7 @@ export interface VersionPointer {
 }
 
 export const POINTER_FILE = 'agent-version.json';
-export const VERSIONS_DIR = 'versions';
+const VERSIONS_DIR = 'versions';
 
 const EMPTY: VersionPointer = { current: null, previous: null, trial: null, rolledBack: null };
 

@@ -1,3 +1,4 @@
+// Over 300 lines: the one dispatch over every client endpoint of an MP (CA, registration, sessions, policy, heartbeat, reports, agent upgrades); each case is short and they share the verification steps.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -51,7 +52,7 @@ const PATH = {
 } as const;
 
 /** Agent upgrades as the MP serves them to an authenticated client (decision 0111). */
-export interface MpUpgrades {
+interface MpUpgrades {
   offer(clientId: string): Promise<UpgradeOfferResponse['offer']>;
   part(clientId: string, version: string, part: number): Promise<UpgradePackagePart>;
   report(clientId: string, report: UpgradeReport): Promise<void>;

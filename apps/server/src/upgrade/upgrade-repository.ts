@@ -1,3 +1,4 @@
+// Over 300 lines: the rows of agent upgrades (release keys, packages, upgrades, selected clients) are read and written together by one service; split by table when one of them grows.
 import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
 import type { UpgradeOutcome } from '@siteport/protocol';
 import type { UpgradeCounts } from './failure-threshold.js';

@@ -17,9 +17,9 @@ import { type UpgradeState, type UpgradeWave, canMoveUpgrade, offeredWaves } fro
 import { selectWaves } from './wave-selection.js';
 
 /** Share of the site's clients in the canary wave. @default 10 */
-export const DEFAULT_CANARY_PERCENT = 10;
+const DEFAULT_CANARY_PERCENT = 10;
 /** Halt when more than this percentage of the offered clients failed or rolled back. @default 20 */
-export const DEFAULT_FAILURE_THRESHOLD_PERCENT = 20;
+const DEFAULT_FAILURE_THRESHOLD_PERCENT = 20;
 
 /** How an administrator starts an upgrade. */
 export interface StartUpgrade {

@@ -1,0 +1,80 @@
+// Monitoring → Agent upgrades in Chromium: the progress of an upgrade of real agents run from the
+// offline bundle, and the administrator offering it to the rest from the console.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import type { UpgradeView } from '@siteport/protocol';
+import { requireTool } from '../test-support/require-tool.js';
+import { agents, cli, register, site, view } from '../test-support/upgrade-site.js';
+import { waitFor } from '../test-support/wait-for.js';
+
+// Screenshots go to a temp dir unless SITEPORT_SCREENSHOTS=docs/screenshots refreshes the docs' ones.
+const SCREENSHOTS =
+  process.env.SITEPORT_SCREENSHOTS === undefined
+    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
+    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--headless',
+];
+
+test(
+  'the agent upgrades view shows the canary wave upgraded and the rest waiting; Offer to the rest completes the upgrade',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+    const x = await site(t);
+    await agents(t, x, 5, 60);
+    await register(x, '0.2.0');
+    const started = JSON.parse(
+      await cli(['upgrade', 'start', '0.2.0', '--canary', '40', '--json', ...x.conn]),
+    ) as UpgradeView;
+    await waitFor('the canaries upgraded', async () => (await view(x, started.id)).state === 'waiting', 120_000);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    t.after(() => browser.close());
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await page.goto(`${x.s.adminUrl}/console/`);
+    await page.getByLabel('User name').fill('admin');
+    await page
+      .getByLabel('Password')
+      .fill(readFileSync(path.join(x.s.dataDir, 'console-initial-password'), 'utf8').trim());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('who').waitFor();
+
+    await page.getByRole('link', { name: 'Agent upgrades' }).click();
+    await page.getByRole('table', { name: 'Agent upgrades of site PS1' }).getByRole('row').nth(1).click();
+    await waitFor(
+      'the waiting state',
+      async () => (await page.getByTestId('upgrade-state').textContent()) === 'waiting for confirmation',
+      30_000,
+      250,
+    );
+    assert.match((await page.getByTestId('wave-canary').textContent()) ?? '', /Canary wave: 2.*upgraded 2/);
+    assert.match((await page.getByTestId('wave-rest').textContent()) ?? '', /The rest: 3.*not offered yet 3/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'agent-upgrade-waiting.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Offer to the rest' }).click();
+    await waitFor(
+      'the upgrade complete',
+      async () => (await page.getByTestId('upgrade-state').textContent()) === 'complete',
+      180_000,
+      500,
+    );
+    assert.match((await page.getByTestId('wave-rest').textContent()) ?? '', /upgraded 3/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'agent-upgrade-complete.png'), fullPage: true });
+    const audit = await cli(['audit', '--json', ...x.conn]);
+    assert.match(
+      audit,
+      /"action":\s*"upgrade.advance"[^}]*"actor":\s*"user:admin"|"actor":\s*"user:admin"[^}]*"action":\s*"upgrade.advance"/,
+    );
+  },
+);
