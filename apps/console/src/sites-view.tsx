@@ -11,10 +11,21 @@ export type HierarchySite = SiteView & { parent?: string | null; parentCode?: st
 
 const parentOf = (site: HierarchySite): string | null => site.parent ?? site.parentCode ?? null;
 
+/** The families a listen address serves: `::` is dual stack, `0.0.0.0` and dotted addresses IPv4. */
+function families(address: string, t: TFunction): string {
+  if (address === '::') return t('sites.familyDual');
+  return address.includes(':') ? t('sites.familyV6') : t('sites.familyV4');
+}
+
 function listenerSummary(site: SiteView, t: TFunction): string {
   if (site.listeners.length === 0) return t('sites.noListeners');
   return site.listeners
-    .map((l) => t('sites.listener', { protocol: l.protocol.toUpperCase(), port: l.port, state: valueText(l.state) }))
+    .map((l) => {
+      const shown = { protocol: l.protocol.toUpperCase(), port: l.port, state: valueText(l.state) };
+      if (l.address === undefined) return t('sites.listener', shown);
+      const host = l.address.includes(':') ? `[${l.address}]` : l.address;
+      return t('sites.listenerAt', { ...shown, endpoint: `${host}:${l.port}`, families: families(l.address, t) });
+    })
     .join(', ');
 }
 

@@ -24,7 +24,7 @@ export class SiteServices {
     readonly audit: AuditRepository,
     private readonly facts: {
       caFingerprint: string;
-      listeners: () => { protocol: string; port: number; state: string }[];
+      listeners: () => { protocol: string; port: number; state: string; address?: string }[];
       flushActivity: () => Promise<void>;
       /** Secondary sites attached to this server's primary site (SPEC S7). */
       secondaries?: () => Promise<SiteView[]>;

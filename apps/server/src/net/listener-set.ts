@@ -34,6 +34,8 @@ export interface ListenerStatus {
   port: number;
   mode: ListenerMode;
   state: ListenerState;
+  /** The address it listens on: `::` is IPv6 and IPv4 together (dual stack), `0.0.0.0` IPv4 only. */
+  address?: string;
   error?: string;
 }
 
@@ -45,6 +47,11 @@ interface Entry {
 }
 
 const listenerChannel = diagnostics.channel('siteport:mp:listener');
+
+function listeningAddress(server: http.Server | undefined): { address?: string } {
+  const bound = server?.address();
+  return typeof bound === 'object' && bound !== null ? { address: bound.address } : {};
+}
 const key = (spec: EndpointSpec): string => `${spec.protocol}:${spec.port}:${spec.mode}`;
 
 /**
@@ -93,6 +100,7 @@ export class ListenerSet {
       port: e.spec.port,
       mode: e.spec.mode,
       state: e.state,
+      ...(e.state === 'listening' ? listeningAddress(e.server) : {}),
       ...(e.error === undefined ? {} : { error: e.error }),
     }));
   }

@@ -144,7 +144,15 @@ export const SiteView = Type.Object({
   activeWindowSeconds: Type.Integer(),
   caFingerprint: Type.String(),
   clients: Type.Object({ total: Type.Integer(), active: Type.Integer() }),
-  listeners: Type.Array(Type.Object({ protocol: Type.String(), port: Port, state: Type.String() })),
+  listeners: Type.Array(
+    Type.Object({
+      protocol: Type.String(),
+      port: Port,
+      state: Type.String(),
+      /** The address the listener is bound to (`::` = IPv6 and IPv4, dual stack). */
+      address: Type.Optional(Type.String()),
+    }),
+  ),
   /** The primary a secondary site is attached to (null for a primary). */
   parentCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** For a secondary listed by its primary: how it last reported in. */

@@ -39,6 +39,8 @@ export const SecondaryStatus = Type.Object(
           port: Type.Integer(),
           state: Type.String({ maxLength: 64 }),
           mode: Type.Optional(Type.String({ maxLength: 64 })),
+          /** The address it is bound to (`::` = IPv6 and IPv4). */
+          address: Type.Optional(Type.String({ maxLength: 64 })),
           error: Type.Optional(Type.String({ maxLength: 4096 })),
         },
         { additionalProperties: false },
