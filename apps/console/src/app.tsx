@@ -8,6 +8,7 @@ import { DevicesView } from './devices-view.js';
 import { LanguageSwitch } from './i18n/index.js';
 import { GatewayView } from './gateway-view.js';
 import { PushView } from './push-view.js';
+import { ReachabilityView } from './reachability-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { UpgradesView } from './upgrades-view.js';
 import { hrefOf, useRoute, type Route } from './route.js';
@@ -17,7 +18,7 @@ import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
 import { UsersView } from './users-view.js';
 
-type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'upgrades' | 'audit';
+type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'reachability' | 'upgrades' | 'audit';
 type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 
 /** Shown to callers who may manage accounts (administrators with every site). */
@@ -42,6 +43,7 @@ const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[]
     group: 'monitoring',
     items: [
       { key: 'rollouts', route: { screen: 'rollouts', rolloutId: null }, screens: ['rollouts'] },
+      { key: 'reachability', route: { screen: 'reachability' }, screens: ['reachability'] },
       { key: 'upgrades', route: { screen: 'upgrades', upgradeId: null }, screens: ['upgrades'] },
       { key: 'audit', route: { screen: 'audit' }, screens: ['audit'] },
     ],
@@ -62,6 +64,8 @@ function Screen({ route }: { route: Route }) {
       return <PushView />;
     case 'rollouts':
       return <RolloutsView rolloutId={route.rolloutId} />;
+    case 'reachability':
+      return <ReachabilityView />;
     case 'upgrades':
       return <UpgradesView upgradeId={route.upgradeId} />;
     case 'audit':

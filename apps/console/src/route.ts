@@ -8,6 +8,7 @@ export type Route =
   | { screen: 'devices' }
   | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
+  | { screen: 'reachability' }
   | { screen: 'upgrades'; upgradeId: string | null }
   | { screen: 'audit' }
   | { screen: 'users' };
@@ -28,6 +29,8 @@ function parseRoute(hash: string): Route {
       return { screen: 'users' };
     case 'rollouts':
       return { screen: 'rollouts', rolloutId: parts[1] ?? null };
+    case 'reachability':
+      return { screen: 'reachability' };
     case 'upgrades':
       return { screen: 'upgrades', upgradeId: parts[1] ?? null };
     case 'sites':
@@ -55,6 +58,8 @@ export function hrefOf(route: Route): string {
       return route.rolloutId === null ? '#/rollouts' : `#/rollouts/${encodeURIComponent(route.rolloutId)}`;
     case 'upgrades':
       return route.upgradeId === null ? '#/upgrades' : `#/upgrades/${encodeURIComponent(route.upgradeId)}`;
+    case 'reachability':
+      return '#/reachability';
     case 'audit':
       return '#/audit';
     case 'users':
