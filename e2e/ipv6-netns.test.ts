@@ -74,6 +74,16 @@ test('agents in a dual-stack network namespace reach the MP over IPv6, and one w
   assert.equal(secondAddress, host.hostAddress, 'fell back to IPv4');
   const shown = await runCli(['client', 'status', '--state', second]);
   assert.match(shown.stdout, new RegExp(`https port ${ports.https.default} on ${MP_NAME} \\(${host.hostAddress}\\)`));
+  // The first agent's kept-alive IPv6 connection went dead: its request timed out, and the next
+  // connection (on whichever port the fallback tried next) raced again and went over IPv4.
+  await waitFor(
+    'the first agent moved to IPv4 too',
+    async () => {
+      const cli = await runCli(['client', 'status', '--state', first, '--json']);
+      return (JSON.parse(cli.stdout) as StatusJson).lastContact?.address === host.hostAddress;
+    },
+    60_000,
+  );
 });
 
 /** Whether a TCP connection to host:port is accepted within `ms` (a dropped SYN is a no). */
