@@ -117,7 +117,9 @@ test('a port held by another program is refused with that program named, and not
   assert.equal(res.body.error.code, 'E_PORT_IN_USE');
   assert.match(
     res.body.error.message,
-    new RegExp(`https-alternate port ${port} is already in use by node \\(pid ${process.pid}\\)`),
+    new RegExp(
+      `https-alternate port ${port} is already in use on IPv4 \\(127\\.0\\.0\\.1\\) by node \\(pid ${process.pid}\\)`,
+    ),
   );
   const after = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   assert.equal(after.version, 1);
