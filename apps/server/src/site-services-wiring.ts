@@ -31,7 +31,7 @@ import { CertificateService, loadSiteCa, type ServedCertificate, siteCertificate
 import type { PortSettingsService, RolloutService } from './ports/index.js';
 import { PushRepository, PushService, agentBundleSource } from './push/index.js';
 import { DataRetention } from './retention/index.js';
-import type { ServerOptions } from './server-options.js';
+import { type ServerOptions, mpHost } from './server-options.js';
 import type { Component, ServerLifecycle } from './server-lifecycle.js';
 import type { ServerInfo } from './site-server.js';
 import { type AuditRepository, PUSH_REDACT, SecretBox, type SiteEvents, type SiteRepository } from './site/index.js';
@@ -184,6 +184,7 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
       audit,
       managementPoints: () => cluster.managementPoints(),
       caCertificate: s.caCertificate,
+      fallbackHost: mpHost(options),
       loadCa: () => loadSiteCa(options.dataDir, siteCode),
     }),
   };

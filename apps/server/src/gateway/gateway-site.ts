@@ -1,4 +1,5 @@
 import { createPublicKey, webcrypto } from 'node:crypto';
+import os from 'node:os';
 import {
   type GatewayCertificate,
   type GatewayClientKey,
@@ -24,6 +25,8 @@ export interface GatewaySiteDeps {
   audit: AuditRepository;
   /** MP host names of the site's live MP processes. */
   managementPoints: () => readonly string[];
+  /** The site server's MP host when no public host name is configured (its bind address or host name). */
+  fallbackHost: string;
   caCertificate: string;
   loadCa: () => Promise<SiteCa>;
 }
@@ -40,9 +43,9 @@ export class GatewaySite {
     const served = (await this.deps.ports.served(siteCode)).filter((e) => e.role !== 'probe');
     // HTTPS first: the gateway verifies each MP against the site CA.
     const ordered = [...served.filter((e) => e.protocol === 'https'), ...served.filter((e) => e.protocol === 'http')];
-    const endpoints = this.deps
-      .managementPoints()
-      .flatMap((host) => ordered.map((e) => ({ host, protocol: e.protocol, port: e.port })));
+    const named = this.deps.managementPoints();
+    const hosts = named.length > 0 ? named : [this.deps.fallbackHost];
+    const endpoints = hosts.flatMap((host) => ordered.map((e) => ({ host, protocol: e.protocol, port: e.port })));
     return {
       siteCode,
       caCertificate: this.deps.caCertificate,
