@@ -1,5 +1,4 @@
 import { createPublicKey, webcrypto } from 'node:crypto';
-import os from 'node:os';
 import {
   type GatewayCertificate,
   type GatewayClientKey,
