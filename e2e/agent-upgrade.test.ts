@@ -8,14 +8,23 @@ import { readClientStatus } from '@siteport/agent';
 import { buildAgentBundle } from '@siteport/agent/bundle';
 import type { UpgradeView } from '@siteport/protocol';
 import { runCli } from '../test-support/run-cli.js';
-import { agents, cli, pointer, register, site, view } from '../test-support/upgrade-site.js';
+import { type Site, agents, cli, pointer, register, site, view } from '../test-support/upgrade-site.js';
 import { waitFor } from '../test-support/wait-for.js';
+
+/** Makes the release-signing key and sets its public key on the site, all through the real CLI. */
+async function releaseKey(x: Site): Promise<void> {
+  const made = await cli(['upgrade', 'keygen', '--out', x.keys]);
+  x.fingerprint = /SMSRELEASEKEY=([0-9a-f]{64})/.exec(made)?.[1] ?? '';
+  await cli(['upgrade', 'key', 'set', path.join(x.keys, 'release-key.pub.pem'), ...x.conn]);
+  assert.match(await cli(['upgrade', 'key', 'show', ...x.conn]), new RegExp(`SMSRELEASEKEY=${x.fingerprint}`));
+}
 
 test(
   'agents from the offline bundle upgrade in a canary wave, then the rest after advance; the site refuses a tampered package',
   { timeout: 300_000 },
   async (t) => {
     const x = await site(t);
+    await releaseKey(x);
     const dirs = await agents(t, x, 4, 60);
     await register(x, '0.2.0');
     assert.match(await cli(['upgrade', 'package', 'list', ...x.conn]), /^0\.2\.0 /m);
@@ -71,6 +80,7 @@ test(
   { timeout: 300_000 },
   async (t) => {
     const x = await site(t);
+    await releaseKey(x);
     const dirs = await agents(t, x, 3, 4);
     // A signed build whose agent never contacts a management point.
     await register(x, '0.3.0', (folder) =>
@@ -95,7 +105,10 @@ test(
       120_000,
     );
 
-    for (const action of ['resume', 'halt', 'rollback']) await cli(['upgrade', action, started.id, ...x.conn]);
+    assert.match(await cli(['upgrade', 'show', started.id, ...x.conn]), /to 0\.3\.0: halted/);
+    await cli(['upgrade', 'resume', started.id, ...x.conn]);
+    await cli(['upgrade', 'halt', started.id, ...x.conn]);
+    await cli(['upgrade', 'rollback', started.id, ...x.conn]);
     assert.equal((await view(x, started.id)).state, 'rolled-back');
     const audit = await cli(['audit', '--json', ...x.conn]);
     for (const action of ['upgrade.start', 'upgrade.halt', 'upgrade.resume', 'upgrade.roll-back'])

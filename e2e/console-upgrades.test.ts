@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { UpgradeView } from '@siteport/protocol';
 import { requireTool } from '../test-support/require-tool.js';
-import { agents, cli, register, site, view } from '../test-support/upgrade-site.js';
+import { type Site, agents, cli, register, site, view } from '../test-support/upgrade-site.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 // Screenshots go to a temp dir unless SITEPORT_SCREENSHOTS=docs/screenshots refreshes the docs' ones.
@@ -26,12 +26,21 @@ const FLAGS = [
   '--headless',
 ];
 
+/** Makes the release-signing key and sets its public key on the site, all through the real CLI. */
+async function releaseKey(x: Site): Promise<void> {
+  const made = await cli(['upgrade', 'keygen', '--out', x.keys]);
+  x.fingerprint = /SMSRELEASEKEY=([0-9a-f]{64})/.exec(made)?.[1] ?? '';
+  await cli(['upgrade', 'key', 'set', path.join(x.keys, 'release-key.pub.pem'), ...x.conn]);
+  assert.match(await cli(['upgrade', 'key', 'show', ...x.conn]), new RegExp(`SMSRELEASEKEY=${x.fingerprint}`));
+}
+
 test(
   'the agent upgrades view shows the canary wave upgraded and the rest waiting; Offer to the rest completes the upgrade',
   { timeout: 300_000 },
   async (t) => {
     if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
     const x = await site(t);
+    await releaseKey(x);
     await agents(t, x, 5, 60);
     await register(x, '0.2.0');
     const started = JSON.parse(

@@ -27,7 +27,11 @@ export async function cli(args: string[]): Promise<string> {
   return result.stdout;
 }
 
-/** A site with a release key (made and set through the CLI) and the base bundle unpacked. */
+/**
+ * A site and the base bundle unpacked; the test makes and sets the release key through the CLI
+ * (`siteport upgrade keygen`, `… key set`, in the test file itself so the CLI coverage sees it) and
+ * stores its fingerprint in `fingerprint` before starting agents.
+ */
 export async function site(t: TestContext): Promise<Site> {
   const work = tempDir(t, 'siteport-upgrade-');
   const base = await buildAgentBundle(path.join(work, 'base'));
@@ -35,11 +39,7 @@ export async function site(t: TestContext): Promise<Site> {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
   const conn = ['--server', s.adminUrl, '--data', s.dataDir];
   const keys = path.join(work, 'keys');
-  const made = await cli(['upgrade', 'keygen', '--out', keys]);
-  const fingerprint = /SMSRELEASEKEY=([0-9a-f]{64})/.exec(made)?.[1] ?? '';
-  await cli(['upgrade', 'key', 'set', path.join(keys, 'release-key.pub.pem'), ...conn]);
-  assert.match(await cli(['upgrade', 'key', 'show', ...conn]), new RegExp(`SMSRELEASEKEY=${fingerprint}`));
-  return { s, work, conn, fingerprint, keys, baseScript: path.join(work, base.folder, 'siteport-agent.mjs') };
+  return { s, work, conn, fingerprint: '', keys, baseScript: path.join(work, base.folder, 'siteport-agent.mjs') };
 }
 
 /** Installs `count` clients with the bundle's setup and runs each under `siteport-agent launch`. */
