@@ -215,6 +215,53 @@ describe('gateway relay: only verified /mp/v1 requests of registered, not blocke
   });
 });
 
+describe('gateway relay: bounded', () => {
+  it('refuses a request over the concurrency limit with E_GATEWAY_BUSY and Retry-After, and relays again once one ends', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keys = new GatewayClientKeys({
+      source: { clientKey: (id) => Promise.resolve({ id, status: 'active' as const, publicKey }) },
+    });
+    let release: () => void = () => undefined;
+    let forwards = 0;
+    const relay = new Relay({
+      verifier: createGatewayVerifier(keys).verifier,
+      upstreams: {
+        forward: (_request, res) => {
+          forwards += 1;
+          return new Promise<void>((resolve) => {
+            release = () => {
+              res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+              resolve();
+            };
+          });
+        },
+      },
+      registrations: new SourceRateLimit({ what: 'registrations', perMinute: 0 }),
+      limits: { maxBodyBytes: 4096, maxConcurrent: 1 },
+      logger: pino({ level: 'silent' }),
+    });
+    const server = http.createServer((req, res) => relay.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${POLICY}`;
+    const get = () => fetch(url, { headers: signedHeaders('c1', pair, 'GET', POLICY, Buffer.alloc(0)) });
+    const first = get();
+    while (forwards === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await get();
+    assert.equal(second.status, 503);
+    assert.equal(second.headers.get('retry-after'), '1');
+    assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'E_GATEWAY_BUSY');
+    release();
+    assert.equal((await first).status, 200);
+    const third = get();
+    while (forwards < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    assert.equal((await third).status, 200);
+    assert.deepEqual(relay.counts(), { relayed: 2, refused: 1, inFlight: 0 });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
 describe('gateway client keys', () => {
   it('holds keys and unknown ids for the TTL and refuses a blocked client once the TTL passed', async () => {
     let now = 0;
