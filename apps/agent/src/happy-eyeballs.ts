@@ -38,12 +38,12 @@ export interface EyeballsOptions<S> {
 }
 
 /** Default connection attempt delay. */
-export const ATTEMPT_DELAY_MS = 250;
+const ATTEMPT_DELAY_MS = 250;
 const RESOLUTION_DELAY_MS = 50;
 const MAX_ATTEMPTS = 16;
 
 /** Resolves through the system resolver (getaddrinfo: /etc/hosts, DNS), one family at a time. */
-export const systemResolver: FamilyResolver = async (host, family) => {
+const systemResolver: FamilyResolver = async (host, family) => {
   try {
     const answers = await dns.lookup(host, { family, all: true, verbatim: true });
     return answers.map((a) => ({ address: a.address, family }));

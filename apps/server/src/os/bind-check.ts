@@ -78,7 +78,7 @@ export async function bindError(
 const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 /** The separate binds one listen address stands for: the dual-stack wildcard is IPv4 and IPv6 apart. */
-export function bindTargets(host: string): { address: string; family: 4 | 6; ipv6Only: boolean }[] {
+function bindTargets(host: string): { address: string; family: 4 | 6; ipv6Only: boolean }[] {
   if (host === '::') {
     return [
       { address: '0.0.0.0', family: 4, ipv6Only: false },
