@@ -190,6 +190,11 @@ export class Upstreams {
         ),
       );
     }
+    if (res.destroyed) {
+      // The client went away while the MP answered: nothing to copy, the slot is free at once.
+      answer.destroy();
+      return Promise.resolve();
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(answer.headers)) {
       if (typeof value === 'string' && (ANSWER_HEADERS.has(name) || name.startsWith('x-siteport-')))
