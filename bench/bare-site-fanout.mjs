@@ -1,4 +1,4 @@
-// The floor of a fan-out to a whole site on this machine (issue 8): S bare Node.js TLS server
+// The floor of a fan-out to a whole site on this machine: S bare Node.js TLS server
 // processes hold N connections in all, from R reading processes on the same machine; every server
 // writes one 60-byte frame to each of its connections at the same moment, every reader answers each
 // frame at once with 40 bytes (as a client acknowledges an action), and every server reads the

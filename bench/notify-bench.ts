@@ -363,7 +363,7 @@ async function push(c: Channel, mode: ChannelMode): Promise<ChannelRun> {
 }
 
 /**
- * The notification benchmark (issue 5): `clients` simulated agents speaking the real protocol on
+ * The notification benchmark: `clients` simulated agents speaking the real protocol on
  * loopback hold connections to one MP process. First a bare Node.js TLS server with the same
  * certificate (the memory baseline), which then writes one action-sized frame to every connection
  * of the same fleet, whose readers timestamp and answer it (the fan-out baseline). Then, side by

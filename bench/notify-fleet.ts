@@ -1,6 +1,6 @@
 // The simulated notification fleet: forks worker processes (bench/notify-fleet-worker.ts) whose
 // clients speak the real protocol to one or several management points on loopback. Reused by
-// the one-MP benchmark of issue 5 and the several-MP, 150,000-client benchmark of issue 8.
+// the one-MP notification benchmark and the several-MP, 150,000-client full-site benchmark.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';

@@ -111,7 +111,7 @@ if (only === undefined || only === 'agent') {
   for (const r of rows) console.log(`| ${r.variant} | ${r.rssMiB.toFixed(1)} | ${r.cpuSecondsPerMinute.toFixed(3)} |`);
 }
 
-// Notification channel (issue 5): NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
+// Notification channel: NOTIFY_BENCH_CLIENTS (2000; 19000 is the target run),
 // NOTIFY_BENCH_HOLD_SECONDS (120) and the others of bench/notify-only.ts; BENCH_ONLY=notify runs only this part.
 if (only === undefined || only === 'notify') {
   const notify = await notifyBench(notifyBenchOptionsFromEnv());
@@ -125,7 +125,7 @@ function scaleLiveness(value: string | undefined): 'ping' | 'tcp' {
   throw new Error(`SCALE_LIVENESS must be ping or tcp, not ${JSON.stringify(value)}`);
 }
 
-// One full site (issue 8): a site server and SCALE_MPS MP processes on PostgreSQL, SCALE_CLIENTS
+// One full site: a site server and SCALE_MPS MP processes on PostgreSQL, SCALE_CLIENTS
 // simulated clients on notification connections; BENCH_ONLY=scale runs only this part.
 if (only === undefined || only === 'scale') {
   const scale = await siteScale({

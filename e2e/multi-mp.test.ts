@@ -107,7 +107,7 @@ describe('several management points of one site on PostgreSQL', () => {
     assert.equal(promSample(metrics, 'siteport_db_pool_connections', { ...mpLabels, state: 'max' }), 10);
     assert.equal(promSample(metrics, 'siteport_mp_requests_total', { ...mpLabels, route: 'register', code: '200' }), 1);
 
-    // SPEC B4 on every MP: a port another program holds on MP A's address refuses the change.
+    // Every MP test-binds: a port another program holds on MP A's address refuses the change.
     const port = await freePort(MP_A);
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen({ host: MP_A, port }, resolve));

@@ -17,7 +17,7 @@ import type { DiscoveryStatus } from './discovery/discovery-status.js';
  */
 export type AgentState = AgentStateName;
 
-/** The endpoint that last answered, as `siteport client status` shows it (SPEC S2, §4). */
+/** The endpoint that last answered, as `siteport client status` shows it. */
 export interface LastContact {
   port: number;
   protocol: 'http' | 'https';

@@ -379,7 +379,7 @@ export class Agent {
     }
   }
 
-  /** Directory-joined clients read their site every cycle and adopt a newer published version (S8). */
+  /** Directory-joined clients read their site every cycle and adopt a newer published version. */
   private async lookUpDirectory(): Promise<void> {
     const { config, adopted } = await this.requireDiscovery().fromDirectory(this.requireConfig());
     this.status.discovery = this.requireDiscovery().status();
@@ -551,7 +551,7 @@ export class Agent {
     if (upgrade === 'restart') this.options.onRestart?.();
   }
 
-  /** SPEC B3: test-connects to the ports a proposed change would use and reports what it reached. */
+  /** Test-connects to the ports a proposed change would use and reports what it reached. */
   private async preflight(clientId: string, key: IdentityKey, probe: NonNullable<Policy['probe']>): Promise<void> {
     const results = await reportPreflight(this.client, {
       clientId,

@@ -36,7 +36,7 @@ export interface ClientConfig {
   settingsVersion: number;
   communicationMode: CommunicationMode;
   policyIntervalSeconds: number;
-  /** Directory access (setup --directory): the client is directory-joined and reads its site there (S8). */
+  /** Directory access (setup --directory): the client is directory-joined and reads its site there. */
   directory?: ClientDirectory | null;
   /** DNS domain whose `_siteport-mp._tcp` SRV record names management points (last discovery step). */
   dnsDomain?: string | null;

@@ -6,7 +6,7 @@ import type { ClientDirectory } from './discovery/client-directory.js';
 import type { DiscoveryStatus } from './discovery/discovery-status.js';
 import { StateStore } from './state-store.js';
 
-/** What `siteport client status --json` prints (keys fixed by SPEC §4; more are welcome). */
+/** What `siteport client status --json` prints (keys scripts rely on; more are welcome). */
 export interface ClientStatus {
   stateDir: string;
   siteCode: string;

@@ -15,7 +15,7 @@ export function endpointUrl(endpoint: Pick<MpEndpoint, 'host' | 'protocol' | 'po
 }
 
 /**
- * The endpoints to try for a request, in order (SPEC S2). Per MP host: an HTTP-only client tries
+ * The endpoints to try for a request, in order. Per MP host: an HTTP-only client tries
  * HTTP default then alternate; any other client tries HTTPS default, HTTPS alternate and — only in
  * `https-or-http` mode — HTTP default, HTTP alternate. Alternates appear only when configured.
  */

@@ -109,7 +109,7 @@ function errorCode(body: unknown): string | undefined {
 }
 
 /**
- * Sends client requests to management points with port fallback (SPEC S2): endpoints are tried in
+ * Sends client requests to management points with port fallback: endpoints are tried in
  * the order of {@link endpointList}; a transport failure moves on to the next one, an error answer
  * from the MP is thrown as its SiteportError. The endpoint that worked is tried first next time,
  * until `retryDefaultAfterMs` has passed, after which the list is tried from the top again so the

@@ -1,4 +1,4 @@
-/** Contents of `portswitch.json`: the status record the port switch tool leaves (SPEC S10). */
+/** Contents of `portswitch.json`: the status record the port switch tool leaves. */
 export interface PortSwitchRecord {
   /** ISO time of the switch. */
   at: string;

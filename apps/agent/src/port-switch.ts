@@ -19,7 +19,7 @@ export interface PortSwitchOptions {
 }
 
 /**
- * The port switch tool (SPEC S10, the seed's PORTSWITCH.VBS): reconfigures an installed client's
+ * The port switch tool: reconfigures an installed client's
  * request ports in place, tells a running agent to pick them up now (SIGHUP; on Windows a reload
  * request file, see {@link requestReload}), and leaves a
  * status record in portswitch.json. Without a running agent the change applies at its next start.

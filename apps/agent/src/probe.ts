@@ -39,7 +39,7 @@ function probeOne(
   });
 }
 
-/** Test-connects to every new endpoint of a pre-flight (SPEC B3) on the client's first MP host. */
+/** Test-connects to every new endpoint of a pre-flight on the client's first MP host. */
 function probeEndpoints(
   host: string,
   endpoints: readonly { protocol: 'http' | 'https'; port: number }[],
@@ -50,7 +50,7 @@ function probeEndpoints(
 }
 
 /**
- * SPEC B3: test-connects to the ports a proposed change would use, from the client's first MP host,
+ * Test-connects to the ports a proposed change would use, from the client's first MP host,
  * and reports what it reached. Resolves with the results, or null when the client knows no MP host.
  */
 export async function reportPreflight(

@@ -46,7 +46,7 @@ describe('runSetup', () => {
     });
   }
 
-  it('writes client.json, a 0600 key and a 0700 directory with the seed defaults', () => {
+  it('writes client.json, a 0600 key and a 0700 directory with the default ports', () => {
     const dir = freshDir();
     const config = runSetup({ stateDir: dir, properties: ['SMSMP=mp1.example'] });
     assert.deepEqual(config.ports, {

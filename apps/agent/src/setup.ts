@@ -21,7 +21,7 @@ export interface SetupOptions {
 }
 
 /**
- * Installs or reconfigures a client (the seed's client setup, SPEC S9). Properties are validated
+ * Installs or reconfigures a client (client setup with installation properties). Properties are validated
  * before anything is written. A reinstall keeps the identity key and client id unless the site
  * code changes or `newIdentity` asks for a new one; it always takes the ports from the properties
  * and re-adopts the next site policy.

@@ -37,7 +37,7 @@ function prepare(ports: ClientConfig['ports'], change: Partial<ClientConfig> = {
 
 const lastPort = (store: StateStore): number | undefined => store.readStatus().lastContact?.port;
 
-describe('port fallback (SPEC S2)', () => {
+describe('port fallback', () => {
   it('falls back to the alternate HTTP port when the default refuses, then returns to the default after retryDefaultAfterMs once it is back', async () => {
     mp = new ScriptedMp('PS1', pki);
     const alternate = await mp.listen('http');

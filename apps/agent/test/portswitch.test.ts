@@ -33,7 +33,7 @@ function failure(fn: () => unknown): SiteportError {
   assert.fail('expected a failure');
 }
 
-describe('port switch rules (SPEC S10)', () => {
+describe('port switch rules', () => {
   const cases: Array<{ http: string; https?: string; code: string; message: RegExp }> = [
     { http: '0', code: 'E_PORT_RANGE', message: /HTTPPORT must be a whole number from 1 to 65535, got "0"/ },
     { http: '65536', code: 'E_PORT_RANGE', message: /HTTPPORT .* got "65536"/ },

@@ -3,7 +3,7 @@ import { SITEPORT_VERSION, isSiteportError } from '@siteport/protocol';
 import { COMMANDS } from './commands/index.js';
 import { printErrorLine } from './format.js';
 
-/** Exit codes of every `siteport` command (SPEC §4). */
+/** Exit codes of every `siteport` command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** Builds the `siteport` program with every command registered. */

@@ -4,7 +4,7 @@ import i18next, { type TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { RichText, lookup, useFormat, valueText } from './i18n/index.js';
 
-/** Warnings may name the default web site's applications that the change moves (SPEC S5). */
+/** Warnings may name the default web site's applications that the change moves. */
 type WarningWithApplications = ImpactReport['warnings'][number] & { applications?: string[] };
 
 /** A client category's name (`impact.categories.<category>`); a category a newer server adds shows as it is. */
@@ -17,7 +17,7 @@ const endpoints = (list: { protocol: string; port: number }[], t: TFunction): st
   list.length === 0 ? t('common.none') : list.map((e) => `${e.protocol.toUpperCase()} ${e.port}`).join(', ');
 
 /**
- * The impact of a change before it is committed (SPEC B2, S5, S6): counts per client category,
+ * The impact of a change before it is committed: counts per client category,
  * the clients at risk with remediation commands, the warnings with their numbers, the other
  * applications of the default web site, and an explicit confirmation.
  */

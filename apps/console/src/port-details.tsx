@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { errorMessage } from './i18n/index.js';
 import { PORT_ROWS, portOf, validateItem } from './port-items.js';
 
-/** The seed's Port Details dialog: port number and description, OK/Cancel, validated inline with the API's rules. */
+/** The Port Details dialog: port number and description, OK/Cancel, validated inline with the API's rules. */
 export function PortDetails(props: {
   item: PortItem;
   saved: PortSettings;

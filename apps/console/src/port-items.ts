@@ -10,7 +10,7 @@ import {
   portOfItem,
 } from '@siteport/protocol';
 
-/** The rows of the Ports tab, in the seed's order; each row's name is `ports.items.<item>` in the catalogues. */
+/** The rows of the Ports tab, in their fixed order; each row's name is `ports.items.<item>` in the catalogues. */
 export const PORT_ROWS: { item: PortItem; optional: boolean }[] = [
   { item: 'http', optional: false },
   { item: 'http-alternate', optional: true },

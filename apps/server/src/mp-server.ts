@@ -35,7 +35,7 @@ export interface MpServerInfo {
 }
 
 /**
- * An additional management point of a site (`siteport server --role mp`, issue 8): the MP request
+ * An additional management point of a site (`siteport server --role mp`): the MP request
  * listeners, client request handling, policy, activity recording and the notification listener,
  * on the site's shared PostgreSQL database. The site server keeps the admin API, the console, the
  * rollout progress check, push, directory publishing and the hierarchy link; this process follows

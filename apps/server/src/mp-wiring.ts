@@ -89,7 +89,7 @@ export interface MpParts {
 }
 
 /**
- * Wires a management point (issue 8): shared by the site server, whose MP runs beside the site
+ * Wires a management point: shared by the site server, whose MP runs beside the site
  * services, and by additional MP processes (`siteport server --role mp`), which run only this.
  */
 export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {

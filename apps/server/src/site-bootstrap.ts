@@ -94,7 +94,7 @@ async function pickSettings(options: ServerOptions, pick: (port: number) => Prom
 }
 
 /**
- * Finds the site this data dir holds, or creates it (a primary site with the seed's default ports,
+ * Finds the site this data dir holds, or creates it (a primary site with the default ports,
  * or the ports given on the command line). Returns its code.
  */
 export async function ensureSite(sites: SiteRepository, options: ServerOptions, logger: Logger): Promise<string> {

@@ -300,7 +300,7 @@ export interface ConsoleSessionsTable {
   expires_at: string;
 }
 
-/** One management point process of a site (registry; issue 8). `state` is what the process last wrote. */
+/** One management point process of a site (registry). `state` is what the process last wrote. */
 export interface ManagementPointsTable {
   id: string;
   site_code: string;

@@ -1,5 +1,5 @@
 /**
- * How a client can learn its site's settings (SPEC S8): only directory-joined clients read the
+ * How a client can learn its site's settings: only directory-joined clients read the
  * directory; the others need policy during an overlap or a reinstall.
  */
 export const CLIENT_CATEGORIES = [

@@ -50,7 +50,7 @@ export function checkDescription(item: PortItem, text: string): string {
 }
 
 /**
- * Validates a complete set of port settings (SPEC B4): every port in range, an alternate differs
+ * Validates a complete set of port settings: every port in range, an alternate differs
  * from its default, and all TCP items are distinct. Throws the first problem as a SiteportError.
  */
 export function validatePortSettings(settings: PortSettings): void {

@@ -12,7 +12,7 @@ export interface RequestPorts {
   alternate: number | null;
 }
 
-/** The request, notification and wake-up ports of a site (SPEC S1). */
+/** The request, notification and wake-up ports of a site. */
 export interface PortSettings {
   http: RequestPorts;
   https: RequestPorts;
@@ -26,7 +26,7 @@ export interface PortSettings {
   descriptions: Record<PortItem, string>;
 }
 
-/** The seed's defaults: HTTP 80, HTTPS 443, notification TCP 10123, wake-up UDP 9. */
+/** The defaults: HTTP 80, HTTPS 443, notification TCP 10123, wake-up UDP 9. */
 export const DEFAULT_PORTS = Object.freeze({
   http: 80,
   https: 443,
@@ -43,7 +43,7 @@ export const DEFAULT_DESCRIPTIONS: Readonly<Record<PortItem, string>> = Object.f
   wake: 'Wake-up packet port (UDP)',
 });
 
-/** A fresh site's port settings: the seed's defaults and no alternates. */
+/** A fresh site's port settings: the defaults and no alternates. */
 export function defaultPortSettings(): PortSettings {
   return {
     http: { default: DEFAULT_PORTS.http, alternate: null },

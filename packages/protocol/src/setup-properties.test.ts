@@ -5,7 +5,7 @@ import { SiteportError } from './siteport-error.js';
 
 const parse = (...words: string[]) => parseSetupProperties(splitSetupProperties(words));
 
-test('setup properties take the seed defaults CCMHTTPPORT=80 and CCMHTTPSPORT=443', () => {
+test('setup properties take the defaults CCMHTTPPORT=80 and CCMHTTPSPORT=443', () => {
   const props = parse('SMSMP=mp1.example.org', 'SMSSITECODE=ps1');
   assert.equal(props.siteCode, 'PS1');
   assert.equal(props.httpPort, 80);

@@ -5,7 +5,7 @@ import { parseSiteCode } from './site-code.js';
 import { isHostName } from './host-name.js';
 import { isRegistrationTokenShape } from './wire/registration-messages.js';
 
-/** Client installation properties of `siteport setup` (SPEC §4, S9). */
+/** Client installation properties of `siteport setup`. */
 export interface SetupProperties {
   /** Site code to join, or `AUTO` to take the site of the first MP that answers. */
   siteCode: string;
@@ -82,7 +82,7 @@ export function splitSetupProperties(words: readonly string[]): Map<SetupPropert
 }
 
 /**
- * Validates installation properties, applying the seed's defaults (CCMHTTPPORT 80,
+ * Validates installation properties, applying the defaults (CCMHTTPPORT 80,
  * CCMHTTPSPORT 443). Every error names the property and says what is accepted.
  */
 export function parseSetupProperties(map: ReadonlyMap<SetupPropertyName, string>): SetupProperties {

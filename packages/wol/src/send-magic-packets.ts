@@ -18,7 +18,7 @@ export interface MagicPacketTarget {
 }
 
 /**
- * Sends one magic packet per MAC to `address:port` over UDP (SPEC S4), with SO_BROADCAST set for a
+ * Sends one magic packet per MAC to `address:port` over UDP, with SO_BROADCAST set for a
  * subnet-directed broadcast. Resolves when every datagram was handed to the kernel. The site (direct
  * wake) and an agent acting as wake-up proxy both send with this.
  */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { printLines } from '@siteport/protocol';
 
-/** `portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool (SPEC S10). */
+/** `portswitch --state DIR HTTPPORT [HTTPSPORT]`: the port switch tool. */
 export function registerPortswitch(program: Command): void {
   program
     .command('portswitch')

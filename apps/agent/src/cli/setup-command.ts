@@ -17,7 +17,7 @@ interface SetupFlags {
 /**
  * `setup --state DIR [--http-only] [--directory URL [--directory-bind-dn DN
  * --directory-password-file FILE]] [--dns-domain D] [PROPERTY=VALUE …]`: installs or reconfigures a
- * client (SPEC S9). With `--directory` the published installation properties are the base and
+ * client. With `--directory` the published installation properties are the base and
  * explicit ones win; the client becomes directory-joined.
  */
 export function registerSetup(program: Command): void {

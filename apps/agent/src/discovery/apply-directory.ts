@@ -3,7 +3,7 @@ import type { DirectorySite } from './directory-reader.js';
 
 /**
  * Adopts what the site published in the directory when its settings version is newer than the
- * client's: request ports, communication mode and policy interval (S8). This is what lets a
+ * client's: request ports, communication mode and policy interval. This is what lets a
  * directory-joined client follow a port change it missed while it was off: it needs no MP on the
  * old ports. Management point hosts are not persisted here; the agent tries them after its stored ones.
  */

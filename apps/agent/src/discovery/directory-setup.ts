@@ -43,7 +43,7 @@ function readPassword(file: string): string {
 }
 
 /**
- * Setup of a directory-joined client (S9, third path): reads the installation properties the site
+ * Setup of a directory-joined client (the third way of setup): reads the installation properties the site
  * published in the directory, lets explicit properties override them, and installs the client with
  * its directory access so the agent keeps reading the site's ports there. Everything is validated
  * and read before anything is written.

@@ -17,7 +17,7 @@ function lastError(error: unknown): LastError {
 }
 
 /**
- * Where the agent finds its management points, in order (issue 4): the stored MP list of
+ * Where the agent finds its management points, in order: the stored MP list of
  * client.json, then the MPs the site published in the directory (directory-joined clients only;
  * looked up every cycle, and a newer published settings version is adopted at once), then a DNS
  * SRV record `_siteport-mp._tcp.<domain>` whose port must be one of the client's request ports

@@ -67,7 +67,7 @@ const notifyChannel = diagnosticsChannel.channel('siteport:agent:notify');
 export const DEFAULT_POLL_WAIT_SECONDS = 110;
 
 /**
- * Keeps the agent reachable by its site (issue 5): one TLS connection to the MP's notification
+ * Keeps the agent reachable by its site: one TLS connection to the MP's notification
  * port; when that port is unreachable, long-polls over the request ports (through MpTransport,
  * with its default → alternate fallback and the client session's MAC) and tries TCP again at the end
  * of the first poll after `retryTcpMs`.

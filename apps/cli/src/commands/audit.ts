@@ -25,7 +25,7 @@ export function describeChange(oldValue: unknown, newValue: unknown): string {
   return changed.map((k) => `${k} ${before.get(k) ?? '∅'}→${after.get(k) ?? '∅'}`).join(', ') || '(no difference)';
 }
 
-/** `siteport audit`: the audit log of settings changes, newest first (SPEC B6). */
+/** `siteport audit`: the audit log of settings changes, newest first. */
 export function register(program: Command): void {
   withConnectionOptions(
     program

@@ -75,7 +75,7 @@ function readCa(file: string): string {
   }
 }
 
-/** `siteport directory show|set|remove`: a site's directory publishing through the admin API (S8). */
+/** `siteport directory show|set|remove`: a site's directory publishing through the admin API. */
 export function register(program: Command): void {
   const directory = program
     .command('directory')

@@ -8,7 +8,7 @@ interface MpListOptions extends AdminConnectionOptions {
   json?: boolean;
 }
 
-/** `siteport mp list`: the management point processes of a site (issue 8). */
+/** `siteport mp list`: the management point processes of a site. */
 export function register(program: Command): void {
   const mp = program
     .command('mp')

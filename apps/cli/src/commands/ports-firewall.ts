@@ -16,7 +16,7 @@ interface FirewallOptions extends AdminConnectionOptions {
   json?: boolean;
 }
 
-/** `siteport ports firewall [--format nftables|firewalld|netsh] [--role …] [ITEM=VALUE …]` (SPEC B5). */
+/** `siteport ports firewall [--format nftables|firewalld|netsh] [--role …] [ITEM=VALUE …]`. */
 export function registerFirewall(ports: Command): void {
   withConnectionOptions(
     ports

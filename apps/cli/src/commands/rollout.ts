@@ -42,7 +42,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `siteport rollout …` and `siteport ports impact`: tracked port changes (SPEC B1–B3). */
+/** `siteport rollout …` and `siteport ports impact`: tracked port changes. */
 export function register(program: Command): void {
   const rollout = program
     .command('rollout')

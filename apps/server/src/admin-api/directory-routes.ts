@@ -6,7 +6,7 @@ function site(ctx: Pick<RouteContext, 'params'>): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
 }
 
-/** Admin routes of directory publishing (SPEC S8): settings and publish status, unpublish. */
+/** Admin routes of directory publishing: settings and publish status, unpublish. */
 export function directoryRoutes(directory: DirectoryService): AdminRoute[] {
   return [
     {

@@ -19,7 +19,7 @@ import { visibleTo } from './admin-routes.js';
 const site = (ctx: Pick<RouteContext, 'params'>, name = 'code'): string =>
   parseSiteCode(ctx.params[name], 'site code in the path');
 
-/** Secondary sites, peer primaries and hierarchy-wide port changes (SPEC S7). */
+/** Secondary sites, peer primaries and hierarchy-wide port changes. */
 export function hierarchyRoutes(h: HierarchyService, selfUrl: () => string): AdminRoute[] {
   return [
     {

@@ -2,7 +2,7 @@ import { ManagementPointList, parseSiteCode } from '@siteport/protocol';
 import type { SiteCluster } from '../cluster/index.js';
 import type { AdminRoute } from './admin-route.js';
 
-/** Admin routes of the MP registry (issue 8): which management point processes serve the site. */
+/** Admin routes of the MP registry: which management point processes serve the site. */
 export function managementPointRoutes(cluster: SiteCluster, site: (code: string) => Promise<unknown>): AdminRoute[] {
   return [
     {

@@ -2,7 +2,7 @@ import { ChannelList, NotifyBody, NotifyResult, WakeBody, WakeResult } from '@si
 import type { NotifyService } from '../notify/index.js';
 import { type AdminRoute, route } from './admin-route.js';
 
-/** Admin routes of the notification channel and Wake-on-LAN (issue 5); they act on this server's own site's clients. */
+/** Admin routes of the notification channel and Wake-on-LAN; they act on this server's own site's clients. */
 export function notifyRoutes(notify: NotifyService, siteCode: string): AdminRoute[] {
   const ownSite = (): Promise<string> => Promise.resolve(siteCode);
   return [

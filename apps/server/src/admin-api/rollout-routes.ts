@@ -31,7 +31,7 @@ const FinalizeBody = Type.Object(
 const site = (ctx: Pick<RouteContext, 'params'>): string => parseSiteCode(ctx.params.code, 'site code in the path');
 const id = (ctx: Pick<RouteContext, 'params'>): string => ctx.params.id ?? '';
 
-/** Admin routes of tracked port changes (SPEC B1–B3). */
+/** Admin routes of tracked port changes. */
 export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
   const rolloutSite = async (params: Readonly<Record<string, string>>): Promise<string> =>
     (await rollouts.find(params.id ?? '')).siteCode;

@@ -5,7 +5,7 @@ import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 
 const site = (ctx: Pick<RouteContext, 'params'>): string => parseSiteCode(ctx.params.code, 'site code in the path');
 
-/** The default web site, SMSWeb and the default web site's applications (SPEC S5). */
+/** The default web site, SMSWeb and the default web site's applications. */
 export function webSiteRoutes(web: WebSiteService): AdminRoute[] {
   return [
     {

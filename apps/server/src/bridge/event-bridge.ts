@@ -1,7 +1,7 @@
 import type { ClientStatus, NotifyAction, NotifyClientResult } from '@siteport/protocol';
 
 /**
- * What one process of a site tells the others (issue 8). Events are facts or requests about live
+ * What one process of a site tells the others. Events are facts or requests about live
  * state; a process that starts reads the state itself from the database and follows events from then on.
  */
 export type BridgeEvent =
@@ -34,7 +34,7 @@ export type BridgeEvent =
   | { kind: 'presence'; online: string[]; offline: string[]; snapshot: boolean }
   /** Someone (a new MP) asks every MP for a presence snapshot. */
   | { kind: 'presence-query' }
-  /** Test-bind these ports before a change is accepted (SPEC B4); answer with a bind-answer. */
+  /** Test-bind these ports before a change is accepted; answer with a bind-answer. */
   | { kind: 'bind-check'; requestId: string; ports: { item: string; port: number }[] }
   /** One MP's answer to a bind-check: null when every port binds there. */
   | {

@@ -6,7 +6,7 @@ import type { PortBinder } from '../ports/index.js';
 const BIND_CHECK_TIMEOUT_MS = 5000;
 
 /**
- * SPEC B4 for a site with several MP processes: this process's MP test-binds the new ports, then
+ * The test-bind of new ports for a site with several MP processes: this process's MP test-binds the new ports, then
  * every other live MP does the same through the event bridge. A port one of them cannot bind, or an
  * MP that does not answer in time, refuses the change before anything is stored.
  */

@@ -21,7 +21,7 @@ const PRUNE_EVERY_MS = 60_000;
 const hostsChannel = diagnostics.channel('siteport:registry:hosts');
 
 /**
- * This process's entry in the site's MP registry (issue 8): registered at start, a heartbeat every
+ * This process's entry in the site's MP registry: registered at start, a heartbeat every
  * `heartbeatMs`, marked stopped at a graceful stop. Each heartbeat also reads the registry, so
  * {@link hosts} (what policy announces) follows MPs that start, stop or die, and `onHostsChanged`
  * fires when that list changes.

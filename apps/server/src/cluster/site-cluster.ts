@@ -32,7 +32,7 @@ export interface SiteClusterDeps {
 }
 
 /**
- * This process's part in the site's set of management point processes (issue 8, decision 0070):
+ * This process's part in the site's set of management point processes (decision 0070):
  * its registry entry, and on PostgreSQL the event bridge with what runs over it — site events,
  * notification across MPs, bind checks on every MP. On SQLite there is one process: the registry
  * entry only, and policy announces the `--public-host` names as before.
@@ -102,7 +102,7 @@ export class SiteCluster {
     return this.bridge === undefined ? this.deps.publicHosts : this.registry.hosts();
   }
 
-  /** This MP's test-bind, and on PostgreSQL every other live MP's too (SPEC B4). */
+  /** This MP's test-bind, and on PostgreSQL every other live MP's too. */
   binder(local: PortBinder): PortBinder {
     return this.requests === undefined ? local : new ClusterBinder(local, this.requests, () => this.registry.others());
   }

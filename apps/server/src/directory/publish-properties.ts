@@ -1,7 +1,7 @@
 import { SiteportError, parseSetupProperties, splitSetupProperties } from '@siteport/protocol';
 
 /**
- * The client installation properties a site publishes (S9): derived from its current settings —
+ * The client installation properties a site publishes: derived from its current settings —
  * SMSSITECODE, SMSMP, CCMHTTPPORT, CCMHTTPSPORT, SMSCAFINGERPRINT — then the administrator's own
  * properties, which win by name. The result must pass the same validation `siteport setup` runs;
  * otherwise E_DIRECTORY_CONFIG names the property.

@@ -16,7 +16,7 @@ export interface FirewallAnswer extends FirewallRules {
   version: number | 'proposed';
 }
 
-/** Firewall rules (SPEC B5) for a site's current settings, or for proposed ones given as ITEM=VALUE. */
+/** Firewall rules for a site's current settings, or for proposed ones given as ITEM=VALUE. */
 export class FirewallService {
   constructor(private readonly deps: { ports: PortSettingsService; web: WebSiteRepository }) {}
 

@@ -33,7 +33,7 @@ const secondaryChannel = diagnostics.channel('siteport:hierarchy:secondary');
 const SILENT_AFTER_MS = 90_000;
 
 /**
- * The hierarchy as this server sees it (SPEC S7): the secondaries attached to its primary site
+ * The hierarchy as this server sees it: the secondaries attached to its primary site
  * (registration, long-poll sync, listing), its peer primaries, and a port change applied to every
  * primary site as one action.
  */
@@ -331,7 +331,7 @@ export class HierarchyService {
   }
 
   /**
-   * Applies one change to this primary site and every peer primary (SPEC S7 "for every primary
+   * Applies one change to this primary site and every peer primary ("for every primary
    * site"), in parallel; each site's outcome is reported on its own, so one failure hides nothing.
    */
   async applyToAllPrimaries(change: PortChange, actor: string, selfUrl: string): Promise<ApplyAllResult> {

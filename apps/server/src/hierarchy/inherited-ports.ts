@@ -83,7 +83,7 @@ export class InheritedPorts {
           .insertInto('inherited_overlaps')
           .values({ site_code: siteCode, protocol: o.protocol, port: o.port, until: o.until })
           .execute();
-      // The switch to SMSWeb leaves this site system's default web site where it was (SPEC S5).
+      // The switch to SMSWeb leaves this site system's default web site where it was.
       if (!before.settings.customWebSite && next.settings.customWebSite) {
         await this.deps.web.setDefaultWebSite(
           trx,

@@ -28,7 +28,7 @@ export interface ParentLinkOptions {
 }
 
 /**
- * A secondary site's link to its primary (SPEC S7): registers, then long-polls the primary's port
+ * A secondary site's link to its primary: registers, then long-polls the primary's port
  * settings and applies every change; while the primary is unreachable it keeps the last known
  * settings and reports the state.
  */

@@ -40,7 +40,7 @@ export function sourceKey(address: string): string {
 }
 
 /**
- * A token bucket per source address (issue 15, decision 0095): each source may make `perMinute`
+ * A token bucket per source address (decision 0095): each source may make `perMinute`
  * requests a minute, in bursts of up to `perMinute`. The map of buckets is bounded: full buckets
  * (a source quiet for a minute) are dropped when the map is full, then the oldest entries. A
  * refused request gets `E_RATE_LIMITED` (HTTP 429) with the seconds until a token is back, which

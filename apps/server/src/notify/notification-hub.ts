@@ -67,7 +67,7 @@ const acknowledgedChannel = diagnostics.channel('siteport:notify:acknowledged');
 /**
  * The site's view of which clients can be notified and how: one TCP session or long-poll per
  * client. It delivers an action to many clients at once and collects their acknowledgements; a
- * client is online while it was heard from within `offlineAfterMs` (SPEC issue 5: offline after a
+ * client is online while it was heard from within `offlineAfterMs` (offline after a
  * configurable silence, default 5 minutes).
  */
 export class NotificationHub {

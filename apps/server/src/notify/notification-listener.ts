@@ -47,7 +47,7 @@ interface Bound {
 }
 
 /**
- * The management point's TLS listener on the site's notification port (SPEC S1: TCP 10123 by
+ * The management point's TLS listener on the site's notification port (TCP 10123 by
  * default). It follows port changes like the request listeners: while a rollout moves the port,
  * old and new ports are both held; when the old one is no longer wanted it closes and its sessions
  * end, so their agents reconnect on the port they learn from policy or from a long-poll answer. With `ping`

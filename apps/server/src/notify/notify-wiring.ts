@@ -66,7 +66,7 @@ export function createNotifyParts(deps: {
     authTimeoutMs: 10_000,
     wantedPorts: async () => {
       const current = (await deps.ports.stored(deps.siteCode)).settings.notification;
-      // While a rollout moves the notification port, the side that is not current stays open too (SPEC B1).
+      // While a rollout moves the notification port, the side that is not current stays open too.
       const others = (await deps.rollouts.open(deps.siteCode)).map((r) =>
         r.state === 'overlapping'
           ? r.old.settings.notification

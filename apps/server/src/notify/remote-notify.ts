@@ -26,7 +26,7 @@ export function answerWithin(waitMs: number, marginMs: number): number {
 const remoteChannel = diagnostics.channel('siteport:notify:remote');
 
 /**
- * Notification across the MP processes of a site (issue 8), over the event bridge:
+ * Notification across the MP processes of a site, over the event bridge:
  * - an action issued here for clients connected to other MPs goes out as a `notify-request`; each MP
  *   delivers it to the clients whose channel it holds and answers with their per-client results,
  *   in parts as the acknowledgements come ({@link ResultStream});

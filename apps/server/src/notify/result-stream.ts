@@ -10,7 +10,7 @@ export interface ResultPart {
 }
 
 /**
- * How an MP answers another MP's notify request (issue 8): the results of the clients that
+ * How an MP answers another MP's notify request: the results of the clients that
  * acknowledged go back in parts as they come — at most every `everyMs`, at most
  * {@link RESULT_PART_SIZE} each — and the last part, once the wait is over, holds only the clients
  * that did not answer. A single client that dropped within the offline window keeps an MP's

@@ -20,7 +20,7 @@ import type { RemoteNotify } from './remote-notify.js';
 const MAX_PROXIES = 3;
 
 /**
- * Wake-on-LAN for a site (SPEC S4, issue 5): magic packets to the site's wake-up UDP port, unicast
+ * Wake-on-LAN for a site: magic packets to the site's wake-up UDP port, unicast
  * to the client's last known address (default) or as a subnet-directed broadcast. When this server
  * has no interface on the client's subnet, an awake client on that subnet is asked, through the
  * notification channel, to send the packets there (wake-up proxy); proxies are chosen per subnet

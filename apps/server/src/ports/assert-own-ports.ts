@@ -2,7 +2,7 @@ import { SiteportError } from '@siteport/protocol';
 import type { SiteRecord } from '../site/index.js';
 
 /**
- * Refuses a direct change of a secondary site's ports (SPEC S7): they are inherited from its
+ * Refuses a direct change of a secondary site's ports: they are inherited from its
  * primary and change only there.
  */
 export function assertOwnPorts(site: SiteRecord): void {

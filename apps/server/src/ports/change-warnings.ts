@@ -8,7 +8,7 @@ import {
 import type { ClientRecord } from '../clients/index.js';
 
 /**
- * The seed's warnings (S6) for a change, stated with the concrete clients: who talks on a port
+ * The warnings for a change, stated with the concrete clients: who talks on a port
  * that is going away, which non-default ports firewalls must allow, and the internet HTTPS risk.
  */
 export function changeWarnings(

@@ -17,7 +17,7 @@ import { assertOwnPorts } from './assert-own-ports.js';
 import type { PortChangeGuard } from './port-change-guard.js';
 import { portsView } from './ports-view.js';
 
-/** Proves that this site's MP can bind ports it does not hold yet (SPEC B4). */
+/** Proves that this site's MP can bind ports it does not hold yet. */
 export interface PortBinder {
   checkBindable(ports: readonly { item: string; port: number }[]): Promise<void>;
 }

@@ -72,7 +72,7 @@ export interface PushServiceDeps {
 }
 
 /**
- * Client push installation (SPEC S9, S11): the host inventory, site push settings with an encrypted
+ * Client push installation: the host inventory, site push settings with an encrypted
  * push account, the "install client" action, site-wide automatic push, and a scheduler that runs
  * due attempts and retries failures on the site's schedule.
  */

@@ -15,7 +15,7 @@ const requestText = (s: PortSettings): string =>
     .join(', ');
 const sameRequestPorts = (a: PortSettings, b: PortSettings): boolean => requestText(a) === requestText(b);
 
-/** Where the default web site is while the MP is on SMSWeb: the stored ports or the seed's 80/443. */
+/** Where the default web site is while the MP is on SMSWeb: the stored ports or the default 80/443. */
 export function defaultWebSiteOf(stored: DefaultWebSitePorts | undefined): DefaultWebSitePorts {
   return stored ?? { ...SEED_DEFAULT_WEB_SITE };
 }
@@ -58,7 +58,7 @@ function appList(apps: readonly string[]): string {
 }
 
 /**
- * Plans the default web site's side of a port change (SPEC S5/S6): which ports it keeps or moves
+ * Plans the default web site's side of a port change: which ports it keeps or moves
  * to, and warnings that name the applications that move with it.
  */
 export function planWebSiteChange(

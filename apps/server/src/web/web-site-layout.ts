@@ -31,7 +31,7 @@ export interface WebSiteLayout {
 export const bindingKey = (protocol: 'http' | 'https', port: number): string => `${protocol}:${port}`;
 
 /**
- * Computes the layout (SPEC S5): without the custom web site the MP is hosted on the default web
+ * Computes the layout: without the custom web site the MP is hosted on the default web
  * site, whose bindings are the request ports; with it the MP is on SMSWeb on the request ports and
  * the default web site keeps its own ports. Old ports still overlapping serve the MP only.
  */

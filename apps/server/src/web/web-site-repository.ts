@@ -16,7 +16,7 @@ export interface WebApplicationRecord {
   createdAt: string;
 }
 
-/** The seed's default web site ports, assumed when a site never recorded where its default web site is. */
+/** The default web site's usual ports, assumed when a site never recorded where its default web site is. */
 export const SEED_DEFAULT_WEB_SITE: Readonly<DefaultWebSitePorts> = Object.freeze({ http: 80, https: 443 });
 
 /** Reads and writes the default web site's bindings and its applications. */

@@ -16,7 +16,7 @@ import { webSiteLayout } from './web-site-layout.js';
 import type { WebSiteRepository } from './web-site-repository.js';
 
 /**
- * The default web site and the custom web site SMSWeb of a site (SPEC S5): where they listen, which
+ * The default web site and the custom web site SMSWeb of a site: where they listen, which
  * applications the default web site carries, and the web side of every port change.
  */
 export class WebSiteService implements PortChangeGuard {

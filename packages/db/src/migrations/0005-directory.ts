@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Per-site directory publishing settings (SPEC S8). The bind password never leaves the server. */
+/** Per-site directory publishing settings. The bind password never leaves the server. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('directory_settings')

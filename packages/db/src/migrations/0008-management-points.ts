@@ -1,7 +1,7 @@
 import { type Kysely, PostgresAdapter } from 'kysely';
 
 /**
- * Several management points per site (issue 8): the registry of MP processes that share the site
+ * Several management points per site: the registry of MP processes that share the site
  * database, and the cross-process event log that PostgreSQL LISTEN/NOTIFY announces (decision 0070).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

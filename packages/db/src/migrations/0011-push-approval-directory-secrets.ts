@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Push targets and secrets at rest (issue 15, decision 0093).
+ * Push targets and secrets at rest (decision 0093).
  *
  * `push_hosts.approval`: only `approved` hosts are ever connected to; a host learnt from a client
  * report or a scan is a `candidate` until an administrator approves it. Hosts already in the

@@ -1,5 +1,5 @@
 /**
- * Names of siteport's directory schema (SPEC S8): the object classes and attributes shipped in
+ * Names of siteport's directory schema: the object classes and attributes shipped in
  * `deploy/directory/siteport.schema` (OpenLDAP) and `deploy/directory/siteport-ad.ldif` (Active
  * Directory). Site server and agent read them from here so neither hard-codes a name.
  */
@@ -30,7 +30,7 @@ export const DIRECTORY_ATTRIBUTES = {
 
 export type DirectoryAttribute = (typeof DIRECTORY_ATTRIBUTES)[keyof typeof DIRECTORY_ATTRIBUTES];
 
-/** The container every siteport object lives in, directly under the base DN (as in the seed's product). */
+/** The container every siteport object lives in, directly under the base DN. */
 export const DIRECTORY_CONTAINER_RDN = 'cn=System Management';
 
 /** DN of the container under a base DN. */

@@ -1,7 +1,7 @@
 import { SiteportError } from '../siteport-error.js';
 import { type PortSettings, requestEndpoints } from '../port-settings.js';
 
-/** Rule formats `siteport ports firewall` writes (SPEC B5). */
+/** Rule formats `siteport ports firewall` writes. */
 export const FIREWALL_FORMATS = ['nftables', 'firewalld', 'netsh'] as const;
 export type FirewallFormat = (typeof FIREWALL_FORMATS)[number];
 

@@ -114,7 +114,7 @@ export const SAFE_POLL_WAIT_SECONDS = 50;
 /** Longest wait a long-poll may ask for. */
 export const MAX_POLL_WAIT_SECONDS = 300;
 
-/** Path of the long-poll, the HTTP(S) fallback of the notification channel (SPEC S3). */
+/** Path of the long-poll, the HTTP(S) fallback of the notification channel. */
 export const POLL_PATH = `${MP_PREFIX}/notify/poll`;
 
 /** `POST /mp/v1/notify/poll` (signed, or with the client session's MAC): acks of the actions just handled and how long to wait. */

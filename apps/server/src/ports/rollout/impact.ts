@@ -24,7 +24,7 @@ const endpointKeys = (s: PortSettings) => requestEndpoints(s).map((e) => ({ prot
 /**
  * Before a change is applied: per client, how it will learn the new ports (directory, policy
  * during the overlap, or nothing), whether it is at risk and the exact remediation; counts per
- * category; the seed's warnings with concrete numbers; and pre-flight results (SPEC B2, B3, S6).
+ * category; the warnings with concrete numbers; and pre-flight results.
  */
 export function impactReport(input: ImpactInput): ImpactReport {
   const { from, to } = input;

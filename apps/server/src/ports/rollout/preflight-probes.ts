@@ -12,7 +12,7 @@ export interface MapKnowledge {
 }
 
 /**
- * The pre-flight side of rollouts that every MP serves (SPEC B3): which endpoints clients should
+ * The pre-flight side of rollouts that every MP serves: which endpoints clients should
  * test-connect to, and storing what they reached. Needs only the database, so additional MP
  * processes use it without the rollout service's progress check. With the reachability map
  * (decision 0109) it asks clients to probe only the ports the map does not know fresh for every

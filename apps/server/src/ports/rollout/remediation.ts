@@ -11,7 +11,7 @@ export interface RemediationContext {
 const DEFAULT_STATE_DIR = '/var/lib/siteport-agent';
 
 /**
- * The exact commands that bring a client that cannot learn the new ports back (SPEC S9, B2): port
+ * The exact commands that bring a client that cannot learn the new ports back: port
  * switch in place, reinstall with CCMHTTPPORT/CCMHTTPSPORT (the only way for internet clients),
  * or client push.
  */
@@ -34,7 +34,7 @@ export function remediationCommands(client: ClientRecord, to: PortSettings, ctx:
     `SMSCAFINGERPRINT=${ctx.caFingerprint}`,
   );
   const commands = [shellCommand('siteport', 'portswitch', '--state', dir, to.http.default, to.https.default), setup];
-  // The seed: clients on the internet get non-default ports only through the setup properties.
+  // Clients on the internet get non-default ports only through the setup properties.
   if (internet) commands.reverse();
   commands.push(shellCommand('siteport', 'push', client.hostname));
   return commands;

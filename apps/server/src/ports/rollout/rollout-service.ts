@@ -37,7 +37,7 @@ export interface ProposeOptions {
 }
 
 /**
- * Tracked port changes (SPEC B1): a change of request or notification ports is stored as a
+ * Tracked port changes: a change of request or notification ports is stored as a
  * rollout, committed as a new settings version while the old ports stay served, and finalized when
  * no active client is left on them (or at the deadline, or when forced), or rolled back. Every step
  * is one database transaction, so a restart at any point resumes from the stored state.

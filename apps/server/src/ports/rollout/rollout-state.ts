@@ -1,7 +1,7 @@
 import type { CommunicationMode, PortSettings } from '@siteport/protocol';
 
 /**
- * Lifecycle of a port-change rollout (SPEC B1):
+ * Lifecycle of a port-change rollout:
  *
  *   scheduled ──────────────────┐
  *       │                       ▼
