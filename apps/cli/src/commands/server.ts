@@ -130,7 +130,11 @@ export function register(program: Command): void {
       'failed sign-ins, or wrong bearer tokens, from one address before it is blocked (default 20)',
     )
     .option('--lockout <seconds>', 'how long a locked account name or blocked address is refused (default 900)')
-    .option('--bind <addr>', 'address the management point listens on', '::')
+    .option(
+      '--bind <addr>',
+      'address the management point listens on (:: = IPv6 and IPv4, dual stack; 0.0.0.0 = IPv4 only)',
+      '::',
+    )
     .option('--http-port <n>', "a new site's HTTP request port (0 = any free port)")
     .option('--https-port <n>', "a new site's HTTPS request port")
     .option('--http-alternate-port <n>', "a new site's alternate HTTP port")
