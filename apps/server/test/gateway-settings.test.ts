@@ -3,6 +3,7 @@
 // may read, and that its certificate names the configured host only.
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import tls from 'node:tls';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { type Kysely, type SiteDatabase, openDatabase } from '@siteport/db';
@@ -14,7 +15,8 @@ import type {
   GatewayView,
   Policy,
 } from '@siteport/protocol';
-import { GatewaySettings } from '../src/gateway/index.js';
+import { GatewayServer, GatewaySettings } from '../src/gateway/index.js';
+import { createLogger } from '../src/logger.js';
 import { AuditRepository, SiteEvents } from '../src/site/index.js';
 import { requirePostgres, sharedPostgresDatabase } from '../../../test-support/postgres.js';
 import { insertPrimarySite } from '../../../test-support/primary-site.js';
@@ -148,4 +150,34 @@ test('gateway routes: administrators set it, policy announces it, a gateway toke
     gateway,
   );
   assert.equal(wrongKey.body.error.code, 'E_VALIDATION');
+});
+
+test('a gateway process holds at most --max-connections connections: the next one is closed at accept', async (t) => {
+  const s = await startTestServer(t, { policyIntervalSeconds: 1 });
+  await s.admin('PUT', '/sites/PS1/gateway', { host: '127.0.0.1', port: 443 });
+  const secret = (await s.admin<CreatedToken>('POST', '/tokens', { name: 'gw', role: 'gateway', sites: ['PS1'] })).body
+    .secret;
+  const gateway = new GatewayServer(
+    { server: s.adminUrl, token: secret, siteCode: 'PS1', listenHost: '127.0.0.1', port: 0, maxConnections: 2 },
+    createLogger('silent'),
+  );
+  await gateway.start();
+  t.after(() => gateway.stop());
+  assert.equal(gateway.state, 'running');
+  const ca = (await s.admin<{ caCertificate: string }>('GET', '/sites/PS1/gateway/upstream', undefined, secret)).body
+    .caCertificate;
+  const open = (): Promise<tls.TLSSocket | 'closed'> =>
+    new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: gateway.port, ca });
+      socket.once('secureConnect', () => resolve(socket));
+      socket.once('error', () => resolve('closed'));
+      socket.once('close', () => resolve('closed'));
+    });
+  const first = await open();
+  const second = await open();
+  assert.notEqual(first, 'closed', 'the certificate from the site CA verifies for the configured name');
+  assert.notEqual(second, 'closed');
+  assert.equal(await open(), 'closed');
+  (first as tls.TLSSocket).destroy();
+  (second as tls.TLSSocket).destroy();
 });
