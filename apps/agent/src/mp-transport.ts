@@ -378,11 +378,18 @@ export class MpTransport {
           : https.request({ ...base, ...this.tlsOptions(request.insecureTls === true) });
       this.active.add(req);
       const timeoutMs = request.timeoutMs ?? this.options.timeoutMs;
-      const timer = setTimeout(() => req.destroy(transportFailure(`timed out after ${timeoutMs} ms`)), timeoutMs);
       const finish = (): void => {
         clearTimeout(timer);
         this.active.delete(req);
       };
+      // Rejected here, not only by the request's 'error': a connection still being set up (Happy
+      // Eyeballs) reports that error only when its attempts end, minutes later behind a dropping firewall.
+      const timer = setTimeout(() => {
+        const failure = transportFailure(`timed out after ${timeoutMs} ms`);
+        req.destroy(failure);
+        finish();
+        reject(failure);
+      }, timeoutMs);
       req.on('error', (error) => {
         finish();
         reject(error);
