@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { encodeFrame } from '@siteport/protocol';
 import { cpuOf, settledRss, startBareTls, stopProcess, waitOutput } from './bench-process.js';
+import { rateAround, sampleConnects } from './connect-rate.js';
 import { type FleetScheduling, startFleet } from './notify-fleet.js';
 import { percentile } from './percentile.js';
 
@@ -24,6 +25,8 @@ export interface BareSiteOptions {
   connectDeadlineSeconds: number;
   niceness: number;
   scheduling: FleetScheduling;
+  /** Where the connect rate is read (the full run's CONNECT_RATE_EARLY and its late point), and over how many clients. */
+  connectRateAt: { early: number; late: number; width: number };
   progress(text: string): void;
 }
 
@@ -32,6 +35,8 @@ export interface BareSiteResult {
   failed: number;
   failures: Record<string, number>;
   connectSeconds: number;
+  /** Clients per second around `early` connected and around `late` (as for siteport's fleet), NaN where not reached. */
+  connectRate: { early: number; late: number };
   /** Settled RSS of the bare servers together. */
   rssMiB: number;
   /** CPU of the bare servers over the idle window, as a share of one core. */
@@ -47,6 +52,7 @@ export async function bareSiteScale(o: BareSiteOptions): Promise<BareSiteResult>
   try {
     for (const host of o.hosts) servers.push(await startBareTls(o.dir, host));
     o.progress(`bare: connecting the fleet to ${servers.length} bare TLS servers`);
+    const sampler = sampleConnects();
     const fleet = await startFleet({
       mode: 'bare',
       targets: servers.map((s, i) => ({ host: o.hosts[i]!, port: s.port })),
@@ -60,6 +66,7 @@ export async function bareSiteScale(o: BareSiteOptions): Promise<BareSiteResult>
       scheduling: o.scheduling,
     });
     stopFleet = fleet.stop;
+    const samples = sampler.stop();
     o.progress(`bare: connected ${fleet.connected}, failed ${fleet.failed} in ${fleet.connectSeconds.toFixed(1)} s`);
     const pids = servers.map((s) => s.child.pid!);
     await sleep(5000);
@@ -86,6 +93,10 @@ export async function bareSiteScale(o: BareSiteOptions): Promise<BareSiteResult>
       failed: fleet.failed,
       failures: fleet.failures,
       connectSeconds: fleet.connectSeconds,
+      connectRate: {
+        early: rateAround(samples, o.connectRateAt.early, o.connectRateAt.width),
+        late: rateAround(samples, o.connectRateAt.late, o.connectRateAt.width),
+      },
       rssMiB: rss / 1024 / 1024,
       idleCpuCores,
       fanout: {

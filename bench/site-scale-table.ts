@@ -60,6 +60,9 @@ function printBare(r: SiteScaleResult, b: BareSiteResult): void {
   console.log('|---|---:|---:|');
   console.log(`| connected (failed) | ${r.connected} (${r.failed}) | ${b.connected} (${b.failed}) |`);
   console.log(`| time to connect all (s) | ${f(r.connectSeconds, 1)} | ${f(b.connectSeconds, 1)} |`);
+  console.log(
+    `| connect rate around ${CONNECT_RATE_EARLY.toLocaleString('en')} / around ${r.connectRate.lateAt.toLocaleString('en')} connected (clients/s) | ${f(r.connectRate.early)} / ${f(r.connectRate.late)} | ${f(b.connectRate.early)} / ${f(b.connectRate.late)} |`,
+  );
   if (b.failed > 0) console.log(`\nBare connection failures by reason: ${JSON.stringify(b.failures)}\n`);
   console.log(
     `| server RSS per connected client (KiB) | ${f((r.serverRssMiB * 1024) / Math.max(1, r.connected), 1)} | ${f((b.rssMiB * 1024) / Math.max(1, b.connected), 1)} |`,
@@ -93,6 +96,13 @@ export function scaleBareRatios(r: SiteScaleResult): RatioRow[] {
       ratio: perClient(r.serverRssMiB, r.connected) / perClient(b.rssMiB, b.connected),
       target: { atMost: 1.15 },
       note: `${perClient(r.serverRssMiB, r.connected).toFixed(1)} vs ${perClient(b.rssMiB, b.connected).toFixed(1)} KiB`,
+    },
+    {
+      path: `connect rate late against early at ${n}, against the same for bare TLS`,
+      baseline: 'bare TLS servers connecting the same fleet (their late / early rate)',
+      ratio: r.connectRate.late / r.connectRate.early / (b.connectRate.late / b.connectRate.early),
+      target: { atLeast: 0.9 },
+      note: `siteport ${r.connectRate.late.toFixed(0)} / ${r.connectRate.early.toFixed(0)}, bare ${b.connectRate.late.toFixed(0)} / ${b.connectRate.early.toFixed(0)} clients/s`,
     },
     {
       path: `fan-out p99 at ${n} connected`,

@@ -207,6 +207,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const after = await fleet.report();
     const lost = idleReport.lost + after.lost;
     const kernel3 = readNetCounters();
+    const lateAt = Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY);
     let bare: BareSiteResult | undefined;
     if (options.bare === true) {
       // The siteport side is let go first: the bare servers get the machine as the MPs had it.
@@ -223,6 +224,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
         connectDeadlineSeconds: options.connectDeadlineSeconds ?? 1800,
         niceness: options.niceness ?? 0,
         scheduling: options.scheduling ?? 'other',
+        connectRateAt: { early: CONNECT_RATE_EARLY, late: lateAt, width: CONNECT_RATE_WIDTH },
         progress,
       });
     }
@@ -248,12 +250,8 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       },
       connectRate: {
         early: rateAround(connectSamples, CONNECT_RATE_EARLY, CONNECT_RATE_WIDTH),
-        lateAt: Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
-        late: rateAround(
-          connectSamples,
-          Math.max(CONNECT_RATE_EARLY, options.clients - CONNECT_RATE_EARLY),
-          CONNECT_RATE_WIDTH,
-        ),
+        lateAt,
+        late: rateAround(connectSamples, lateAt, CONNECT_RATE_WIDTH),
       },
       perMp: fleet.perTarget,
       serverRssMiB: serverRss / 1024 / 1024,
