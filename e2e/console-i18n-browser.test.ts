@@ -114,7 +114,7 @@ test('the console in Korean: switched in the header and kept across a reload, th
   ]);
   const ps1 = sites.getByRole('row').filter({ hasText: 'PS1' });
   assert.match((await ps1.textContent()) ?? '', /기본 사이트/);
-  assert.match((await ps1.textContent()) ?? '', /HTTP \d+ 수신 대기 중/);
+  assert.match((await ps1.textContent()) ?? '', /HTTP [\d.:\[\]]+ \(IPv[46][^)]*\) 수신 대기 중/);
   await ps1.click();
   await page.getByRole('button', { name: '속성' }).click();
 
