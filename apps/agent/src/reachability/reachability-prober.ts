@@ -5,7 +5,7 @@ import { ProbeSchedule } from './probe-schedule.js';
 import { DEFAULT_PROBE_INTERVAL_SECONDS, probeTargets } from './probe-targets.js';
 
 /** What one probe run needs from the agent. */
-export interface ProbeRunContext {
+interface ProbeRunContext {
   policy: Pick<Policy, 'ports' | 'reachability'>;
   /** The MP host the agent uses first. */
   host: string | undefined;

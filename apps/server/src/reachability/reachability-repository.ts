@@ -14,7 +14,7 @@ export interface StoredResult {
 }
 
 /** The settings a site has until an administrator changes them: every 6 hours, stale after 24, no candidates. */
-export const DEFAULT_REACHABILITY_SETTINGS: Readonly<ReachabilitySettings> = Object.freeze({
+const DEFAULT_REACHABILITY_SETTINGS: Readonly<ReachabilitySettings> = Object.freeze({
   intervalSeconds: 6 * 3600,
   staleHours: 24,
   candidates: [],

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** Where a client's address cannot be read (a socket already closed): its results still count, under this name. */
-export const UNKNOWN_SUBNET = 'unknown';
+const UNKNOWN_SUBNET = 'unknown';
 
 /** The eight 16-bit groups of an IPv6 address, or undefined when it is not one. */
 function ipv6Groups(address: string): number[] | undefined {
