@@ -74,7 +74,7 @@ start_agent() {
     return $?
   fi
   # No systemd: a detached process whose descriptors do not hold the SSH session open.
-  setsid "$NODE" "$ROOT/current/siteport-agent.mjs" agent --state "$ROOT/state" >>"$ROOT/agent.log" 2>&1 </dev/null &
+  setsid "$NODE" "$ROOT/current/siteport-agent.mjs" launch --state "$ROOT/state" >>"$ROOT/agent.log" 2>&1 </dev/null &
   i=0
   while [ $i -lt 50 ]; do
     PID=$(cat "$ROOT/state/agent.pid" 2>/dev/null || true)

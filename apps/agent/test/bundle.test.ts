@@ -23,7 +23,7 @@ test('the agent bundle is a versioned tarball whose agent runs on a plain node w
   assert.equal(readFileSync(path.join(dir, 'VERSION'), 'utf8').trim(), bundle.version);
   assert.match(
     readFileSync(path.join(dir, 'siteport-agent.service'), 'utf8'),
-    /ExecStart=@NODE@ @ROOT@\/current\/siteport-agent\.mjs agent --state @ROOT@\/state/,
+    /ExecStart=@NODE@ @ROOT@\/current\/siteport-agent\.mjs launch --state @ROOT@\/state/,
   );
   assert.equal(spawnSync('sha256sum', ['-c', 'sha256sums'], { cwd: dir }).status, 0, 'the checksums match');
   assert.ok(!existsSync(path.join(unpack, 'node_modules')));

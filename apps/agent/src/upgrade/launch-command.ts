@@ -18,12 +18,16 @@ export async function launchAgent(stateDir: string, extra: readonly string[]): P
       process.stderr.write(`${JSON.stringify({ component: 'launcher', state: to, ...detail })}\n`),
   });
   const stop = (): void => launcher.stop();
+  // systemctl reload sends SIGHUP to the launcher (the unit's main process); the agent reloads on it.
+  const reload = (): void => launcher.signal('SIGHUP');
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  if (process.platform !== 'win32') process.on('SIGHUP', reload);
   try {
     return await launcher.run();
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
+    process.off('SIGHUP', reload);
   }
 }

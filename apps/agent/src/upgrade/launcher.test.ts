@@ -114,3 +114,23 @@ test('the pointer keeps the current and previous installs; confirm prunes older 
     rmSync(f.dir, { recursive: true, force: true });
   }
 });
+
+test('a SIGHUP given to the launcher reaches the running agent, which keeps running (reload, not restart)', async () => {
+  const onHup =
+    "process.on('SIGHUP', () => { appendFileSync(pointerFile.replace('agent-version.json', 'ran.log'), 'hup\\n'); setTimeout(() => process.exit(0), 50); }); setInterval(() => {}, 1000);";
+  const f = fixture({}, onHup);
+  try {
+    const states: string[] = [];
+    const launcher = new AgentLauncher({ stateDir: f.dir, baseScript: f.baseScript, onState: (s) => states.push(s) });
+    const done = launcher.run();
+    // Wait for the agent to be up (it logged its start and set its handler), then pass the signal on.
+    for (let i = 0; i < 200 && !f.ran().includes('base'); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 200));
+    launcher.signal('SIGHUP');
+    assert.equal(await done, 0);
+    assert.deepEqual(f.ran(), ['base', 'hup'], 'the agent got the signal once and was not restarted');
+    assert.equal(states.filter((s) => s === 'starting').length, 1);
+  } finally {
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+});

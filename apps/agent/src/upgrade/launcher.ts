@@ -71,6 +71,11 @@ export class AgentLauncher {
     }
   }
 
+  /** Passes a signal on to the running agent (SIGHUP: reload client.json). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** Stops the agent (SIGTERM) and the launcher. */
   stop(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.stopped = true;
