@@ -115,3 +115,37 @@ test(
       assert.match(audit, new RegExp(action));
   },
 );
+
+test(
+  "an administrator's roll back of an upgrade that reached its agents makes each of them go back to the version it ran before",
+  { timeout: 300_000 },
+  async (t) => {
+    const x = await site(t);
+    await releaseKey(x);
+    const dirs = await agents(t, x, 2, 60);
+    await register(x, '0.2.0');
+    const started = JSON.parse(
+      await cli(['upgrade', 'start', '0.2.0', '--canary', '100', '--json', ...x.conn]),
+    ) as UpgradeView;
+    await waitFor(
+      'both agents upgraded and confirmed the new version',
+      async () =>
+        (await view(x, started.id)).waves.canary.upgraded === 2 &&
+        dirs.every((d) => pointer(d).current === '0.2.0' && pointer(d).trial === null),
+      120_000,
+    );
+
+    await cli(['upgrade', 'rollback', started.id, ...x.conn]);
+    await waitFor(
+      'both agents reverted to the installed version, are checking in and reported it',
+      async () =>
+        dirs.every((d) => pointer(d).current === null && readClientStatus(d).state === 'running') &&
+        (await view(x, started.id)).waves.canary.upgraded === 0,
+      120_000,
+    );
+    const back = await view(x, started.id);
+    assert.equal(back.state, 'rolled-back');
+    for (const dir of dirs)
+      assert.equal(pointer(dir).rolledBack, null, 'the revert was reported, so its record is cleared');
+  },
+);
