@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ClientList, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { freePort } from '../test-support/ports.js';
-import { requireTool } from '../test-support/require-tool.js';
+import { screenshotDir } from '../test-support/chromium.js';
+import { adminPassword, newPage, openBrowser, signIn } from '../test-support/console-fixture.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -17,19 +17,7 @@ import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
 
 // Screenshots go to a temp dir, so a test run changes no committed file; SITEPORT_SCREENSHOTS=docs/screenshots
 // refreshes the ones the docs show.
-const SCREENSHOTS =
-  process.env.SITEPORT_SCREENSHOTS === undefined
-    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
-    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--headless',
-];
+const SCREENSHOTS = screenshotDir();
 
 interface Site {
   adminUrl: string;
@@ -82,30 +70,6 @@ async function startSite(t: TestContext, activeWindowSeconds = 10): Promise<Site
   return { adminUrl, dataDir, token, admin };
 }
 
-async function openBrowser(t: TestContext): Promise<Browser | undefined> {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return undefined;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-  t.after(() => browser.close());
-  return browser;
-}
-
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  return context.newPage();
-}
-
-async function signIn(page: Page, site: Site, user: string, password: string, shot?: string): Promise<void> {
-  await page.goto(`${site.adminUrl}/console/`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(password);
-  if (shot !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, shot) });
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
-}
-
-const adminPassword = (site: Site): string =>
-  readFileSync(path.join(site.dataDir, 'console-initial-password'), 'utf8').trim();
-
 /** Sign in → Administration → Sites → primary site → Properties → Ports tab. */
 async function openPortsTab(page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Site Configuration → Sites' }).click();
@@ -131,7 +95,7 @@ test('the port-change procedure in Chromium: a port change through Port Details,
   );
 
   const page = await newPage(browser);
-  await signIn(page, site, 'admin', adminPassword(site), 'sign-in.png');
+  await signIn(page, site.adminUrl, 'admin', adminPassword(site.dataDir), path.join(SCREENSHOTS, 'sign-in.png'));
   await page.getByRole('link', { name: 'Site Configuration → Sites' }).click();
   await page.getByRole('table', { name: 'Sites' }).getByRole('row').filter({ hasText: 'PS1' }).click();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'sites.png') });
@@ -285,7 +249,7 @@ test('invalid input in Port Details (0, 65536, letters, a port equal to another 
   const site = await startSite(t);
   const before = (await site.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const page = await newPage(browser);
-  await signIn(page, site, 'admin', adminPassword(site));
+  await signIn(page, site.adminUrl, 'admin', adminPassword(site.dataDir));
   await openPortsTab(page);
   const tab = page.getByRole('tabpanel', { name: 'Ports' });
   await tab.locator('tr[data-item="http"]').click();
@@ -330,7 +294,7 @@ test('a read-only analyst sees no change controls in the browser, and the API re
     200,
   );
   const page = await newPage(browser);
-  await signIn(page, site, 'ana', 'correct horse battery');
+  await signIn(page, site.adminUrl, 'ana', 'correct horse battery');
   assert.match((await page.getByTestId('who').textContent()) ?? '', /ana \(read-only analyst\)/);
   await openPortsTab(page);
   const tab = page.getByRole('tabpanel', { name: 'Ports' });
@@ -360,7 +324,7 @@ test('in the browser, a change without the CSRF token and a change posted from a
   if (browser === undefined) return;
   const site = await startSite(t);
   const page = await newPage(browser);
-  await signIn(page, site, 'admin', adminPassword(site));
+  await signIn(page, site.adminUrl, 'admin', adminPassword(site.dataDir));
 
   const noCsrf = await page.evaluate(async () => {
     const res = await fetch('/api/v1/sites/PS1/ports', {
@@ -420,7 +384,7 @@ test('the rollout view shows progress, refuses a plain finalize while an active 
 
   const page = await newPage(browser);
   page.on('dialog', (dialog) => void dialog.accept());
-  await signIn(page, site, 'admin', adminPassword(site));
+  await signIn(page, site.adminUrl, 'admin', adminPassword(site.dataDir));
   const change = async (): Promise<string> => {
     const res = await site.admin<{ rolloutId: string }>('PATCH', '/sites/PS1/ports', {
       http: { default: await freePort() },

@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { requireTool } from '../test-support/require-tool.js';
+import { screenshotDir } from '../test-support/chromium.js';
+import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
 import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 
 // SITEPORT_SCREENSHOTS=docs/screenshots refreshes the screenshot docs/ipv6.md shows.
-const SCREENSHOTS =
-  process.env.SITEPORT_SCREENSHOTS === undefined
-    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
-    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
-const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = screenshotDir();
 
 test('the Sites view shows that the management point listens on IPv6 and IPv4 (dual stack) with its address', async (t) => {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+  const browser = await openBrowser(t);
+  if (browser === undefined) return;
   const dataDir = tempDir(t, 'siteport-console-ipv6-');
   const run = startCli(
     [
@@ -45,27 +40,9 @@ test('the Sites view shows that the management point listens on IPv6 and IPv4 (d
     await exited;
   });
   const adminUrl = /admin API: (\S+)\/api\/v1/.exec(await run.started)![1]!;
-  const password = readFileSync(path.join(dataDir, 'console-initial-password'), 'utf8').trim();
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--headless',
-    ],
-  });
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 600 } })).newPage();
-  await page.goto(`${adminUrl}/console/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
+  const page = await newPage(browser, 600);
+  await signInAsAdmin(page, adminUrl, dataDir);
   await page.getByRole('link', { name: 'Site Configuration → Sites' }).click();
   const row = page.getByRole('table', { name: 'Sites' }).getByRole('row').filter({ hasText: 'PS1' });
   await row.filter({ hasText: '(IPv6 + IPv4)' }).waitFor();

@@ -1,30 +1,16 @@
 // Monitoring → Agent upgrades in Chromium: the progress of an upgrade of real agents run from the
 // offline bundle, and the administrator offering it to the rest from the console.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { UpgradeView } from '@siteport/protocol';
-import { requireTool } from '../test-support/require-tool.js';
+import { screenshotDir } from '../test-support/chromium.js';
+import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
 import { type Site, agents, cli, register, site, view } from '../test-support/upgrade-site.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 // Screenshots go to a temp dir unless SITEPORT_SCREENSHOTS=docs/screenshots refreshes the docs' ones.
-const SCREENSHOTS =
-  process.env.SITEPORT_SCREENSHOTS === undefined
-    ? mkdtempSync(path.join(os.tmpdir(), 'siteport-screenshots-'))
-    : path.resolve(process.env.SITEPORT_SCREENSHOTS);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--headless',
-];
+const SCREENSHOTS = screenshotDir();
 
 /** Makes the release-signing key and sets its public key on the site, all through the real CLI. */
 async function releaseKey(x: Site): Promise<void> {
@@ -38,7 +24,8 @@ test(
   'the agent upgrades view shows the canary wave upgraded and the rest waiting; Offer to the rest completes the upgrade',
   { timeout: 300_000 },
   async (t) => {
-    if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+    const browser = await openBrowser(t);
+    if (browser === undefined) return;
     const x = await site(t);
     await releaseKey(x);
     await agents(t, x, 5, 60);
@@ -48,16 +35,8 @@ test(
     ) as UpgradeView;
     await waitFor('the canaries upgraded', async () => (await view(x, started.id)).state === 'waiting', 120_000);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-    t.after(() => browser.close());
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-    await page.goto(`${x.s.adminUrl}/console/`);
-    await page.getByLabel('User name').fill('admin');
-    await page
-      .getByLabel('Password')
-      .fill(readFileSync(path.join(x.s.dataDir, 'console-initial-password'), 'utf8').trim());
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('who').waitFor();
+    const page = await newPage(browser);
+    await signInAsAdmin(page, x.s.adminUrl, x.s.dataDir);
 
     await page.getByRole('link', { name: 'Agent upgrades' }).click();
     await page.getByRole('table', { name: 'Agent upgrades of site PS1' }).getByRole('row').nth(1).click();

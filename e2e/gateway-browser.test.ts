@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { AuditEntryView, GatewayView } from '@siteport/protocol';
-import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
-import { requireTool } from '../test-support/require-tool.js';
+import { screenshotDir } from '../test-support/chromium.js';
+import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
 import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 test('the console sets the gateway (Administration → Gateway), refuses a bad host with the reason, shows it in Korean, and removes it; each change audited', async (t) => {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+  const browser = await openBrowser(t);
+  if (browser === undefined) return;
   const data = tempDir(t, 'siteport-gateway-browser-');
   const server = await startCliServer(t, data, [...LOOPBACK_PORT_FLAGS, '--policy-interval', '1']);
   const token = readFileSync(path.join(data, 'admin-token'), 'utf8').trim();
@@ -21,14 +21,8 @@ test('the console sets the gateway (Administration → Gateway), refuses a bad h
     return (await res.json()) as T;
   };
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags(), headless: true });
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  await page.goto(`${server.adminUrl}/console/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(readFileSync(path.join(data, 'console-initial-password'), 'utf8').trim());
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
+  const page = await newPage(browser);
+  await signInAsAdmin(page, server.adminUrl, data);
   await page.getByRole('link', { name: 'Gateway' }).click();
   await page.getByTestId('gateway-current').waitFor();
   assert.match((await page.getByTestId('gateway-current').textContent()) ?? '', /^No gateway/);

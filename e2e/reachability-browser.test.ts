@@ -1,14 +1,12 @@
 // Monitoring → Reachability in Chromium: the subnet × port matrix of a site whose clients reported
 // through the real MP, in English and Korean, with the screenshots of docs/reachability.md.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { PortsView } from '@siteport/protocol';
-import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
+import { screenshotDir } from '../test-support/chromium.js';
+import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
 import { TestMpClient, call } from '../test-support/mp-client.js';
-import { requireTool } from '../test-support/require-tool.js';
 import { startTestServer } from '../test-support/test-server.js';
 
 /** Registers a client from `localAddress` and sends one reachability report from there. */
@@ -42,7 +40,8 @@ async function reportFrom(http: string, localAddress: string, name: string, resu
 }
 
 test('the reachability view shows each subnet × port as reachable, blocked, mixed or not tested with counts, in English and Korean', async (t) => {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+  const browser = await openBrowser(t);
+  if (browser === undefined) return;
   const s = await startTestServer(t);
   const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const http = `http://127.0.0.1:${ports.http.default}`;
@@ -62,14 +61,8 @@ test('the reachability view shows each subnet × port as reachable, blocked, mix
     result(notify, 'tls', 'refused'),
   ]);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags(), headless: true });
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
-  await page.goto(`${s.adminUrl}/console/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim());
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
+  const page = await newPage(browser, 720);
+  await signInAsAdmin(page, s.adminUrl, s.dataDir);
 
   await page.getByRole('link', { name: 'Reachability' }).click();
   const table = page.getByRole('table', { name: 'Reachability of site PS1 by subnet and port' });
@@ -83,7 +76,9 @@ test('the reachability view shows each subnet × port as reachable, blocked, mix
   assert.match((await office.getByTestId(`cell-${notify}`).textContent()) ?? '', /^mixed1 reachable · 1 blocked/);
   assert.match((await branch.getByTestId(`cell-${notify}`).textContent()) ?? '', /^blocked0 reachable · 1 blocked/);
   assert.equal(await branch.getByTestId(`cell-${ports.https.default}`).textContent(), 'not tested');
-  assert.match((await table.getByRole('columnheader').nth(1).textContent()) ?? '', /HTTP/);
+  // Columns go by port number, and the test's ports are free ports in any order: find the HTTP port's column.
+  const httpColumn = table.getByRole('columnheader').filter({ hasText: String(ports.http.default) });
+  assert.match((await httpColumn.textContent()) ?? '', /HTTP/);
   await page.screenshot({ path: path.join(screenshotDir(), 'reachability.png'), fullPage: true });
 
   await page.getByTestId('language').selectOption('ko');
