@@ -27,6 +27,8 @@ describe('agent gateway fallback', () => {
     assert.equal(relayedByGateway('/mp/v1/probe'), false);
     assert.equal(relayedByGateway('/mp/v1/notify/session'), false);
     assert.equal(relayedByGateway('/mp/v1/notify/poll?wait=60'), false);
+    assert.equal(relayedByGateway('/mp/v1/reachability'), false);
+    assert.equal(relayedByGateway('/mp/v1/probe-report'), false);
   });
 
   it('follows policy: set, changed, removed; the same object when unchanged', () => {

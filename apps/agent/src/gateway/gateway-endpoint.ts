@@ -7,11 +7,17 @@ export interface ClientGateway {
   port: number;
 }
 
-/** Paths a gateway does not relay (it refuses them): probes, client sessions, notification long-polls. */
+/**
+ * Paths a gateway does not relay (it refuses them): probes, client sessions, notification
+ * long-polls, and reachability and pre-flight reports (they describe the client's network; through
+ * the gateway the MP would file them under the gateway's subnet).
+ */
 const NOT_RELAYED: ReadonlySet<string> = new Set([
   `${MP_PREFIX}/probe`,
   CLIENT_SESSION_PATH,
   `${MP_PREFIX}/notify/poll`,
+  `${MP_PREFIX}/reachability`,
+  `${MP_PREFIX}/probe-report`,
 ]);
 
 /** Whether a request with this path (and query) may go through the gateway. */

@@ -33,6 +33,8 @@ describe('relayKind', () => {
       '/mp/v1/probe',
       '/mp/v1/notify/session',
       '/mp/v1/notify/poll?wait=60',
+      '/mp/v1/reachability',
+      '/mp/v1/probe-report',
     ]) {
       assert.throws(() => relayKind('GET', url), { code: 'E_GATEWAY_PATH' }, String(url));
     }

@@ -10,13 +10,18 @@ const QUERY = /^[A-Za-z0-9._~=&-]{0,512}$/;
 
 /**
  * MP paths a gateway never relays: the pre-flight probe (it proves an MP port, not the gateway's),
- * client sessions (their MAC is agreed with one MP process; the gateway could not verify it) and
- * the notification long-poll (it would hold a relay slot for minutes).
+ * client sessions (their MAC is agreed with one MP process; the gateway could not verify it), the
+ * notification long-poll (it would hold a relay slot for minutes), and the reachability and
+ * pre-flight reports: the MP files those under the subnet of the address a request comes from,
+ * which through a gateway is the gateway's, so a client outside would write the map of the
+ * gateway's subnet.
  */
 const NOT_RELAYED: ReadonlySet<string> = new Set([
   `${MP_PREFIX}/probe`,
   CLIENT_SESSION_PATH,
   `${MP_PREFIX}/notify/poll`,
+  `${MP_PREFIX}/reachability`,
+  `${MP_PREFIX}/probe-report`,
 ]);
 
 function refuse(message: string): SiteportError {
@@ -45,7 +50,7 @@ export function relayKind(method: string | undefined, url: string | undefined): 
   }
   if (NOT_RELAYED.has(path)) {
     throw refuse(
-      `${path} is not relayed by a gateway: probes, client sessions and notification long-polls go to a management point directly`,
+      `${path} is not relayed by a gateway: probes, reachability and pre-flight reports, client sessions and notification long-polls go to a management point directly`,
     );
   }
   if (method !== 'GET' && method !== 'POST') {
