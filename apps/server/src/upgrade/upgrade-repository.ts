@@ -1,5 +1,5 @@
 // Over 300 lines: the rows of agent upgrades (release keys, packages, upgrades, selected clients) are read and written together by one service; split by table when one of them grows.
-import type { Kysely, SiteDatabase, Transaction } from '@siteport/db';
+import { type Kysely, type SiteDatabase, type Transaction, sql } from '@siteport/db';
 import type { UpgradeOutcome } from '@siteport/protocol';
 import type { UpgradeCounts } from './failure-threshold.js';
 import type { UpgradeState, UpgradeWave } from './upgrade-state.js';
@@ -136,15 +136,21 @@ export class UpgradeRepository {
     return (await this.packages(siteCode)).find((p) => p.version === version);
   }
 
-  /** The bytes of a package (base64 as stored). */
-  async packageData(siteCode: string, version: string): Promise<string | undefined> {
+  /**
+   * Bytes `from` to `to` (exclusive) of a package. Only the base64 characters that hold them are
+   * read (whole groups of three bytes), never the whole package: a part request must not cost a
+   * read and a decode of up to 64 MiB.
+   */
+  async packageSlice(siteCode: string, version: string, from: number, to: number): Promise<Buffer | undefined> {
+    const start = Math.floor(from / 3) * 3;
+    const end = Math.ceil(to / 3) * 3;
     const row = await this.db
       .selectFrom('agent_packages')
-      .select('data_base64')
+      .select(sql<string>`substr(data_base64, ${(start / 3) * 4 + 1}, ${((end - start) / 3) * 4})`.as('slice'))
       .where('site_code', '=', siteCode)
       .where('version', '=', version)
       .executeTakeFirst();
-    return row?.data_base64;
+    return row === undefined ? undefined : Buffer.from(row.slice, 'base64').subarray(from - start, to - start);
   }
 
   async insertUpgrade(trx: Db, u: AgentUpgrade): Promise<void> {

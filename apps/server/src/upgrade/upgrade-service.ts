@@ -352,11 +352,12 @@ export class UpgradeService {
       throw new SiteportError('E_UPGRADE_NOT_FOUND', `version ${version} is not offered to this client`);
     if (!Number.isInteger(part) || part < 0 || part >= offered.parts)
       throw new SiteportError('E_UPGRADE_NOT_FOUND', `the package has parts 0 to ${offered.parts - 1}`);
-    const data = await this.repo.packageData(siteCode, version);
     const pkg = await this.repo.findPackage(siteCode, version);
-    if (data === undefined || pkg === undefined)
-      throw new SiteportError('E_UPGRADE_NOT_FOUND', `no package of version ${version}`);
-    const bytes = Buffer.from(data, 'base64').subarray(part * UPGRADE_PART_BYTES, (part + 1) * UPGRADE_PART_BYTES);
+    if (pkg === undefined) throw new SiteportError('E_UPGRADE_NOT_FOUND', `no package of version ${version}`);
+    const from = part * UPGRADE_PART_BYTES;
+    const to = Math.min(from + UPGRADE_PART_BYTES, pkg.bytes);
+    const bytes = await this.repo.packageSlice(siteCode, version, from, to);
+    if (bytes === undefined) throw new SiteportError('E_UPGRADE_NOT_FOUND', `no package of version ${version}`);
     return {
       version,
       part,
