@@ -41,6 +41,15 @@ export function formatRollout(r: RolloutView): string[] {
     const left = r.schedule.secondsUntilStart === null ? '' : ` (in ${r.schedule.secondsUntilStart} s)`;
     lines.push(`  ${r.state === 'scheduled' ? 'starts' : 'scheduled for'} ${r.schedule.startsAt} UTC${zone}${left}`);
   }
+  if (r.respectWindows === true) {
+    lines.push(`  respects maintenance windows: ${r.waitingCount ?? 0} client(s) wait for their window`);
+    for (const w of r.waiting ?? []) {
+      const zone = w.local === null ? '' : ` = ${w.local} ${w.timeZone ?? ''}`;
+      lines.push(
+        `    ${w.hostname} (${w.clientId}) waits for ${w.collection}: opens ${w.opensAt ?? 'not within 8 days'} UTC${zone}`,
+      );
+    }
+  }
   if (r.outcome !== null)
     lines.push(`  ended ${r.endedAt ?? ''}: ${r.outcome.reason}, ${r.outcome.stranded.length} stranded`);
   return lines;

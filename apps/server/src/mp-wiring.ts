@@ -12,6 +12,7 @@ import { AuditRepository, type SiteEvents, type SiteRepository } from './site/in
 import { UpgradeHint, UpgradeService } from './upgrade/index.js';
 import type { ConnectionOptions } from './server-options.js';
 import { WebApplications, WebHost, type WebSiteRepository } from './web/index.js';
+import { CollectionRepository, WindowGate } from './windows/index.js';
 import {
   ActivityRecorder,
   AnswerSealer,
@@ -102,6 +103,16 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     map: (probed) => reachability.knownFor(siteCode, probed),
   });
   const reachability = createReachability({ db: deps.db, ports, onSettingsChanged: () => policy.invalidate() });
+  // Who a window-respecting rollout keeps on the old ports (decision 0114), recomputed off the request path.
+  const windows = new WindowGate({
+    siteCode,
+    openRollouts: () => deps.rollouts.open(siteCode),
+    repo: new CollectionRepository(deps.db),
+    clients: () => deps.clients.records(siteCode),
+    onChange: () => policy.invalidate(),
+    logger: logger.child({ component: 'windows' }),
+  });
+  windows.start();
   const policy = new PolicyCache({
     siteCode,
     ports,
@@ -111,6 +122,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     reachability: () => reachability.policy(siteCode),
     gateway: () => gatewayAddress(deps.db, siteCode),
     agentUpgrade: () => upgradeHint.value,
+    windows,
   });
   const upgradeHint = new UpgradeHint({
     read: () => upgrades.announced(siteCode),
@@ -254,6 +266,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     },
     dispose: () => {
       clearInterval(prune);
+      windows.stop();
       upgradeHint.stop();
       unsettle();
       events.off('client-status-changed', statusChanged);

@@ -37,6 +37,7 @@ import { type LateSiteParts, siteServiceComponents } from './site-services-wirin
 import { AuditRepository, SiteEvents, SiteRepository } from './site/index.js';
 import { ApiTokenRepository, ApiTokens, BootstrapToken } from './tokens/index.js';
 import { WebSiteRepository, WebSiteService } from './web/index.js';
+import { CollectionRepository, MaintenanceWindows } from './windows/index.js';
 
 /**
  * Boots a site server: storage, the site (a secondary's from its primary), PKI, the cluster, the
@@ -211,6 +212,13 @@ export async function bootSite(
   lifecycle.onStop('MP timers', () => parts.dispose());
   // Renewed or imported certificates reach the running listeners; open connections keep theirs (decision 0101).
   certificate.onChange((tls) => parts.setTls(tls));
+  const maintenanceWindows = new MaintenanceWindows({
+    db,
+    repo: new CollectionRepository(db),
+    audit,
+    clients: (code) => clients.records(code),
+    announce: async (code) => events.portsChanged(code, (await ports.stored(code)).version),
+  });
   const rollouts = new RolloutService({
     db,
     siteCode,
@@ -221,6 +229,10 @@ export async function bootSite(
     remediation: { siteCode, managementPoint: options.publicHosts[0] ?? os.hostname(), caFingerprint: ca.fingerprint },
     flushActivity: () => parts.activity.flush(),
     directoryPublishing: () => late.directory?.isPublishing() ?? false,
+    waiting: async (r, progress, now) =>
+      r.respectWindows && r.state === 'overlapping'
+        ? maintenanceWindows.waiting(r.siteCode, r.committedAt, [...progress.remaining, ...progress.inactive], now)
+        : undefined,
   });
 
   const site = await siteServiceComponents({
@@ -235,6 +247,7 @@ export async function bootSite(
     ports,
     clients,
     rollouts,
+    maintenanceWindows,
     web,
     parts,
     cluster,

@@ -29,6 +29,7 @@ import { type AuthThrottle, adminListenerLimits } from './net/index.js';
 import { hubPresence } from './notify/index.js';
 import { CertificateService, loadSiteCa, type ServedCertificate, siteCertificateNames } from './pki/index.js';
 import type { PortSettingsService, RolloutService } from './ports/index.js';
+import type { MaintenanceWindows } from './windows/index.js';
 import { PushRepository, PushService, agentBundleSource } from './push/index.js';
 import { DataRetention } from './retention/index.js';
 import { type ServerOptions, mpHost } from './server-options.js';
@@ -64,6 +65,8 @@ export interface SiteServiceInput {
   ports: PortSettingsService;
   clients: ClientService;
   rollouts: RolloutService;
+  /** Client collections and their maintenance windows (decision 0114). */
+  maintenanceWindows: MaintenanceWindows;
   web: WebSiteService;
   parts: MpParts;
   cluster: SiteCluster;
@@ -196,6 +199,7 @@ export async function siteServiceComponents(s: SiteServiceInput): Promise<{
     site,
     registration,
     rollouts: s.rollouts,
+    windows: s.maintenanceWindows,
     push,
     directory,
     hierarchy,

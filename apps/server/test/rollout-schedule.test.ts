@@ -30,6 +30,7 @@ const rollout = (
   outcome: null,
   startsAt,
   timeZone,
+  respectWindows: false,
 });
 
 test('with an injected clock: what is due, whether it was missed while the server was down, and when the next start comes', () => {

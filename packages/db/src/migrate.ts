@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013-reachability.js';
 import * as m0014 from './migrations/0014-scheduled-rollouts.js';
 import * as m0015 from './migrations/0015-agent-upgrades.js';
 import * as m0016 from './migrations/0016-gateway.js';
+import * as m0017 from './migrations/0017-maintenance-windows.js';
 import type { SiteDatabase } from './schema.js';
 
 /** Numbered migrations, applied in name order. New ones are appended, never edited. */
@@ -35,6 +36,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0014-scheduled-rollouts': m0014,
   '0015-agent-upgrades': m0015,
   '0016-gateway': m0016,
+  '0017-maintenance-windows': m0017,
 });
 
 /** Brings the database to the latest schema; throws the first failure with its migration name. */

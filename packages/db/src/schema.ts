@@ -36,6 +36,8 @@ export interface SiteDatabase {
   reachability_results: ReachabilityResultsTable;
   reachability_settings: ReachabilitySettingsTable;
   gateway_settings: GatewaySettingsTable;
+  client_collections: ClientCollectionsTable;
+  maintenance_windows: MaintenanceWindowsTable;
 }
 
 export interface SitesTable {
@@ -87,6 +89,8 @@ export interface RolloutsTable {
   starts_at: string | null;
   /** The IANA time zone the start was given in (shown beside UTC); null when none was given. */
   time_zone: string | null;
+  /** 1: clients of windowed collections keep the old ports until one of their windows opens (decision 0114). */
+  respect_windows: ColumnType<number, number | undefined, number>;
 }
 
 /** What one client reported about reaching the new ports during a pre-flight. JSON results. */
@@ -433,4 +437,33 @@ export interface ReachabilitySettingsTable {
   candidates: string;
   updated_at: string;
   updated_by: string;
+}
+
+/** A named collection of a site's clients (decision 0114). Lists are JSON text. */
+export interface ClientCollectionsTable {
+  id: string;
+  site_code: string;
+  name: string;
+  /** Host-name glob (`*` and `?` only), or null. */
+  host_glob: string | null;
+  /** JSON array of CIDR subnets matched against the client's last address. */
+  subnets: string;
+  /** JSON array of explicit client ids. */
+  client_ids: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** A recurring weekly maintenance window of a collection, in an IANA time zone (decision 0114). */
+export interface MaintenanceWindowsTable {
+  id: string;
+  collection_id: string;
+  /** Comma-separated days: `mon,tue,…`. */
+  days: string;
+  /** Local `HH:MM` the window opens at. */
+  start: string;
+  duration_minutes: number;
+  time_zone: string;
+  created_at: string;
+  created_by: string;
 }

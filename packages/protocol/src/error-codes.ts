@@ -30,6 +30,13 @@ export const ERROR_CODES = {
   E_START_TIME_AMBIGUOUS: { status: 400, summary: 'A local start time happens twice (DST); give an offset.' },
   E_START_IN_PAST: { status: 400, summary: 'A start time is not in the future.' },
   E_START_TOO_FAR: { status: 400, summary: 'A start time is further ahead than a rollout can be scheduled.' },
+  E_COLLECTION_NOT_FOUND: { status: 404, summary: 'No such client collection in the site (siteport collection list).' },
+  E_COLLECTION_EXISTS: { status: 409, summary: 'The site already has a client collection of that name.' },
+  E_COLLECTION_LIMIT: {
+    status: 409,
+    summary: 'The site has as many collections, or the collection as many windows, as it may; delete some first.',
+  },
+  E_WINDOW_NOT_FOUND: { status: 404, summary: 'No such maintenance window in the collection (siteport window list).' },
   E_CLIENTS_REMAIN: { status: 409, summary: 'Active clients still talk on the old ports.' },
   E_VERSION_CONFLICT: { status: 409, summary: 'The settings changed since they were read.' },
   E_INHERITED: {

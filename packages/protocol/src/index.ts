@@ -35,6 +35,7 @@ export * from './wire/invalid-field.js';
 export * from './wire/registration-messages.js';
 export * from './wire/client-list-messages.js';
 export * from './wire/gateway-messages.js';
+export * from './wire/window-messages.js';
 export * from './agent-package.js';
 export * from './wire/upgrade-messages.js';
 export * from './wire/reachability-messages.js';

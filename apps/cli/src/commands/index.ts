@@ -9,6 +9,7 @@ import { register as server } from './server.js';
 import { register as ports } from './ports.js';
 import { register as demo } from './demo.js';
 import { register as rollout } from './rollout.js';
+import { register as collection } from './collection.js';
 import { register as push } from './push.js';
 import { register as directory } from './directory.js';
 import { register as audit } from './audit.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   server,
   ports,
   rollout,
+  collection,
   setup,
   agent,
   portswitch,

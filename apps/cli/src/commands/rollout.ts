@@ -20,6 +20,7 @@ interface Flags extends AdminConnectionOptions {
   description?: string[];
   at?: string;
   timeZone?: string;
+  respectWindows?: boolean;
 }
 
 async function siteOf(client: AdminClient, flags: Flags): Promise<string> {
@@ -63,6 +64,10 @@ export function register(program: Command): void {
         'schedule the start: ISO-8601 with an offset (2026-12-05T02:00+01:00, …Z) or a local time with --time-zone',
       )
       .option('--time-zone <Area/City>', 'IANA time zone of a local --at time (also shown beside UTC)')
+      .option(
+        '--respect-windows',
+        'clients of collections with maintenance windows keep the old ports until one of their windows opens (default deadline 8 days)',
+      )
       .option('--description <item=text>', 'set an item description (repeatable)', collect),
   ).action(async (assignments: string[], flags: Flags) => {
     const change = changeOf(assignments, flags);
@@ -73,6 +78,7 @@ export function register(program: Command): void {
     const body = {
       change,
       ...(flags.preflight === true ? { preflight: true } : {}),
+      ...(flags.respectWindows === true ? { respectWindows: true } : {}),
       ...(flags.at === undefined
         ? {}
         : { start: { at: flags.at, ...(flags.timeZone === undefined ? {} : { timeZone: flags.timeZone }) } }),

@@ -3,6 +3,8 @@ import { ImpactReport, PortChangeBody, RolloutStart, RolloutView, parseSiteCode 
 import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 import { DEFAULT_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
 
+/** A window-respecting rollout's default deadline: every weekly window opens within it. */
+const WINDOWED_DEADLINE_SECONDS = 8 * 24 * 60 * 60;
 const ProposeBody = Type.Object(
   {
     change: PortChangeBody,
@@ -16,6 +18,11 @@ const ProposeBody = Type.Object(
       }),
     ),
     start: Type.Optional(RolloutStart),
+    respectWindows: Type.Optional(
+      Type.Boolean({
+        description: `keep clients of windowed collections on the old ports until one of their maintenance windows opens (default deadline then ${WINDOWED_DEADLINE_SECONDS} s)`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -74,7 +81,10 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       handle: (ctx) =>
         rollouts.propose(site(ctx), ctx.body.change, ctx.actor, {
           preflight: ctx.body.preflight === true,
-          deadlineSeconds: ctx.body.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
+          deadlineSeconds:
+            ctx.body.deadlineSeconds ??
+            (ctx.body.respectWindows === true ? WINDOWED_DEADLINE_SECONDS : DEFAULT_DEADLINE_SECONDS),
+          respectWindows: ctx.body.respectWindows === true,
           ...(ctx.body.start === undefined ? {} : { start: ctx.body.start }),
         }),
     }),

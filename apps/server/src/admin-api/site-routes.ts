@@ -25,6 +25,8 @@ import { pushRoutes } from './push-routes.js';
 import { registrationRoutes } from './registration-routes.js';
 import { reachabilityRoutes } from './reachability-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { windowRoutes } from './window-routes.js';
+import type { MaintenanceWindows } from '../windows/index.js';
 import type { SiteServices } from './site-services.js';
 import { tokenRoutes } from './token-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
@@ -39,6 +41,8 @@ export interface SiteRouteServices {
   site: SiteServices;
   registration: RegistrationService;
   rollouts: RolloutService;
+  /** Client collections and maintenance windows (decision 0114). */
+  windows: MaintenanceWindows;
   push: PushService;
   directory: DirectoryService;
   hierarchy: HierarchyService;
@@ -65,6 +69,7 @@ export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
     ...registrationRoutes(s.registration),
     ...clientActionRoutes(s.registration),
     ...rolloutRoutes(s.rollouts),
+    ...windowRoutes(s.windows),
     ...reachabilityRoutes(s.reachability),
     ...pushRoutes(s.push),
     ...directoryRoutes(s.directory),

@@ -161,7 +161,8 @@ export function createMpHandler(ctx: MpContext) {
         expectMethod(method, 'GET', path);
         const client = await ctx.verifier.verifyClient(req.headers, method, url);
         ctx.activity.record({ id: client.id, at: isoNow(), port, protocol, address });
-        ctx.answers.send(res, 200, (ctx.policy.ready ?? (await ctx.policy.current())).json, client.answer);
+        const entry = ctx.policy.ready ?? (await ctx.policy.current());
+        ctx.answers.send(res, 200, ctx.policy.servedTo(client.id, entry).json, client.answer);
         return;
       }
       case PATH.heartbeat: {
@@ -182,7 +183,8 @@ export function createMpHandler(ctx: MpContext) {
           ...(body.stateDir === undefined ? {} : { stateDir: body.stateDir }),
           ...(body.agentVersion === undefined ? {} : { agentVersion: body.agentVersion }),
         });
-        const { settingsVersion } = (ctx.policy.ready ?? (await ctx.policy.current())).policy;
+        const entry = ctx.policy.ready ?? (await ctx.policy.current());
+        const { settingsVersion } = ctx.policy.servedTo(client.id, entry).policy;
         ctx.answers.send(res, 200, heartbeatAnswers.get(settingsVersion, port, protocol), client.answer);
         return;
       }

@@ -2,6 +2,7 @@ import type { Policy } from '@siteport/protocol';
 import { JsonText } from '../http/index.js';
 import type { SiteRepository } from '../site/index.js';
 import type { PortSettingsService } from '../ports/index.js';
+import type { HeldPolicy, WindowGate } from '../windows/index.js';
 
 /** The policy and its JSON, as sent. */
 export interface PolicyEntry {
@@ -28,11 +29,25 @@ export class PolicyCache {
       gateway?: () => Promise<Policy['gateway']>;
       /** The agent upgrade the site runs, if any (decision 0111). */
       agentUpgrade?: () => Policy['agentUpgrade'];
+      /** Who a window-respecting rollout keeps on the old ports (decision 0114). */
+      windows?: WindowGate;
     },
   ) {}
 
+  /** The policy with the ports before a window-respecting rollout, for the clients it holds. */
+  private held: PolicyEntry | undefined;
+
   invalidate(): void {
     this.cached = undefined;
+    this.held = undefined;
+  }
+
+  /** What `clientId` is served of `entry`: the held policy while its maintenance window has not opened. */
+  servedTo(clientId: string, entry: PolicyEntry): PolicyEntry {
+    const held = this.held;
+    return held !== undefined && entry === this.cached && this.deps.windows?.holds(clientId, Date.now()) === true
+      ? held
+      : entry;
   }
 
   /** The policy when it is built (a request then needs no await), else undefined. */
@@ -68,7 +83,26 @@ export class PolicyCache {
     const agentUpgrade = this.deps.agentUpgrade?.();
     if (agentUpgrade !== undefined) policy.agentUpgrade = agentUpgrade;
     const entry = { policy, json: JsonText.of(policy) };
+    const held = await this.deps.windows?.sync();
+    this.held = held === undefined ? undefined : heldEntry(policy, held);
     this.cached = entry;
     return entry;
   }
+}
+
+/** `policy` as a held client sees it: the settings version, ports and mode from before the rollout. */
+function heldEntry(policy: Policy, held: HeldPolicy): PolicyEntry {
+  const { settings } = held;
+  const old: Policy = {
+    ...policy,
+    settingsVersion: held.version,
+    ports: {
+      http: { ...settings.http },
+      https: { ...settings.https },
+      notification: settings.notification,
+      wake: settings.wake,
+    },
+    communicationMode: held.communicationMode,
+  };
+  return { policy: old, json: JsonText.of(old) };
 }

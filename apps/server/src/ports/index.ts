@@ -4,3 +4,4 @@ export { PreflightProbes } from './rollout/preflight-probes.js';
 export { RolloutRepository } from './rollout/rollout-repository.js';
 export { DEFAULT_DEADLINE_SECONDS, RolloutService } from './rollout/rollout-service.js';
 export { type ServedEndpoint, servedKeys } from './rollout/served-endpoints.js';
+export { formatInZone, isTimeZone, recurringInstant } from './rollout/zoned-time.js';

@@ -39,4 +39,6 @@ export const COPY_TABLES: readonly CopyTable[] = Object.freeze([
   { name: 'reachability_results', key: ['site_code', 'client_id', 'port'] },
   { name: 'reachability_settings', key: ['site_code'] },
   { name: 'gateway_settings', key: ['site_code'] },
+  { name: 'client_collections', key: ['id'] },
+  { name: 'maintenance_windows', key: ['id'] },
 ]);

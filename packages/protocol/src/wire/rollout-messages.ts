@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CLIENT_CATEGORIES } from './enums.js';
 import { PrintableText, WireId } from './client-fields.js';
+import { WaitingClient } from './window-messages.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Protocol = Type.Union([Type.Literal('http'), Type.Literal('https')]);
@@ -65,6 +66,15 @@ export const RolloutView = Type.Object({
     description: 'when a scheduled rollout starts (null for one started by hand)',
   }),
   progress: RolloutProgress,
+  respectWindows: Type.Optional(
+    Type.Boolean({
+      description: 'clients of windowed collections keep the old ports until one of their windows opens',
+    }),
+  ),
+  waiting: Type.Optional(
+    Type.Array(WaitingClient, { description: 'clients kept on the old ports until their window opens (first 500)' }),
+  ),
+  waitingCount: Type.Optional(Type.Integer({ description: 'how many clients wait for a window' })),
 });
 export type RolloutView = Static<typeof RolloutView>;
 

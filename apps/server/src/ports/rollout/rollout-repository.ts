@@ -33,6 +33,7 @@ function toRollout(row: Row): Rollout {
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as Rollout['outcome']),
     startsAt: row.starts_at,
     timeZone: row.time_zone,
+    respectWindows: row.respect_windows === 1,
   };
 }
 
@@ -80,6 +81,7 @@ export class RolloutRepository {
         outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
         starts_at: r.startsAt,
         time_zone: r.timeZone,
+        respect_windows: r.respectWindows ? 1 : 0,
       })
       .execute();
   }

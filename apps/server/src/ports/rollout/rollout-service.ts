@@ -19,7 +19,7 @@ import { impactReport } from './impact.js';
 import type { RemediationContext } from './remediation.js';
 import { type Rollout, type RolloutOutcome, type RolloutState, canMove } from './rollout-state.js';
 import { schedulePlan } from './rollout-schedule.js';
-import { rolloutView } from './rollout-view.js';
+import { type WaitingOf, rolloutView } from './rollout-view.js';
 import { type StartSpec, resolveStart } from './zoned-time.js';
 
 /** Default time after which an overlap closes even if active clients have not moved. */
@@ -34,6 +34,8 @@ export interface ProposeOptions {
   deadlineSeconds: number;
   /** Start it at this time instead of by hand: the rollout waits in `scheduled`. */
   start?: StartSpec;
+  /** Keep clients of windowed collections on the old ports until one of their windows opens (decision 0114). */
+  respectWindows?: boolean;
 }
 
 /**
@@ -61,6 +63,8 @@ export class RolloutService {
       remediation: RemediationContext;
       flushActivity: () => Promise<void>;
       directoryPublishing: () => boolean;
+      /** Who a window-respecting rollout keeps on the old ports, and until when (decision 0114). */
+      waiting?: WaitingOf;
     },
   ) {}
 
@@ -122,6 +126,7 @@ export class RolloutService {
       outcome: null,
       startsAt: null,
       timeZone: null,
+      respectWindows: false,
     };
     const stored = await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
@@ -193,6 +198,7 @@ export class RolloutService {
       outcome: null,
       startsAt: start?.startsAt.toISOString() ?? null,
       timeZone: start?.timeZone ?? null,
+      respectWindows: options.respectWindows === true,
     };
     await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
@@ -207,6 +213,7 @@ export class RolloutService {
           rolloutId: rollout.id,
           preflight: rollout.preflight,
           deadline: rollout.deadline,
+          ...(rollout.respectWindows ? { respectWindows: true } : {}),
           ...(start === undefined ? {} : { startsAt: rollout.startsAt, timeZone: rollout.timeZone }),
           to: { ...rollout.next.settings, communicationMode: rollout.next.communicationMode },
         },
@@ -482,7 +489,7 @@ export class RolloutService {
     await this.deps.flushActivity();
     const rollout = await this.find(id);
     const progress = await this.progressOf(rollout);
-    return rolloutView(rollout, progress, this.now());
+    return rolloutView(rollout, progress, this.now(), await this.deps.waiting?.(rollout, progress, this.now()));
   }
 
   async list(code: string): Promise<RolloutView[]> {

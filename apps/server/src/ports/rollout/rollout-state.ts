@@ -83,4 +83,6 @@ export interface Rollout {
   startsAt: string | null;
   /** The IANA zone the start was given in; null when it came with an offset only. */
   timeZone: string | null;
+  /** Clients of windowed collections keep the old ports until one of their windows opens (decision 0114). */
+  respectWindows: boolean;
 }

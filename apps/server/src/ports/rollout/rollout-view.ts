@@ -1,4 +1,4 @@
-import type { RolloutView } from '@siteport/protocol';
+import type { RolloutView, WaitingClient } from '@siteport/protocol';
 import type { ClientProgress } from './client-progress.js';
 import type { Rollout } from './rollout-state.js';
 import { formatInZone } from './zoned-time.js';
@@ -8,6 +8,13 @@ const portsOf = (s: Rollout['old']['settings']) => ({
   https: { ...s.https },
   notification: s.notification,
 });
+
+/** Who a window-respecting rollout keeps on the old ports among the clients that have not moved (decision 0114). */
+export type WaitingOf = (
+  rollout: Rollout,
+  progress: ClientProgress,
+  now: Date,
+) => Promise<{ clients: WaitingClient[]; count: number } | undefined>;
 
 /** A scheduled start in UTC and in the zone it was given in, with the seconds left. */
 function scheduleOf(rollout: Rollout, now: Date): RolloutView['schedule'] {
@@ -23,7 +30,12 @@ function scheduleOf(rollout: Rollout, now: Date): RolloutView['schedule'] {
 }
 
 /** A rollout as the admin API shows it, with where the clients are. */
-export function rolloutView(rollout: Rollout, progress: ClientProgress, now: Date): RolloutView {
+export function rolloutView(
+  rollout: Rollout,
+  progress: ClientProgress,
+  now: Date,
+  waiting?: { clients: WaitingClient[]; count: number },
+): RolloutView {
   return {
     id: rollout.id,
     siteCode: rollout.siteCode,
@@ -46,5 +58,8 @@ export function rolloutView(rollout: Rollout, progress: ClientProgress, now: Dat
       onOldPorts: progress.remaining.length,
       inactive: progress.inactive.length,
     },
+    ...(rollout.respectWindows
+      ? { respectWindows: true, waiting: waiting?.clients ?? [], waitingCount: waiting?.count ?? 0 }
+      : {}),
   };
 }

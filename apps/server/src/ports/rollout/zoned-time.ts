@@ -23,7 +23,7 @@ const MAX_SCHEDULE_AHEAD_DAYS = 366;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Whether `name` is an IANA time zone this runtime knows (`UTC` included). */
-function isTimeZone(name: string): boolean {
+export function isTimeZone(name: string): boolean {
   if (name.length === 0 || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
   try {
     formatter(name);
@@ -90,6 +90,16 @@ export function instantsOfWallTime(zone: string, wall: number): number[] {
     if (wallMs(zone, instant) === wall) found.add(instant);
   }
   return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * The one instant a recurring wall time stands for: in a gap when clocks go forward, the instant it
+ * would have been under the offset before the change (02:30 → 03:30 summer time); in the hour
+ * repeated when they go back, the first of the two.
+ */
+export function recurringInstant(zone: string, wall: number): number {
+  const instants = instantsOfWallTime(zone, wall);
+  return instants[0] ?? wall - offsetMinutes(zone, wall - DAY_MS) * 60_000;
 }
 
 /** `2026-12-05 02:00:00 +01:00` — the wall time of `instant` in `zone` with its offset. */
