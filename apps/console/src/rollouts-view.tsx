@@ -2,9 +2,9 @@ import { useEffect, useState } from 'react';
 import type { RolloutView } from '@siteport/protocol';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { api, describeError } from './api.js';
 import { useFormat, valueText } from './i18n/index.js';
 import { ProgressChart, type ProgressSample } from './progress-chart.js';
+import { ActionError, DetailPending, ProgressTable, useOperationAction } from './progress-table.js';
 import { navigate } from './route.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
@@ -38,43 +38,26 @@ function RolloutList({ siteCode, current }: { siteCode: string; current: string 
   const { t } = useTranslation();
   const format = useFormat();
   const { data } = useApi<{ rollouts: RolloutView[] }>(`/sites/${siteCode}/rollouts`, 5000);
-  const list = data?.rollouts ?? [];
   return (
-    <>
-      <h2>{t('rollouts.site', { site: siteCode })}</h2>
-      {list.length === 0 ? (
-        <p className="muted">{t('rollouts.none')}</p>
-      ) : (
-        <table className="grid" aria-label={t('rollouts.table', { site: siteCode })}>
-          <thead>
-            <tr>
-              <th>{t('rollouts.started')}</th>
-              <th>{t('rollouts.by')}</th>
-              <th>{t('rollouts.from')}</th>
-              <th>{t('rollouts.to')}</th>
-              <th>{t('common.state')}</th>
-              <th>{t('rollouts.counts')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r) => (
-              <tr
-                key={r.id}
-                className={r.id === current ? 'selected' : undefined}
-                onClick={() => navigate({ screen: 'rollouts', rolloutId: r.id })}
-              >
-                <td>{format.dateTime(r.createdAt)}</td>
-                <td>{r.createdBy}</td>
-                <td>{ports(r.from, t)}</td>
-                <td>{ports(r.to, t)}</td>
-                <td>{valueText(r.state)}</td>
-                <td>{[r.progress.moved, r.progress.onOldPorts, r.progress.inactive].map(format.count).join(' / ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </>
+    <ProgressTable
+      heading={t('rollouts.site', { site: siteCode })}
+      none={t('rollouts.none')}
+      label={t('rollouts.table', { site: siteCode })}
+      rows={data?.rollouts ?? []}
+      current={current}
+      onOpen={(id) => navigate({ screen: 'rollouts', rolloutId: id })}
+      columns={[
+        { header: t('rollouts.started'), cell: (r) => format.dateTime(r.createdAt) },
+        { header: t('rollouts.by'), cell: (r) => r.createdBy },
+        { header: t('rollouts.from'), cell: (r) => ports(r.from, t) },
+        { header: t('rollouts.to'), cell: (r) => ports(r.to, t) },
+        { header: t('common.state'), cell: (r) => valueText(r.state) },
+        {
+          header: t('rollouts.counts'),
+          cell: (r) => [r.progress.moved, r.progress.onOldPorts, r.progress.inactive].map(format.count).join(' / '),
+        },
+      ]}
+    />
   );
 }
 
@@ -84,37 +67,16 @@ function RolloutDetail({ id }: { id: string }) {
   const { canChange } = useSession();
   const { data: rollout, error: loadError, reload } = useApi<RolloutView>(`/rollouts/${encodeURIComponent(id)}`, 2000);
   const [samples, setSamples] = useState<ProgressSample[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useOperationAction(reload);
 
   useEffect(() => {
     if (rollout === undefined) return;
     setSamples((s) => [...s.slice(-300), { at: Date.now(), ...rollout.progress }]);
   }, [rollout]);
 
-  if (rollout === undefined)
-    return loadError === null ? (
-      <p className="loading">{t('common.loading')}</p>
-    ) : (
-      <p className="error" role="alert">
-        {loadError}
-      </p>
-    );
-  const act = (action: 'commit' | 'cancel' | 'rollback' | 'finalize', body?: unknown, question?: string): void => {
-    if (question !== undefined && !window.confirm(question)) return;
-    setBusy(true);
-    setError(null);
-    api<RolloutView>('POST', `/rollouts/${encodeURIComponent(id)}/${action}`, body).then(
-      () => {
-        setBusy(false);
-        reload();
-      },
-      (e: unknown) => {
-        setBusy(false);
-        setError(describeError(e));
-      },
-    );
-  };
+  if (rollout === undefined) return <DetailPending error={loadError} />;
+  const act = (action: 'commit' | 'cancel' | 'rollback' | 'finalize', body?: unknown, question?: string): void =>
+    run(`/rollouts/${encodeURIComponent(id)}/${action}`, body, question);
   const open = OPEN_STATES.has(rollout.state);
   const { progress } = rollout;
 
@@ -141,11 +103,7 @@ function RolloutDetail({ id }: { id: string }) {
         <dd>{format.count(progress.total)}</dd>
       </dl>
       <ProgressChart samples={samples} total={progress.total} />
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError error={error} />
       {canChange && open && (
         <div className="buttons">
           {rollout.state === 'scheduled' && (

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import type { UpgradeView } from '@siteport/protocol';
 import { useTranslation } from 'react-i18next';
-import { api, describeError } from './api.js';
 import { useFormat, valueText } from './i18n/index.js';
+import { ActionError, DetailPending, ProgressTable, useOperationAction } from './progress-table.js';
 import { navigate } from './route.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
@@ -30,42 +29,25 @@ function UpgradeList({ siteCode, current }: { siteCode: string; current: string 
   const format = useFormat();
   const list = useApi<{ upgrades: UpgradeView[] }>(`/sites/${siteCode}/upgrades`, 5000).data?.upgrades ?? [];
   return (
-    <>
-      <h2>{t('upgrades.site', { site: siteCode })}</h2>
-      {list.length === 0 ? (
-        <p className="muted">{t('upgrades.none')}</p>
-      ) : (
-        <table className="grid" aria-label={t('upgrades.table', { site: siteCode })}>
-          <thead>
-            <tr>
-              <th>{t('upgrades.started')}</th>
-              <th>{t('upgrades.by')}</th>
-              <th>{t('upgrades.version')}</th>
-              <th>{t('common.state')}</th>
-              <th>{t('upgrades.upgraded')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((u) => (
-              <tr
-                key={u.id}
-                className={u.id === current ? 'selected' : undefined}
-                onClick={() => navigate({ screen: 'upgrades', upgradeId: u.id })}
-              >
-                <td>{format.dateTime(u.createdAt)}</td>
-                <td>{u.createdBy}</td>
-                <td>{u.version}</td>
-                <td>{valueText(u.state)}</td>
-                <td>
-                  {format.count(u.waves.canary.upgraded + u.waves.rest.upgraded)} /{' '}
-                  {format.count(u.waves.canary.selected + u.waves.rest.selected)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </>
+    <ProgressTable
+      heading={t('upgrades.site', { site: siteCode })}
+      none={t('upgrades.none')}
+      label={t('upgrades.table', { site: siteCode })}
+      rows={list}
+      current={current}
+      onOpen={(id) => navigate({ screen: 'upgrades', upgradeId: id })}
+      columns={[
+        { header: t('upgrades.started'), cell: (u) => format.dateTime(u.createdAt) },
+        { header: t('upgrades.by'), cell: (u) => u.createdBy },
+        { header: t('upgrades.version'), cell: (u) => u.version },
+        { header: t('common.state'), cell: (u) => valueText(u.state) },
+        {
+          header: t('upgrades.upgraded'),
+          cell: (u) =>
+            `${format.count(u.waves.canary.upgraded + u.waves.rest.upgraded)} / ${format.count(u.waves.canary.selected + u.waves.rest.selected)}`,
+        },
+      ]}
+    />
   );
 }
 
@@ -120,31 +102,10 @@ function UpgradeDetail({ id }: { id: string }) {
   const format = useFormat();
   const { canChange } = useSession();
   const { data: upgrade, error: loadError, reload } = useApi<UpgradeView>(`/upgrades/${encodeURIComponent(id)}`, 2000);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  if (upgrade === undefined)
-    return loadError === null ? (
-      <p className="loading">{t('common.loading')}</p>
-    ) : (
-      <p className="error" role="alert">
-        {loadError}
-      </p>
-    );
-  const act = (action: 'advance' | 'halt' | 'resume' | 'rollback', question?: string): void => {
-    if (question !== undefined && !window.confirm(question)) return;
-    setBusy(true);
-    setError(null);
-    api<UpgradeView>('POST', `/upgrades/${encodeURIComponent(id)}/${action}`).then(
-      () => {
-        setBusy(false);
-        reload();
-      },
-      (e: unknown) => {
-        setBusy(false);
-        setError(describeError(e));
-      },
-    );
-  };
+  const { error, busy, run } = useOperationAction(reload);
+  if (upgrade === undefined) return <DetailPending error={loadError} />;
+  const act = (action: 'advance' | 'halt' | 'resume' | 'rollback', question?: string): void =>
+    run(`/upgrades/${encodeURIComponent(id)}/${action}`, undefined, question);
   const s = upgrade.state;
   return (
     <div className="panel" aria-label={t('upgrades.panel')}>
@@ -161,11 +122,7 @@ function UpgradeDetail({ id }: { id: string }) {
       </p>
       <WaveBar name="canary" wave={upgrade.waves.canary} />
       <WaveBar name="rest" wave={upgrade.waves.rest} />
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError error={error} />
       {canChange && (
         <div className="buttons">
           {s === 'waiting' && (
