@@ -1,45 +1,16 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
 import type { ClientList, ImpactReport, PortsView, RolloutView } from '@siteport/protocol';
-import { TestHost } from '../test-support/netns.js';
 import { requireTool } from '../test-support/require-tool.js';
-import { startCli } from '../test-support/run-cli.js';
-import { tempDir } from '../test-support/temp-dir.js';
-import { startTestServer } from '../test-support/test-server.js';
+import { startSubnetAgents, startSubnetSite } from '../test-support/subnet-site.js';
 import { waitFor } from '../test-support/wait-for.js';
 import { freePort } from '../test-support/ports.js';
 
 test('a firewall that blocks the new port for the clients of one subnet shows up in pre-flight, before anything is committed', async (t) => {
   if (!requireTool(t, 'ip', 'apt-get install iproute2') || !requireTool(t, 'nft', 'apt-get install nftables')) return;
-  const hosts = [new TestHost(71), new TestHost(72)];
-  t.after(() => hosts.forEach((h) => h.remove()));
-  const s = await startTestServer(t, {
-    policyIntervalSeconds: 1,
-    bindHost: '0.0.0.0',
-    publicHosts: hosts.map((h) => h.hostAddress),
-  });
-  const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
-  const root = tempDir(t);
-  hosts.forEach((host, i) => {
-    const stateDir = path.join(root, `client-${i}`);
-    runSetup({
-      stateDir,
-      properties: [
-        'SMSSITECODE=PS1',
-        `SMSMP=${host.hostAddress}`,
-        `CCMHTTPPORT=${ports.http.default}`,
-        `CCMHTTPSPORT=${ports.https.default}`,
-        `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`,
-      ],
-    });
-    const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn', '--request-timeout', '2'], /$^/, {
-      prefix: host.prefix,
-    });
-    agent.started.catch(() => undefined);
-    t.after(() => agent.child.kill('SIGTERM'));
-  });
+  const site = await startSubnetSite(t, [71, 72]);
+  const { s, ports, hosts } = site;
+  startSubnetAgents(t, site);
   await waitFor(
     'both subnets registered',
     async () => (await s.admin<ClientList>('GET', '/sites/PS1/clients')).body.clients.length === 2,

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
-import type { ImpactReport, PortPlan, PortsView, ReachabilityMatrix, RolloutView } from '@siteport/protocol';
-import { TestHost } from '../test-support/netns.js';
+import type { ImpactReport, PortPlan, ReachabilityMatrix, RolloutView } from '@siteport/protocol';
 import { freePort } from '../test-support/ports.js';
 import { requireTool } from '../test-support/require-tool.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
-import { tempDir } from '../test-support/temp-dir.js';
-import { startTestServer } from '../test-support/test-server.js';
+import { startSubnetAgents, startSubnetSite } from '../test-support/subnet-site.js';
+import { runCli } from '../test-support/run-cli.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 const OPEN = '10.231.150.0/24';
@@ -16,14 +12,8 @@ const WALLED = '10.231.151.0/24';
 
 test('real agents in two subnets report which MP ports they reach; a firewall on one subnet shows in the map, the admin API, ports plan and a pre-flight that feeds the map', async (t) => {
   if (!requireTool(t, 'ip', 'apt-get install iproute2') || !requireTool(t, 'nft', 'apt-get install nftables')) return;
-  const hosts = [new TestHost(150), new TestHost(151)];
-  t.after(() => hosts.forEach((h) => h.remove()));
-  const s = await startTestServer(t, {
-    policyIntervalSeconds: 1,
-    bindHost: '0.0.0.0',
-    publicHosts: hosts.map((h) => h.hostAddress),
-  });
-  const ports = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
+  const site = await startSubnetSite(t, [150, 151]);
+  const { s, ports, hosts } = site;
   // The walled subnet cannot reach the notification port.
   hosts[1]!.blockOutgoing(ports.notification);
   const set = await s.admin('PUT', '/sites/PS1/reachability/settings', {
@@ -33,25 +23,7 @@ test('real agents in two subnets report which MP ports they reach; a firewall on
   });
   assert.equal(set.status, 200, JSON.stringify(set.body));
 
-  const root = tempDir(t);
-  hosts.forEach((host, i) => {
-    const stateDir = path.join(root, `client-${i}`);
-    runSetup({
-      stateDir,
-      properties: [
-        'SMSSITECODE=PS1',
-        `SMSMP=${host.hostAddress}`,
-        `CCMHTTPPORT=${ports.http.default}`,
-        `CCMHTTPSPORT=${ports.https.default}`,
-        `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`,
-      ],
-    });
-    const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn', '--request-timeout', '2'], /$^/, {
-      prefix: host.prefix,
-    });
-    agent.started.catch(() => undefined);
-    t.after(() => agent.child.kill('SIGTERM'));
-  });
+  startSubnetAgents(t, site);
 
   const cellOf = (m: ReachabilityMatrix, subnet: string, port: number) =>
     m.subnets.find((r) => r.subnet === subnet)?.cells.find((c) => c.port === port);
