@@ -6,6 +6,7 @@ import { useFormat, valueText } from './i18n/index.js';
 import { ProgressChart, type ProgressSample } from './progress-chart.js';
 import { ActionError, DetailPending, ProgressTable, useOperationAction } from './progress-table.js';
 import { navigate } from './route.js';
+import { RolloutWaiting } from './rollout-waiting.js';
 import { useSession } from './session.js';
 import { useApi } from './use-api.js';
 import type { HierarchySite } from './sites-view.js';
@@ -92,6 +93,7 @@ function RolloutDetail({ id }: { id: string }) {
         .{open && ` ${t('rollouts.closesAt', { deadline: format.dateTime(rollout.deadline) })}`}
       </p>
       {rollout.schedule !== null && <ScheduleLine schedule={rollout.schedule} />}
+      <RolloutWaiting rollout={rollout} />
       <dl className="counts">
         <dt>{t('rollouts.moved')}</dt>
         <dd data-testid="moved">{format.count(progress.moved)}</dd>
