@@ -10,10 +10,9 @@ import { createFleet } from '../test-support/agent-fleet.js';
 import { freePort } from '../test-support/ports.js';
 import { screenshotDir } from '../test-support/chromium.js';
 import { adminPassword, newPage, openBrowser, signIn } from '../test-support/console-fixture.js';
-import { startCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
+import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 
 // Screenshots go to a temp dir, so a test run changes no committed file; SITEPORT_SCREENSHOTS=docs/screenshots
 // refreshes the ones the docs show.
@@ -29,32 +28,15 @@ interface Site {
 /** A real `siteport server` process on free ports, with a short policy interval. */
 async function startSite(t: TestContext, activeWindowSeconds = 10): Promise<Site> {
   const dataDir = tempDir(t, 'siteport-console-');
-  const flags = [...LOOPBACK_PORT_FLAGS];
-  const run = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      ...flags,
-      '--policy-interval',
-      '1',
-      '--active-window',
-      String(activeWindowSeconds),
-      '--public-host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    /web console: /,
-  );
-  t.after(async () => {
-    if (run.child.exitCode !== null) return;
-    const exited = new Promise((r) => run.child.once('exit', r));
-    run.child.kill('SIGTERM');
-    await exited;
-  });
-  const out = await run.started;
-  const adminUrl = /admin API: (\S+)\/api\/v1/.exec(out)![1]!;
+  const { adminUrl } = await startCliServer(t, dataDir, [
+    ...LOOPBACK_PORT_FLAGS,
+    '--policy-interval',
+    '1',
+    '--active-window',
+    String(activeWindowSeconds),
+    '--public-host',
+    '127.0.0.1',
+  ]);
   const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
   const admin = async <T>(method: string, p: string, body?: unknown) => {
     const res = await fetch(`${adminUrl}/api/v1${p}`, {

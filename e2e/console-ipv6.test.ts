@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { screenshotDir } from '../test-support/chromium.js';
 import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
-import { startCli } from '../test-support/run-cli.js';
+import { startCliServer } from '../test-support/server-flags.js';
 import { tempDir } from '../test-support/temp-dir.js';
 
 // SITEPORT_SCREENSHOTS=docs/screenshots refreshes the screenshot docs/ipv6.md shows.
@@ -13,33 +13,18 @@ test('the Sites view shows that the management point listens on IPv6 and IPv4 (d
   const browser = await openBrowser(t);
   if (browser === undefined) return;
   const dataDir = tempDir(t, 'siteport-console-ipv6-');
-  const run = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '::',
-      '--log-level',
-      'warn',
-    ],
-    /web console: /,
-  );
-  t.after(async () => {
-    if (run.child.exitCode !== null) return;
-    const exited = new Promise((r) => run.child.once('exit', r));
-    run.child.kill('SIGTERM');
-    await exited;
-  });
-  const adminUrl = /admin API: (\S+)\/api\/v1/.exec(await run.started)![1]!;
+  const { adminUrl } = await startCliServer(t, dataDir, [
+    '--admin-port',
+    '0',
+    '--http-port',
+    '0',
+    '--https-port',
+    '0',
+    '--notification-port',
+    '0',
+    '--bind',
+    '::',
+  ]);
 
   const page = await newPage(browser, 600);
   await signInAsAdmin(page, adminUrl, dataDir);
