@@ -14,7 +14,7 @@ export interface HeldPolicy {
 }
 
 /** The rollout facts the gate needs (the open rollouts of the site, as stored). */
-export interface GateRollout {
+interface GateRollout {
   id: string;
   state: string;
   respectWindows: boolean;
@@ -54,11 +54,6 @@ export class WindowGate {
     if (this.held === undefined) return false;
     const at = this.releaseAt.get(clientId);
     return at !== undefined && now < at;
-  }
-
-  /** How many clients the last computation held (for tests and logs). */
-  get size(): number {
-    return this.held === undefined ? 0 : this.releaseAt.size;
   }
 
   /** Recomputes from the database; concurrent callers share one computation. */

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import type { PortSettings } from '@siteport/protocol';
+import type { ClientRecord } from '../clients/index.js';
+import type { CollectionRepository, StoredCollection } from './collection-repository.js';
+import { WindowGate } from './window-gate.js';
+
+const settings = { http: { default: 80, alternate: null } } as unknown as PortSettings;
+const client = (id: string, hostname: string) => ({ id, hostname, lastContact: null }) as unknown as ClientRecord;
+
+test('the gate holds the members of a closed window until its opening, lets everyone else through, and follows the rollout', async () => {
+  const now = Date.now();
+  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  const collections: StoredCollection[] = [
+    {
+      id: 'c1',
+      siteCode: 'PS1',
+      name: 'late',
+      hostGlob: 'db-*',
+      subnets: [],
+      clientIds: [],
+      createdAt: '',
+      createdBy: '',
+      windows: [
+        {
+          id: 'w1',
+          days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+          start: hhmm(now + 3 * 3_600_000),
+          durationMinutes: 30,
+          timeZone: 'UTC',
+        },
+      ],
+    },
+  ];
+  let rollouts = [
+    {
+      id: 'r1',
+      state: 'overlapping',
+      respectWindows: true,
+      committedAt: new Date(now - 1000).toISOString(),
+      oldVersion: 4,
+      old: { settings, communicationMode: 'https-or-http' as const },
+    },
+  ];
+  let changes = 0;
+  const gate = new WindowGate({
+    siteCode: 'PS1',
+    openRollouts: () => Promise.resolve(rollouts),
+    repo: { list: () => Promise.resolve(collections) } as unknown as CollectionRepository,
+    clients: () => Promise.resolve([client('a', 'db-1'), client('b', 'web-1')]),
+    onChange: () => (changes += 1),
+    logger: pino({ level: 'silent' }),
+  });
+  const held = await gate.sync();
+  assert.equal(held?.version, 4);
+  assert.equal(changes, 1, 'a window-respecting rollout began');
+  assert.equal(gate.holds('a', Date.now()), true);
+  assert.equal(gate.holds('b', Date.now()), false, 'in no collection');
+  assert.equal(gate.holds('unknown', Date.now()), false);
+  // The hold ends at the opening (minute resolution of the start), without recomputing.
+  assert.equal(gate.holds('a', now + 3 * 3_600_000 + 60_000), false);
+
+  rollouts = [{ ...rollouts[0]!, state: 'finalized' }];
+  assert.equal(await gate.sync(), undefined);
+  assert.equal(gate.holds('a', Date.now()), false);
+  assert.equal(changes, 2, 'the rollout ended');
+});
