@@ -73,7 +73,8 @@ async function startListener(liveness: NotifyLiveness, keepAliveSeconds: number)
     tls: pki,
     hub,
     clients: {
-      known: () => Promise.resolve({ id: 'c1', siteCode: 'PS1', key: publicKey }),
+      known: () =>
+        Promise.resolve({ id: 'c1', siteCode: 'PS1', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) }),
     } as unknown as ClientService,
     keepAliveSeconds,
     liveness,

@@ -11,13 +11,17 @@ import {
 } from '@siteport/protocol';
 import type { ClientRecord, ClientRepository } from './client-repository.js';
 import type { RegistrationRepository, TokenRefusal } from './registration/registration-repository.js';
-import { publicKeyFromPem } from '../site/index.js';
 
-/** A client the MP can authenticate: its id, site, verified public key and registration status. */
+/** A client the MP can authenticate: its id, site, public key and registration status. */
 export interface KnownClient {
   id: string;
   siteCode: string;
-  key: KeyObject;
+  /**
+   * The registered key as stored (SPKI PEM), imported where a signature is checked
+   * (`publicKeyFromPem`, a few µs for an Ed25519 key). Not a KeyObject: one held per cached
+   * client cost about 1.1 KiB of OpenSSL memory each, on every MP, for every client it ever saw.
+   */
+  publicKey: string;
   status: ClientStatus;
 }
 
@@ -252,7 +256,7 @@ export class ClientService {
       const epoch = this.epoch;
       const record = await this.clients.findById(id);
       if (record === undefined) return undefined;
-      client = { id, siteCode: record.siteCode, key: publicKeyFromPem(record.publicKey), status: record.status };
+      client = { id, siteCode: record.siteCode, publicKey: record.publicKey, status: record.status };
       if (epoch === this.epoch) this.keys.set(id, client);
     }
     const refusal = statusRefusal(client);

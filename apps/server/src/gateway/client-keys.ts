@@ -1,7 +1,6 @@
 import type { GatewayClientKey } from '@siteport/protocol';
 import { SiteportError } from '@siteport/protocol';
 import type { ClientService, KnownClient } from '../clients/index.js';
-import { publicKeyFromPem } from '../site/index.js';
 
 /** Where a gateway reads a client's key and status: the site, through its admin API. */
 interface ClientKeySource {
@@ -112,7 +111,7 @@ export class GatewayClientKeys implements Pick<ClientService, 'known' | 'knownCa
         const client: KnownClient | undefined =
           found === undefined
             ? undefined
-            : { id: found.id, siteCode: '', key: publicKeyFromPem(found.publicKey), status: found.status };
+            : { id: found.id, siteCode: '', publicKey: found.publicKey, status: found.status };
         this.remember(id, client);
         return client;
       })

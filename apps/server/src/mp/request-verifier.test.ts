@@ -8,6 +8,7 @@ import {
   hkdfSync,
   randomBytes,
   sign,
+  type KeyObject,
 } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
@@ -25,6 +26,9 @@ import { ClientSessions } from './client-sessions.js';
 import { MpEpoch } from './mp-epoch.js';
 import { NonceCache } from './nonce-cache.js';
 import { RequestVerifier } from './request-verifier.js';
+
+/** A public key as the site stores it. */
+const pem = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString();
 
 const POLICY = '/mp/v1/policy';
 const HEARTBEAT = '/mp/v1/heartbeat';
@@ -53,7 +57,7 @@ function mp(options: { ttlMs?: number; now?: () => number } = {}, epoch = new Mp
  */
 function client(server: ReturnType<typeof mp>, id: string) {
   const pair = generateKeyPairSync('ed25519');
-  server.known.set(id, { id, siteCode: 'PS1', key: pair.publicKey, status: 'active' });
+  server.known.set(id, { id, siteCode: 'PS1', publicKey: pem(pair.publicKey), status: 'active' });
   const signed = (method: string, path: string, body: Buffer, over: Over = {}): Record<string, string> => {
     const timestamp = over.timestamp ?? String(Date.now());
     const nonce = over.nonce ?? randomBytes(16).toString('base64url');
@@ -211,7 +215,7 @@ describe('RequestVerifier', () => {
     restarted.known.set('client-a', {
       id: 'client-a',
       siteCode: 'PS1',
-      key: generateKeyPairSync('ed25519').publicKey,
+      publicKey: pem(generateKeyPairSync('ed25519').publicKey),
       status: 'active',
     });
     await assert.rejects(

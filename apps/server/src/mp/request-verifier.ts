@@ -2,6 +2,7 @@ import { createHash, verify, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { REGISTRATION_CLIENT_ID, SIGNATURE_HEADERS, SiteportError, canonicalRequest } from '@siteport/protocol';
 import { ClientService } from '../clients/index.js';
+import { publicKeyFromPem } from '../site/index.js';
 import type { AnswerAuth } from './answer-sealer.js';
 import { ClientSessions } from './client-sessions.js';
 import type { MpEpoch } from './mp-epoch.js';
@@ -145,7 +146,10 @@ export class RequestVerifier {
         `client ${h.clientId} is not registered at this site; the agent registers again`,
       );
     }
-    return { id: client.id, answer: this.checkSignature(h, method, path, body, client.key, client.id) };
+    return {
+      id: client.id,
+      answer: this.checkSignature(h, method, path, body, publicKeyFromPem(client.publicKey), client.id),
+    };
   }
 
   /** Verifies a registration, signed with the key it registers; returns how to authenticate its answer. */

@@ -15,7 +15,8 @@ test('a session whose client stops reading is dropped once its unsent output pas
   const pki = await loadSitePki(tempDir(t), 'PS1', ['localhost']);
   const keys = generateKeyPairSync('ed25519');
   const clients = {
-    known: (id: string) => Promise.resolve({ id, siteCode: 'PS1', key: keys.publicKey }),
+    known: (id: string) =>
+      Promise.resolve({ id, siteCode: 'PS1', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }) }),
   } as unknown as ClientService;
   const hub = new NotificationHub({ offlineAfterMs: 300_000 });
   const counters: SessionCounters = { notReading: 0, flooding: 0 };

@@ -16,6 +16,7 @@ import {
   notifyAuthString,
 } from '@siteport/protocol';
 import type { ClientService } from '../clients/index.js';
+import { publicKeyFromPem } from '../site/index.js';
 import { FrameBudget } from './frame-budget.js';
 import type { NotificationHub, TcpPeer } from './notification-hub.js';
 
@@ -235,7 +236,7 @@ export class NotifySession implements TcpPeer {
       );
     }
     const signed = Buffer.from(notifyAuthString(this.ctx.siteCode, client.id, nonce));
-    if (!verify(null, signed, client.key, Buffer.from(message.signature, 'base64'))) {
+    if (!verify(null, signed, publicKeyFromPem(client.publicKey), Buffer.from(message.signature, 'base64'))) {
       throw new SiteportError('E_NOTIFY_AUTH', 'the challenge signature does not match the registered client key');
     }
     if (this.state !== 'authenticating') return;
