@@ -1,4 +1,4 @@
-import { type Kysely, type SiteDatabase, sql } from '@siteport/db';
+import { type Kysely, type SiteDatabase, type Transaction, sql } from '@siteport/db';
 import type { ReachabilityCandidate, ReachabilitySettings } from '@siteport/protocol';
 import type { ResultGroup } from './aggregate.js';
 
@@ -139,7 +139,14 @@ export class ReachabilityRepository {
     };
   }
 
-  async saveSettings(siteCode: string, settings: ReachabilitySettings, at: string, by: string): Promise<void> {
+  /** Stores a site's settings, in `trx` when given (with the audit record of the change). */
+  async saveSettings(
+    siteCode: string,
+    settings: ReachabilitySettings,
+    at: string,
+    by: string,
+    trx: Kysely<SiteDatabase> | Transaction<SiteDatabase> = this.database,
+  ): Promise<void> {
     const values = {
       interval_seconds: settings.intervalSeconds,
       stale_hours: settings.staleHours,
@@ -147,7 +154,7 @@ export class ReachabilityRepository {
       updated_at: at,
       updated_by: by,
     };
-    await this.database
+    await trx
       .insertInto('reachability_settings')
       .values({ site_code: siteCode, ...values })
       .onConflict((oc) => oc.column('site_code').doUpdateSet(values))

@@ -70,15 +70,18 @@ export class ReachabilityService {
     }
     const old = await this.deps.repository.settings(siteCode);
     const at = this.now().toISOString();
-    await this.deps.repository.saveSettings(siteCode, next, at, actor);
-    await this.deps.audit.append(this.deps.repository.database, {
-      at,
-      actor,
-      siteCode,
-      action: 'reachability.settings',
-      oldValue: old,
-      newValue: next,
-      outcome: 'applied',
+    // One transaction: a change is applied with its audit record or not at all.
+    await this.deps.repository.database.transaction().execute(async (trx) => {
+      await this.deps.repository.saveSettings(siteCode, next, at, actor, trx);
+      await this.deps.audit.append(trx, {
+        at,
+        actor,
+        siteCode,
+        action: 'reachability.settings',
+        oldValue: old,
+        newValue: next,
+        outcome: 'applied',
+      });
     });
     this.deps.onSettingsChanged?.();
     return next;

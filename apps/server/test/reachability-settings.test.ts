@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Kysely, type SiteDatabase, sql } from '@siteport/db';
+import type { ReachabilitySettings } from '@siteport/protocol';
+import { testDatabaseDialect } from '../../../test-support/postgres.js';
+import { startTestServer } from '../../../test-support/test-server.js';
+
+/** Makes every insert into the audit log fail, as a full disk or a lost connection would. */
+async function refuseAuditRecords(db: Kysely<SiteDatabase>): Promise<void> {
+  if (testDatabaseDialect() === 'postgres') {
+    await sql`create function refuse_audit() returns trigger as $$ begin raise exception 'audit log full'; end $$ language plpgsql`.execute(
+      db,
+    );
+    await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(
+      db,
+    );
+  } else {
+    await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit log full'); end`.execute(
+      db,
+    );
+  }
+}
+
+test('a reachability settings change whose audit record cannot be written changes nothing: no unaudited setting is applied', async (t) => {
+  const s = await startTestServer(t);
+  const before = (await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body;
+  const next = { intervalSeconds: 60, staleHours: 2, candidates: [{ port: 8443, transport: 'tls' }] };
+  assert.notDeepEqual(before, next);
+
+  await refuseAuditRecords(s.server.db);
+  const refused = await s.admin<{ error: { code: string } }>('PUT', '/sites/PS1/reachability/settings', next);
+  assert.equal(refused.status, 500, JSON.stringify(refused.body));
+  assert.deepEqual(
+    (await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body,
+    before,
+    'the settings are as they were',
+  );
+  const audited = await s.server.db
+    .selectFrom('audit_log')
+    .select('action')
+    .where('action', '=', 'reachability.settings')
+    .execute();
+  assert.deepEqual(audited, []);
+
+  await sql`drop trigger refuse_audit${sql.raw(testDatabaseDialect() === 'postgres' ? ' on audit_log' : '')}`.execute(
+    s.server.db,
+  );
+  const applied = await s.admin<ReachabilitySettings>('PUT', '/sites/PS1/reachability/settings', next);
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
+  assert.deepEqual((await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body, next);
+});
