@@ -8,6 +8,8 @@ import type { HeldPolicy, WindowGate } from '../windows/index.js';
 export interface PolicyEntry {
   policy: Policy;
   json: JsonText;
+  /** The same policy with the ports before a window-respecting rollout, for the clients it holds (decision 0114). */
+  held?: PolicyEntry;
 }
 
 /** The site's policy, built once per settings version and served as the same bytes to every client. */
@@ -34,20 +36,14 @@ export class PolicyCache {
     },
   ) {}
 
-  /** The policy with the ports before a window-respecting rollout, for the clients it holds. */
-  private held: PolicyEntry | undefined;
-
   invalidate(): void {
     this.cached = undefined;
-    this.held = undefined;
   }
 
   /** What `clientId` is served of `entry`: the held policy while its maintenance window has not opened. */
   servedTo(clientId: string, entry: PolicyEntry): PolicyEntry {
-    const held = this.held;
-    return held !== undefined && entry === this.cached && this.deps.windows?.holds(clientId, Date.now()) === true
-      ? held
-      : entry;
+    const { held } = entry;
+    return held !== undefined && this.deps.windows?.holds(clientId, Date.now()) === true ? held : entry;
   }
 
   /** The policy when it is built (a request then needs no await), else undefined. */
@@ -82,9 +78,9 @@ export class PolicyCache {
     if (gateway !== undefined) policy.gateway = gateway;
     const agentUpgrade = this.deps.agentUpgrade?.();
     if (agentUpgrade !== undefined) policy.agentUpgrade = agentUpgrade;
-    const entry = { policy, json: JsonText.of(policy) };
     const held = await this.deps.windows?.sync();
-    this.held = held === undefined ? undefined : heldEntry(policy, held);
+    const entry: PolicyEntry = { policy, json: JsonText.of(policy) };
+    if (held !== undefined) entry.held = heldEntry(policy, held);
     this.cached = entry;
     return entry;
   }
