@@ -37,8 +37,9 @@ export interface BareSiteResult {
   connectSeconds: number;
   /** Clients per second around `early` connected and around `late` (as for siteport's fleet), NaN where not reached. */
   connectRate: { early: number; late: number };
-  /** Settled RSS of the bare servers together. */
+  /** Settled RSS of the bare servers together, with the fleet and before it connected. */
   rssMiB: number;
+  baseRssMiB: number;
   /** CPU of the bare servers over the idle window, as a share of one core. */
   idleCpuCores: number;
   fanout: { received: number; answered: number; p50Ms: number; p99Ms: number; maxMs: number };
@@ -51,6 +52,8 @@ export async function bareSiteScale(o: BareSiteOptions): Promise<BareSiteResult>
   let stopFleet: (() => Promise<void>) | undefined;
   try {
     for (const host of o.hosts) servers.push(await startBareTls(o.dir, host));
+    await sleep(2000);
+    const baseRss = (await Promise.all(servers.map((s) => settledRss(s.child.pid!)))).reduce((a, b) => a + b, 0);
     o.progress(`bare: connecting the fleet to ${servers.length} bare TLS servers`);
     const sampler = sampleConnects();
     const fleet = await startFleet({
@@ -98,6 +101,7 @@ export async function bareSiteScale(o: BareSiteOptions): Promise<BareSiteResult>
         late: rateAround(samples, o.connectRateAt.late, o.connectRateAt.width),
       },
       rssMiB: rss / 1024 / 1024,
+      baseRssMiB: baseRss / 1024 / 1024,
       idleCpuCores,
       fanout: {
         received: latencies.length,

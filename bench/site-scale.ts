@@ -81,6 +81,8 @@ export interface SiteScaleResult {
   perMp: Record<string, number>;
   /** Total settled RSS of the siteport processes, and of the PostgreSQL cluster. */
   serverRssMiB: number;
+  /** The siteport processes' settled RSS before any client connected (their fixed part). */
+  serverBaseRssMiB: number;
   postgresRssMiB: number;
   /** Server CPU while idle, all siteport processes together, as a share of one core. */
   idleCpuCores: number;
@@ -156,6 +158,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
     const base0 = sumOf(serverPids, cpuOf);
     await sleep(BASE_CPU_SECONDS * 1000);
     const baseCpuCores = (sumOf(serverPids, cpuOf) - base0) / BASE_CPU_SECONDS;
+    const baseRss = (await Promise.all(serverPids.map(settledRss))).reduce((a, b) => a + b, 0);
     const load0 = loadAverage();
     progress(`connecting ${keyFiles.length} fleet workers to ${hosts.length} MPs`);
     const sampler = sampleConnects();
@@ -255,6 +258,7 @@ export async function siteScale(options: SiteScaleOptions): Promise<SiteScaleRes
       },
       perMp: fleet.perTarget,
       serverRssMiB: serverRss / 1024 / 1024,
+      serverBaseRssMiB: baseRss / 1024 / 1024,
       postgresRssMiB: postgresRss / 1024 / 1024,
       idleCpuCores: (idleCpu1 - idleCpu0) / options.holdSeconds,
       baseCpuCores,
