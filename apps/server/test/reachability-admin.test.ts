@@ -49,3 +49,27 @@ test('a reachability settings change whose audit record cannot be written change
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
   assert.deepEqual((await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body, next);
 });
+
+test("a hierarchy link token reads the ports it mirrors but not the site's subnets and their clients: the reachability map and the port plan are refused to secondary and peer tokens", async (t) => {
+  const s = await startTestServer(t);
+  const token = async (role: string): Promise<string> => {
+    const made = await s.admin<{ secret: string }>('POST', '/tokens', { name: `link-${role}`, role, sites: ['PS1'] });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    return made.body.secret;
+  };
+  for (const role of ['secondary', 'peer']) {
+    const secret = await token(role);
+    assert.equal(
+      (await s.admin('GET', '/sites/PS1/ports', undefined, secret)).status,
+      200,
+      `${role} mirrors the ports`,
+    );
+    for (const path of ['/sites/PS1/reachability', '/sites/PS1/reachability/plan?http=8080']) {
+      const res = await s.admin<{ error: { code: string } }>('GET', path, undefined, secret);
+      assert.equal(res.status, 403, `${role}: ${path} → ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'E_FORBIDDEN');
+    }
+  }
+  const analyst = await token('analyst');
+  assert.equal((await s.admin('GET', '/sites/PS1/reachability/plan?http=8080', undefined, analyst)).status, 200);
+});

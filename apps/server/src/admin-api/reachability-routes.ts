@@ -39,7 +39,8 @@ export function reachabilityRoutes(reachability: ReachabilityService): AdminRout
         'What moving port items would do, from the reachability map alone: clients that would lose their MP and unknown clients, by subnet',
       operationId: 'planPorts',
       auth: true,
-      permission: 'ports.read',
+      // It names the site's subnets and their clients: site data, not the port settings a link token mirrors.
+      permission: 'site.read',
       query: PortPlanQuery,
       response: PortPlan,
       handle: (ctx) => reachability.plan(site(ctx), ctx.query),
