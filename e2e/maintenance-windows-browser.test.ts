@@ -14,7 +14,7 @@ import { waitFor } from '../test-support/wait-for.js';
 /** `HH:MM` of `instant` on the wall clock of Asia/Seoul (UTC+09:00 all year). */
 const seoulClock = (instant: number): string => new Date(instant + 9 * 3_600_000).toISOString().slice(11, 16);
 
-test('the console lists the clients a window-respecting rollout keeps on the old ports, with their window in UTC and in its zone', async (t) => {
+test('the console lists the clients a window-respecting rollout keeps on the old ports, with their window in UTC and in its zone, and the collections with their next opening', async (t) => {
   const browser = await openBrowser(t);
   if (browser === undefined) return;
   const data = tempDir(t, 'siteport-windows-browser-');
@@ -62,4 +62,16 @@ test('the console lists the clients a window-respecting rollout keeps on the old
   const text = (await row.textContent()) ?? '';
   assert.match(text, /^agent-002night-shift\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC = .* \+09:00 \(Asia\/Seoul\)$/);
   await page.screenshot({ path: path.join(screenshotDir(), 'maintenance-windows.png'), fullPage: true });
+
+  // Administration → Maintenance windows: the collection, who it matches and when its window opens.
+  await page.getByRole('link', { name: 'Maintenance windows' }).click();
+  const collection = page.getByRole('table', { name: 'Collections of PS1' }).getByRole('row').nth(1);
+  await collection.waitFor();
+  const cells = await collection.getByRole('cell').allTextContents();
+  assert.deepEqual(cells.slice(0, 3), ['night-shift', 'host names agent-002', '1']);
+  assert.match(
+    cells[3] ?? '',
+    /^sun, mon, tue, wed, thu, fri, sat \d{2}:\d{2} for 60 min \(Asia\/Seoul\) — opens .* UTC = .* \+09:00$/,
+  );
+  await page.screenshot({ path: path.join(screenshotDir(), 'maintenance-windows-collections.png'), fullPage: true });
 });

@@ -17,8 +17,10 @@ import { SignIn } from './sign-in.js';
 import { SitePropertiesView } from './site-properties.js';
 import { SitesView } from './sites-view.js';
 import { UsersView } from './users-view.js';
+import { WindowsView } from './windows-view.js';
 
-type NavKey = 'sites' | 'gateway' | 'users' | 'devices' | 'push' | 'rollouts' | 'reachability' | 'upgrades' | 'audit';
+type NavKey =
+  'sites' | 'gateway' | 'windows' | 'users' | 'devices' | 'push' | 'rollouts' | 'reachability' | 'upgrades' | 'audit';
 type NavItem = { key: NavKey; route: Route; screens: Route['screen'][] };
 
 /** Shown to callers who may manage accounts (administrators with every site). */
@@ -30,6 +32,7 @@ const NAV: { group: 'administration' | 'assets' | 'monitoring'; items: NavItem[]
     items: [
       { key: 'sites', route: { screen: 'sites' }, screens: ['sites', 'site-properties'] },
       { key: 'gateway', route: { screen: 'gateway' }, screens: ['gateway'] },
+      { key: 'windows', route: { screen: 'windows' }, screens: ['windows'] },
     ],
   },
   {
@@ -60,6 +63,8 @@ function Screen({ route }: { route: Route }) {
       return <DevicesView />;
     case 'gateway':
       return <GatewayView />;
+    case 'windows':
+      return <WindowsView />;
     case 'push':
       return <PushView />;
     case 'rollouts':

@@ -5,6 +5,7 @@ export type Route =
   | { screen: 'sites' }
   | { screen: 'site-properties'; siteCode: string }
   | { screen: 'gateway' }
+  | { screen: 'windows' }
   | { screen: 'devices' }
   | { screen: 'push' }
   | { screen: 'rollouts'; rolloutId: string | null }
@@ -21,6 +22,8 @@ function parseRoute(hash: string): Route {
       return { screen: 'devices' };
     case 'gateway':
       return { screen: 'gateway' };
+    case 'windows':
+      return { screen: 'windows' };
     case 'push':
       return { screen: 'push' };
     case 'audit':
@@ -52,6 +55,8 @@ export function hrefOf(route: Route): string {
       return '#/devices';
     case 'gateway':
       return '#/gateway';
+    case 'windows':
+      return '#/windows';
     case 'push':
       return '#/push';
     case 'rollouts':
