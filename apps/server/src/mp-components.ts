@@ -43,7 +43,7 @@ export function sharedMpInputs(
   logger: Logger,
 ) {
   return {
-    bindHost: options.bindHost,
+    bindHosts: options.bindHosts,
     managementPoints: () => cluster.managementPoints(),
     notifyKeepAliveSeconds: options.notifyKeepAliveSeconds,
     notifyLiveness: options.notifyLiveness,

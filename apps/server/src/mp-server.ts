@@ -12,6 +12,7 @@ import { AuditRepository, SiteEvents, SiteRepository } from './site/index.js';
 import { ClientRepository, ClientService, RegistrationRepository } from './clients/index.js';
 import { PortSettingsService, RolloutRepository } from './ports/index.js';
 import { type ServerOptions, type ServerOptionsInput, mpHost, parseServerOptions } from './server-options.js';
+import { bindAddressText, specificAddresses } from './bind-addresses.js';
 import { WebSiteRepository } from './web/index.js';
 import { type Component, type ServerState, ServerLifecycle } from './server-lifecycle.js';
 import type { EventBridge } from './bridge/index.js';
@@ -102,7 +103,7 @@ async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: Ser
     siteCode,
     role: 'mp',
     host,
-    bindAddress: options.bindHost,
+    bindAddress: bindAddressText(options.bindHosts),
     publicHosts: options.publicHosts,
     timing: options.registryTiming,
     events,
@@ -116,7 +117,7 @@ async function bootMp(options: ServerOptions, rootLogger: Logger, lifecycle: Ser
   const pki = await openMpCertificate({
     dataDir: options.dataDir,
     host,
-    hosts: [...new Set([host, ...options.publicHosts])],
+    hosts: [...new Set([host, ...options.publicHosts, ...specificAddresses(options.bindHosts)])],
     bridge,
     checkMs: options.mpCertificate.checkMs,
     logger: logger.child({ component: 'pki' }),

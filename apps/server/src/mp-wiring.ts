@@ -31,7 +31,8 @@ import {
 export interface MpWiringDeps {
   db: Kysely<SiteDatabase>;
   siteCode: string;
-  bindHost: string;
+  /** The `--bind` addresses; every listener opens on each. */
+  bindHosts: readonly string[];
   /** The MP certificate chain and key, and the site CA clients pin. */
   tls: { cert: string; key: string };
   caCertificate: string;
@@ -195,7 +196,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   const notify = createNotifyParts({
     db: deps.db,
     siteCode,
-    bindHost: deps.bindHost,
+    bindHosts: deps.bindHosts,
     tls: deps.tls,
     mpHandler: handler,
     clients: deps.clients,
@@ -242,7 +243,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
   });
   const mp = new ManagementPoint({
     siteCode,
-    bindHost: deps.bindHost,
+    bindHosts: deps.bindHosts,
     tls: deps.tls,
     handler: observed(webHost.handler, deps.observe),
     extraEndpoints: () => webHost.refresh(),

@@ -46,10 +46,11 @@ test('registry timing defaults to a 5 s heartbeat and 15 s until dead, and refus
 });
 
 test('the host clients use for an MP is its first public host, else its specific bind address, else the machine name', () => {
-  assert.equal(mpHost({ publicHosts: ['mp2.example.org', 'mp2'], bindHost: '10.0.0.12' }), 'mp2.example.org');
-  assert.equal(mpHost({ publicHosts: [], bindHost: '127.0.0.2' }), '127.0.0.2');
-  assert.equal(mpHost({ publicHosts: [], bindHost: '::' }), os.hostname());
-  assert.equal(mpHost({ publicHosts: [], bindHost: '0.0.0.0' }), os.hostname());
+  assert.equal(mpHost({ publicHosts: ['mp2.example.org', 'mp2'], bindHosts: ['10.0.0.12'] }), 'mp2.example.org');
+  assert.equal(mpHost({ publicHosts: [], bindHosts: ['127.0.0.2'] }), '127.0.0.2');
+  assert.equal(mpHost({ publicHosts: [], bindHosts: ['fd00::5', '10.0.0.5'] }), 'fd00::5');
+  assert.equal(mpHost({ publicHosts: [], bindHosts: ['::'] }), os.hostname());
+  assert.equal(mpHost({ publicHosts: [], bindHosts: ['0.0.0.0'] }), os.hostname());
 });
 
 test('admin allow-hosts are host names or IP addresses, lower-cased and without duplicates; anything else is E_OPTION', () => {

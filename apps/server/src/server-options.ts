@@ -9,6 +9,7 @@ import type { RegistryTiming } from './cluster/index.js';
 import { openFileLimit } from './os/index.js';
 import type { NotifyLiveness } from './notify/index.js';
 import { DEFAULT_AGENT_BUNDLE } from './push/index.js';
+import { isWildcardBind, parseBindAddresses } from './bind-addresses.js';
 
 /** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
 export type { ConnectionOptions };
@@ -37,8 +38,8 @@ export interface ServerOptions {
   readonly adminAllowHosts: readonly string[];
   /** `--sign-in-failures`, `--source-failures`, `--lockout`: sign-in and bearer-token throttling (decision 0096). */
   readonly authThrottle: AuthThrottleLimits;
-  /** Address the MP listeners bind. @default '::' (all addresses, IPv4 and IPv6) */
-  readonly bindHost: string;
+  /** `--bind`: the addresses the MP listeners bind, a wildcard alone or specific ones (bind-addresses.ts). @default ['::'] (IPv6 and IPv4) */
+  readonly bindHosts: readonly string[];
   /** Initial ports of a new site; 0 picks a free port at first start. */
   readonly initialPorts: {
     readonly http: number;
@@ -122,7 +123,7 @@ export type ServerOptionsInput = Partial<{
   signInFailures: number | string;
   sourceFailures: number | string;
   lockoutSeconds: number | string;
-  bindHost: string;
+  bindHost: string | readonly string[];
   httpPort: number | string;
   httpsPort: number | string;
   httpAlternatePort: number | string;
@@ -432,13 +433,12 @@ function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
 }
 
 /**
- * The host name clients use for this process's MP: the first `--public-host`, else the `--bind`
- * address when it is a specific one, else this machine's host name.
+ * The host name clients use for this process's MP: the first `--public-host`, else the first
+ * `--bind` address when they are specific ones, else this machine's host name.
  */
-export function mpHost(options: Pick<ServerOptions, 'publicHosts' | 'bindHost'>): string {
-  const first = options.publicHosts[0];
-  if (first !== undefined) return first;
-  return ['::', '0.0.0.0', ''].includes(options.bindHost) ? os.hostname() : options.bindHost;
+export function mpHost(options: Pick<ServerOptions, 'publicHosts' | 'bindHosts'>): string {
+  const first = options.publicHosts[0] ?? options.bindHosts[0];
+  return first === undefined || isWildcardBind([first]) ? os.hostname() : first;
 }
 
 /** Validates raw options, applies defaults in this one place, and freezes the result. */
@@ -461,7 +461,7 @@ export function parseServerOptions(input: ServerOptionsInput): ServerOptions {
     adminHost: input.adminHost ?? '127.0.0.1',
     adminAllowHosts: Object.freeze([...new Set((input.adminAllowHosts ?? []).map(allowHost))]),
     authThrottle: authThrottle(input),
-    bindHost: input.bindHost ?? '::',
+    bindHosts: parseBindAddresses(input.bindHost),
     initialPorts: Object.freeze({
       http: optionPort('http-port', input.httpPort, DEFAULT_PORTS.http),
       httpAlternate: alternate('http-alternate-port', input.httpAlternatePort),

@@ -30,6 +30,7 @@ import {
   type ServedEndpoint,
 } from './ports/index.js';
 import { type ServerOptions, mpHost } from './server-options.js';
+import { bindAddressText, policyNames, specificAddresses } from './bind-addresses.js';
 import type { ServerLifecycle } from './server-lifecycle.js';
 import { ensureSite, picksFreePorts, repickFreePorts } from './site-bootstrap.js';
 import type { SiteBooted } from './site-server.js';
@@ -107,12 +108,12 @@ export async function bootSite(
   if (secondary?.fresh !== undefined) await inherited.apply(secondary.fresh.ports, secondary.fresh.primary);
 
   const ca = await loadSiteCa(options.dataDir, siteCode);
-  const clientNames = [...new Set([mpHost(options), ...options.publicHosts])];
+  const clientNames = [...new Set([mpHost(options), ...options.publicHosts, ...specificAddresses(options.bindHosts)])];
   const certificate = await openSiteCertificate({
     dataDir: options.dataDir,
     siteCode,
     ca,
-    // The MP's own address when it listens on one (IPv6 or IPv4): agents that connect by address verify it.
+    // The MP's own addresses when it listens on specific ones (IPv6 or IPv4): agents that connect by address verify them.
     publicHosts: [...clientNames, ...options.adminAllowHosts],
     clientNames,
     ...options.mpCertificate,
@@ -139,8 +140,8 @@ export async function bootSite(
     siteCode,
     role: 'site',
     host: mpHost(options),
-    bindAddress: options.bindHost,
-    publicHosts: options.publicHosts,
+    bindAddress: bindAddressText(options.bindHosts),
+    publicHosts: policyNames(options),
     timing: options.registryTiming,
     events,
     logger,
@@ -298,6 +299,9 @@ export async function bootSite(
       opsUrl: ops?.url,
       caFingerprint: ca.fingerprint,
       ports: await ports.view(siteCode),
+      listenAddresses: [
+        ...new Set(parts.mp.listenerStatus().flatMap((l) => (l.state === 'listening' ? (l.address ?? []) : []))),
+      ],
     },
   };
 }

@@ -32,39 +32,57 @@ class FreePorts {
   private readonly held: net.Server[] = [];
   private readonly range = ephemeralRange();
 
-  constructor(private readonly host: string) {}
+  /** `hosts`: the MP's bind addresses; a port is free only when it is free on each. */
+  constructor(private readonly hosts: readonly string[]) {}
 
   async take(): Promise<number> {
     const top = Math.min(this.range.low, 65536) - 1;
     for (let attempt = 0; attempt < PICK_ATTEMPTS && top > PICK_FROM; attempt++) {
       const port = randomInt(PICK_FROM, top + 1);
-      const server = await this.listen(port).catch(() => undefined);
-      if (server !== undefined) return this.hold(server);
+      const servers = await this.listenAll(port).catch(() => undefined);
+      if (servers !== undefined) return this.hold(servers);
     }
-    return this.hold(await this.listen(0));
+    return this.hold(await this.listenAll(0));
   }
 
   async release(): Promise<void> {
-    await Promise.all(this.held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(this.held.map(close));
   }
 
-  private hold(server: net.Server): number {
-    this.held.push(server);
-    return (server.address() as net.AddressInfo).port;
+  private hold(servers: net.Server[]): number {
+    this.held.push(...servers);
+    return (servers[0]!.address() as net.AddressInfo).port;
   }
 
-  private listen(port: number): Promise<net.Server> {
+  /** Holds `port` on every address (0: the kernel picks it on the first, the others take the same). */
+  private async listenAll(port: number): Promise<net.Server[]> {
+    const servers: net.Server[] = [];
+    try {
+      for (const host of this.hosts) {
+        const wanted = servers[0] === undefined ? port : (servers[0].address() as net.AddressInfo).port;
+        servers.push(await this.listen(host, wanted));
+      }
+      return servers;
+    } catch (error) {
+      await Promise.all(servers.map(close));
+      throw error;
+    }
+  }
+
+  private listen(host: string, port: number): Promise<net.Server> {
     const server = net.createServer();
     return new Promise<net.Server>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.host, port, exclusive: true }, () => resolve(server));
+      server.listen({ host, port, exclusive: true }, () => resolve(server));
     });
   }
 }
 
+const close = (server: net.Server): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+
 /** The initial port settings of a new site from the options; 0 becomes a free port. */
 async function initialSettings(options: ServerOptions): Promise<PortSettings> {
-  const free = new FreePorts(options.bindHost);
+  const free = new FreePorts(options.bindHosts);
   try {
     return await pickSettings(options, (port) => (port === 0 ? free.take() : Promise.resolve(port)));
   } finally {

@@ -25,6 +25,8 @@ export interface ServerInfo {
   consolePasswordFile: string;
   caFingerprint: string;
   ports: PortsView;
+  /** The addresses the MP's client listeners listen on (`::`, or each `--bind` address; `0.0.0.0` after the no-IPv6 fallback). */
+  listenAddresses: readonly string[];
 }
 
 /** What a booted site server holds besides its lifecycle. */

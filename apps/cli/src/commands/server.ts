@@ -15,7 +15,7 @@ interface ServerFlags {
   signInFailures?: string;
   sourceFailures?: string;
   lockout?: string;
-  bind?: string;
+  bind?: string[];
   httpPort?: string;
   httpsPort?: string;
   httpAlternatePort?: string;
@@ -56,7 +56,7 @@ interface ServerFlags {
 export function mpBanner(info: MpServerInfo): string[] {
   const listening = info.listeners
     .filter((l) => l.state === 'listening')
-    .map((l) => `${l.protocol.toUpperCase()} ${l.port}`);
+    .map((l) => `${l.protocol.toUpperCase()} ${endpoint(l.address, l.port)}`);
   return [
     `siteport management point ${info.host} of site ${info.siteCode} is running (registry id ${info.registryId})`,
     `listening: ${listening.join(', ')}`,
@@ -64,6 +64,12 @@ export function mpBanner(info: MpServerInfo): string[] {
     ...opsLine(info.opsUrl),
     ...formatPorts(info.ports),
   ];
+}
+
+/** `[fd00::5]:443`, `10.0.0.5:443`, or the port alone when the address is not known. */
+function endpoint(address: string | undefined, port: number): string {
+  if (address === undefined) return String(port);
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 function opsLine(url: string | undefined): string[] {
@@ -78,6 +84,7 @@ export function banner(info: ServerInfo): string[] {
     `web console: ${info.consoleUrl}  (user admin, first password in ${info.consolePasswordFile})`,
     `site CA fingerprint (SMSCAFINGERPRINT): ${info.caFingerprint}`,
     ...opsLine(info.opsUrl),
+    `management point addresses: ${info.listenAddresses.join(', ')}`,
     ...formatPorts(info.ports),
   ];
 }
@@ -132,8 +139,8 @@ export function register(program: Command): void {
     .option('--lockout <seconds>', 'how long a locked account name or blocked address is refused (default 900)')
     .option(
       '--bind <addr>',
-      'address the management point listens on (:: = IPv6 and IPv4, dual stack; 0.0.0.0 = IPv4 only)',
-      '::',
+      'address the management point listens on (default :: = IPv6 and IPv4, dual stack; 0.0.0.0 = IPv4 only); repeatable or a comma list for several specific addresses (127.0.0.1,::1)',
+      collect,
     )
     .option('--http-port <n>', "a new site's HTTP request port (0 = any free port)")
     .option('--https-port <n>', "a new site's HTTPS request port")

@@ -30,3 +30,24 @@ test('live hosts list the site server first, then additional MPs by start, each 
   ];
   assert.deepEqual(liveHosts(rows, NOW, 15_000), ['site', 'mp2', 'mp3']);
 });
+
+test('an entry bound to several specific addresses without a public host stands for every address; a named one for its name', () => {
+  const rows = [
+    {
+      host: 'mp1.example.org',
+      bindAddress: '10.0.0.5,fd00::5',
+      role: 'site' as const,
+      state: 'running' as const,
+      lastSeenAt: at(NOW),
+    },
+    {
+      host: '10.0.0.6',
+      bindAddress: '10.0.0.6,fd00::6',
+      role: 'mp' as const,
+      state: 'running' as const,
+      lastSeenAt: at(NOW),
+    },
+    { host: 'mp3', bindAddress: '::', role: 'mp' as const, state: 'running' as const, lastSeenAt: at(NOW) },
+  ];
+  assert.deepEqual(liveHosts(rows, NOW, 15_000), ['mp1.example.org', '10.0.0.6', 'fd00::6', 'mp3']);
+});

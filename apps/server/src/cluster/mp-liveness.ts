@@ -21,11 +21,26 @@ export function mpLiveness(
  * MP first, then by start time; each host once.
  */
 export function liveHosts(
-  rows: readonly { host: string; role: 'site' | 'mp'; state: 'running' | 'stopped'; lastSeenAt: string }[],
+  rows: readonly {
+    host: string;
+    bindAddress?: string;
+    role: 'site' | 'mp';
+    state: 'running' | 'stopped';
+    lastSeenAt: string;
+  }[],
   nowMs: number,
   staleAfterMs: number,
 ): string[] {
   const live = rows.filter((r) => mpLiveness(r, nowMs, staleAfterMs) === 'running');
   const ordered = [...live.filter((r) => r.role === 'site'), ...live.filter((r) => r.role !== 'site')];
-  return [...new Set(ordered.map((r) => r.host))];
+  return [...new Set(ordered.flatMap(entryHosts))];
+}
+
+/**
+ * The hosts one registry entry stands for: its host, or, when the host is one of its specific bind
+ * addresses (`127.0.0.1,::1`; no `--public-host` was given), every bind address of the entry.
+ */
+function entryHosts(row: { host: string; bindAddress?: string }): readonly string[] {
+  const addresses = row.bindAddress?.split(',') ?? [];
+  return addresses.includes(row.host) ? addresses : [row.host];
 }

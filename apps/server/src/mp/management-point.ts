@@ -34,7 +34,8 @@ export class ManagementPoint implements PortBinder {
   constructor(
     private readonly deps: {
       siteCode: string;
-      bindHost: string;
+      /** The `--bind` addresses; every listener opens on each. */
+      bindHosts: readonly string[];
       tls: { cert: string; key: string };
       handler: EndpointHandler;
       ports: PortSettingsService;
@@ -47,7 +48,7 @@ export class ManagementPoint implements PortBinder {
     },
   ) {
     this.listeners = new ListenerSet({
-      host: deps.bindHost,
+      hosts: deps.bindHosts,
       tls: deps.tls,
       handler: deps.handler,
       logger: deps.logger,
@@ -123,11 +124,16 @@ export class ManagementPoint implements PortBinder {
     this.timer.unref();
   }
 
-  /** Proves each port can be bound here; ports this MP already listens on pass. */
+  /**
+   * Proves each port can be bound on each bind address; a port this MP already listens on there
+   * passes. The first refusal names the port, the address and its family.
+   */
   async checkBindable(ports: readonly { item: string; port: number }[]): Promise<void> {
     for (const { item, port } of ports) {
-      if (this.listeners.holds(port)) continue;
-      await testBind(this.deps.bindHost, port, item);
+      for (const host of this.deps.bindHosts) {
+        if (this.listeners.holds(port, host)) continue;
+        await testBind(host, port, item);
+      }
     }
   }
 

@@ -15,3 +15,4 @@ export {
   type ListenerStatus,
   type Protocol,
 } from './listener-set.js';
+export { WildcardFallback } from './wildcard-fallback.js';

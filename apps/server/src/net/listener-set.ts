@@ -2,8 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import { bindError } from '../os/index.js';
 import { type ListenerLimits, applyHttpLimits, httpServerOptions } from './listener-limits.js';
+import { WildcardFallback } from './wildcard-fallback.js';
 
 export type Protocol = 'http' | 'https';
 type ListenerState = 'listening' | 'failed';
@@ -34,12 +36,14 @@ export interface ListenerStatus {
   port: number;
   mode: ListenerMode;
   state: ListenerState;
-  /** The address it listens on: `::` is IPv6 and IPv4 together (dual stack), `0.0.0.0` IPv4 only. */
+  /** The address it listens on (or failed to): `::` is IPv6 and IPv4 together (dual stack), `0.0.0.0` IPv4 only. */
   address?: string;
   error?: string;
 }
 
 interface Entry {
+  /** The `--bind` address this listener is for. */
+  host: string;
   spec: EndpointSpec;
   server: http.Server | https.Server | undefined;
   state: ListenerState;
@@ -52,19 +56,22 @@ function listeningAddress(server: http.Server | undefined): { address?: string }
   const bound = server?.address();
   return typeof bound === 'object' && bound !== null ? { address: bound.address } : {};
 }
-const key = (spec: EndpointSpec): string => `${spec.protocol}:${spec.port}:${spec.mode}`;
+const key = (host: string, spec: EndpointSpec): string => `${host}|${spec.protocol}:${spec.port}:${spec.mode}`;
 
 /**
- * The HTTP and HTTPS listeners of a management point. `reconcile` closes what is no longer wanted
- * (letting requests in flight finish) and opens what is new, so ports change while running.
+ * The HTTP and HTTPS listeners of a management point, one per endpoint on each bind address.
+ * `reconcile` closes what is no longer wanted (letting requests in flight finish) and opens what is
+ * new, so ports change while running.
  */
 export class ListenerSet {
   private readonly entries = new Map<string, Entry>();
   private tls: { cert: string; key: string };
+  private readonly fallback: WildcardFallback;
 
   constructor(
     private readonly options: {
-      host: string;
+      /** The addresses to listen on: the wildcard `::` or `0.0.0.0` alone, or specific addresses. */
+      hosts: readonly string[];
       tls: { cert: string; key: string };
       handler: EndpointHandler;
       logger: Logger;
@@ -75,6 +82,7 @@ export class ListenerSet {
     },
   ) {
     this.tls = options.tls;
+    this.fallback = new WildcardFallback(options.logger, 'client requests');
   }
 
   /**
@@ -88,9 +96,10 @@ export class ListenerSet {
     }
   }
 
-  /** Whether this set listens on a TCP port now (any protocol). */
-  holds(port: number): boolean {
-    for (const entry of this.entries.values()) if (entry.spec.port === port && entry.state === 'listening') return true;
+  /** Whether this set listens on a TCP port on `host` now (any protocol). */
+  holds(port: number, host: string): boolean {
+    for (const entry of this.entries.values())
+      if (entry.host === host && entry.spec.port === port && entry.state === 'listening') return true;
     return false;
   }
 
@@ -100,7 +109,8 @@ export class ListenerSet {
       port: e.spec.port,
       mode: e.spec.mode,
       state: e.state,
-      ...(e.state === 'listening' ? listeningAddress(e.server) : {}),
+      // A failed listener shows the address it was for; an open one where it listens (0.0.0.0 after a fallback).
+      ...(e.state === 'listening' ? listeningAddress(e.server) : { address: e.host }),
       ...(e.error === undefined ? {} : { error: e.error }),
     }));
   }
@@ -110,44 +120,44 @@ export class ListenerSet {
    * they stay in the set as 'failed' and are retried by the next reconcile.
    */
   async reconcile(wanted: readonly EndpointSpec[]): Promise<Error[]> {
-    const wantedKeys = new Set(wanted.map(key));
+    const hosts = this.options.hosts;
+    const wantedKeys = new Set(wanted.flatMap((spec) => hosts.map((host) => key(host, spec))));
     const closing = [...this.entries.entries()].filter(([k]) => !wantedKeys.has(k));
     for (const [k] of closing) this.entries.delete(k);
     await Promise.all(closing.map(([, entry]) => this.close(entry)));
     const errors: Error[] = [];
     for (const spec of wanted) {
-      const existing = this.entries.get(key(spec));
-      if (existing?.state === 'listening') continue;
-      const entry: Entry = { spec, server: undefined, state: 'failed' };
-      this.entries.set(key(spec), entry);
-      try {
-        entry.server = await this.open(spec);
-        entry.state = 'listening';
-        delete entry.error;
-        listenerChannel.publish({ event: 'open', protocol: spec.protocol, port: spec.port });
-        this.options.logger.info({ protocol: spec.protocol, port: spec.port }, 'listening for client requests');
-      } catch (error) {
-        const reason = await bindError(error, spec.port, spec.item);
-        entry.error = reason.message;
-        errors.push(reason);
-        this.options.logger.error({ protocol: spec.protocol, port: spec.port, err: reason.message }, 'cannot listen');
+      for (const host of hosts) {
+        const error = await this.openEntry(host, spec);
+        if (error !== undefined) errors.push(error);
       }
     }
     return errors;
   }
 
-  /**
-   * Opens one listener. On the dual-stack wildcard `::` of a host without IPv6 (the kernel refuses
-   * the family) it listens on IPv4's `0.0.0.0` instead.
-   */
-  private async open(spec: EndpointSpec): Promise<http.Server> {
+  /** Opens the listener of `spec` on `host` unless it is open; returns why it failed. */
+  private async openEntry(host: string, spec: EndpointSpec): Promise<Error | undefined> {
+    const k = key(host, spec);
+    if (this.entries.get(k)?.state === 'listening') return undefined;
+    const entry: Entry = { host, spec, server: undefined, state: 'failed' };
+    this.entries.set(k, entry);
+    const where = { protocol: spec.protocol, port: spec.port, address: host };
     try {
-      return await this.openOn(spec, this.options.host);
+      // On the dual-stack wildcard of a host without IPv6 this listens on 0.0.0.0 (logged once).
+      entry.server = await this.fallback.listen(host, (on) => this.openOn(spec, on));
+      entry.state = 'listening';
+      delete entry.error;
+      listenerChannel.publish({ event: 'open', ...where });
+      this.options.logger.info(where, 'listening for client requests');
+      return undefined;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (this.options.host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw error;
-      this.options.logger.warn({ port: spec.port }, 'this host has no IPv6: listening on IPv4 only');
-      return this.openOn(spec, '0.0.0.0');
+      // With several addresses the reason names the one that failed.
+      const family =
+        this.options.hosts.length > 1 ? ({ family: net.isIPv6(host) ? 6 : 4, address: host } as const) : undefined;
+      const reason = await bindError(error, spec.port, spec.item, family);
+      entry.error = reason.message;
+      this.options.logger.error({ ...where, err: reason.message }, 'cannot listen');
+      return reason;
     }
   }
 
@@ -178,8 +188,9 @@ export class ListenerSet {
     const grace = setTimeout(() => server.closeAllConnections(), this.options.closeGraceMs ?? 5000);
     await closed;
     clearTimeout(grace);
-    listenerChannel.publish({ event: 'close', protocol: entry.spec.protocol, port: entry.spec.port });
-    this.options.logger.info({ protocol: entry.spec.protocol, port: entry.spec.port }, 'stopped listening');
+    const where = { protocol: entry.spec.protocol, port: entry.spec.port, address: entry.host };
+    listenerChannel.publish({ event: 'close', ...where });
+    this.options.logger.info(where, 'stopped listening');
   }
 
   /** Closes every listener, waiting for requests in flight up to the grace period. */

@@ -1,8 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
+import { type AddressInfo, type Socket, isIPv6 } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { ListenerLimits } from '../net/index.js';
+import { type ListenerLimits, WildcardFallback } from '../net/index.js';
 import { bindError } from '../os/index.js';
 import type { SiteEvents } from '../site/index.js';
 import { type SessionContext, type SessionCounters, NotifySession } from './notify-session.js';
@@ -29,7 +29,8 @@ export interface NotificationListenerDeps extends Omit<
 > {
   /** @default 'ping' */
   liveness?: NotifyLiveness;
-  bindHost: string;
+  /** The `--bind` address, or several: each port is held on every one. */
+  bindHost: string | readonly string[];
   /** Replaced by {@link NotificationListener.setTls}. */
   tls: { cert: string; key: string };
   /** Ports to hold, current first: the site's notification port, plus the other side of an open rollout. */
@@ -42,7 +43,8 @@ export interface NotificationListenerDeps extends Omit<
 
 interface Bound {
   port: number;
-  server: tls.Server;
+  /** One server per bind address. */
+  servers: tls.Server[];
   sessions: Set<NotifySession>;
 }
 
@@ -64,8 +66,13 @@ export class NotificationListener {
   private lastError: string | null = null;
   private unsettle: (() => void) | undefined;
   private readonly counters: SessionCounters = { notReading: 0, flooding: 0 };
+  private readonly hosts: readonly string[];
+  private readonly fallback: WildcardFallback;
 
-  constructor(private readonly deps: NotificationListenerDeps) {}
+  constructor(private readonly deps: NotificationListenerDeps) {
+    this.hosts = typeof deps.bindHost === 'string' ? [deps.bindHost] : deps.bindHost;
+    this.fallback = new WildcardFallback(deps.logger, 'notification');
+  }
 
   get state(): NotificationListenerState {
     return this.stateValue;
@@ -78,7 +85,7 @@ export class NotificationListener {
   /** Serves a new certificate: new connections get it, open sessions go on (decision 0101). */
   setTls(tls: { cert: string; key: string }): void {
     this.deps.tls = tls;
-    for (const bound of this.bound.values()) bound.server.setSecureContext(tls);
+    for (const bound of this.bound.values()) for (const server of bound.servers) server.setSecureContext(tls);
   }
 
   /** The site's current notification port when it is held, or null. */
@@ -161,8 +168,25 @@ export class NotificationListener {
     this.retry.unref();
   }
 
+  /** Holds `port` on every bind address; when one fails, the others opened for it are closed again. */
   private async open(port: number): Promise<Bound> {
-    const sessions = new Set<NotifySession>();
+    const bound: Bound = { port, servers: [], sessions: new Set() };
+    try {
+      for (const host of this.hosts) bound.servers.push(await this.openOn(host, port, bound.sessions));
+    } catch (error) {
+      await Promise.all(bound.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      throw error;
+    }
+    this.lastError = null;
+    if (listenerChannel.hasSubscribers) listenerChannel.publish({ event: 'open', port });
+    this.deps.logger.info(
+      { port, addresses: bound.servers.map((server) => (server.address() as AddressInfo).address) },
+      'listening for client notification connections',
+    );
+    return bound;
+  }
+
+  private async openOn(host: string, port: number, sessions: Set<NotifySession>): Promise<tls.Server> {
     const context: SessionContext = {
       siteCode: this.deps.siteCode,
       hub: this.deps.hub,
@@ -193,24 +217,28 @@ export class NotificationListener {
       socket.destroy();
       this.deps.logger.debug({ err: error.message }, 'notification TLS handshake failed');
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.deps.bindHost, port, exclusive: true }, () => {
-        server.off('error', reject);
-        server.on('error', (error) => this.deps.logger.error({ err: error, port }, 'notification listener error'));
-        resolve();
+    const listen = (on: string): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: on, port, exclusive: true }, () => {
+          server.off('error', reject);
+          server.on('error', (error) => this.deps.logger.error({ err: error, port }, 'notification listener error'));
+          resolve();
+        });
       });
-    }).catch(async (error: unknown) => {
-      throw await bindError(error, port, 'notification');
+    // On the dual-stack wildcard of a host without IPv6 this listens on 0.0.0.0 (logged once).
+    await this.fallback.listen(host, listen).catch(async (error: unknown) => {
+      // With several addresses the reason names the one that failed.
+      const family = this.hosts.length > 1 ? ({ family: isIPv6(host) ? 6 : 4, address: host } as const) : undefined;
+      throw await bindError(error, port, 'notification', family);
     });
-    this.lastError = null;
-    if (listenerChannel.hasSubscribers) listenerChannel.publish({ event: 'open', port });
-    this.deps.logger.info({ port }, 'listening for client notification connections');
-    return { port, server, sessions };
+    return server;
   }
 
   private async closeBound(bound: Bound): Promise<void> {
-    const closed = new Promise<void>((resolve) => bound.server.close(() => resolve()));
+    const closed = Promise.all(
+      bound.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     for (const session of bound.sessions) session.close('the notification port is closing');
     const force = setTimeout(() => {
       for (const session of bound.sessions) session.close('forced');

@@ -29,7 +29,8 @@ export interface NotifyParts {
 export function createNotifyParts(deps: {
   db: Kysely<SiteDatabase>;
   siteCode: string;
-  bindHost: string;
+  /** The `--bind` addresses; every listener opens on each. */
+  bindHosts: readonly string[];
   tls: { cert: string; key: string };
   mpHandler: EndpointHandler;
   clients: ClientService;
@@ -57,7 +58,7 @@ export function createNotifyParts(deps: {
   const interfaces = new InterfaceRepository(deps.db);
   const listener = new NotificationListener({
     siteCode: deps.siteCode,
-    bindHost: deps.bindHost,
+    bindHost: deps.bindHosts,
     tls: deps.tls,
     hub,
     clients: deps.clients,
