@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { requireTool } from '../test-support/require-tool.js';
+import { newPage, openBrowser, signInAsAdmin } from '../test-support/console-fixture.js';
 import { type TestServer, startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
+import { screenshotDir } from '../test-support/chromium.js';
 
 const SCREENSHOTS = screenshotDir();
-const FLAGS = chromiumFlags();
 
 interface Seeded {
   id: string;
@@ -53,23 +50,18 @@ async function seed(s: TestServer): Promise<Seeded[]> {
 }
 
 test('the Devices view in Chromium pages through a site 50 devices at a time, shows the total from the counts, filters on the server, and never asks for every client', async (t) => {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
+  const browser = await openBrowser(t);
+  if (browser === undefined) return;
   const s = await startTestServer(t);
   const rows = await seed(s);
   const ids = rows.map((r) => r.id).sort();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  const page = await newPage(browser);
   const clientRequests: URL[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (/\/api\/v1\/sites\/[^/]+\/clients$/.test(url.pathname)) clientRequests.push(url);
   });
-  await page.goto(`${s.adminUrl}/console/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(readFileSync(path.join(s.dataDir, 'console-initial-password'), 'utf8').trim());
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
+  await signInAsAdmin(page, s.adminUrl, s.dataDir);
   await page.getByRole('link', { name: 'Devices' }).click();
 
   const table = page.getByRole('table', { name: 'Devices of PS1' });

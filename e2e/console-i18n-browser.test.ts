@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ClientList, PortsView, RolloutView } from '@siteport/protocol';
 import { createFleet } from '../test-support/agent-fleet.js';
 import { freePort } from '../test-support/ports.js';
-import { requireTool } from '../test-support/require-tool.js';
-import { startCli } from '../test-support/run-cli.js';
-import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
+import { adminPassword, newPage, openBrowser } from '../test-support/console-fixture.js';
+import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { CHROMIUM, chromiumFlags, screenshotDir } from '../test-support/chromium.js';
+import { screenshotDir } from '../test-support/chromium.js';
 
 const SCREENSHOTS = screenshotDir();
-const FLAGS = chromiumFlags();
 
 interface Site {
   adminUrl: string;
@@ -25,44 +23,22 @@ interface Site {
 /** A real `siteport server` on free loopback ports, policy every second. */
 async function startSite(t: TestContext): Promise<Site> {
   const dataDir = tempDir(t, 'siteport-console-i18n-');
-  const run = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      ...LOOPBACK_PORT_FLAGS,
-      '--policy-interval',
-      '1',
-      '--active-window',
-      '10',
-      '--public-host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    /web console: /,
-  );
-  t.after(async () => {
-    if (run.child.exitCode !== null) return;
-    const exited = new Promise((r) => run.child.once('exit', r));
-    run.child.kill('SIGTERM');
-    await exited;
-  });
-  const adminUrl = /admin API: (\S+)\/api\/v1/.exec(await run.started)![1]!;
+  const { adminUrl } = await startCliServer(t, dataDir, [
+    ...LOOPBACK_PORT_FLAGS,
+    '--policy-interval',
+    '1',
+    '--active-window',
+    '10',
+    '--public-host',
+    '127.0.0.1',
+  ]);
   const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
-  const password = readFileSync(path.join(dataDir, 'console-initial-password'), 'utf8').trim();
+  const password = adminPassword(dataDir);
   const admin = async <T>(method: string, p: string): Promise<T> => {
     const res = await fetch(`${adminUrl}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}` } });
     return (await res.json()) as T;
   };
   return { adminUrl, password, admin };
-}
-
-async function openBrowser(t: TestContext): Promise<Browser | undefined> {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return undefined;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-  t.after(() => browser.close());
-  return browser;
 }
 
 const htmlLang = (page: Page): Promise<string | null> => page.locator('html').getAttribute('lang');
@@ -84,7 +60,7 @@ test('the console in Korean: switched in the header and kept across a reload, th
   );
 
   // Headless Chromium reports en-US: the console starts in English, as the other browser tests expect.
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  const page = await newPage(browser);
   await page.goto(`${site.adminUrl}/console/`);
   assert.equal(await page.evaluate<string>('navigator.language'), 'en-US');
   assert.equal(await htmlLang(page), 'en');

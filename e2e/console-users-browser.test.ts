@@ -2,30 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ConsoleUserView } from '@siteport/protocol';
-import { requireTool } from '../test-support/require-tool.js';
-import { startCli } from '../test-support/run-cli.js';
+import { adminPassword, newPage, openBrowser, signIn as signInOn } from '../test-support/console-fixture.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
-import { LOOPBACK_PORT_FLAGS } from '../test-support/server-flags.js';
-import { CHROMIUM, chromiumFlags } from '../test-support/chromium.js';
-
-const FLAGS = chromiumFlags();
+import { LOOPBACK_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 
 async function startSite(
   t: TestContext,
 ): Promise<{ adminUrl: string; dataDir: string; users: () => Promise<ConsoleUserView[]> }> {
   const dataDir = tempDir(t, 'siteport-users-browser-');
-  const flags = [...LOOPBACK_PORT_FLAGS, '--log-level', 'warn'];
-  const run = startCli(['server', '--data', dataDir, ...flags], /web console: /);
-  t.after(async () => {
-    if (run.child.exitCode !== null) return;
-    const exited = new Promise((r) => run.child.once('exit', r));
-    run.child.kill('SIGTERM');
-    await exited;
-  });
-  const adminUrl = /admin API: (\S+)\/api\/v1/.exec(await run.started)![1]!;
+  const { adminUrl } = await startCliServer(t, dataDir, LOOPBACK_PORT_FLAGS);
   const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
   const users = async (): Promise<ConsoleUserView[]> =>
     (
@@ -37,12 +25,8 @@ async function startSite(
 }
 
 async function signIn(browser: Browser, adminUrl: string, user: string, password: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  await page.goto(`${adminUrl}/console/`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
+  const page = await newPage(browser);
+  await signInOn(page, adminUrl, user, password);
   return page;
 }
 
@@ -53,17 +37,11 @@ const row = (page: Page, user: string) =>
     .filter({ has: page.getByRole('cell', { name: user, exact: true }) });
 
 test('an administrator manages users in the Users view, a user changes its own password, and a disabled user is signed out at once', async (t) => {
-  if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-  t.after(() => browser.close());
+  const browser = await openBrowser(t);
+  if (browser === undefined) return;
   const shots = tempDir(t, 'siteport-users-shots-');
   const site = await startSite(t);
-  const admin = await signIn(
-    browser,
-    site.adminUrl,
-    'admin',
-    readFileSync(path.join(site.dataDir, 'console-initial-password'), 'utf8').trim(),
-  );
+  const admin = await signIn(browser, site.adminUrl, 'admin', adminPassword(site.dataDir));
 
   await admin.getByRole('link', { name: 'Security → Users' }).click();
   const add = admin.getByRole('form', { name: 'Add user' });
