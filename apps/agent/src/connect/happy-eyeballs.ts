@@ -35,12 +35,27 @@ export interface EyeballsOptions<S> {
   resolutionDelayMs?: number;
   /** Attempts at most this many addresses. @default 16 */
   maxAttempts?: number;
+  /** Attempts connecting at once; a further one waits until one ends. @default 4 */
+  maxInFlight?: number;
+  /** An attempt not connected by then is abandoned (its socket destroyed) as failed (ETIMEDOUT). @default 5000 */
+  attemptTimeoutMs?: number;
+  /** Aborting it abandons the race: every attempt is destroyed and the race rejects. */
+  signal?: AbortSignal;
 }
 
 /** Default connection attempt delay. */
 const ATTEMPT_DELAY_MS = 250;
 const RESOLUTION_DELAY_MS = 50;
 const MAX_ATTEMPTS = 16;
+const MAX_IN_FLIGHT = 4;
+const ATTEMPT_TIMEOUT_MS = 5000;
+
+/** The error of an abandoned attempt or race: the abort reason when it has a code, else ABORT_ERR. */
+function abandoned(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && typeof (reason as { code?: unknown }).code === 'string') return reason;
+  return Object.assign(new Error('connection attempt abandoned', { cause: reason }), { code: 'ABORT_ERR' });
+}
 
 /** Resolves through the system resolver (getaddrinfo: /etc/hosts, DNS), one family at a time. */
 const systemResolver: FamilyResolver = async (host, family) => {
@@ -58,10 +73,14 @@ const systemResolver: FamilyResolver = async (host, family) => {
 /** Connects a plain TCP socket to one address. */
 export const tcpConnector: Connector<net.Socket> = (target, signal) =>
   new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abandoned(signal));
+      return;
+    }
     const socket = net.connect({ host: target.address, port: target.port, family: target.family });
     const onAbort = (): void => {
       socket.destroy();
-      reject(new Error('connection attempt abandoned'));
+      reject(abandoned(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
@@ -84,20 +103,29 @@ export const tcpConnector: Connector<net.Socket> = (target, signal) =>
  */
 export function happyEyeballs<S>(options: EyeballsOptions<S>): Promise<EyeballsWinner<S>> {
   const literal = net.isIP(options.host);
-  if (literal !== 0) {
-    const family = literal as 4 | 6;
-    const only = { address: options.host, family };
-    return options
-      .connect({ ...only, port: options.port }, new AbortController().signal)
-      .then((socket) => ({ socket, ...only, attempted: [options.host] }));
-  }
-  return new Race(options).run();
+  // An address literal is a race of one address: the same timeout and abort apply.
+  const resolve: FamilyResolver | undefined =
+    literal === 0
+      ? options.resolve
+      : (_host, family) => Promise.resolve(family === literal ? [{ address: options.host, family }] : []);
+  return new Race({
+    ...options,
+    ...(resolve === undefined ? {} : { resolve }),
+    ...(literal === 0 ? {} : { resolutionDelayMs: 0 }),
+  }).run();
+}
+
+/** One connection attempt in flight. */
+interface Attempt {
+  controller: AbortController;
+  timer: NodeJS.Timeout;
+  timedOut: boolean;
 }
 
 class Race<S> {
   private readonly queues: Record<4 | 6, ResolvedAddress[]> = { 4: [], 6: [] };
   private readonly resolving = new Set<4 | 6>([4, 6]);
-  private readonly attempts = new Set<AbortController>();
+  private readonly attempts = new Set<Attempt>();
   private readonly attempted: string[] = [];
   private lastFamily: 4 | 6 = 4;
   private lastError: unknown = undefined;
@@ -114,6 +142,19 @@ class Race<S> {
       this.resolveRace = resolve;
       this.rejectRace = reject;
     });
+    const signal = this.options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.abandon(abandoned(signal));
+        return promise;
+      }
+      const onAbort = (): void => this.abandon(abandoned(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void promise.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
+    }
     const resolve = this.options.resolve ?? systemResolver;
     for (const family of [6, 4] as const) {
       resolve(this.options.host, family).then(
@@ -160,17 +201,27 @@ class Race<S> {
     if (this.settled) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    // At most maxInFlight attempts at once: the next starts when one of them ends.
+    if (this.attempts.size >= (this.options.maxInFlight ?? MAX_IN_FLIGHT)) return;
     const target = this.attempted.length < (this.options.maxAttempts ?? MAX_ATTEMPTS) ? this.pick() : undefined;
     if (target === undefined) {
       this.finishIfDone();
       return;
     }
     this.attempted.push(target.address);
-    const controller = new AbortController();
-    this.attempts.add(controller);
-    this.options.connect({ ...target, port: this.options.port }, controller.signal).then(
+    const timeoutMs = this.options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    const attempt: Attempt = {
+      controller: new AbortController(),
+      timedOut: false,
+      timer: setTimeout(() => {
+        attempt.timedOut = true;
+        attempt.controller.abort();
+      }, timeoutMs),
+    };
+    this.attempts.add(attempt);
+    this.options.connect({ ...target, port: this.options.port }, attempt.controller.signal).then(
       (socket) => {
-        this.attempts.delete(controller);
+        this.ended(attempt);
         if (this.settled) {
           this.options.close(socket);
           return;
@@ -178,20 +229,46 @@ class Race<S> {
         this.win(socket, target);
       },
       (error: unknown) => {
-        this.attempts.delete(controller);
+        this.ended(attempt);
         if (this.settled) return;
-        this.lastError = error;
+        this.lastError = attempt.timedOut
+          ? Object.assign(new Error(`connecting to ${target.address} timed out after ${timeoutMs} ms`), {
+              code: 'ETIMEDOUT',
+            })
+          : error;
         this.next();
       },
     );
     this.timer = setTimeout(() => this.next(), this.options.attemptDelayMs ?? ATTEMPT_DELAY_MS);
   }
 
+  private ended(attempt: Attempt): void {
+    clearTimeout(attempt.timer);
+    this.attempts.delete(attempt);
+  }
+
+  /** Destroys every attempt in flight. */
+  private abortAll(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const attempt of this.attempts) {
+      clearTimeout(attempt.timer);
+      attempt.controller.abort();
+    }
+    this.attempts.clear();
+  }
+
+  /** The caller gave up (its request timed out or was closed): nothing of the race is left running. */
+  private abandon(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.abortAll();
+    this.rejectRace(error);
+  }
+
   private win(socket: S, target: ResolvedAddress): void {
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    for (const attempt of this.attempts) attempt.abort();
-    this.attempts.clear();
+    this.abortAll();
     this.resolveRace({ socket, address: target.address, family: target.family, attempted: [...this.attempted] });
   }
 

@@ -4,6 +4,15 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type EyeballsWinner, type FamilyResolver, happyEyeballs, tcpConnector } from './happy-eyeballs.js';
 
+/**
+ * The request option that carries the signal abandoning a connection still being raced: set by the
+ * caller of `http.request`, it reaches `createConnection` with the other request options.
+ */
+export const CONNECT_SIGNAL = 'siteportConnectSignal';
+
+/** Request options with the connect signal. */
+export type WithConnectSignal<T> = T & { [CONNECT_SIGNAL]?: AbortSignal };
+
 /** Told about every new connection: which address and family won. */
 export type OnConnected = (host: string, port: number, winner: EyeballsWinner<net.Socket>) => void;
 
@@ -14,12 +23,14 @@ export interface EyeballsAgentOptions {
   resolve?: FamilyResolver;
   /** @default 250 */
   attemptDelayMs?: number;
+  /** @default 5000 */
+  attemptTimeoutMs?: number;
 }
 
 type Callback = (err: Error | null, stream: Duplex) => void;
 
 function race(
-  options: http.ClientRequestArgs,
+  options: WithConnectSignal<http.ClientRequestArgs>,
   settings: EyeballsAgentOptions,
 ): Promise<{ host: string; port: number; winner: EyeballsWinner<net.Socket> }> {
   const host = (options.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
@@ -31,6 +42,8 @@ function race(
     close: (socket) => socket.destroy(),
     ...(settings.resolve === undefined ? {} : { resolve: settings.resolve }),
     ...(settings.attemptDelayMs === undefined ? {} : { attemptDelayMs: settings.attemptDelayMs }),
+    ...(settings.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: settings.attemptTimeoutMs }),
+    ...(options[CONNECT_SIGNAL] === undefined ? {} : { signal: options[CONNECT_SIGNAL] }),
   }).then((winner) => {
     settings.onConnected?.(host, port, winner);
     return { host, port, winner };
