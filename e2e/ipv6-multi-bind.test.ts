@@ -186,8 +186,9 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
       60_000,
     );
   }
+  // Every client moved: the rollout finalizes by itself, or here.
   const finalized = await runCli(['rollout', 'finalize', rollout.id, '--force', ...conn, '--json']);
-  assert.equal(finalized.code, 0, finalized.stderr);
+  assert.ok(finalized.code === 0 || /it is finalized/.test(finalized.stderr), finalized.stderr);
   for (const port of [ports.https.default, ports.notification]) {
     await waitFor(`old port ${port} closed on both addresses`, async () =>
       (await onEvery(port)).every((open) => !open),
