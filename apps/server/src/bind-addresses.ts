@@ -4,7 +4,7 @@ import { SiteportError } from '@siteport/protocol';
 /** The wildcards: `::` is every IPv6 and IPv4 address (dual stack), `0.0.0.0` every IPv4 address. */
 const WILDCARDS = new Set(['::', '0.0.0.0']);
 /** More addresses than any host needs one MP process to listen on; keeps the listener count bounded. */
-export const MAX_BIND_ADDRESSES = 16;
+const MAX_BIND_ADDRESSES = 16;
 
 function refuse(message: string, address?: string): never {
   throw new SiteportError('E_OPTION', message, {
