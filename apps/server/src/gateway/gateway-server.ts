@@ -2,8 +2,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { type NonceCache, SourceRateLimit } from '../mp/index.js';
-import { newMpKey } from '../pki/index.js';
 import { GatewayClientKeys } from './client-keys.js';
+import { type CertificateTiming, GatewayCertificateKeeper } from './gateway-certificate.js';
 import { createGatewayVerifier } from './gateway-verifier.js';
 import { type GatewayOptions, type GatewayOptionsInput, parseGatewayOptions } from './gateway-options.js';
 import { Relay, type RelayCounts } from './relay.js';
@@ -28,10 +28,13 @@ export class GatewayServer {
   private readonly keys: GatewayClientKeys;
   readonly options: GatewayOptions;
   private readonly nonces: NonceCache;
+  private readonly certificates: GatewayCertificateKeeper;
 
+  /** `timing`: the clock and renewal check interval of the certificate (tests). */
   constructor(
     input: GatewayOptionsInput,
     private readonly logger: Logger,
+    timing: CertificateTiming = {},
   ) {
     this.options = parseGatewayOptions(input);
     const o = this.options;
@@ -43,6 +46,7 @@ export class GatewayServer {
       maxResponseBytes: 64 * 1024 * 1024,
       logger: logger.child({ component: 'gateway-upstream' }),
     });
+    this.certificates = new GatewayCertificateKeeper((publicKey) => this.link.certificate(publicKey), logger, timing);
     this.keys = new GatewayClientKeys({ source: this.link, ttlMs: o.keyTtlMs });
     const { verifier, nonces } = createGatewayVerifier(this.keys);
     this.nonces = nonces;
@@ -69,6 +73,11 @@ export class GatewayServer {
     return this.upstreams.view?.gateway?.host;
   }
 
+  /** When the certificate in use stops being valid (ISO); it is renewed before that. */
+  get certificateValidTo(): string | undefined {
+    return this.certificates.identity?.validTo;
+  }
+
   counts(): RelayCounts {
     return this.relay.counts();
   }
@@ -84,14 +93,11 @@ export class GatewayServer {
     this.stateValue = 'starting';
     try {
       await this.upstreams.start();
-      const { keys, keyPem } = await newMpKey();
-      const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey)).toString('base64');
-      const publicKey = `-----BEGIN PUBLIC KEY-----\n${spki.replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PUBLIC KEY-----\n`;
-      const issued = await this.link.certificate(publicKey);
+      const issued = await this.certificates.obtain();
       const o = this.options;
       const server = https.createServer({
         cert: issued.certificate,
-        key: keyPem,
+        key: issued.keyPem,
         minVersion: 'TLSv1.2',
         headersTimeout: 10_000,
         requestTimeout: o.upstreamTimeoutMs + 10_000,
@@ -114,6 +120,10 @@ export class GatewayServer {
         this.nonces.prune();
       }, 60_000);
       this.prune.unref();
+      // A renewed certificate serves new handshakes; open connections keep theirs.
+      this.certificates.start((renewed) =>
+        server.setSecureContext({ cert: renewed.certificate, key: renewed.keyPem, minVersion: 'TLSv1.2' }),
+      );
       this.stateValue = 'running';
       this.logger.info({ port: this.port, publicName: issued.names, endpoints: this.endpoints() }, 'gateway listening');
     } catch (error) {
@@ -130,6 +140,7 @@ export class GatewayServer {
       return;
     }
     this.stateValue = 'stopping';
+    this.certificates.stop();
     if (this.prune !== undefined) clearInterval(this.prune);
     const server = this.server;
     if (server !== undefined) {

@@ -12,7 +12,7 @@ import type { Kysely, SiteDatabase } from '@siteport/db';
 import { ALGORITHM, type SiteCa, issueMpCertificate } from '../pki/index.js';
 import type { GatewaySettings } from './gateway-settings.js';
 
-/** Lifetime of a gateway certificate; the gateway asks again at every start. @default 30 days */
+/** Lifetime of a gateway certificate; a running gateway asks for a new one after two thirds of it. @default 30 days */
 const GATEWAY_CERT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** What the site serves a gateway process that holds a token of the `gateway` role (decision 0113). */
