@@ -119,8 +119,8 @@ export async function view(x: Site, id: string): Promise<UpgradeView> {
 }
 
 /** The agent's version pointer (none before its first upgrade: the installed version runs). */
-export function pointer(state: string): { current: string | null; trial: unknown } {
+export function pointer(state: string): { current: string | null; trial: unknown; rolledBack?: unknown } {
   const file = path.join(state, 'agent-version.json');
   if (!existsSync(file)) return { current: null, trial: null };
-  return JSON.parse(readFileSync(file, 'utf8')) as { current: string | null; trial: unknown };
+  return JSON.parse(readFileSync(file, 'utf8')) as { current: string | null; trial: unknown; rolledBack?: unknown };
 }
