@@ -237,16 +237,18 @@ for (const dialect of DIALECTS) {
     await service.registerPackage('PS1', data, signAgentPackage(data, '0.2.0', release.privatePem), ACTOR);
     const { upgrade } = await service.start('PS1', { version: '0.2.0', canaryPercent: 20, autoAdvance: true }, ACTOR);
     assert.equal(await service.offerFor('PS1', 'c-005'), null, 'no downgrade unless asked for');
+    // Asks every client first, then reports: reporting in the same pass would let the clients after
+    // the canary see the rest wave the last canary report opened, depending on which ids are canary.
     const report = async (): Promise<void> => {
-      for (let i = 0; i < 5; i += 1) {
-        const clientId = `c-00${i}`;
-        if ((await service.offerFor('PS1', clientId)) !== null)
-          await service.report('PS1', clientId, {
-            upgradeId: upgrade.id,
-            version: '0.2.0',
-            outcome: 'upgraded',
-            runningVersion: '0.2.0',
-          });
+      const offered: string[] = [];
+      for (let i = 0; i < 5; i += 1) if ((await service.offerFor('PS1', `c-00${i}`)) !== null) offered.push(`c-00${i}`);
+      for (const clientId of offered) {
+        await service.report('PS1', clientId, {
+          upgradeId: upgrade.id,
+          version: '0.2.0',
+          outcome: 'upgraded',
+          runningVersion: '0.2.0',
+        });
       }
     };
     await report();
