@@ -56,7 +56,10 @@ interface ServerFlags {
 export function mpBanner(info: MpServerInfo): string[] {
   const listening = info.listeners
     .filter((l) => l.state === 'listening')
-    .map((l) => `${l.protocol.toUpperCase()} ${endpoint(l.address, l.port)}`);
+    .map(
+      (l) =>
+        `${l.protocol.toUpperCase()} ${l.address?.includes(':') === true ? `[${l.address}]` : (l.address ?? '')}:${l.port}`,
+    );
   return [
     `siteport management point ${info.host} of site ${info.siteCode} is running (registry id ${info.registryId})`,
     `listening: ${listening.join(', ')}`,
@@ -64,12 +67,6 @@ export function mpBanner(info: MpServerInfo): string[] {
     ...opsLine(info.opsUrl),
     ...formatPorts(info.ports),
   ];
-}
-
-/** `[fd00::5]:443`, `10.0.0.5:443`, or the port alone when the address is not known. */
-function endpoint(address: string | undefined, port: number): string {
-  if (address === undefined) return String(port);
-  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 function opsLine(url: string | undefined): string[] {
