@@ -214,7 +214,12 @@ test('siteport server refuses a wildcard next to an address, an address twice, a
     assert.equal(res.code, 2, 'a usage error');
     assert.match(res.stderr, message);
   }
-  // The config file takes a list, checked the same way.
+  // SITEPORT_BIND takes a comma list, and the config file a list, checked the same way.
+  const fromEnv = await runCli(['server', '--data', path.join(dir, 'data'), '--admin-port', '0'], {
+    env: { SITEPORT_BIND: '127.0.0.1, 127.0.0.1' },
+  });
+  assert.equal(fromEnv.code, 2);
+  assert.match(fromEnv.stderr, /E_OPTION: --bind names 127\.0\.0\.1 twice/);
   const config = path.join(dir, 'server.toml');
   await writeFile(config, 'bind = ["::1", "0.0.0.0"]\n');
   const fromFile = await runCli(['server', '--data', path.join(dir, 'data'), '--config', config]);
