@@ -60,6 +60,8 @@ test('ports as JSON strings, unknown fields, wrong types, oversized strings and 
     ['POST', '/sites/PS1/impact', { https: { alternate: '8443' } }, 'https.alternate'],
     ['POST', '/sites/PS1/rollouts', { change: { wake: '9' } }, 'change.wake'],
     ['POST', '/sites/PS1/rollouts', { change: { wake: 9 }, deadlineSeconds: '60' }, 'deadlineSeconds'],
+    // Past 30 days: refused where the input is checked, not only deeper in the rollout service.
+    ['POST', '/sites/PS1/rollouts', { change: { wake: 9 }, deadlineSeconds: 30 * 24 * 3600 + 1 }, 'deadlineSeconds'],
     ['POST', '/sites/PS1/web-applications', { name: long, path: '/reports' }, 'name'],
     ['POST', '/sites/PS1/web-applications', { name: 5, path: '/reports' }, 'name'],
     ['POST', '/tokens', { name: long, role: 'analyst' }, 'name'],

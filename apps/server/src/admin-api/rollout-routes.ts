@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ImpactReport, PortChangeBody, RolloutStart, RolloutView, parseSiteCode } from '@siteport/protocol';
 import { type AdminRoute, type RouteContext, route } from './admin-route.js';
-import { DEFAULT_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
+import { DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
 
 /** A window-respecting rollout's default deadline: every weekly window opens within it. */
 const WINDOWED_DEADLINE_SECONDS = 8 * 24 * 60 * 60;
@@ -14,6 +14,7 @@ const ProposeBody = Type.Object(
     deadlineSeconds: Type.Optional(
       Type.Integer({
         minimum: 1,
+        maximum: MAX_DEADLINE_SECONDS,
         description: `close the old ports at the latest after this long (default ${DEFAULT_DEADLINE_SECONDS}); counted from the start of a scheduled rollout`,
       }),
     ),

@@ -24,7 +24,7 @@ import { type StartSpec, resolveStart } from './zoned-time.js';
 
 /** Default time after which an overlap closes even if active clients have not moved. */
 export const DEFAULT_DEADLINE_SECONDS = 24 * 60 * 60;
-const MAX_DEADLINE_SECONDS = 30 * 24 * 60 * 60;
+export const MAX_DEADLINE_SECONDS = 30 * 24 * 60 * 60;
 const stateChannel = diagnostics.channel('siteport:rollout:state');
 
 /** Options of a proposed rollout. */
