@@ -2,12 +2,11 @@
 // keeps per idle notification client beyond a bare Node.js TLS server holding the same fleet.
 // Each server's settled RSS (after full collections) and a heap snapshot before any client and
 // with the fleet connected; then the objects new in the second snapshot, grouped (bench/heap-top.ts).
-// HEAP_CLIENTS (10000, at most 19,000), HEAP_WORKERS (2), HEAP_LIVENESS (ping|tcp), HEAP_TOP (8),
-// HEAP_TRIM (1: also the RSS after glibc's malloc_trim, through gdb).
+// HEAP_CLIENTS (10000, at most 19,000), HEAP_WORKERS (2), HEAP_LIVENESS (ping|tcp), HEAP_TOP (8).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { settledRss, startBareTls, newSite, startSiteServer, stopProcess } from './bench-process.js';
 import { heapDiff, heapTable } from './heap-top.js';
 import { startFleet, type FleetMode } from './notify-fleet.js';
@@ -80,16 +79,6 @@ async function measure(name: string, child: ChildProcess, port: number, mode: Fl
         ' KiB\n',
     );
     console.log(heapTable(diff, connected, top));
-    if (process.env.HEAP_TRIM === '1') {
-      // Freed C heap that malloc kept (fragments between live blocks) against memory in use:
-      // glibc's malloc_trim returns the free pages to the kernel (needs gdb and ptrace rights).
-      execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore' });
-      const trimmed = rssKinds(pid).RssAnon;
-      console.log(
-        `after malloc_trim(0): RssAnon ${((trimmed - kinds0.RssAnon) / 1024 / connected).toFixed(2)} KiB per client ` +
-          `(${((kinds1.RssAnon - trimmed) / 1024 / connected).toFixed(2)} KiB per client was free C heap)`,
-      );
-    }
     return { connected, rssPerClient: (rss1 - rss0) / connected, heapPerClient: diff.newBytes / connected };
   } finally {
     await fleet.stop();
