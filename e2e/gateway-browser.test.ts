@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AuditEntryView, GatewayView } from '@siteport/protocol';
@@ -14,12 +13,7 @@ test('the console sets the gateway (Administration → Gateway), refuses a bad h
   if (browser === undefined) return;
   const data = tempDir(t, 'siteport-gateway-browser-');
   const server = await startCliServer(t, data, [...LOOPBACK_PORT_FLAGS, '--policy-interval', '1']);
-  const token = readFileSync(path.join(data, 'admin-token'), 'utf8').trim();
-  const api = async <T>(method: string, p: string): Promise<T> => {
-    const res = await fetch(`${server.adminUrl}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}` } });
-    assert.ok(res.ok, `${method} ${p}: ${res.status}`);
-    return (await res.json()) as T;
-  };
+  const { api } = server;
 
   const page = await newPage(browser);
   await signInAsAdmin(page, server.adminUrl, data);

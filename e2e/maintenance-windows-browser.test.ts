@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { PortsView, RolloutView } from '@siteport/protocol';
@@ -19,16 +18,7 @@ test('the console lists the clients a window-respecting rollout keeps on the old
   if (browser === undefined) return;
   const data = tempDir(t, 'siteport-windows-browser-');
   const server = await startCliServer(t, data, [...LOOPBACK_PORT_FLAGS, '--policy-interval', '1']);
-  const token = readFileSync(path.join(data, 'admin-token'), 'utf8').trim();
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.adminUrl}/api/v1${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    assert.ok(res.ok, `${method} ${p}: ${res.status} ${await res.clone().text()}`);
-    return (await res.json()) as T;
-  };
+  const { api } = server;
   const ports = await api<PortsView>('GET', '/sites/PS1/ports');
   const fleet = createFleet(t, { count: 2, ports, caFingerprint: server.ca });
   await Promise.all(fleet.map((a) => a.start()));

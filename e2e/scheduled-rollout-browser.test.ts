@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AuditEntryView, RolloutView } from '@siteport/protocol';
@@ -15,16 +14,7 @@ test('the console shows a scheduled rollout with its start in UTC and in its zon
   if (browser === undefined) return;
   const data = tempDir(t, 'siteport-scheduled-browser-');
   const server = await startCliServer(t, data, [...LOOPBACK_PORT_FLAGS, '--policy-interval', '1']);
-  const token = readFileSync(path.join(data, 'admin-token'), 'utf8').trim();
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.adminUrl}/api/v1${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    assert.ok(res.ok, `${method} ${p}: ${res.status}`);
-    return (await res.json()) as T;
-  };
+  const { api } = server;
   // Two hours ahead, given with an offset and shown in Asia/Seoul (UTC+09:00 all year).
   const startsAt = new Date(Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000);
   const scheduled = await api<RolloutView>('POST', '/sites/PS1/rollouts', {

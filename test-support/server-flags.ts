@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startCli } from './run-cli.js';
 import type { HasAfter } from './temp-dir.js';
 
@@ -15,7 +17,11 @@ export const LOOPBACK_PORT_FLAGS: readonly string[] = Object.freeze([
   '127.0.0.1',
 ]);
 
-/** `siteport server` on `data` with `flags`; resolves with the admin URL, the CA fingerprint and a stop function (also run after the test). */
+/**
+ * `siteport server` on `data` with `flags`; resolves with the admin URL, the CA fingerprint, a stop
+ * function (also run after the test) and `api`, which calls the admin API with the server's token
+ * and throws on an answer that is not 2xx.
+ */
 export async function startCliServer(t: HasAfter, data: string, flags: readonly string[]) {
   const server = startCli(['server', '--data', data, ...flags, '--log-level', 'warn'], /client communication mode/);
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
@@ -25,9 +31,16 @@ export async function startCliServer(t: HasAfter, data: string, flags: readonly 
   };
   t.after(stop);
   const banner = await server.started;
-  return {
-    adminUrl: /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!,
-    ca: /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!,
-    stop,
+  const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
+  const token = readFileSync(path.join(data, 'admin-token'), 'utf8').trim();
+  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${adminUrl}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${p}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
   };
+  return { adminUrl, ca: /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!, stop, api };
 }
