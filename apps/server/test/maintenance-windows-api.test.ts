@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CollectionView, RolloutView } from '@siteport/protocol';
 import { startTestServer } from '../../../test-support/test-server.js';
+import { apiToken } from '../../../test-support/api-token.js';
 import { freePort } from '../../../test-support/ports.js';
 
 type Err = { error: { code: string; message: string } };
@@ -14,14 +15,7 @@ interface AuditEntry {
 
 test('collections and windows: ports.change in the site scope, audited; reading needs site.read', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
-  const token = async (role: string, sites?: string[]) =>
-    (
-      await s.admin<{ secret: string }>('POST', '/tokens', {
-        name: `${role}${sites === undefined ? '' : '-scoped'}`,
-        role,
-        ...(sites === undefined ? {} : { sites }),
-      })
-    ).body.secret;
+  const token = (role: string, sites?: string[]): Promise<string> => apiToken(s, role, sites);
   const analyst = await token('analyst');
   const otherSite = await token('operator', ['XX1']);
   const body = { name: 'night', hostGlob: 'db-*' };

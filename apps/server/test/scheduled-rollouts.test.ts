@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PortsView, RolloutView } from '@siteport/protocol';
 import { startTestServer } from '../../../test-support/test-server.js';
+import { apiToken } from '../../../test-support/api-token.js';
 import { waitFor } from '../../../test-support/wait-for.js';
 import { freePort } from '../../../test-support/ports.js';
 
@@ -55,14 +56,7 @@ test('a scheduled rollout waits in scheduled with its start in UTC and its zone,
 
 test('scheduling and cancelling need ports.change in the site scope; a cancelled schedule never starts and is audited', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
-  const token = async (role: string, sites?: string[]) =>
-    (
-      await s.admin<{ secret: string }>('POST', '/tokens', {
-        name: `${role}${sites === undefined ? '' : '-scoped'}`,
-        role,
-        ...(sites === undefined ? {} : { sites }),
-      })
-    ).body.secret;
+  const token = (role: string, sites?: string[]): Promise<string> => apiToken(s, role, sites);
   const analyst = await token('analyst');
   const body = { change: { http: { default: await freePort() } }, start: { at: inSeconds(4) } };
   const refused = await s.admin<Err>('POST', '/sites/PS1/rollouts', body, analyst);
