@@ -103,7 +103,16 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     ports,
     map: (probed) => reachability.knownFor(siteCode, probed),
   });
-  const reachability = createReachability({ db: deps.db, ports, onSettingsChanged: () => policy.invalidate() });
+  // A settings change reaches every MP process of the site (over the event bridge), each rebuilding its policy.
+  const reachability = createReachability({
+    db: deps.db,
+    ports,
+    onSettingsChanged: () => events.reachabilityChanged(siteCode),
+  });
+  const reachabilityChanged = (code: string): void => {
+    if (code === siteCode) policy.invalidate();
+  };
+  events.on('reachability-changed', reachabilityChanged);
   // Who a window-respecting rollout keeps on the old ports (decision 0114), recomputed off the request path.
   const windows = new WindowGate({
     siteCode,
@@ -271,6 +280,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
       upgradeHint.stop();
       unsettle();
       events.off('client-status-changed', statusChanged);
+      events.off('reachability-changed', reachabilityChanged);
     },
   };
 }

@@ -9,6 +9,8 @@ export type BridgeEvent =
   | { kind: 'ports-changed'; siteCode: string; version: number }
   /** The default web site's applications or bindings changed: reconcile listeners. */
   | { kind: 'web-changed'; siteCode: string }
+  /** The reachability map's settings changed (decision 0115): rebuild policy, which announces them. */
+  | { kind: 'reachability-changed'; siteCode: string }
   /** A client registered at some MP of the site (push installation waits for it). */
   | { kind: 'client-registered'; siteCode: string; clientId: string; keyFingerprint: string }
   /** An administrator approved, blocked, unblocked or retired a client: drop its cached status, sessions and channel. */

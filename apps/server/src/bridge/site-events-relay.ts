@@ -27,11 +27,13 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
   const registered = (siteCode: string, clientId: string, keyFingerprint: string): void =>
     publish({ kind: 'client-registered', siteCode, clientId, keyFingerprint });
   const web = (siteCode: string): void => publish({ kind: 'web-changed', siteCode });
+  const reachability = (siteCode: string): void => publish({ kind: 'reachability-changed', siteCode });
   const status = (siteCode: string, clientId: string, next: ClientStatus): void =>
     publish({ kind: 'client-status-changed', siteCode, clientId, status: next });
   events.on('ports-changed', ports);
   events.on('client-registered', registered);
   events.on('web-changed', web);
+  events.on('reachability-changed', reachability);
   events.on('client-status-changed', status);
   const unsubscribe = bridge.subscribe(({ event }) => {
     inbound = true;
@@ -50,6 +52,9 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
           return;
         case 'web-changed':
           events.webChanged(event.siteCode);
+          return;
+        case 'reachability-changed':
+          events.reachabilityChanged(event.siteCode);
           return;
         case 'client-status-changed':
           events.clientStatusChanged(event.siteCode, event.clientId, event.status);
@@ -75,6 +80,7 @@ export function relaySiteEvents(events: SiteEvents, bridge: EventBridge, logger:
     events.off('ports-changed', ports);
     events.off('client-registered', registered);
     events.off('web-changed', web);
+    events.off('reachability-changed', reachability);
     events.off('client-status-changed', status);
   };
 }

@@ -185,6 +185,7 @@ export class RemoteNotify {
       case 'notify-result':
       case 'ports-changed':
       case 'web-changed':
+      case 'reachability-changed':
       case 'client-registered':
       case 'client-status-changed':
       case 'bind-check':

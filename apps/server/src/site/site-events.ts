@@ -8,6 +8,8 @@ export interface SiteEventMap {
   'client-registered': [siteCode: string, clientId: string, keyFingerprint: string];
   /** The default web site's applications or bindings changed: MP listeners follow. */
   'web-changed': [siteCode: string];
+  /** The reachability map's settings changed: every MP process rebuilds its policy (decision 0115). */
+  'reachability-changed': [siteCode: string];
   /** An administrator changed a client's registration status (decision 0095). */
   'client-status-changed': [siteCode: string, clientId: string, status: ClientStatus];
 }
@@ -57,5 +59,9 @@ export class SiteEvents extends EventEmitter<SiteEventMap> {
 
   webChanged(siteCode: string): void {
     this.emit('web-changed', siteCode);
+  }
+
+  reachabilityChanged(siteCode: string): void {
+    this.emit('reachability-changed', siteCode);
   }
 }
