@@ -20,6 +20,12 @@ export function meets(row: RatioRow): boolean {
   return 'atLeast' in row.target ? row.ratio >= row.target.atLeast : row.ratio <= row.target.atMost;
 }
 
+/** Two decimals; a small ratio (a share of a few per cent or less) with two significant digits instead. */
+function ratioText(ratio: number): string {
+  if (!Number.isFinite(ratio)) return 'not reached';
+  return Math.abs(ratio) < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2);
+}
+
 function targetText(target: RatioTarget): string {
   return 'atLeast' in target ? `≥ ${target.atLeast} ×` : `≤ ${target.atMost} ×`;
 }
@@ -47,7 +53,7 @@ export class RatioSummary {
       '|---|---|---:|---|---|---|',
       ...this.rows.map(
         (row) =>
-          `| ${row.path} | ${row.baseline} | ${Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : 'not reached'} | ${targetText(row.target)} | ${meets(row) ? 'yes' : '**no**'} | ${row.note ?? ''} |`,
+          `| ${row.path} | ${row.baseline} | ${ratioText(row.ratio)} | ${targetText(row.target)} | ${meets(row) ? 'yes' : '**no**'} | ${row.note ?? ''} |`,
       ),
       '',
       this.missed.length === 0

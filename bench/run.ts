@@ -7,7 +7,8 @@
 // BENCH_AGENT_IDLE_SECONDS (60): agent idle cost.
 // NOTIFY_BENCH_CLIENTS (2000), NOTIFY_BENCH_HOLD_SECONDS (120), …: notification channel (see notify-only.ts).
 // CLIENTS_PAGE_CLIENTS (100000), CLIENTS_PAGE_MP_RATE (500), CLIENTS_PAGE_MP_SECONDS (10), CLIENTS_PAGE_ROUNDS (3): the clients list at scale.
-// BENCH_ONLY ("throughput", "rollout", "agent", "notify", "scale" or "clients-page") runs one part.
+// REACH_CLIENTS (100), REACH_SECONDS (4), REACH_REPEATS (3), REACH_WORKERS (8): the reachability map's probing cost (BENCH_ONLY=reachability).
+// BENCH_ONLY ("throughput", "rollout", "agent", "notify", "scale", "clients-page" or "reachability") runs one part.
 import os from 'node:os';
 import { mpThroughput } from './mp-throughput.js';
 import { fleetScheduling } from './notify-bench-env.js';
@@ -20,6 +21,13 @@ import { notifyBenchOptionsFromEnv } from './notify-bench-env.js';
 import { notifyRatios, printNotifyTable } from './notify-table.js';
 import { clientsPage, printClientsPage } from './clients-page.js';
 import { RatioSummary } from './ratio-summary.js';
+import {
+  DEFAULT_SCHEDULE,
+  reachabilityCost,
+  reachabilityCostLines,
+  reachabilityCostOptionsFromEnv,
+  reachabilityCostRatios,
+} from './reachability-cost.js';
 
 const only = process.env.BENCH_ONLY;
 const ratios = new RatioSummary();
@@ -183,6 +191,13 @@ if (only === undefined || only === 'clients-page') {
         target: { atMost: 1.5 },
         note: `${row.p99.toFixed(2)} vs ${quiet.p99.toFixed(2)} ms`,
       });
+}
+
+// The MP cost of the reachability map's probing at the default schedule (decision 0109, 0115).
+if (only === undefined || only === 'reachability') {
+  const measure = await reachabilityCost(reachabilityCostOptionsFromEnv());
+  for (const line of reachabilityCostLines(measure, DEFAULT_SCHEDULE)) console.log(line);
+  for (const row of reachabilityCostRatios(measure, DEFAULT_SCHEDULE)) ratios.add(row);
 }
 
 for (const line of ratios.lines()) console.log(line);

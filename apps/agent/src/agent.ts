@@ -6,6 +6,7 @@ import {
   type ErrorCode,
   type HeartbeatRequest,
   type Policy,
+  type ReachabilityCandidate,
   SiteportError,
   isSiteportError,
 } from '@siteport/protocol';
@@ -30,6 +31,9 @@ import { reportInventory } from './notify/inventory-report.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
 import { AgentUpgrader, LAUNCHER_ENV, type UpgradeChannel } from './upgrade/index.js';
+
+/** A contact this recent proves its port for the reachability probe of the same cycle (decision 0115). */
+const JUST_NOW_MS = 60_000;
 
 /**
  * How much of the policy interval a cycle may start early, at random, so that a fleet started
@@ -529,10 +533,12 @@ export class Agent {
       );
     }
     // A report, like inventory: a failure is logged, and the next try is a period later.
+    const probeHost = managementPointHosts(this.requireConfig())[0];
     await this.reachability
       .maybeRun({
         policy,
-        host: managementPointHosts(this.requireConfig())[0],
+        host: probeHost,
+        reached: this.reachedJustNow(probeHost),
         caPem: this.tlsCa(),
         timeoutMs: this.options.requestTimeoutMs,
         send: (results) => this.client.reachability(clientId, key, { results }),
@@ -583,6 +589,21 @@ export class Agent {
   private saveConfig(config: ClientConfig): void {
     this.store.writeConfig(config);
     this.config = config;
+  }
+
+  /**
+   * Ports of `host` this cycle just used (decision 0115): the request port of the check-in's last
+   * answer (TLS with the site CA on HTTPS; not through the gateway) and the live notification channel.
+   */
+  private reachedJustNow(host: string | undefined): ReachabilityCandidate[] {
+    const reached: ReachabilityCandidate[] = [];
+    const contact = this.status.lastContact;
+    const fresh = contact !== null && Date.now() - Date.parse(contact.at) < JUST_NOW_MS;
+    if (fresh && contact.mp === host && contact.via === undefined)
+      reached.push({ port: contact.port, transport: contact.protocol === 'https' ? 'tls' : 'tcp' });
+    const port = this.notifier?.connectedPort ?? null;
+    if (port !== null && this.notifier?.connectedHost === host) reached.push({ port, transport: 'tls' });
+    return reached;
   }
 
   private contacted(contact: LastContact): void {

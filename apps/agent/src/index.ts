@@ -28,6 +28,7 @@ export { type PortSwitchOptions, portSwitch, switchedPorts } from './port-switch
 export { type PortSwitchRecord } from './port-switch-record.js';
 export { type ReloadDelivery, listenForReloads, reloadDeliveryFor, requestReload } from './reload-requests.js';
 export { type RequestSigner, createRequestSigner, requestNonce, sha256Hex } from './request-signer.js';
+export { probeTargets, runProbes } from './reachability/index.js';
 export { type SetupOptions, runSetup } from './setup.js';
 export { STATE_FILES, StateStore, isProcessAlive } from './state-store.js';
 export {

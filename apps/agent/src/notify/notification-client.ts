@@ -82,6 +82,7 @@ export class NotificationClient {
   private readonly pendingAcks: NotifyAck[] = [];
   private inFlight = 0;
   private channelPort: number | null = null;
+  private channelHost: string | null = null;
   private portChanged = false;
   /** How long polls wait now: the configured wait, or the safe one after a poll was cut on the way. */
   private pollWait: number;
@@ -114,6 +115,11 @@ export class NotificationClient {
   /** The port of the live TCP channel, or null when there is none. */
   get connectedPort(): number | null {
     return this.current === 'tcp' ? this.channelPort : null;
+  }
+
+  /** The MP host of the live TCP channel, or null when there is none. */
+  get connectedHost(): string | null {
+    return this.current === 'tcp' ? this.channelHost : null;
   }
 
   /** How long long-polls wait now (the configured wait, or the safe one after a poll was cut). */
@@ -240,6 +246,7 @@ export class NotificationClient {
       onAction: (action) => this.handle(action, 'tcp'),
       onReady: () => {
         this.channelPort = port;
+        this.channelHost = host;
         this.setState('tcp');
       },
     });

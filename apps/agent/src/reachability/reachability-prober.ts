@@ -1,6 +1,6 @@
-import type { Policy, ReachabilityResult } from '@siteport/protocol';
+import type { Policy, ReachabilityCandidate, ReachabilityResult } from '@siteport/protocol';
 import type { Logger } from 'pino';
-import { probePort } from './port-probe.js';
+import { runProbes } from './probe-run.js';
 import { ProbeSchedule } from './probe-schedule.js';
 import { DEFAULT_PROBE_INTERVAL_SECONDS, probeTargets } from './probe-targets.js';
 
@@ -11,6 +11,8 @@ interface ProbeRunContext {
   host: string | undefined;
   caPem: string | undefined;
   timeoutMs: number;
+  /** Ports of `host` the agent used moments ago (see {@link runProbes}): tested without a new connection. */
+  reached?: readonly ReachabilityCandidate[];
   /** Sends the report over the client's authenticated channel. */
   send: (results: ReachabilityResult[]) => Promise<void>;
 }
@@ -36,9 +38,10 @@ export class ReachabilityProber {
     if (ctx.host === undefined || !this.schedule.due(now, intervalMs)) return null;
     this.schedule.ran(now);
     const host = ctx.host;
-    const results = await Promise.all(
-      probeTargets(ctx.policy).map((t) => probePort(host, t, { caPem: ctx.caPem, timeoutMs: ctx.timeoutMs })),
-    );
+    const results = await runProbes(host, probeTargets(ctx.policy), ctx.reached ?? [], {
+      caPem: ctx.caPem,
+      timeoutMs: ctx.timeoutMs,
+    });
     await ctx.send(results);
     this.log.info({ results: results.map((r) => `${r.port}/${r.transport}:${r.outcome}`) }, 'reported reachability');
     return results;
