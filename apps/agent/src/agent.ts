@@ -1,39 +1,30 @@
-// Over 400 lines on purpose for now: the agent daemon's one state machine (cycle, backoff, reload, stop) reads best in one file; splitting it is part of the apps/server-style feature reshape still open.
+// Over 300 lines: the agent daemon's one state machine (cycle, check-in, reload, stop) reads best in one file; its parts that stand alone live beside it.
 import type { Logger } from 'pino';
-import { backoffDelay, spreadEarlier, spreadLater } from '@siteport/backoff';
-import {
-  type CaResponse,
-  type ErrorCode,
-  type HeartbeatRequest,
-  type Policy,
-  type ReachabilityCandidate,
-  SiteportError,
-  isSiteportError,
-} from '@siteport/protocol';
+import { spreadEarlier } from '@siteport/backoff';
+import { type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
-import { initialAgentStatus } from './agent-status.js';
+import { StatusWriter } from './status-writer.js';
 import { applyPolicy } from './apply-policy.js';
 import { type ClientConfig, managementPointHosts } from './client-config.js';
 import { AGENT_CHANNELS } from './diagnostics.js';
 import { Discovery } from './discovery/discovery.js';
-import { type IdentityKey, loadIdentityKey } from './identity-key.js';
+import type { IdentityKey } from './identity-key.js';
+import { loadInstalledClient } from './installed-state.js';
+import { CycleSleep, retryDelay } from './cycle-timing.js';
 import { createAgentLogger } from './logger.js';
 import { MpClient } from './mp-client.js';
 import { MpTransport } from './mp-transport.js';
-import { fetchSiteCa, siteTrustAnchors } from './pin-ca.js';
+import { registerClient } from './registration.js';
+import { SiteTrust } from './site-trust.js';
 import { reportPreflight } from './probe.js';
 import { ReachabilityProber } from './reachability/index.js';
 import { StateStore } from './state-store.js';
 import { createAgentNotifier } from './notify/agent-notifier.js';
-import { collectInterfaces } from './notify/inventory.js';
-import { reportInventory } from './notify/inventory-report.js';
+import { InventorySender } from './inventory-sender.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
-import { AgentUpgrader, LAUNCHER_ENV, type UpgradeChannel } from './upgrade/index.js';
-
-/** A contact this recent proves its port for the reachability probe of the same cycle (decision 0115). */
-const JUST_NOW_MS = 60_000;
+import { type AgentUpgrader, createAgentUpgrader, upgradeChannel } from './upgrade/index.js';
 
 /**
  * How much of the policy interval a cycle may start early, at random, so that a fleet started
@@ -41,8 +32,6 @@ const JUST_NOW_MS = 60_000;
  * starts later than the interval, so a rollout still sees every client within one.
  */
 const INTERVAL_SPREAD = 0.1;
-/** Up to this much more than the site's Retry-After, at random (decision 0095). */
-const RETRY_AFTER_SPREAD = 0.2;
 
 /** The agent state that shows why the site refuses this client. */
 const REFUSED_STATES: Partial<Record<ErrorCode, AgentState>> = {
@@ -61,8 +50,10 @@ const REFUSED_STATES: Partial<Record<ErrorCode, AgentState>> = {
  *
  * Longer than most files on purpose: what is left here is the daemon's state machine, and every
  * method reads or moves the same state (config, key, status, lifecycle). The parts that stand on
- * their own live beside it: notifier wiring (notify/agent-notifier.ts), CA pinning (pin-ca.ts),
- * pre-flight (probe.ts), policy adoption (apply-policy.ts), discovery (discovery/).
+ * their own live beside it: notifier wiring (notify/agent-notifier.ts), TLS trust (site-trust.ts,
+ * pin-ca.ts), the installed client (installed-state.ts), retry delays and the interruptible wait
+ * (cycle-timing.ts), pre-flight (probe.ts), policy adoption (apply-policy.ts), discovery
+ * (discovery/), upgrade wiring (upgrade/agent-upgrade-wiring.ts).
  */
 export class Agent {
   private readonly options: ResolvedAgentOptions;
@@ -75,14 +66,11 @@ export class Agent {
   private current: AgentState = 'idle';
   private config: ClientConfig | undefined;
   private key: IdentityKey | undefined;
-  private caPem: string | undefined;
-  /** Further TLS trust anchors the site signed (decision 0101), and when they were last fetched. */
-  private trustPem: string | undefined;
-  private trustFetchedAt = 0;
-  private status: AgentStatus = initialAgentStatus();
+  private readonly trust: SiteTrust;
+  private readonly statusFile: StatusWriter;
   private loopDone: Promise<void> | undefined;
   private stopDone: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly waiting = new CycleSleep();
   private reloadRequested = false;
   /** Pre-flight rollouts this process has already reported on. */
   private readonly probed = new Set<string>();
@@ -91,7 +79,7 @@ export class Agent {
   private discovery: Discovery | undefined;
   private cycleRequested = false;
   private cycleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private inventorySent = '';
+  private readonly inventory: InventorySender;
   private readonly notifier: NotificationClient | undefined;
   private readonly upgrader: AgentUpgrader;
 
@@ -100,11 +88,13 @@ export class Agent {
     this.store = new StateStore(this.options.stateDir);
     const root = this.options.logger ?? createAgentLogger(this.options.logLevel);
     this.log = root.child({ component: 'agent' });
+    this.trust = new SiteTrust(this.store, this.log);
+    this.statusFile = new StatusWriter(this.store, this.log);
     this.transport = new MpTransport({
       config: () => this.discovery?.effective(this.requireConfig()) ?? this.requireConfig(),
-      caPem: () => this.caPem,
+      caPem: () => this.trust.caPem,
       tlsCa: () => this.tlsCa(),
-      onUntrustedCertificate: () => this.refreshTrust(),
+      onUntrustedCertificate: () => this.trust.refresh(this.client),
       timeoutMs: this.options.requestTimeoutMs,
       retryDefaultAfterMs: this.options.retryDefaultAfterMs,
       onContact: (contact) => this.contacted(contact),
@@ -112,25 +102,16 @@ export class Agent {
     });
     this.sessions = new SessionKeeper({ logger: root.child({ component: 'sessions' }) });
     this.client = new MpClient(this.transport, this.sessions);
+    this.inventory = new InventorySender(this.transport, this.sessions);
     this.reachability = new ReachabilityProber(root.child({ component: 'reachability' }));
     this.notifier = this.options.notify ? this.createNotifier(root) : undefined;
-    this.upgrader = new AgentUpgrader({
+    this.upgrader = createAgentUpgrader({
       stateDir: this.options.stateDir,
       runningVersion: AGENT_VERSION,
       releaseKeyFingerprint: () => this.config?.releaseKeyFingerprint ?? null,
       trialMs: this.options.upgradeTrialMs,
       logger: root.child({ component: 'upgrade' }),
-      launched: process.env[LAUNCHER_ENV] === '1',
     });
-  }
-
-  /** The upgrade calls of the MP for this client (decision 0111). */
-  private upgradeChannel(clientId: string, key: IdentityKey): UpgradeChannel {
-    return {
-      offer: () => this.client.upgradeOffer(clientId, key),
-      part: (version, part) => this.client.upgradePart(clientId, key, version, part),
-      report: (body) => this.client.upgradeReport(clientId, key, body),
-    };
   }
 
   /** The notification client (undefined with `notify: false`). */
@@ -160,18 +141,17 @@ export class Agent {
     return new Promise((resolve, reject) => {
       this.cycleWaiters.push({ resolve, reject });
       this.cycleRequested = true;
-      this.wake?.();
+      this.waiting.wake();
     });
   }
 
-  private async sendInventory(force: boolean): Promise<void> {
-    const clientId = this.config?.clientId;
-    if (clientId === null || clientId === undefined) return;
-    const interfaces = collectInterfaces();
-    const text = JSON.stringify(interfaces);
-    if (!force && text === this.inventorySent) return;
-    await reportInventory(this.transport, this.sessions, clientId, this.requireKey(), interfaces);
-    this.inventorySent = text;
+  private sendInventory(force: boolean): Promise<void> {
+    return this.inventory.send(this.config?.clientId, () => this.requireKey(), force);
+  }
+
+  /** What status.json reports. */
+  private get status(): AgentStatus {
+    return this.statusFile.status;
   }
 
   /** The current lifecycle state. */
@@ -196,12 +176,7 @@ export class Agent {
     if (stray.length > 0)
       this.log.warn({ files: stray }, 'removed temporary files that interrupted writes left in the state directory');
     this.loadState();
-    try {
-      this.status = { ...this.store.readStatus(), lastError: null };
-    } catch (error) {
-      // status.json is only a report; a torn one is rewritten, not fatal.
-      this.log.warn({ err: error }, 'status.json unreadable; starting with a fresh status');
-    }
+    this.statusFile.resume();
     this.store.writePid(process.pid);
     this.setState('starting');
     this.loopDone = this.loop();
@@ -221,7 +196,7 @@ export class Agent {
   reload(): void {
     if (this.current === 'stopping' || this.current === 'stopped' || this.current === 'idle') return;
     this.reloadRequested = true;
-    this.wake?.();
+    this.waiting.wake();
   }
 
   private async doStop(): Promise<void> {
@@ -231,7 +206,7 @@ export class Agent {
     }
     this.setState('stopping');
     await this.notifier?.stop();
-    this.wake?.();
+    this.waiting.wake();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.stopTimeoutMs);
@@ -257,28 +232,10 @@ export class Agent {
   }
 
   private loadState(): void {
-    const config = this.store.readConfig();
-    const keyPem = this.store.readText('key');
-    if (keyPem === undefined) {
-      throw new SiteportError(
-        'E_STATE_CORRUPT',
-        `${this.store.file('key')} is missing; rerun siteport setup --state ${this.store.dir} to create a new identity`,
-      );
-    }
-    try {
-      this.key = loadIdentityKey(keyPem);
-    } catch (error) {
-      throw new SiteportError(
-        'E_STATE_CORRUPT',
-        `${this.store.file('key')} is not a valid key; rerun siteport setup --state ${this.store.dir}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    const { config, key } = loadInstalledClient(this.store);
+    this.key = key;
     this.config = config;
-    this.caPem = this.store.readText('ca');
-    this.trustPem = this.store.readText('trust');
+    this.trust.load();
     this.discovery = new Discovery(
       {
         store: this.store,
@@ -315,7 +272,7 @@ export class Agent {
           : new SiteportError('E_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
         this.recordError(failure);
         failures += 1;
-        delay = this.retryDelay(failure, failures);
+        delay = retryDelay(failure, failures, this.options.retryBaseMs, this.interval());
         const state = REFUSED_STATES[failure.code];
         if (state !== undefined) this.setState(state);
         this.log.warn({ code: failure.code, retryInMs: delay }, failure.message);
@@ -323,37 +280,13 @@ export class Agent {
     }
   }
 
-  /**
-   * How long to wait after a failed cycle: the backoff with full jitter, its ceiling doubling from
-   * `retryBaseMs` up to the interval (a pending, blocked or retired client too: it asks about once
-   * an interval once the ceiling is there); at least the site's Retry-After, with up to a fifth
-   * more at random so a rate-limited crowd does not come back at once (decision 0095).
-   */
-  private retryDelay(failure: SiteportError, failures: number): number {
-    const backoff = backoffDelay(failures - 1, { baseMs: this.options.retryBaseMs, capMs: this.interval() });
-    const retryAfter = failure.details?.retryAfterSeconds;
-    if (failure.code !== 'E_RATE_LIMITED' || typeof retryAfter !== 'number' || !(retryAfter > 0)) return backoff;
-    return Math.max(backoff, spreadLater(Math.min(retryAfter, 3600) * 1000, RETRY_AFTER_SPREAD));
-  }
-
   private interval(): number {
     return this.options.intervalOverrideMs ?? this.requireConfig().policyIntervalSeconds * 1000;
   }
 
-  /** Waits, unless a stop or reload arrives first. Never a busy loop: one timer at a time. */
+  /** Waits, unless a stop, a reload or a cycle asked for now arrives first. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopping || this.reloadRequested || this.cycleRequested) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+    return this.waiting.sleep(ms, this.stopping || this.reloadRequested || this.cycleRequested);
   }
 
   private applyReload(): void {
@@ -403,7 +336,7 @@ export class Agent {
   }
 
   private async contactSite(): Promise<void> {
-    if (this.caPem === undefined) await this.pinCa();
+    if (this.trust.caPem === undefined) await this.trust.pin(this.client, this.requireConfig().caFingerprint);
     if (this.requireConfig().clientId === null) await this.register();
     try {
       await this.checkIn();
@@ -416,75 +349,23 @@ export class Agent {
     }
   }
 
-  private async pinCa(): Promise<void> {
-    const ca = await fetchSiteCa(this.client, this.requireConfig().caFingerprint);
-    this.store.writeText('ca', ca.caCertificate);
-    this.caPem = ca.caCertificate;
-    this.adoptTrust(ca);
-    this.log.info({ siteCode: ca.siteCode, fingerprint: ca.fingerprint }, 'pinned the site CA');
-  }
-
-  /** The pinned CA and the further anchors the site signed: what HTTPS and the notification channel verify with. */
+  /** What HTTPS and the notification channel verify with. */
   private tlsCa(): string | undefined {
-    return this.caPem === undefined || this.trustPem === undefined
-      ? this.caPem
-      : `${this.caPem.trim()}\n${this.trustPem}`;
-  }
-
-  /** Takes the further anchors a CA answer names once they verify with the pinned CA; true when they changed. */
-  private adoptTrust(ca: CaResponse): boolean {
-    if (this.caPem === undefined) return false;
-    let anchors: string | undefined;
-    try {
-      anchors = siteTrustAnchors(ca, this.caPem);
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, "ignored trust anchors that are not the site's");
-      return false;
-    }
-    if (anchors === undefined || anchors === this.trustPem) return false;
-    this.store.writeText('trust', anchors);
-    this.trustPem = anchors;
-    this.log.info('trusting the certificate chain the site imported for its management points');
-    return true;
-  }
-
-  /**
-   * A management point's HTTPS certificate did not verify with what the agent trusts: the site may
-   * serve an imported certificate (decision 0101). Fetches the anchors the site signed, at most once a minute.
-   */
-  private async refreshTrust(): Promise<boolean> {
-    if (this.caPem === undefined || Date.now() - this.trustFetchedAt < 60_000) return false;
-    this.trustFetchedAt = Date.now();
-    try {
-      return this.adoptTrust(await this.client.fetchCa(true));
-    } catch (error) {
-      this.log.debug({ err: (error as Error).message }, "cannot fetch the site's trust anchors");
-      return false;
-    }
+    return this.trust.tlsCa();
   }
 
   private async register(): Promise<void> {
     // A pending client keeps showing that it waits; checking again is part of waiting.
     if (this.current !== 'waiting-approval') this.setState('registering');
-    const config = this.requireConfig();
-    const key = this.requireKey();
-    const token = config.registrationToken ?? null;
-    const response = await this.client.register(
-      {
-        siteCode: config.siteCode,
-        hostname: this.options.hostname,
-        publicKey: key.publicKeyPem,
-        category: config.category,
-        agentVersion: AGENT_VERSION,
-        ...(token === null ? {} : { registrationToken: token }),
-      },
-      key,
+    const registered = await registerClient(
+      this.client,
+      this.requireConfig(),
+      this.requireKey(),
+      this.options.hostname,
     );
-    // Registered: the token is spent (or was not needed); re-registrations of this key need none.
-    const registered = { ...config, clientId: response.clientId, siteCode: response.siteCode, registrationToken: null };
-    this.saveConfig(applyPolicy(registered, response.policy).config);
+    this.saveConfig(registered.config);
     this.status.lastPolicyAt = new Date().toISOString();
-    this.log.info({ clientId: response.clientId, siteCode: response.siteCode }, 'registered');
+    this.log.info({ clientId: registered.clientId, siteCode: registered.siteCode }, 'registered');
   }
 
   private async checkIn(): Promise<void> {
@@ -533,12 +414,10 @@ export class Agent {
       );
     }
     // A report, like inventory: a failure is logged, and the next try is a period later.
-    const probeHost = managementPointHosts(this.requireConfig())[0];
     await this.reachability
       .maybeRun({
         policy,
-        host: probeHost,
-        reached: this.reachedJustNow(probeHost),
+        host: managementPointHosts(this.requireConfig())[0],
         caPem: this.tlsCa(),
         timeoutMs: this.options.requestTimeoutMs,
         send: (results) => this.client.reachability(clientId, key, { results }),
@@ -546,7 +425,7 @@ export class Agent {
       .catch((error: unknown) => this.log.warn({ err: error }, 'reachability not reported; trying next period'));
     // An upgrade step that fails is reported by the upgrader or retried next cycle; the check-in stands.
     const upgrade = await this.upgrader
-      .afterCheckIn(this.upgradeChannel(clientId, key), policy.agentUpgrade)
+      .afterCheckIn(upgradeChannel(this.client, clientId, key), policy.agentUpgrade)
       .catch((error: unknown) => {
         this.log.warn({ err: error }, 'agent upgrade step failed; retrying next cycle');
         return 'none' as const;
@@ -591,21 +470,6 @@ export class Agent {
     this.config = config;
   }
 
-  /**
-   * Ports of `host` this cycle just used (decision 0115): the request port of the check-in's last
-   * answer (TLS with the site CA on HTTPS; not through the gateway) and the live notification channel.
-   */
-  private reachedJustNow(host: string | undefined): ReachabilityCandidate[] {
-    const reached: ReachabilityCandidate[] = [];
-    const contact = this.status.lastContact;
-    const fresh = contact !== null && Date.now() - Date.parse(contact.at) < JUST_NOW_MS;
-    if (fresh && contact.mp === host && contact.via === undefined)
-      reached.push({ port: contact.port, transport: contact.protocol === 'https' ? 'tls' : 'tcp' });
-    const port = this.notifier?.connectedPort ?? null;
-    if (port !== null && this.notifier?.connectedHost === host) reached.push({ port, transport: 'tls' });
-    return reached;
-  }
-
   private contacted(contact: LastContact): void {
     this.status.lastContact = contact;
     if (this.discovery !== undefined) {
@@ -616,8 +480,7 @@ export class Agent {
   }
 
   private recordError(error: SiteportError): void {
-    this.status.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
-    this.flushStatus();
+    this.statusFile.recordError(error);
   }
 
   private setState(next: AgentState): void {
@@ -631,10 +494,6 @@ export class Agent {
   }
 
   private flushStatus(): void {
-    try {
-      this.store.writeStatus(this.status);
-    } catch (error) {
-      this.log.error({ err: error, file: this.store.file('status') }, 'cannot write status.json');
-    }
+    this.statusFile.flush();
   }
 }

@@ -8,7 +8,7 @@ import { type MpEndpoint, endpointUrl } from './endpoint-list.js';
 import { MpEpochs } from './mp-epochs.js';
 import type { MpRequest, MpResponse, MpTransportOptions } from './mp-request.js';
 import { AGENT_CHANNELS, type ContactEvent } from './diagnostics.js';
-import { classifyTransportError, isTransportFailure, transportFailure } from './transport-failure.js';
+import { classifyTransportError, isTransportFailure, noAnswer, transportFailure } from './transport-failure.js';
 
 export type { MpRequest, MpResponse, MpTransportOptions } from './mp-request.js';
 
@@ -141,18 +141,7 @@ export class MpTransport {
       this.succeeded(endpoint, route, raw.address);
       throw error;
     }
-    if (refused > 0) {
-      throw new SiteportError(
-        'E_ANSWER_UNAUTHENTICATED',
-        `no management point gave an authenticated answer: tried ${failures.join(', ')}; the answers were altered or forged on the way (look for a proxy or interception between this client and the site) or come from a management point older than this agent (upgrade the site first); the client keeps its current policy`,
-        { details: { tried: failures } },
-      );
-    }
-    throw new SiteportError(
-      'E_MP_UNREACHABLE',
-      `no management point answered: tried ${failures.join(', ')}; check that the management point runs and that these ports are open in every firewall on the way`,
-      { details: { tried: failures } },
-    );
+    throw noAnswer(failures, refused > 0);
   }
 
   /** The MP host the next request tries first; undefined when none is configured or it is the gateway. */

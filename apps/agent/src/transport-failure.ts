@@ -1,3 +1,5 @@
+import { SiteportError } from '@siteport/protocol';
+
 /** A failure to talk to an endpoint at all (as opposed to an error answer from the MP). */
 export class TransportFailure extends Error {
   readonly reason: string;
@@ -41,4 +43,23 @@ export function classifyTransportError(error: unknown, timeoutMs: number): strin
   }
   if (message === 'socket hang up') return 'connection closed before a response';
   return message;
+}
+
+/**
+ * The error of a request no endpoint answered: E_ANSWER_UNAUTHENTICATED when some answered but
+ * not authenticated (decision 0092), else E_MP_UNREACHABLE; both list every endpoint tried.
+ */
+export function noAnswer(failures: string[], someRefused: boolean): SiteportError {
+  if (someRefused) {
+    return new SiteportError(
+      'E_ANSWER_UNAUTHENTICATED',
+      `no management point gave an authenticated answer: tried ${failures.join(', ')}; the answers were altered or forged on the way (look for a proxy or interception between this client and the site) or come from a management point older than this agent (upgrade the site first); the client keeps its current policy`,
+      { details: { tried: failures } },
+    );
+  }
+  return new SiteportError(
+    'E_MP_UNREACHABLE',
+    `no management point answered: tried ${failures.join(', ')}; check that the management point runs and that these ports are open in every firewall on the way`,
+    { details: { tried: failures } },
+  );
 }

@@ -1,5 +1,6 @@
 /** Agent upgrades: package checks before unpacking, side-by-side install, the launcher that can go back. */
 export { AgentUpgrader, type UpgradeChannel } from './agent-upgrader.js';
+export { createAgentUpgrader, upgradeChannel } from './agent-upgrade-wiring.js';
 export {
   AgentLauncher,
   LAUNCHER_ENV,
