@@ -128,7 +128,11 @@ test('an MP bound to one IPv4 and a second IPv6 address of a veth link serves an
   });
   const { rollout } = await json<{ rollout: RolloutView }>(['rollout', 'propose', `https=${moved}`]);
   await json<RolloutView>(['rollout', 'commit', rollout.id]);
-  assert.deepEqual((await where(moved)).slice(0, 2), [true, true], 'the new port on both addresses during the overlap');
+  await waitFor(
+    'the new port on both addresses during the overlap',
+    async () => (await where(moved)).slice(0, 2).every(Boolean),
+    60_000,
+  );
   for (const agent of agents) {
     await waitFor(
       `the agent on ${agent.address} moved to the new port`,
@@ -139,8 +143,10 @@ test('an MP bound to one IPv4 and a second IPv6 address of a veth link serves an
   // Every client moved: the rollout finalizes by itself, or here.
   const finalized = await runCli(['rollout', 'finalize', rollout.id, '--force', ...conn, '--json']);
   assert.ok(finalized.code === 0 || /it is finalized/.test(finalized.stderr), finalized.stderr);
-  await waitFor('the old port closed on both addresses', async () =>
-    (await where(ports.https.default)).every((open) => !open),
+  await waitFor(
+    'the old port closed on both addresses',
+    async () => (await where(ports.https.default)).every((open) => !open),
+    60_000,
   );
   assert.deepEqual(await where(moved), [true, true, false, false]);
 });

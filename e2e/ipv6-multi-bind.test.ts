@@ -175,8 +175,10 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
   ]);
   await json<RolloutView>(['rollout', 'commit', rollout.id]);
   for (const port of [ports.https.default, https2, ports.notification, notification2]) {
-    await waitFor(`port ${port} open on both addresses during the overlap`, async () =>
-      (await onEvery(port)).slice(0, 2).every(Boolean),
+    await waitFor(
+      `port ${port} open on both addresses during the overlap`,
+      async () => (await onEvery(port)).slice(0, 2).every(Boolean),
+      60_000,
     );
   }
   for (const stateDir of [v4, v6]) {
@@ -190,8 +192,10 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
   const finalized = await runCli(['rollout', 'finalize', rollout.id, '--force', ...conn, '--json']);
   assert.ok(finalized.code === 0 || /it is finalized/.test(finalized.stderr), finalized.stderr);
   for (const port of [ports.https.default, ports.notification]) {
-    await waitFor(`old port ${port} closed on both addresses`, async () =>
-      (await onEvery(port)).every((open) => !open),
+    await waitFor(
+      `old port ${port} closed on both addresses`,
+      async () => (await onEvery(port)).every((open) => !open),
+      60_000,
     );
   }
   for (const port of [https2, notification2]) {
