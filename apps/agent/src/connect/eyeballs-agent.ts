@@ -10,9 +10,6 @@ import { type EyeballsWinner, type FamilyResolver, happyEyeballs, tcpConnector }
  */
 export const CONNECT_SIGNAL = 'siteportConnectSignal';
 
-/** Request options with the connect signal. */
-export type WithConnectSignal<T> = T & { [CONNECT_SIGNAL]?: AbortSignal };
-
 /** Told about every new connection: which address and family won. */
 export type OnConnected = (host: string, port: number, winner: EyeballsWinner<net.Socket>) => void;
 
@@ -30,7 +27,7 @@ export interface EyeballsAgentOptions {
 type Callback = (err: Error | null, stream: Duplex) => void;
 
 function race(
-  options: WithConnectSignal<http.ClientRequestArgs>,
+  options: http.ClientRequestArgs & { [CONNECT_SIGNAL]?: AbortSignal },
   settings: EyeballsAgentOptions,
 ): Promise<{ host: string; port: number; winner: EyeballsWinner<net.Socket> }> {
   const host = (options.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
