@@ -1,39 +1,13 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
 import type { PortsView } from '@siteport/protocol';
-import { connects } from '../test-support/ports.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
+import { connects, freeOnBoth, holdPort } from '../test-support/ports.js';
+import { cliClientStatus, startRealAgent } from '../test-support/real-agent.js';
+import { runCli } from '../test-support/run-cli.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
-
-/** Holds a TCP port on one address only (IPv6 with IPV6_V6ONLY, so the IPv4 side stays free). */
-async function holdPort(host: string, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
-  const holder = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    holder.once('error', reject);
-    holder.listen({ host, port, ipv6Only: net.isIPv6(host) }, resolve);
-  });
-  return {
-    port: (holder.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => holder.close(() => resolve())),
-  };
-}
-
-/** A port free on both families. */
-async function freeDualPort(): Promise<number> {
-  for (;;) {
-    const v4 = await holdPort('127.0.0.1');
-    await v4.close();
-    const v6 = await holdPort('::1', v4.port).catch(() => undefined);
-    if (v6 === undefined) continue;
-    await v6.close();
-    return v4.port;
-  }
-}
 
 test('an MP on the dual-stack wildcard answers on ::1 and 127.0.0.1, and a real agent configured with ::1 talks IPv6', async (t) => {
   const s = await startTestServer(t, { bindHost: '::', policyIntervalSeconds: 1 });
@@ -43,25 +17,12 @@ test('an MP on the dual-stack wildcard answers on ::1 and 127.0.0.1, and a real 
   assert.ok(await connects(ports.http.default, '::1'), 'HTTP on ::1');
 
   const stateDir = path.join(tempDir(t), 'client');
-  runSetup({
-    stateDir,
-    properties: [
-      'SMSSITECODE=PS1',
-      'SMSMP=::1',
-      `CCMHTTPPORT=${ports.http.default}`,
-      `CCMHTTPSPORT=${ports.https.default}`,
-      `SMSCAFINGERPRINT=${s.server.info.caFingerprint}`,
-    ],
-  });
-  const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn'], /$^/);
-  agent.started.catch(() => undefined);
-  t.after(() => agent.child.kill('SIGTERM'));
+  startRealAgent(t, { stateDir, mp: '::1', ports, ca: s.server.info.caFingerprint });
   const status = await waitFor(
     'the agent contacted the MP over HTTPS',
     async () => {
-      const cli = await runCli(['client', 'status', '--state', stateDir, '--json']);
-      const json = JSON.parse(cli.stdout) as { lastContact: { protocol: string; address?: string } | null };
-      return json.lastContact?.protocol === 'https' ? json.lastContact : undefined;
+      const { lastContact } = await cliClientStatus(stateDir);
+      return lastContact?.protocol === 'https' ? lastContact : undefined;
     },
     60_000,
   );
@@ -73,7 +34,7 @@ test('siteport ports set refuses a port busy on IPv6 only and one busy on IPv4 o
   const before = (await s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const conn = ['--server', s.adminUrl, '--data', s.dataDir];
 
-  const v6 = await holdPort('::1', await freeDualPort());
+  const v6 = await holdPort('::1', await freeOnBoth());
   t.after(() => v6.close());
   const refused6 = await runCli(['ports', 'set', ...conn, `https-alternate=${v6.port}`]);
   assert.equal(refused6.code, 1, refused6.stdout);
@@ -83,7 +44,7 @@ test('siteport ports set refuses a port busy on IPv6 only and one busy on IPv4 o
   );
   assert.equal(refused6.stderr.trim().split('\n').length, 1, 'a one-line reason');
 
-  const v4 = await holdPort('127.0.0.1', await freeDualPort());
+  const v4 = await holdPort('127.0.0.1', await freeOnBoth());
   t.after(() => v4.close());
   const refused4 = await runCli(['ports', 'set', ...conn, `http-alternate=${v4.port}`]);
   assert.equal(refused4.code, 1);

@@ -2,81 +2,27 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
 import type { PortsView, RolloutView } from '@siteport/protocol';
 import { TestHost } from '../test-support/netns.js';
 import { connects } from '../test-support/ports.js';
 import { requireTool } from '../test-support/require-tool.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
+import { type CliClientStatus, cliClientStatus, startRealAgent } from '../test-support/real-agent.js';
+import { runCli } from '../test-support/run-cli.js';
+import { FREE_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 import { type HasAfter, tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
-/** `siteport server` with free ports and `flags`, optionally inside a namespace; resolves with its banner. */
-async function startServer(t: HasAfter, dataDir: string, flags: string[], prefix?: string[]): Promise<string> {
-  const server = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--policy-interval',
-      '1',
-      '--log-level',
-      'warn',
-      ...flags,
-    ],
-    /client communication mode/,
+/** `siteport server` with free ports, policy every second and `flags`, optionally inside a namespace. */
+const startServer = (t: HasAfter, dataDir: string, flags: string[], prefix?: string[]) =>
+  startCliServer(
+    t,
+    dataDir,
+    [...FREE_PORT_FLAGS, '--policy-interval', '1', ...flags],
     prefix === undefined ? {} : { prefix },
   );
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  t.after(async () => {
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await exited;
-  });
-  return server.started;
-}
 
-/** A real agent (in `prefix`'s namespace when given) configured with one MP address. */
-function startAgent(
-  t: HasAfter,
-  stateDir: string,
-  mp: string,
-  ports: PortsView,
-  ca: string,
-  prefix: string[] | undefined,
-): void {
-  runSetup({
-    stateDir,
-    properties: [
-      'SMSSITECODE=PS1',
-      `SMSMP=${mp}`,
-      `CCMHTTPPORT=${ports.http.default}`,
-      `CCMHTTPSPORT=${ports.https.default}`,
-      `SMSCAFINGERPRINT=${ca}`,
-    ],
-  });
-  const agent = startCli(
-    ['agent', '--state', stateDir, '--log-level', 'warn'],
-    /$^/,
-    prefix === undefined ? {} : { prefix },
-  );
-  agent.started.catch(() => undefined);
-  t.after(() => agent.child.kill('SIGTERM'));
-}
-
-const lastContact = async (stateDir: string): Promise<{ protocol: string; port: number; address?: string } | null> =>
-  (
-    JSON.parse((await runCli(['client', 'status', '--state', stateDir, '--json'])).stdout) as {
-      lastContact: { protocol: string; port: number; address?: string } | null;
-    }
-  ).lastContact;
+const lastContact = async (stateDir: string): Promise<CliClientStatus['lastContact']> =>
+  (await cliClientStatus(stateDir)).lastContact;
 
 test('an MP bound to one IPv4 and a second IPv6 address of a veth link serves an agent in the namespace on each, and a rollout moves the port on both', async (t) => {
   if (!requireTool(t, 'ip', 'apt-get install iproute2')) return;
@@ -85,19 +31,15 @@ test('an MP bound to one IPv4 and a second IPv6 address of a veth link serves an
   const v6 = host.addIpv6(190);
   const dir = tempDir(t, 'siteport-multi-bind-netns-');
   const dataDir = path.join(dir, 'data');
-  const banner = await startServer(t, dataDir, ['--bind', `${host.hostAddress},${v6.hostAddress}`]);
+  const { banner, adminUrl, ca, json } = await startServer(t, dataDir, [
+    '--bind',
+    `${host.hostAddress},${v6.hostAddress}`,
+  ]);
   assert.match(
     banner,
     new RegExp(`^management point addresses: ${host.hostAddress.replaceAll('.', '\\.')}, ${v6.hostAddress}$`, 'm'),
   );
-  const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
-  const ca = /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!;
   const conn = ['--server', adminUrl, '--data', dataDir];
-  const json = async <T>(args: string[]): Promise<T> => {
-    const res = await runCli([...args, ...conn, '--json']);
-    assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
-    return JSON.parse(res.stdout) as T;
-  };
   const ports = await json<PortsView>(['ports', 'show']);
   const where = async (port: number): Promise<boolean[]> =>
     Promise.all([host.hostAddress, v6.hostAddress, '127.0.0.1', '::1'].map((a) => connects(port, a)));
@@ -108,7 +50,7 @@ test('an MP bound to one IPv4 and a second IPv6 address of a veth link serves an
     { stateDir: path.join(dir, 'agent-v6'), address: v6.hostAddress },
   ];
   for (const agent of agents) {
-    startAgent(t, agent.stateDir, agent.address, ports, ca, host.prefix);
+    startRealAgent(t, { stateDir: agent.stateDir, mp: agent.address, ports, ca, prefix: host.prefix });
     const contact = await waitFor(
       `the agent in the namespace reached the MP over ${agent.address}`,
       async () => {
@@ -160,10 +102,8 @@ test('on a host with IPv6 disabled an MP on the default :: serves IPv4: a real a
   const dir = tempDir(t, 'siteport-no-ipv6-');
   const dataDir = path.join(dir, 'data');
   // The server runs inside the namespace; its address there is host.address.
-  const banner = await startServer(t, dataDir, ['--public-host', host.address], host.prefix);
+  const { banner, adminUrl, ca } = await startServer(t, dataDir, ['--public-host', host.address], host.prefix);
   assert.match(banner, /^management point addresses: (::|0\.0\.0\.0)$/m);
-  const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
-  const ca = /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!;
   const conn = ['--server', adminUrl, '--data', dataDir];
   const cli = (args: string[]) => runCli([...args, ...conn], { prefix: host.prefix });
   const shown = await cli(['ports', 'show', '--json']);
@@ -172,7 +112,7 @@ test('on a host with IPv6 disabled an MP on the default :: serves IPv4: a real a
   assert.equal(await connects(ports.https.default, host.address), true, 'reachable over IPv4 from outside');
 
   const stateDir = path.join(dir, 'agent');
-  startAgent(t, stateDir, host.address, ports, ca, undefined);
+  startRealAgent(t, { stateDir, mp: host.address, ports, ca });
   const contact = await waitFor(
     'the agent outside reached the MP over IPv4',
     async () => {

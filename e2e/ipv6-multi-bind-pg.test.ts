@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
 import type { ManagementPointList, PortsView, SiteView } from '@siteport/protocol';
 import { requirePostgres, startPostgres } from '../test-support/postgres.js';
 import { connects } from '../test-support/ports.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
+import { cliClientStatus, startRealAgent } from '../test-support/real-agent.js';
+import { runCli } from '../test-support/run-cli.js';
 import { startMpProcess, startSiteProcess } from '../test-support/site-process.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
@@ -38,26 +38,12 @@ test('an additional MP process bound to two addresses: siteport mp list shows bo
 
   // An agent configured with the site server learns every address of the other MP from policy.
   const stateDir = path.join(tempDir(t), 'client');
-  runSetup({
-    stateDir,
-    properties: [
-      'SMSSITECODE=PS1',
-      'SMSMP=127.0.0.1',
-      `CCMHTTPPORT=${ports.http.default}`,
-      `CCMHTTPSPORT=${ports.https.default}`,
-      `SMSCAFINGERPRINT=${ca}`,
-    ],
-  });
-  const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn'], /$^/);
-  agent.started.catch(() => undefined);
-  t.after(() => agent.child.kill('SIGTERM'));
+  startRealAgent(t, { stateDir, mp: '127.0.0.1', ports, ca });
   const learned = await waitFor(
     'policy names the MP process by each of its addresses',
     async () => {
-      const status = JSON.parse((await runCli(['client', 'status', '--state', stateDir, '--json'])).stdout) as {
-        managementPoints: string[];
-      };
-      return MP_ADDRESSES.every((a) => status.managementPoints.includes(a)) ? status.managementPoints : undefined;
+      const { managementPoints } = await cliClientStatus(stateDir);
+      return MP_ADDRESSES.every((a) => managementPoints.includes(a)) ? managementPoints : undefined;
     },
     60_000,
   );

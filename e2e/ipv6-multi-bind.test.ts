@@ -1,110 +1,42 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runSetup } from '@siteport/agent';
 import type { PortsView, RolloutView } from '@siteport/protocol';
-import { connects } from '../test-support/ports.js';
-import { runCli, startCli } from '../test-support/run-cli.js';
+import { connects, freeOnBoth, holdPort } from '../test-support/ports.js';
+import { cliClientStatus, startRealAgent } from '../test-support/real-agent.js';
+import { runCli } from '../test-support/run-cli.js';
+import { FREE_PORT_FLAGS, startCliServer } from '../test-support/server-flags.js';
 import { type HasAfter, tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 const ADDRESSES = ['127.0.0.1', '::1'] as const;
 
-/** Holds a TCP port on one address only (IPv6 with IPV6_V6ONLY). */
-async function holdPort(host: string, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
-  const holder = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    holder.once('error', reject);
-    holder.listen({ host, port, ipv6Only: net.isIPv6(host) }, resolve);
-  });
-  return {
-    port: (holder.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => holder.close(() => resolve())),
-  };
-}
-
-/** A port free on 127.0.0.1 and ::1. */
-async function freeOnBoth(): Promise<number> {
-  for (;;) {
-    const v4 = await holdPort('127.0.0.1');
-    const v6 = await holdPort('::1', v4.port).catch(() => undefined);
-    await v4.close();
-    if (v6 === undefined) continue;
-    await v6.close();
-    return v4.port;
-  }
-}
-
 const onEvery = async (port: number): Promise<boolean[]> =>
   Promise.all([...ADDRESSES, '127.0.0.2'].map((address) => connects(port, address)));
 
-/** A real agent process configured with one MP address. */
+/** A real agent configured with one MP address; resolves with its state folder. */
 function startAgent(t: HasAfter, dir: string, mp: string, ports: PortsView, ca: string): string {
   const stateDir = path.join(dir, `client-${net.isIPv6(mp) ? 'v6' : 'v4'}`);
-  runSetup({
-    stateDir,
-    properties: [
-      'SMSSITECODE=PS1',
-      `SMSMP=${mp}`,
-      `CCMHTTPPORT=${ports.http.default}`,
-      `CCMHTTPSPORT=${ports.https.default}`,
-      `SMSCAFINGERPRINT=${ca}`,
-    ],
-  });
-  const agent = startCli(['agent', '--state', stateDir, '--log-level', 'warn'], /$^/);
-  agent.started.catch(() => undefined);
-  t.after(() => agent.child.kill('SIGTERM'));
+  startRealAgent(t, { stateDir, mp, ports, ca });
   return stateDir;
 }
-
-interface Status {
-  clientId: string | null;
-  managementPoints: string[];
-  lastContact: { protocol: string; port: number; address?: string } | null;
-}
-const clientStatus = async (stateDir: string): Promise<Status> =>
-  JSON.parse((await runCli(['client', 'status', '--state', stateDir, '--json'])).stdout) as Status;
 
 test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each address, test-binds each, and a rollout moves its ports on both', async (t) => {
   const dir = tempDir(t, 'siteport-multi-bind-');
   const dataDir = path.join(dir, 'data');
-  const server = startCli(
-    [
-      'server',
-      '--data',
-      dataDir,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--bind',
-      '::1',
-      '--policy-interval',
-      '1',
-      '--log-level',
-      'warn',
-    ],
-    /client communication mode/,
-  );
-  t.after(() => server.child.kill('SIGTERM'));
-  const banner = await server.started;
+  const { banner, adminUrl, ca, api, json } = await startCliServer(t, dataDir, [
+    ...FREE_PORT_FLAGS,
+    '--bind',
+    '127.0.0.1',
+    '--bind',
+    '::1',
+    '--policy-interval',
+    '1',
+  ]);
   assert.match(banner, /^management point addresses: 127\.0\.0\.1, ::1$/m);
-  const adminUrl = /admin API: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
-  const ca = /SMSCAFINGERPRINT\): (\w+)/.exec(banner)![1]!;
   const conn = ['--server', adminUrl, '--data', dataDir];
-  const json = async <T>(args: string[]): Promise<T> => {
-    const res = await runCli([...args, ...conn, '--json']);
-    assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
-    return JSON.parse(res.stdout) as T;
-  };
 
   const ports = await json<PortsView>(['ports', 'show']);
   for (const port of [ports.http.default, ports.https.default, ports.notification]) {
@@ -112,10 +44,10 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
   }
 
   // The console's Sites view lists each listener with its address (GET /sites feeds it).
-  const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-  const sites = (await (
-    await fetch(`${adminUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${token}` } })
-  ).json()) as { sites: { listeners: { protocol: string; port: number; address?: string }[] }[] };
+  const sites = await api<{ sites: { listeners: { protocol: string; port: number; address?: string }[] }[] }>(
+    'GET',
+    '/sites',
+  );
   const https = sites.sites[0]!.listeners.filter((l) => l.protocol === 'https' && l.port === ports.https.default);
   assert.deepEqual(https.map((l) => l.address).sort(), ['127.0.0.1', '::1']);
 
@@ -129,7 +61,7 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
     const status = await waitFor(
       `the agent configured with ${address} contacted the MP over HTTPS and learned both addresses`,
       async () => {
-        const s = await clientStatus(stateDir);
+        const s = await cliClientStatus(stateDir);
         return s.lastContact?.protocol === 'https' && s.managementPoints.length === 2 ? s : undefined;
       },
       60_000,
@@ -184,7 +116,7 @@ test('an MP bound to 127.0.0.1 and ::1 (--bind twice) serves agents on each addr
   for (const stateDir of [v4, v6]) {
     await waitFor(
       'the agent moved to the new HTTPS port',
-      async () => (await clientStatus(stateDir)).lastContact?.port === https2,
+      async () => (await cliClientStatus(stateDir)).lastContact?.port === https2,
       60_000,
     );
   }

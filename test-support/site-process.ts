@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import { startCli } from './run-cli.js';
+import { FREE_PORT_FLAGS } from './server-flags.js';
 import type { HasAfter } from './temp-dir.js';
 
 /** A spawned `siteport server` (site server or `--role mp`), stopped after the test. */
@@ -48,14 +49,7 @@ export async function startSiteProcess(
       options.dataDir,
       '--db',
       options.dbUrl,
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--notification-port',
-      '0',
+      ...FREE_PORT_FLAGS,
       '--bind',
       options.bind ?? '127.0.0.1',
       '--policy-interval',
