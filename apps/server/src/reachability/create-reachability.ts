@@ -3,7 +3,7 @@ import type { PortSettingsService } from '../ports/index.js';
 import { AuditRepository } from '../site/index.js';
 import { ReachabilityRepository } from './reachability-repository.js';
 import { ReachabilityService } from './reachability-service.js';
-import { sitePortsFrom } from './site-ports.js';
+import { inUsePortsFrom, sitePortsFrom } from './site-ports.js';
 
 /** The reachability map of a site database, reading the site's ports from `ports`. */
 export function createReachability(deps: {
@@ -15,6 +15,7 @@ export function createReachability(deps: {
     repository: new ReachabilityRepository(deps.db),
     audit: new AuditRepository(deps.db),
     ports: sitePortsFrom(deps.ports),
+    inUse: inUsePortsFrom(deps.ports),
     ...(deps.onSettingsChanged === undefined ? {} : { onSettingsChanged: deps.onSettingsChanged }),
   });
 }

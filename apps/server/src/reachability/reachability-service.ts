@@ -43,6 +43,8 @@ export class ReachabilityService {
       audit: AuditRepository;
       /** The ports the site uses and probes now. */
       ports: (siteCode: string) => Promise<SitePorts>;
+      /** The request and notification ports in use, without a database read when they are held: a report naming only these needs no other look-up. */
+      inUse?: (siteCode: string) => Promise<ReadonlySet<number>>;
       /** Told after the settings changed (the policy announces them). */
       onSettingsChanged?: () => void;
       now?: () => Date;
@@ -94,7 +96,10 @@ export class ReachabilityService {
    */
   async record(siteCode: string, clientId: string, address: string | undefined, report: ReachabilityReport) {
     const now = this.now().getTime();
-    const allowed = await this.probedPorts(siteCode);
+    // Most reports name only ports in use (always allowed): then the pre-flight and candidate ports are not read.
+    const inUse = await this.deps.inUse?.(siteCode);
+    const allowed =
+      inUse !== undefined && report.results.every((r) => inUse.has(r.port)) ? inUse : await this.probedPorts(siteCode);
     const seen = new Set<number>();
     const results: StoredResult[] = [];
     const subnet = subnetOf(address);

@@ -2,6 +2,14 @@ import type { PortPlanItem } from '@siteport/protocol';
 import type { PortSettingsService } from '../ports/index.js';
 import type { SitePorts } from './reachability-service.js';
 
+/** The request and notification ports the site uses now (from the stored settings, which are held in memory once read). */
+export function inUsePortsFrom(ports: PortSettingsService): (siteCode: string) => Promise<ReadonlySet<number>> {
+  return async (siteCode) => {
+    const { http, https, notification } = (await ports.stored(siteCode)).settings;
+    return new Set([http.default, https.default, notification, http.alternate ?? 0, https.alternate ?? 0]);
+  };
+}
+
 /** The ports the map has columns for, read from the site's stored and served ports. */
 export function sitePortsFrom(ports: PortSettingsService): (siteCode: string) => Promise<SitePorts> {
   return async (siteCode) => {
