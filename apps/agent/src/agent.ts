@@ -1,7 +1,14 @@
 // Over 300 lines: the agent daemon's one state machine (cycle, check-in, reload, stop) reads best in one file; its parts that stand alone live beside it.
 import type { Logger } from 'pino';
 import { spreadEarlier } from '@siteport/backoff';
-import { type ErrorCode, type HeartbeatRequest, type Policy, SiteportError, isSiteportError } from '@siteport/protocol';
+import {
+  type ErrorCode,
+  type HeartbeatRequest,
+  type Policy,
+  type ReachabilityCandidate,
+  SiteportError,
+  isSiteportError,
+} from '@siteport/protocol';
 import { AGENT_VERSION, type AgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './agent-options.js';
 import type { AgentState, AgentStatus, LastContact } from './agent-status.js';
 import { StatusWriter } from './status-writer.js';
@@ -25,6 +32,9 @@ import { InventorySender } from './inventory-sender.js';
 import type { NotificationClient } from './notify/notification-client.js';
 import { SessionKeeper } from './session/session-keeper.js';
 import { type AgentUpgrader, createAgentUpgrader, upgradeChannel } from './upgrade/index.js';
+
+/** A contact this recent proves its port for the reachability probe of the same cycle (decision 0115). */
+const JUST_NOW_MS = 60_000;
 
 /**
  * How much of the policy interval a cycle may start early, at random, so that a fleet started
@@ -414,10 +424,12 @@ export class Agent {
       );
     }
     // A report, like inventory: a failure is logged, and the next try is a period later.
+    const probeHost = managementPointHosts(this.requireConfig())[0];
     await this.reachability
       .maybeRun({
         policy,
-        host: managementPointHosts(this.requireConfig())[0],
+        host: probeHost,
+        reached: this.reachedJustNow(probeHost),
         caPem: this.tlsCa(),
         timeoutMs: this.options.requestTimeoutMs,
         send: (results) => this.client.reachability(clientId, key, { results }),
@@ -468,6 +480,21 @@ export class Agent {
   private saveConfig(config: ClientConfig): void {
     this.store.writeConfig(config);
     this.config = config;
+  }
+
+  /**
+   * Ports of `host` this cycle just used (decision 0115): the request port of the check-in's last
+   * answer (TLS with the site CA on HTTPS; not through the gateway) and the live notification channel.
+   */
+  private reachedJustNow(host: string | undefined): ReachabilityCandidate[] {
+    const reached: ReachabilityCandidate[] = [];
+    const contact = this.status.lastContact;
+    const fresh = contact !== null && Date.now() - Date.parse(contact.at) < JUST_NOW_MS;
+    if (fresh && contact.mp === host && contact.via === undefined)
+      reached.push({ port: contact.port, transport: contact.protocol === 'https' ? 'tls' : 'tcp' });
+    const port = this.notifier?.connectedPort ?? null;
+    if (port !== null && this.notifier?.connectedHost === host) reached.push({ port, transport: 'tls' });
+    return reached;
   }
 
   private contacted(contact: LastContact): void {
