@@ -7,7 +7,7 @@ import { CLIENT_PAGE_MAX_LIMIT, type ClientList, shellQuote } from '@siteport/pr
 import { SiteServer } from '@siteport/server';
 import { AdminClient } from '../admin-client.js';
 import { printErrorLine, printLines, table } from '../format.js';
-import { banner } from '../commands/server.js';
+import { banner } from '../commands/server-banner.js';
 import type { DemoOptions } from './demo-options.js';
 
 const BIN = fileURLToPath(new URL('../../bin/siteport.js', import.meta.url));
