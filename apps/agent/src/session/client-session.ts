@@ -1,12 +1,5 @@
-import {
-  type KeyObject,
-  createHmac,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
-} from 'node:crypto';
+import { type KeyObject, createHmac, createPublicKey, diffieHellman, hkdfSync, randomBytes } from 'node:crypto';
+import { ephemeralX25519 } from './ephemeral-x25519.js';
 import { Value } from '@sinclair/typebox/value';
 import {
   CLIENT_SESSION_PATH,
@@ -42,8 +35,8 @@ export function startClientSession(clientId: string): {
   publicKey: string;
   finish: (answer: ClientSessionResponse, now?: number) => ClientSession;
 } {
-  const own = generateKeyPairSync('x25519');
-  const publicKey = String(own.publicKey.export({ format: 'jwk' }).x);
+  const own = ephemeralX25519();
+  const publicKey = own.publicKey;
   return {
     publicKey,
     finish: (answer, now = Date.now()) => {

@@ -1,5 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import {
+  type KeyObject,
   createHmac,
   createPublicKey,
   diffieHellman,
@@ -51,6 +52,19 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
 }
 
+/**
+ * A fresh X25519 key pair with its raw public key (base64url). The public key is read from its DER
+ * encoding, never exported as JWK: on Node.js 20 a JWK export of a key `generateKeyPairSync` has just
+ * made holds the key's lock while it allocates, and a garbage collection then finalizes the key's
+ * generation job, which takes the same lock: the process waits on itself for good
+ * (`test/ephemeral-x25519.test.ts` shows it).
+ */
+function ephemeralX25519(): { privateKey: KeyObject; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return { privateKey, publicKey: spki.subarray(spki.length - 32).toString('base64url') };
+}
+
 /** Derives a session key from an X25519 agreement; the agent derives the same (apps/agent/src/session/client-session.ts). */
 function deriveClientSessionKey(shared: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), info, 32));
@@ -95,8 +109,8 @@ export class ClientSessions {
         cause: error,
       });
     }
-    const own = generateKeyPairSync('x25519');
-    const serverPublicKey = String(own.publicKey.export({ format: 'jwk' }).x);
+    const own = ephemeralX25519();
+    const serverPublicKey = own.publicKey;
     const id = randomBytes(16).toString('base64url');
     const shared = diffieHellman({ privateKey: own.privateKey, publicKey: peer });
     const key = deriveClientSessionKey(shared, clientSessionKeyInfo(clientId, id, clientPublicKey, serverPublicKey));
