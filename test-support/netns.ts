@@ -22,6 +22,7 @@ export class TestHost {
     this.hostAddress = `10.231.${subnet}.1`;
     this.address = `10.231.${subnet}.2`;
     const ip = (...args: string[]): void => void execFileSync('ip', args);
+    removeStaleHolder(this.hostAddress);
     ip('netns', 'add', this.name);
     ip('link', 'add', this.hostIf, 'type', 'veth', 'peer', 'name', nsIf);
     ip('link', 'set', nsIf, 'netns', this.name);
@@ -82,12 +83,35 @@ export class TestHost {
   }
 
   remove(): void {
-    try {
-      execFileSync('ip', ['link', 'del', this.hostIf], { stdio: 'ignore' });
-    } catch {
-      // Already gone with the namespace.
-    }
-    execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
-    rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
+    removeHost(this.name, this.hostIf);
   }
+}
+
+function removeHost(name: string, hostIf: string): void {
+  try {
+    execFileSync('ip', ['link', 'del', hostIf], { stdio: 'ignore' });
+  } catch {
+    // Already gone with the namespace.
+  }
+  try {
+    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+  } catch {
+    // Never made, or already deleted.
+  }
+  rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+}
+
+/**
+ * Removes a test host left behind by a run that was killed before its clean-up: its veth still
+ * holds this subnet's address, which would make the new host's routes and the MP's binds ambiguous.
+ * Test files never share a subnet, so a holder of ours is always a leftover. Returns its name.
+ */
+export function removeStaleHolder(hostAddress: string): string | undefined {
+  const lines = execFileSync('ip', ['-o', '-4', 'addr', 'show', 'to', hostAddress]).toString();
+  const stale = /^\d+:\s+sp([0-9a-f]{6})h[@\s]/m.exec(lines);
+  if (stale === null) return undefined;
+  const name = `siteport-${stale[1]}`;
+  removeHost(name, `sp${stale[1]}h`);
+  process.stderr.write(`removed test host ${name} left behind by an earlier run (it held ${hostAddress})\n`);
+  return name;
 }
