@@ -49,10 +49,11 @@ describe('NotificationHub', () => {
   it('answers a waiting poll at once, queues for a polling client between polls, and records failures', async () => {
     const hub = new NotificationHub({ offlineAfterMs: 300_000 });
     const got: (readonly NotifyAction[])[] = [];
-    const waiting = hub.poll('p', { answer: (actions) => got.push(actions) });
+    const waiter = { answer: (actions: readonly NotifyAction[]) => void got.push(actions) };
+    hub.poll('p', waiter);
     const first = hub.deliver(['p'], { action: 'policy' }, 5000);
     assert.equal(got.length, 1);
-    waiting.detach();
+    hub.release('p', waiter);
     hub.acknowledge(
       'p',
       { id: got[0]![0]!.id, ok: false, error: { code: 'E_MP_UNREACHABLE', message: 'no MP' } },
@@ -70,11 +71,12 @@ describe('NotificationHub', () => {
   it('counts a client with a long-poll waiting as online even when the wait is longer than the offline window', () => {
     let now = 1_000_000;
     const hub = new NotificationHub({ offlineAfterMs: 60_000, now: () => now });
-    const waiting = hub.poll('p', { answer: () => undefined });
+    const waiter = { answer: () => undefined };
+    hub.poll('p', waiter);
     now += 120_000;
     assert.equal(hub.isOnline('p'), true);
     assert.equal(hub.channelOf('p'), 'http-poll');
-    waiting.detach();
+    hub.release('p', waiter);
     assert.equal(hub.isOnline('p'), false, 'without a waiting poll, silence past the window is offline');
   });
 
@@ -90,7 +92,9 @@ describe('NotificationHub', () => {
 
   it('keeps at most 32 actions for a long-polling client between its polls, dropping the oldest', () => {
     const hub = new NotificationHub({ offlineAfterMs: 300_000 });
-    hub.poll('p', { answer: () => undefined }).detach();
+    const idle = { answer: () => undefined };
+    hub.poll('p', idle);
+    hub.release('p', idle);
     for (let i = 0; i < 100; i += 1) void hub.deliver(['p'], { action: 'policy', payload: { n: i } }, 0);
     const got: (readonly NotifyAction[])[] = [];
     hub.poll('p', { answer: (actions) => got.push(actions) });

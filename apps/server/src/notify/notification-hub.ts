@@ -131,9 +131,9 @@ export class NotificationHub {
 
   /**
    * A long-poll arrived. Queued actions answer it at once; otherwise it waits until an action
-   * comes or `detach` is called (its wait ran out or the request closed).
+   * comes or it is {@link release}d (its wait ran out or the request closed).
    */
-  poll(clientId: string, waiter: PollWaiter): { detach: () => void } {
+  poll(clientId: string, waiter: PollWaiter): void {
     const p = this.entry(clientId);
     p.lastSeen = this.now();
     // A client that polls has lost its TCP channel, even if the server has not noticed yet.
@@ -149,14 +149,15 @@ export class NotificationHub {
       const actions = p.queue;
       p.queue = null;
       waiter.answer(actions);
-      return { detach: () => undefined };
+      return;
     }
     p.waiter = waiter;
-    return {
-      detach: () => {
-        if (p.waiter === waiter) p.waiter = null;
-      },
-    };
+  }
+
+  /** A long-poll stopped waiting without an action (its wait ran out or its request closed). */
+  release(clientId: string, waiter: PollWaiter): void {
+    const p = this.presence.get(clientId);
+    if (p?.waiter === waiter) p.waiter = null;
   }
 
   /** Applies an acknowledgement from a client; `via` is the channel it came back on (the result reports it). */

@@ -1,15 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  InventoryRequest,
-  MP_PREFIX,
-  type NotifyAction,
-  POLL_PATH,
-  PollRequest,
-  SiteportError,
-  invalidField,
-} from '@siteport/protocol';
+import { InventoryRequest, MP_PREFIX, POLL_PATH, PollRequest, SiteportError, invalidField } from '@siteport/protocol';
 import { parseJson, readBody } from '../http/index.js';
 import type { ActivityRecorder, AnswerSealer, RequestVerifier } from '../mp/index.js';
 import type { EndpointHandler, Protocol } from '../net/index.js';
@@ -17,13 +9,13 @@ import type { InterfaceRepository } from '../clients/index.js';
 import type { NotificationHub } from './notification-hub.js';
 import { PollActivity } from './poll-activity.js';
 import { PollAnswers } from './poll-answers.js';
-import { type PollDeadline, PollDeadlines } from './poll-deadlines.js';
+import { PollDeadlines } from './poll-deadlines.js';
+import { type PollPlace, WaitingPoll } from './waiting-poll.js';
 
 /** Inventory path: MACs and subnets for Wake-on-LAN. */
 const INVENTORY_PATH = `${MP_PREFIX}/inventory`;
 
 const pollCheck = TypeCompiler.Compile(PollRequest);
-const NO_ACTIONS: readonly NotifyAction[] = Object.freeze([]);
 const inventoryCheck = TypeCompiler.Compile(InventoryRequest);
 
 /** What the notification endpoints need. */
@@ -54,8 +46,13 @@ const invalid = invalidField;
  */
 export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpointsContext): EndpointHandler {
   const answers = new PollAnswers();
-  const deadlines = new PollDeadlines();
   const pollActivity = new PollActivity(ctx.activity);
+  const place: PollPlace = {
+    hub: ctx.hub,
+    deadlines: new PollDeadlines(),
+    send: (res, actions, auth) =>
+      ctx.answers.send(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds), auth),
+  };
 
   async function poll(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
     const url = req.url ?? POLL_PATH;
@@ -65,32 +62,7 @@ export function withNotifyEndpoints(inner: EndpointHandler, ctx: NotifyEndpoints
     if (!pollCheck.Check(body)) throw invalid('notification poll', pollCheck.Errors(body));
     pollActivity.seen(clientId, port, protocol, req.socket.remoteAddress ?? '');
     for (const ack of body.acks) ctx.hub.acknowledge(clientId, ack, 'http-poll');
-    let done = false;
-    // Held in an object: `answer` may run synchronously inside hub.poll, before the deadline exists.
-    const wait: { deadline?: PollDeadline } = {};
-    const answer = (actions: readonly NotifyAction[]): void => {
-      if (done) return;
-      done = true;
-      wait.deadline?.cancel();
-      if (!res.destroyed)
-        ctx.answers.send(res, 200, answers.encode(actions, ctx.notificationPort(), ctx.keepAliveSeconds), auth);
-    };
-    const waiting = ctx.hub.poll(clientId, { answer });
-    if (done) return;
-    if (body.waitSeconds === 0) {
-      waiting.detach();
-      answer(NO_ACTIONS);
-      return;
-    }
-    wait.deadline = deadlines.add(body.waitSeconds * 1000, () => {
-      waiting.detach();
-      answer(NO_ACTIONS);
-    });
-    res.on('close', () => {
-      waiting.detach();
-      wait.deadline?.cancel();
-      done = true;
-    });
+    new WaitingPoll(place, clientId, res, auth).start(body.waitSeconds * 1000);
   }
 
   async function inventory(req: IncomingMessage, res: ServerResponse, protocol: Protocol, port: number): Promise<void> {
