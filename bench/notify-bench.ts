@@ -550,8 +550,14 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<NotifyBe
         }
         return medianRun(runs, PUSH_MEDIANS);
       };
-      const tcp = await pushes(tcpChannel, 'tcp');
+      // The long-poll's pushes first; then its fleet is let go too, so the TCP channel's pushes run
+      // with only their own fleet connected, as the bare fan-out they are compared with did (with
+      // the long-poll fleet polling beside them, 950 polls a second at 19,000 clients loaded the
+      // cores the TCP push and its readers need).
       const poll = await pushes(pollChannel, 'poll');
+      await pollChannel.measured.stop();
+      await pollChannel.stop();
+      const tcp = await pushes(tcpChannel, 'tcp');
       return {
         clients: options.clients,
         options: o,
