@@ -13,7 +13,7 @@ interface AuditEntry {
   oldValue: Record<string, unknown> | null;
 }
 
-test('collections and windows: ports.change in the site scope, audited; reading needs site.read', async (t) => {
+test('collections and windows: clients.manage in the site scope, audited; reading needs site.read', async (t) => {
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
   const token = (role: string, sites?: string[]): Promise<string> => apiToken(s, role, sites);
   const analyst = await token('analyst');

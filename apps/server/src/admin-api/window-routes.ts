@@ -8,9 +8,11 @@ const name = (ctx: Pick<RouteContext, 'params'>): string => ctx.params.name ?? '
 
 /**
  * Admin routes of client collections and their maintenance windows (decision 0114). Reading needs
- * `site.read`; every change needs `ports.change` in the site (windows govern port rollouts) and is
- * audited.
+ * `site.read`; every change needs `clients.manage` in the site and is audited. Not `ports.change`:
+ * a peer primary's link token holds that one to change this site's ports, and a collection's member
+ * count answers which host names, addresses and client ids the site has, which a peer may not read.
  */
+const CHANGE = 'clients.manage';
 export function windowRoutes(windows: MaintenanceWindows): AdminRoute[] {
   return [
     {
@@ -30,7 +32,7 @@ export function windowRoutes(windows: MaintenanceWindows): AdminRoute[] {
         'Create a collection of clients: host-name glob, subnets and/or client ids (a client matching any is a member); audited',
       operationId: 'createCollection',
       auth: true,
-      permission: 'ports.change',
+      permission: CHANGE,
       requestBody: CollectionBody,
       response: CollectionView,
       handle: (ctx) => windows.create(site(ctx), ctx.body, ctx.actor),
@@ -41,7 +43,7 @@ export function windowRoutes(windows: MaintenanceWindows): AdminRoute[] {
       summary: 'Delete a collection and its windows; a running rollout no longer holds its clients; audited',
       operationId: 'deleteCollection',
       auth: true,
-      permission: 'ports.change',
+      permission: CHANGE,
       response: Type.Object({ deleted: CollectionName }),
       handle: (ctx) => windows.delete(site(ctx), name(ctx), ctx.actor),
     },
@@ -51,7 +53,7 @@ export function windowRoutes(windows: MaintenanceWindows): AdminRoute[] {
       summary: 'Add a recurring weekly maintenance window (days, local start, duration, IANA time zone); audited',
       operationId: 'addMaintenanceWindow',
       auth: true,
-      permission: 'ports.change',
+      permission: CHANGE,
       requestBody: WindowBody,
       response: CollectionView,
       handle: (ctx) => windows.addWindow(site(ctx), name(ctx), ctx.body, ctx.actor),
@@ -62,7 +64,7 @@ export function windowRoutes(windows: MaintenanceWindows): AdminRoute[] {
       summary: 'Remove a maintenance window from a collection; audited',
       operationId: 'removeMaintenanceWindow',
       auth: true,
-      permission: 'ports.change',
+      permission: CHANGE,
       response: CollectionView,
       handle: (ctx) => windows.removeWindow(site(ctx), name(ctx), ctx.params.id ?? '', ctx.actor),
     },
