@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CollectionView } from '@siteport/protocol';
+import type { CollectionView, RolloutView } from '@siteport/protocol';
 import { TestMpClient, call } from '../../../test-support/mp-client.js';
 import { apiToken } from '../../../test-support/api-token.js';
-import { startTestServer } from '../../../test-support/test-server.js';
+import { freePort } from '../../../test-support/ports.js';
+import { type TestServer, startTestServer } from '../../../test-support/test-server.js';
 
 type Err = { error: { code: string } };
 
-test("a peer link token, which may change the site's ports, can neither manage client collections and windows nor learn client host names from a collection's member count", async (t) => {
-  const s = await startTestServer(t);
-  // A registered client whose host name the peer site should never learn.
+/** Registers a client of site PS1 under `hostname`, as an agent would. */
+async function registerClient(s: TestServer, hostname: string): Promise<void> {
   const client = new TestMpClient();
   const body = Buffer.from(
     JSON.stringify({
       siteCode: 'PS1',
-      hostname: 'payroll-db7',
+      hostname,
       publicKey: client.publicKeyPem,
       category: 'workgroup',
       agentVersion: 't',
@@ -26,6 +26,12 @@ test("a peer link token, which may change the site's ports, can neither manage c
     headers: client.signedHeaders('POST', '/mp/v1/register', body),
   });
   assert.equal(registered.status, 200, JSON.stringify(registered.body));
+}
+
+test("a peer link token, which may change the site's ports, can neither manage client collections and windows nor learn client host names from a collection's member count", async (t) => {
+  const s = await startTestServer(t);
+  // A registered client whose host name the peer site should never learn.
+  await registerClient(s, 'payroll-db7');
   const own = await s.admin<CollectionView>('POST', '/sites/PS1/collections', {
     name: 'payroll',
     hostGlob: 'payroll-*',
@@ -59,4 +65,38 @@ test("a peer link token, which may change the site's ports, can neither manage c
   const operator = await apiToken(s, 'operator', ['PS1']);
   const made = await s.admin('POST', '/sites/PS1/collections', { name: 'night', hostGlob: 'db-*' }, operator);
   assert.equal(made.status, 200, 'an operator of the site still manages collections');
+});
+
+test('a peer link token that runs a window-respecting rollout sees how many clients wait for a window, not which: no host names or client ids', async (t) => {
+  const s = await startTestServer(t, { policyIntervalSeconds: 1 });
+  await registerClient(s, 'payroll-db7');
+  assert.equal(
+    (await s.admin('POST', '/sites/PS1/collections', { name: 'payroll', hostGlob: 'payroll-*' })).status,
+    200,
+  );
+  // A window that is not open now: three days ahead, for one minute.
+  const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 3) % 7];
+  const window = { days: [day], start: '12:00', durationMinutes: 1, timeZone: 'UTC' };
+  assert.equal((await s.admin('POST', '/sites/PS1/collections/payroll/windows', window)).status, 200);
+
+  const peer = await apiToken(s, 'peer', ['PS1']);
+  const proposed = await s.admin<RolloutView>(
+    'POST',
+    '/sites/PS1/rollouts',
+    { change: { http: { default: await freePort() } }, respectWindows: true },
+    peer,
+  );
+  assert.equal(proposed.status, 200, JSON.stringify(proposed.body));
+  const committed = await s.admin<RolloutView>('POST', `/rollouts/${proposed.body.id}/commit`, undefined, peer);
+  assert.equal(committed.status, 200, JSON.stringify(committed.body));
+  assert.equal(committed.body.waitingCount, 1, 'the peer sees the count');
+  assert.deepEqual(
+    committed.body.waiting,
+    [],
+    `no client named to the peer: ${JSON.stringify(committed.body.waiting)}`,
+  );
+  assert.ok(!JSON.stringify(committed.body).includes('payroll-db7'));
+
+  const full = await s.admin<RolloutView>('GET', `/rollouts/${proposed.body.id}`);
+  assert.equal(full.body.waiting?.[0]?.hostname, 'payroll-db7', 'a caller with site.read sees the waiting clients');
 });

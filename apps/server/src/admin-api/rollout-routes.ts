@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ImpactReport, PortChangeBody, RolloutStart, RolloutView, parseSiteCode } from '@siteport/protocol';
+import { ImpactReport, PortChangeBody, RolloutStart, RolloutView, parseSiteCode, roleAllows } from '@siteport/protocol';
 import { type AdminRoute, type RouteContext, route } from './admin-route.js';
 import { DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS, type RolloutService } from '../ports/index.js';
 
@@ -39,11 +39,26 @@ const FinalizeBody = Type.Object(
 const site = (ctx: Pick<RouteContext, 'params'>): string => parseSiteCode(ctx.params.code, 'site code in the path');
 const id = (ctx: Pick<RouteContext, 'params'>): string => ctx.params.id ?? '';
 
+/**
+ * A rollout as the caller may see it. Changing ports does not take `site.read`: a peer primary's
+ * link token holds `ports.change` only, so it is told how many clients wait for a maintenance window
+ * or were stranded, never which (their ids and host names are the site's to read).
+ */
+async function forCaller(ctx: Pick<RouteContext, 'caller'>, view: Promise<RolloutView>): Promise<RolloutView> {
+  const v = await view;
+  if (roleAllows(ctx.caller.role, 'site.read')) return v;
+  return {
+    ...v,
+    ...(v.waiting === undefined ? {} : { waiting: [] }),
+    ...(v.outcome === null ? {} : { outcome: { ...v.outcome, stranded: [] } }),
+  };
+}
+
 /** Admin routes of tracked port changes. */
 export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
   const rolloutSite = async (params: Readonly<Record<string, string>>): Promise<string> =>
     (await rollouts.find(params.id ?? '')).siteCode;
-  const action = (name: string, verb: string, run: (ctx: RouteContext) => Promise<unknown>): AdminRoute => ({
+  const action = (name: string, verb: string, run: (ctx: RouteContext) => Promise<RolloutView>): AdminRoute => ({
     method: 'POST',
     path: `/rollouts/{id}/${name}`,
     summary: verb,
@@ -53,7 +68,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
     siteOf: rolloutSite,
     noBody: true,
     response: RolloutView,
-    handle: run,
+    handle: (ctx) => forCaller(ctx, run(ctx)),
   });
   return [
     route({
@@ -80,14 +95,17 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       requestBody: ProposeBody,
       response: RolloutView,
       handle: (ctx) =>
-        rollouts.propose(site(ctx), ctx.body.change, ctx.actor, {
-          preflight: ctx.body.preflight === true,
-          deadlineSeconds:
-            ctx.body.deadlineSeconds ??
-            (ctx.body.respectWindows === true ? WINDOWED_DEADLINE_SECONDS : DEFAULT_DEADLINE_SECONDS),
-          respectWindows: ctx.body.respectWindows === true,
-          ...(ctx.body.start === undefined ? {} : { start: ctx.body.start }),
-        }),
+        forCaller(
+          ctx,
+          rollouts.propose(site(ctx), ctx.body.change, ctx.actor, {
+            preflight: ctx.body.preflight === true,
+            deadlineSeconds:
+              ctx.body.deadlineSeconds ??
+              (ctx.body.respectWindows === true ? WINDOWED_DEADLINE_SECONDS : DEFAULT_DEADLINE_SECONDS),
+            respectWindows: ctx.body.respectWindows === true,
+            ...(ctx.body.start === undefined ? {} : { start: ctx.body.start }),
+          }),
+        ),
     }),
     {
       method: 'GET',
@@ -142,7 +160,7 @@ export function rolloutRoutes(rollouts: RolloutService): AdminRoute[] {
       siteOf: rolloutSite,
       requestBody: FinalizeBody,
       response: RolloutView,
-      handle: (ctx) => rollouts.finalize(id(ctx), ctx.actor, ctx.body.force === true),
+      handle: (ctx) => forCaller(ctx, rollouts.finalize(id(ctx), ctx.actor, ctx.body.force === true)),
     }),
   ];
 }
