@@ -20,7 +20,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far ahead a start may be scheduled. */
 const MAX_SCHEDULE_AHEAD_DAYS = 366;
 
+/**
+ * Formatters by zone name in lower case: the runtime reads zone names in any letter case, so keyed
+ * as given, spellings of one zone (`utc`, `uTc`, …) from a request could fill the cache and leave
+ * every zone in use to build a formatter per conversion (about 20 times the cost). Lower-cased, it
+ * holds at most the runtime's zone names, which are fewer than its bound.
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 1024;
 
 /** Whether `name` is an IANA time zone this runtime knows (`UTC` included). */
 export function isTimeZone(name: string): boolean {
@@ -34,7 +41,8 @@ export function isTimeZone(name: string): boolean {
 }
 
 function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
+  const key = zone.toLowerCase();
+  let f = formatters.get(key);
   if (f === undefined) {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
@@ -46,7 +54,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
       minute: '2-digit',
       second: '2-digit',
     });
-    if (formatters.size < 64) formatters.set(zone, f);
+    if (formatters.size < MAX_FORMATTERS) formatters.set(key, f);
   }
   return f;
 }
