@@ -39,3 +39,16 @@ test('a late arrival does not let an old nonce through', () => {
   assert.equal(cache.check('c', NOW + 40_000, 'next', NOW + 40_000), 'ok');
   assert.equal(cache.check('c', NOW + 1000, 'early', NOW + 40_000), 'replay');
 });
+
+test('a slow client keeps a short queue: spent nonces are let go, not held until a thousand have gathered', () => {
+  const cache = new NonceCache();
+  // One request every 20 s (a long-polling agent) for about 28 hours.
+  for (let i = 0; i < 5_000; i += 1) {
+    const at = NOW + i * 20_000;
+    assert.equal(cache.check('slow', at, `nonce-${String(i).padStart(16, '0')}`, at), 'ok');
+  }
+  assert.ok(cache.noncesOf('slow') <= 2, `kept ${cache.noncesOf('slow')} nonces`);
+  assert.ok(cache.queueOf('slow') <= 33, `the queue holds ${cache.queueOf('slow')} slots`);
+  const last = NOW + 4_999 * 20_000;
+  assert.equal(cache.check('slow', last, `nonce-${String(4_999).padStart(16, '0')}`, last), 'replay');
+});
