@@ -118,7 +118,6 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
     siteCode,
     openRollouts: () => deps.rollouts.open(siteCode),
     repo: new CollectionRepository(deps.db),
-    clients: () => deps.clients.records(siteCode),
     onChange: () => policy.invalidate(),
     logger: logger.child({ component: 'windows' }),
   });

@@ -217,7 +217,7 @@ export async function bootSite(
     db,
     repo: new CollectionRepository(db),
     audit,
-    clients: (code) => clients.records(code),
+    site: (code) => ports.site(code),
     announce: async (code) => events.portsChanged(code, (await ports.stored(code)).version),
   });
   const rollouts = new RolloutService({

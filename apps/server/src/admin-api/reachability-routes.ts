@@ -13,8 +13,20 @@ function site(ctx: Pick<RouteContext, 'params'>): string {
   return parseSiteCode(ctx.params.code, 'site code in the path');
 }
 
-/** The reachability map (decision 0109): the matrix, the port plan and the probing settings. */
-export function reachabilityRoutes(reachability: ReachabilityService): AdminRoute[] {
+/**
+ * The reachability map (decision 0109): the matrix, the port plan and the probing settings.
+ * `known` throws E_SITE_NOT_FOUND for a site this server does not run: the settings are stored per
+ * site, and a code without a site row would otherwise fail inside the database as an internal error.
+ */
+export function reachabilityRoutes(
+  reachability: ReachabilityService,
+  known: (siteCode: string) => Promise<unknown>,
+): AdminRoute[] {
+  const knownSite = async (ctx: Pick<RouteContext, 'params'>): Promise<string> => {
+    const code = site(ctx);
+    await known(code);
+    return code;
+  };
   return [
     route({
       method: 'GET',
@@ -53,7 +65,7 @@ export function reachabilityRoutes(reachability: ReachabilityService): AdminRout
       auth: true,
       permission: 'site.read',
       response: ReachabilitySettings,
-      handle: (ctx) => reachability.settings(site(ctx)),
+      handle: async (ctx) => reachability.settings(await knownSite(ctx)),
     },
     route({
       method: 'PUT',
@@ -64,7 +76,7 @@ export function reachabilityRoutes(reachability: ReachabilityService): AdminRout
       permission: 'ports.change',
       requestBody: ReachabilitySettings,
       response: ReachabilitySettings,
-      handle: (ctx) => reachability.setSettings(site(ctx), ctx.body, ctx.actor),
+      handle: async (ctx) => reachability.setSettings(await knownSite(ctx), ctx.body, ctx.actor),
     }),
   ];
 }

@@ -70,7 +70,7 @@ export function siteRoutes(s: SiteRouteServices): AdminRoute[] {
     ...clientActionRoutes(s.registration),
     ...rolloutRoutes(s.rollouts),
     ...windowRoutes(s.windows),
-    ...reachabilityRoutes(s.reachability),
+    ...reachabilityRoutes(s.reachability, (code) => s.site.ports.site(code)),
     ...pushRoutes(s.push),
     ...directoryRoutes(s.directory),
     ...hierarchyRoutes(s.hierarchy, s.adminUrl),

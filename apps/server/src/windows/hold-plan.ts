@@ -1,12 +1,13 @@
 import type { WaitingClient } from '@siteport/protocol';
 import { formatInZone } from '../ports/index.js';
-import type { RuleSubject } from './collection-rules.js';
+import { type PreparedSubject, type RuleSubject, prepareSubject } from './collection-rules.js';
+import { visitInSlices } from './slices.js';
 import { type WeeklyWindow, openings } from './window-time.js';
 
 /** A collection with windows, its rule compiled. */
 export interface WindowedCollection {
   name: string;
-  matches: (subject: RuleSubject) => boolean;
+  matches: (subject: PreparedSubject) => boolean;
   windows: readonly WeeklyWindow[];
 }
 
@@ -41,26 +42,25 @@ function releaseOf(
  * Who a window-respecting rollout committed at `since` still holds at `now`: every client in at
  * least one collection with windows, none of whose windows has been open since the commit. A client
  * in several windowed collections moves in the first window of any of them; a client in none is
- * not held. The per-collection release is computed once, so the cost is clients × collections
- * membership tests.
+ * not held. The per-collection release is computed once and each client parsed once, so the cost
+ * is clients × collections membership tests, run in slices that let other requests through.
  */
-export function holdPlan(
+export async function holdPlan(
   collections: readonly WindowedCollection[],
   clients: readonly RuleSubject[],
   since: number,
   now: number,
-): Hold[] {
+): Promise<Hold[]> {
   const windowed = collections
     .filter((c) => c.windows.length > 0)
     .map((c) => ({ collection: c, release: releaseOf(c, since, now) }));
   if (windowed.length === 0) return [];
   const holds: Hold[] = [];
-  for (const client of clients) {
+  await visitInSlices(clients, (subject) => {
+    const client = prepareSubject(subject);
     let hold: Hold | undefined;
-    let member = false;
     for (const { collection, release } of windowed) {
       if (!collection.matches(client)) continue;
-      member = true;
       if (hold === undefined || release.at < hold.releaseAt) {
         hold = {
           clientId: client.id,
@@ -71,8 +71,8 @@ export function holdPlan(
         };
       }
     }
-    if (member && hold !== undefined && hold.releaseAt > now) holds.push(hold);
-  }
+    if (hold !== undefined && hold.releaseAt > now) holds.push(hold);
+  });
   return holds;
 }
 

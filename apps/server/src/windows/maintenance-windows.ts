@@ -13,9 +13,10 @@ import {
 import type { ClientRecord } from '../clients/index.js';
 import { formatInZone, isTimeZone } from '../ports/index.js';
 import type { AuditRepository } from '../site/index.js';
-import { type CollectionRepository, type StoredCollection } from './collection-repository.js';
-import { compileRule, parseSubnet } from './collection-rules.js';
+import { type CollectionRepository, type StoredCollection, isUniqueViolation } from './collection-repository.js';
+import { type RuleSubject, compileRule, parseSubnet } from './collection-rules.js';
 import { type WindowedCollection, holdPlan, waitingClient } from './hold-plan.js';
+import { MemberCounts } from './member-counts.js';
 import { type WeeklyWindow, nextOpening } from './window-time.js';
 
 /** How many waiting clients a rollout view lists (the count is always whole). */
@@ -25,8 +26,8 @@ export interface MaintenanceWindowsDeps {
   db: Kysely<SiteDatabase>;
   repo: CollectionRepository;
   audit: AuditRepository;
-  /** The site's active clients (membership is counted and matched against them). */
-  clients: (siteCode: string) => Promise<ClientRecord[]>;
+  /** Throws E_SITE_NOT_FOUND for a site this server does not run, like the rest of the admin API. */
+  site: (siteCode: string) => Promise<unknown>;
   /** Makes every MP process of the site rebuild its policy and window gate. */
   announce: (siteCode: string) => Promise<void>;
 }
@@ -37,14 +38,29 @@ export function windowed(collections: readonly StoredCollection[]): WindowedColl
 }
 
 /** A client record as a rule sees it. */
-export const subjectOf = (c: ClientRecord) => ({
+export const subjectOf = (c: ClientRecord): RuleSubject => ({
   id: c.id,
   hostname: c.hostname,
   address: c.lastContact?.address ?? null,
 });
 
+const collectionNotFound = (siteCode: string, name: string): SiteportError =>
+  new SiteportError(
+    'E_COLLECTION_NOT_FOUND',
+    `site ${siteCode} has no collection ${JSON.stringify(name.slice(0, 64))}; list them with siteport collection list`,
+  );
+
+/** The next opening of `w`, or undefined: none, or a zone this runtime does not know (stored by another). */
+function nextOf(w: WeeklyWindow, now: number): ReturnType<typeof nextOpening> {
+  try {
+    return nextOpening(w, now);
+  } catch {
+    return undefined;
+  }
+}
+
 function windowView(w: WeeklyWindow, now: number): WindowView {
-  const next = nextOpening(w, now);
+  const next = nextOf(w, now);
   return {
     id: w.id,
     days: [...w.days],
@@ -69,17 +85,21 @@ function windowView(w: WeeklyWindow, now: number): WindowView {
  * is validated whole before anything is stored, audited, and rebuilds the policy of every MP.
  */
 export class MaintenanceWindows {
-  constructor(private readonly deps: MaintenanceWindowsDeps) {}
+  private readonly members: MemberCounts;
 
-  async list(siteCode: string): Promise<CollectionView[]> {
-    const collections = await this.deps.repo.list(siteCode);
-    const clients = (await this.deps.clients(siteCode)).map(subjectOf);
-    const now = Date.now();
-    return collections.map((c) => this.view(c, clients, now));
+  constructor(private readonly deps: MaintenanceWindowsDeps) {
+    this.members = new MemberCounts((siteCode) => deps.repo.subjectPages(siteCode));
   }
 
-  private view(c: StoredCollection, clients: ReturnType<typeof subjectOf>[], now: number): CollectionView {
-    const matches = compileRule(c);
+  async list(siteCode: string): Promise<CollectionView[]> {
+    await this.deps.site(siteCode);
+    const collections = await this.deps.repo.list(siteCode);
+    const members = await this.members.of(siteCode, collections);
+    const now = Date.now();
+    return collections.map((c) => this.view(c, members.get(c.id) ?? 0, now));
+  }
+
+  private view(c: StoredCollection, members: number, now: number): CollectionView {
     return {
       id: c.id,
       siteCode: c.siteCode,
@@ -87,7 +107,7 @@ export class MaintenanceWindows {
       hostGlob: c.hostGlob,
       subnets: [...c.subnets],
       clientIds: [...c.clientIds],
-      members: clients.filter(matches).length,
+      members,
       windows: c.windows.map((w) => windowView(w, now)),
       createdAt: c.createdAt,
       createdBy: c.createdBy,
@@ -95,13 +115,9 @@ export class MaintenanceWindows {
   }
 
   private async find(siteCode: string, name: string): Promise<StoredCollection> {
+    await this.deps.site(siteCode);
     const found = (await this.deps.repo.list(siteCode)).find((c) => c.name === name);
-    if (found === undefined) {
-      throw new SiteportError(
-        'E_COLLECTION_NOT_FOUND',
-        `site ${siteCode} has no collection ${JSON.stringify(name.slice(0, 64))}; list them with siteport collection list`,
-      );
-    }
+    if (found === undefined) throw collectionNotFound(siteCode, name);
     return found;
   }
 
@@ -116,6 +132,7 @@ export class MaintenanceWindows {
       );
     }
     for (const cidr of subnets) parseSubnet(cidr);
+    await this.deps.site(siteCode);
     const at = new Date().toISOString();
     const collection: StoredCollection = {
       id: randomUUID(),
@@ -128,18 +145,28 @@ export class MaintenanceWindows {
       createdAt: at,
       createdBy: actor,
     };
+    const exists = () =>
+      new SiteportError('E_COLLECTION_EXISTS', `site ${siteCode} already has a collection ${body.name}`);
+    // The checks run under the site's row lock: concurrent creates cannot both pass the limit; the
+    // unique (site, name) constraint answers a duplicate name that races past the check.
     await this.deps.db.transaction().execute(async (trx) => {
-      const existing = await this.deps.repo.list(siteCode, trx);
-      if (existing.some((c) => c.name === body.name)) {
-        throw new SiteportError('E_COLLECTION_EXISTS', `site ${siteCode} already has a collection ${body.name}`);
+      if (!(await this.deps.repo.lockSite(trx, siteCode))) {
+        await this.deps.site(siteCode);
+        throw new SiteportError('E_SITE_NOT_FOUND', `no site ${siteCode} here`);
       }
+      const existing = await this.deps.repo.list(siteCode, trx);
+      if (existing.some((c) => c.name === body.name)) throw exists();
       if (existing.length >= WINDOW_LIMITS.collectionsPerSite) {
         throw new SiteportError(
           'E_COLLECTION_LIMIT',
           `a site has at most ${WINDOW_LIMITS.collectionsPerSite} collections; delete one first`,
         );
       }
-      await this.deps.repo.insert(trx, collection);
+      try {
+        await this.deps.repo.insert(trx, collection);
+      } catch (error) {
+        throw isUniqueViolation(error) ? exists() : error;
+      }
       await this.deps.audit.append(trx, {
         at,
         actor,
@@ -150,6 +177,7 @@ export class MaintenanceWindows {
         outcome: 'ok',
       });
     });
+    this.members.invalidate(siteCode);
     await this.deps.announce(siteCode);
     return (await this.list(siteCode)).find((c) => c.id === collection.id)!;
   }
@@ -181,12 +209,6 @@ export class MaintenanceWindows {
       );
     }
     const found = await this.find(siteCode, name);
-    if (found.windows.length >= WINDOW_LIMITS.windowsPerCollection) {
-      throw new SiteportError(
-        'E_COLLECTION_LIMIT',
-        `a collection has at most ${WINDOW_LIMITS.windowsPerCollection} windows; remove one first`,
-      );
-    }
     const window: WeeklyWindow = {
       id: randomUUID(),
       days: WEEK_DAYS.filter((d) => body.days.includes(d)),
@@ -195,7 +217,15 @@ export class MaintenanceWindows {
       timeZone: body.timeZone,
     };
     const at = new Date().toISOString();
+    // The limit is checked under the collection's row lock: concurrent adds cannot both pass it.
     await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await this.deps.repo.lockCollection(trx, found.id))) throw collectionNotFound(siteCode, name);
+      if ((await this.deps.repo.windowCount(trx, found.id)) >= WINDOW_LIMITS.windowsPerCollection) {
+        throw new SiteportError(
+          'E_COLLECTION_LIMIT',
+          `a collection has at most ${WINDOW_LIMITS.windowsPerCollection} windows; remove one first`,
+        );
+      }
       await this.deps.repo.insertWindow(trx, found.id, window, at, actor);
       await this.deps.audit.append(trx, {
         at,
@@ -245,11 +275,13 @@ export class MaintenanceWindows {
     now: Date,
   ): Promise<{ clients: WaitingClient[]; count: number }> {
     if (committedAt === null) return { clients: [], count: 0 };
-    const holds = holdPlan(
-      windowed(await this.deps.repo.list(siteCode)),
-      clients.map(subjectOf),
-      Date.parse(committedAt),
-      now.getTime(),
+    const holds = (
+      await holdPlan(
+        windowed(await this.deps.repo.list(siteCode)),
+        clients.map(subjectOf),
+        Date.parse(committedAt),
+        now.getTime(),
+      )
     ).sort((a, b) => a.releaseAt - b.releaseAt || a.hostname.localeCompare(b.hostname));
     return { clients: holds.slice(0, MAX_LISTED).map(waitingClient), count: holds.length };
   }

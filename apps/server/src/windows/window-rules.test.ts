@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SiteportError } from '@siteport/protocol';
-import { compileRule, globMatches, parseSubnet } from './collection-rules.js';
+import { BlockList } from 'node:net';
+import { type RuleSubject, compileRule, globMatches, parseSubnet, prepareSubject } from './collection-rules.js';
 import { holdPlan } from './hold-plan.js';
 import { nextOpening, openings, type WeeklyWindow } from './window-time.js';
 
@@ -66,12 +67,20 @@ test('glob matching is a plain wildcard walk: regex characters are text, and a p
 });
 
 test('subnet rules match IPv4, IPv4-mapped and IPv6 addresses; bad subnets are refused', () => {
-  const rule = compileRule({ hostGlob: null, subnets: ['10.1.0.0/16', 'fd00::/64'], clientIds: ['c-9'] });
+  const compiled = compileRule({ hostGlob: null, subnets: ['10.1.0.0/16', 'fd00::/64'], clientIds: ['c-9'] });
+  const rule = (s: RuleSubject): boolean => compiled(prepareSubject(s));
   assert.equal(rule({ id: 'a', hostname: 'h', address: '10.1.2.3' }), true);
   assert.equal(rule({ id: 'a', hostname: 'h', address: '::ffff:10.1.2.3' }), true);
   assert.equal(rule({ id: 'a', hostname: 'h', address: 'fd00::5' }), true);
   assert.equal(rule({ id: 'a', hostname: 'h', address: '10.2.0.1' }), false);
   assert.equal(rule({ id: 'c-9', hostname: 'h', address: null }), true);
+  assert.equal(rule({ id: 'a', hostname: 'h', address: 'not an address' }), false);
+  assert.equal(
+    compileRule({ hostGlob: 'DB-*', subnets: [], clientIds: [] })(
+      prepareSubject({ id: 'a', hostname: 'db-1', address: null }),
+    ),
+    true,
+  );
   for (const bad of ['10.0.0.0/33', '10.0.0/8', 'fd00::/129', '1.2.3.4'])
     assert.throws(
       () => parseSubnet(bad),
@@ -79,7 +88,7 @@ test('subnet rules match IPv4, IPv4-mapped and IPv6 addresses; bad subnets are r
     );
 });
 
-test('who waits: a client in several windowed collections moves in the first of their windows; one in none is not held', () => {
+test('who waits: a client in several windowed collections moves in the first of their windows; one in none is not held', async () => {
   const since = at('2026-12-04T10:00:00Z');
   const now = at('2026-12-04T10:05:00Z');
   const daily = (id: string, start: string): WeeklyWindow => ({
@@ -95,13 +104,13 @@ test('who waits: a client in several windowed collections moves in the first of 
     { name: 'no-window', matches: () => true, windows: [] },
   ];
   const clients = ['a', 'b', 'c', 'd'].map((id) => ({ id, hostname: id, address: null }));
-  const holds = holdPlan(collections, clients, since, now);
+  const holds = await holdPlan(collections, clients, since, now);
   assert.deepEqual(
     holds.map((h) => [h.clientId, h.collection, h.window?.id, iso(h.releaseAt)]),
     [['c', 'night', 'w2', '2026-12-04T22:00:00.000Z']],
   );
   // A window that closed before the rollout started does not release anyone until it opens again.
-  const later = holdPlan(collections, clients, at('2026-12-04T11:00:00Z'), at('2026-12-04T11:05:00Z'));
+  const later = await holdPlan(collections, clients, at('2026-12-04T11:00:00Z'), at('2026-12-04T11:05:00Z'));
   assert.deepEqual(
     later.map((h) => [h.clientId, iso(h.releaseAt)]),
     [
@@ -110,4 +119,40 @@ test('who waits: a client in several windowed collections moves in the first of 
       ['c', '2026-12-04T22:00:00.000Z'],
     ],
   );
+});
+
+test('subnets are matched numerically exactly as a BlockList matches them, for every prefix length of both families', () => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
+  const v4 = (): string => [0, 0, 0, 0].map(() => rand(256)).join('.');
+  const v6 = (): string =>
+    Array.from({ length: 8 }, () => (rand(4) === 0 ? '0' : rand(65_536).toString(16)))
+      .join(':')
+      .replace(/(^|:)0(:0)+(:|$)/, '::');
+  for (let round = 0; round < 400; round += 1) {
+    const six = round % 2 === 1;
+    const base = six ? v6() : v4();
+    const prefix = rand(six ? 129 : 33);
+    const list = new BlockList();
+    list.addSubnet(base, prefix, six ? 'ipv6' : 'ipv4');
+    const matches = compileRule({ hostGlob: null, subnets: [`${base}/${prefix}`], clientIds: [] });
+    for (let i = 0; i < 50; i += 1) {
+      // Half the probes share the subnet's leading bits, so both outcomes are exercised.
+      const address =
+        i % 2 === 0
+          ? six
+            ? v6()
+            : v4()
+          : base.replace(/[0-9a-f]+$/, rand(six ? 65_536 : 256).toString(six ? 16 : 10));
+      const expected = list.check(address, six ? 'ipv6' : 'ipv4');
+      assert.equal(
+        matches(prepareSubject({ id: 'x', hostname: 'h', address })),
+        expected,
+        `${address} in ${base}/${prefix}`,
+      );
+    }
+  }
 });
