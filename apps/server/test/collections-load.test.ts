@@ -10,6 +10,11 @@ import { apiToken } from '../../../test-support/api-token.js';
 
 const CLIENTS = 20_000;
 const COLLECTIONS = 100;
+/**
+ * The longest the event loop may be held. Before member counts were sliced, cached and matched
+ * numerically, one GET held it 4.8 s; now 12–110 ms on a loaded 2-core machine.
+ */
+const STALL_BOUND_MS = 400;
 
 /** Client `i`'s last address: IPv4, IPv6 and IPv4-mapped IPv6 in turn, spread over the collections' subnets. */
 function addressOf(i: number): string {
@@ -89,7 +94,7 @@ test('a read-only analyst polling the collections of a site at the limits does n
       `${timings.map((ms) => ms.toFixed(0)).join(', ')} ms; longest event-loop stalls ${stalls.map((ms) => ms.toFixed(0)).join(', ')} ms`,
   );
   assert.ok(members > CLIENTS, `the rules match (${members} memberships)`);
-  assert.ok(maxMs < 250, `the event loop was held for ${maxMs.toFixed(0)} ms`);
+  assert.ok(maxMs < STALL_BOUND_MS, `the event loop was held for ${maxMs.toFixed(0)} ms`);
 });
 
 test('an MP recomputing who waits for a maintenance window at the limits does not stall its event loop', async (t) => {
@@ -137,5 +142,5 @@ test('an MP recomputing who waits for a maintenance window at the limits does no
   const maxMs = delay.max / 1e6;
   t.diagnostic(`gate recomputation: ${took.toFixed(0)} ms; longest event-loop stall ${maxMs.toFixed(0)} ms`);
   assert.equal(gate.holds('client-0', Date.now()), true, 'a member waits for its window');
-  assert.ok(maxMs < 250, `the event loop was held for ${maxMs.toFixed(0)} ms`);
+  assert.ok(maxMs < STALL_BOUND_MS, `the event loop was held for ${maxMs.toFixed(0)} ms`);
 });

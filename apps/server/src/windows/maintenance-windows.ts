@@ -38,7 +38,7 @@ export function windowed(collections: readonly StoredCollection[]): WindowedColl
 }
 
 /** A client record as a rule sees it. */
-export const subjectOf = (c: ClientRecord): RuleSubject => ({
+const subjectOf = (c: ClientRecord): RuleSubject => ({
   id: c.id,
   hostname: c.hostname,
   address: c.lastContact?.address ?? null,

@@ -3,7 +3,7 @@ import type { StoredCollection } from './collection-repository.js';
 import { visitInSlices } from './slices.js';
 
 /** How long counted members are reused: the console polls every 5 s; counts may lag client changes this long. */
-export const MEMBER_COUNTS_TTL_MS = 10_000;
+const MEMBER_COUNTS_TTL_MS = 10_000;
 /** Sites whose counts are kept (a site server runs one; the bound keeps the map finite). */
 const MAX_SITES = 16;
 
