@@ -17,6 +17,7 @@ import {
   ActivityRecorder,
   AnswerSealer,
   type AnswerSigner,
+  ClientReportLimit,
   ClientSessions,
   createMpHandler,
   ManagementPoint,
@@ -181,7 +182,8 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
       // What a pre-flight found is also what the reachability map knows of those ports (decision 0109).
       await reachability.recordPreflight(siteCode, clientId, address, report);
     },
-    recordReachability: (clientId, address, report) => reachability.record(siteCode, clientId, address, report),
+    recordReachability: (clientId, address, report, admit) =>
+      reachability.record(siteCode, clientId, address, report, admit),
     logger: logger.child({ component: 'mp' }),
     upgrades: {
       offer: (clientId) => upgrades.offerFor(siteCode, clientId),
@@ -199,6 +201,7 @@ export async function createMpParts(deps: MpWiringDeps): Promise<MpParts> {
         what: 'client session openings',
         perMinute: deps.sourceLimits.sessionsPerMinute,
       }),
+      reachability: new ClientReportLimit({ what: 'reachability reports' }),
     },
   });
   const notify = createNotifyParts({

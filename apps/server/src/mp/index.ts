@@ -1,5 +1,6 @@
 export { ActivityRecorder } from './activity-recorder.js';
 export { AnswerSealer, type AnswerSigner } from './answer-sealer.js';
+export { ClientReportLimit } from './client-report-limit.js';
 export { ClientSessions } from './client-sessions.js';
 export { ManagementPoint } from './management-point.js';
 export { MpEpoch } from './mp-epoch.js';

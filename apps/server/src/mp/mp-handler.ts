@@ -29,6 +29,7 @@ import type { ListenerMode, Protocol } from '../net/index.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RequestVerifier } from './request-verifier.js';
 import type { SourceRateLimit } from './source-rate-limit.js';
+import { type ClientReportLimit, DEFAULT_REACHABILITY_INTERVAL_SECONDS } from './client-report-limit.js';
 
 const registerCheck = TypeCompiler.Compile(RegisterRequest);
 const heartbeatCheck = TypeCompiler.Compile(HeartbeatRequest);
@@ -90,14 +91,20 @@ export interface MpContext {
   /** Stores a client's pre-flight report. */
   recordProbe: (clientId: string, report: ProbeReport, address: string) => Promise<void>;
   /** Stores a client's slow-schedule reachability report (decision 0109); answers with how many results it kept. */
-  recordReachability?: (clientId: string, address: string, report: ReachabilityReport) => Promise<number>;
+  recordReachability?: (
+    clientId: string,
+    address: string,
+    report: ReachabilityReport,
+    /** Called once the report is found valid, before it is stored: throws to refuse it. */
+    admit: () => void,
+  ) => Promise<number>;
   logger: Logger;
   /** Told of every registration the site serves at once (push installation waits for it). */
   onRegistered?: (client: { siteCode: string; id: string; keyFingerprint: string }) => void;
   /** Told when a pending client became active by bringing a registration token (other processes drop its cached status). */
   onActivated?: (client: { siteCode: string; id: string }) => void;
-  /** Per-source limits on registrations and session openings (decision 0095). */
-  limits: { registrations: SourceRateLimit; sessions: SourceRateLimit };
+  /** Per-source limits on registrations and session openings (decision 0095); per-client limit on reachability reports (decision 0119). */
+  limits: { registrations: SourceRateLimit; sessions: SourceRateLimit; reachability: ClientReportLimit };
   /** Agent upgrades; without them the upgrade endpoints answer E_NOT_FOUND. */
   upgrades?: MpUpgrades;
 }
@@ -230,9 +237,14 @@ export function createMpHandler(ctx: MpContext) {
         const raw = await readBody(req);
         // The report names no client: it is stored for the client this request authenticates.
         const client = await ctx.verifier.verifyClient(req.headers, method, url, raw);
+        // At most the site's schedule allows (decision 0119): over it, refused before any parsing or database work.
+        const { reachability } = (ctx.policy.ready ?? (await ctx.policy.current())).policy;
+        const interval = reachability?.intervalSeconds ?? DEFAULT_REACHABILITY_INTERVAL_SECONDS;
+        ctx.limits.reachability.check(client.id, interval);
         const body = parseJson(raw);
         if (!reachabilityCheck.Check(body)) throw invalid('reachability report', reachabilityCheck.Errors(body));
-        ctx.answers.send(res, 200, { recorded: await record(client.id, address, body) }, client.answer);
+        const admit = (): void => ctx.limits.reachability.take(client.id, interval);
+        ctx.answers.send(res, 200, { recorded: await record(client.id, address, body, admit) }, client.answer);
         return;
       }
       case CLIENT_SESSION_PATH: {

@@ -92,9 +92,16 @@ export class ReachabilityService {
   /**
    * Stores an agent's report for the client the request authenticated. Each port must be one the
    * site uses, probes in a pre-flight or lists as a candidate; each port once; test times within
-   * the last 7 days and not ahead of the MP's clock by more than 5 minutes.
+   * the last 7 days and not ahead of the MP's clock by more than 5 minutes. `admit` is called once
+   * the report is found valid, before anything is stored; it throws to refuse the report (a rate limit).
    */
-  async record(siteCode: string, clientId: string, address: string | undefined, report: ReachabilityReport) {
+  async record(
+    siteCode: string,
+    clientId: string,
+    address: string | undefined,
+    report: ReachabilityReport,
+    admit?: () => void,
+  ) {
     const now = this.now().getTime();
     // Most reports name only ports in use (always allowed): then the pre-flight and candidate ports are not read.
     const inUse = await this.deps.inUse?.(siteCode);
@@ -123,6 +130,7 @@ export class ReachabilityService {
         source: 'agent',
       });
     }
+    admit?.();
     await this.deps.repository.save(siteCode, results);
     return results.length;
   }
