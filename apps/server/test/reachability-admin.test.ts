@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Kysely, type SiteDatabase, sql } from '@siteport/db';
 import type { ReachabilitySettings } from '@siteport/protocol';
+import { apiToken } from '../../../test-support/api-token.js';
 import { testDatabaseDialect } from '../../../test-support/postgres.js';
 import { startTestServer } from '../../../test-support/test-server.js';
 
@@ -72,4 +73,29 @@ test("a hierarchy link token reads the ports it mirrors but not the site's subne
   }
   const analyst = await token('analyst');
   assert.equal((await s.admin('GET', '/sites/PS1/reachability/plan?http=8080', undefined, analyst)).status, 200);
+});
+
+test('a peer link token, which may change the ports, cannot set how often every agent of the site probes and reports; an operator can', async (t) => {
+  const s = await startTestServer(t);
+  const before = (await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body;
+  const peer = await apiToken(s, 'peer', ['PS1']);
+  // Every agent probing every 5 s, and candidate ports of the peer's choosing.
+  const flood: ReachabilitySettings = {
+    intervalSeconds: 5,
+    staleHours: 1,
+    candidates: [{ port: 22, transport: 'tcp' }],
+  };
+  const refused = await s.admin<{ error: { code: string } }>('PUT', '/sites/PS1/reachability/settings', flood, peer);
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.equal(refused.body.error.code, 'E_FORBIDDEN');
+  assert.deepEqual((await s.admin<ReachabilitySettings>('GET', '/sites/PS1/reachability/settings')).body, before);
+  assert.equal(
+    (await s.admin('GET', '/sites/PS1/ports', undefined, peer)).status,
+    200,
+    'the peer still reads the ports',
+  );
+
+  const operator = await apiToken(s, 'operator', ['PS1']);
+  const applied = await s.admin('PUT', '/sites/PS1/reachability/settings', flood, operator);
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
 });

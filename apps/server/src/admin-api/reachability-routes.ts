@@ -73,7 +73,9 @@ export function reachabilityRoutes(
       summary: 'Change the probing interval, the stale limit and the candidate ports (audited; policy announces them)',
       operationId: 'setReachabilitySettings',
       auth: true,
-      permission: 'ports.change',
+      // Not `ports.change`, which a peer primary's link token holds: the settings make every agent of
+      // the site probe the MP (and candidate ports) and report, as often as every 5 s (decision 0119).
+      permission: 'clients.manage',
       requestBody: ReachabilitySettings,
       response: ReachabilitySettings,
       handle: async (ctx) => reachability.setSettings(await knownSite(ctx), ctx.body, ctx.actor),

@@ -28,7 +28,8 @@ export const PERMISSIONS = {
   'push.run': 'add hosts to the push inventory and (re)install clients',
   'push.configure': 'change push settings, including the push account credentials',
   'notify.send': 'push actions to clients over the notification channel, send Wake-on-LAN',
-  'clients.manage': 'approve, block, unblock and retire clients',
+  'clients.manage':
+    'approve, block, unblock and retire clients; client collections and maintenance windows; how often agents probe MP ports',
   'registration.configure': "change a site's registration mode, create and revoke registration tokens",
   'directory.configure': 'configure and remove directory publishing, including its bind credentials',
   'hierarchy.link': 'attach a secondary site and long-poll its primary (the secondary link)',
