@@ -35,6 +35,7 @@ function published(siteCode: string, version: number): DirectorySite {
       caCertificate: null,
     },
     managementPoints: [],
+    skipped: [],
   };
 }
 

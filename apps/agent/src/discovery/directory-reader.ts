@@ -4,10 +4,11 @@ import {
   type PublishedManagementPoint,
   type PublishedSite,
   SiteportError,
+  DIRECTORY_MANAGEMENT_POINT_READ_LIMIT,
   containerDn,
   directoryFailure,
   managementPointFilter,
-  parseManagementPointEntry,
+  parseManagementPointEntries,
   parseSiteEntry,
   siteFilter,
 } from '@siteport/protocol';
@@ -16,7 +17,10 @@ import type { ClientDirectory } from './client-directory.js';
 /** A site as a client reads it from the directory. */
 export interface DirectorySite {
   site: PublishedSite;
+  /** Valid management points of the site, each host once, at most MAX_DIRECTORY_MANAGEMENT_POINTS. */
   managementPoints: PublishedManagementPoint[];
+  /** Management point entries left out as invalid (E_DIRECTORY_ENTRY naming each). */
+  skipped: SiteportError[];
 }
 
 async function baseDnOf(client: Client, directory: ClientDirectory): Promise<string> {
@@ -60,6 +64,8 @@ export async function readDirectorySite(
       scope: 'one',
       filter: siteFilter(siteCode === 'AUTO' ? undefined : siteCode),
       attributes,
+      // Two are enough to tell "several sites" from one; a directory listing thousands sends two.
+      sizeLimit: 2,
     });
     if (searchEntries.length === 0) {
       throw new SiteportError(
@@ -80,8 +86,14 @@ export async function readDirectorySite(
     }
     const entry = searchEntries[0]!;
     const site = parseSiteEntry(entry.dn, entry);
-    const mps = await client.search(base, { scope: 'one', filter: managementPointFilter(site.siteCode), attributes });
-    return { site, managementPoints: mps.searchEntries.map((e) => parseManagementPointEntry(e.dn, e)) };
+    // A hostile or mistaken directory may publish any number of entries: read a bounded number.
+    const mps = await client.search(base, {
+      scope: 'one',
+      filter: managementPointFilter(site.siteCode),
+      attributes,
+      sizeLimit: DIRECTORY_MANAGEMENT_POINT_READ_LIMIT,
+    });
+    return { site, ...parseManagementPointEntries(site.siteCode, mps.searchEntries) };
   } catch (error) {
     throw directoryFailure(error, what, directory.url);
   } finally {

@@ -26,6 +26,8 @@ function lastError(error: unknown): LastError {
 export class Discovery {
   private directoryHosts: string[] = [];
   private dnsHosts: string[] = [];
+  /** The skipped directory entries last logged, so a lookup every cycle logs them once. */
+  private skippedLogged = '';
   private current: DiscoveryStatus;
 
   constructor(
@@ -86,6 +88,7 @@ export class Discovery {
         config.siteCode,
         this.deps.timeoutMs,
       );
+      this.logSkipped(found.skipped);
       this.directoryHosts = found.managementPoints.map((mp) => mp.host);
       state.publishedVersion = found.site.settingsVersion;
       state.managementPoints = [...this.directoryHosts];
@@ -106,6 +109,18 @@ export class Discovery {
       this.deps.logger.warn({ code: state.lastError.code }, state.lastError.message);
       return { config, adopted: false };
     }
+  }
+
+  /** Logs the management point entries the directory lookup left out, once while they stay the same. */
+  private logSkipped(skipped: readonly SiteportError[]): void {
+    const key = skipped.map((e) => e.message).join('\n');
+    if (key === this.skippedLogged) return;
+    this.skippedLogged = key;
+    if (skipped.length === 0) return;
+    this.deps.logger.warn(
+      { code: 'E_DIRECTORY_ENTRY', skipped: skipped.slice(0, 5).map((e) => e.message), count: skipped.length },
+      `left out ${skipped.length} invalid management point entr${skipped.length === 1 ? 'y' : 'ies'} of the directory; fix or remove them`,
+    );
   }
 
   /**

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSiteportError } from '../siteport-error.js';
-import { type PublishedSite, parseSiteEntry, siteAttributes } from './published-site.js';
+import {
+  MAX_DIRECTORY_MANAGEMENT_POINTS,
+  type PublishedSite,
+  managementPointAttributes,
+  parseManagementPointEntries,
+  parseManagementPointEntry,
+  parseSiteEntry,
+  siteAttributes,
+} from './published-site.js';
 import { parseDirectoryUrl } from './directory-url.js';
 import { directoryFailure } from './directory-failure.js';
 import { Value } from '@sinclair/typebox/value';
@@ -110,4 +118,54 @@ test('directory settings: startTls only on ldap://, a CA certificate only with T
   ]) {
     assert.ok(!Value.Check(DirectoryConfigBody, body), `the schema refuses ${JSON.stringify(body)}`);
   }
+});
+
+test('hostile management point entries are skipped, each named once, and a site gives at most 64 management points', () => {
+  const mp = (host: string, extra: Record<string, string> = {}) => ({
+    dn: `cn=${host.slice(0, 20)},cn=siteport`,
+    ...Object.fromEntries(
+      Object.entries(
+        managementPointAttributes({
+          siteCode: 'PS1',
+          host,
+          settingsVersion: 3,
+          ports: { http: { default: 80, alternate: null }, https: { default: 443, alternate: null } },
+          notification: 10123,
+        }),
+      ).flatMap(([k, v]) => (v.length === 0 ? [] : [[k, v[0]!]])),
+    ),
+    ...extra,
+  });
+  const hostile = [
+    mp('mp1.example.com'),
+    mp('mp1.example.com; rm -rf /'),
+    mp('http://evil.example/x'),
+    mp('evil.example:8080'),
+    mp(''),
+    mp('-leading.example'),
+    mp('x'.repeat(300)),
+    mp('mp2.example.com', { siteportHttpPort: '0' }),
+    mp('mp2.example.com', { siteportHttpsPort: '70000' }),
+    mp('mp2.example.com', { siteportNotificationPort: '1e3' }),
+    mp('mp2.example.com', { siteportSiteCode: 'PS2' }),
+    mp('MP1.example.com'),
+    mp('10.0.0.1'),
+    mp('fd00::1'),
+  ];
+  assert.throws(
+    () => parseManagementPointEntry('cn=evil', hostile[1]!),
+    (e: unknown) => isSiteportError(e, 'E_DIRECTORY_ENTRY') && /is not a host name/.test(e.message),
+  );
+  const { managementPoints, skipped } = parseManagementPointEntries('PS1', hostile);
+  assert.deepEqual(
+    managementPoints.map((m) => m.host),
+    ['mp1.example.com', '10.0.0.1', 'fd00::1'],
+  );
+  assert.equal(skipped.length, 10);
+  assert.ok(skipped.every((e) => isSiteportError(e, 'E_DIRECTORY_ENTRY')));
+
+  const many = Array.from({ length: 1000 }, (_, i) => mp(`mp${i}.example.com`));
+  const bounded = parseManagementPointEntries('PS1', many);
+  assert.equal(bounded.managementPoints.length, MAX_DIRECTORY_MANAGEMENT_POINTS);
+  assert.deepEqual(bounded.skipped, []);
 });

@@ -1,5 +1,6 @@
 import type { CommunicationMode, RequestPorts } from '../port-settings.js';
 import { COMMUNICATION_MODES } from '../port-settings.js';
+import { isHostName } from '../host-name.js';
 import { SiteportError } from '../siteport-error.js';
 import { DIRECTORY_ATTRIBUTES as A, DIRECTORY_CLASSES } from './directory-schema.js';
 
@@ -134,13 +135,50 @@ export function parseSiteEntry(dn: string, entry: EntryAttributes): PublishedSit
   };
 }
 
-/** Reads a management point entry. */
+/** Reads a management point entry; a host that is no host name or address is E_DIRECTORY_ENTRY. */
 export function parseManagementPointEntry(dn: string, entry: EntryAttributes): PublishedManagementPoint {
+  const host = one(entry, dn, A.mpHost);
+  if (!isHostName(host))
+    throw bad(dn, `${A.mpHost} ${JSON.stringify(host.slice(0, 80))} is not a host name or address`);
   return {
     siteCode: one(entry, dn, A.siteCode).toUpperCase(),
-    host: one(entry, dn, A.mpHost),
+    host,
     settingsVersion: int(entry, dn, A.settingsVersion, 1, Number.MAX_SAFE_INTEGER),
     ports: ports(entry, dn),
     notification: int(entry, dn, A.notificationPort, 1, 65535),
   };
+}
+
+/** Most management points a client takes from the directory for one site. */
+export const MAX_DIRECTORY_MANAGEMENT_POINTS = 64;
+/** Most management point entries a client reads from the directory for one site (valid or not). */
+export const DIRECTORY_MANAGEMENT_POINT_READ_LIMIT = 2 * MAX_DIRECTORY_MANAGEMENT_POINTS;
+
+/**
+ * Reads the management point entries of site `siteCode` as a client takes them: an entry that is
+ * not valid or names another site is skipped (and returned in `skipped`, for one log line) rather
+ * than failing the lookup; a host is taken once; at most {@link MAX_DIRECTORY_MANAGEMENT_POINTS}.
+ */
+export function parseManagementPointEntries(
+  siteCode: string,
+  entries: readonly (EntryAttributes & { dn: string })[],
+): { managementPoints: PublishedManagementPoint[]; skipped: SiteportError[] } {
+  const managementPoints: PublishedManagementPoint[] = [];
+  const skipped: SiteportError[] = [];
+  const hosts = new Set<string>();
+  for (const entry of entries) {
+    if (managementPoints.length >= MAX_DIRECTORY_MANAGEMENT_POINTS) break;
+    try {
+      const mp = parseManagementPointEntry(entry.dn, entry);
+      if (mp.siteCode !== siteCode) throw bad(entry.dn, `it names site ${mp.siteCode}, not ${siteCode}`);
+      const key = mp.host.toLowerCase();
+      if (hosts.has(key)) continue;
+      hosts.add(key);
+      managementPoints.push(mp);
+    } catch (error) {
+      if (!(error instanceof SiteportError)) throw error;
+      skipped.push(error);
+    }
+  }
+  return { managementPoints, skipped };
 }
