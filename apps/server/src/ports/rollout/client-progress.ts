@@ -1,5 +1,6 @@
 import { type PortSettings, requestEndpoints } from '@siteport/protocol';
 import { type ClientRecord, isActive } from '../../clients/index.js';
+import type { Rollout } from './rollout-state.js';
 
 /** Where each client stands in a rollout that moves clients from `from` to `to` (version `version`). */
 export interface ClientProgress {
@@ -34,4 +35,21 @@ export function clientProgress(
     else progress.inactive.push(c);
   }
   return progress;
+}
+
+/**
+ * Where the clients stand in a rollout: moving from the old ports to the new ones, or while it
+ * rolls back from the new ones to the old (then confirmed by the roll-back version).
+ */
+export function rolloutProgress(
+  rollout: Pick<Rollout, 'state' | 'old' | 'next' | 'newVersion' | 'rollbackVersion'>,
+  clients: readonly ClientRecord[],
+  activeWindowSeconds: number,
+  now: Date,
+): ClientProgress {
+  const back = rollout.state === 'rolling-back' || rollout.state === 'rolled-back';
+  const version = (back ? rollout.rollbackVersion : rollout.newVersion) ?? Number.MAX_SAFE_INTEGER;
+  return back
+    ? clientProgress(clients, rollout.next.settings, rollout.old.settings, version, activeWindowSeconds, now)
+    : clientProgress(clients, rollout.old.settings, rollout.next.settings, version, activeWindowSeconds, now);
 }

@@ -1,7 +1,8 @@
-import type { Rollout } from './rollout-state.js';
+import type { ClientProgress } from './client-progress.js';
+import type { Rollout, RolloutOutcome, RolloutState } from './rollout-state.js';
 
 /** What a scheduled start writes into its audit entry. */
-type StartDetails = {
+export type StartDetails = {
   rolloutId: string;
   startsAt: string;
   timeZone: string | null;
@@ -45,4 +46,32 @@ export function schedulePlan(open: readonly Rollout[], now: Date, bootedAt: numb
       }),
     nextInMs: ahead.length === 0 ? null : Math.min(...ahead),
   };
+}
+
+/**
+ * How an overlapping or rolling-back rollout ends at `now`, or null while it stays open: at its
+ * deadline whoever is left is stranded; before, once no active client is left on the ports that
+ * close. Every client gets at least one policy interval to hear of the change, and after a restart
+ * one active window to check in again: clients the server could not hear while it was down are
+ * not gone.
+ */
+export function overlapEnd(
+  rollout: Rollout,
+  progress: ClientProgress,
+  site: { policyIntervalSeconds: number; activeWindowSeconds: number },
+  now: number,
+  bootedAt: number,
+): { state: RolloutState; outcome: RolloutOutcome } | null {
+  const state: RolloutState = rollout.state === 'rolling-back' ? 'rolled-back' : 'finalized';
+  const stranded = [...progress.remaining, ...progress.inactive].map((c) => c.id);
+  if (now >= Date.parse(rollout.deadline)) return { state, outcome: { reason: 'deadline', stranded, by: 'siteport' } };
+  const since = Date.parse(rollout.committedAt ?? rollout.createdAt);
+  const heardEveryone = now - bootedAt >= site.activeWindowSeconds * 1000;
+  if (progress.remaining.length === 0 && heardEveryone && now - since >= site.policyIntervalSeconds * 1000) {
+    return {
+      state,
+      outcome: { reason: state === 'rolled-back' ? 'rolled-back' : 'all-moved', stranded, by: 'siteport' },
+    };
+  }
+  return null;
 }

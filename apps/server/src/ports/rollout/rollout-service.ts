@@ -1,5 +1,4 @@
-// Over 300 lines: the rollout state machine's transitions (propose or schedule, commit or scheduled start, cancel, roll back, finalize, the progress tick) share one transaction pattern and the rollout row; what is due when is in rollout-schedule.ts, start-time arithmetic in zoned-time.ts.
-import { randomUUID } from 'node:crypto';
+// Over 300 lines: the rollout state machine's transitions (change, propose or schedule, commit, cancel, roll back, finalize, end) share one transaction pattern and the rollout row; the timed checks are in rollout-scheduler.ts, what is due when in rollout-schedule.ts, building a proposal in rollout-proposal.ts.
 import diagnostics from 'node:diagnostics_channel';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import {
@@ -14,29 +13,24 @@ import type { RolloutRepository } from './rollout-repository.js';
 import type { ClientService } from '../../clients/index.js';
 import { changeWarnings } from '../change-warnings.js';
 import { type PortSettingsService, movesPorts } from '../port-settings-service.js';
-import { clientProgress } from './client-progress.js';
+import { type ClientProgress, rolloutProgress } from './client-progress.js';
 import { impactReport } from './impact.js';
 import type { RemediationContext } from './remediation.js';
+import {
+  DEFAULT_DEADLINE_SECONDS,
+  type ProposeOptions,
+  asChange,
+  checkProposal,
+  newRollout,
+  proposalAudit,
+} from './rollout-proposal.js';
+import { RolloutScheduler } from './rollout-scheduler.js';
 import { type Rollout, type RolloutOutcome, type RolloutState, canMove } from './rollout-state.js';
-import { schedulePlan } from './rollout-schedule.js';
 import { type WaitingOf, rolloutView } from './rollout-view.js';
-import { type StartSpec, resolveStart } from './zoned-time.js';
 
-/** Default time after which an overlap closes even if active clients have not moved. */
-export const DEFAULT_DEADLINE_SECONDS = 24 * 60 * 60;
-export const MAX_DEADLINE_SECONDS = 30 * 24 * 60 * 60;
+export { DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS, type ProposeOptions } from './rollout-proposal.js';
+
 const stateChannel = diagnostics.channel('siteport:rollout:state');
-
-/** Options of a proposed rollout. */
-export interface ProposeOptions {
-  preflight: boolean;
-  /** Counted from the commit, or for a scheduled rollout from its start. */
-  deadlineSeconds: number;
-  /** Start it at this time instead of by hand: the rollout waits in `scheduled`. */
-  start?: StartSpec;
-  /** Keep clients of windowed collections on the old ports until one of their windows opens (decision 0114). */
-  respectWindows?: boolean;
-}
 
 /**
  * Tracked port changes: a change of request or notification ports is stored as a
@@ -45,12 +39,7 @@ export interface ProposeOptions {
  * is one database transaction, so a restart at any point resumes from the stored state.
  */
 export class RolloutService {
-  private timer: NodeJS.Timeout | undefined;
-  /** A check at the next scheduled start when it comes before the next regular check. */
-  private startTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private ticking: Promise<void> = Promise.resolve();
-  private startedAt = Date.now();
+  private readonly scheduler: RolloutScheduler;
 
   constructor(
     private readonly deps: {
@@ -66,28 +55,38 @@ export class RolloutService {
       /** Who a window-respecting rollout keeps on the old ports, and until when (decision 0114). */
       waiting?: WaitingOf;
     },
-  ) {}
+  ) {
+    this.scheduler = new RolloutScheduler({
+      siteCode: deps.siteCode,
+      rollouts: deps.rollouts,
+      logger: deps.logger,
+      site: () => deps.ports.site(deps.siteCode),
+      flushActivity: deps.flushActivity,
+      now: () => this.now(),
+      transitions: {
+        startScheduled: (rollout, details) => this.commitRollout(rollout, 'siteport', 'ports.rollout.start', details),
+        end: (rollout, state, outcome, extra) => this.end(rollout, state, outcome, extra),
+        progressOf: (rollout) => this.progressOf(rollout),
+      },
+    });
+  }
 
   private now(): Date {
     return new Date();
   }
 
-  /** Starts the progress check: every half policy interval (between 0.5 s and 5 s). */
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.startedAt = this.now().getTime();
-    const site = await this.deps.ports.site(this.deps.siteCode);
-    const every = Math.min(5000, Math.max(500, (site.policyIntervalSeconds * 1000) / 2));
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
-    await this.tick();
+  /** Starts the progress check (rollout-scheduler.ts): every half policy interval (between 0.5 s and 5 s). */
+  start(): Promise<void> {
+    return this.scheduler.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    if (this.startTimer !== undefined) clearTimeout(this.startTimer);
-    await this.ticking;
+  stop(): Promise<void> {
+    return this.scheduler.stop();
+  }
+
+  /** One progress check: starts due scheduled rollouts, finalizes overlaps no active client needs any more, or whose deadline passed. */
+  tick(): Promise<void> {
+    return this.scheduler.tick();
   }
 
   /**
@@ -108,26 +107,17 @@ export class RolloutService {
     }
     const now = new Date();
     const at = now.toISOString();
-    const rollout: Rollout = {
-      id: randomUUID(),
-      siteCode: code,
+    const rollout = newRollout(code, prepared, {
       state: 'overlapping',
-      old: { settings: prepared.current.settings, communicationMode: prepared.current.communicationMode },
-      next: prepared.next,
-      oldVersion: prepared.current.version,
-      newVersion: null,
-      rollbackVersion: null,
       preflight: false,
       deadline: new Date(now.getTime() + DEFAULT_DEADLINE_SECONDS * 1000).toISOString(),
       createdAt: at,
       createdBy: actor,
       committedAt: at,
-      endedAt: null,
-      outcome: null,
       startsAt: null,
       timeZone: null,
       respectWindows: false,
-    };
+    });
     const stored = await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
       const written = await this.deps.ports.writeVersion(
@@ -154,24 +144,8 @@ export class RolloutService {
 
   /** Validates a change (whole result, test-bind) and stores it as a rollout; with pre-flight the new ports open in probe mode. */
   async propose(code: string, change: PortChange, actor: string, options: ProposeOptions): Promise<RolloutView> {
-    if (
-      !Number.isInteger(options.deadlineSeconds) ||
-      options.deadlineSeconds < 1 ||
-      options.deadlineSeconds > MAX_DEADLINE_SECONDS
-    ) {
-      throw new SiteportError(
-        'E_VALIDATION',
-        `deadlineSeconds must be a whole number from 1 to ${MAX_DEADLINE_SECONDS}`,
-      );
-    }
-    if (options.start !== undefined && options.preflight) {
-      throw new SiteportError(
-        'E_VALIDATION',
-        'a scheduled rollout starts without pre-flight: propose with pre-flight and commit it by hand, or schedule without it',
-      );
-    }
     const now = this.now();
-    const start = options.start === undefined ? undefined : resolveStart(options.start, now);
+    const start = checkProposal(options, now);
     const prepared = await this.deps.ports.prepare(code, change);
     if (!movesPorts(prepared.current.settings, prepared.next.settings)) {
       throw new SiteportError(
@@ -180,26 +154,17 @@ export class RolloutService {
       );
     }
     const deadlineFrom = start?.startsAt ?? now;
-    const rollout: Rollout = {
-      id: randomUUID(),
-      siteCode: code,
+    const rollout = newRollout(code, prepared, {
       state: start !== undefined ? 'scheduled' : options.preflight ? 'preflight' : 'validated',
-      old: { settings: prepared.current.settings, communicationMode: prepared.current.communicationMode },
-      next: prepared.next,
-      oldVersion: prepared.current.version,
-      newVersion: null,
-      rollbackVersion: null,
       preflight: options.preflight,
       deadline: new Date(deadlineFrom.getTime() + options.deadlineSeconds * 1000).toISOString(),
       createdAt: now.toISOString(),
       createdBy: actor,
       committedAt: null,
-      endedAt: null,
-      outcome: null,
       startsAt: start?.startsAt.toISOString() ?? null,
       timeZone: start?.timeZone ?? null,
       respectWindows: options.respectWindows === true,
-    };
+    });
     await this.deps.db.transaction().execute(async (trx) => {
       await this.assertNoneOpen(trx, code);
       await this.deps.rollouts.insert(trx, rollout);
@@ -209,14 +174,7 @@ export class RolloutService {
         actor,
         start === undefined ? 'ports.rollout.propose' : 'ports.rollout.schedule',
         rollout.createdAt,
-        {
-          rolloutId: rollout.id,
-          preflight: rollout.preflight,
-          deadline: rollout.deadline,
-          ...(rollout.respectWindows ? { respectWindows: true } : {}),
-          ...(start === undefined ? {} : { startsAt: rollout.startsAt, timeZone: rollout.timeZone }),
-          to: { ...rollout.next.settings, communicationMode: rollout.next.communicationMode },
-        },
+        proposalAudit(rollout),
       );
     });
     this.moved(rollout, start === undefined ? 'proposed' : 'scheduled');
@@ -256,39 +214,6 @@ export class RolloutService {
     });
     this.moved({ ...rollout, state: 'overlapping' }, 'committed');
     await this.deps.ports.announce(stored);
-  }
-
-  /**
-   * Starts scheduled rollouts whose time has come. One whose start passed while the server was
-   * down starts now, and its audit entry says so. One that can no longer start (the site's
-   * settings changed meanwhile, or a port is taken) is cancelled with the reason in the audit.
-   */
-  private async startDue(): Promise<void> {
-    const plan = schedulePlan(await this.deps.rollouts.open(this.deps.siteCode), this.now(), this.startedAt);
-    if (this.startTimer !== undefined) clearTimeout(this.startTimer);
-    // The regular check comes at most 5 s late; a start within the next 5 s gets its own check.
-    if (!this.stopped && plan.nextInMs !== null && plan.nextInMs <= 5000) {
-      this.startTimer = setTimeout(() => void this.tick(), plan.nextInMs);
-      this.startTimer.unref();
-    }
-    for (const { rollout, details } of plan.due) {
-      try {
-        await this.commitRollout(rollout, 'siteport', 'ports.rollout.start', details);
-      } catch (error) {
-        if (error instanceof SiteportError && error.code === 'E_ROLLOUT_STATE') continue;
-        const reason = error instanceof Error ? error.message : String(error);
-        this.deps.logger.warn({ rolloutId: rollout.id, err: error }, 'scheduled rollout could not start; cancelled');
-        await this.end(
-          rollout,
-          'cancelled',
-          { reason: 'cancelled', stranded: [], by: 'siteport' },
-          {
-            ...details,
-            startFailed: reason.slice(0, 500),
-          },
-        );
-      }
-    }
   }
 
   /** scheduled|validated|preflight → cancelled: nothing was announced; probe ports close. */
@@ -350,50 +275,6 @@ export class RolloutService {
       by: actor,
     });
     return this.view(id);
-  }
-
-  /** One progress check: finalizes overlaps that no active client needs any more, or whose deadline passed. */
-  tick(): Promise<void> {
-    this.ticking = this.ticking.then(async () => {
-      try {
-        await this.startDue();
-        await this.checkOpen();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'rollout progress check failed; retrying at the next tick');
-      }
-    });
-    return this.ticking;
-  }
-
-  private async checkOpen(): Promise<void> {
-    const open = (await this.deps.rollouts.open(this.deps.siteCode)).filter(
-      (r) => r.state === 'overlapping' || r.state === 'rolling-back',
-    );
-    if (open.length === 0) return;
-    const site = await this.deps.ports.site(this.deps.siteCode);
-    await this.deps.flushActivity();
-    const now = Date.now();
-    for (const rollout of open) {
-      const progress = await this.progressOf(rollout);
-      const target: RolloutState = rollout.state === 'rolling-back' ? 'rolled-back' : 'finalized';
-      const stranded = [...progress.remaining, ...progress.inactive].map((c) => c.id);
-      if (now >= Date.parse(rollout.deadline)) {
-        await this.end(rollout, target, { reason: 'deadline', stranded, by: 'siteport' });
-        continue;
-      }
-      // Give every client at least one policy interval to hear of the change, and after a restart
-      // one active window to check in again: clients the server could not hear while it was down
-      // are not gone.
-      const since = Date.parse(rollout.committedAt ?? rollout.createdAt);
-      const heardEveryone = now - this.startedAt >= site.activeWindowSeconds * 1000;
-      if (progress.remaining.length === 0 && heardEveryone && now - since >= site.policyIntervalSeconds * 1000) {
-        await this.end(rollout, target, {
-          reason: target === 'rolled-back' ? 'rolled-back' : 'all-moved',
-          stranded,
-          by: 'siteport',
-        });
-      }
-    }
   }
 
   private async end(
@@ -461,28 +342,10 @@ export class RolloutService {
     return rollout;
   }
 
-  private async progressOf(rollout: Rollout) {
+  private async progressOf(rollout: Rollout): Promise<ClientProgress> {
     const site = await this.deps.ports.site(rollout.siteCode);
     const clients = await this.deps.clients.records(rollout.siteCode);
-    const back = rollout.state === 'rolling-back' || rollout.state === 'rolled-back';
-    const version = (back ? rollout.rollbackVersion : rollout.newVersion) ?? Number.MAX_SAFE_INTEGER;
-    return back
-      ? clientProgress(
-          clients,
-          rollout.next.settings,
-          rollout.old.settings,
-          version,
-          site.activeWindowSeconds,
-          new Date(),
-        )
-      : clientProgress(
-          clients,
-          rollout.old.settings,
-          rollout.next.settings,
-          version,
-          site.activeWindowSeconds,
-          new Date(),
-        );
+    return rolloutProgress(rollout, clients, site.activeWindowSeconds, new Date());
   }
 
   async view(id: string): Promise<RolloutView> {
@@ -530,18 +393,4 @@ export class RolloutService {
       remediation: this.deps.remediation,
     });
   }
-}
-
-/** The change that turns a rollout's old settings into its new ones (for re-validation at commit). */
-function asChange(rollout: Rollout): PortChange {
-  const { settings, communicationMode } = rollout.next;
-  return {
-    http: { ...settings.http },
-    https: { ...settings.https },
-    notification: settings.notification,
-    wake: settings.wake,
-    customWebSite: settings.customWebSite,
-    communicationMode,
-    descriptions: { ...settings.descriptions },
-  };
 }
