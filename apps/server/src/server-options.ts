@@ -1,17 +1,29 @@
-// Over 400 lines: the one place every server option is declared, defaulted and validated once (a long but flat list).
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PORTS, MP_ROLES, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
+import { DEFAULT_PORTS, type MpRole, SiteportError, parseSiteCode } from '@siteport/protocol';
 import { type AuthThrottleLimits, type ConnectionOptions, DEFAULT_AUTH_THROTTLE } from './net/index.js';
 import type { ParentOptions } from './hierarchy/index.js';
 import type { RegistryTiming } from './cluster/index.js';
-import { openFileLimit } from './os/index.js';
 import type { NotifyLiveness } from './notify/index.js';
 import { DEFAULT_AGENT_BUNDLE } from './push/index.js';
 import { isWildcardBind, parseBindAddresses } from './bind-addresses.js';
+import {
+  connectionOptions,
+  count,
+  days,
+  millis,
+  mpCertificate,
+  optionPort,
+  parentOptions,
+  parseRole,
+  pendingCap,
+  perMinute,
+  registryTiming,
+  seconds,
+} from './options/index.js';
 
-/** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}. */
+/** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}; the validators of single values and of the connection, parent and MP groups are in options/. */
 export type { ConnectionOptions };
 
 export interface ServerOptions {
@@ -107,11 +119,6 @@ export interface ServerOptions {
   readonly maxPendingClients: number;
 }
 
-/** Descriptors kept free of every listener's cap: database, log, files, pipes, outgoing connections (LDAP, SSH, peers). */
-const RESERVED_DESCRIPTORS = 512;
-/** Open-file limit assumed where the process's own cannot be read. */
-const ASSUMED_OPEN_FILE_LIMIT = 20_000;
-
 /** Raw option values as they come from the CLI or a test. */
 export type ServerOptionsInput = Partial<{
   dataDir: string;
@@ -169,47 +176,6 @@ export type ServerOptionsInput = Partial<{
   maxPendingClients: number | string;
 }>;
 
-function parentOptions(input: ServerOptionsInput): ParentOptions | undefined {
-  if (input.parentUrl === undefined) {
-    if (input.parentTokenFile !== undefined)
-      throw new SiteportError(
-        'E_OPTION',
-        "--parent-token-file needs --parent URL (the primary site server's admin API)",
-      );
-    return undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(input.parentUrl);
-  } catch (error) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--parent must be the primary's admin API URL like http://10.0.0.5:8440, got ${JSON.stringify(input.parentUrl)}`,
-      { cause: error },
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new SiteportError(
-      'E_OPTION',
-      `--parent must be an http:// or https:// URL, got ${JSON.stringify(input.parentUrl)}`,
-    );
-  if (input.parentTokenFile === undefined || input.parentTokenFile === '') {
-    throw new SiteportError(
-      'E_OPTION',
-      "--parent needs --parent-token-file FILE: a copy of the primary's <data dir>/admin-token",
-    );
-  }
-  const waitSeconds = seconds('parent-wait', input.parentWaitSeconds, 25, 1);
-  if (waitSeconds > 55)
-    throw new SiteportError('E_OPTION', `--parent-wait must be from 1 to 55 seconds, got ${waitSeconds}`);
-  return Object.freeze({
-    url: url.origin,
-    tokenFile: path.resolve(input.parentTokenFile),
-    caFile: input.parentCaFile === undefined ? undefined : path.resolve(input.parentCaFile),
-    waitSeconds,
-  });
-}
-
 /** A host name as in DNS (letters, digits, hyphens; dot-separated labels) or an IP address. */
 function allowHost(value: string): string {
   const name = value.trim().toLowerCase().replace(/\.$/, '');
@@ -250,186 +216,6 @@ function logLevel(value: string | undefined): string {
     );
   }
   return value;
-}
-
-function optionPort(name: string, value: number | string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--${name} must be a whole number from 0 (pick a free port) to 65535, got ${JSON.stringify(value)}`,
-    );
-  }
-  return port;
-}
-
-function seconds(name: string, value: number | string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > 86400) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--${name} must be a whole number of seconds from ${min} to 86400, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function days(name: string, value: number | string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 36_500) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--${name} must be a whole number of days from 0 (keep forever) to 36500, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function perMinute(name: string, value: number | string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--${name} must be a whole number per minute from 0 (no limit) to 1000000, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function pendingCap(value: number | string | undefined): number {
-  if (value === undefined) return 10_000;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 10_000_000) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--max-pending-clients must be a whole number from 0 (no cap) to 10000000, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function millis(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 10 || value > 3_600_000) {
-    throw new SiteportError(
-      'E_OPTION',
-      `${name} must be a whole number of milliseconds from 10 to 3600000, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-function parseRole(input: ServerOptionsInput): MpRole {
-  const role = input.role ?? 'site';
-  if (!(MP_ROLES as readonly string[]).includes(role))
-    throw new SiteportError('E_OPTION', `--role must be site or mp, got ${JSON.stringify(role)}`);
-  if (role === 'site') return 'site';
-  if (input.databaseUrl === undefined || !/^postgres(ql)?:\/\//.test(input.databaseUrl)) {
-    throw new SiteportError(
-      'E_OPTION',
-      '--role mp needs --db postgres://…: additional management points share the site database, which only PostgreSQL allows; the embedded SQLite database belongs to one site server',
-    );
-  }
-  if (input.parentUrl !== undefined) {
-    throw new SiteportError(
-      'E_OPTION',
-      '--role mp takes no --parent: an MP process follows its site through the shared database; give --parent to the site server',
-    );
-  }
-  return 'mp';
-}
-
-function mpCertificate(input: ServerOptionsInput): ServerOptions['mpCertificate'] {
-  const lifetimeMs = input.mpCertificateLifetimeMs ?? 397 * 24 * 3_600_000;
-  if (!Number.isInteger(lifetimeMs) || lifetimeMs < 3000 || lifetimeMs > 825 * 24 * 3_600_000) {
-    throw new SiteportError(
-      'E_OPTION',
-      `mpCertificateLifetimeMs must be a whole number of milliseconds from 3000 to 825 days, got ${String(lifetimeMs)}`,
-    );
-  }
-  return Object.freeze({ lifetimeMs, checkMs: millis('mpCertificateCheckMs', input.mpCertificateCheckMs, 3_600_000) });
-}
-
-function registryTiming(input: ServerOptionsInput): RegistryTiming {
-  const heartbeatMs = millis('mpHeartbeatMs', input.mpHeartbeatMs, 5000);
-  const staleAfterMs = millis('mpStaleMs', input.mpStaleMs, heartbeatMs * 3);
-  if (staleAfterMs <= heartbeatMs)
-    throw new SiteportError(
-      'E_OPTION',
-      `mpStaleMs (${staleAfterMs}) must be longer than mpHeartbeatMs (${heartbeatMs})`,
-    );
-  return Object.freeze({ heartbeatMs, staleAfterMs });
-}
-
-/** A whole-number option from `min` to `max` (a flag value may come as text). */
-function count(
-  name: string,
-  value: number | string | undefined,
-  fallback: number,
-  min: number,
-  max = 1_000_000,
-): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function connectionOptions(input: ServerOptionsInput): ConnectionOptions {
-  const handshakeTimeoutMs = seconds('tls-handshake-timeout', input.tlsHandshakeTimeoutSeconds, 10, 1) * 1000;
-  const headersTimeoutMs = seconds('headers-timeout', input.headersTimeoutSeconds, 10, 1) * 1000;
-  const requestTimeoutMs = seconds('request-timeout', input.requestTimeoutSeconds, 30, 1) * 1000;
-  const keepAliveTimeoutMs = seconds('keep-alive-timeout', input.keepAliveTimeoutSeconds, 65, 1) * 1000;
-  for (const [name, ms] of [
-    ['tls-handshake-timeout', handshakeTimeoutMs],
-    ['headers-timeout', headersTimeoutMs],
-  ] as const) {
-    if (ms > 300_000) throw new SiteportError('E_OPTION', `--${name} must be from 1 to 300 seconds, got ${ms / 1000}`);
-  }
-  if (headersTimeoutMs > requestTimeoutMs) {
-    throw new SiteportError(
-      'E_OPTION',
-      `--headers-timeout (${headersTimeoutMs / 1000} s) must not be longer than --request-timeout (${requestTimeoutMs / 1000} s), which covers the headers too`,
-    );
-  }
-  const limit = input.openFileLimit ?? openFileLimit() ?? ASSUMED_OPEN_FILE_LIMIT;
-  const maxAdminConnections = count('max-admin-connections', input.maxAdminConnections, 128, 2);
-  const room = limit - maxAdminConnections - RESERVED_DESCRIPTORS;
-  const maxClientConnections = count('max-client-connections', input.maxClientConnections, room, 1);
-  if (room < 1 || maxClientConnections > room) {
-    throw new SiteportError(
-      'E_OPTION',
-      `this process may open ${limit} files; ${maxClientConnections} client connections + ${maxAdminConnections} admin connections + ${RESERVED_DESCRIPTORS} kept for the database and files do not fit: ` +
-        (room >= 1
-          ? `lower --max-client-connections to ${room} or less, or raise the open-file limit (ulimit -n, systemd LimitNOFILE)`
-          : 'raise the open-file limit (ulimit -n, systemd LimitNOFILE)'),
-    );
-  }
-  return Object.freeze({
-    handshakeTimeoutMs,
-    headersTimeoutMs,
-    requestTimeoutMs,
-    keepAliveTimeoutMs,
-    maxClientConnections,
-    // One source never takes the whole budget by default, even under a small open-file limit.
-    maxConnectionsPerSource: count(
-      'max-connections-per-source',
-      input.maxConnectionsPerSource,
-      Math.max(1, Math.min(1000, Math.floor(maxClientConnections / 4))),
-      1,
-    ),
-    maxAdminConnections,
-    maxAdminConnectionsPerSource: Math.max(1, Math.floor(maxAdminConnections / 2)),
-  });
 }
 
 /**
