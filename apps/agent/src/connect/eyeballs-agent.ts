@@ -47,6 +47,28 @@ function race(
   });
 }
 
+/**
+ * `createConnection` of both agents: races a new connection and hands the callback the stream
+ * `over` makes of the winning socket (the socket itself for HTTP, TLS on it for HTTPS).
+ */
+function connectRaced(
+  options: http.ClientRequestArgs,
+  settings: EyeballsAgentOptions,
+  callback: Callback | undefined,
+  over: (socket: net.Socket) => Duplex | null | undefined,
+): undefined {
+  race(options, settings).then(
+    ({ winner }) => {
+      const stream = over(winner.socket);
+      // Only the TLS wrap can come back empty.
+      if (stream === null || stream === undefined) callback?.(new Error('TLS connection not created'), winner.socket);
+      else callback?.(null, stream);
+    },
+    (error: Error) => callback?.(error, undefined as unknown as Duplex),
+  );
+  return undefined;
+}
+
 /** A keep-alive HTTP agent whose new connections race IPv6 and IPv4 addresses (Happy Eyeballs). */
 export class EyeballsHttpAgent extends http.Agent {
   constructor(
@@ -57,11 +79,7 @@ export class EyeballsHttpAgent extends http.Agent {
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: Callback): undefined {
-    race(options, this.settings).then(
-      ({ winner }) => callback?.(null, winner.socket),
-      (error: Error) => callback?.(error, undefined as unknown as Duplex),
-    );
-    return undefined;
+    return connectRaced(options, this.settings, callback, (socket) => socket);
   }
 }
 
@@ -78,14 +96,8 @@ export class EyeballsHttpsAgent extends https.Agent {
   }
 
   override createConnection(options: https.RequestOptions, callback?: Callback): undefined {
-    race(options, this.settings).then(
-      ({ winner }) => {
-        const tls = super.createConnection({ ...options, socket: winner.socket } as https.RequestOptions);
-        if (tls === null || tls === undefined) callback?.(new Error('TLS connection not created'), winner.socket);
-        else callback?.(null, tls);
-      },
-      (error: Error) => callback?.(error, undefined as unknown as Duplex),
+    return connectRaced(options, this.settings, callback, (socket) =>
+      super.createConnection({ ...options, socket } as https.RequestOptions),
     );
-    return undefined;
   }
 }
