@@ -16,7 +16,7 @@ const keys = (s: PortSettings): Set<string> => new Set(requestEndpoints(s).map((
  * a port that goes away. Active clients that have not moved keep the old ports open; inactive ones
  * do not (they are the ones a forced or timed-out finalize strands).
  */
-export function clientProgress(
+function clientProgress(
   clients: readonly ClientRecord[],
   from: PortSettings,
   to: PortSettings,
