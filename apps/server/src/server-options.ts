@@ -21,11 +21,12 @@ import {
   perMinute,
   registryTiming,
   seconds,
+  type ServerOptionsInput,
 } from './options/index.js';
 
-/** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}; the validators of single values and of the connection, parent and MP groups are in options/. */
-export type { ConnectionOptions };
+export type { ConnectionOptions, ServerOptionsInput };
 
+/** Options of a site server (`siteport server`). Validated once by {@link parseServerOptions}; the raw input type and the validators of single values and of the connection, parent and MP groups are in options/. */
 export interface ServerOptions {
   /**
    * `--role`: `site` runs the site server (site services, admin API and console, one MP); `mp` runs an
@@ -118,63 +119,6 @@ export interface ServerOptions {
    */
   readonly maxPendingClients: number;
 }
-
-/** Raw option values as they come from the CLI or a test. */
-export type ServerOptionsInput = Partial<{
-  dataDir: string;
-  databaseUrl: string;
-  siteCode: string;
-  adminPort: number | string;
-  adminHost: string;
-  adminAllowHosts: readonly string[];
-  signInFailures: number | string;
-  sourceFailures: number | string;
-  lockoutSeconds: number | string;
-  bindHost: string | readonly string[];
-  httpPort: number | string;
-  httpsPort: number | string;
-  httpAlternatePort: number | string;
-  httpsAlternatePort: number | string;
-  notificationPort: number | string;
-  wakePort: number | string;
-  policyIntervalSeconds: number | string;
-  activeWindowSeconds: number | string;
-  publicHosts: readonly string[];
-  logLevel: string;
-  opsPort: number | string;
-  opsHost: string;
-  auditRetentionDays: number | string;
-  rolloutRetentionDays: number | string;
-  retiredClientRetentionDays: number | string;
-  agentBundle: string;
-  directoryRetryBaseMs: number;
-  directoryRetryMaxMs: number;
-  directoryTimeoutMs: number;
-  parentUrl: string;
-  parentTokenFile: string;
-  parentCaFile: string;
-  parentWaitSeconds: number | string;
-  notifyKeepAliveSeconds: number | string;
-  notifyLiveness: string;
-  notifyOfflineSeconds: number | string;
-  role: string;
-  mpHeartbeatMs: number;
-  mpStaleMs: number;
-  mpCertificateLifetimeMs: number;
-  mpCertificateCheckMs: number;
-  tlsHandshakeTimeoutSeconds: number | string;
-  headersTimeoutSeconds: number | string;
-  requestTimeoutSeconds: number | string;
-  keepAliveTimeoutSeconds: number | string;
-  maxClientConnections: number | string;
-  maxConnectionsPerSource: number | string;
-  maxAdminConnections: number | string;
-  /** The process's open-file limit, instead of reading it (tests). */
-  openFileLimit: number;
-  registrationsPerSource: number | string;
-  sessionsPerSource: number | string;
-  maxPendingClients: number | string;
-}>;
 
 /** A host name as in DNS (letters, digits, hyphens; dot-separated labels) or an IP address. */
 function allowHost(value: string): string {

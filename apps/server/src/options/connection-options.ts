@@ -1,7 +1,7 @@
 import { SiteportError } from '@siteport/protocol';
 import type { ConnectionOptions } from '../net/index.js';
 import { openFileLimit } from '../os/index.js';
-import type { ServerOptionsInput } from '../server-options.js';
+import type { ServerOptionsInput } from './server-options-input.js';
 import { count, seconds } from './option-values.js';
 
 /** Descriptors kept free of every listener's cap: database, log, files, pipes, outgoing connections (LDAP, SSH, peers). */

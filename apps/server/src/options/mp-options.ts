@@ -1,6 +1,6 @@
 import { MP_ROLES, type MpRole, SiteportError } from '@siteport/protocol';
 import type { RegistryTiming } from '../cluster/index.js';
-import type { ServerOptions, ServerOptionsInput } from '../server-options.js';
+import type { ServerOptionsInput } from './server-options-input.js';
 import { millis } from './option-values.js';
 
 /* `--role` and the timing of the MP processes of a site: registry heartbeat, MP certificate renewal. */
@@ -25,7 +25,7 @@ export function parseRole(input: ServerOptionsInput): MpRole {
   return 'mp';
 }
 
-export function mpCertificate(input: ServerOptionsInput): ServerOptions['mpCertificate'] {
+export function mpCertificate(input: ServerOptionsInput): { readonly lifetimeMs: number; readonly checkMs: number } {
   const lifetimeMs = input.mpCertificateLifetimeMs ?? 397 * 24 * 3_600_000;
   if (!Number.isInteger(lifetimeMs) || lifetimeMs < 3000 || lifetimeMs > 825 * 24 * 3_600_000) {
     throw new SiteportError(

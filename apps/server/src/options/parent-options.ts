@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SiteportError } from '@siteport/protocol';
 import type { ParentOptions } from '../hierarchy/index.js';
-import type { ServerOptionsInput } from '../server-options.js';
+import type { ServerOptionsInput } from './server-options-input.js';
 import { seconds } from './option-values.js';
 
 /** `--parent`, `--parent-token-file`, `--parent-ca-file`, `--parent-wait`: the primary a secondary site follows. */
