@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The small shared packages stand below server and agent: protocol at most.
-    files: ['packages/{wol,fs-atomic,backoff}/src/**/*.ts'],
+    files: ['packages/{wol,fs-atomic,backoff,session-crypto}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

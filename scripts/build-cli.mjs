@@ -22,6 +22,7 @@ const MANIFESTS = [
   'packages/wol',
   'packages/fs-atomic',
   'packages/backoff',
+  'packages/session-crypto',
   'apps/server',
   'apps/agent',
   'apps/cli',

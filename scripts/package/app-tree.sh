@@ -41,7 +41,7 @@ if [ ! -f "apps/agent/dist/siteport-agent-$version.tar.gz" ]; then
 fi
 
 # Workspace sources, without tests: the CLI runs them through tsx (decision 0001).
-for ws in packages/protocol packages/db packages/wol packages/fs-atomic packages/backoff apps/server apps/agent apps/cli; do
+for ws in packages/protocol packages/db packages/wol packages/fs-atomic packages/backoff packages/session-crypto apps/server apps/agent apps/cli; do
   tar -cf - --exclude='*.test.ts' --exclude='./test' -C "$ws" . | (mkdir -p "$lib/$ws" && tar -xf - -C "$lib/$ws")
 done
 mkdir -p "$lib/apps/console"

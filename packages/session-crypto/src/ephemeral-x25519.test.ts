@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const SESSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/session/ephemeral-x25519.ts');
+const SESSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'ephemeral-x25519.ts');
 
 /** Runs `body` in a child Node.js with a tiny young generation (a collection every few keys), for at most 30 s. */
 function underGcPressure(body: string): { status: number | null; stdout: string } {

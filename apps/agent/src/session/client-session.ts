@@ -1,5 +1,5 @@
 import { type KeyObject, createHmac, createPublicKey, diffieHellman, hkdfSync, randomBytes } from 'node:crypto';
-import { ephemeralX25519 } from './ephemeral-x25519.js';
+import { ephemeralX25519 } from '@siteport/session-crypto';
 import { Value } from '@sinclair/typebox/value';
 import {
   CLIENT_SESSION_PATH,

@@ -1,14 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import {
-  type KeyObject,
-  createHmac,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHmac, createPublicKey, diffieHellman, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   type ClientSessionResponse,
@@ -18,6 +9,7 @@ import {
   clientSessionKeyInfo,
   sessionMacPrefix,
 } from '@siteport/protocol';
+import { ephemeralX25519 } from '@siteport/session-crypto';
 import type { AnswerAuth } from './answer-sealer.js';
 import type { NonceCache } from './nonce-cache.js';
 
@@ -50,19 +42,6 @@ const MAC_BYTES = 32;
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
-}
-
-/**
- * A fresh X25519 key pair with its raw public key (base64url). The public key is read from its DER
- * encoding, never exported as JWK: on Node.js 20 a JWK export of a key `generateKeyPairSync` has just
- * made holds the key's lock while it allocates, and a garbage collection then finalizes the key's
- * generation job, which takes the same lock: the process waits on itself for good
- * (`test/ephemeral-x25519.test.ts` shows it).
- */
-function ephemeralX25519(): { privateKey: KeyObject; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  return { privateKey, publicKey: spki.subarray(spki.length - 32).toString('base64url') };
 }
 
 /** Derives a session key from an X25519 agreement; the agent derives the same (apps/agent/src/session/client-session.ts). */

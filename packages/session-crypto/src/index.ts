@@ -1,0 +1,1 @@
+export { ephemeralX25519 } from './ephemeral-x25519.js';
