@@ -1,4 +1,4 @@
-import { type PortSettings, requestEndpoints } from '@siteport/protocol';
+import { type PortSettings, SiteportError, requestEndpoints } from '@siteport/protocol';
 import { type ClientRecord, isActive } from '../../clients/index.js';
 import type { Rollout } from './rollout-state.js';
 
@@ -52,4 +52,16 @@ export function rolloutProgress(
   return back
     ? clientProgress(clients, rollout.next.settings, rollout.old.settings, version, activeWindowSeconds, now)
     : clientProgress(clients, rollout.old.settings, rollout.next.settings, version, activeWindowSeconds, now);
+}
+
+/** The refusal of a finalize while active clients still talk on the ports that would close. */
+export function clientsRemain(remaining: readonly ClientRecord[]): SiteportError {
+  return new SiteportError(
+    'E_CLIENTS_REMAIN',
+    `${remaining.length} active client(s) still talk on the ports that would close (${remaining
+      .slice(0, 5)
+      .map((c) => c.hostname)
+      .join(', ')}${remaining.length > 5 ? ', …' : ''}); wait, or finalize with force to strand them`,
+    { details: { clients: remaining.map((c) => c.id) } },
+  );
 }

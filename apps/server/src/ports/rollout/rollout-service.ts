@@ -1,4 +1,4 @@
-// Over 300 lines: the rollout state machine's transitions (change, propose or schedule, commit, cancel, roll back, finalize, end) share one transaction pattern and the rollout row; the timed checks are in rollout-scheduler.ts, what is due when in rollout-schedule.ts, building a proposal in rollout-proposal.ts.
+// Over 300 lines: the rollout state machine's transitions (change, propose or schedule, commit, cancel, roll back, finalize, end) share one transaction pattern and the rollout row; the timed checks are in rollout-scheduler.ts, what is due when in rollout-schedule.ts, building a proposal in rollout-proposal.ts, the impact report in rollout-impact.ts.
 import diagnostics from 'node:diagnostics_channel';
 import type { Kysely, SiteDatabase } from '@siteport/db';
 import {
@@ -13,8 +13,8 @@ import type { RolloutRepository } from './rollout-repository.js';
 import type { ClientService } from '../../clients/index.js';
 import { changeWarnings } from '../change-warnings.js';
 import { type PortSettingsService, movesPorts } from '../port-settings-service.js';
-import { type ClientProgress, rolloutProgress } from './client-progress.js';
-import { impactReport } from './impact.js';
+import { type ClientProgress, clientsRemain, rolloutProgress } from './client-progress.js';
+import { rolloutImpact } from './rollout-impact.js';
 import type { RemediationContext } from './remediation.js';
 import {
   DEFAULT_DEADLINE_SECONDS,
@@ -258,16 +258,7 @@ export class RolloutService {
     this.expect(rollout, target, 'finalize');
     await this.deps.flushActivity();
     const progress = await this.progressOf(rollout);
-    if (progress.remaining.length > 0 && !force) {
-      throw new SiteportError(
-        'E_CLIENTS_REMAIN',
-        `${progress.remaining.length} active client(s) still talk on the ports that would close (${progress.remaining
-          .slice(0, 5)
-          .map((c) => c.hostname)
-          .join(', ')}${progress.remaining.length > 5 ? ', …' : ''}); wait, or finalize with force to strand them`,
-        { details: { clients: progress.remaining.map((c) => c.id) } },
-      );
-    }
+    if (progress.remaining.length > 0 && !force) throw clientsRemain(progress.remaining);
     const stranded = [...progress.remaining, ...progress.inactive].map((c) => c.id);
     await this.end(rollout, target, {
       reason: force ? 'forced' : target === 'rolled-back' ? 'rolled-back' : 'all-moved',
@@ -362,35 +353,7 @@ export class RolloutService {
   }
 
   /** The impact report of a rollout (with pre-flight results), or of a change not yet proposed. */
-  async impact(code: string, source: { rolloutId: string } | { change: PortChange }): Promise<ImpactReport> {
-    const site = await this.deps.ports.site(code);
-    await this.deps.flushActivity();
-    let from;
-    let to;
-    let rolloutId: string | null = null;
-    let probes = null;
-    if ('rolloutId' in source) {
-      const rollout = await this.find(source.rolloutId);
-      ({ settings: from } = rollout.old);
-      ({ settings: to } = rollout.next);
-      rolloutId = rollout.id;
-      probes = rollout.preflight ? await this.deps.rollouts.probes(rollout.id) : null;
-    } else {
-      const prepared = await this.deps.ports.prepare(code, source.change);
-      from = prepared.current.settings;
-      to = prepared.next.settings;
-    }
-    return impactReport({
-      siteCode: code,
-      rolloutId,
-      from,
-      to,
-      clients: await this.deps.clients.records(code),
-      activeWindowSeconds: site.activeWindowSeconds,
-      now: new Date(),
-      directoryPublishing: this.deps.directoryPublishing(),
-      probes,
-      remediation: this.deps.remediation,
-    });
+  impact(code: string, source: { rolloutId: string } | { change: PortChange }): Promise<ImpactReport> {
+    return rolloutImpact(this.deps, (id) => this.find(id), code, source);
   }
 }
