@@ -25,7 +25,7 @@ test(
   async (t) => {
     const x = await site(t);
     await releaseKey(x);
-    const dirs = await agents(t, x, 4, 60);
+    const dirs = await agents(x, 4, 60);
     await register(x, '0.2.0');
     assert.match(await cli(['upgrade', 'package', 'list', ...x.conn]), /^0\.2\.0 /m);
 
@@ -81,7 +81,7 @@ test(
   async (t) => {
     const x = await site(t);
     await releaseKey(x);
-    const dirs = await agents(t, x, 3, 4);
+    const dirs = await agents(x, 3, 4);
     // A signed build whose agent never contacts a management point.
     await register(x, '0.3.0', (folder) =>
       writeFileSync(path.join(folder, 'siteport-agent.mjs'), 'setInterval(() => {}, 1000);\n'),
@@ -122,7 +122,7 @@ test(
   async (t) => {
     const x = await site(t);
     await releaseKey(x);
-    const dirs = await agents(t, x, 2, 60);
+    const dirs = await agents(x, 2, 60);
     await register(x, '0.2.0');
     const started = JSON.parse(
       await cli(['upgrade', 'start', '0.2.0', '--canary', '100', '--json', ...x.conn]),

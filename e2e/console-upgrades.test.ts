@@ -28,7 +28,7 @@ test(
     if (browser === undefined) return;
     const x = await site(t);
     await releaseKey(x);
-    await agents(t, x, 5, 60);
+    await agents(x, 5, 60);
     await register(x, '0.2.0');
     const started = JSON.parse(
       await cli(['upgrade', 'start', '0.2.0', '--canary', '40', '--json', ...x.conn]),

@@ -2,13 +2,13 @@
 // `siteport upgrade` CLI, the offline bundle unpacked, agents run from it under `siteport-agent launch`.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { buildAgentBundle } from '@siteport/agent/bundle';
 import type { ClientList, PortsView, UpgradeView } from '@siteport/protocol';
 import { runCli } from './run-cli.js';
-import { tempDir } from './temp-dir.js';
 import { type TestServer, startTestServer } from './test-server.js';
 import { waitFor } from './wait-for.js';
 
@@ -19,6 +19,8 @@ export interface Site {
   fingerprint: string;
   keys: string;
   baseScript: string;
+  /** Stops the agents started in `work`; the work dir is removed only after these ran. */
+  stops: (() => Promise<void>)[];
 }
 
 export async function cli(args: string[]): Promise<string> {
@@ -33,20 +35,35 @@ export async function cli(args: string[]): Promise<string> {
  * stores its fingerprint in `fingerprint` before starting agents.
  */
 export async function site(t: TestContext): Promise<Site> {
-  const work = tempDir(t, 'siteport-upgrade-');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'siteport-upgrade-'));
+  const stops: (() => Promise<void>)[] = [];
+  // One hook: the agents stop first, then their state dirs go (hooks of separate calls ran the
+  // removal while an agent still wrote its state: ENOTEMPTY).
+  t.after(async () => {
+    await Promise.all(stops.map((stop) => stop()));
+    rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
   const base = await buildAgentBundle(path.join(work, 'base'));
   execFileSync('tar', ['-xzf', base.file, '-C', work]);
   const s = await startTestServer(t, { policyIntervalSeconds: 1 });
   const conn = ['--server', s.adminUrl, '--data', s.dataDir];
   const keys = path.join(work, 'keys');
-  return { s, work, conn, fingerprint: '', keys, baseScript: path.join(work, base.folder, 'siteport-agent.mjs') };
+  return {
+    s,
+    work,
+    conn,
+    fingerprint: '',
+    keys,
+    baseScript: path.join(work, base.folder, 'siteport-agent.mjs'),
+    stops,
+  };
 }
 
 /** Installs `count` clients with the bundle's setup and runs each under `siteport-agent launch`. */
-export async function agents(t: TestContext, x: Site, count: number, trialSeconds: number): Promise<string[]> {
+export async function agents(x: Site, count: number, trialSeconds: number): Promise<string[]> {
   const ports = (await x.s.admin<PortsView>('GET', '/sites/PS1/ports')).body;
   const children: ChildProcess[] = [];
-  t.after(async () => {
+  x.stops.push(async () => {
     await Promise.all(
       children.map(
         (child) =>
