@@ -1,29 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PortsView, ReachabilityMatrix } from '@siteport/protocol';
-import { TestMpClient, call } from '../test-support/mp-client.js';
+import { TestMpClient, call, registered } from '../test-support/mp-client.js';
 import { startTestServer } from '../test-support/test-server.js';
-
-async function registered(http: string, name: string): Promise<TestMpClient> {
-  const client = new TestMpClient();
-  const body = Buffer.from(
-    JSON.stringify({
-      siteCode: 'PS1',
-      hostname: name,
-      publicKey: client.publicKeyPem,
-      category: 'workgroup',
-      agentVersion: '1.0.0',
-    }),
-  );
-  const res = await call(`${http}/mp/v1/register`, {
-    method: 'POST',
-    body,
-    headers: client.signedHeaders('POST', '/mp/v1/register', body),
-  });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  client.clientId = res.body.clientId as string;
-  return client;
-}
 
 function report(http: string, client: TestMpClient, payload: unknown) {
   const body = Buffer.from(JSON.stringify(payload));

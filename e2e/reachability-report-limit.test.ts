@@ -5,34 +5,13 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { Agent, runSetup } from '@siteport/agent';
 import type { PortsView } from '@siteport/protocol';
-import { TestMpClient, call } from '../test-support/mp-client.js';
+import { call, registered } from '../test-support/mp-client.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { startTestServer } from '../test-support/test-server.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 const INTERVAL_SECONDS = 5;
 const BURST = 4;
-
-async function registered(http: string, name: string): Promise<TestMpClient> {
-  const client = new TestMpClient();
-  const body = Buffer.from(
-    JSON.stringify({
-      siteCode: 'PS1',
-      hostname: name,
-      publicKey: client.publicKeyPem,
-      category: 'workgroup',
-      agentVersion: '1.0.0',
-    }),
-  );
-  const res = await call(`${http}/mp/v1/register`, {
-    method: 'POST',
-    body,
-    headers: client.signedHeaders('POST', '/mp/v1/register', body),
-  });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  client.clientId = res.body.clientId as string;
-  return client;
-}
 
 /** A real agent checking in every second, its log lines kept. */
 function startAgent(t: { after: (fn: () => unknown) => void }, ports: PortsView, caFingerprint: string) {

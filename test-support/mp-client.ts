@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -78,4 +79,26 @@ export function call(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** Registers a new client with site PS1 through the MP at `http` (a signed `POST /mp/v1/register`). */
+export async function registered(http: string, name: string): Promise<TestMpClient> {
+  const client = new TestMpClient();
+  const body = Buffer.from(
+    JSON.stringify({
+      siteCode: 'PS1',
+      hostname: name,
+      publicKey: client.publicKeyPem,
+      category: 'workgroup',
+      agentVersion: '1.0.0',
+    }),
+  );
+  const res = await call(`${http}/mp/v1/register`, {
+    method: 'POST',
+    body,
+    headers: client.signedHeaders('POST', '/mp/v1/register', body),
+  });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  client.clientId = res.body.clientId as string;
+  return client;
 }
